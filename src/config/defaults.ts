@@ -1,0 +1,17 @@
+/** Defaults merged once into the frozen config; documented in README's table. */
+export const DEFAULTS = Object.freeze({
+  redisUrl: "redis://127.0.0.1:6379",
+  prefix: "cb",
+  rate: 10,
+  concurrency: 16,
+  reportsDir: "./reports",
+  minContactDate: "2018-09-12T00:00:00Z",
+  chunkSize: 500,
+  maxAttempts: 5,
+  maxTries: 40,
+  logLevel: "info",
+  shutdownTimeoutMs: 20_000,
+  requestTimeoutMs: 10_000,
+  breakerWindow: 1000,
+  breakerRatio: 0.5,
+});

@@ -1,0 +1,145 @@
+import { DEFAULTS } from "./defaults.js";
+import { ConfigError } from "./ConfigError.js";
+
+export type InputFormat = "csv" | "jsonl";
+
+/** Everything a command needs, merged once from defaults, environment and flags. */
+export interface Config {
+  readonly redisUrl: string;
+  /** Key prefix for every Redis key (BullMQ's included). Use a hash tag such as `{cb}` on Redis Cluster. */
+  readonly prefix: string;
+  readonly instanceId: string | undefined;
+  readonly format: InputFormat | undefined;
+  readonly runId: string | undefined;
+  /** Requests per second across every worker on this Redis: the ceiling the governor never exceeds. */
+  readonly rate: number;
+  /** In-flight API calls per worker process. */
+  readonly concurrency: number;
+  readonly reportsDir: string;
+  readonly dryRun: boolean;
+  readonly minContactDate: Date;
+  /** Overrides the Connect endpoint (the simulator, a VPC endpoint); AWS_ENDPOINT_URL_CONNECT works too. */
+  readonly endpoint: string | undefined;
+  readonly region: string | undefined;
+  readonly chunkSize: number;
+  /** Tries for a row failing with transient errors (500, 503, resets, timeouts). */
+  readonly maxAttempts: number;
+  /** Total tries for a row, throttled ones included; past it the row is `failed` with code `Throttled`. */
+  readonly maxTries: number;
+  readonly logLevel: string;
+  readonly shutdownTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly exitWhenIdle: boolean;
+  /** Circuit breaker: trip when `breakerRatio` of the first `breakerWindow` attempted rows fail permanently. */
+  readonly breakerWindow: number;
+  readonly breakerRatio: number;
+  readonly skipRedisChecks: boolean;
+}
+
+/** Values as the command line gives them (already typed by the argument parser). */
+export type ConfigFlags = Partial<{
+  "instance-id": string;
+  format: string;
+  "run-id": string;
+  rate: number;
+  concurrency: number;
+  "reports-dir": string;
+  "dry-run": boolean;
+  "min-contact-date": string;
+  endpoint: string;
+  region: string;
+  "chunk-size": number;
+  "max-attempts": number;
+  "max-tries": number;
+  "log-level": string;
+  "shutdown-timeout": number;
+  "request-timeout": number;
+  "exit-when-idle": boolean;
+  "redis-url": string;
+  prefix: string;
+  "breaker-window": number;
+  "breaker-ratio": number;
+  "skip-redis-checks": boolean;
+}>;
+
+const RUN_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function positive(name: string, value: number, integer: boolean): number {
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new ConfigError(`--${name} must be a positive ${integer ? "whole " : ""}number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Parses a date flag: ISO-8601 (date only means midnight UTC). */
+export function parseDateFlag(name: string, value: string): Date {
+  const iso = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+  if (!iso.test(value)) throw new ConfigError(`--${name} must be an ISO-8601 date such as 2018-09-12, got "${value}"`);
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(value) && value.includes("T");
+  const d = new Date(value.includes("T") ? (hasZone ? value : `${value}Z`) : `${value}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) throw new ConfigError(`--${name} is not a real date, got "${value}"`);
+  return d;
+}
+
+export function validateRunId(runId: string): string {
+  if (!RUN_ID.test(runId) || /^\d+$/.test(runId)) {
+    throw new ConfigError(
+      `--run-id must be 1-64 letters, digits, "_", "-" or "." and not only digits, got "${runId}"`,
+    );
+  }
+  return runId;
+}
+
+/**
+ * The only reader of `process.env` in the project (apart from the AWS SDK, which
+ * reads its own standard variables: AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_CONNECT, ...).
+ */
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const num = (flag: number | undefined, envName: string, fallback: number): number => {
+    if (flag !== undefined) return flag;
+    const raw = env[envName];
+    if (raw === undefined || raw === "") return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n)) throw new ConfigError(`${envName} must be a number, got "${raw}"`);
+    return n;
+  };
+  const format = flags.format ?? env.CONNECT_BACKFILL_FORMAT;
+  if (format !== undefined && format !== "csv" && format !== "jsonl") {
+    throw new ConfigError(`--format must be csv or jsonl, got "${format}"`);
+  }
+  const breakerRatio = num(flags["breaker-ratio"], "CONNECT_BACKFILL_BREAKER_RATIO", DEFAULTS.breakerRatio);
+  if (!(breakerRatio > 0 && breakerRatio <= 1)) {
+    throw new ConfigError(`--breaker-ratio must be above 0 and at most 1, got ${breakerRatio}`);
+  }
+  const instanceId = flags["instance-id"] ?? env.CONNECT_INSTANCE_ID;
+  const runId = flags["run-id"];
+  const config: Config = {
+    redisUrl: flags["redis-url"] ?? env.REDIS_URL ?? DEFAULTS.redisUrl,
+    prefix: flags.prefix ?? env.CONNECT_BACKFILL_PREFIX ?? DEFAULTS.prefix,
+    instanceId: instanceId === "" ? undefined : instanceId,
+    format,
+    runId: runId === undefined ? undefined : validateRunId(runId),
+    rate: positive("rate", num(flags.rate, "CONNECT_BACKFILL_RATE", DEFAULTS.rate), false),
+    concurrency: positive("concurrency", num(flags.concurrency, "CONNECT_BACKFILL_CONCURRENCY", DEFAULTS.concurrency), true),
+    reportsDir: flags["reports-dir"] ?? env.CONNECT_BACKFILL_REPORTS_DIR ?? DEFAULTS.reportsDir,
+    dryRun: flags["dry-run"] ?? false,
+    minContactDate: parseDateFlag("min-contact-date", flags["min-contact-date"] ?? DEFAULTS.minContactDate),
+    endpoint: flags.endpoint,
+    region: flags.region,
+    chunkSize: positive("chunk-size", num(flags["chunk-size"], "CONNECT_BACKFILL_CHUNK_SIZE", DEFAULTS.chunkSize), true),
+    maxAttempts: positive("max-attempts", num(flags["max-attempts"], "CONNECT_BACKFILL_MAX_ATTEMPTS", DEFAULTS.maxAttempts), true),
+    maxTries: positive("max-tries", num(flags["max-tries"], "CONNECT_BACKFILL_MAX_TRIES", DEFAULTS.maxTries), true),
+    logLevel: flags["log-level"] ?? env.LOG_LEVEL ?? DEFAULTS.logLevel,
+    shutdownTimeoutMs: positive("shutdown-timeout", num(flags["shutdown-timeout"], "CONNECT_BACKFILL_SHUTDOWN_TIMEOUT_MS", DEFAULTS.shutdownTimeoutMs), false),
+    requestTimeoutMs: positive("request-timeout", num(flags["request-timeout"], "CONNECT_BACKFILL_REQUEST_TIMEOUT_MS", DEFAULTS.requestTimeoutMs), false),
+    exitWhenIdle: flags["exit-when-idle"] ?? false,
+    breakerWindow: positive("breaker-window", num(flags["breaker-window"], "CONNECT_BACKFILL_BREAKER_WINDOW", DEFAULTS.breakerWindow), true),
+    breakerRatio,
+    skipRedisChecks: flags["skip-redis-checks"] ?? false,
+  };
+  const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+  if (!levels.includes(config.logLevel)) {
+    throw new ConfigError(`--log-level must be one of ${levels.join(", ")}, got "${config.logLevel}"`);
+  }
+  return Object.freeze(config);
+}

@@ -1,0 +1,68 @@
+/** What the worker does with an error: the one table that decides retry vs give up. */
+export type ErrorKind = "throttled" | "transient" | "permanent" | "aborted";
+
+export interface ClassifiedError {
+  readonly kind: ErrorKind;
+  /** Stable code for reports: the service's error type, or one of ours (Timeout, ConnectionReset, HTTP503...). */
+  readonly code: string;
+  readonly httpStatus: number | undefined;
+  readonly message: string;
+  /** From a Retry-After header, when the service sent one. */
+  readonly retryAfterMs: number | undefined;
+}
+
+const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
+const NETWORK_CODES: Record<string, string> = {
+  ECONNRESET: "ConnectionReset",
+  EPIPE: "ConnectionReset",
+  ECONNREFUSED: "ConnectionRefused",
+  ETIMEDOUT: "Timeout",
+  ECONNABORTED: "Timeout",
+  EAI_AGAIN: "DnsFailure",
+  ENOTFOUND: "DnsFailure",
+  EHOSTUNREACH: "NetworkUnreachable",
+  ENETUNREACH: "NetworkUnreachable",
+};
+/** Codes that mean the request may not have been answered at all: worth another try. */
+const TRANSIENT_NAMES = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "ServiceUnavailable", "InternalServiceException"]);
+const THROTTLE_NAMES = new Set(["ThrottlingException", "TooManyRequestsException", "Throttling", "LimitExceededException"]);
+
+interface SdkLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+  $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
+  cause?: unknown;
+}
+
+function retryAfter(headers: Record<string, string | undefined> | undefined): number | undefined {
+  const value = headers?.["retry-after"] ?? headers?.["Retry-After"];
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/** Pure: maps whatever the SDK or the socket threw to one of four kinds. */
+export function classifyError(err: unknown): ClassifiedError {
+  const e = (err ?? {}) as SdkLikeError;
+  const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
+  const message = (e.message ?? String(err)).slice(0, 500);
+  const name = e.name ?? "Error";
+  const base = { httpStatus: status, message, retryAfterMs: retryAfter(e.$response?.headers) };
+  if (name === "AbortError") return { ...base, kind: "aborted", code: "Aborted" };
+  if (status === 429 || THROTTLE_NAMES.has(name)) return { ...base, kind: "throttled", code: "ThrottlingException" };
+  if (status !== undefined && TRANSIENT_STATUS.has(status)) {
+    const code = name && name !== "Error" && name !== "Unknown" && !name.startsWith("ConnectServiceException") ? name : `HTTP${status}`;
+    return { ...base, kind: "transient", code };
+  }
+  if (status !== undefined && status >= 400) return { ...base, kind: "permanent", code: name === "Error" ? `HTTP${status}` : name };
+  const sysCode = e.code ?? (e.cause as SdkLikeError | undefined)?.code;
+  if (sysCode && NETWORK_CODES[sysCode]) return { ...base, kind: "transient", code: NETWORK_CODES[sysCode] as string };
+  if (TRANSIENT_NAMES.has(name)) return { ...base, kind: "transient", code: name === "TimeoutError" || name === "RequestTimeout" ? "Timeout" : name };
+  // No HTTP answer and not a known network fault: missing region or credentials,
+  // a bad endpoint URL... Retrying cannot help; the circuit breaker stops the run.
+  return { ...base, kind: "permanent", code: name };
+}

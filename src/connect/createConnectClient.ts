@@ -1,0 +1,30 @@
+import { ConnectClient } from "@aws-sdk/client-connect";
+
+export interface ConnectClientOptions {
+  /** Overrides the endpoint; AWS_ENDPOINT_URL_CONNECT does the same through the SDK. */
+  readonly endpoint?: string | undefined;
+  readonly region?: string | undefined;
+  readonly requestTimeoutMs: number;
+  readonly maxSockets: number;
+}
+
+/**
+ * The one place a Connect client is made. SDK retries are off (`maxAttempts: 1`):
+ * our worker owns retries so that every attempt passes through the global rate
+ * governor; SDK retries would bypass it and multiply under throttling.
+ * Credentials and region come from the SDK's standard chain.
+ */
+export function createConnectClient(opts: ConnectClientOptions): ConnectClient {
+  const agent = { keepAlive: true, maxSockets: opts.maxSockets };
+  return new ConnectClient({
+    maxAttempts: 1,
+    ...(opts.region ? { region: opts.region } : {}),
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    requestHandler: {
+      requestTimeout: opts.requestTimeoutMs,
+      connectionTimeout: Math.min(opts.requestTimeoutMs, 5_000),
+      httpAgent: agent,
+      httpsAgent: agent,
+    },
+  });
+}

@@ -1,0 +1,14 @@
+/** A row ready to be sent: what the worker needs, nothing of the file's shape. */
+export interface ContactRow {
+  readonly line: number;
+  readonly contactId: string;
+  readonly instanceId: string;
+  /** Epoch milliseconds, when the file gave one. */
+  readonly initiationTimestamp: number | undefined;
+  readonly attributes: Record<string, string>;
+}
+
+/** Validation's answer: a row, or a reason naming what is wrong. Bad rows are data, not exceptions. */
+export type RowCheck =
+  | { readonly ok: true; readonly row: ContactRow }
+  | { readonly ok: false; readonly code: string; readonly reason: string };

@@ -1,0 +1,52 @@
+import { InputFileError } from "./InputFileError.js";
+
+/** Which CSV column plays which part; every other named column is an attribute. */
+export interface ColumnRoles {
+  readonly contactId: number;
+  readonly instanceId: number | undefined;
+  readonly initiationTimestamp: number | undefined;
+  readonly attributes: ReadonlyArray<readonly [index: number, name: string]>;
+  /** The file is one of our own failures.csv files: undo the spreadsheet neutralisation. */
+  readonly isFailuresFile: boolean;
+}
+
+const CONTACT = new Set(["contactid", "initialcontactid"]);
+const INSTANCE = new Set(["instanceid"]);
+const TIMESTAMP = new Set(["initiationtimestamp"]);
+
+export function columnRoles(header: readonly string[], path: string): ColumnRoles {
+  const seen = new Map<string, number>();
+  let contactId: number | undefined;
+  let instanceId: number | undefined;
+  let initiationTimestamp: number | undefined;
+  const attributes: Array<readonly [number, string]> = [];
+  header.forEach((raw, i) => {
+    const name = raw.trim();
+    if (name === "") throw new InputFileError(`${path}: column ${i + 1} of the header has no name.`);
+    const prev = seen.get(name);
+    if (prev !== undefined) {
+      throw new InputFileError(`${path}: the header names column "${name}" twice (columns ${prev + 1} and ${i + 1}).`);
+    }
+    seen.set(name, i);
+    if (name.startsWith("#")) return;
+    const key = name.toLowerCase();
+    if (CONTACT.has(key)) {
+      if (contactId !== undefined) {
+        throw new InputFileError(`${path}: the header has two contact-id columns ("${header[contactId]}" and "${name}"); keep one.`);
+      }
+      contactId = i;
+    } else if (INSTANCE.has(key)) instanceId = i;
+    else if (TIMESTAMP.has(key)) initiationTimestamp = i;
+    else attributes.push([i, name] as const);
+  });
+  if (contactId === undefined) {
+    throw new InputFileError(`${path}: no contactId (or initialContactId) column in the header "${header.join(",").slice(0, 200)}".`);
+  }
+  return {
+    contactId,
+    instanceId,
+    initiationTimestamp,
+    attributes,
+    isFailuresFile: seen.has("#status") && seen.has("#line"),
+  };
+}

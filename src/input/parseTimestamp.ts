@@ -1,0 +1,35 @@
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+const EPOCH = /^\d{1,16}(?:\.\d+)?$/;
+
+/** Below this an epoch number is read as seconds, above as milliseconds (1e11 s is the year 5138). */
+const SECONDS_LIMIT = 1e11;
+
+/**
+ * Parses an initiation timestamp: ISO-8601 (a missing zone means UTC, so a file
+ * means the same on every host) or epoch seconds / milliseconds. Returns epoch
+ * milliseconds, or undefined when the text is not a timestamp.
+ */
+export function parseTimestamp(text: string): number | undefined {
+  const s = text.trim();
+  if (EPOCH.test(s)) {
+    const n = Number(s);
+    return n < SECONDS_LIMIT ? Math.round(n * 1000) : Math.round(n);
+  }
+  const m = ISO.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, d, h = "00", mi = "00", sec = "00", frac = "", zone] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return undefined;
+  let offsetMin = 0;
+  if (zone && zone.toUpperCase() !== "Z") {
+    const sign = zone.startsWith("-") ? -1 : 1;
+    const digits = zone.slice(1).replace(":", "");
+    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0"));
+  }
+  const ms = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(sec), Number(frac.padEnd(3, "0").slice(0, 3)));
+  // Date.UTC rolls 2021-02-30 over into March; a real date survives the round trip.
+  const check = new Date(ms);
+  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return undefined;
+  return ms - offsetMin * 60_000;
+}

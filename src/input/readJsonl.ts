@@ -1,0 +1,89 @@
+import { TextDecoder } from "node:util";
+import { MAX_RECORD_BYTES, type SourceRecord } from "./SourceRecord.js";
+import { openInput } from "./openInput.js";
+
+const NEWLINE = 0x0a;
+
+function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRecord | undefined {
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    return { kind: "malformed", line, code: "InvalidUtf8", reason: "is not valid UTF-8", raw: bytes.toString("utf8").slice(0, 2000) };
+  }
+  if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (text.endsWith("\r")) text = text.slice(0, -1);
+  if (text.trim() === "") return undefined; // blank line: not a row
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { kind: "malformed", line, code: "MalformedJson", reason: `is not valid JSON (${(err as Error).message})`, raw: text.slice(0, 2000) };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    const what = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+    return { kind: "malformed", line, code: "NotAnObject", reason: `is ${what}, not a JSON object`, raw: text.slice(0, 2000) };
+  }
+  return { kind: "object", line, value: value as Record<string, unknown> };
+}
+
+/**
+ * Streams a JSONL file line by line. Lines are split on bytes and decoded with a
+ * fatal decoder, so invalid UTF-8 is caught exactly, and a line longer than any
+ * valid row is dropped as it streams instead of being held in memory.
+ */
+export async function* readJsonl(path: string): AsyncGenerator<SourceRecord> {
+  const stream = await openInput(path);
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  let parts: Buffer[] = [];
+  let size = 0;
+  let tooLong = false;
+  let line = 1;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
+        const piece = chunk.subarray(start, nl);
+        start = nl + 1;
+        if (tooLong || size + piece.length > MAX_RECORD_BYTES) {
+          yield tooLongRecord(line, parts);
+        } else {
+          const bytes = parts.length === 0 ? piece : Buffer.concat([...parts, piece]);
+          const rec = decodeLine(bytes, line, decoder);
+          if (rec) yield rec;
+        }
+        parts = [];
+        size = 0;
+        tooLong = false;
+        line++;
+      }
+      const rest = chunk.subarray(start);
+      if (!tooLong) {
+        if (size + rest.length > MAX_RECORD_BYTES) {
+          tooLong = true;
+          parts = [Buffer.from(Buffer.concat([...parts, rest]).subarray(0, 200))];
+        } else if (rest.length > 0) {
+          parts.push(rest);
+          size += rest.length;
+        }
+      }
+    }
+    if (tooLong) yield tooLongRecord(line, parts);
+    else if (size > 0) {
+      const rec = decodeLine(Buffer.concat(parts), line, decoder);
+      if (rec) yield rec;
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+function tooLongRecord(line: number, parts: Buffer[]): SourceRecord {
+  return {
+    kind: "malformed",
+    line,
+    code: "RecordTooLarge",
+    reason: `is longer than ${MAX_RECORD_BYTES} bytes, which no valid row can be`,
+    raw: Buffer.concat(parts).toString("utf8").slice(0, 200),
+  };
+}

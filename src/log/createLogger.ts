@@ -1,0 +1,59 @@
+import { pino, type Logger } from "pino";
+
+/**
+ * Paths that may hold secrets or customer data, redacted wherever they appear.
+ * Attribute values are customer data: they are never logged (nothing logs them
+ * on purpose; this is the net under that rule).
+ */
+export const REDACT_PATHS = [
+  "attributes",
+  "*.attributes",
+  "Attributes",
+  "*.Attributes",
+  "credentials",
+  "*.credentials",
+  "secretAccessKey",
+  "*.secretAccessKey",
+  "sessionToken",
+  "*.sessionToken",
+  "accessKeyId",
+  "*.accessKeyId",
+  "password",
+  "*.password",
+  "redisUrl",
+  "*.redisUrl",
+  "authorization",
+  "*.authorization",
+  "*.headers.authorization",
+];
+
+/** Removes passwords from URLs and AWS secrets from free text (error messages included). */
+export function scrub(text: string): string {
+  return text
+    .replace(/(rediss?:\/\/[^:/@\s]*:)[^@\s]+@/gi, "$1***@")
+    .replace(/(aws_secret_access_key|secretAccessKey|sessionToken|x-amz-security-token)(["'=:\s]+)[A-Za-z0-9/+=]+/gi, "$1$2***")
+    .replace(/Credential=[A-Z0-9]+/g, "Credential=***");
+}
+
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { app: "connect-backfill" },
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      serializers: {
+        err: (err: Error) => ({ type: err.name, message: scrub(err.message) }),
+      },
+      hooks: {
+        logMethod(args, method) {
+          // Free-text messages may quote an error; scrub them too.
+          const scrubbed = args.map((a) => (typeof a === "string" ? scrub(a) : a)) as typeof args;
+          method.apply(this, scrubbed);
+        },
+      },
+    },
+    destination ?? pino.destination(2),
+  );
+}
+
+export type { Logger };

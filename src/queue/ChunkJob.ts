@@ -1,0 +1,29 @@
+import type { JobsOptions } from "bullmq";
+
+/** One queued row: its line and the record as read (CSV fields or the JSONL object). */
+export type ChunkRow = [line: number, record: string[] | Record<string, unknown>];
+
+/**
+ * A job carries a few hundred rows instead of one: one job per row costs ~740 bytes
+ * of Redis and ~16k rows/s to enqueue (shared/reference/bullmq-v6.md); a chunk
+ * costs about the size of its rows.
+ */
+export interface ChunkJobData {
+  readonly runId: string;
+  readonly index: number;
+  readonly rows: ChunkRow[];
+}
+
+/** Deterministic, so re-running the producer cannot add a chunk twice (no ":" and never all digits). */
+export function chunkJobId(runId: string, index: number): string {
+  return `${runId}.c${index}`;
+}
+
+export const chunkJobOptions: JobsOptions = {
+  // Row-level retries live inside the processor; these cover the processor itself
+  // failing (Redis gone mid-chunk, a bug). Rows already done are never re-sent.
+  attempts: 8,
+  backoff: { type: "exponential", delay: 2_000 },
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 24 * 3600 },
+};

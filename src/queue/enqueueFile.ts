@@ -1,0 +1,170 @@
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import type { Queue } from "bullmq";
+import { checkRecord } from "../input/checkRecord.js";
+import type { ColumnRoles } from "../input/columnRoles.js";
+import { InputFileError } from "../input/InputFileError.js";
+import { openSource, type InputFormat } from "../input/openSource.js";
+import type { SourceRecord } from "../input/SourceRecord.js";
+import type { Outcome } from "../report/Outcome.js";
+import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
+import { chunkJobId, chunkJobOptions } from "./ChunkJob.js";
+import type { RecordedOutcome, RunManifest, RunStore } from "./RunStore.js";
+
+export interface EnqueueOptions {
+  readonly path: string;
+  readonly format: InputFormat;
+  readonly runId?: string | undefined;
+  readonly instanceId: string | undefined;
+  readonly minContactDate: Date;
+  readonly chunkSize: number;
+  readonly parentRunId?: string | undefined;
+  readonly breakerWindow: number;
+  readonly breakerRatio: number;
+  /** Called after each queued batch with rows read so far. */
+  readonly onProgress?: (read: number) => void;
+}
+
+export interface EnqueueResult {
+  readonly runId: string;
+  readonly rows: number;
+  readonly invalid: number;
+  readonly chunks: number;
+  /** The run existed and its file was already fully queued: nothing was added. */
+  readonly alreadyQueued: boolean;
+  /** The run existed and was partly queued: queueing went on where it stopped. */
+  readonly resumed: boolean;
+}
+
+/** Chunks sent to Redis per addBulk round trip. */
+const CHUNKS_PER_BATCH = 20;
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "");
+  return `${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+function originalOf(rec: SourceRecord): Outcome["original"] {
+  if (rec.kind === "fields") return { fields: rec.fields };
+  if (rec.kind === "object") return { object: rec.value };
+  return { raw: rec.raw };
+}
+
+function idsOf(rec: SourceRecord, roles: ColumnRoles | undefined, defaultInstance: string | undefined): { contactId: string; instanceId: string } {
+  if (rec.kind === "fields" && roles) {
+    const instance = roles.instanceId === undefined ? "" : (rec.fields[roles.instanceId] ?? "").trim();
+    return { contactId: (rec.fields[roles.contactId] ?? "").trim().slice(0, 300), instanceId: (instance || defaultInstance) ?? "" };
+  }
+  if (rec.kind === "object") {
+    const v = rec.value;
+    const c = v.contactId ?? v.initialContactId ?? v.InitialContactId ?? v.ContactId;
+    const i = v.instanceId ?? v.InstanceId;
+    return { contactId: typeof c === "string" ? c.slice(0, 300) : "", instanceId: (typeof i === "string" && i ? i : defaultInstance) ?? "" };
+  }
+  return { contactId: "", instanceId: defaultInstance ?? "" };
+}
+
+/**
+ * Streams a file into the queue as chunk jobs of `chunkSize` valid rows; invalid
+ * rows get their outcome at once and are never queued. The position is saved
+ * after each batch, so running it again with the same run id resumes where a
+ * crash left it: chunk ids are deterministic (BullMQ ignores an id it holds) and
+ * outcomes are written with HSETNX, so nothing is added or reported twice.
+ */
+export async function enqueueFile(store: RunStore, queue: Queue, opts: EnqueueOptions): Promise<EnqueueResult> {
+  const path = resolve(opts.path);
+  // Open (and so check) the file before anything is written to Redis.
+  const source = await openSource(path, opts.format);
+  const runId = opts.runId ?? newRunId();
+  const wanted: RunManifest = {
+    runId,
+    input: path,
+    shape: source.shape,
+    defaultInstanceId: opts.instanceId,
+    minContactDate: opts.minContactDate.getTime(),
+    chunkSize: opts.chunkSize,
+    createdAt: Date.now(),
+    parentRunId: opts.parentRunId,
+    breakerWindow: opts.breakerWindow,
+    breakerRatio: opts.breakerRatio,
+  };
+  const { manifest, created } = await store.create(wanted);
+  if (!created && manifest.input !== path) {
+    throw new InputFileError(`run ${runId} already exists for ${manifest.input}; choose another --run-id for ${path}.`);
+  }
+  const progress = await store.progress(runId);
+  if (!created && progress?.producerDone) {
+    return { runId, rows: progress.read, invalid: progress.counts.invalid, chunks: progress.chunks, alreadyQueued: true, resumed: false };
+  }
+  const alreadyQueuedRows = (progress?.chunks ?? 0) * manifest.chunkSize;
+  const defaults = { instanceId: manifest.defaultInstanceId };
+  const breaker = { window: manifest.breakerWindow, ratio: manifest.breakerRatio };
+
+  let read = 0;
+  let valid = 0;
+  let invalid = 0;
+  let current: ChunkRow[] = [];
+  let chunkIndex = Math.floor(alreadyQueuedRows / manifest.chunkSize);
+  let pendingJobs: ChunkJobData[] = [];
+  let invalidBatch: RecordedOutcome[] = [];
+
+  const flushInvalid = async () => {
+    await store.record(runId, invalidBatch, breaker);
+    invalidBatch = [];
+  };
+  const flushJobs = async (done: boolean) => {
+    if (current.length > 0 && (done || current.length >= manifest.chunkSize)) {
+      pendingJobs.push({ runId, index: chunkIndex++, rows: current });
+      current = [];
+    }
+    if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
+    if (pendingJobs.length > 0) {
+      const jobs = await queue.addBulk(
+        pendingJobs.map((data) => ({ name: "chunk", data, opts: { ...chunkJobOptions, jobId: chunkJobId(runId, data.index) } })),
+      );
+      // addBulk is a pipeline, not a transaction: check that every chunk really landed.
+      jobs.forEach((job, i) => {
+        const want = chunkJobId(runId, (pendingJobs[i] as ChunkJobData).index);
+        if (!job || job.id !== want) {
+          throw new Error(`Redis did not accept chunk ${want} (got id ${String(job?.id)}); run enqueue again with --run-id ${runId} to resume.`);
+        }
+      });
+      pendingJobs = [];
+    }
+    if (invalidBatch.length > 0) await flushInvalid();
+    // Saved only once every chunk before it is in Redis: a resume never skips a row.
+    await store.saveProducerPosition(runId, read, chunkIndex, done);
+    opts.onProgress?.(read);
+  };
+
+  for await (const rec of source.records) {
+    read++;
+    const check = checkRecord(rec, source.roles, defaults);
+    if (!check.ok) {
+      invalid++;
+      invalidBatch.push({
+        outcome: {
+          line: rec.line,
+          ...idsOf(rec, source.roles, manifest.defaultInstanceId),
+          status: "invalid",
+          errorCode: check.code,
+          httpStatus: undefined,
+          message: `line ${rec.line} ${check.reason}`,
+          attempts: 0,
+          throttles: 0,
+          finishedAt: Date.now(),
+          original: originalOf(rec),
+        },
+        flag: 0,
+      });
+      if (invalidBatch.length >= 500) await flushInvalid();
+      continue;
+    }
+    valid++;
+    if (valid <= alreadyQueuedRows) continue; // queued before the crash
+    current.push([rec.line, rec.kind === "fields" ? rec.fields : (rec as { value: Record<string, unknown> }).value]);
+    if (current.length >= manifest.chunkSize) await flushJobs(false);
+  }
+  await flushJobs(true);
+  return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created };
+}

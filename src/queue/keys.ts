@@ -1,0 +1,21 @@
+/**
+ * Every Redis key the project uses, in one place. All keys share the prefix, so a
+ * hash-tagged prefix such as `{cb}` puts them in one Redis Cluster slot (BullMQ's
+ * Lua scripts and ours touch several keys at once).
+ */
+export function keysFor(prefix: string) {
+  return {
+    prefix,
+    /** BullMQ queue name; BullMQ adds `${prefix}:${queue}:...`. */
+    queue: "chunks",
+    runs: `${prefix}:runs`,
+    run: (runId: string) => `${prefix}:run:${runId}`,
+    outcomes: (runId: string) => `${prefix}:run:${runId}:out`,
+    parked: (runId: string) => `${prefix}:run:${runId}:parked`,
+    timeline: (runId: string) => `${prefix}:run:${runId}:tl`,
+    /** The quota is per account, Region and API: one governor per API for all runs on this Redis. */
+    governor: (api: string) => `${prefix}:rate:${api}`,
+  };
+}
+
+export type Keys = ReturnType<typeof keysFor>;

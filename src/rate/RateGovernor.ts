@@ -1,0 +1,129 @@
+import type { Redis } from "ioredis";
+import { RESERVE, THROTTLED } from "./governorScripts.js";
+
+export interface RateGovernorOptions {
+  readonly redis: Redis;
+  /** Redis key of the shared state: every process using the same key shares one rate. */
+  readonly key: string;
+  /** Requests/s never exceeded (`--rate`). */
+  readonly ceiling: number;
+  /** Multiplicative decrease on a throttle. */
+  readonly beta?: number;
+  /** CUBIC's growth constant, in requests/s per s^3. */
+  readonly c?: number;
+  readonly minRate?: number;
+  /** At most one decrease per this many ms. */
+  readonly cooldownMs?: number;
+  /** Fake clock for tests (ms); Redis's clock when absent. */
+  readonly now?: () => number;
+}
+
+type Eval = (key: string, ...args: Array<string | number>) => Promise<[string | number, string]>;
+
+function check(name: string, value: number, ok: boolean): number {
+  if (!ok) throw new Error(`rate governor option "${name}" is out of range, got ${value}`);
+  return value;
+}
+
+/**
+ * A token pacing governor shared by every worker through Redis. Call
+ * `acquire()` before each attempt, `succeeded()` after a 2xx, `throttled()` after
+ * a 429; one process's 429 slows all of them.
+ */
+export class RateGovernor {
+  readonly key: string;
+  private readonly redis: Redis & { cbReserve?: Eval; cbThrottled?: Eval };
+  private readonly ceiling: number;
+  private readonly beta: number;
+  private readonly c: number;
+  private readonly minRate: number;
+  private readonly cooldownMs: number;
+  private readonly now: (() => number) | undefined;
+  private successes = 0;
+  private lastRate: number;
+
+  constructor(opts: RateGovernorOptions) {
+    this.key = opts.key;
+    this.ceiling = check("ceiling", opts.ceiling, opts.ceiling > 0 && Number.isFinite(opts.ceiling));
+    this.beta = check("beta", opts.beta ?? 0.8, (opts.beta ?? 0.8) > 0 && (opts.beta ?? 0.8) < 1);
+    this.c = check("c", opts.c ?? 0.4, (opts.c ?? 0.4) > 0);
+    this.minRate = check("minRate", opts.minRate ?? Math.min(0.5, opts.ceiling), (opts.minRate ?? 0.5) > 0);
+    this.cooldownMs = check("cooldownMs", opts.cooldownMs ?? 500, (opts.cooldownMs ?? 500) >= 0);
+    this.now = opts.now;
+    this.lastRate = opts.ceiling;
+    this.redis = opts.redis as RateGovernor["redis"];
+    if (!this.redis.cbReserve) {
+      opts.redis.defineCommand("cbReserve", { numberOfKeys: 1, lua: RESERVE });
+      opts.redis.defineCommand("cbThrottled", { numberOfKeys: 1, lua: THROTTLED });
+    }
+  }
+
+  private clock(): number {
+    return this.now ? this.now() : -1;
+  }
+
+  /** The rate the governor last reported (requests/s across all workers). */
+  get rate(): number {
+    return this.lastRate;
+  }
+
+  /** Reserves the next slot; returns how long the caller must wait before sending. */
+  async reserve(): Promise<number> {
+    const ok = this.successes;
+    this.successes = 0;
+    const [wait, rate] = await (this.redis.cbReserve as Eval)(this.key, this.ceiling, this.clock(), ok, this.beta, this.c, this.minRate);
+    this.lastRate = Number(rate);
+    return Math.max(0, Number(wait));
+  }
+
+  /** Waits for this caller's turn. Rejects with an AbortError when `signal` fires. */
+  async acquire(signal?: AbortSignal): Promise<void> {
+    const wait = await this.reserve();
+    if (wait > 0) await sleep(wait, signal);
+  }
+
+  succeeded(): void {
+    this.successes++;
+  }
+
+  /** Slows every worker down; `retryAfterMs` (from the service) pauses all of them that long. */
+  async throttled(retryAfterMs = 0): Promise<{ decreased: boolean; rate: number }> {
+    const [decreased, rate] = await (this.redis.cbThrottled as Eval)(
+      this.key,
+      this.ceiling,
+      this.clock(),
+      Math.round(retryAfterMs),
+      this.beta,
+      this.c,
+      this.minRate,
+      this.cooldownMs,
+    );
+    this.lastRate = Number(rate);
+    return { decreased: Number(decreased) === 1, rate: Number(rate) };
+  }
+}
+
+/** setTimeout as a promise that an AbortSignal can cut short. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(abortError());
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function abortError(): Error {
+  const err = new Error("aborted");
+  err.name = "AbortError";
+  return err;
+}

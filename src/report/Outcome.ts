@@ -1,0 +1,25 @@
+export const STATUSES = ["updated", "skipped_pre_api", "invalid", "failed"] as const;
+export type OutcomeStatus = (typeof STATUSES)[number];
+
+/** The row as it came in, kept only for rows that end up in failures.csv. */
+export type OriginalRecord =
+  | { readonly fields: readonly string[] }
+  | { readonly object: Record<string, unknown> }
+  | { readonly raw: string };
+
+/** Exactly one per input row. */
+export interface Outcome {
+  readonly line: number;
+  readonly contactId: string;
+  readonly instanceId: string;
+  readonly status: OutcomeStatus;
+  readonly errorCode: string;
+  readonly httpStatus: number | undefined;
+  readonly message: string;
+  /** API calls made for this row, throttled ones included. */
+  readonly attempts: number;
+  /** Of those, how many were throttled. */
+  readonly throttles: number;
+  readonly finishedAt: number;
+  readonly original: OriginalRecord | undefined;
+}

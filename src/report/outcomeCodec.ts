@@ -1,0 +1,41 @@
+import { STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
+
+/**
+ * Outcomes sit in Redis until written out, a million at a time: a positional
+ * JSON array is about half the size of an object with named members.
+ */
+type Encoded = [number, string, string, number, string, number, string, number, number, number, unknown?];
+
+export function encodeOutcome(o: Outcome): string {
+  const arr: Encoded = [
+    o.line,
+    o.contactId,
+    o.instanceId,
+    STATUSES.indexOf(o.status),
+    o.errorCode,
+    o.httpStatus ?? 0,
+    o.message,
+    o.attempts,
+    o.throttles,
+    o.finishedAt,
+  ];
+  if (o.original) arr.push(o.original);
+  return JSON.stringify(arr);
+}
+
+export function decodeOutcome(text: string): Outcome {
+  const a = JSON.parse(text) as Encoded;
+  return {
+    line: a[0],
+    contactId: a[1],
+    instanceId: a[2],
+    status: STATUSES[a[3]] as OutcomeStatus,
+    errorCode: a[4],
+    httpStatus: a[5] === 0 ? undefined : a[5],
+    message: a[6],
+    attempts: a[7],
+    throttles: a[8],
+    finishedAt: a[9],
+    original: a[10] as Outcome["original"],
+  };
+}

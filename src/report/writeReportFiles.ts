@@ -1,0 +1,178 @@
+import { once } from "node:events";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
+import type { ErrorExample, RunSummary } from "./RunSummary.js";
+import { csvLine } from "./spreadsheetSafe.js";
+
+export const OUTCOME_COLUMNS = ["line", "contactId", "instanceId", "status", "errorCode", "httpStatus", "message", "attempts", "finishedAt"];
+/** Our own columns in failures.csv; `#` makes the reader ignore them when the file is fed back. */
+export const FAILURE_COLUMNS = ["#line", "#status", "#errorCode", "#message", "#raw"];
+
+export interface RunInfo {
+  readonly runId: string;
+  readonly parentRunId: string | undefined;
+  readonly input: string;
+  readonly format: "csv" | "jsonl";
+  /** CSV header of the input, to write failures with their original columns. */
+  readonly header: readonly string[] | undefined;
+  readonly createdAt: number;
+  readonly startedAt: number | undefined;
+  readonly rows: number;
+  readonly requests: number;
+  readonly throttled: number;
+  readonly complete: boolean;
+}
+
+export interface ReportFiles {
+  readonly dir: string;
+  readonly outcomes: string;
+  readonly failures: string;
+  readonly summary: string;
+  readonly summaryData: RunSummary;
+}
+
+const BOM = "\uFEFF"; // so spreadsheets open the files as UTF-8
+
+/** Writes to `<file>.tmp` then renames: a reader never sees half a report, even after a crash. */
+class AtomicFile {
+  private readonly stream: WriteStream;
+  constructor(readonly path: string) {
+    this.stream = createWriteStream(`${path}.tmp`, { mode: 0o600 });
+  }
+  async write(text: string): Promise<void> {
+    if (!this.stream.write(text)) await once(this.stream, "drain");
+  }
+  async commit(): Promise<void> {
+    this.stream.end();
+    await once(this.stream, "finish");
+    await rename(`${this.path}.tmp`, this.path);
+    await chmod(this.path, 0o600);
+  }
+}
+
+function failureColumnsFor(info: RunInfo, failures: readonly Outcome[]): string[] {
+  if (info.format === "csv" && info.header) {
+    const reserved = new Set(FAILURE_COLUMNS);
+    return info.header.filter((h) => !reserved.has(h.trim()));
+  }
+  // JSONL: the row's own names, then every attribute any failed row carried.
+  const keys = new Set<string>();
+  for (const f of failures) {
+    const o = f.original && "object" in f.original ? f.original.object : undefined;
+    const attrs = (o?.attributes ?? o?.Attributes) as Record<string, unknown> | undefined;
+    if (attrs && typeof attrs === "object") for (const k of Object.keys(attrs)) keys.add(k);
+  }
+  return ["contactId", "instanceId", "initiationTimestamp", ...[...keys].filter((k) => !["contactId", "instanceId", "initiationTimestamp"].includes(k))];
+}
+
+function text(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  return typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
+}
+
+function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): { cells: string[]; raw: string } {
+  const orig = o.original;
+  if (!orig) return { cells: columns.map((c) => (c === "contactId" ? o.contactId : c === "instanceId" ? o.instanceId : "")), raw: "" };
+  if ("raw" in orig) return { cells: columns.map(() => ""), raw: orig.raw };
+  if ("fields" in orig) {
+    const header = info.header ?? [];
+    const byName = new Map(header.map((h, i) => [h.trim(), orig.fields[i] ?? ""]));
+    return { cells: columns.map((c) => byName.get(c.trim()) ?? ""), raw: "" };
+  }
+  const obj = orig.object;
+  const attrs = (obj.attributes ?? obj.Attributes ?? {}) as Record<string, unknown>;
+  const top: Record<string, unknown> = {
+    contactId: obj.contactId ?? obj.initialContactId ?? obj.InitialContactId ?? obj.ContactId,
+    instanceId: obj.instanceId ?? obj.InstanceId,
+    initiationTimestamp: obj.initiationTimestamp ?? obj.InitiationTimestamp,
+  };
+  return { cells: columns.map((c) => text(c in top ? top[c] : typeof attrs === "object" ? attrs[c] : undefined)), raw: "" };
+}
+
+/** Summary figures from the outcomes; pure so `status` and tests can use it. */
+export function summarise(info: RunInfo, outcomes: readonly Outcome[]): RunSummary {
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>;
+  const errorCodes: Record<string, number> = {};
+  const examples = new Map<string, { line: number; message: string }>();
+  let first = Infinity;
+  let last = -Infinity;
+  for (const o of outcomes) {
+    counts[o.status]++;
+    if (o.errorCode) {
+      errorCodes[o.errorCode] = (errorCodes[o.errorCode] ?? 0) + 1;
+      if (!examples.has(o.errorCode)) examples.set(o.errorCode, { line: o.line, message: o.message });
+    }
+    if (o.finishedAt < first) first = o.finishedAt;
+    if (o.finishedAt > last) last = o.finishedAt;
+  }
+  const topErrors: ErrorExample[] = Object.entries(errorCodes)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([code, count]) => ({ code, count, ...(examples.get(code) as { line: number; message: string }) }));
+  const start = info.startedAt ?? info.createdAt;
+  const finishedAt = outcomes.length > 0 && info.complete ? last : undefined;
+  const spanS = outcomes.length > 0 ? Math.max(last - Math.min(first, start), 1) / 1000 : 0;
+  return {
+    runId: info.runId,
+    parentRunId: info.parentRunId,
+    input: info.input,
+    format: info.format,
+    createdAt: new Date(info.createdAt).toISOString(),
+    startedAt: info.startedAt === undefined ? undefined : new Date(info.startedAt).toISOString(),
+    finishedAt: finishedAt === undefined ? undefined : new Date(finishedAt).toISOString(),
+    durationMs: finishedAt === undefined ? undefined : Math.max(0, finishedAt - start),
+    rows: info.rows,
+    counts,
+    errorCodes,
+    topErrors,
+    requests: info.requests,
+    throttled: info.throttled,
+    throttledShare: info.requests > 0 ? Math.round((info.throttled / info.requests) * 10_000) / 10_000 : 0,
+    meanRate: spanS > 0 ? Math.round((outcomes.length / spanS) * 100) / 100 : undefined,
+    complete: info.complete,
+  };
+}
+
+/**
+ * Writes outcomes.csv, failures.csv and summary.json into `dir` (created private:
+ * the files carry customer data). `outcomes` must be sorted by line.
+ */
+export async function writeReportFiles(dir: string, info: RunInfo, outcomes: readonly Outcome[]): Promise<ReportFiles> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const paths = { outcomes: join(dir, "outcomes.csv"), failures: join(dir, "failures.csv"), summary: join(dir, "summary.json") };
+
+  const out = new AtomicFile(paths.outcomes);
+  await out.write(BOM + csvLine(OUTCOME_COLUMNS));
+  for (const o of outcomes) {
+    await out.write(
+      csvLine([
+        String(o.line),
+        o.contactId,
+        o.instanceId,
+        o.status,
+        o.errorCode,
+        o.httpStatus === undefined ? "" : String(o.httpStatus),
+        o.message,
+        String(o.attempts),
+        new Date(o.finishedAt).toISOString(),
+      ]),
+    );
+  }
+  await out.commit();
+
+  const failed = outcomes.filter((o) => o.status === "invalid" || o.status === "failed");
+  const columns = failureColumnsFor(info, failed);
+  const fail = new AtomicFile(paths.failures);
+  await fail.write(BOM + csvLine([...columns, ...FAILURE_COLUMNS]));
+  for (const o of failed) {
+    const { cells, raw } = originalCells(info, columns, o);
+    await fail.write(csvLine([...cells, String(o.line), o.status, o.errorCode, o.message, raw]));
+  }
+  await fail.commit();
+
+  const summary = summarise(info, outcomes);
+  await writeFile(`${paths.summary}.tmp`, `${JSON.stringify({ ...summary, files: paths }, null, 2)}\n`, { mode: 0o600 });
+  await rename(`${paths.summary}.tmp`, paths.summary);
+  return { dir, ...paths, summaryData: summary };
+}

@@ -1,0 +1,110 @@
+import type { ConnectClient } from "@aws-sdk/client-connect";
+import type { LimitFunction } from "p-limit";
+import type { ChunkJobData } from "../queue/ChunkJob.js";
+import type { ChunkDecoder } from "../queue/decodeChunk.js";
+import type { RunManifest, RunStore, SendFlag } from "../queue/RunStore.js";
+import type { RateGovernor } from "../rate/RateGovernor.js";
+import type { Outcome } from "../report/Outcome.js";
+import { preApiMessage, startedBeforeApi } from "./ageCheck.js";
+import type { OutcomeWriter } from "./OutcomeWriter.js";
+import { sendRow, type SendPolicy } from "./sendRow.js";
+
+export interface ChunkContext {
+  readonly store: RunStore;
+  readonly writer: OutcomeWriter;
+  readonly governor: RateGovernor;
+  readonly client: ConnectClient;
+  /** Shared by every chunk of this process: the process's in-flight call budget. */
+  readonly limit: LimitFunction;
+  readonly policy: SendPolicy;
+  /** Fires on shutdown: calls in flight are cancelled and their rows handed back. */
+  readonly signal: AbortSignal;
+  readonly runFor: (runId: string) => Promise<{ manifest: RunManifest; decoder: ChunkDecoder } | undefined>;
+  readonly onOutcome?: (o: Outcome) => void;
+  readonly onAttempt?: (throttled: boolean) => void;
+}
+
+/**
+ * `done`: every row has an outcome. `parked`: the run was stopped (circuit
+ * breaker); the chunk waits in the run's parked list for `resume`. `handback`:
+ * shutdown came first; rows without an outcome go back to the queue.
+ */
+export type ChunkResult = "done" | "parked" | "handback" | "unknown-run";
+
+export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promise<ChunkResult> {
+  const run = await ctx.runFor(data.runId);
+  if (!run) return "unknown-run";
+  const { manifest, decoder } = run;
+  if ((await ctx.store.state(data.runId)).state === "stopped") {
+    await ctx.store.park(data);
+    return "parked";
+  }
+  await ctx.store.markStarted(data.runId, Date.now());
+  // After a crash the chunk runs again: rows that already have an outcome are not sent twice.
+  const finished = await ctx.store.finished(
+    data.runId,
+    data.rows.map(([line]) => line),
+  );
+  let stopped = false;
+  let handback = false;
+
+  const one = async (row: ChunkJobData["rows"][number]): Promise<void> => {
+    if (stopped || handback || ctx.signal.aborted) {
+      handback ||= !stopped;
+      return;
+    }
+    const { line, check, original } = decoder.decode(row);
+    const base = { line, errorCode: "", httpStatus: undefined, message: "", attempts: 0, throttles: 0, original: undefined };
+    let outcome: Outcome;
+    let flag: SendFlag = 0;
+    if (!check.ok) {
+      outcome = { ...base, contactId: "", instanceId: "", status: "invalid", errorCode: check.code, message: `line ${line} ${check.reason}`, finishedAt: Date.now(), original };
+    } else if (startedBeforeApi(check.row.initiationTimestamp, manifest.minContactDate)) {
+      const r = check.row;
+      outcome = {
+        ...base,
+        contactId: r.contactId,
+        instanceId: r.instanceId,
+        status: "skipped_pre_api",
+        errorCode: "ContactBeforeApi",
+        message: preApiMessage(line, r.initiationTimestamp as number, manifest.minContactDate),
+        finishedAt: Date.now(),
+      };
+    } else {
+      const r = check.row;
+      const res = await sendRow(
+        { client: ctx.client, governor: ctx.governor, policy: ctx.policy, signal: ctx.signal, ...(ctx.onAttempt ? { onAttempt: ctx.onAttempt } : {}) },
+        { instanceId: r.instanceId, contactId: r.contactId, attributes: r.attributes },
+        line,
+      );
+      if (res.kind === "handback") {
+        handback = true;
+        return;
+      }
+      flag = res.permanent ? 2 : 1;
+      outcome = {
+        line,
+        contactId: r.contactId,
+        instanceId: r.instanceId,
+        status: res.status,
+        errorCode: res.errorCode,
+        httpStatus: res.httpStatus,
+        message: res.message,
+        attempts: res.attempts,
+        throttles: res.throttles,
+        finishedAt: Date.now(),
+        original: res.status === "failed" ? original : undefined,
+      };
+    }
+    const state = await ctx.writer.add(data.runId, { outcome, flag });
+    ctx.onOutcome?.(outcome);
+    if (state === "stopped") stopped = true;
+  };
+
+  await Promise.all(data.rows.filter(([line]) => !finished.has(line)).map((row) => ctx.limit(() => one(row))));
+  if (stopped) {
+    await ctx.store.park(data);
+    return "parked";
+  }
+  return handback ? "handback" : "done";
+}

@@ -1,0 +1,99 @@
+import type { ConnectClient } from "@aws-sdk/client-connect";
+import { classifyError } from "../connect/classifyError.js";
+import { updateContactAttributes, type AttributeUpdate } from "../connect/updateContactAttributes.js";
+import { backoffDelay, type BackoffOptions } from "../rate/backoff.js";
+import { sleep, type RateGovernor } from "../rate/RateGovernor.js";
+
+export interface SendPolicy {
+  /** Tries for transient errors (500/502/503/504, resets, timeouts). */
+  readonly maxAttempts: number;
+  /** Tries in all, throttled ones included. */
+  readonly maxTries: number;
+  readonly backoff?: BackoffOptions;
+}
+
+export type SendResult =
+  | {
+      readonly kind: "done";
+      readonly status: "updated" | "failed";
+      readonly errorCode: string;
+      readonly httpStatus: number | undefined;
+      readonly message: string;
+      readonly attempts: number;
+      readonly throttles: number;
+      /** Failed for a reason that no retry fixes (feeds the circuit breaker). */
+      readonly permanent: boolean;
+    }
+  /** Stopped before an answer (shutdown): the row has no outcome and goes back to the queue. */
+  | { readonly kind: "handback"; readonly attempts: number; readonly throttles: number };
+
+export interface SendContext {
+  readonly client: ConnectClient;
+  readonly governor: RateGovernor;
+  readonly policy: SendPolicy;
+  readonly signal: AbortSignal;
+  /** Called with each throttle, for live figures. */
+  readonly onAttempt?: (throttled: boolean) => void;
+}
+
+/**
+ * Sends one row, retrying by the error table of classifyError. Every attempt,
+ * first or retry, takes its turn from the shared governor first.
+ */
+export async function sendRow(ctx: SendContext, update: AttributeUpdate, line: number): Promise<SendResult> {
+  let attempts = 0;
+  let throttles = 0;
+  let transient = 0;
+  const fail = (errorCode: string, httpStatus: number | undefined, message: string, permanent: boolean): SendResult => ({
+    kind: "done",
+    status: "failed",
+    errorCode,
+    httpStatus,
+    message: `line ${line}: ${message}`,
+    attempts,
+    throttles,
+    permanent,
+  });
+  for (;;) {
+    if (ctx.signal.aborted) return { kind: "handback", attempts, throttles };
+    try {
+      await ctx.governor.acquire(ctx.signal);
+    } catch {
+      return { kind: "handback", attempts, throttles };
+    }
+    attempts++;
+    try {
+      await updateContactAttributes(ctx.client, update, ctx.signal);
+      ctx.governor.succeeded();
+      ctx.onAttempt?.(false);
+      return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false };
+    } catch (err) {
+      const c = classifyError(err);
+      ctx.onAttempt?.(c.kind === "throttled");
+      switch (c.kind) {
+        case "aborted":
+          return { kind: "handback", attempts, throttles };
+        case "permanent":
+          return fail(c.code, c.httpStatus, c.message, true);
+        case "throttled":
+          throttles++;
+          await ctx.governor.throttled(c.retryAfterMs ?? 0);
+          if (attempts >= ctx.policy.maxTries) {
+            return fail("Throttled", c.httpStatus, `still throttled after ${attempts} tries (--max-tries ${ctx.policy.maxTries}); retry it later with "connect-backfill retry"`, false);
+          }
+          break;
+        case "transient":
+          transient++;
+          if (transient >= ctx.policy.maxAttempts || attempts >= ctx.policy.maxTries) {
+            return fail(c.code, c.httpStatus, `${c.message} (gave up after ${transient} transient errors)`, false);
+          }
+          try {
+            await sleep(Math.max(c.retryAfterMs ?? 0, backoffDelay(transient, ctx.policy.backoff)), ctx.signal);
+          } catch {
+            return { kind: "handback", attempts, throttles };
+          }
+          break;
+      }
+    }
+  }
+}
