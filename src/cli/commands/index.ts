@@ -1,0 +1,211 @@
+import type { Config } from "../../config/loadConfig.js";
+import { formatOf } from "../../input/openSource.js";
+import { enqueueFile } from "../../queue/enqueueFile.js";
+import { EXIT, fatalError, usageError } from "../exitCodes.js";
+import { formatSummary } from "../formatSummary.js";
+import { openContext } from "../openContext.js";
+import { ENQUEUE_FLAGS, REDIS_FLAGS, WORK_FLAGS, type FlagSpec } from "../parseArgs.js";
+import { writeRunReport } from "./report.js";
+import { runFile } from "./runFile.js";
+import { simulateCommand, SIMULATE_FLAGS } from "./simulate.js";
+import { formatStatus, runStatus } from "./status.js";
+import { workQueue } from "./workQueue.js";
+
+export interface CommandInput {
+  readonly config: Config;
+  readonly positionals: string[];
+  readonly flags: Record<string, string | number | boolean>;
+}
+
+export interface Command {
+  readonly usage: string;
+  readonly flags: FlagSpec;
+  /** [min, max] positional arguments. */
+  readonly positionals: readonly [number, number];
+  run(input: CommandInput): Promise<number>;
+}
+
+/**
+ * Two-stage stop: the first SIGINT/SIGTERM asks for a graceful stop, the second
+ * cancels calls in flight and exits at once (rows without an outcome stay queued).
+ */
+function stopSignals(): { graceful: AbortSignal; hard: AbortSignal; dispose: () => void } {
+  const graceful = new AbortController();
+  const hard = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!graceful.signal.aborted) {
+      process.stderr.write(`connect-backfill: ${sig} received, stopping (send it again to stop at once)\n`);
+      graceful.abort();
+    } else {
+      hard.abort();
+      process.stderr.write(`connect-backfill: second ${sig}, exiting now; unfinished rows stay queued\n`);
+      setTimeout(() => process.exit(sig === "SIGINT" ? 130 : 143), 50);
+    }
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return {
+    graceful: graceful.signal,
+    hard: hard.signal,
+    dispose: () => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    },
+  };
+}
+
+const run: Command = {
+  usage: "connect-backfill run <file> [--instance-id ID] [--rate N] [--concurrency N] [--reports-dir DIR] [--run-id ID] ...",
+  flags: { ...ENQUEUE_FLAGS, ...WORK_FLAGS, quiet: "boolean" },
+  positionals: [1, 1],
+  async run({ config, positionals, flags }) {
+    const file = positionals[0] as string;
+    formatOf(file, config.format); // a bad extension is reported before Redis is touched
+    if (config.dryRun) throw usageError("run: --dry-run is not available yet; use --rate with a small file to try a run");
+    const ctx = await openContext(config, "long-lived");
+    const stop = stopSignals();
+    try {
+      const res = await runFile(ctx, file, { signal: stop.graceful });
+      if (!flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
+      if (res.stopReason) {
+        process.stderr.write(
+          `connect-backfill: run ${res.runId} stopped (${res.stopReason}); ${res.report.summaryData.rows - Object.values(res.report.summaryData.counts).reduce((a, b) => a + b, 0)} rows are still queued: resume with "connect-backfill resume ${res.runId}" then "connect-backfill work".\n`,
+        );
+      }
+      return res.exitCode;
+    } finally {
+      stop.dispose();
+      await ctx.close();
+    }
+  },
+};
+
+const enqueue: Command = {
+  usage: "connect-backfill enqueue <file> [--run-id ID] [--instance-id ID] [--format csv|jsonl] [--chunk-size N]\n  Prints the run id on stdout.",
+  flags: ENQUEUE_FLAGS,
+  positionals: [1, 1],
+  async run({ config, positionals }) {
+    const file = positionals[0] as string;
+    const format = formatOf(file, config.format);
+    const ctx = await openContext(config, "command");
+    try {
+      const res = await enqueueFile(ctx.store, ctx.queue, {
+        path: file,
+        format,
+        runId: config.runId,
+        instanceId: config.instanceId,
+        minContactDate: config.minContactDate,
+        chunkSize: config.chunkSize,
+        breakerWindow: config.breakerWindow,
+        breakerRatio: config.breakerRatio,
+      });
+      const what = res.alreadyQueued ? "already queued, nothing added" : `${res.rows} rows read, ${res.invalid} invalid, ${res.chunks} chunks queued${res.resumed ? " (resumed)" : ""}`;
+      process.stderr.write(`connect-backfill: run ${res.runId}: ${what}\n`);
+      process.stdout.write(`${res.runId}\n`);
+      return EXIT.ok;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+const work: Command = {
+  usage: "connect-backfill work [--rate N] [--concurrency N] [--exit-when-idle]\n  Processes queued runs until SIGTERM/SIGINT.",
+  flags: { ...WORK_FLAGS, "exit-when-idle": "boolean" },
+  positionals: [0, 0],
+  async run({ config }) {
+    const ctx = await openContext(config, "long-lived");
+    const stop = stopSignals();
+    try {
+      await workQueue(ctx, { signal: stop.graceful, hardSignal: stop.hard });
+      return EXIT.ok;
+    } finally {
+      stop.dispose();
+      await ctx.close();
+    }
+  },
+};
+
+const status: Command = {
+  usage: "connect-backfill status [runId] [--json]\n  Without a run id, lists the known runs.",
+  flags: { ...REDIS_FLAGS, json: "boolean" },
+  positionals: [0, 1],
+  async run({ config, positionals, flags }) {
+    const ctx = await openContext(config, "command");
+    try {
+      const ids = positionals[0] ? [positionals[0]] : await ctx.store.list();
+      const all = [];
+      for (const id of ids) all.push(await runStatus(ctx, id));
+      if (flags.json) {
+        const out = all.map((s) => ({ runId: s.runId, state: s.state, total: s.total, counts: s.counts, rate: s.rate, eta: s.eta, throttledShare: s.throttledShare }));
+        process.stdout.write(`${JSON.stringify(positionals[0] ? out[0] : out, null, 2)}\n`);
+      } else if (all.length === 0) process.stdout.write("no runs on this Redis\n");
+      else process.stdout.write(`${all.map(formatStatus).join("\n")}\n`);
+      return EXIT.ok;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+const report: Command = {
+  usage: "connect-backfill report <runId> [--reports-dir DIR]\n  (Re)writes outcomes.csv, failures.csv and summary.json of a run.",
+  flags: { ...REDIS_FLAGS, "reports-dir": "string", quiet: "boolean" },
+  positionals: [1, 1],
+  async run({ config, positionals, flags }) {
+    const ctx = await openContext(config, "command");
+    try {
+      const res = await writeRunReport(ctx.store, config, positionals[0] as string);
+      if (!flags.quiet) process.stdout.write(`${formatSummary(res.summaryData, res.dir)}\n`);
+      const s = res.summaryData;
+      return s.counts.invalid + s.counts.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+const resume: Command = {
+  usage: "connect-backfill resume <runId>\n  Clears a stopped run (circuit breaker) and queues its parked rows again.",
+  flags: REDIS_FLAGS,
+  positionals: [1, 1],
+  async run({ config, positionals }) {
+    const runId = positionals[0] as string;
+    const ctx = await openContext(config, "command");
+    try {
+      if (!(await ctx.store.manifest(runId))) throw fatalError(`No run "${runId}" on this Redis.`);
+      const { requeueParked } = await import("../../queue/requeueParked.js");
+      const n = await requeueParked(ctx.store, ctx.queue, runId);
+      process.stderr.write(`connect-backfill: run ${runId} resumed; ${n} chunks queued again\n`);
+      return EXIT.ok;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+const simulate: Command = {
+  usage: "connect-backfill simulate [--port N] [--rate N] [--burst N] [--latency MS] [--auto-create] [--contacts FILE.json]",
+  flags: SIMULATE_FLAGS,
+  positionals: [0, 0],
+  run: simulateCommand,
+};
+
+export const commands: Record<string, Command> = { run, enqueue, work, status, report, resume, simulate };
+
+export const HELP = `connect-backfill: bulk UpdateContactAttributes for Amazon Connect, on BullMQ + Redis
+
+  connect-backfill run <file>          enqueue + work + report in one process
+  connect-backfill enqueue <file>      validate and queue a file, print the run id
+  connect-backfill work                process queued runs until SIGTERM/SIGINT (--exit-when-idle)
+  connect-backfill status [runId]      counts per status, rate, ETA (--json)
+  connect-backfill report <runId>      (re)write a run's report files
+  connect-backfill resume <runId>      go on with a run the circuit breaker stopped
+  connect-backfill simulate            start the local Connect stand-in
+
+Common options: --instance-id, --format csv|jsonl, --run-id, --rate (req/s across all workers, default 10),
+--concurrency, --reports-dir (default ./reports), --min-contact-date (default 2018-09-12), --endpoint, --region.
+Redis from REDIS_URL (default redis://127.0.0.1:6379); AWS configuration as the AWS SDK reads it.
+Exit codes: 0 all rows updated or skipped, 3 some rows invalid or failed, 1 could not run, 2 usage error.
+See README.md for everything else.
+`;

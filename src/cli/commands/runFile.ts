@@ -1,0 +1,92 @@
+import type { ConnectClient } from "@aws-sdk/client-connect";
+import { formatOf } from "../../input/openSource.js";
+import { enqueueFile } from "../../queue/enqueueFile.js";
+import type { ReportFiles } from "../../report/writeReportFiles.js";
+import type { Outcome } from "../../report/Outcome.js";
+import { BackfillWorker } from "../../worker/BackfillWorker.js";
+import { EXIT, fatalError } from "../exitCodes.js";
+import type { CommandContext } from "../openContext.js";
+import { writeRunReport } from "./report.js";
+
+export interface RunFileOptions {
+  /** Tests and benchmarks pass a client; otherwise one is made from config and the AWS chain. */
+  readonly client?: ConnectClient;
+  /** Stops the run early (SIGINT/SIGTERM): workers hand rows back, a partial report is written. */
+  readonly signal?: AbortSignal;
+  readonly parentRunId?: string;
+  readonly onOutcome?: (o: Outcome) => void;
+  readonly onAttempt?: (throttled: boolean) => void;
+  readonly pollMs?: number;
+}
+
+export interface RunFileResult {
+  readonly runId: string;
+  readonly report: ReportFiles;
+  readonly exitCode: number;
+  /** Set when the run stopped before every row had an outcome. */
+  readonly stopReason: string | undefined;
+}
+
+/**
+ * `connect-backfill run`: enqueue, work and report in one process. Returns when
+ * every row of the file has an outcome (or the run was stopped).
+ */
+export async function runFile(ctx: CommandContext, file: string, opts: RunFileOptions = {}): Promise<RunFileResult> {
+  const { config } = ctx;
+  const format = formatOf(file, config.format);
+  const worker = new BackfillWorker({
+    redis: ctx.redis,
+    keys: ctx.keys,
+    log: ctx.log,
+    rate: config.rate,
+    concurrency: config.concurrency,
+    chunkSize: config.chunkSize,
+    policy: { maxAttempts: config.maxAttempts, maxTries: config.maxTries },
+    requestTimeoutMs: config.requestTimeoutMs,
+    endpoint: config.endpoint,
+    region: config.region,
+    ...(opts.client ? { client: opts.client } : {}),
+    ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
+    ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
+  });
+  let stopReason: string | undefined;
+  let runId: string | undefined;
+  try {
+    // Work starts while the file is still being queued.
+    worker.start();
+    const enq = await enqueueFile(ctx.store, ctx.queue, {
+      path: file,
+      format,
+      runId: config.runId,
+      instanceId: config.instanceId,
+      minContactDate: config.minContactDate,
+      chunkSize: config.chunkSize,
+      parentRunId: opts.parentRunId,
+      breakerWindow: config.breakerWindow,
+      breakerRatio: config.breakerRatio,
+    });
+    runId = enq.runId;
+    if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
+    ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
+    for (;;) {
+      const p = await ctx.store.progress(runId);
+      if (!p) throw fatalError(`run ${runId} disappeared from Redis while running.`);
+      if (p.complete) break;
+      if (p.state === "stopped") {
+        stopReason = p.stopReason ?? "stopped";
+        break;
+      }
+      if (opts.signal?.aborted) {
+        stopReason = "interrupted";
+        break;
+      }
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
+    }
+  } finally {
+    await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
+  }
+  const report = await writeRunReport(ctx.store, config, runId);
+  const s = report.summaryData;
+  const exitCode = stopReason ? EXIT.couldNotRun : s.counts.invalid + s.counts.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
+  return { runId, report, exitCode, stopReason };
+}

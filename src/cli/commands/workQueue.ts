@@ -1,0 +1,51 @@
+import type { ConnectClient } from "@aws-sdk/client-connect";
+import { BackfillWorker } from "../../worker/BackfillWorker.js";
+import type { CommandContext } from "../openContext.js";
+
+export interface WorkOptions {
+  readonly client?: ConnectClient;
+  /** First abort: graceful stop. */
+  readonly signal: AbortSignal;
+  /** Abort: cancel calls in flight at once (second SIGINT/SIGTERM). */
+  readonly hardSignal?: AbortSignal;
+}
+
+async function queueIsEmpty(ctx: CommandContext): Promise<boolean> {
+  const c = await ctx.queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
+  return Object.values(c).every((n) => n === 0);
+}
+
+/** `connect-backfill work`: processes chunks of every run until stopped (or idle, with --exit-when-idle). */
+export async function workQueue(ctx: CommandContext, opts: WorkOptions): Promise<void> {
+  const { config } = ctx;
+  const worker = new BackfillWorker({
+    redis: ctx.redis,
+    keys: ctx.keys,
+    log: ctx.log,
+    rate: config.rate,
+    concurrency: config.concurrency,
+    chunkSize: config.chunkSize,
+    policy: { maxAttempts: config.maxAttempts, maxTries: config.maxTries },
+    requestTimeoutMs: config.requestTimeoutMs,
+    endpoint: config.endpoint,
+    region: config.region,
+    ...(opts.client ? { client: opts.client } : {}),
+  });
+  opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });
+  worker.start();
+  await worker.waitUntilReady();
+  ctx.log.info({ rate: config.rate, concurrency: config.concurrency }, "worker started");
+  let idleSince: number | undefined;
+  while (!opts.signal.aborted) {
+    await new Promise((r) => setTimeout(r, 250));
+    if (!config.exitWhenIdle) continue;
+    if (!worker.busy && (await queueIsEmpty(ctx))) {
+      idleSince ??= Date.now();
+      // Twice in a row, half a second apart: a chunk handed over between two looks is not missed.
+      if (Date.now() - idleSince >= 500) break;
+    } else idleSince = undefined;
+  }
+  ctx.log.info("worker stopping: no new chunks; finishing calls in flight");
+  await worker.close(config.shutdownTimeoutMs);
+  ctx.log.info("worker stopped");
+}

@@ -1,0 +1,21 @@
+/** DESIGN.md's contract: cron and CI scripts branch on these. */
+export const EXIT = Object.freeze({
+  ok: 0,
+  couldNotRun: 1,
+  usage: 2,
+  someRowsFailed: 3,
+});
+
+/** Ends a command with a code and one sentence; main prints the sentence, never a stack trace. */
+export class CliError extends Error {
+  override readonly name = "CliError";
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export const usageError = (message: string) => new CliError(message, EXIT.usage);
+export const fatalError = (message: string) => new CliError(message, EXIT.couldNotRun);

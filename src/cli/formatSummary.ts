@@ -1,0 +1,28 @@
+import type { RunSummary } from "../report/RunSummary.js";
+
+function seconds(ms: number | undefined): string {
+  if (ms === undefined) return "-";
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** The short summary printed by `run` and `report`: what a person reads first. */
+export function formatSummary(s: RunSummary, dir: string): string {
+  const lines = [
+    `run ${s.runId}${s.parentRunId ? ` (retry of ${s.parentRunId})` : ""}: ${s.rows} rows${s.complete ? `, finished in ${seconds(s.durationMs)}` : ", NOT finished"}`,
+    `  updated          ${s.counts.updated}`,
+    `  skipped_pre_api  ${s.counts.skipped_pre_api}`,
+    `  invalid          ${s.counts.invalid}`,
+    `  failed           ${s.counts.failed}`,
+  ];
+  if (!s.complete) lines.push(`  pending          ${Math.max(0, s.rows - Object.values(s.counts).reduce((a, b) => a + b, 0))}`);
+  const top = s.topErrors.filter((e) => e.code !== "ContactBeforeApi").slice(0, 5);
+  if (top.length > 0) {
+    lines.push("  top errors:");
+    for (const e of top) lines.push(`    ${e.code} x${e.count}, e.g. ${e.message.slice(0, 160)}`);
+  }
+  lines.push(
+    `  API calls ${s.requests}, throttled ${s.throttled} (${(s.throttledShare * 100).toFixed(1)}%)${s.meanRate !== undefined ? `, mean ${s.meanRate} rows/s` : ""}`,
+    `reports in ${dir}: outcomes.csv, failures.csv, summary.json`,
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,60 @@
+import { ConfigError } from "../config/ConfigError.js";
+import { loadConfig, type ConfigFlags } from "../config/loadConfig.js";
+import { InputFileError } from "../input/InputFileError.js";
+import { scrub } from "../log/createLogger.js";
+import { RedisUnavailableError } from "../queue/redisConnection.js";
+import { commands, HELP } from "./commands/index.js";
+import { CliError, EXIT } from "./exitCodes.js";
+import { parseArgs } from "./parseArgs.js";
+
+/** Parses argv, runs one command, and maps every error to an exit code and one sentence. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    process.stdout.write(HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = commands[name];
+  try {
+    if (!command) throw new CliError(`unknown command "${name}"; run "connect-backfill help"`, EXIT.usage);
+    const args = parseArgs(rest, { ...command.flags, help: "boolean" }, name);
+    if (args.flags.help) {
+      process.stdout.write(`${command.usage}\n`);
+      return EXIT.ok;
+    }
+    if (args.positionals.length < command.positionals[0] || args.positionals.length > command.positionals[1]) {
+      throw new CliError(`usage: ${command.usage.split("\n")[0]}`, EXIT.usage);
+    }
+    const config = loadConfig(args.flags as ConfigFlags);
+    return await command.run({ config, positionals: args.positionals, flags: args.flags });
+  } catch (err) {
+    const e = err as Error;
+    const code =
+      err instanceof CliError
+        ? err.exitCode
+        : err instanceof ConfigError
+          ? EXIT.usage
+          : err instanceof InputFileError || err instanceof RedisUnavailableError
+            ? EXIT.couldNotRun
+            : EXIT.couldNotRun;
+    const known = err instanceof CliError || err instanceof ConfigError || err instanceof InputFileError || err instanceof RedisUnavailableError;
+    process.stderr.write(`connect-backfill: ${known ? "" : "could not run: "}${scrub(e.message)}\n`);
+    if (!known && process.env.CONNECT_BACKFILL_DEBUG) process.stderr.write(`${e.stack ?? ""}\n`);
+    return code;
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /(main\.ts|connect-backfill(\.js)?)$/.test(process.argv[1]);
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+      // Sockets kept alive by the SDK or Redis must not hold a finished command open.
+      setTimeout(() => process.exit(code), 200).unref();
+    },
+    (err: unknown) => {
+      process.stderr.write(`connect-backfill: could not run: ${scrub(String(err))}\n`);
+      process.exit(EXIT.couldNotRun);
+    },
+  );
+}

@@ -1,0 +1,81 @@
+import { usageError } from "./exitCodes.js";
+
+export type FlagType = "string" | "number" | "boolean";
+export type FlagSpec = Record<string, FlagType>;
+
+export interface ParsedArgs {
+  readonly positionals: string[];
+  readonly flags: Record<string, string | number | boolean>;
+}
+
+/**
+ * `--name value`, `--name=value` and bare booleans. Unknown flags and values of
+ * the wrong type are usage errors (exit 2), named with what was given.
+ */
+export function parseArgs(argv: readonly string[], spec: FlagSpec, command: string): ParsedArgs {
+  const positionals: string[] = [];
+  const flags: Record<string, string | number | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("--") || arg === "--") {
+      if (arg.startsWith("-") && arg.length > 1 && !/^-\d/.test(arg)) throw usageError(`${command}: unknown option "${arg}" (options are written --name)`);
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    const type = spec[name];
+    if (!type) throw usageError(`${command}: unknown option --${name}; see "connect-backfill help"`);
+    let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (type === "boolean") {
+      if (value === undefined) flags[name] = true;
+      else if (value === "true" || value === "false") flags[name] = value === "true";
+      else throw usageError(`${command}: --${name} takes no value or true/false, got "${value}"`);
+      continue;
+    }
+    if (value === undefined) {
+      value = argv[i + 1];
+      if (value === undefined || (value.startsWith("--") && value.length > 2)) throw usageError(`${command}: --${name} needs a value`);
+      i++;
+    }
+    if (type === "number") {
+      const n = Number(value);
+      if (value.trim() === "" || !Number.isFinite(n)) throw usageError(`${command}: --${name} must be a number, got "${value}"`);
+      flags[name] = n;
+    } else flags[name] = value;
+  }
+  return { positionals, flags };
+}
+
+/** Flags that map onto config/loadConfig.ts, shared by the queue commands. */
+export const REDIS_FLAGS: FlagSpec = { "redis-url": "string", prefix: "string", "log-level": "string", "skip-redis-checks": "boolean" };
+
+export const WORK_FLAGS: FlagSpec = {
+  ...REDIS_FLAGS,
+  rate: "number",
+  concurrency: "number",
+  endpoint: "string",
+  region: "string",
+  "max-attempts": "number",
+  "max-tries": "number",
+  "shutdown-timeout": "number",
+  "request-timeout": "number",
+  "chunk-size": "number",
+};
+
+export const ENQUEUE_FLAGS: FlagSpec = {
+  ...REDIS_FLAGS,
+  "instance-id": "string",
+  format: "string",
+  "run-id": "string",
+  "min-contact-date": "string",
+  "chunk-size": "number",
+  "breaker-window": "number",
+  "breaker-ratio": "number",
+  "dry-run": "boolean",
+  "reports-dir": "string",
+};
