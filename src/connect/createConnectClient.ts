@@ -22,6 +22,8 @@ export function createConnectClient(opts: ConnectClientOptions): ConnectClient {
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
     requestHandler: {
       requestTimeout: opts.requestTimeoutMs,
+      // Without this the handler only logs a warning and a hung call waits forever.
+      throwOnRequestTimeout: true,
       connectionTimeout: Math.min(opts.requestTimeoutMs, 5_000),
       httpAgent: agent,
       httpsAgent: agent,

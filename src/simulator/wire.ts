@@ -1,0 +1,135 @@
+/**
+ * restJson1 plumbing: which operation a request is, and how answers look on the wire. The SDK is strict
+ * about a few details (error type header, real Date header), so they live in one place.
+ */
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Operation } from "./ContactStore.js";
+import { serviceError, type ServiceError } from "./errors.js";
+
+export type Route =
+  | { operation: "UpdateContactAttributes" }
+  | { operation: "GetContactAttributes" | "DescribeContact"; instanceId: string; contactId: string }
+  | { operation: Operation; error: ServiceError };
+
+function decodeLabel(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Maps method + path to an operation; undefined when no operation matches. Query strings are ignored. */
+export function route(method: string | undefined, url: string): Route | undefined {
+  const q = url.indexOf("?");
+  const path = q === -1 ? url : url.slice(0, q);
+  const parts = path.split("/");
+  // parts[0] is the empty string before the leading slash.
+  if (method === "POST" && parts.length === 3 && parts[1] === "contact" && parts[2] === "attributes") {
+    return { operation: "UpdateContactAttributes" };
+  }
+  let operation: "GetContactAttributes" | "DescribeContact";
+  let rawInstance: string | undefined;
+  let rawContact: string | undefined;
+  if (method === "GET" && parts.length === 5 && parts[1] === "contact" && parts[2] === "attributes") {
+    operation = "GetContactAttributes";
+    [rawInstance, rawContact] = [parts[3], parts[4]];
+  } else if (method === "GET" && parts.length === 4 && parts[1] === "contacts") {
+    operation = "DescribeContact";
+    [rawInstance, rawContact] = [parts[2], parts[3]];
+  } else {
+    return undefined;
+  }
+  // The SDK percent-encodes labels, so ids with reserved characters arrive encoded.
+  const instanceId = decodeLabel(rawInstance ?? "");
+  const contactId = decodeLabel(rawContact ?? "");
+  if (instanceId === undefined || contactId === undefined) {
+    return { operation, error: serviceError("InvalidRequestException", "Malformed percent-encoding in the path.") };
+  }
+  return { operation, instanceId, contactId };
+}
+
+let cachedSecond = -1;
+let cachedDate = "";
+
+/**
+ * Wall-clock HTTP date, cached per second. The SDK compares it with its own clock and treats a skewed
+ * answer as retryable, so this must never be a fixed or fake time.
+ */
+export function httpDate(now: number = Date.now()): string {
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedDate = new Date(second * 1000).toUTCString();
+  }
+  return cachedDate;
+}
+
+export interface Answer {
+  status: number;
+  body: string;
+  contentType: string;
+  errorType?: string;
+}
+
+export function jsonAnswer(status: number, value: unknown): Answer {
+  return { status, body: JSON.stringify(value), contentType: "application/json" };
+}
+
+export function errorAnswer(error: ServiceError): Answer {
+  return {
+    status: error.status,
+    body: JSON.stringify({ Message: error.message }),
+    contentType: "application/json",
+    errorType: error.code,
+  };
+}
+
+const GATEWAY_TEXT: Record<number, string> = {
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+};
+
+/** What a load balancer sends: HTML, no error type, so only the status tells the SDK what happened. */
+export function gatewayAnswer(status: 502 | 503 | 504): Answer {
+  return {
+    status,
+    body: `<html><body><h1>${status} ${GATEWAY_TEXT[status]}</h1></body></html>`,
+    contentType: "text/html",
+  };
+}
+
+export function write(res: ServerResponse, answer: Answer): void {
+  // The client may have gone away while we waited (latency, or it gave up).
+  if (res.destroyed || res.writableEnded) return;
+  const headers: Record<string, string | number> = {
+    "Content-Type": answer.contentType,
+    "Content-Length": Buffer.byteLength(answer.body),
+    Date: httpDate(),
+    "x-amzn-requestid": randomUUID(),
+  };
+  if (answer.errorType !== undefined) headers["x-amzn-errortype"] = answer.errorType;
+  res.writeHead(answer.status, headers);
+  res.end(answer.body);
+}
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Reads the whole body as UTF-8. An oversized body is drained and reported rather than buffered, so a
+ * runaway client cannot exhaust memory; undefined means "too large".
+ */
+export function readBody(req: IncomingMessage, done: (body: string | undefined) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  });
+  req.on("end", () => done(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks, size).toString("utf8")));
+  // An aborted upload ends in 'error'/'close' with nothing to answer.
+  req.on("error", () => undefined);
+}
+
