@@ -35,9 +35,20 @@ export function columnRoles(header: readonly string[], path: string): ColumnRole
         throw new InputFileError(`${path}: the header has two contact-id columns ("${header[contactId]}" and "${name}"); keep one.`);
       }
       contactId = i;
-    } else if (INSTANCE.has(key)) instanceId = i;
-    else if (TIMESTAMP.has(key)) initiationTimestamp = i;
-    else attributes.push([i, name] as const);
+    } else if (INSTANCE.has(key)) {
+      // A second one would silently win: rows could go to the wrong instance.
+      if (instanceId !== undefined) {
+        throw new InputFileError(`${path}: the header has two instance-id columns ("${header[instanceId]}" and "${name}"); keep one.`);
+      }
+      instanceId = i;
+    } else if (TIMESTAMP.has(key)) {
+      if (initiationTimestamp !== undefined) {
+        throw new InputFileError(
+          `${path}: the header has two initiationTimestamp columns ("${header[initiationTimestamp]}" and "${name}"); keep one.`,
+        );
+      }
+      initiationTimestamp = i;
+    } else attributes.push([i, name] as const);
   });
   if (contactId === undefined) {
     throw new InputFileError(`${path}: no contactId (or initialContactId) column in the header "${header.join(",").slice(0, 200)}".`);

@@ -39,8 +39,10 @@ export async function readCsv(path: string): Promise<CsvSource> {
     raw: true,
     skip_records_with_error: true,
     max_record_size: MAX_RECORD_BYTES,
-    on_record: (record: string[], ctx: { raw?: string; lines: number }) => {
-      const raw = ctx.raw ?? "";
+    // With `raw` on, csv-parse hands over { record, raw }.
+    on_record: (given: { record: string[]; raw: string }) => {
+      const record = given.record;
+      const raw = given.raw ?? "";
       const start = line;
       line += newlinesIn(raw);
       if (oversized) {
@@ -98,14 +100,20 @@ export async function readCsv(path: string): Promise<CsvSource> {
     if (next.done) {
       ended = true;
       await new Promise<void>((resolve, reject) => {
+        if (parseError) reject(parseError);
         parser.once("error", reject);
         parser.end(resolve);
       });
       return pending.length > 0;
     }
     parser.write(next.value as Buffer);
+    if (parseError) throw new InputFileError(`${path}: could not be read as CSV (${parseError.message}).`);
     return true;
   };
+  let parseError: Error | undefined;
+  parser.on("error", (err: Error) => {
+    parseError = err;
+  });
   parser.resume(); // records are taken in on_record; nothing is ever pushed downstream
 
   try {

@@ -9,7 +9,7 @@ export interface RateGovernorOptions {
   readonly ceiling: number;
   /** Multiplicative decrease on a throttle. */
   readonly beta?: number;
-  /** CUBIC's growth constant, in requests/s per s^3. */
+  /** CUBIC's growth constant as a share of wmax per s^3 (0.0128: back at wmax 2.5 s after a throttle with beta 0.8). */
   readonly c?: number;
   readonly minRate?: number;
   /** At most one decrease per this many ms. */
@@ -46,7 +46,7 @@ export class RateGovernor {
     this.key = opts.key;
     this.ceiling = check("ceiling", opts.ceiling, opts.ceiling > 0 && Number.isFinite(opts.ceiling));
     this.beta = check("beta", opts.beta ?? 0.8, (opts.beta ?? 0.8) > 0 && (opts.beta ?? 0.8) < 1);
-    this.c = check("c", opts.c ?? 0.4, (opts.c ?? 0.4) > 0);
+    this.c = check("c", opts.c ?? 0.0128, (opts.c ?? 0.0128) > 0);
     this.minRate = check("minRate", opts.minRate ?? Math.min(0.5, opts.ceiling), (opts.minRate ?? 0.5) > 0);
     this.cooldownMs = check("cooldownMs", opts.cooldownMs ?? 500, (opts.cooldownMs ?? 500) >= 0);
     this.now = opts.now;

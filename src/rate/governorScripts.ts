@@ -27,7 +27,7 @@ end
 local beta = tonumber(ARGV[4])
 local C = tonumber(ARGV[5])
 local minRate = tonumber(ARGV[6])
-local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'okCur', 'okSec', 'okPrev')
+local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'okCur', 'okSec', 'okPrev', 'since', 'last', 'okAll')
 local wmax = tonumber(s[1])
 local t0 = tonumber(s[2]) or 0
 local tat = tonumber(s[3]) or 0
@@ -35,13 +35,20 @@ local pause = tonumber(s[4]) or 0
 local okCur = tonumber(s[5]) or 0
 local okSec = tonumber(s[6]) or 0
 local okPrev = tonumber(s[7]) or 0
+local since = tonumber(s[8]) or now
+local last = tonumber(s[9]) or 0
+local okAll = tonumber(s[10]) or 0
+-- after two idle seconds the success count starts over
+if now - last > 2000 then since = now; okAll = 0 end
 
 local function rateAt(t)
   if not wmax then return ceiling end
   local elapsed = (t - t0) / 1000
-  local k = ((wmax * (1 - beta)) / C) ^ (1 / 3)
-  local r = wmax + C * (elapsed - k) ^ 3
-  if elapsed < k then r = wmax - C * (k - elapsed) ^ 3 end
+  -- C scales with wmax, so the curve has the same shape at 2 req/s and at 2,000
+  local c = C * wmax
+  local k = ((wmax * (1 - beta)) / c) ^ (1 / 3)
+  local r = wmax + c * (elapsed - k) ^ 3
+  if elapsed < k then r = wmax - c * (k - elapsed) ^ 3 end
   if r > ceiling then r = ceiling end
   if r < minRate then r = minRate end
   return r
@@ -54,7 +61,12 @@ if sec ~= okSec then
   okCur = 0
   okSec = sec
 end
+-- what the service is serving: a sliding second once there is one, before
+-- that the mean since traffic began (no estimate in the first 200 ms)
 local function goodput()
+  local span = now - since
+  if span < 200 then return 0 end
+  if span < 1500 then return okAll * 1000 / span end
   local frac = (now - sec * 1000) / 1000
   return okCur + okPrev * (1 - frac)
 end
@@ -63,9 +75,10 @@ end
 /** ARGV: ceiling, now, successesSinceLastCall, beta, C, minRate. Returns {waitMs, rate}. */
 export const RESERVE = `${COMMON}
 okCur = okCur + tonumber(ARGV[3])
+okAll = okAll + tonumber(ARGV[3])
 local rate = rateAt(now)
 local slot = math.max(tat, now, pause)
-redis.call('HSET', key, 'tat', slot + 1000 / rate, 'okCur', okCur, 'okSec', okSec, 'okPrev', okPrev, 'rate', rate)
+redis.call('HSET', key, 'tat', slot + 1000 / rate, 'okCur', okCur, 'okSec', okSec, 'okPrev', okPrev, 'rate', rate, 'since', since, 'last', now, 'okAll', okAll)
 redis.call('PEXPIRE', key, 86400000)
 return {tostring(slot - now), tostring(rate)}
 `;
@@ -78,9 +91,10 @@ local rate = rateAt(now)
 local decreased = 0
 -- one decrease per cooldown: the calls already in flight when the service
 -- said no are the same overshoot, not new evidence
-if not wmax or now - t0 >= cooldown then
+local g = goodput()
+-- ...unless the service serves far less than we send: then that is new evidence
+if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   local w = rate
-  local g = goodput()
   if g > 0 and g * 1.05 < w then w = g * 1.05 end
   if w < minRate then w = minRate end
   wmax = w
@@ -90,7 +104,7 @@ if not wmax or now - t0 >= cooldown then
   -- slots already handed out stay; new ones are spaced at the new rate after them
 end
 if retryAfter > 0 and now + retryAfter > pause then pause = now + retryAfter end
-redis.call('HSET', key, 'wmax', wmax, 't0', t0, 'tat', tat, 'pause', pause, 'okCur', okCur, 'okSec', okSec, 'okPrev', okPrev, 'rate', rate)
+redis.call('HSET', key, 'wmax', wmax, 't0', t0, 'tat', tat, 'pause', pause, 'okCur', okCur, 'okSec', okSec, 'okPrev', okPrev, 'rate', rate, 'since', since, 'last', now, 'okAll', okAll)
 redis.call('HINCRBY', key, 'throttles', 1)
 redis.call('PEXPIRE', key, 86400000)
 return {decreased, tostring(rate)}

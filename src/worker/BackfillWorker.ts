@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
@@ -45,6 +46,8 @@ export class BackfillWorker {
   readonly governor: RateGovernor;
   private readonly worker: Worker<ChunkJobData>;
   private readonly shutdown = new AbortController();
+  // Every call and sleep in flight listens to it; hundreds is normal, not a leak.
+  private readonly _listeners = setMaxListeners(0, this.shutdown.signal);
   private readonly client: ConnectClient;
   private readonly ownsClient: boolean;
   private readonly writer: OutcomeWriter;

@@ -1,0 +1,98 @@
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+import { loadConfig, type ConfigFlags } from "../../src/config/loadConfig.js";
+import { openContext, type CommandContext } from "../../src/cli/openContext.js";
+import { createLogger } from "../../src/log/createLogger.js";
+import { ConnectSimulator, type ConnectSimulatorOptions } from "../../src/simulator/index.js";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** A fresh key prefix per test: tests never see each other's queues. */
+export function uniquePrefix(): string {
+  return `cbt-${randomBytes(4).toString("hex")}`;
+}
+
+export async function deletePrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+  await redis.quit();
+}
+
+export interface Harness {
+  readonly prefix: string;
+  readonly dir: string;
+  readonly sim: ConnectSimulator;
+  readonly endpoint: string;
+  ctx(flags?: ConfigFlags): Promise<CommandContext>;
+  file(name: string, content: string | Buffer): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Simulator + temp dir + private Redis prefix; `close` removes all of it. */
+export async function harness(simOptions: ConnectSimulatorOptions = {}): Promise<Harness> {
+  const prefix = uniquePrefix();
+  const dir = await mkdtemp(join(tmpdir(), "cb-test-"));
+  const sim = new ConnectSimulator({ autoCreate: true, ...simOptions });
+  const { endpoint } = await sim.start();
+  const opened: CommandContext[] = [];
+  return {
+    prefix,
+    dir,
+    sim,
+    endpoint,
+    async ctx(flags = {}) {
+      const config = loadConfig({ prefix, endpoint, "reports-dir": join(dir, "reports"), "redis-url": REDIS_URL, ...flags });
+      const c = await openContext(config, "long-lived", createLogger("silent"));
+      opened.push(c);
+      return c;
+    },
+    async file(name, content) {
+      const p = join(dir, name);
+      await writeFile(p, content);
+      return p;
+    },
+    async close() {
+      for (const c of opened) await c.close();
+      await sim.stop();
+      await deletePrefix(prefix);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real command line, as a user would. */
+export function cli(args: readonly string[], env: Record<string, string> = {}, opts: { signalAfterMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, REDIS_URL, ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    if (opts.signalAfterMs) setTimeout(() => child.kill("SIGTERM"), opts.signalAfterMs);
+    child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export function csv(rows: ReadonlyArray<ReadonlyArray<string>>): string {
+  return rows.map((r) => r.join(",")).join("\n") + "\n";
+}
