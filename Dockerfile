@@ -1,0 +1,14 @@
+# One image for the worker, the producer commands and the simulator.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+COPY bin ./bin
+COPY src ./src
+COPY jobs ./jobs
+COPY examples ./examples
+COPY tsconfig.json ./
+ENV NODE_ENV=production
+USER node
+ENTRYPOINT ["node", "bin/connect-backfill.js"]
+CMD ["help"]

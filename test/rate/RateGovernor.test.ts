@@ -1,0 +1,132 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RateGovernor } from "../../src/rate/RateGovernor.js";
+import { deletePrefix, REDIS_URL, uniquePrefix } from "../integration/helpers.js";
+
+// The governor's arithmetic runs in Redis (Lua); a fake clock passed to the
+// scripts makes it exact and instant to test.
+let redis: Redis;
+let redis2: Redis;
+const prefix = uniquePrefix();
+let n = 0;
+beforeAll(() => {
+  redis = new Redis(REDIS_URL);
+  redis2 = new Redis(REDIS_URL);
+});
+afterAll(async () => {
+  await deletePrefix(prefix);
+  await redis.quit();
+  await redis2.quit();
+});
+
+function governor(ceiling: number, clock: { now: number }, conn = redis, key = `${prefix}:gov:${n++}`) {
+  return new RateGovernor({ redis: conn, key, ceiling, now: () => clock.now });
+}
+
+type Step =
+  | { at: number; reserve: number } // expected wait in ms
+  | { at: number; throttle: true; rate: number; decreased?: boolean; retryAfter?: number }
+  | { at: number; rateNear: number }
+  | { at: number; succeed: number };
+
+const table: Array<{ name: string; ceiling: number; steps: Step[] }> = [
+  {
+    name: "paces evenly at the ceiling before any throttle",
+    ceiling: 10,
+    steps: [
+      { at: 1000, reserve: 0 },
+      { at: 1000, reserve: 100 },
+      { at: 1000, reserve: 200 },
+      { at: 1250, reserve: 50 },
+      { at: 5000, reserve: 0 }, // idle time is not saved up into a burst
+      { at: 5000, reserve: 100 },
+    ],
+  },
+  {
+    name: "decreases by beta on a throttle, once per cooldown",
+    ceiling: 100,
+    steps: [
+      { at: 0, reserve: 0 },
+      { at: 10, throttle: true, rate: 80, decreased: true },
+      { at: 100, throttle: true, rate: 100 - 1.28 * 2.41 ** 3, decreased: false }, // same overshoot; the curve goes on
+      { at: 600, throttle: true, rate: 0, decreased: true },
+    ],
+  },
+  {
+    name: "climbs back along the cubic curve, never past the ceiling",
+    ceiling: 120,
+    steps: [
+      { at: 0, reserve: 0 },
+      { at: 0, throttle: true, rate: 96, decreased: true }, // wmax 120 -> 96
+      { at: 1250, rateNear: 120 - 0.0128 * 120 * 1.25 ** 3 },
+      { at: 2500, rateNear: 120 }, // K = cbrt(0.2 / 0.0128) = 2.5 s
+      { at: 4500, rateNear: 120 }, // would be 132.3, capped at the ceiling
+    ],
+  },
+  {
+    name: "caps the decrease at what the service served",
+    ceiling: 1000,
+    steps: [
+      { at: 0, reserve: 0 },
+      { at: 100, succeed: 150 },
+      { at: 500, succeed: 150 },
+      { at: 1000, reserve: 0 },
+      // 300 successes in the first second: told 1000, the rate drops near 315 at once
+      { at: 1000, throttle: true, rate: 315 * 0.8, decreased: true },
+    ],
+  },
+  {
+    name: "honours Retry-After for everyone",
+    ceiling: 50,
+    steps: [
+      { at: 0, reserve: 0 },
+      { at: 0, throttle: true, rate: 40, retryAfter: 2000 },
+      { at: 10, reserve: 1990 },
+    ],
+  },
+];
+
+describe("RateGovernor arithmetic (fake clock, real Redis scripts)", () => {
+  it.each(table)("$name", async ({ ceiling, steps }) => {
+    const clock = { now: 0 };
+    const g = governor(ceiling, clock);
+    for (const step of steps) {
+      clock.now = step.at;
+      if ("reserve" in step) expect(await g.reserve(), `reserve at ${step.at}`).toBeCloseTo(step.reserve, 3);
+      else if ("succeed" in step) {
+        for (let i = 0; i < step.succeed; i++) g.succeeded();
+        await g.reserve();
+      } else if ("throttle" in step) {
+        const res = await g.throttled(step.retryAfter ?? 0);
+        if (step.decreased !== undefined) expect(res.decreased).toBe(step.decreased);
+        if (step.rate > 0) expect(res.rate).toBeCloseTo(step.rate, 0);
+        if (step.rate === 0) expect(res.rate).toBeLessThan(80);
+      } else {
+        await g.reserve();
+        expect(g.rate, `rate at ${step.at}`).toBeCloseTo(step.rateNear, 0);
+      }
+    }
+  });
+
+  it("is shared: a throttle seen by one process slows the other", async () => {
+    const clock = { now: 0 };
+    const key = `${prefix}:gov:shared`;
+    const a = governor(100, clock, redis, key);
+    const b = governor(100, clock, redis2, key);
+    await b.reserve();
+    expect(b.rate).toBe(100);
+    await a.throttled();
+    clock.now = 1;
+    await b.reserve();
+    expect(b.rate).toBeLessThan(81);
+    // and b's reservations are spaced at the lower rate, after a's
+    const w1 = await b.reserve();
+    const w2 = await b.reserve();
+    expect(w2 - w1).toBeCloseTo(1000 / b.rate, 0);
+  });
+
+  it("refuses nonsense options with the option named", () => {
+    expect(() => new RateGovernor({ redis, key: "x", ceiling: -5 })).toThrow(/"ceiling" is out of range, got -5/);
+    expect(() => new RateGovernor({ redis, key: "x", ceiling: 5, beta: 1.5 })).toThrow(/"beta"/);
+  });
+});
