@@ -76,6 +76,5 @@ export const ENQUEUE_FLAGS: FlagSpec = {
   "chunk-size": "number",
   "breaker-window": "number",
   "breaker-ratio": "number",
-  "dry-run": "boolean",
   "reports-dir": "string",
 };

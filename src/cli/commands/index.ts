@@ -1,7 +1,7 @@
 import type { Config } from "../../config/loadConfig.js";
 import { formatOf } from "../../input/openSource.js";
 import { enqueueFile } from "../../queue/enqueueFile.js";
-import { EXIT, fatalError, usageError } from "../exitCodes.js";
+import { EXIT, fatalError } from "../exitCodes.js";
 import { formatSummary } from "../formatSummary.js";
 import { openContext } from "../openContext.js";
 import { ENQUEUE_FLAGS, REDIS_FLAGS, WORK_FLAGS, type FlagSpec } from "../parseArgs.js";
@@ -61,7 +61,6 @@ const run: Command = {
   async run({ config, positionals, flags }) {
     const file = positionals[0] as string;
     formatOf(file, config.format); // a bad extension is reported before Redis is touched
-    if (config.dryRun) throw usageError("run: --dry-run is not available yet; use --rate with a small file to try a run");
     const ctx = await openContext(config, "long-lived");
     const stop = stopSignals();
     try {
