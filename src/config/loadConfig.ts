@@ -16,7 +16,6 @@ export interface Config {
   /** In-flight API calls per worker process. */
   readonly concurrency: number;
   readonly reportsDir: string;
-  readonly dryRun: boolean;
   readonly minContactDate: Date;
   /** Overrides the Connect endpoint (the simulator, a VPC endpoint); AWS_ENDPOINT_URL_CONNECT works too. */
   readonly endpoint: string | undefined;
@@ -44,7 +43,6 @@ export type ConfigFlags = Partial<{
   rate: number;
   concurrency: number;
   "reports-dir": string;
-  "dry-run": boolean;
   "min-contact-date": string;
   endpoint: string;
   region: string;
@@ -122,7 +120,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     rate: positive("rate", num(flags.rate, "CONNECT_BACKFILL_RATE", DEFAULTS.rate), false),
     concurrency: positive("concurrency", num(flags.concurrency, "CONNECT_BACKFILL_CONCURRENCY", DEFAULTS.concurrency), true),
     reportsDir: flags["reports-dir"] ?? env.CONNECT_BACKFILL_REPORTS_DIR ?? DEFAULTS.reportsDir,
-    dryRun: flags["dry-run"] ?? false,
     minContactDate: parseDateFlag("min-contact-date", flags["min-contact-date"] ?? DEFAULTS.minContactDate),
     endpoint: flags.endpoint,
     region: flags.region,

@@ -1,4 +1,5 @@
 import { InputFileError } from "./InputFileError.js";
+import { undoNeutralise } from "./undoNeutralise.js";
 
 /** Which CSV column plays which part; every other named column is an attribute. */
 export interface ColumnRoles {
@@ -15,13 +16,16 @@ const INSTANCE = new Set(["instanceid"]);
 const TIMESTAMP = new Set(["initiationtimestamp"]);
 
 export function columnRoles(header: readonly string[], path: string): ColumnRoles {
+  const trimmed = header.map((h) => h.trim());
+  const isFailuresFile = trimmed.includes("#status") && trimmed.includes("#line");
   const seen = new Map<string, number>();
   let contactId: number | undefined;
   let instanceId: number | undefined;
   let initiationTimestamp: number | undefined;
   const attributes: Array<readonly [number, string]> = [];
   header.forEach((raw, i) => {
-    const name = raw.trim();
+    // Our failures.csv neutralises header cells too: a "-flag" column comes back as "'-flag".
+    const name = (isFailuresFile ? undoNeutralise(raw) : raw).trim();
     if (name === "") throw new InputFileError(`${path}: column ${i + 1} of the header has no name.`);
     const prev = seen.get(name);
     if (prev !== undefined) {
@@ -58,6 +62,6 @@ export function columnRoles(header: readonly string[], path: string): ColumnRole
     instanceId,
     initiationTimestamp,
     attributes,
-    isFailuresFile: seen.has("#status") && seen.has("#line"),
+    isFailuresFile,
   };
 }

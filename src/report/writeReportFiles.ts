@@ -4,7 +4,7 @@ import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
 import type { ErrorExample, RunSummary } from "./RunSummary.js";
-import { csvLine } from "./spreadsheetSafe.js";
+import { csvLine, restore } from "./spreadsheetSafe.js";
 
 export const OUTCOME_COLUMNS = ["line", "contactId", "instanceId", "status", "errorCode", "httpStatus", "message", "attempts", "finishedAt"];
 /** Our own columns in failures.csv; `#` makes the reader ignore them when the file is fed back. */
@@ -52,10 +52,20 @@ class AtomicFile {
   }
 }
 
+/**
+ * The input was one of our failures.csv files: its cells (header included) still
+ * carry our apostrophes, which writing them again must not double.
+ */
+function plainCells(info: RunInfo): (cell: string) => string {
+  const names = new Set((info.header ?? []).map((h) => h.trim()));
+  return info.format === "csv" && names.has("#line") && names.has("#status") ? restore : (cell) => cell;
+}
+
 function failureColumnsFor(info: RunInfo, failures: readonly Outcome[]): string[] {
   if (info.format === "csv" && info.header) {
     const reserved = new Set(FAILURE_COLUMNS);
-    return info.header.filter((h) => !reserved.has(h.trim()));
+    const plain = plainCells(info);
+    return info.header.filter((h) => !reserved.has(h.trim())).map(plain);
   }
   // JSONL: the row's own names, then every attribute any failed row carried.
   const keys = new Set<string>();
@@ -78,7 +88,8 @@ function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): {
   if ("raw" in orig) return { cells: columns.map(() => ""), raw: orig.raw };
   if ("fields" in orig) {
     const header = info.header ?? [];
-    const byName = new Map(header.map((h, i) => [h.trim(), orig.fields[i] ?? ""]));
+    const plain = plainCells(info);
+    const byName = new Map(header.map((h, i) => [plain(h).trim(), plain(orig.fields[i] ?? "")]));
     return { cells: columns.map((c) => byName.get(c.trim()) ?? ""), raw: "" };
   }
   const obj = orig.object;

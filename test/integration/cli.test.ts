@@ -88,7 +88,7 @@ describe("command line", () => {
     expect(s).toMatchObject({ runId: "q-run", total: 25, counts: { updated: 25, pending: 0, failed: 0, invalid: 0, skipped_pre_api: 0 }, eta: 0 });
     expect(Object.keys(s).sort()).toEqual(["counts", "eta", "rate", "runId", "state", "throttledShare", "total"].sort());
 
-    const report = await cli(["report", "q-run", ...common(h)]);
+    const report = await cli(["report", "q-run", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
     expect(report.code).toBe(0);
     expect(report.stdout).toMatch(/updated\s+25/);
     const outcomes = await readFile(join(h.dir, "reports", "q-run", "outcomes.csv"), "utf8");

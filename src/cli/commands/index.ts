@@ -1,15 +1,10 @@
 import type { Config } from "../../config/loadConfig.js";
 import { formatOf } from "../../input/openSource.js";
-import { enqueueFile } from "../../queue/enqueueFile.js";
 import { EXIT, fatalError } from "../exitCodes.js";
 import { formatSummary } from "../formatSummary.js";
 import { openContext } from "../openContext.js";
 import { ENQUEUE_FLAGS, REDIS_FLAGS, WORK_FLAGS, type FlagSpec } from "../parseArgs.js";
-import { writeRunReport } from "./report.js";
-import { runFile } from "./runFile.js";
-import { simulateCommand, SIMULATE_FLAGS } from "./simulate.js";
-import { formatStatus, runStatus } from "./status.js";
-import { workQueue } from "./workQueue.js";
+import { SIMULATE_FLAGS } from "./simulateFlags.js";
 
 export interface CommandInput {
   readonly config: Config;
@@ -61,6 +56,8 @@ const run: Command = {
   async run({ config, positionals, flags }) {
     const file = positionals[0] as string;
     formatOf(file, config.format); // a bad extension is reported before Redis is touched
+    // Commands load what they use: the AWS SDK alone is tens of MB that enqueue does not need.
+    const { runFile } = await import("./runFile.js");
     const ctx = await openContext(config, "long-lived");
     const stop = stopSignals();
     try {
@@ -86,6 +83,7 @@ const enqueue: Command = {
   async run({ config, positionals }) {
     const file = positionals[0] as string;
     const format = formatOf(file, config.format);
+    const { enqueueFile } = await import("../../queue/enqueueFile.js");
     const ctx = await openContext(config, "command");
     try {
       const res = await enqueueFile(ctx.store, ctx.queue, {
@@ -113,6 +111,7 @@ const work: Command = {
   flags: { ...WORK_FLAGS, "exit-when-idle": "boolean" },
   positionals: [0, 0],
   async run({ config }) {
+    const { workQueue } = await import("./workQueue.js");
     const ctx = await openContext(config, "long-lived");
     const stop = stopSignals();
     try {
@@ -130,6 +129,7 @@ const status: Command = {
   flags: { ...REDIS_FLAGS, json: "boolean" },
   positionals: [0, 1],
   async run({ config, positionals, flags }) {
+    const { formatStatus, runStatus } = await import("./status.js");
     const ctx = await openContext(config, "command");
     try {
       const ids = positionals[0] ? [positionals[0]] : await ctx.store.list();
@@ -152,6 +152,7 @@ const report: Command = {
   flags: { ...REDIS_FLAGS, "reports-dir": "string", quiet: "boolean" },
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
+    const { writeRunReport } = await import("./report.js");
     const ctx = await openContext(config, "command");
     try {
       const res = await writeRunReport(ctx.store, config, positionals[0] as string);
@@ -187,7 +188,7 @@ const simulate: Command = {
   usage: "connect-backfill simulate [--port N] [--rate N] [--burst N] [--latency MS] [--auto-create] [--contacts FILE.json]",
   flags: SIMULATE_FLAGS,
   positionals: [0, 0],
-  run: simulateCommand,
+  run: async (input) => (await import("./simulate.js")).simulateCommand(input),
 };
 
 export const commands: Record<string, Command> = { run, enqueue, work, status, report, resume, simulate };

@@ -1,19 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { ConnectSimulator } from "../../simulator/index.js";
 import { EXIT, fatalError, usageError } from "../exitCodes.js";
-import type { FlagSpec } from "../parseArgs.js";
 import type { CommandInput } from "./index.js";
 
-export const SIMULATE_FLAGS: FlagSpec = {
-  port: "number",
-  host: "string",
-  rate: "number",
-  burst: "number",
-  latency: "number",
-  "auto-create": "boolean",
-  contacts: "string",
-  "log-level": "string",
-};
 
 /**
  * `connect-backfill simulate`: the local Connect stand-in on a port until SIGINT.

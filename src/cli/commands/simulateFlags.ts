@@ -1,0 +1,12 @@
+import type { FlagSpec } from "../parseArgs.js";
+
+export const SIMULATE_FLAGS: FlagSpec = {
+  port: "number",
+  host: "string",
+  rate: "number",
+  burst: "number",
+  latency: "number",
+  "auto-create": "boolean",
+  contacts: "string",
+  "log-level": "string",
+};
