@@ -6,15 +6,16 @@
  *
  * Rate model (CUBIC, as TCP uses, for requests/s instead of a window):
  *   after a throttle at time t0 the rate restarts at beta * wmax and follows
- *   rate(t) = wmax + C * (t - K)^3,  K = cbrt(wmax * (1 - beta) / C)
+ *   rate(t) = wmax + C*wmax * (t - K)^3,  K = cbrt((1 - beta) / C)
  *   so it climbs fast at first, lingers near wmax (where the last throttle was),
- *   then probes above it, never past the ceiling (`--rate`). Before any throttle
- *   it runs at the ceiling.
- * wmax is capped by what the service was actually serving (successes over the
- * last second, reported by the workers): told 4x the quota, the first throttle
- * already brings the rate near the real quota instead of halving down step by step.
- * Pacing is GCRA-like: each call reserves the next slot `tat` and advances it by
- * 1/rate, so calls leave evenly spaced and never in bursts.
+ *   then probes above it, never past the ceiling (`--rate`). Before the first
+ *   throttle it starts at ceiling/8 and doubles every 250 ms (TCP's slow start).
+ * wmax is capped by what the service actually served since the previous decrease
+ * (successes reported by the workers): told 4x the quota, or when the quota drops,
+ * the second throttle brings the rate near the real quota instead of stepping down.
+ * Pacing is GCRA-like: each call reserves the next slot(s) at `tat` and advances
+ * it by 1/rate per slot, so calls leave evenly spaced and never in bursts. Every
+ * decrease or pause starts a new epoch; slots of an older epoch are not used.
  */
 const COMMON = `
 local key = KEYS[1]
@@ -27,22 +28,24 @@ end
 local beta = tonumber(ARGV[4])
 local C = tonumber(ARGV[5])
 local minRate = tonumber(ARGV[6])
-local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'okCur', 'okSec', 'okPrev', 'since', 'last', 'okAll')
+local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk')
 local wmax = tonumber(s[1])
 local t0 = tonumber(s[2]) or 0
 local tat = tonumber(s[3]) or 0
 local pause = tonumber(s[4]) or 0
-local okCur = tonumber(s[5]) or 0
-local okSec = tonumber(s[6]) or 0
-local okPrev = tonumber(s[7]) or 0
-local since = tonumber(s[8]) or now
-local last = tonumber(s[9]) or 0
-local okAll = tonumber(s[10]) or 0
--- after two idle seconds the success count starts over
-if now - last > 2000 then since = now; okAll = 0 end
+local since = tonumber(s[5]) or now
+local last = tonumber(s[6]) or 0
+local satOk = tonumber(s[7]) or 0
+-- after two idle seconds, slow start begins again (until the first throttle)
+if now - last > 2000 then since = now end
 
 local function rateAt(t)
-  if not wmax then return ceiling end
+  if not wmax then
+    local r = (ceiling / 8) * 2 ^ ((t - since) / 250)
+    if r > ceiling then r = ceiling end
+    if r < minRate then r = minRate end
+    return r
+  end
   local elapsed = (t - t0) / 1000
   -- C scales with wmax, so the curve has the same shape at 2 req/s and at 2,000
   local c = C * wmax
@@ -54,36 +57,37 @@ local function rateAt(t)
   return r
 end
 
--- successes per second over a sliding one-second window
-local sec = math.floor(now / 1000)
-if sec ~= okSec then
-  if sec == okSec + 1 then okPrev = okCur else okPrev = 0 end
-  okCur = 0
-  okSec = sec
-end
--- what the service is serving: a sliding second once there is one, before
--- that the mean since traffic began (no estimate in the first 200 ms)
+-- what the service served since the last decrease; 0 = no evidence yet
 local function goodput()
-  local span = now - since
-  if span < 200 then return 0 end
-  if span < 1500 then return okAll * 1000 / span end
-  local frac = (now - sec * 1000) / 1000
-  return okCur + okPrev * (1 - frac)
+  if not wmax or now - t0 < 300 then return 0 end
+  return satOk * 1000 / (now - t0)
 end
 `;
 
-/** ARGV: ceiling, now, successesSinceLastCall, beta, C, minRate. Returns {waitMs, rate}. */
+/**
+ * ARGV: ceiling, now, successesSinceLastCall, beta, C, minRate, count.
+ * Reserves `count` consecutive slots, unless the next free slot is further ahead
+ * than a short horizon: slots booked far ahead would lock in an old rate (slow
+ * start, or before a throttle), so the caller asks again later instead.
+ * Returns {waitMs to the first slot, rate, interval, epoch, granted(1/0)}.
+ */
 export const RESERVE = `${COMMON}
-okCur = okCur + tonumber(ARGV[3])
-okAll = okAll + tonumber(ARGV[3])
+satOk = satOk + tonumber(ARGV[3])
 local rate = rateAt(now)
+local count = tonumber(ARGV[7]) or 1
 local slot = math.max(tat, now, pause)
-redis.call('HSET', key, 'tat', slot + 1000 / rate, 'okCur', okCur, 'okSec', okSec, 'okPrev', okPrev, 'rate', rate, 'since', since, 'last', now, 'okAll', okAll)
+local horizon = math.max(20, 2000 / rate)
+local granted = 0
+if slot - now <= horizon then
+  granted = 1
+  tat = slot + count * 1000 / rate
+end
+redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now)
 redis.call('PEXPIRE', key, 86400000)
-return {tostring(slot - now), tostring(rate)}
+return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0) .. ':' .. tostring(pause), granted, tostring(horizon)}
 `;
 
-/** ARGV: ceiling, now, retryAfterMs, beta, C, minRate, cooldownMs. Returns {decreased(0/1), newRate}. */
+/** ARGV: ceiling, now, retryAfterMs, beta, C, minRate, cooldownMs. Returns {decreased(0/1), newRate, epoch}. */
 export const THROTTLED = `${COMMON}
 local retryAfter = tonumber(ARGV[3])
 local cooldown = tonumber(ARGV[7])
@@ -99,13 +103,16 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   if w < minRate then w = minRate end
   wmax = w
   t0 = now
+  satOk = 0
   decreased = 1
   rate = rateAt(now)
-  -- slots already handed out stay; new ones are spaced at the new rate after them
+  -- the epoch changes: workers drop the slots they hold and take new ones at the
+  -- new rate, so a queue of reservations made at the old rate does not keep overshooting
+  tat = now
 end
 if retryAfter > 0 and now + retryAfter > pause then pause = now + retryAfter end
-redis.call('HSET', key, 'wmax', wmax, 't0', t0, 'tat', tat, 'pause', pause, 'okCur', okCur, 'okSec', okSec, 'okPrev', okPrev, 'rate', rate, 'since', since, 'last', now, 'okAll', okAll)
+redis.call('HSET', key, 'wmax', wmax, 't0', t0, 'tat', tat, 'pause', pause, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now)
 redis.call('HINCRBY', key, 'throttles', 1)
 redis.call('PEXPIRE', key, 86400000)
-return {decreased, tostring(rate)}
+return {decreased, tostring(rate), tostring(t0) .. ':' .. tostring(pause)}
 `;

@@ -99,7 +99,8 @@ export class BackfillWorker {
       {
         connection: opts.redis,
         prefix: opts.keys.prefix,
-        concurrency: Math.max(2, Math.min(opts.concurrency, Math.ceil((2 * opts.concurrency) / opts.chunkSize))),
+        // enough chunks in hand that the tail of one does not leave the call budget idle
+        concurrency: Math.max(2, Math.min(opts.concurrency, Math.ceil((3 * opts.concurrency) / opts.chunkSize))),
         lockDuration,
         stalledInterval: lockDuration,
         // A chunk may be interrupted by several crashes in a long backfill; it must not fail for that.

@@ -29,50 +29,69 @@ type Step =
   | { at: number; rateNear: number }
   | { at: number; succeed: number };
 
+// Before the first throttle the rate starts at ceiling/8 and doubles every 250 ms.
+const warm = (at: number): Step[] => [
+  { at, reserve: 0 },
+  { at: at + 1000, rateNear: -1 }, // ramp done (the ceiling is reached after 750 ms)
+];
+
 const table: Array<{ name: string; ceiling: number; steps: Step[] }> = [
   {
-    name: "paces evenly at the ceiling before any throttle",
+    name: "starts slow and doubles every 250 ms up to the ceiling",
+    ceiling: 80,
+    steps: [
+      { at: 0, rateNear: 10 },
+      { at: 250, rateNear: 20 },
+      { at: 500, rateNear: 40 },
+      { at: 750, rateNear: 80 },
+      { at: 1500, rateNear: 80 },
+    ],
+  },
+  {
+    name: "paces evenly, never in bursts",
     ceiling: 10,
     steps: [
-      { at: 1000, reserve: 0 },
+      { at: 0, reserve: 0 }, // rate 1.25: next slot at 800
+      { at: 500, reserve: 300 }, // rate 5: next slot at 1000
+      { at: 1000, reserve: 0 }, // rate 10 from here on
       { at: 1000, reserve: 100 },
       { at: 1000, reserve: 200 },
       { at: 1250, reserve: 50 },
-      { at: 5000, reserve: 0 }, // idle time is not saved up into a burst
-      { at: 5000, reserve: 100 },
+      { at: 2500, reserve: 0 }, // idle time is not saved up into a burst
+      { at: 2500, reserve: 100 },
     ],
   },
   {
     name: "decreases by beta on a throttle, once per cooldown",
     ceiling: 100,
     steps: [
-      { at: 0, reserve: 0 },
-      { at: 10, throttle: true, rate: 80, decreased: true },
-      { at: 100, throttle: true, rate: 100 - 1.28 * 2.41 ** 3, decreased: false }, // same overshoot; the curve goes on
-      { at: 600, throttle: true, rate: 0, decreased: true },
+      ...warm(0),
+      { at: 1010, throttle: true, rate: 80, decreased: true },
+      { at: 1100, throttle: true, rate: 100 - 1.28 * 2.41 ** 3, decreased: false }, // same overshoot; the curve goes on
+      { at: 1600, throttle: true, rate: 0, decreased: true },
     ],
   },
   {
     name: "climbs back along the cubic curve, never past the ceiling",
     ceiling: 120,
     steps: [
-      { at: 0, reserve: 0 },
-      { at: 0, throttle: true, rate: 96, decreased: true }, // wmax 120 -> 96
-      { at: 1250, rateNear: 120 - 0.0128 * 120 * 1.25 ** 3 },
-      { at: 2500, rateNear: 120 }, // K = cbrt(0.2 / 0.0128) = 2.5 s
-      { at: 4500, rateNear: 120 }, // would be 132.3, capped at the ceiling
+      ...warm(0),
+      { at: 1000, throttle: true, rate: 96, decreased: true }, // wmax 120 -> 96
+      { at: 2250, rateNear: 120 - 0.0128 * 120 * 1.25 ** 3 },
+      { at: 3500, rateNear: 120 }, // K = cbrt(0.2 / 0.0128) = 2.5 s
+      { at: 5500, rateNear: 120 }, // would be 132.3, capped at the ceiling
     ],
   },
   {
-    name: "caps the decrease at what the service served",
+    name: "caps the decrease at what the service served since the last one",
     ceiling: 1000,
     steps: [
-      { at: 0, reserve: 0 },
-      { at: 100, succeed: 150 },
-      { at: 500, succeed: 150 },
-      { at: 1000, reserve: 0 },
-      // 300 successes in the first second: told 1000, the rate drops near 315 at once
-      { at: 1000, throttle: true, rate: 315 * 0.8, decreased: true },
+      ...warm(0),
+      { at: 1000, throttle: true, rate: 800, decreased: true }, // no evidence yet: beta only
+      { at: 1100, succeed: 150 },
+      { at: 1500, succeed: 150 },
+      // 300 successes in the second since: told 1000, the rate drops near 315 at once
+      { at: 2000, throttle: true, rate: 315 * 0.8, decreased: true },
     ],
   },
   {
@@ -80,7 +99,7 @@ const table: Array<{ name: string; ceiling: number; steps: Step[] }> = [
     ceiling: 50,
     steps: [
       { at: 0, reserve: 0 },
-      { at: 0, throttle: true, rate: 40, retryAfter: 2000 },
+      { at: 0, throttle: true, rate: -1, retryAfter: 2000 },
       { at: 10, reserve: 1990 },
     ],
   },
@@ -103,7 +122,7 @@ describe("RateGovernor arithmetic (fake clock, real Redis scripts)", () => {
         if (step.rate === 0) expect(res.rate).toBeLessThan(80);
       } else {
         await g.reserve();
-        expect(g.rate, `rate at ${step.at}`).toBeCloseTo(step.rateNear, 0);
+        if (step.rateNear >= 0) expect(g.rate, `rate at ${step.at}`).toBeCloseTo(step.rateNear, 0);
       }
     }
   });
@@ -114,9 +133,11 @@ describe("RateGovernor arithmetic (fake clock, real Redis scripts)", () => {
     const a = governor(100, clock, redis, key);
     const b = governor(100, clock, redis2, key);
     await b.reserve();
+    clock.now = 1000;
+    await b.reserve();
     expect(b.rate).toBe(100);
     await a.throttled();
-    clock.now = 1;
+    clock.now = 1001;
     await b.reserve();
     expect(b.rate).toBeLessThan(81);
     // and b's reservations are spaced at the lower rate, after a's

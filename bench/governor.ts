@@ -1,0 +1,249 @@
+// Rate governor against the SDK's own retry modes, all through the real SDK
+// against the simulator's token bucket. See BENCHMARKS.md for the table.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConnectClient, UpdateContactAttributesCommand } from "@aws-sdk/client-connect";
+import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import pLimit from "p-limit";
+import { keysFor } from "../src/queue/keys.js";
+import { RunStore } from "../src/queue/RunStore.js";
+import { ConnectSimulator } from "../src/simulator/index.js";
+import { deletePrefix, REDIS_URL, runCli, sleep, table, writeSection } from "./lib.js";
+
+type Contender = "connect-backfill" | "sdk standard retry (p-limit 50)" | "sdk adaptive retry (p-limit 50)";
+
+interface Scenario {
+  readonly name: string;
+  /** The service's limit (req/s); null = unlimited. */
+  readonly limit: number | null;
+  readonly told: number;
+  readonly processes: number;
+  readonly rows: number;
+  /** [seconds after the first request, new limit] */
+  readonly changes?: ReadonlyArray<readonly [number, number]>;
+  readonly latencyMs: number;
+}
+
+interface Result {
+  readonly contender: string;
+  readonly goodputShare: number | undefined;
+  readonly throttledShare: number;
+  readonly lost: number;
+  readonly wallS: number;
+  readonly rowsPerS: number;
+}
+
+const BURST = 20;
+const CONCURRENCY = 50;
+
+function integrateLimit(s: Scenario, fromS: number, toS: number): number {
+  // piecewise constant limit; fromS/toS are seconds since the first request
+  const points: Array<readonly [number, number]> = [[0, s.limit ?? 0], ...(s.changes ?? [])];
+  let total = 0;
+  for (let i = 0; i < points.length; i++) {
+    const [start, rate] = points[i] as readonly [number, number];
+    const end = i + 1 < points.length ? (points[i + 1] as readonly [number, number])[0] : Infinity;
+    const a = Math.max(start, fromS);
+    const b = Math.min(end, toS);
+    if (b > a) total += (b - a) * rate;
+  }
+  return total;
+}
+
+async function measure(sim: ConnectSimulator, s: Scenario, contender: string, go: () => Promise<number>): Promise<Result> {
+  sim.reset();
+  sim.setRate(s.limit, s.limit ? BURST : undefined);
+  let first = 0;
+  const timers: NodeJS.Timeout[] = [];
+  const watch = setInterval(() => {
+    if (first === 0 && sim.stats().requests > 0) {
+      first = Date.now();
+      for (const [at, rate] of s.changes ?? []) timers.push(setTimeout(() => sim.setRate(rate, BURST), at * 1000));
+    }
+  }, 5);
+  const t0 = Date.now();
+  const lost = await go();
+  const end = Date.now();
+  clearInterval(watch);
+  for (const t of timers) clearTimeout(t);
+  const st = sim.stats();
+  const op = st.byOperation.UpdateContactAttributes;
+  const calls = op.ok + op.throttled + op.errors;
+  let goodputShare: number | undefined;
+  if (s.limit) {
+    // steady state: leave out the first 2 s (start-up, discovery) and the last partial second
+    const fromS = 2;
+    const toS = (end - first) / 1000 - 1;
+    const firstSec = Math.floor(first / 1000);
+    const ok = st.timeline.filter((e) => e.second - firstSec >= fromS && e.second - firstSec < Math.floor(toS)).reduce((n, e) => n + e.ok, 0);
+    const lim = integrateLimit(s, fromS, Math.floor(toS));
+    goodputShare = lim > 0 ? ok / lim : undefined;
+  }
+  // Throughput from the first accepted call to the last: the processing rate,
+  // without process start-up or queue-filling time on either side.
+  const ups = sim.updates();
+  const span = ups.length > 1 ? ((ups.at(-1)?.at ?? 0) - (ups[0]?.at ?? 0)) / 1000 : (end - t0) / 1000;
+  return {
+    contender,
+    goodputShare,
+    throttledShare: calls > 0 ? op.throttled / calls : 0,
+    lost,
+    wallS: (end - t0) / 1000,
+    rowsPerS: ups.length / span,
+  };
+}
+
+async function runOurs(sim: ConnectSimulator, endpoint: string, s: Scenario): Promise<Result> {
+  const prefix = `bench-${randomBytes(3).toString("hex")}`;
+  const dir = await mkdtemp(join(tmpdir(), "cb-bench-"));
+  const file = join(dir, "rows.csv");
+  const lines = ["contactId,v"];
+  for (let i = 0; i < s.rows; i++) lines.push(`b-${i},${i}`);
+  await writeFile(file, `${lines.join("\n")}\n`);
+  const redis = new Redis(REDIS_URL);
+  try {
+    const common = ["--prefix", prefix, "--log-level", "error"];
+    const enq = await runCli(["enqueue", file, "--instance-id", "bench", "--run-id", "bench", "--chunk-size", "100", ...common]).done;
+    if (enq.code !== 0) throw new Error(`enqueue failed: ${enq.stderr}`);
+    return await measure(sim, s, "connect-backfill", async () => {
+      const workers = Array.from({ length: s.processes }, () =>
+        runCli(["work", "--exit-when-idle", "--rate", String(s.told), "--concurrency", String(CONCURRENCY), "--endpoint", endpoint, "--chunk-size", "100", ...common]),
+      );
+      for (const w of workers) {
+        const r = await w.done;
+        if (r.code !== 0) throw new Error(`worker failed: ${r.stderr}`);
+      }
+      const p = await new RunStore(redis, keysFor(prefix)).progress("bench");
+      return s.rows - (p?.counts.updated ?? 0);
+    });
+  } finally {
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function runSdk(sim: ConnectSimulator, endpoint: string, s: Scenario, mode: "standard" | "adaptive"): Promise<Result> {
+  // One client per "process": the SDK's retry quota and adaptive limiter live in a client.
+  const clients = Array.from(
+    { length: s.processes },
+    () => new ConnectClient({ region: "us-east-1", endpoint, retryMode: mode, maxAttempts: 3, requestHandler: { httpAgent: { keepAlive: true, maxSockets: 64 } } }),
+  );
+  const name: Contender = mode === "standard" ? "sdk standard retry (p-limit 50)" : "sdk adaptive retry (p-limit 50)";
+  try {
+    return await measure(sim, s, name, async () => {
+      const results = await Promise.all(
+        clients.map(async (client, ci) => {
+          const limit = pLimit(CONCURRENCY);
+          const mine = Array.from({ length: s.rows }, (_, i) => i).filter((i) => i % s.processes === ci);
+          const settled = await Promise.allSettled(
+            mine.map((i) =>
+              limit(() => client.send(new UpdateContactAttributesCommand({ InstanceId: "bench", InitialContactId: `b-${i}`, Attributes: { v: String(i) } }))),
+            ),
+          );
+          return settled.filter((r) => r.status === "rejected").length;
+        }),
+      );
+      return results.reduce((a, b) => a + b, 0);
+    });
+  } finally {
+    for (const c of clients) c.destroy();
+  }
+}
+
+/** The bare loop our end-to-end throughput is compared with: one BullMQ job per row, SDK call in the processor. */
+async function runBareBullmq(sim: ConnectSimulator, endpoint: string, s: Scenario): Promise<Result> {
+  const prefix = `bench-${randomBytes(3).toString("hex")}`;
+  const conn = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue("bare", { connection: conn, prefix });
+  const client = new ConnectClient({ region: "us-east-1", endpoint, maxAttempts: 1, requestHandler: { httpAgent: { keepAlive: true, maxSockets: 64 } } });
+  try {
+    return await measure(sim, s, "bare BullMQ worker + SDK (1 job per row)", async () => {
+      for (let i = 0; i < s.rows; i += 1000) {
+        await queue.addBulk(
+          Array.from({ length: Math.min(1000, s.rows - i) }, (_, k) => ({ name: "row", data: { i: i + k }, opts: { removeOnComplete: true, removeOnFail: true } })),
+        );
+      }
+      let done = 0;
+      let failed = 0;
+      await new Promise<void>((resolve) => {
+        const worker = new Worker(
+          "bare",
+          async (job) => {
+            await client.send(new UpdateContactAttributesCommand({ InstanceId: "bench", InitialContactId: `b-${job.data.i}`, Attributes: { v: String(job.data.i) } }));
+          },
+          { connection: conn, prefix, concurrency: CONCURRENCY },
+        );
+        const finish = () => {
+          if (done + failed === s.rows) void worker.close().then(() => resolve());
+        };
+        worker.on("completed", () => {
+          done++;
+          finish();
+        });
+        worker.on("failed", () => {
+          failed++;
+          finish();
+        });
+      });
+      return failed;
+    });
+  } finally {
+    client.destroy();
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+    await deletePrefix(conn, prefix);
+    await conn.quit();
+  }
+}
+
+const pct = (x: number | undefined) => (x === undefined ? "-" : `${(x * 100).toFixed(1)}%`);
+
+export async function benchGovernor(only?: string): Promise<void> {
+  const sim = new ConnectSimulator({ autoCreate: true, latencyMs: 10 });
+  const { endpoint } = await sim.start();
+  const scenarios: Scenario[] = [
+    { name: "limit 100/s, told 100", limit: 100, told: 100, processes: 1, rows: 2000, latencyMs: 10 },
+    { name: "limit 100/s, told 400", limit: 100, told: 400, processes: 1, rows: 2000, latencyMs: 10 },
+    { name: "limit 100/s, 40/s from 10 s to 25 s, told 400", limit: 100, told: 400, processes: 1, rows: 3200, changes: [[10, 40] as const, [25, 100] as const], latencyMs: 10 },
+    { name: "two processes told 400, limit 100/s", limit: 100, told: 400, processes: 2, rows: 2000, latencyMs: 10 },
+  ].filter((s) => !only || s.name.includes(only));
+  const sections: string[] = [];
+  for (const s of scenarios) {
+    sim.setLatency(s.latencyMs);
+    const results: Result[] = [];
+    results.push(await runOurs(sim, endpoint, s));
+    results.push(await runSdk(sim, endpoint, s, "standard"));
+    results.push(await runSdk(sim, endpoint, s, "adaptive"));
+    await sleep(500);
+    const rows = results.map((r) => [r.contender, pct(r.goodputShare), pct(r.throttledShare), r.lost, r.wallS.toFixed(1)]);
+    sections.push(`### ${s.name} (${s.rows} rows, burst ${BURST}, ${s.latencyMs} ms latency)\n\n${table(["contender", "steady goodput / limit", "calls throttled", "rows lost", "wall s"], rows)}`);
+    console.log(sections.at(-1));
+  }
+  // Unthrottled end-to-end throughput against the bare BullMQ loop.
+  const u: Scenario = { name: "unthrottled", limit: null, told: 100_000, processes: 1, rows: 10_000, latencyMs: 5 };
+  sim.setLatency(5);
+  const ours = await runOurs(sim, endpoint, u);
+  const bare = await runBareBullmq(sim, endpoint, u);
+  const ratio = ours.rowsPerS / bare.rowsPerS;
+  sections.push(
+    `### unthrottled, 5 ms latency, ${u.rows} rows, concurrency ${CONCURRENCY}\n\n${table(
+      ["contender", "rows/s, first call to last", "rows lost", "wall s (incl. start-up)"],
+      [
+        [ours.contender, ours.rowsPerS.toFixed(0), ours.lost, ours.wallS.toFixed(1)],
+        [bare.contender, bare.rowsPerS.toFixed(0), bare.lost, bare.wallS.toFixed(1)],
+      ],
+    )}\n\nRatio connect-backfill / bare loop: **${ratio.toFixed(2)}x**. Both pull rows from BullMQ on the same Redis and call the same simulator through the real SDK; ours also paces every call through the Redis governor and writes a durable outcome per row. Wall time adds process start-up (tsx) and the idle check for ours.`,
+  );
+  console.log(sections.at(-1));
+  await sim.stop();
+  await writeSection(
+    "governor",
+    `## Rate governor vs the SDK's retry modes (issue 3)\n\nCommand: \`npm run bench -- governor\` (run on ${new Date().toISOString().slice(0, 10)}, 2-core machine, Redis and the simulator on the same host).\n` +
+      `Goodput is successful calls per second from the third second to the last whole second, as a share of the limit in force (time-integrated when the limit changes). ` +
+      `"Rows lost" are rows that never got a successful call (for connect-backfill: rows not \`updated\`).\n\n${sections.join("\n\n")}`,
+  );
+}

@@ -1,0 +1,11 @@
+// `npm run bench [-- governor|ingest] [scenario filter]`: runs the benchmarks and
+// writes their tables, baselines included, to BENCHMARKS.md.
+import { benchGovernor } from "./governor.js";
+
+const [which, filter] = process.argv.slice(2);
+if (!which || which === "governor") await benchGovernor(filter);
+if (!which || which === "ingest") {
+  const { benchIngest } = await import("./ingest.js");
+  await benchIngest();
+}
+process.exit(0);

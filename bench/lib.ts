@@ -1,0 +1,89 @@
+// Shared helpers for the benchmarks: child processes, memory sampling, tables.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+export const AWS_ENV = {
+  AWS_ACCESS_KEY_ID: "AKIDBENCH",
+  AWS_SECRET_ACCESS_KEY: "bench-secret",
+  AWS_REGION: "us-east-1",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+};
+Object.assign(process.env, AWS_ENV);
+
+/** Runs the real CLI; resolves with its exit code and the peak RSS (VmHWM) seen. */
+export function runCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number; peakRssMb: number; stderr: string }> } {
+  const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL, ...AWS_ENV, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  let peak = 0;
+  const sample = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+    } catch {
+      /* exited */
+    }
+  }, 50);
+  const done = new Promise<{ code: number; peakRssMb: number; stderr: string }>((resolve) => {
+    child.on("exit", (code) => {
+      clearInterval(sample);
+      resolve({ code: code ?? -1, peakRssMb: Math.round(peak), stderr });
+    });
+  });
+  return { child, done };
+}
+
+export async function redisUsedMb(redis: Redis): Promise<number> {
+  const info = await redis.info("memory");
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1024 / 1024;
+}
+
+export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 5000);
+    cursor = next;
+    for (let i = 0; i < keys.length; i += 1000) await redis.unlink(...keys.slice(i, i + 1000));
+  } while (cursor !== "0");
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+export function table(header: string[], rows: Array<Array<string | number>>): string {
+  const line = (cells: Array<string | number>) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** Replaces the section between `<!-- name -->` markers in BENCHMARKS.md (or appends it). */
+export async function writeSection(name: string, body: string): Promise<void> {
+  const path = join(ROOT, "BENCHMARKS.md");
+  let text = "";
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    text = "# Benchmarks\n\nWritten by `npm run bench` (see `bench/`). Each table holds its baseline, measured in the same run.\n";
+  }
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${start}\n${body.trim()}\n${end}`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  text = i !== -1 && j !== -1 ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  await writeFile(path, text);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
