@@ -11,7 +11,7 @@ import pLimit from "p-limit";
 import { keysFor } from "../src/queue/keys.js";
 import { RunStore } from "../src/queue/RunStore.js";
 import { ConnectSimulator } from "../src/simulator/index.js";
-import { deletePrefix, REDIS_URL, runCli, sleep, table, writeSection } from "./lib.js";
+import { deletePrefix, median, REDIS_URL, runCli, sleep, table, writeSection } from "./lib.js";
 
 type Contender = "connect-backfill" | "sdk standard retry (p-limit 50)" | "sdk adaptive retry (p-limit 50)";
 
@@ -81,6 +81,7 @@ async function measure(sim: ConnectSimulator, s: Scenario, contender: string, go
     const ok = st.timeline.filter((e) => e.second - firstSec >= fromS && e.second - firstSec < Math.floor(toS)).reduce((n, e) => n + e.ok, 0);
     const lim = integrateLimit(s, fromS, Math.floor(toS));
     goodputShare = lim > 0 ? ok / lim : undefined;
+    if (process.env.BENCH_TRACE) console.log(contender, st.timeline.map((e) => `${e.second - firstSec}:${e.ok}/${e.throttled}`).join(" "));
   }
   // Throughput from the first accepted call to the last: the processing rate,
   // without process start-up or queue-filling time on either side.
@@ -226,17 +227,24 @@ export async function benchGovernor(only?: string): Promise<void> {
   // Unthrottled end-to-end throughput against the bare BullMQ loop.
   const u: Scenario = { name: "unthrottled", limit: null, told: 100_000, processes: 1, rows: 10_000, latencyMs: 5 };
   sim.setLatency(5);
-  const ours = await runOurs(sim, endpoint, u);
-  const bare = await runBareBullmq(sim, endpoint, u);
-  const ratio = ours.rowsPerS / bare.rowsPerS;
+  // Short runs on a noisy machine: three alternating rounds, medians reported.
+  const oursRuns: Result[] = [];
+  const bareRuns: Result[] = [];
+  for (let round = 0; round < 3; round++) {
+    oursRuns.push(await runOurs(sim, endpoint, u));
+    bareRuns.push(await runBareBullmq(sim, endpoint, u));
+  }
+  const med = (rs: Result[]) => median(rs.map((r) => r.rowsPerS));
+  const ratio = med(oursRuns) / med(bareRuns);
+  const runsOf = (rs: Result[]) => rs.map((r) => r.rowsPerS.toFixed(0)).join(", ");
   sections.push(
-    `### unthrottled, 5 ms latency, ${u.rows} rows, concurrency ${CONCURRENCY}\n\n${table(
-      ["contender", "rows/s, first call to last", "rows lost", "wall s (incl. start-up)"],
+    `### unthrottled, 5 ms latency, ${u.rows} rows, concurrency ${CONCURRENCY}, 3 rounds\n\n${table(
+      ["contender", "rows/s, first call to last (median)", "rounds", "rows lost", "wall s (incl. start-up, median)"],
       [
-        [ours.contender, ours.rowsPerS.toFixed(0), ours.lost, ours.wallS.toFixed(1)],
-        [bare.contender, bare.rowsPerS.toFixed(0), bare.lost, bare.wallS.toFixed(1)],
+        [oursRuns[0]?.contender ?? "", med(oursRuns).toFixed(0), runsOf(oursRuns), oursRuns.reduce((n, r) => n + r.lost, 0), median(oursRuns.map((r) => r.wallS)).toFixed(1)],
+        [bareRuns[0]?.contender ?? "", med(bareRuns).toFixed(0), runsOf(bareRuns), bareRuns.reduce((n, r) => n + r.lost, 0), median(bareRuns.map((r) => r.wallS)).toFixed(1)],
       ],
-    )}\n\nRatio connect-backfill / bare loop: **${ratio.toFixed(2)}x**. Both pull rows from BullMQ on the same Redis and call the same simulator through the real SDK; ours also paces every call through the Redis governor and writes a durable outcome per row. Wall time adds process start-up (tsx) and the idle check for ours.`,
+    )}\n\nRatio connect-backfill / bare loop (medians): **${ratio.toFixed(2)}x**. Both pull rows from BullMQ on the same Redis and call the same simulator through the real SDK; ours also paces every call through the Redis governor and writes a durable outcome per row. A CPU profile of the worker shows the SDK's own per-call work (signing, endpoint rules, serde) as almost all of the time, so both are bound by the same cost. Wall time adds process start-up (tsx) and the idle check for ours.`,
   );
   console.log(sections.at(-1));
   await sim.stop();

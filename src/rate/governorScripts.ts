@@ -8,7 +8,8 @@
  *   after a throttle at time t0 the rate restarts at beta * wmax and follows
  *   rate(t) = wmax + C*wmax * (t - K)^3,  K = cbrt((1 - beta) / C)
  *   so it climbs fast at first, lingers near wmax (where the last throttle was),
- *   then probes above it, never past the ceiling (`--rate`). Before the first
+ *   then probes above it (exponentially after half a second on the plateau),
+ *   never past the ceiling (`--rate`). Before the first
  *   throttle it starts at ceiling/8 and doubles every 250 ms (TCP's slow start).
  * wmax is capped by what the service actually served since the previous decrease
  * (successes reported by the workers): told 4x the quota, or when the quota drops,
@@ -28,7 +29,7 @@ end
 local beta = tonumber(ARGV[4])
 local C = tonumber(ARGV[5])
 local minRate = tonumber(ARGV[6])
-local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk')
+local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev')
 local wmax = tonumber(s[1])
 local t0 = tonumber(s[2]) or 0
 local tat = tonumber(s[3]) or 0
@@ -36,6 +37,16 @@ local pause = tonumber(s[4]) or 0
 local since = tonumber(s[5]) or now
 local last = tonumber(s[6]) or 0
 local satOk = tonumber(s[7]) or 0
+-- successes in half-second buckets: the current one and the one before
+local bIdx = tonumber(s[8]) or 0
+local bCur = tonumber(s[9]) or 0
+local bPrev = tonumber(s[10]) or 0
+local idx = math.floor(now / 500)
+if idx ~= bIdx then
+  if idx == bIdx + 1 then bPrev = bCur else bPrev = 0 end
+  bCur = 0
+  bIdx = idx
+end
 -- after two idle seconds, slow start begins again (until the first throttle)
 if now - last > 2000 then since = now end
 
@@ -52,15 +63,26 @@ local function rateAt(t)
   local k = ((wmax * (1 - beta)) / c) ^ (1 / 3)
   local r = wmax + c * (elapsed - k) ^ 3
   if elapsed < k then r = wmax - c * (k - elapsed) ^ 3 end
+  -- half a second on the plateau without a throttle means the quota went up (or
+  -- another caller left): probe exponentially, doubling every 500 ms, as the cubic
+  -- alone needs many seconds to find a quota far above the last one
+  if elapsed > k + 0.5 then
+    local probe = wmax * 2 ^ ((elapsed - k - 0.5) / 0.5)
+    if probe > r then r = probe end
+  end
   if r > ceiling then r = ceiling end
   if r < minRate then r = minRate end
   return r
 end
 
--- what the service served since the last decrease; 0 = no evidence yet
+-- what the service served while we pushed against it: since the last decrease
+-- when that is recent (the bucket was empty then, so no burst inflates it), else
+-- over the last half second; 0 = no evidence yet
 local function goodput()
   if not wmax or now - t0 < 300 then return 0 end
-  return satOk * 1000 / (now - t0)
+  if now - t0 < 1000 then return satOk * 1000 / (now - t0) end
+  local frac = (now - idx * 500) / 500
+  return (bCur + bPrev * (1 - frac)) * 2
 end
 `;
 
@@ -73,6 +95,7 @@ end
  */
 export const RESERVE = `${COMMON}
 satOk = satOk + tonumber(ARGV[3])
+bCur = bCur + tonumber(ARGV[3])
 local rate = rateAt(now)
 local count = tonumber(ARGV[7]) or 1
 local slot = math.max(tat, now, pause)
@@ -82,7 +105,7 @@ if slot - now <= horizon then
   granted = 1
   tat = slot + count * 1000 / rate
 end
-redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now)
+redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev)
 redis.call('PEXPIRE', key, 86400000)
 return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0) .. ':' .. tostring(pause), granted, tostring(horizon)}
 `;
@@ -111,7 +134,7 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   tat = now
 end
 if retryAfter > 0 and now + retryAfter > pause then pause = now + retryAfter end
-redis.call('HSET', key, 'wmax', wmax, 't0', t0, 'tat', tat, 'pause', pause, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now)
+redis.call('HSET', key, 'wmax', wmax, 't0', t0, 'tat', tat, 'pause', pause, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev)
 redis.call('HINCRBY', key, 'throttles', 1)
 redis.call('PEXPIRE', key, 86400000)
 return {decreased, tostring(rate), tostring(t0) .. ':' .. tostring(pause)}

@@ -96,12 +96,19 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
         original: res.status === "failed" ? original : undefined,
       };
     }
-    const state = await ctx.writer.add(data.runId, { outcome, flag });
-    ctx.onOutcome?.(outcome);
-    if (state === "stopped") stopped = true;
+    // Written outside the call budget: the next call need not wait for Redis.
+    writes.push(
+      ctx.writer.add(data.runId, { outcome, flag }).then((state) => {
+        ctx.onOutcome?.(outcome);
+        if (state === "stopped") stopped = true;
+      }),
+    );
   };
 
+  const writes: Array<Promise<void>> = [];
   await Promise.all(data.rows.filter(([line]) => !finished.has(line)).map((row) => ctx.limit(() => one(row))));
+  // The chunk completes only once every outcome is durable.
+  await Promise.all(writes);
   if (stopped) {
     await ctx.store.park(data);
     return "parked";
