@@ -65,6 +65,7 @@ export const WORK_FLAGS: FlagSpec = {
   "shutdown-timeout": "number",
   "request-timeout": "number",
   "chunk-size": "number",
+  "lock-duration": "number",
 };
 
 export const ENQUEUE_FLAGS: FlagSpec = {

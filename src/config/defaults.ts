@@ -14,4 +14,5 @@ export const DEFAULTS = Object.freeze({
   requestTimeoutMs: 10_000,
   breakerWindow: 1000,
   breakerRatio: 0.5,
+  lockDurationMs: 15_000,
 });

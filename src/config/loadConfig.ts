@@ -33,6 +33,8 @@ export interface Config {
   readonly breakerWindow: number;
   readonly breakerRatio: number;
   readonly skipRedisChecks: boolean;
+  /** BullMQ lock: a killed worker's chunk goes to another worker within about twice this. */
+  readonly lockDurationMs: number;
 }
 
 /** Values as the command line gives them (already typed by the argument parser). */
@@ -58,6 +60,7 @@ export type ConfigFlags = Partial<{
   "breaker-window": number;
   "breaker-ratio": number;
   "skip-redis-checks": boolean;
+  "lock-duration": number;
 }>;
 
 const RUN_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -133,6 +136,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     breakerWindow: positive("breaker-window", num(flags["breaker-window"], "CONNECT_BACKFILL_BREAKER_WINDOW", DEFAULTS.breakerWindow), true),
     breakerRatio,
     skipRedisChecks: flags["skip-redis-checks"] ?? false,
+    lockDurationMs: positive("lock-duration", num(flags["lock-duration"], "CONNECT_BACKFILL_LOCK_DURATION_MS", DEFAULTS.lockDurationMs), true),
   };
   const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
   if (!levels.includes(config.logLevel)) {

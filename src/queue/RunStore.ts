@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { SourceShape } from "../input/openSource.js";
-import { decodeOutcome, encodeOutcome } from "../report/outcomeCodec.js";
+import { encodeOutcome } from "../report/outcomeCodec.js";
 import { STATUSES, type Outcome, type OutcomeStatus } from "../report/Outcome.js";
 import type { ChunkJobData } from "./ChunkJob.js";
 import type { Keys } from "./keys.js";
@@ -40,21 +40,25 @@ export interface RunProgress {
 }
 
 /**
- * Records outcomes atomically: HSETNX makes the first outcome of a row the only
- * one (a re-run chunk after a crash cannot report a row twice), and the counters
- * move in the same script so they always agree with the outcomes.
+ * Records outcomes atomically. A bit per line (SETBIT returns the old bit) makes
+ * the first outcome of a row the only one: a chunk that runs again after a crash
+ * cannot report a row twice, and a million rows cost 125 KB. The outcome itself
+ * goes to the run's stream, from which the report writer moves it to disk and
+ * trims it, so Redis holds only what is not yet written out. Counters move in the
+ * same script so they always agree with the outcomes.
  * Also the circuit breaker: among the first `window` attempted rows, once
  * `ratio` of the window failed permanently, the run is stopped.
- * KEYS: outcomes hash, run hash. ARGV: window, ratio, then 7 per row:
- * line, encoded, status, errorCode, requests, throttles, flag (0 not sent, 1 sent ok/transient, 2 sent and permanent).
+ * KEYS: done bitmap, run hash, outcome stream. ARGV: window, ratio, then 7 per row:
+ * line, encoded, status, errorCode, requests, throttles, flag (0 not sent, 1 sent, 2 sent and failed permanently).
  */
 const RECORD = `
 local window = tonumber(ARGV[1])
 local ratio = tonumber(ARGV[2])
 local added = 0
 for i = 3, #ARGV, 7 do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+  if redis.call('SETBIT', KEYS[1], tonumber(ARGV[i]), 1) == 0 then
     added = added + 1
+    redis.call('XADD', KEYS[3], '*', 'o', ARGV[i + 1])
     redis.call('HINCRBY', KEYS[2], 'c:' .. ARGV[i + 2], 1)
     if ARGV[i + 3] ~= '' then redis.call('HINCRBY', KEYS[2], 'e:' .. ARGV[i + 3], 1) end
     local req = tonumber(ARGV[i + 4])
@@ -85,7 +89,7 @@ export interface RecordedOutcome {
   readonly flag: SendFlag;
 }
 
-type RecordCmd = (k1: string, k2: string, ...args: Array<string | number>) => Promise<[number, string]>;
+type RecordCmd = (k1: string, k2: string, k3: string, ...args: Array<string | number>) => Promise<[number, string]>;
 
 export class RunStore {
   private readonly redis: Redis & { cbRecord?: RecordCmd };
@@ -95,7 +99,7 @@ export class RunStore {
     readonly keys: Keys,
   ) {
     this.redis = redis as RunStore["redis"];
-    if (!this.redis.cbRecord) redis.defineCommand("cbRecord", { numberOfKeys: 2, lua: RECORD });
+    if (!this.redis.cbRecord) redis.defineCommand("cbRecord", { numberOfKeys: 3, lua: RECORD });
   }
 
   /** Creates the run if it does not exist; returns the manifest in force (the existing one on resume). */
@@ -141,19 +145,36 @@ export class RunStore {
     for (const { outcome: o, flag } of rows) {
       args.push(o.line, encodeOutcome(o), o.status, o.errorCode, o.attempts, o.throttles, flag);
     }
-    const [added, state] = await (this.redis.cbRecord as RecordCmd)(this.keys.outcomes(runId), this.keys.run(runId), ...args);
+    const [added, state] = await (this.redis.cbRecord as RecordCmd)(this.keys.done(runId), this.keys.run(runId), this.keys.outcomes(runId), ...args);
     return { added: Number(added), state };
   }
 
   /** Lines among `lines` that already have an outcome. */
   async finished(runId: string, lines: readonly number[]): Promise<Set<number>> {
     if (lines.length === 0) return new Set();
-    const res = await this.redis.hmget(this.keys.outcomes(runId), ...lines.map(String));
+    const key = this.keys.done(runId);
+    const pipe = this.redis.pipeline();
+    for (const l of lines) pipe.getbit(key, l);
+    const res = (await pipe.exec()) ?? [];
     const done = new Set<number>();
-    res.forEach((v, i) => {
-      if (v !== null) done.add(lines[i] as number);
+    res.forEach(([err, bit], i) => {
+      if (err) throw err;
+      if (bit === 1) done.add(lines[i] as number);
     });
     return done;
+  }
+
+  /** Outcomes not yet written out, oldest first, after stream id `after`. */
+  async pendingOutcomes(runId: string, after: string, count: number): Promise<Array<{ id: string; encoded: string }>> {
+    const res = await this.redis.xrange(this.keys.outcomes(runId), `(${after}`, "+", "COUNT", count);
+    return res.map(([id, fields]) => ({ id, encoded: fields[1] as string }));
+  }
+
+  /** Drops outcomes up to and including `upto`: they are safely on disk. */
+  async trimOutcomes(runId: string, upto: string): Promise<void> {
+    // MINID keeps ids >= the given one; trimming to the next id drops `upto` too.
+    const [ms, seq] = upto.split("-").map(Number) as [number, number];
+    await this.redis.xtrim(this.keys.outcomes(runId), "MINID", `${ms}-${seq + 1}`);
   }
 
   async state(runId: string): Promise<{ state: string; stopReason: string | undefined }> {
@@ -211,16 +232,4 @@ export class RunStore {
     return this.redis.zrevrange(this.keys.runs, 0, limit - 1);
   }
 
-  /** Every outcome of a run, sorted by line. */
-  async outcomes(runId: string): Promise<Outcome[]> {
-    const all: Outcome[] = [];
-    let cursor = "0";
-    do {
-      const [next, flat] = await this.redis.hscan(this.keys.outcomes(runId), cursor, "COUNT", 2000);
-      cursor = next;
-      for (let i = 1; i < flat.length; i += 2) all.push(decodeOutcome(flat[i] as string));
-    } while (cursor !== "0");
-    all.sort((a, b) => a.line - b.line);
-    return all;
-  }
 }

@@ -10,7 +10,10 @@ export function keysFor(prefix: string) {
     queue: "chunks",
     runs: `${prefix}:runs`,
     run: (runId: string) => `${prefix}:run:${runId}`,
+    /** Stream of outcomes not yet written out by the report writer. */
     outcomes: (runId: string) => `${prefix}:run:${runId}:out`,
+    /** One bit per input line: set once the line has its outcome. */
+    done: (runId: string) => `${prefix}:run:${runId}:done`,
     parked: (runId: string) => `${prefix}:run:${runId}:parked`,
     timeline: (runId: string) => `${prefix}:run:${runId}:tl`,
     /** The quota is per account, Region and API: one governor per API for all runs on this Redis. */

@@ -138,7 +138,8 @@ export class RateGovernor {
         continue;
       }
       const wait = slot.at - (this.now ? this.now() : Date.now());
-      if (wait > 0) await sleep(wait, signal);
+      // Below a millisecond a timer only adds its own delay (at least 1 ms).
+      if (wait >= 1) await sleep(wait, signal);
       // A throttle seen meanwhile (by any call of this process) voids slots of the old epoch.
       if (slot.epoch === this.epoch) return;
     }

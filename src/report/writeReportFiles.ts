@@ -61,19 +61,20 @@ function plainCells(info: RunInfo): (cell: string) => string {
   return info.format === "csv" && names.has("#line") && names.has("#status") ? restore : (cell) => cell;
 }
 
-function failureColumnsFor(info: RunInfo, failures: readonly Outcome[]): string[] {
+/** Attribute names a failed JSONL row carried: they become failures.csv columns. */
+function collectKeys(keys: Set<string>, f: Outcome): void {
+  const o = f.original && "object" in f.original ? f.original.object : undefined;
+  const attrs = (o?.attributes ?? o?.Attributes) as Record<string, unknown> | undefined;
+  if (attrs && typeof attrs === "object") for (const k of Object.keys(attrs)) keys.add(k);
+}
+
+function failureColumnsFor(info: RunInfo, keys: ReadonlySet<string>): string[] {
   if (info.format === "csv" && info.header) {
     const reserved = new Set(FAILURE_COLUMNS);
     const plain = plainCells(info);
     return info.header.filter((h) => !reserved.has(h.trim())).map(plain);
   }
   // JSONL: the row's own names, then every attribute any failed row carried.
-  const keys = new Set<string>();
-  for (const f of failures) {
-    const o = f.original && "object" in f.original ? f.original.object : undefined;
-    const attrs = (o?.attributes ?? o?.Attributes) as Record<string, unknown> | undefined;
-    if (attrs && typeof attrs === "object") for (const k of Object.keys(attrs)) keys.add(k);
-  }
   return ["contactId", "instanceId", "initiationTimestamp", ...[...keys].filter((k) => !["contactId", "instanceId", "initiationTimestamp"].includes(k))];
 }
 
@@ -102,22 +103,41 @@ function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): {
   return { cells: columns.map((c) => text(c in top ? top[c] : typeof attrs === "object" ? attrs[c] : undefined)), raw: "" };
 }
 
-/** Summary figures from the outcomes; pure so `status` and tests can use it. */
-export function summarise(info: RunInfo, outcomes: readonly Outcome[]): RunSummary {
-  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>;
-  const errorCodes: Record<string, number> = {};
-  const examples = new Map<string, { line: number; message: string }>();
-  let first = Infinity;
-  let last = -Infinity;
-  for (const o of outcomes) {
-    counts[o.status]++;
+/** Summary figures, gathered one outcome at a time (a run may hold millions). */
+export class SummaryBuilder {
+  readonly counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>;
+  readonly errorCodes: Record<string, number> = {};
+  readonly examples = new Map<string, { line: number; message: string }>();
+  first = Infinity;
+  last = -Infinity;
+  n = 0;
+
+  add(o: Outcome): void {
+    this.n++;
+    this.counts[o.status]++;
     if (o.errorCode) {
-      errorCodes[o.errorCode] = (errorCodes[o.errorCode] ?? 0) + 1;
-      if (!examples.has(o.errorCode)) examples.set(o.errorCode, { line: o.line, message: o.message });
+      this.errorCodes[o.errorCode] = (this.errorCodes[o.errorCode] ?? 0) + 1;
+      if (!this.examples.has(o.errorCode)) this.examples.set(o.errorCode, { line: o.line, message: o.message });
     }
-    if (o.finishedAt < first) first = o.finishedAt;
-    if (o.finishedAt > last) last = o.finishedAt;
+    if (o.finishedAt < this.first) this.first = o.finishedAt;
+    if (o.finishedAt > this.last) this.last = o.finishedAt;
   }
+
+  result(info: RunInfo): RunSummary {
+    return summaryOf(info, this);
+  }
+}
+
+/** Summary figures from the outcomes; pure so `status` and tests can use it. */
+export function summarise(info: RunInfo, outcomes: Iterable<Outcome>): RunSummary {
+  const b = new SummaryBuilder();
+  for (const o of outcomes) b.add(o);
+  return b.result(info);
+}
+
+function summaryOf(info: RunInfo, b: SummaryBuilder): RunSummary {
+  const { counts, errorCodes, examples, first, last } = b;
+  const outcomes = { length: b.n };
   const topErrors: ErrorExample[] = Object.entries(errorCodes)
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([code, count]) => ({ code, count, ...(examples.get(code) as { line: number; message: string }) }));
@@ -149,13 +169,19 @@ export function summarise(info: RunInfo, outcomes: readonly Outcome[]): RunSumma
  * Writes outcomes.csv, failures.csv and summary.json into `dir` (created private:
  * the files carry customer data). `outcomes` must be sorted by line.
  */
-export async function writeReportFiles(dir: string, info: RunInfo, outcomes: readonly Outcome[]): Promise<ReportFiles> {
+export async function writeReportFiles(dir: string, info: RunInfo, source: readonly Outcome[] | (() => Iterable<Outcome>)): Promise<ReportFiles> {
+  // Read twice (outcomes, then failures) rather than held in memory.
+  const outcomes = Array.isArray(source) ? () => source : (source as () => Iterable<Outcome>);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const paths = { outcomes: join(dir, "outcomes.csv"), failures: join(dir, "failures.csv"), summary: join(dir, "summary.json") };
 
   const out = new AtomicFile(paths.outcomes);
   await out.write(BOM + csvLine(OUTCOME_COLUMNS));
-  for (const o of outcomes) {
+  const summaryBuilder = new SummaryBuilder();
+  const jsonlKeys = new Set<string>();
+  for (const o of outcomes()) {
+    summaryBuilder.add(o);
+    if (info.format === "jsonl" && (o.status === "invalid" || o.status === "failed")) collectKeys(jsonlKeys, o);
     await out.write(
       csvLine([
         String(o.line),
@@ -172,17 +198,17 @@ export async function writeReportFiles(dir: string, info: RunInfo, outcomes: rea
   }
   await out.commit();
 
-  const failed = outcomes.filter((o) => o.status === "invalid" || o.status === "failed");
-  const columns = failureColumnsFor(info, failed);
+  const columns = failureColumnsFor(info, jsonlKeys);
   const fail = new AtomicFile(paths.failures);
   await fail.write(BOM + csvLine([...columns, ...FAILURE_COLUMNS]));
-  for (const o of failed) {
+  for (const o of outcomes()) {
+    if (o.status !== "invalid" && o.status !== "failed") continue;
     const { cells, raw } = originalCells(info, columns, o);
     await fail.write(csvLine([...cells, String(o.line), o.status, o.errorCode, o.message, raw]));
   }
   await fail.commit();
 
-  const summary = summarise(info, outcomes);
+  const summary = summaryBuilder.result(info);
   await writeFile(`${paths.summary}.tmp`, `${JSON.stringify({ ...summary, files: paths }, null, 2)}\n`, { mode: 0o600 });
   await rename(`${paths.summary}.tmp`, paths.summary);
   return { dir, ...paths, summaryData: summary };

@@ -148,18 +148,31 @@ const status: Command = {
 };
 
 const report: Command = {
-  usage: "connect-backfill report <runId> [--reports-dir DIR]\n  (Re)writes outcomes.csv, failures.csv and summary.json of a run.",
-  flags: { ...REDIS_FLAGS, "reports-dir": "string", quiet: "boolean" },
+  usage:
+    "connect-backfill report <runId> [--reports-dir DIR] [--follow]\n  (Re)writes outcomes.csv, failures.csv and summary.json of a run. --follow moves outcomes out of Redis\n  as workers produce them and writes the files when the run is finished (run it on the host that keeps the reports).",
+  flags: { ...REDIS_FLAGS, "reports-dir": "string", quiet: "boolean", follow: "boolean" },
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
-    const { writeRunReport } = await import("./report.js");
+    const { followOutcomes, writeRunReport } = await import("./report.js");
+    const runId = positionals[0] as string;
     const ctx = await openContext(config, "command");
+    const stop = stopSignals();
     try {
-      const res = await writeRunReport(ctx.store, config, positionals[0] as string);
+      if (flags.follow) {
+        for (;;) {
+          const p = await ctx.store.progress(runId);
+          if (!p) throw fatalError(`No run "${runId}" on this Redis (prefix ${config.prefix}).`);
+          await followOutcomes(ctx.store, config, runId);
+          if (p.complete || p.state === "stopped" || stop.graceful.aborted) break;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+      const res = await writeRunReport(ctx.store, config, runId);
       if (!flags.quiet) process.stdout.write(`${formatSummary(res.summaryData, res.dir)}\n`);
       const s = res.summaryData;
       return s.counts.invalid + s.counts.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
     } finally {
+      stop.dispose();
       await ctx.close();
     }
   },

@@ -1,30 +1,54 @@
 import { join } from "node:path";
 import type { Config } from "../../config/loadConfig.js";
+import { drainOutcomes } from "../../queue/drainOutcomes.js";
 import type { RunStore } from "../../queue/RunStore.js";
+import { OutcomeSpool } from "../../report/OutcomeSpool.js";
 import { writeReportFiles, type ReportFiles } from "../../report/writeReportFiles.js";
 import { fatalError } from "../exitCodes.js";
 
-/** Writes (or rewrites) the report files of a run from the outcomes kept in Redis. */
-export async function writeRunReport(store: RunStore, config: Config, runId: string): Promise<ReportFiles> {
+/** Where a run's outcomes live once they leave Redis (keep it: `report` rewrites the files from it). */
+export function spoolPath(config: Config, runId: string): string {
+  return join(config.reportsDir, runId, ".outcomes.spool");
+}
+
+/** Moves what Redis holds of a run's outcomes to its spool on this host. */
+export async function followOutcomes(store: RunStore, config: Config, runId: string): Promise<number> {
+  const spool = await OutcomeSpool.open(spoolPath(config, runId));
+  try {
+    return await drainOutcomes(store, runId, spool);
+  } finally {
+    spool.close();
+  }
+}
+
+/** Writes (or rewrites) the report files of a run: drains Redis into the spool, then writes from it. */
+export async function writeRunReport(store: RunStore, config: Config, runId: string): Promise<ReportFiles & { duplicates: number }> {
   const progress = await store.progress(runId);
   if (!progress) throw fatalError(`No run "${runId}" on this Redis (prefix ${config.prefix}); "connect-backfill status" lists the known runs.`);
   const m = progress.manifest;
-  const outcomes = await store.outcomes(runId);
-  return writeReportFiles(
-    join(config.reportsDir, runId),
-    {
-      runId,
-      parentRunId: m.parentRunId,
-      input: m.input,
-      format: m.shape.format,
-      header: m.shape.format === "csv" ? m.shape.header : undefined,
-      createdAt: m.createdAt,
-      startedAt: progress.startedAt,
-      rows: progress.producerDone ? progress.read : Math.max(progress.read, outcomes.length),
-      requests: progress.requests,
-      throttled: progress.throttled,
-      complete: progress.complete,
-    },
-    outcomes,
-  );
+  const spool = await OutcomeSpool.open(spoolPath(config, runId));
+  try {
+    await drainOutcomes(store, runId, spool);
+    const { outcomes, duplicates, count } = spool.inLineOrder();
+    const files = await writeReportFiles(
+      join(config.reportsDir, runId),
+      {
+        runId,
+        parentRunId: m.parentRunId,
+        input: m.input,
+        format: m.shape.format,
+        header: m.shape.format === "csv" ? m.shape.header : undefined,
+        createdAt: m.createdAt,
+        startedAt: progress.startedAt,
+        rows: progress.producerDone ? progress.read : Math.max(progress.read, count),
+        requests: progress.requests,
+        throttled: progress.throttled,
+        complete: progress.complete && count >= progress.read,
+      },
+      outcomes,
+    );
+    return { ...files, duplicates };
+  } finally {
+    spool.close();
+  }
 }

@@ -6,7 +6,7 @@ import type { Outcome } from "../../report/Outcome.js";
 import { BackfillWorker } from "../../worker/BackfillWorker.js";
 import { EXIT, fatalError } from "../exitCodes.js";
 import type { CommandContext } from "../openContext.js";
-import { writeRunReport } from "./report.js";
+import { followOutcomes, writeRunReport } from "./report.js";
 
 export interface RunFileOptions {
   /** Tests and benchmarks pass a client; otherwise one is made from config and the AWS chain. */
@@ -45,6 +45,7 @@ export async function runFile(ctx: CommandContext, file: string, opts: RunFileOp
     requestTimeoutMs: config.requestTimeoutMs,
     endpoint: config.endpoint,
     region: config.region,
+    lockDurationMs: config.lockDurationMs,
     ...(opts.client ? { client: opts.client } : {}),
     ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
     ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
@@ -68,7 +69,13 @@ export async function runFile(ctx: CommandContext, file: string, opts: RunFileOp
     runId = enq.runId;
     if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
     ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
+    let lastDrain = Date.now();
     for (;;) {
+      // Outcomes leave Redis for the spool as the run goes, so Redis holds only the backlog.
+      if (Date.now() - lastDrain >= 1000) {
+        await followOutcomes(ctx.store, config, runId);
+        lastDrain = Date.now();
+      }
       const p = await ctx.store.progress(runId);
       if (!p) throw fatalError(`run ${runId} disappeared from Redis while running.`);
       if (p.complete) break;

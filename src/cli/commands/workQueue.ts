@@ -29,6 +29,7 @@ export async function workQueue(ctx: CommandContext, opts: WorkOptions): Promise
     requestTimeoutMs: config.requestTimeoutMs,
     endpoint: config.endpoint,
     region: config.region,
+    lockDurationMs: config.lockDurationMs,
     ...(opts.client ? { client: opts.client } : {}),
   });
   opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });

@@ -1,0 +1,22 @@
+import type { OutcomeSpool } from "../report/OutcomeSpool.js";
+import type { RunStore } from "./RunStore.js";
+
+/**
+ * Moves a run's outcomes from Redis to its spool file: append and sync first,
+ * trim Redis after. A crash in between leaves entries in Redis that the spool
+ * already holds; the next drain starts after the spool's last id, so they are
+ * trimmed, not written again. Returns how many outcomes moved.
+ */
+export async function drainOutcomes(store: RunStore, runId: string, spool: OutcomeSpool, batch = 5000): Promise<number> {
+  let moved = 0;
+  for (;;) {
+    const entries = await store.pendingOutcomes(runId, spool.lastId, batch);
+    if (entries.length === 0) {
+      if (spool.lastId !== "0-0") await store.trimOutcomes(runId, spool.lastId);
+      return moved;
+    }
+    spool.append(entries);
+    await store.trimOutcomes(runId, spool.lastId);
+    moved += entries.length;
+  }
+}
