@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { ConfigError } from "../config/ConfigError.js";
 import { loadConfig, type ConfigFlags } from "../config/loadConfig.js";
 import { InputFileError } from "../input/InputFileError.js";
@@ -44,8 +46,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const isEntry = process.argv[1] !== undefined && /(main\.ts|connect-backfill(\.js)?)$/.test(process.argv[1]);
-if (isEntry) {
+// Run only as the program itself (bin/connect-backfill.js, or `tsx src/cli/main.ts`), never on import.
+function isEntry(): boolean {
+  const arg = process.argv[1];
+  if (arg === undefined) return false;
+  if (/connect-backfill(\.js)?$/.test(arg)) return true;
+  try {
+    return realpathSync(arg) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (isEntry()) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

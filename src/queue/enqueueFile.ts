@@ -37,7 +37,7 @@ export interface EnqueueResult {
 }
 
 /** Chunks sent to Redis per addBulk round trip. */
-const CHUNKS_PER_BATCH = 20;
+const CHUNKS_PER_BATCH = 2;
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "");

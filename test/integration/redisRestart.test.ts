@@ -1,0 +1,97 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConnectSimulator } from "../../src/simulator/index.js";
+import { cli, csv, ROOT } from "./helpers.js";
+
+// Needs a redis-server binary to start and kill a private, append-only Redis.
+const hasRedisServer = spawnSync("sh", ["-c", "command -v redis-server"]).status === 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function startRedis(port: number, dir: string): ChildProcess {
+  return spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction"], { stdio: "ignore" });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, "127.0.0.1");
+      s.on("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`redis on ${port} did not start`);
+}
+
+const procs: ChildProcess[] = [];
+afterEach(() => {
+  for (const p of procs.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
+});
+
+describe.runIf(hasRedisServer)("Redis restart (append-only file on)", () => {
+  it("workers wait for Redis to come back and finish; every row ends with exactly one outcome", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cb-redis-restart-"));
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const sim = new ConnectSimulator({ autoCreate: true, latencyMs: 10 });
+    const { endpoint } = await sim.start();
+    try {
+      let redis = startRedis(port, dir);
+      procs.push(redis);
+      await waitForPort(port);
+      const lines = [["contactId", "v"]];
+      for (let i = 0; i < 600; i++) lines.push([`r${i}`, String(i)]);
+      const file = join(dir, "rows.csv");
+      await (await import("node:fs/promises")).writeFile(file, csv(lines));
+      const env = { REDIS_URL: url };
+      expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "rr", "--chunk-size", "50"], env)).code).toBe(0);
+
+      const worker = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "work", "--exit-when-idle", "--rate", "200", "--concurrency", "8", "--endpoint", endpoint, "--lock-duration", "2000"], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: "ignore",
+      });
+      procs.push(worker);
+      const exited = new Promise<number | null>((r) => worker.on("exit", (c) => r(c)));
+      while (sim.updates().length < 150) await new Promise((r) => setTimeout(r, 20));
+      redis.kill("SIGKILL");
+      await new Promise((r) => redis.on("exit", r));
+      await new Promise((r) => setTimeout(r, 1000));
+      redis = startRedis(port, dir);
+      procs.push(redis);
+      await waitForPort(port);
+
+      expect(await exited).toBe(0);
+      const reportsDir = join(dir, "reports");
+      const report = await cli(["report", "rr", "--reports-dir", reportsDir], env);
+      expect(report.code).toBe(0);
+      const out = (await readFile(join(reportsDir, "rr", "outcomes.csv"), "utf8")).replace(/^\uFEFF/, "").trim().split("\r\n").slice(1);
+      expect(out).toHaveLength(600);
+      expect(new Set(out.map((l) => l.split(",")[0])).size).toBe(600);
+      expect(out.every((l) => l.split(",")[3] === "updated")).toBe(true);
+      expect(new Set(sim.updates().map((u) => u.contactId)).size).toBe(600);
+    } finally {
+      await sim.stop();
+      for (const p of procs.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
