@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, harness, type Harness } from "./helpers.js";
+import { cli, csv, harness, REDIS_URL, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -124,6 +124,21 @@ describe("command line", () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(message);
     expect(res.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("runs with a hash-tagged prefix (Redis Cluster / MemoryDB): every key in one slot", async () => {
+    h = await harness();
+    const tagged = `{${h.prefix}}`;
+    const file = await h.file("tag.csv", "contactId,v\na,1\nb,2\n");
+    const res = await cli(["run", file, "--instance-id", "i", "--run-id", "tag", "--prefix", tagged, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--log-level", "warn"]);
+    expect(res.code).toBe(0);
+    const { Redis } = await import("ioredis");
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${tagged}:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.every((k) => k.startsWith(`${tagged}:`))).toBe(true);
+    await redis.del(...keys);
+    await redis.quit();
   });
 
   it("says so in one sentence when Redis does not answer", async () => {

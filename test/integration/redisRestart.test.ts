@@ -46,6 +46,29 @@ afterEach(() => {
   for (const p of procs.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
 });
 
+describe.runIf(hasRedisServer)("Redis checks at start", () => {
+  it("refuses an evicting Redis in one sentence, unless told to skip the check", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cb-redis-policy-"));
+    const port = await freePort();
+    const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--maxmemory-policy", "allkeys-lru"], { stdio: "ignore" });
+    procs.push(redis);
+    try {
+      await waitForPort(port);
+      const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
+      const refused = await cli(["status"], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toBe(
+        'connect-backfill: Redis maxmemory-policy is "allkeys-lru", which can evict queued rows; set it to noeviction (or pass --skip-redis-checks).',
+      );
+      const allowed = await cli(["status", "--skip-redis-checks"], env);
+      expect(allowed.code).toBe(0);
+    } finally {
+      redis.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.runIf(hasRedisServer)("Redis restart (append-only file on)", () => {
   it("workers wait for Redis to come back and finish; every row ends with exactly one outcome", async () => {
     const dir = await mkdtemp(join(tmpdir(), "cb-redis-restart-"));
