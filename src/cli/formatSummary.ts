@@ -22,7 +22,7 @@ export function formatSummary(s: RunSummary, dir: string): string {
   }
   lines.push(
     `  API calls ${s.requests}, throttled ${s.throttled} (${(s.throttledShare * 100).toFixed(1)}%)${s.meanRate !== undefined ? `, mean ${s.meanRate} rows/s` : ""}`,
-    `reports in ${dir}: outcomes.csv, failures.csv, summary.json`,
+    `reports in ${dir}: outcomes.csv, failures.csv, summary.json, report.html`,
   );
   return lines.join("\n");
 }

@@ -95,7 +95,7 @@ export function validateRunId(runId: string): string {
  * The only reader of `process.env` in the project (apart from the AWS SDK, which
  * reads its own standard variables: AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_CONNECT, ...).
  */
-export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env, opts: { interactive?: boolean } = {}): Config {
   const num = (flag: number | undefined, envName: string, fallback: number): number => {
     if (flag !== undefined) return flag;
     const raw = env[envName];
@@ -129,7 +129,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     chunkSize: positive("chunk-size", num(flags["chunk-size"], "CONNECT_BACKFILL_CHUNK_SIZE", DEFAULTS.chunkSize), true),
     maxAttempts: positive("max-attempts", num(flags["max-attempts"], "CONNECT_BACKFILL_MAX_ATTEMPTS", DEFAULTS.maxAttempts), true),
     maxTries: positive("max-tries", num(flags["max-tries"], "CONNECT_BACKFILL_MAX_TRIES", DEFAULTS.maxTries), true),
-    logLevel: flags["log-level"] ?? env.LOG_LEVEL ?? DEFAULTS.logLevel,
+    // On a terminal the progress line is the record; JSON info logs would only garble it.
+    logLevel: flags["log-level"] ?? env.LOG_LEVEL ?? (opts.interactive ? "warn" : DEFAULTS.logLevel),
     shutdownTimeoutMs: positive("shutdown-timeout", num(flags["shutdown-timeout"], "CONNECT_BACKFILL_SHUTDOWN_TIMEOUT_MS", DEFAULTS.shutdownTimeoutMs), false),
     requestTimeoutMs: positive("request-timeout", num(flags["request-timeout"], "CONNECT_BACKFILL_REQUEST_TIMEOUT_MS", DEFAULTS.requestTimeoutMs), false),
     exitWhenIdle: flags["exit-when-idle"] ?? false,

@@ -32,6 +32,8 @@ interface SdkLikeError {
   code?: string;
   message?: string;
   $metadata?: { httpStatusCode?: number };
+  /** Set on errors the service sent (client/server); absent on parse and network errors. */
+  $fault?: string;
   $response?: { statusCode?: number; headers?: Record<string, string | undefined> };
   cause?: unknown;
 }
@@ -55,8 +57,9 @@ export function classifyError(err: unknown): ClassifiedError {
   if (name === "AbortError") return { ...base, kind: "aborted", code: "Aborted" };
   if (status === 429 || THROTTLE_NAMES.has(name)) return { ...base, kind: "throttled", code: "ThrottlingException" };
   if (status !== undefined && TRANSIENT_STATUS.has(status)) {
-    const code = name && name !== "Error" && name !== "Unknown" && !name.startsWith("ConnectServiceException") ? name : `HTTP${status}`;
-    return { ...base, kind: "transient", code };
+    // A gateway's HTML 503 makes the SDK throw a parse error (SyntaxError): name the status, not that.
+    const serviceCode = e.$fault !== undefined && name && !["Error", "Unknown", "SyntaxError"].includes(name) && !name.startsWith("ConnectServiceException");
+    return { ...base, kind: "transient", code: serviceCode ? name : `HTTP${status}` };
   }
   if (status !== undefined && status >= 400) return { ...base, kind: "permanent", code: name === "Error" ? `HTTP${status}` : name };
   const sysCode = e.code ?? (e.cause as SdkLikeError | undefined)?.code;

@@ -227,6 +227,21 @@ export class RunStore {
     return items.map((i) => JSON.parse(i) as ChunkJobData);
   }
 
+  /** Calls per second over the run: [unix second, successful, throttled], in time order. */
+  async timeline(runId: string): Promise<Array<[number, number, number]>> {
+    const h = await this.redis.hgetall(this.keys.timeline(runId));
+    const bySec = new Map<number, [number, number, number]>();
+    for (const [field, value] of Object.entries(h)) {
+      const [sec, kind] = field.split(":") as [string, string];
+      const s = Number(sec);
+      const entry = bySec.get(s) ?? [s, 0, 0];
+      if (kind === "ok") entry[1] += Number(value);
+      else entry[2] += Number(value);
+      bySec.set(s, entry);
+    }
+    return [...bySec.values()].sort((a, b) => a[0] - b[0]);
+  }
+
   /** Known runs, newest first. */
   async list(limit = 50): Promise<string[]> {
     return this.redis.zrevrange(this.keys.runs, 0, limit - 1);

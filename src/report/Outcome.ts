@@ -22,4 +22,6 @@ export interface Outcome {
   readonly throttles: number;
   readonly finishedAt: number;
   readonly original: OriginalRecord | undefined;
+  /** A `failed` row that another try may fix (transient errors, the throttling cap): `retry` takes these. */
+  readonly retryable?: boolean;
 }

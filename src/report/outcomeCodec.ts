@@ -4,7 +4,7 @@ import { STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
  * Outcomes sit in Redis until written out, a million at a time: a positional
  * JSON array is about half the size of an object with named members.
  */
-type Encoded = [number, string, string, number, string, number, string, number, number, number, unknown?];
+type Encoded = [number, string, string, number, string, number, string, number, number, number, unknown?, number?];
 
 export function encodeOutcome(o: Outcome): string {
   const arr: Encoded = [
@@ -19,7 +19,8 @@ export function encodeOutcome(o: Outcome): string {
     o.throttles,
     o.finishedAt,
   ];
-  if (o.original) arr.push(o.original);
+  if (o.original || o.retryable) arr.push(o.original ?? null);
+  if (o.retryable) arr.push(1);
   return JSON.stringify(arr);
 }
 
@@ -36,6 +37,7 @@ export function decodeOutcome(text: string): Outcome {
     attempts: a[7],
     throttles: a[8],
     finishedAt: a[9],
-    original: a[10] as Outcome["original"],
+    original: (a[10] ?? undefined) as Outcome["original"],
+    ...(a[11] === 1 ? { retryable: true } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { RunStore, type RunManifest } from "../queue/RunStore.js";
 import { RateGovernor } from "../rate/RateGovernor.js";
 import type { Outcome } from "../report/Outcome.js";
 import { OutcomeWriter } from "./OutcomeWriter.js";
+import { TimelineRecorder } from "./TimelineRecorder.js";
 import { processChunk } from "./processChunk.js";
 import type { SendPolicy } from "./sendRow.js";
 
@@ -53,6 +54,7 @@ export class BackfillWorker {
   private readonly writer: OutcomeWriter;
   private readonly runs = new Map<string, { manifest: RunManifest; decoder: ChunkDecoder }>();
   private active = 0;
+  private readonly timeline: TimelineRecorder;
 
   constructor(private readonly opts: BackfillWorkerOptions) {
     this.store = new RunStore(opts.redis, opts.keys);
@@ -65,6 +67,7 @@ export class BackfillWorker {
       const m = this.runs.get(runId)?.manifest;
       return { window: m?.breakerWindow ?? 1000, ratio: m?.breakerRatio ?? 0.5 };
     });
+    this.timeline = new TimelineRecorder(opts.redis, opts.keys);
     const limit = pLimit(opts.concurrency);
     const lockDuration = opts.lockDurationMs ?? 15_000;
     const ctx = {
@@ -76,8 +79,12 @@ export class BackfillWorker {
       policy: opts.policy,
       signal: this.shutdown.signal,
       runFor: (runId: string) => this.runFor(runId),
+      log: opts.log,
       ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
-      ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
+      onAttempt: (runId: string, throttled: boolean) => {
+        this.timeline.record(runId, throttled);
+        opts.onAttempt?.(throttled);
+      },
     };
     this.worker = new Worker<ChunkJobData>(
       opts.keys.queue,
@@ -151,6 +158,7 @@ export class BackfillWorker {
           throttles: 0,
           finishedAt: Date.now(),
           original: d?.original,
+          retryable: true,
         },
         flag: 0,
       });
@@ -183,6 +191,7 @@ export class BackfillWorker {
     } finally {
       clearTimeout(timer);
       await this.writer.flush();
+      await this.timeline.close().catch(() => undefined);
       if (this.ownsClient) this.client.destroy();
     }
   }

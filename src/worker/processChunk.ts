@@ -21,7 +21,10 @@ export interface ChunkContext {
   readonly signal: AbortSignal;
   readonly runFor: (runId: string) => Promise<{ manifest: RunManifest; decoder: ChunkDecoder } | undefined>;
   readonly onOutcome?: (o: Outcome) => void;
-  readonly onAttempt?: (throttled: boolean) => void;
+  /** Every call's result, for live figures and the report's timeline. */
+  readonly onAttempt?: (runId: string, throttled: boolean) => void;
+  /** Row-level debug logs: ids and codes only, never attribute values (customer data). */
+  readonly log?: { debug: (obj: object, msg: string) => void };
 }
 
 /**
@@ -47,6 +50,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   );
   let stopped = false;
   let handback = false;
+  const onAttempt = ctx.onAttempt ? (throttled: boolean) => ctx.onAttempt?.(data.runId, throttled) : undefined;
 
   const one = async (row: ChunkJobData["rows"][number]): Promise<void> => {
     if (stopped || handback || ctx.signal.aborted) {
@@ -73,7 +77,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     } else {
       const r = check.row;
       const res = await sendRow(
-        { client: ctx.client, governor: ctx.governor, policy: ctx.policy, signal: ctx.signal, ...(ctx.onAttempt ? { onAttempt: ctx.onAttempt } : {}) },
+        { client: ctx.client, governor: ctx.governor, policy: ctx.policy, signal: ctx.signal, ...(onAttempt ? { onAttempt } : {}) },
         { instanceId: r.instanceId, contactId: r.contactId, attributes: r.attributes },
         line,
       );
@@ -94,7 +98,11 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
         throttles: res.throttles,
         finishedAt: Date.now(),
         original: res.status === "failed" ? original : undefined,
+        ...(res.status === "failed" && !res.permanent ? { retryable: true } : {}),
       };
+    }
+    if (outcome.status !== "updated") {
+      ctx.log?.debug({ runId: data.runId, line, contactId: outcome.contactId, status: outcome.status, errorCode: outcome.errorCode, httpStatus: outcome.httpStatus }, "row not updated");
     }
     // Written outside the call budget: the next call need not wait for Redis.
     writes.push(

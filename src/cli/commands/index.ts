@@ -3,6 +3,7 @@ import { formatOf } from "../../input/openSource.js";
 import { EXIT, fatalError } from "../exitCodes.js";
 import { formatSummary } from "../formatSummary.js";
 import { openContext } from "../openContext.js";
+import { ProgressLine } from "../ProgressLine.js";
 import { ENQUEUE_FLAGS, REDIS_FLAGS, WORK_FLAGS, type FlagSpec } from "../parseArgs.js";
 import { SIMULATE_FLAGS } from "./simulateFlags.js";
 
@@ -60,8 +61,10 @@ const run: Command = {
     const { runFile } = await import("./runFile.js");
     const ctx = await openContext(config, "long-lived");
     const stop = stopSignals();
+    const progress = new ProgressLine();
     try {
-      const res = await runFile(ctx, file, { signal: stop.graceful });
+      const res = await runFile(ctx, file, { signal: stop.graceful, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) });
+      progress.finish();
       if (!flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
       if (res.stopReason) {
         process.stderr.write(
@@ -178,6 +181,61 @@ const report: Command = {
   },
 };
 
+const retry: Command = {
+  usage:
+    "connect-backfill retry <runId> [--include-permanent] [--run-id ID] [--rate N] ...\n  A new run of the rows of <runId> that failed for a retryable cause (transient errors, the throttling cap),\n  worked and reported like `run`; --include-permanent takes every failed row.",
+  flags: { ...ENQUEUE_FLAGS, ...WORK_FLAGS, quiet: "boolean", "include-permanent": "boolean" },
+  positionals: [1, 1],
+  async run({ config, positionals, flags }) {
+    const parentId = positionals[0] as string;
+    const { runQueued } = await import("./runFile.js");
+    const { followOutcomes, spoolPath } = await import("./report.js");
+    const { OutcomeSpool } = await import("../../report/OutcomeSpool.js");
+    const { enqueueRetry } = await import("../../queue/enqueueRetry.js");
+    const ctx = await openContext(config, "long-lived");
+    const stop = stopSignals();
+    const progress = new ProgressLine();
+    try {
+      const parent = await ctx.store.manifest(parentId);
+      if (!parent) throw fatalError(`No run "${parentId}" on this Redis (prefix ${config.prefix}); "connect-backfill status" lists the known runs.`);
+      await followOutcomes(ctx.store, config, parentId);
+      const spool = await OutcomeSpool.open(spoolPath(config, parentId));
+      try {
+        const { outcomes } = spool.inLineOrder();
+        const includePermanent = Boolean(flags["include-permanent"]);
+        let n = 0;
+        for (const o of outcomes()) if (o.status === "failed" && (o.retryable || includePermanent)) n++;
+        if (n === 0) {
+          process.stdout.write(`run ${parentId}: no ${includePermanent ? "" : "retryable "}failed rows; nothing to retry\n`);
+          return EXIT.ok;
+        }
+        const res = await runQueued(
+          ctx,
+          () =>
+            enqueueRetry(ctx.store, ctx.queue, {
+              parent,
+              outcomes: outcomes(),
+              includePermanent,
+              runId: config.runId,
+              chunkSize: config.chunkSize,
+              breakerWindow: config.breakerWindow,
+              breakerRatio: config.breakerRatio,
+            }),
+          { signal: stop.graceful, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) },
+        );
+        progress.finish();
+        if (!flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
+        return res.exitCode;
+      } finally {
+        spool.close();
+      }
+    } finally {
+      stop.dispose();
+      await ctx.close();
+    }
+  },
+};
+
 const resume: Command = {
   usage: "connect-backfill resume <runId>\n  Clears a stopped run (circuit breaker) and queues its parked rows again.",
   flags: REDIS_FLAGS,
@@ -204,7 +262,7 @@ const simulate: Command = {
   run: async (input) => (await import("./simulate.js")).simulateCommand(input),
 };
 
-export const commands: Record<string, Command> = { run, enqueue, work, status, report, resume, simulate };
+export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, simulate };
 
 export const HELP = `connect-backfill: bulk UpdateContactAttributes for Amazon Connect, on BullMQ + Redis
 
@@ -212,7 +270,8 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes for Amazon C
   connect-backfill enqueue <file>      validate and queue a file, print the run id
   connect-backfill work                process queued runs until SIGTERM/SIGINT (--exit-when-idle)
   connect-backfill status [runId]      counts per status, rate, ETA (--json)
-  connect-backfill report <runId>      (re)write a run's report files
+  connect-backfill report <runId>      (re)write a run's report files (--follow during a run)
+  connect-backfill retry <runId>       a new run of the retryable failed rows (--include-permanent: all failed)
   connect-backfill resume <runId>      go on with a run the circuit breaker stopped
   connect-backfill simulate            start the local Connect stand-in
 

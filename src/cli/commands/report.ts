@@ -3,6 +3,8 @@ import type { Config } from "../../config/loadConfig.js";
 import { drainOutcomes } from "../../queue/drainOutcomes.js";
 import type { RunStore } from "../../queue/RunStore.js";
 import { OutcomeSpool } from "../../report/OutcomeSpool.js";
+import type { Outcome } from "../../report/Outcome.js";
+import { HTML_FAILED_ROWS, writeHtmlReport } from "../../report/writeHtmlReport.js";
 import { writeReportFiles, type ReportFiles } from "../../report/writeReportFiles.js";
 import { fatalError } from "../exitCodes.js";
 
@@ -22,7 +24,7 @@ export async function followOutcomes(store: RunStore, config: Config, runId: str
 }
 
 /** Writes (or rewrites) the report files of a run: drains Redis into the spool, then writes from it. */
-export async function writeRunReport(store: RunStore, config: Config, runId: string): Promise<ReportFiles & { duplicates: number }> {
+export async function writeRunReport(store: RunStore, config: Config, runId: string): Promise<ReportFiles & { html: string; duplicates: number }> {
   const progress = await store.progress(runId);
   if (!progress) throw fatalError(`No run "${runId}" on this Redis (prefix ${config.prefix}); "connect-backfill status" lists the known runs.`);
   const m = progress.manifest;
@@ -47,7 +49,17 @@ export async function writeRunReport(store: RunStore, config: Config, runId: str
       },
       outcomes,
     );
-    return { ...files, duplicates };
+    // The page a person opens: counts, errors, calls per second, the first failed rows.
+    const failed: Outcome[] = [];
+    let failedTotal = 0;
+    for (const o of outcomes()) {
+      if (o.status !== "invalid" && o.status !== "failed") continue;
+      failedTotal++;
+      if (failed.length < HTML_FAILED_ROWS) failed.push(o);
+    }
+    const html = join(files.dir, "report.html");
+    await writeHtmlReport(html, { summary: files.summaryData, timeline: await store.timeline(runId), failed, failedTotal });
+    return { ...files, html, duplicates };
   } finally {
     spool.close();
   }

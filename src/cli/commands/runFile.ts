@@ -1,6 +1,7 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import { formatOf } from "../../input/openSource.js";
-import { enqueueFile } from "../../queue/enqueueFile.js";
+import { enqueueFile, type EnqueueResult } from "../../queue/enqueueFile.js";
+import type { RunProgress } from "../../queue/RunStore.js";
 import type { ReportFiles } from "../../report/writeReportFiles.js";
 import type { Outcome } from "../../report/Outcome.js";
 import { BackfillWorker } from "../../worker/BackfillWorker.js";
@@ -17,6 +18,8 @@ export interface RunFileOptions {
   readonly onOutcome?: (o: Outcome) => void;
   readonly onAttempt?: (throttled: boolean) => void;
   readonly pollMs?: number;
+  /** Called with the run's progress several times a second (the TTY progress line). */
+  readonly onProgress?: (p: RunProgress) => void;
 }
 
 export interface RunFileResult {
@@ -34,6 +37,27 @@ export interface RunFileResult {
 export async function runFile(ctx: CommandContext, file: string, opts: RunFileOptions = {}): Promise<RunFileResult> {
   const { config } = ctx;
   const format = formatOf(file, config.format);
+  return runQueued(
+    ctx,
+    () =>
+      enqueueFile(ctx.store, ctx.queue, {
+        path: file,
+        format,
+        runId: config.runId,
+        instanceId: config.instanceId,
+        minContactDate: config.minContactDate,
+        chunkSize: config.chunkSize,
+        parentRunId: opts.parentRunId,
+        breakerWindow: config.breakerWindow,
+        breakerRatio: config.breakerRatio,
+      }),
+    opts,
+  );
+}
+
+/** Works a run that `enqueue` puts in the queue until every row has an outcome, then writes the report. */
+export async function runQueued(ctx: CommandContext, enqueue: () => Promise<EnqueueResult>, opts: RunFileOptions = {}): Promise<RunFileResult> {
+  const { config } = ctx;
   const worker = new BackfillWorker({
     redis: ctx.redis,
     keys: ctx.keys,
@@ -55,17 +79,7 @@ export async function runFile(ctx: CommandContext, file: string, opts: RunFileOp
   try {
     // Work starts while the file is still being queued.
     worker.start();
-    const enq = await enqueueFile(ctx.store, ctx.queue, {
-      path: file,
-      format,
-      runId: config.runId,
-      instanceId: config.instanceId,
-      minContactDate: config.minContactDate,
-      chunkSize: config.chunkSize,
-      parentRunId: opts.parentRunId,
-      breakerWindow: config.breakerWindow,
-      breakerRatio: config.breakerRatio,
-    });
+    const enq = await enqueue();
     runId = enq.runId;
     if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
     ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
@@ -78,6 +92,7 @@ export async function runFile(ctx: CommandContext, file: string, opts: RunFileOp
       }
       const p = await ctx.store.progress(runId);
       if (!p) throw fatalError(`run ${runId} disappeared from Redis while running.`);
+      opts.onProgress?.(p);
       if (p.complete) break;
       if (p.state === "stopped") {
         stopReason = p.stopReason ?? "stopped";
