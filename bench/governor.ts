@@ -246,7 +246,7 @@ export async function benchGovernor(only?: string): Promise<void> {
         [oursRuns[0]?.contender ?? "", med(oursRuns).toFixed(0), runsOf(oursRuns), oursRuns.reduce((n, r) => n + r.lost, 0), median(oursRuns.map((r) => r.wallS)).toFixed(1)],
         [bareRuns[0]?.contender ?? "", med(bareRuns).toFixed(0), runsOf(bareRuns), bareRuns.reduce((n, r) => n + r.lost, 0), median(bareRuns.map((r) => r.wallS)).toFixed(1)],
       ],
-    )}\n\nRatio connect-backfill / bare loop (medians): **${ratio.toFixed(2)}x**. Both pull rows from BullMQ on the same Redis and call the same simulator through the real SDK; ours also paces every call through the Redis governor and writes a durable outcome per row. A CPU profile of the worker shows the SDK's own per-call work (signing, endpoint rules, serde) as almost all of the time, so both are bound by the same cost. Wall time adds process start-up (tsx) and the idle check for ours.`,
+    )}\n\nRatio connect-backfill / bare loop (medians): **${ratio.toFixed(2)}x**. Both pull rows from BullMQ on the same Redis and call the same simulator through the real SDK; ours also paces every call through the Redis governor and writes a durable outcome per row. A CPU profile of the worker shows the SDK's own per-call work (signing, endpoint rules, serde) as almost all of the time, so both are bound by the same cost. Wall time adds process start-up and the idle check for ours.`,
   );
   console.log(sections.at(-1));
   await sim.stop();

@@ -10,7 +10,7 @@ import { once } from "node:events";
 import { Redis } from "ioredis";
 import { keysFor } from "../src/queue/keys.js";
 import { RunStore } from "../src/queue/RunStore.js";
-import { deletePrefix, median, REDIS_URL, ROOT, runCli, table, writeSection } from "./lib.js";
+import { deletePrefix, median, REDIS_URL, ROOT, sampleRss, table, writeSection } from "./lib.js";
 
 const ROWS = 1_000_000;
 
@@ -30,20 +30,9 @@ async function makeFile(path: string): Promise<number> {
 function runTracked(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; peakRssMb: number; wallS: number }> {
   const t0 = Date.now();
   const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, REDIS_URL, ...env }, stdio: ["ignore", "ignore", "inherit"] });
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
-      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-    } catch {
-      /* gone */
-    }
-  }, 50);
+  const rss = sampleRss(child.pid);
   return new Promise((resolve) => {
-    child.on("exit", (code) => {
-      clearInterval(timer);
-      resolve({ code: code ?? -1, peakRssMb: Math.round(peak), wallS: (Date.now() - t0) / 1000 });
-    });
+    child.on("exit", (code) => resolve({ code: code ?? -1, peakRssMb: rss.stop(), wallS: (Date.now() - t0) / 1000 }));
   });
 }
 

@@ -16,6 +16,25 @@ export const AWS_ENV = {
 };
 Object.assign(process.env, AWS_ENV);
 
+/** Samples a child's peak RSS (VmHWM) from /proc until `stop`, which returns it in MB. */
+export function sampleRss(pid: number | undefined): { stop: () => number } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
+    } catch {
+      /* exited */
+    }
+  }, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.round(peak);
+    },
+  };
+}
+
 /** Runs the real CLI; resolves with its exit code and the peak RSS (VmHWM) seen. */
 export function runCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number; peakRssMb: number; stderr: string }> } {
   const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...args], {
@@ -25,20 +44,9 @@ export function runCli(args: string[], env: Record<string, string> = {}): { chil
   });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-  let peak = 0;
-  const sample = setInterval(() => {
-    try {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
-      if (m) peak = Math.max(peak, Number(m[1]) / 1024);
-    } catch {
-      /* exited */
-    }
-  }, 50);
+  const rss = sampleRss(child.pid);
   const done = new Promise<{ code: number; peakRssMb: number; stderr: string }>((resolve) => {
-    child.on("exit", (code) => {
-      clearInterval(sample);
-      resolve({ code: code ?? -1, peakRssMb: Math.round(peak), stderr });
-    });
+    child.on("exit", (code) => resolve({ code: code ?? -1, peakRssMb: rss.stop(), stderr }));
   });
   return { child, done };
 }

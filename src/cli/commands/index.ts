@@ -6,6 +6,7 @@ import { openContext } from "../openContext.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { ENQUEUE_FLAGS, REDIS_FLAGS, WORK_FLAGS, type FlagSpec } from "../parseArgs.js";
 import { SIMULATE_FLAGS } from "./simulateFlags.js";
+import { enqueueOptions } from "./workerFor.js";
 
 export interface CommandInput {
   readonly config: Config;
@@ -89,16 +90,7 @@ const enqueue: Command = {
     const { enqueueFile } = await import("../../queue/enqueueFile.js");
     const ctx = await openContext(config, "command");
     try {
-      const res = await enqueueFile(ctx.store, ctx.queue, {
-        path: file,
-        format,
-        runId: config.runId,
-        instanceId: config.instanceId,
-        minContactDate: config.minContactDate,
-        chunkSize: config.chunkSize,
-        breakerWindow: config.breakerWindow,
-        breakerRatio: config.breakerRatio,
-      });
+      const res = await enqueueFile(ctx.store, ctx.queue, enqueueOptions(config, file, format));
       const what = res.alreadyQueued ? "already queued, nothing added" : `${res.rows} rows read, ${res.invalid} invalid, ${res.chunks} chunks queued${res.resumed ? " (resumed)" : ""}`;
       process.stderr.write(`connect-backfill: run ${res.runId}: ${what}\n`);
       process.stdout.write(`${res.runId}\n`);

@@ -4,7 +4,7 @@ import { enqueueFile, type EnqueueResult } from "../../queue/enqueueFile.js";
 import type { RunProgress } from "../../queue/RunStore.js";
 import type { ReportFiles } from "../../report/writeReportFiles.js";
 import type { Outcome } from "../../report/Outcome.js";
-import { BackfillWorker } from "../../worker/BackfillWorker.js";
+import { enqueueOptions, workerFor } from "./workerFor.js";
 import { EXIT, fatalError } from "../exitCodes.js";
 import type { CommandContext } from "../openContext.js";
 import { followOutcomes, writeRunReport } from "./report.js";
@@ -40,17 +40,7 @@ export async function runFile(ctx: CommandContext, file: string, opts: RunFileOp
   return runQueued(
     ctx,
     () =>
-      enqueueFile(ctx.store, ctx.queue, {
-        path: file,
-        format,
-        runId: config.runId,
-        instanceId: config.instanceId,
-        minContactDate: config.minContactDate,
-        chunkSize: config.chunkSize,
-        parentRunId: opts.parentRunId,
-        breakerWindow: config.breakerWindow,
-        breakerRatio: config.breakerRatio,
-      }),
+      enqueueFile(ctx.store, ctx.queue, enqueueOptions(config, file, format, opts.parentRunId)),
     opts,
   );
 }
@@ -58,18 +48,7 @@ export async function runFile(ctx: CommandContext, file: string, opts: RunFileOp
 /** Works a run that `enqueue` puts in the queue until every row has an outcome, then writes the report. */
 export async function runQueued(ctx: CommandContext, enqueue: () => Promise<EnqueueResult>, opts: RunFileOptions = {}): Promise<RunFileResult> {
   const { config } = ctx;
-  const worker = new BackfillWorker({
-    redis: ctx.redis,
-    keys: ctx.keys,
-    log: ctx.log,
-    rate: config.rate,
-    concurrency: config.concurrency,
-    chunkSize: config.chunkSize,
-    policy: { maxAttempts: config.maxAttempts, maxTries: config.maxTries },
-    requestTimeoutMs: config.requestTimeoutMs,
-    endpoint: config.endpoint,
-    region: config.region,
-    lockDurationMs: config.lockDurationMs,
+  const worker = workerFor(ctx, {
     ...(opts.client ? { client: opts.client } : {}),
     ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
     ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),

@@ -1,5 +1,5 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
-import { BackfillWorker } from "../../worker/BackfillWorker.js";
+import { workerFor } from "./workerFor.js";
 import type { CommandContext } from "../openContext.js";
 
 export interface WorkOptions {
@@ -18,20 +18,7 @@ async function queueIsEmpty(ctx: CommandContext): Promise<boolean> {
 /** `connect-backfill work`: processes chunks of every run until stopped (or idle, with --exit-when-idle). */
 export async function workQueue(ctx: CommandContext, opts: WorkOptions): Promise<void> {
   const { config } = ctx;
-  const worker = new BackfillWorker({
-    redis: ctx.redis,
-    keys: ctx.keys,
-    log: ctx.log,
-    rate: config.rate,
-    concurrency: config.concurrency,
-    chunkSize: config.chunkSize,
-    policy: { maxAttempts: config.maxAttempts, maxTries: config.maxTries },
-    requestTimeoutMs: config.requestTimeoutMs,
-    endpoint: config.endpoint,
-    region: config.region,
-    lockDurationMs: config.lockDurationMs,
-    ...(opts.client ? { client: opts.client } : {}),
-  });
+  const worker = workerFor(ctx, opts.client ? { client: opts.client } : {});
   opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });
   worker.start();
   await worker.waitUntilReady();

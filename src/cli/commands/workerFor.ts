@@ -1,0 +1,39 @@
+import type { Config } from "../../config/loadConfig.js";
+import type { EnqueueOptions } from "../../queue/enqueueFile.js";
+import type { InputFormat } from "../../input/openSource.js";
+import { BackfillWorker, type BackfillWorkerOptions } from "../../worker/BackfillWorker.js";
+import type { CommandContext } from "../openContext.js";
+
+/** A worker configured from the command's config; `extra` adds a client or callbacks. */
+export function workerFor(ctx: CommandContext, extra: Partial<BackfillWorkerOptions> = {}): BackfillWorker {
+  const { config } = ctx;
+  return new BackfillWorker({
+    redis: ctx.redis,
+    keys: ctx.keys,
+    log: ctx.log,
+    rate: config.rate,
+    concurrency: config.concurrency,
+    chunkSize: config.chunkSize,
+    policy: { maxAttempts: config.maxAttempts, maxTries: config.maxTries },
+    requestTimeoutMs: config.requestTimeoutMs,
+    endpoint: config.endpoint,
+    region: config.region,
+    lockDurationMs: config.lockDurationMs,
+    ...extra,
+  });
+}
+
+/** What `enqueue` and `run` pass to the producer, from the command's config. */
+export function enqueueOptions(config: Config, path: string, format: InputFormat, parentRunId?: string): EnqueueOptions {
+  return {
+    path,
+    format,
+    runId: config.runId,
+    instanceId: config.instanceId,
+    minContactDate: config.minContactDate,
+    chunkSize: config.chunkSize,
+    parentRunId,
+    breakerWindow: config.breakerWindow,
+    breakerRatio: config.breakerRatio,
+  };
+}
