@@ -2,7 +2,9 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+# --ignore-scripts: `prepare` compiles with TypeScript, a dev dependency; without
+# dist/ the CLI runs the sources through tsx (a runtime dependency).
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY bin ./bin
 COPY src ./src
 COPY jobs ./jobs
