@@ -218,13 +218,24 @@ export class RunStore {
     await this.redis.rpush(this.keys.parked(chunk.runId), JSON.stringify(chunk));
   }
 
-  /** Takes the parked chunks of a run back out and clears the stop, so the run can go on. */
-  async unpark(runId: string): Promise<ChunkJobData[]> {
-    const key = this.keys.parked(runId);
-    const [[, items]] = (await this.redis.multi().lrange(key, 0, -1).del(key).exec()) as [[unknown, string[]], unknown];
-    await this.redis.hset(this.keys.run(runId), "state", "queued", "attempted", 0, "earlyPermanent", 0);
-    await this.redis.hdel(this.keys.run(runId), "stopReason");
+  /** A stopped run's parked chunks, oldest first (they stay parked until `dropParked`). */
+  async parked(runId: string): Promise<ChunkJobData[]> {
+    const items = await this.redis.lrange(this.keys.parked(runId), 0, -1);
     return items.map((i) => JSON.parse(i) as ChunkJobData);
+  }
+
+  /** Clears the stop (and the breaker's count), so workers take the run's chunks again. */
+  async clearStop(runId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.keys.run(runId), "state", "queued", "attempted", 0, "earlyPermanent", 0)
+      .hdel(this.keys.run(runId), "stopReason")
+      .exec();
+  }
+
+  /** Drops the first `count` parked chunks: they are queued again. */
+  async dropParked(runId: string, count: number): Promise<void> {
+    await this.redis.ltrim(this.keys.parked(runId), count, -1);
   }
 
   /** Calls per second over the run: [unix second, successful, throttled], in time order. */

@@ -8,7 +8,7 @@ import { openSource, type InputFormat } from "../input/openSource.js";
 import type { SourceRecord } from "../input/SourceRecord.js";
 import type { Outcome } from "../report/Outcome.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
-import { chunkJobId, chunkJobOptions } from "./ChunkJob.js";
+import { addChunks } from "./addChunks.js";
 import type { RecordedOutcome, RunManifest, RunStore } from "./RunStore.js";
 
 export interface EnqueueOptions {
@@ -118,19 +118,8 @@ export async function enqueueFile(store: RunStore, queue: Queue, opts: EnqueueOp
       current = [];
     }
     if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
-    if (pendingJobs.length > 0) {
-      const jobs = await queue.addBulk(
-        pendingJobs.map((data) => ({ name: "chunk", data, opts: { ...chunkJobOptions, jobId: chunkJobId(runId, data.index) } })),
-      );
-      // addBulk is a pipeline, not a transaction: check that every chunk really landed.
-      jobs.forEach((job, i) => {
-        const want = chunkJobId(runId, (pendingJobs[i] as ChunkJobData).index);
-        if (!job || job.id !== want) {
-          throw new Error(`Redis did not accept chunk ${want} (got id ${String(job?.id)}); run enqueue again with --run-id ${runId} to resume.`);
-        }
-      });
-      pendingJobs = [];
-    }
+    await addChunks(queue, pendingJobs, `run enqueue again with --run-id ${runId} to resume`);
+    pendingJobs = [];
     if (invalidBatch.length > 0) await flushInvalid();
     // Saved only once every chunk before it is in Redis: a resume never skips a row.
     await store.saveProducerPosition(runId, read, chunkIndex, done);

@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Outcome } from "../report/Outcome.js";
-import { chunkJobId, chunkJobOptions, type ChunkJobData, type ChunkRow } from "./ChunkJob.js";
+import { addChunks } from "./addChunks.js";
+import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import type { EnqueueResult } from "./enqueueFile.js";
 import { newRunId } from "./enqueueFile.js";
 import type { RunManifest, RunStore } from "./RunStore.js";
@@ -47,14 +48,7 @@ export async function enqueueRetry(store: RunStore, queue: Queue, opts: RetryOpt
   }
   const jobs: ChunkJobData[] = [];
   for (let i = 0; i < rows.length; i += opts.chunkSize) jobs.push({ runId, index: jobs.length, rows: rows.slice(i, i + opts.chunkSize) });
-  for (let i = 0; i < jobs.length; i += 20) {
-    const batch = jobs.slice(i, i + 20);
-    const added = await queue.addBulk(batch.map((data) => ({ name: "chunk", data, opts: { ...chunkJobOptions, jobId: chunkJobId(runId, data.index) } })));
-    added.forEach((job, k) => {
-      const want = chunkJobId(runId, (batch[k] as ChunkJobData).index);
-      if (!job || job.id !== want) throw new Error(`Redis did not accept chunk ${want}; run retry again with --run-id ${runId}.`);
-    });
-  }
+  for (let i = 0; i < jobs.length; i += 20) await addChunks(queue, jobs.slice(i, i + 20), `run retry again with --run-id ${runId}`);
   await store.saveProducerPosition(runId, rows.length, jobs.length, true);
   return { runId, rows: rows.length, invalid: 0, chunks: jobs.length, alreadyQueued: false, resumed: !created };
 }

@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import { chunkJobId, chunkJobOptions } from "./ChunkJob.js";
+import { addChunks } from "./addChunks.js";
 import type { RunStore } from "./RunStore.js";
 
 /**
@@ -8,14 +8,11 @@ import type { RunStore } from "./RunStore.js";
  * ignore a duplicate id. Rows that have an outcome are skipped by the worker.
  */
 export async function requeueParked(store: RunStore, queue: Queue, runId: string): Promise<number> {
-  const chunks = await store.unpark(runId);
-  if (chunks.length === 0) return 0;
-  const stamp = Date.now().toString(36);
-  const jobs = await queue.addBulk(
-    chunks.map((data) => ({ name: "chunk", data, opts: { ...chunkJobOptions, jobId: `${chunkJobId(runId, data.index)}.r${stamp}` } })),
-  );
-  jobs.forEach((job, i) => {
-    if (!job?.id) throw new Error(`Redis did not accept resumed chunk ${i} of run ${runId}; run resume again.`);
-  });
-  return jobs.length;
+  // Unstopped first (or workers would park the chunks again), queued, then unparked:
+  // a failure in between leaves them parked for the next resume.
+  await store.clearStop(runId);
+  const chunks = await store.parked(runId);
+  await addChunks(queue, chunks, "run resume again", `.r${Date.now().toString(36)}`);
+  await store.dropParked(runId, chunks.length);
+  return chunks.length;
 }

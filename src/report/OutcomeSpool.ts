@@ -83,11 +83,9 @@ export class OutcomeSpool {
   inLineOrder(): { outcomes: () => Generator<Outcome>; duplicates: number; count: number } {
     const offsets = new Map<number, number>();
     let duplicates = 0;
-    let maxLine = 0;
     for (const { line, offset } of this.scan()) {
       if (offsets.has(line)) duplicates++;
       else offsets.set(line, offset);
-      if (line > maxLine) maxLine = line;
     }
     // A typed array sorted by line is far smaller than sorting decoded outcomes.
     const lines = Float64Array.from(offsets.keys()).sort();

@@ -5,9 +5,6 @@ import type { RunSummary } from "./RunSummary.js";
 /** [unix second, successful calls, throttled calls] */
 export type TimelinePoint = readonly [number, number, number];
 
-/** Rows shown in the failed-rows table; the complete list is failures.csv. */
-export const HTML_FAILED_ROWS = 1000;
-
 const esc = (s: unknown): string =>
   String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 
@@ -56,7 +53,7 @@ ${bars.join("\n")}
 export interface HtmlReportInput {
   readonly summary: RunSummary;
   readonly timeline: readonly TimelinePoint[];
-  /** The first HTML_FAILED_ROWS invalid or failed outcomes, in line order. */
+  /** The first invalid or failed outcomes, in line order (writeReportFiles keeps them). */
   readonly failed: readonly Outcome[];
   readonly failedTotal: number;
 }

@@ -31,7 +31,12 @@ export interface ReportFiles {
   readonly failures: string;
   readonly summary: string;
   readonly summaryData: RunSummary;
+  /** The first FAILED_SAMPLE invalid or failed outcomes (for report.html), and how many there are. */
+  readonly failed: { readonly first: readonly Outcome[]; readonly total: number };
 }
+
+/** Failed rows kept in memory for report.html; the complete list is failures.csv. */
+export const FAILED_SAMPLE = 1000;
 
 const BOM = "\uFEFF"; // so spreadsheets open the files as UTF-8
 
@@ -124,7 +129,32 @@ export class SummaryBuilder {
   }
 
   result(info: RunInfo): RunSummary {
-    return summaryOf(info, this);
+    const { counts, errorCodes, examples, first, last, n } = this;
+    const topErrors: ErrorExample[] = Object.entries(errorCodes)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([code, count]) => ({ code, count, ...(examples.get(code) as { line: number; message: string }) }));
+    const start = info.startedAt ?? info.createdAt;
+    const finishedAt = n > 0 && info.complete ? last : undefined;
+    const spanS = n > 0 ? Math.max(last - Math.min(first, start), 1) / 1000 : 0;
+    return {
+      runId: info.runId,
+      parentRunId: info.parentRunId,
+      input: info.input,
+      format: info.format,
+      createdAt: new Date(info.createdAt).toISOString(),
+      startedAt: info.startedAt === undefined ? undefined : new Date(info.startedAt).toISOString(),
+      finishedAt: finishedAt === undefined ? undefined : new Date(finishedAt).toISOString(),
+      durationMs: finishedAt === undefined ? undefined : Math.max(0, finishedAt - start),
+      rows: info.rows,
+      counts,
+      errorCodes,
+      topErrors,
+      requests: info.requests,
+      throttled: info.throttled,
+      throttledShare: info.requests > 0 ? Math.round((info.throttled / info.requests) * 10_000) / 10_000 : 0,
+      meanRate: spanS > 0 ? Math.round((n / spanS) * 100) / 100 : undefined,
+      complete: info.complete,
+    };
   }
 }
 
@@ -133,36 +163,6 @@ export function summarise(info: RunInfo, outcomes: Iterable<Outcome>): RunSummar
   const b = new SummaryBuilder();
   for (const o of outcomes) b.add(o);
   return b.result(info);
-}
-
-function summaryOf(info: RunInfo, b: SummaryBuilder): RunSummary {
-  const { counts, errorCodes, examples, first, last } = b;
-  const outcomes = { length: b.n };
-  const topErrors: ErrorExample[] = Object.entries(errorCodes)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([code, count]) => ({ code, count, ...(examples.get(code) as { line: number; message: string }) }));
-  const start = info.startedAt ?? info.createdAt;
-  const finishedAt = outcomes.length > 0 && info.complete ? last : undefined;
-  const spanS = outcomes.length > 0 ? Math.max(last - Math.min(first, start), 1) / 1000 : 0;
-  return {
-    runId: info.runId,
-    parentRunId: info.parentRunId,
-    input: info.input,
-    format: info.format,
-    createdAt: new Date(info.createdAt).toISOString(),
-    startedAt: info.startedAt === undefined ? undefined : new Date(info.startedAt).toISOString(),
-    finishedAt: finishedAt === undefined ? undefined : new Date(finishedAt).toISOString(),
-    durationMs: finishedAt === undefined ? undefined : Math.max(0, finishedAt - start),
-    rows: info.rows,
-    counts,
-    errorCodes,
-    topErrors,
-    requests: info.requests,
-    throttled: info.throttled,
-    throttledShare: info.requests > 0 ? Math.round((info.throttled / info.requests) * 10_000) / 10_000 : 0,
-    meanRate: spanS > 0 ? Math.round((outcomes.length / spanS) * 100) / 100 : undefined,
-    complete: info.complete,
-  };
 }
 
 /**
@@ -201,8 +201,11 @@ export async function writeReportFiles(dir: string, info: RunInfo, source: reado
   const columns = failureColumnsFor(info, jsonlKeys);
   const fail = new AtomicFile(paths.failures);
   await fail.write(BOM + csvLine([...columns, ...FAILURE_COLUMNS]));
+  const failedFirst: Outcome[] = [];
+  let failedTotal = 0;
   for (const o of outcomes()) {
     if (o.status !== "invalid" && o.status !== "failed") continue;
+    if (failedTotal++ < FAILED_SAMPLE) failedFirst.push(o);
     const { cells, raw } = originalCells(info, columns, o);
     await fail.write(csvLine([...cells, String(o.line), o.status, o.errorCode, o.message, raw]));
   }
@@ -211,5 +214,5 @@ export async function writeReportFiles(dir: string, info: RunInfo, source: reado
   const summary = summaryBuilder.result(info);
   await writeFile(`${paths.summary}.tmp`, `${JSON.stringify({ ...summary, files: paths }, null, 2)}\n`, { mode: 0o600 });
   await rename(`${paths.summary}.tmp`, paths.summary);
-  return { dir, ...paths, summaryData: summary };
+  return { dir, ...paths, summaryData: summary, failed: { first: failedFirst, total: failedTotal } };
 }

@@ -47,8 +47,6 @@ export class BackfillWorker {
   readonly governor: RateGovernor;
   private readonly worker: Worker<ChunkJobData>;
   private readonly shutdown = new AbortController();
-  // Every call and sleep in flight listens to it; hundreds is normal, not a leak.
-  private readonly _listeners = setMaxListeners(0, this.shutdown.signal);
   private readonly client: ConnectClient;
   private readonly ownsClient: boolean;
   private readonly writer: OutcomeWriter;
@@ -57,6 +55,8 @@ export class BackfillWorker {
   private readonly timeline: TimelineRecorder;
 
   constructor(private readonly opts: BackfillWorkerOptions) {
+    // Every call and sleep in flight listens to the shutdown signal; hundreds is normal, not a leak.
+    setMaxListeners(0, this.shutdown.signal);
     this.store = new RunStore(opts.redis, opts.keys);
     this.governor = new RateGovernor({ redis: opts.redis, key: opts.keys.governor("UpdateContactAttributes"), ceiling: opts.rate });
     this.ownsClient = !opts.client;

@@ -154,13 +154,15 @@ const report: Command = {
     const stop = stopSignals();
     try {
       if (flags.follow) {
-        for (;;) {
-          const p = await ctx.store.progress(runId);
-          if (!p) throw fatalError(`No run "${runId}" on this Redis (prefix ${config.prefix}).`);
-          await followOutcomes(ctx.store, config, runId);
-          if (p.complete || p.state === "stopped" || stop.graceful.aborted) break;
-          await new Promise((r) => setTimeout(r, 1000));
-        }
+        await followOutcomes(ctx.store, config, runId, async (drain) => {
+          for (;;) {
+            const p = await ctx.store.progress(runId);
+            if (!p) throw fatalError(`No run "${runId}" on this Redis (prefix ${config.prefix}).`);
+            await drain();
+            if (p.complete || p.state === "stopped" || stop.graceful.aborted) return;
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        });
       }
       const res = await writeRunReport(ctx.store, config, runId);
       if (!flags.quiet) process.stdout.write(`${formatSummary(res.summaryData, res.dir)}\n`);
@@ -190,7 +192,7 @@ const retry: Command = {
     try {
       const parent = await ctx.store.manifest(parentId);
       if (!parent) throw fatalError(`No run "${parentId}" on this Redis (prefix ${config.prefix}); "connect-backfill status" lists the known runs.`);
-      await followOutcomes(ctx.store, config, parentId);
+      await followOutcomes(ctx.store, config, parentId, (drain) => drain());
       const spool = await OutcomeSpool.open(spoolPath(config, parentId));
       try {
         const { outcomes } = spool.inLineOrder();

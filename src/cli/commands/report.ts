@@ -3,8 +3,7 @@ import type { Config } from "../../config/loadConfig.js";
 import { drainOutcomes } from "../../queue/drainOutcomes.js";
 import type { RunStore } from "../../queue/RunStore.js";
 import { OutcomeSpool } from "../../report/OutcomeSpool.js";
-import type { Outcome } from "../../report/Outcome.js";
-import { HTML_FAILED_ROWS, writeHtmlReport } from "../../report/writeHtmlReport.js";
+import { writeHtmlReport } from "../../report/writeHtmlReport.js";
 import { writeReportFiles, type ReportFiles } from "../../report/writeReportFiles.js";
 import { fatalError } from "../exitCodes.js";
 
@@ -13,11 +12,15 @@ export function spoolPath(config: Config, runId: string): string {
   return join(config.reportsDir, runId, ".outcomes.spool");
 }
 
-/** Moves what Redis holds of a run's outcomes to its spool on this host. */
-export async function followOutcomes(store: RunStore, config: Config, runId: string): Promise<number> {
+/**
+ * Opens a run's spool for as long as `follow` runs and hands it a `drain` that
+ * moves what Redis holds of the run's outcomes into it: one open (and one tail
+ * check) per follow, not per drain.
+ */
+export async function followOutcomes<T>(store: RunStore, config: Config, runId: string, follow: (drain: () => Promise<number>) => Promise<T>): Promise<T> {
   const spool = await OutcomeSpool.open(spoolPath(config, runId));
   try {
-    return await drainOutcomes(store, runId, spool);
+    return await follow(() => drainOutcomes(store, runId, spool));
   } finally {
     spool.close();
   }
@@ -50,15 +53,8 @@ export async function writeRunReport(store: RunStore, config: Config, runId: str
       outcomes,
     );
     // The page a person opens: counts, errors, calls per second, the first failed rows.
-    const failed: Outcome[] = [];
-    let failedTotal = 0;
-    for (const o of outcomes()) {
-      if (o.status !== "invalid" && o.status !== "failed") continue;
-      failedTotal++;
-      if (failed.length < HTML_FAILED_ROWS) failed.push(o);
-    }
     const html = join(files.dir, "report.html");
-    await writeHtmlReport(html, { summary: files.summaryData, timeline: await store.timeline(runId), failed, failedTotal });
+    await writeHtmlReport(html, { summary: files.summaryData, timeline: await store.timeline(runId), failed: files.failed.first, failedTotal: files.failed.total });
     return { ...files, html, duplicates };
   } finally {
     spool.close();

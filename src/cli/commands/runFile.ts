@@ -59,30 +59,27 @@ export async function runQueued(ctx: CommandContext, enqueue: () => Promise<Enqu
     // Work starts while the file is still being queued.
     worker.start();
     const enq = await enqueue();
-    runId = enq.runId;
+    const id = enq.runId;
+    runId = id;
     if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
     ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
-    let lastDrain = Date.now();
-    for (;;) {
-      // Outcomes leave Redis for the spool as the run goes, so Redis holds only the backlog.
-      if (Date.now() - lastDrain >= 1000) {
-        await followOutcomes(ctx.store, config, runId);
-        lastDrain = Date.now();
+    stopReason = await followOutcomes(ctx.store, config, id, async (drain) => {
+      let lastDrain = Date.now();
+      for (;;) {
+        // Outcomes leave Redis for the spool as the run goes, so Redis holds only the backlog.
+        if (Date.now() - lastDrain >= 1000) {
+          await drain();
+          lastDrain = Date.now();
+        }
+        const p = await ctx.store.progress(id);
+        if (!p) throw fatalError(`run ${id} disappeared from Redis while running.`);
+        opts.onProgress?.(p);
+        if (p.complete) return undefined;
+        if (p.state === "stopped") return p.stopReason ?? "stopped";
+        if (opts.signal?.aborted) return "interrupted";
+        await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
       }
-      const p = await ctx.store.progress(runId);
-      if (!p) throw fatalError(`run ${runId} disappeared from Redis while running.`);
-      opts.onProgress?.(p);
-      if (p.complete) break;
-      if (p.state === "stopped") {
-        stopReason = p.stopReason ?? "stopped";
-        break;
-      }
-      if (opts.signal?.aborted) {
-        stopReason = "interrupted";
-        break;
-      }
-      await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
-    }
+    });
   } finally {
     await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
   }
