@@ -6,7 +6,7 @@ import { openContext } from "../openContext.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { ENQUEUE_FLAGS, REDIS_FLAGS, WORK_FLAGS, type FlagSpec } from "../parseArgs.js";
 import { SIMULATE_FLAGS } from "./simulateFlags.js";
-import { enqueueOptions } from "./workerFor.js";
+import { enqueueOptions } from "./enqueueOptions.js";
 
 export interface CommandInput {
   readonly config: Config;

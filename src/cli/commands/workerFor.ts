@@ -1,6 +1,3 @@
-import type { Config } from "../../config/loadConfig.js";
-import type { EnqueueOptions } from "../../queue/enqueueFile.js";
-import type { InputFormat } from "../../input/openSource.js";
 import { BackfillWorker, type BackfillWorkerOptions } from "../../worker/BackfillWorker.js";
 import type { CommandContext } from "../openContext.js";
 
@@ -21,19 +18,4 @@ export function workerFor(ctx: CommandContext, extra: Partial<BackfillWorkerOpti
     lockDurationMs: config.lockDurationMs,
     ...extra,
   });
-}
-
-/** What `enqueue` and `run` pass to the producer, from the command's config. */
-export function enqueueOptions(config: Config, path: string, format: InputFormat, parentRunId?: string): EnqueueOptions {
-  return {
-    path,
-    format,
-    runId: config.runId,
-    instanceId: config.instanceId,
-    minContactDate: config.minContactDate,
-    chunkSize: config.chunkSize,
-    parentRunId,
-    breakerWindow: config.breakerWindow,
-    breakerRatio: config.breakerRatio,
-  };
 }

@@ -1,0 +1,19 @@
+import type { Config } from "../../config/loadConfig.js";
+import type { InputFormat } from "../../input/openSource.js";
+import type { EnqueueOptions } from "../../queue/enqueueFile.js";
+
+// Its own file, apart from workerFor: `enqueue` must not load the worker and the AWS SDK.
+/** What `enqueue` and `run` pass to the producer, from the command's config. */
+export function enqueueOptions(config: Config, path: string, format: InputFormat, parentRunId?: string): EnqueueOptions {
+  return {
+    path,
+    format,
+    runId: config.runId,
+    instanceId: config.instanceId,
+    minContactDate: config.minContactDate,
+    chunkSize: config.chunkSize,
+    parentRunId,
+    breakerWindow: config.breakerWindow,
+    breakerRatio: config.breakerRatio,
+  };
+}
