@@ -11,11 +11,13 @@ export function formatSummary(s: RunSummary, dir: string): string {
     `run ${s.runId}${s.parentRunId ? ` (retry of ${s.parentRunId})` : ""}: ${s.rows} rows${s.complete ? `, finished in ${seconds(s.durationMs)}` : ", NOT finished"}`,
     `  updated          ${s.counts.updated}`,
     `  skipped_pre_api  ${s.counts.skipped_pre_api}`,
-    `  invalid          ${s.counts.invalid}`,
-    `  failed           ${s.counts.failed}`,
+    `  skipped_expired  ${s.counts.skipped_expired}`,
   ];
+  // Only in retries that met rows a later line had already applied: no news is shown otherwise.
+  if (s.counts.superseded > 0) lines.push(`  superseded       ${s.counts.superseded}`);
+  lines.push(`  invalid          ${s.counts.invalid}`, `  failed           ${s.counts.failed}`);
   if (!s.complete) lines.push(`  pending          ${Math.max(0, s.rows - Object.values(s.counts).reduce((a, b) => a + b, 0))}`);
-  const top = s.topErrors.filter((e) => e.code !== "ContactBeforeApi").slice(0, 5);
+  const top = s.topErrors.filter((e) => !["ContactBeforeApi", "ContactExpired", "Superseded"].includes(e.code)).slice(0, 5);
   if (top.length > 0) {
     lines.push("  top errors:");
     for (const e of top) lines.push(`    ${e.code} x${e.count}, e.g. ${e.message.slice(0, 160)}`);

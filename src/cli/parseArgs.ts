@@ -77,5 +77,9 @@ export const ENQUEUE_FLAGS: FlagSpec = {
   "chunk-size": "number",
   "breaker-window": "number",
   "breaker-ratio": "number",
+  "breaker-auth": "number",
+  "breaker-consecutive": "number",
+  "breaker-ignore": "string",
+  "max-contact-age": "string",
   "reports-dir": "string",
 };

@@ -14,5 +14,11 @@ export const DEFAULTS = Object.freeze({
   requestTimeoutMs: 10_000,
   breakerWindow: 1000,
   breakerRatio: 0.5,
+  /** Rows failing with credential errors (401/403) that stop a run at once. */
+  breakerAuth: 5,
+  /** Consecutive rows failing without a service answer (refused, DNS, TLS, timeouts, 5xx) that stop a run. */
+  breakerConsecutive: 25,
+  /** Connect keeps a contact and its attributes for 24 months after it started. */
+  maxContactAge: "24mo",
   lockDurationMs: 15_000,
 });

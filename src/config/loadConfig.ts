@@ -1,5 +1,6 @@
 import { DEFAULTS } from "./defaults.js";
 import { ConfigError } from "./ConfigError.js";
+import { parseContactAge, type ContactAge } from "./parseContactAge.js";
 
 export type InputFormat = "csv" | "jsonl";
 
@@ -32,6 +33,14 @@ export interface Config {
   /** Circuit breaker: trip when `breakerRatio` of the first `breakerWindow` attempted rows fail permanently. */
   readonly breakerWindow: number;
   readonly breakerRatio: number;
+  /** Stop after this many rows failed with credential errors (expired, revoked, denied). */
+  readonly breakerAuth: number;
+  /** Stop after this many consecutive rows failed without an answer from the service. */
+  readonly breakerConsecutive: number;
+  /** Error codes the breaker leaves out (expected failures, such as many deleted contacts). */
+  readonly breakerIgnore: readonly string[];
+  /** Rows of contacts older than this are `skipped_expired`, never sent; null: no limit. */
+  readonly maxContactAge: ContactAge;
   readonly skipRedisChecks: boolean;
   /** BullMQ lock: a killed worker's chunk goes to another worker within about twice this. */
   readonly lockDurationMs: number;
@@ -59,6 +68,10 @@ export type ConfigFlags = Partial<{
   prefix: string;
   "breaker-window": number;
   "breaker-ratio": number;
+  "breaker-auth": number;
+  "breaker-consecutive": number;
+  "breaker-ignore": string;
+  "max-contact-age": string;
   "skip-redis-checks": boolean;
   "lock-duration": number;
 }>;
@@ -112,6 +125,13 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   if (!(breakerRatio > 0 && breakerRatio <= 1)) {
     throw new ConfigError(`--breaker-ratio must be above 0 and at most 1, got ${breakerRatio}`);
   }
+  const ignore = flags["breaker-ignore"] ?? env.CONNECT_BACKFILL_BREAKER_IGNORE ?? "";
+  const breakerIgnore = ignore
+    .split(",")
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
+  const badCode = breakerIgnore.find((c) => !/^[A-Za-z0-9_.:-]{1,100}$/.test(c));
+  if (badCode !== undefined) throw new ConfigError(`--breaker-ignore takes error codes separated by commas (such as ResourceNotFoundException), got "${badCode}"`);
   const instanceId = flags["instance-id"] ?? env.CONNECT_INSTANCE_ID;
   const runId = flags["run-id"];
   const config: Config = {
@@ -136,6 +156,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     exitWhenIdle: flags["exit-when-idle"] ?? false,
     breakerWindow: positive("breaker-window", num(flags["breaker-window"], "CONNECT_BACKFILL_BREAKER_WINDOW", DEFAULTS.breakerWindow), true),
     breakerRatio,
+    breakerAuth: positive("breaker-auth", num(flags["breaker-auth"], "CONNECT_BACKFILL_BREAKER_AUTH", DEFAULTS.breakerAuth), true),
+    breakerConsecutive: positive("breaker-consecutive", num(flags["breaker-consecutive"], "CONNECT_BACKFILL_BREAKER_CONSECUTIVE", DEFAULTS.breakerConsecutive), true),
+    breakerIgnore: Object.freeze(breakerIgnore),
+    maxContactAge: parseContactAge("max-contact-age", flags["max-contact-age"] ?? env.CONNECT_BACKFILL_MAX_CONTACT_AGE ?? DEFAULTS.maxContactAge),
     skipRedisChecks: flags["skip-redis-checks"] ?? false,
     lockDurationMs: positive("lock-duration", num(flags["lock-duration"], "CONNECT_BACKFILL_LOCK_DURATION_MS", DEFAULTS.lockDurationMs), true),
   };

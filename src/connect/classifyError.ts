@@ -9,7 +9,30 @@ export interface ClassifiedError {
   readonly message: string;
   /** From a Retry-After header, when the service sent one. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The credentials were refused or could not be had (401/403, expired or revoked
+   * keys, bad signature, no credential source): no row will pass until someone fixes
+   * them, so the circuit breaker stops after a handful, and `retry` takes the rows.
+   */
+  readonly credentials?: true;
 }
+
+const CREDENTIAL_NAMES = new Set([
+  "UnrecognizedClientException",
+  "ExpiredTokenException",
+  "ExpiredToken",
+  "AccessDeniedException",
+  "AccessDenied",
+  "InvalidSignatureException",
+  "SignatureDoesNotMatch",
+  "InvalidClientTokenId",
+  "IncompleteSignatureException",
+  "MissingAuthenticationTokenException",
+  "UnauthorizedException",
+  // Raised by the SDK itself when no credential source answers.
+  "CredentialsProviderError",
+  "TokenProviderError",
+]);
 
 const TRANSIENT_STATUS = new Set([500, 502, 503, 504]);
 const NETWORK_CODES: Record<string, string> = {
@@ -60,6 +83,9 @@ export function classifyError(err: unknown): ClassifiedError {
     // A gateway's HTML 503 makes the SDK throw a parse error (SyntaxError): name the status, not that.
     const serviceCode = e.$fault !== undefined && name && !["Error", "Unknown", "SyntaxError"].includes(name) && !name.startsWith("ConnectServiceException");
     return { ...base, kind: "transient", code: serviceCode ? name : `HTTP${status}` };
+  }
+  if (CREDENTIAL_NAMES.has(name) || status === 401 || status === 403) {
+    return { ...base, kind: "permanent", code: name === "Error" ? `HTTP${status ?? ""}` : name, credentials: true };
   }
   if (status !== undefined && status >= 400) return { ...base, kind: "permanent", code: name === "Error" ? `HTTP${status}` : name };
   const sysCode = e.code ?? (e.cause as SdkLikeError | undefined)?.code;

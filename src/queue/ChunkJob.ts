@@ -1,7 +1,12 @@
 import type { JobsOptions } from "bullmq";
 
-/** One queued row: its line and the record as read (CSV fields or the JSONL object). */
-export type ChunkRow = [line: number, record: string[] | Record<string, unknown>];
+/**
+ * One queued row: its line, the record as read (CSV fields or the JSONL object),
+ * and, for a contact met before in the file, `prev`: the previous line of the same
+ * contact, which must be applied first. `omit` (retry runs only) lists attributes
+ * not to send because a later line of the contact already applied them, with that line.
+ */
+export type ChunkRow = [line: number, record: string[] | Record<string, unknown>, prev?: number, omit?: Array<[key: string, line: number]>];
 
 /**
  * A job carries a few hundred rows instead of one: one job per row costs ~740 bytes

@@ -5,6 +5,23 @@ import { STATUSES, type Outcome, type OutcomeStatus } from "../report/Outcome.js
 import type { ChunkJobData } from "./ChunkJob.js";
 import type { Keys } from "./keys.js";
 
+/** The circuit breaker's rules for one run; every worker reads them from the manifest. */
+export interface BreakerSettings {
+  /** Sliding window: the last `window` rows sent... */
+  readonly window: number;
+  /** ...of which more than this share failed stops the run (once `window` rows were sent). */
+  readonly ratio: number;
+  /** Rows failed with credential errors that stop the run. */
+  readonly auth: number;
+  /** Consecutive rows failed without a service answer that stop the run. */
+  readonly consecutive: number;
+  /** Error codes left out of the breaker's reckoning. */
+  readonly ignore: readonly string[];
+}
+
+/** Contacts older than this are skipped; null: no limit. Mirrors config's ContactAge. */
+export type MaxContactAge = { readonly unit: "months" | "days"; readonly n: number } | null;
+
 /** What every worker must know about a run to process its rows the same way. */
 export interface RunManifest {
   readonly runId: string;
@@ -17,6 +34,25 @@ export interface RunManifest {
   readonly parentRunId: string | undefined;
   readonly breakerWindow: number;
   readonly breakerRatio: number;
+  /** Absent in manifests written before they existed: defaults apply (breakerOf). */
+  readonly breakerAuth?: number;
+  readonly breakerConsecutive?: number;
+  readonly breakerIgnore?: readonly string[];
+  readonly maxContactAge?: MaxContactAge;
+}
+
+export function breakerOf(m: RunManifest | undefined): BreakerSettings {
+  return {
+    window: m?.breakerWindow ?? 1000,
+    ratio: m?.breakerRatio ?? 0.5,
+    auth: m?.breakerAuth ?? 5,
+    consecutive: m?.breakerConsecutive ?? 25,
+    ignore: m?.breakerIgnore ?? [],
+  };
+}
+
+export function breakerManifestFields(b: BreakerSettings): Pick<RunManifest, "breakerWindow" | "breakerRatio" | "breakerAuth" | "breakerConsecutive" | "breakerIgnore"> {
+  return { breakerWindow: b.window, breakerRatio: b.ratio, breakerAuth: b.auth, breakerConsecutive: b.consecutive, breakerIgnore: b.ignore };
 }
 
 export type RunState = "enqueuing" | "queued" | "stopped";
@@ -46,34 +82,83 @@ export interface RunProgress {
  * goes to the run's stream, from which the report writer moves it to disk and
  * trims it, so Redis holds only what is not yet written out. Counters move in the
  * same script so they always agree with the outcomes.
- * Also the circuit breaker: among the first `window` attempted rows, once
- * `ratio` of the window failed permanently, the run is stopped.
- * KEYS: done bitmap, run hash, outcome stream. ARGV: window, ratio, then 7 per row:
- * line, encoded, status, errorCode, requests, throttles, flag (0 not sent, 1 sent, 2 sent and failed permanently).
+ *
+ * Also the circuit breaker, over the whole run (S3 Batch Operations' rule: stop
+ * when more than half of the tasks fail, at any point after the first 1,000):
+ * - a ring of `window` bits holds the result of the last `window` rows sent
+ *   (1 = failed); once `window` rows were sent, more than `ratio` of them failed stops the run;
+ * - `auth` rows failed with credential errors stop it at once (no window: nothing will pass);
+ * - `consecutive` rows in a row failed without a service answer (refused, DNS,
+ *   TLS, timeouts, 5xx after their retries) stop it: the endpoint is down.
+ * A stop leaves unsent rows queued (workers park their chunks) until `resume`.
+ *
+ * KEYS: [1] done bitmap, [2] run hash, [3] outcome stream, [4] breaker ring, [5] breaker codes hash.
+ * ARGV: [1] runId, [2] window, [3] ratio, [4] auth, [5] consecutive, then 7 per row:
+ *   line, encoded outcome, status, errorCode, requests, throttles, flag (SendFlag).
+ * Returns: {rows newly recorded, run state after}.
  */
 const RECORD = `
-local window = tonumber(ARGV[1])
-local ratio = tonumber(ARGV[2])
+local runId = ARGV[1]
+local window = tonumber(ARGV[2])
+local ratio = tonumber(ARGV[3])
+local authLimit = tonumber(ARGV[4])
+local consecLimit = tonumber(ARGV[5])
 local added = 0
-for i = 3, #ARGV, 7 do
+local function stop(reason)
+  if redis.call('HGET', KEYS[2], 'state') ~= 'stopped' then
+    redis.call('HSET', KEYS[2], 'state', 'stopped', 'stopReason',
+      'circuit breaker: ' .. reason .. '; rows not yet sent stay queued: fix the cause, then run "connect-backfill resume ' .. runId .. '"')
+  end
+end
+local function example(code)
+  local line = redis.call('HGET', KEYS[5], 'l:' .. code)
+  return code .. (line and (', e.g. line ' .. line) or '')
+end
+for i = 6, #ARGV, 7 do
   if redis.call('SETBIT', KEYS[1], tonumber(ARGV[i]), 1) == 0 then
     added = added + 1
     redis.call('XADD', KEYS[3], '*', 'o', ARGV[i + 1])
     redis.call('HINCRBY', KEYS[2], 'c:' .. ARGV[i + 2], 1)
-    if ARGV[i + 3] ~= '' then redis.call('HINCRBY', KEYS[2], 'e:' .. ARGV[i + 3], 1) end
+    local code = ARGV[i + 3]
+    if code ~= '' then redis.call('HINCRBY', KEYS[2], 'e:' .. code, 1) end
     local req = tonumber(ARGV[i + 4])
     if req > 0 then redis.call('HINCRBY', KEYS[2], 'requests', req) end
     local thr = tonumber(ARGV[i + 5])
     if thr > 0 then redis.call('HINCRBY', KEYS[2], 'throttled', thr) end
     local flag = tonumber(ARGV[i + 6])
     if flag > 0 then
-      local attempted = redis.call('HINCRBY', KEYS[2], 'attempted', 1)
-      if flag == 2 and attempted <= window then
-        local perm = redis.call('HINCRBY', KEYS[2], 'earlyPermanent', 1)
-        if perm >= math.ceil(window * ratio) and redis.call('HGET', KEYS[2], 'state') ~= 'stopped' then
-          redis.call('HSET', KEYS[2], 'state', 'stopped', 'stopReason',
-            'circuit breaker: ' .. perm .. ' of the first ' .. attempted .. ' rows sent failed permanently')
+      local sent = redis.call('HINCRBY', KEYS[2], 'bSent', 1)
+      local failed = flag >= 2 and 1 or 0
+      local old = redis.call('SETBIT', KEYS[4], (sent - 1) % window, failed)
+      local inWindow = redis.call('HINCRBY', KEYS[2], 'bFailed', failed - old)
+      if failed == 1 then
+        redis.call('HINCRBY', KEYS[5], 'n:' .. code, 1)
+        redis.call('HSETNX', KEYS[5], 'l:' .. code, ARGV[i])
+      end
+      local consec = 0
+      if flag == 3 then consec = redis.call('HINCRBY', KEYS[2], 'bConsecutive', 1)
+      else redis.call('HSET', KEYS[2], 'bConsecutive', 0) end
+      if flag == 4 then
+        local auth = redis.call('HINCRBY', KEYS[2], 'bAuth', 1)
+        if auth >= authLimit then
+          stop(auth .. ' rows failed with credential errors (' .. example(code) .. '); the credentials were refused')
         end
+      end
+      if consec >= consecLimit then
+        stop('the last ' .. consec .. ' rows sent all failed without an answer from the service (' .. example(code) .. ')')
+      end
+      if sent >= window and inWindow > window * ratio then
+        local top, topN = '', -1
+        local codes = redis.call('HGETALL', KEYS[5])
+        for j = 1, #codes, 2 do
+          local f = codes[j]
+          if string.sub(f, 1, 2) == 'n:' then
+            local n = tonumber(codes[j + 1])
+            if n > topN then top, topN = string.sub(f, 3), n end
+          end
+        end
+        stop(inWindow .. ' of the last ' .. window .. ' rows sent failed (' .. math.floor(inWindow * 100 / window + 0.5) ..
+          '%, more than ' .. math.floor(ratio * 100 + 0.5) .. '%), most with ' .. example(top))
       end
     end
   end
@@ -81,25 +166,29 @@ end
 return {added, redis.call('HGET', KEYS[2], 'state') or ''}
 `;
 
-/** How a row's outcome bears on the circuit breaker. */
-export type SendFlag = 0 | 1 | 2;
+/**
+ * How a row's outcome bears on the circuit breaker: 0 not counted (not sent, or
+ * a code the run ignores), 1 sent and applied, 2 failed, 3 failed without an
+ * answer from the service, 4 failed with a credential error.
+ */
+export type SendFlag = 0 | 1 | 2 | 3 | 4;
 
 export interface RecordedOutcome {
   readonly outcome: Outcome;
   readonly flag: SendFlag;
 }
 
-type RecordCmd = (k1: string, k2: string, k3: string, ...args: Array<string | number>) => Promise<[number, string]>;
+type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Array<string | number>) => Promise<[number, string]>;
 
 export class RunStore {
-  private readonly redis: Redis & { cbRecord?: RecordCmd };
+  private readonly redis: Redis & { cbRecord2?: RecordCmd };
 
   constructor(
     redis: Redis,
     readonly keys: Keys,
   ) {
     this.redis = redis as RunStore["redis"];
-    if (!this.redis.cbRecord) redis.defineCommand("cbRecord", { numberOfKeys: 3, lua: RECORD });
+    if (!this.redis.cbRecord2) redis.defineCommand("cbRecord2", { numberOfKeys: 5, lua: RECORD });
   }
 
   /** Creates the run if it does not exist; returns the manifest in force (the existing one on resume). */
@@ -139,13 +228,14 @@ export class RunStore {
   }
 
   /** Writes outcomes; returns how many were new and the run's state afterwards. */
-  async record(runId: string, rows: readonly RecordedOutcome[], breaker: { window: number; ratio: number }): Promise<{ added: number; state: string }> {
+  async record(runId: string, rows: readonly RecordedOutcome[], breaker: BreakerSettings): Promise<{ added: number; state: string }> {
     if (rows.length === 0) return { added: 0, state: "" };
-    const args: Array<string | number> = [breaker.window, breaker.ratio];
+    const args: Array<string | number> = [runId, breaker.window, breaker.ratio, breaker.auth, breaker.consecutive];
     for (const { outcome: o, flag } of rows) {
       args.push(o.line, encodeOutcome(o), o.status, o.errorCode, o.attempts, o.throttles, flag);
     }
-    const [added, state] = await (this.redis.cbRecord as RecordCmd)(this.keys.done(runId), this.keys.run(runId), this.keys.outcomes(runId), ...args);
+    const k = this.keys;
+    const [added, state] = await (this.redis.cbRecord2 as RecordCmd)(k.done(runId), k.run(runId), k.outcomes(runId), k.breaker(runId), k.breakerCodes(runId), ...args);
     return { added: Number(added), state };
   }
 
@@ -224,12 +314,13 @@ export class RunStore {
     return items.map((i) => JSON.parse(i) as ChunkJobData);
   }
 
-  /** Clears the stop (and the breaker's count), so workers take the run's chunks again. */
+  /** Clears the stop and the breaker's memory (the operator fixed the cause), so workers take the run's chunks again. */
   async clearStop(runId: string): Promise<void> {
     await this.redis
       .multi()
-      .hset(this.keys.run(runId), "state", "queued", "attempted", 0, "earlyPermanent", 0)
+      .hset(this.keys.run(runId), "state", "queued", "bSent", 0, "bFailed", 0, "bConsecutive", 0, "bAuth", 0)
       .hdel(this.keys.run(runId), "stopReason")
+      .del(this.keys.breaker(runId), this.keys.breakerCodes(runId))
       .exec();
   }
 

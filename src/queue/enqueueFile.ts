@@ -9,7 +9,8 @@ import type { SourceRecord } from "../input/SourceRecord.js";
 import type { Outcome } from "../report/Outcome.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import { addChunks } from "./addChunks.js";
-import type { RecordedOutcome, RunManifest, RunStore } from "./RunStore.js";
+import { ContactChain } from "./ContactChain.js";
+import { breakerManifestFields, breakerOf, type BreakerSettings, type MaxContactAge, type RecordedOutcome, type RunManifest, type RunStore } from "./RunStore.js";
 
 export interface EnqueueOptions {
   readonly path: string;
@@ -19,8 +20,8 @@ export interface EnqueueOptions {
   readonly minContactDate: Date;
   readonly chunkSize: number;
   readonly parentRunId?: string | undefined;
-  readonly breakerWindow: number;
-  readonly breakerRatio: number;
+  readonly breaker: BreakerSettings;
+  readonly maxContactAge: MaxContactAge;
   /** Called after each queued batch with rows read so far. */
   readonly onProgress?: (read: number) => void;
 }
@@ -85,8 +86,8 @@ export async function enqueueFile(store: RunStore, queue: Queue, opts: EnqueueOp
     chunkSize: opts.chunkSize,
     createdAt: Date.now(),
     parentRunId: opts.parentRunId,
-    breakerWindow: opts.breakerWindow,
-    breakerRatio: opts.breakerRatio,
+    ...breakerManifestFields(opts.breaker),
+    maxContactAge: opts.maxContactAge,
   };
   const { manifest, created } = await store.create(wanted);
   if (!created && manifest.input !== path) {
@@ -98,7 +99,7 @@ export async function enqueueFile(store: RunStore, queue: Queue, opts: EnqueueOp
   }
   const alreadyQueuedRows = (progress?.chunks ?? 0) * manifest.chunkSize;
   const defaults = { instanceId: manifest.defaultInstanceId };
-  const breaker = { window: manifest.breakerWindow, ratio: manifest.breakerRatio };
+  const breaker = breakerOf(manifest);
 
   let read = 0;
   let valid = 0;
@@ -107,6 +108,8 @@ export async function enqueueFile(store: RunStore, queue: Queue, opts: EnqueueOp
   let chunkIndex = Math.floor(alreadyQueuedRows / manifest.chunkSize);
   let pendingJobs: ChunkJobData[] = [];
   let invalidBatch: RecordedOutcome[] = [];
+  // Each row names the previous line of its contact; workers apply a contact's rows in file order.
+  const chain = new ContactChain();
 
   const flushInvalid = async () => {
     await store.record(runId, invalidBatch, breaker);
@@ -150,8 +153,11 @@ export async function enqueueFile(store: RunStore, queue: Queue, opts: EnqueueOp
       continue;
     }
     valid++;
+    // Fed for rows queued before a crash too, so a resumed producer names the same predecessors.
+    const prev = chain.previous(check.row.instanceId, check.row.contactId, rec.line);
     if (valid <= alreadyQueuedRows) continue; // queued before the crash
-    current.push([rec.line, rec.kind === "fields" ? rec.fields : (rec as { value: Record<string, unknown> }).value]);
+    const record = rec.kind === "fields" ? rec.fields : (rec as { value: Record<string, unknown> }).value;
+    current.push(prev === 0 ? [rec.line, record] : [rec.line, record, prev]);
     if (current.length >= manifest.chunkSize) await flushJobs(false);
   }
   await flushJobs(true);

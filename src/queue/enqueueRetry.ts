@@ -1,10 +1,11 @@
 import type { Queue } from "bullmq";
 import type { Outcome } from "../report/Outcome.js";
 import { addChunks } from "./addChunks.js";
+import { ContactChain } from "./ContactChain.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import type { EnqueueResult } from "./enqueueFile.js";
 import { newRunId } from "./enqueueFile.js";
-import type { RunManifest, RunStore } from "./RunStore.js";
+import { breakerManifestFields, type BreakerSettings, type MaxContactAge, type RunManifest, type RunStore } from "./RunStore.js";
 
 export interface RetryOptions {
   readonly parent: RunManifest;
@@ -14,8 +15,8 @@ export interface RetryOptions {
   readonly includePermanent: boolean;
   readonly runId?: string | undefined;
   readonly chunkSize: number;
-  readonly breakerWindow: number;
-  readonly breakerRatio: number;
+  readonly breaker: BreakerSettings;
+  readonly maxContactAge: MaxContactAge;
 }
 
 /**
@@ -23,15 +24,43 @@ export interface RetryOptions {
  * record and line, so reports still point into the original file), linked to
  * its parent. Rows are queued straight from the parent's outcomes: the file
  * need not be on this host.
+ *
+ * File order survives the retry: the retried rows of a contact are chained in
+ * line order as the producer does, and a retried row does not send an attribute
+ * that a later line of its contact already applied in the parent (its outcome
+ * kept the names it applied): that would put an older value back. A row left
+ * with nothing to send is `superseded`, saying which line won.
  */
 export async function enqueueRetry(store: RunStore, queue: Queue, opts: RetryOptions): Promise<EnqueueResult> {
   const runId = opts.runId ?? newRunId();
-  const rows: ChunkRow[] = [];
+  const picked: Outcome[] = [];
+  // contact -> [line, names] of its rows the parent applied and whose names it kept (contacts with several rows)
+  const applied = new Map<string, Array<[number, readonly string[]]>>();
+  const contactOf = (o: Outcome) => `${o.instanceId}\u0000${o.contactId}`;
   for (const o of opts.outcomes) {
-    if (o.status !== "failed" || !(o.retryable || opts.includePermanent) || !o.original) continue;
-    if ("fields" in o.original) rows.push([o.line, [...o.original.fields]]);
-    else if ("object" in o.original) rows.push([o.line, o.original.object]);
+    if (o.status === "updated" && o.keys) {
+      const list = applied.get(contactOf(o)) ?? [];
+      list.push([o.line, o.keys]);
+      applied.set(contactOf(o), list);
+    }
+    if (o.status !== "failed" || !(o.retryable || opts.includePermanent) || !o.original || "raw" in o.original) continue;
+    picked.push(o);
   }
+  picked.sort((a, b) => a.line - b.line);
+  const chain = new ContactChain();
+  const rows: ChunkRow[] = picked.map((o) => {
+    const record = "fields" in (o.original as object) ? [...(o.original as { fields: string[] }).fields] : (o.original as { object: Record<string, unknown> }).object;
+    const prev = chain.previous(o.instanceId, o.contactId, o.line);
+    const omit = new Map<string, number>(o.omit ?? []);
+    for (const [line, keys] of applied.get(contactOf(o)) ?? []) {
+      if (line <= o.line) continue;
+      for (const k of keys) omit.set(k, Math.max(omit.get(k) ?? 0, line));
+    }
+    const row: ChunkRow = [o.line, record];
+    if (prev !== 0 || omit.size > 0) row.push(prev);
+    if (omit.size > 0) row.push([...omit]);
+    return row;
+  });
   if (rows.length === 0) return { runId, rows: 0, invalid: 0, chunks: 0, alreadyQueued: false, resumed: false };
   const { created } = await store.create({
     ...opts.parent,
@@ -39,8 +68,8 @@ export async function enqueueRetry(store: RunStore, queue: Queue, opts: RetryOpt
     chunkSize: opts.chunkSize,
     createdAt: Date.now(),
     parentRunId: opts.parent.runId,
-    breakerWindow: opts.breakerWindow,
-    breakerRatio: opts.breakerRatio,
+    ...breakerManifestFields(opts.breaker),
+    maxContactAge: opts.maxContactAge,
   });
   if (!created) {
     const p = await store.progress(runId);

@@ -16,6 +16,10 @@ export function keysFor(prefix: string) {
     done: (runId: string) => `${prefix}:run:${runId}:done`,
     parked: (runId: string) => `${prefix}:run:${runId}:parked`,
     timeline: (runId: string) => `${prefix}:run:${runId}:tl`,
+    /** Circuit breaker: one bit per recent row sent (1 = failed), a ring of the run's window. */
+    breaker: (runId: string) => `${prefix}:run:${runId}:brk`,
+    /** Circuit breaker: failures per error code with an example line, since the last resume. */
+    breakerCodes: (runId: string) => `${prefix}:run:${runId}:brkc`,
     /** The quota is per account, Region and API: one governor per API for all runs on this Redis. */
     governor: (api: string) => `${prefix}:rate:${api}`,
   };

@@ -1,4 +1,5 @@
-export const STATUSES = ["updated", "skipped_pre_api", "invalid", "failed"] as const;
+// Order matters: outcomes are stored with the status's index (report/outcomeCodec.ts); add at the end.
+export const STATUSES = ["updated", "skipped_pre_api", "invalid", "failed", "skipped_expired", "superseded"] as const;
 export type OutcomeStatus = (typeof STATUSES)[number];
 
 /** The row as it came in, kept only for rows that end up in failures.csv. */
@@ -24,4 +25,12 @@ export interface Outcome {
   readonly original: OriginalRecord | undefined;
   /** A `failed` row that another try may fix (transient errors, the throttling cap): `retry` takes these. */
   readonly retryable?: boolean;
+  /**
+   * The attribute names this row applied, kept only for rows of a contact with
+   * several rows in the run: `retry` must not send an older row's value for a
+   * name that a later, applied row set.
+   */
+  readonly keys?: readonly string[];
+  /** Attributes this row was told not to send (a later line already applied them), carried from run to retry. */
+  readonly omit?: ReadonlyArray<readonly [key: string, line: number]>;
 }

@@ -4,7 +4,13 @@ import { STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
  * Outcomes sit in Redis until written out, a million at a time: a positional
  * JSON array is about half the size of an object with named members.
  */
-type Encoded = [number, string, string, number, string, number, string, number, number, number, unknown?, number?];
+type Encoded = [number, string, string, number, string, number, string, number, number, number, unknown?, number?, Extras?];
+
+/** Rarely present members, in one trailing object so common rows stay short. */
+interface Extras {
+  k?: readonly string[];
+  o?: ReadonlyArray<readonly [string, number]>;
+}
 
 export function encodeOutcome(o: Outcome): string {
   const arr: Encoded = [
@@ -19,8 +25,10 @@ export function encodeOutcome(o: Outcome): string {
     o.throttles,
     o.finishedAt,
   ];
-  if (o.original || o.retryable) arr.push(o.original ?? null);
-  if (o.retryable) arr.push(1);
+  const extras: Extras | undefined = o.keys || o.omit ? { ...(o.keys ? { k: o.keys } : {}), ...(o.omit ? { o: o.omit } : {}) } : undefined;
+  if (o.original || o.retryable || extras) arr.push(o.original ?? null);
+  if (o.retryable || extras) arr.push(o.retryable ? 1 : 0);
+  if (extras) arr.push(extras);
   return JSON.stringify(arr);
 }
 
@@ -39,5 +47,7 @@ export function decodeOutcome(text: string): Outcome {
     finishedAt: a[9],
     original: (a[10] ?? undefined) as Outcome["original"],
     ...(a[11] === 1 ? { retryable: true } : {}),
+    ...(a[12]?.k ? { keys: a[12].k } : {}),
+    ...(a[12]?.o ? { omit: a[12].o } : {}),
   };
 }

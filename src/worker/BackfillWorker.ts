@@ -8,7 +8,7 @@ import type { Logger } from "../log/createLogger.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { ChunkDecoder } from "../queue/decodeChunk.js";
 import type { Keys } from "../queue/keys.js";
-import { RunStore, type RunManifest } from "../queue/RunStore.js";
+import { breakerOf, RunStore, type RunManifest } from "../queue/RunStore.js";
 import { RateGovernor } from "../rate/RateGovernor.js";
 import type { Outcome } from "../report/Outcome.js";
 import { OutcomeWriter } from "./OutcomeWriter.js";
@@ -63,10 +63,7 @@ export class BackfillWorker {
     this.client =
       opts.client ??
       createConnectClient({ endpoint: opts.endpoint, region: opts.region, requestTimeoutMs: opts.requestTimeoutMs, maxSockets: opts.concurrency * 2 });
-    this.writer = new OutcomeWriter(this.store, (runId) => {
-      const m = this.runs.get(runId)?.manifest;
-      return { window: m?.breakerWindow ?? 1000, ratio: m?.breakerRatio ?? 0.5 };
-    });
+    this.writer = new OutcomeWriter(this.store, (runId) => breakerOf(this.runs.get(runId)?.manifest));
     this.timeline = new TimelineRecorder(opts.redis, opts.keys);
     const limit = pLimit(opts.concurrency);
     const lockDuration = opts.lockDurationMs ?? 15_000;
@@ -94,9 +91,10 @@ export class BackfillWorker {
           const result = await processChunk(job.data, ctx);
           if (result === "unknown-run") opts.log.error({ runId: job.data.runId, chunk: job.id }, "chunk of an unknown run dropped (its run record is gone)");
           if (result === "parked") opts.log.warn({ runId: job.data.runId, chunk: job.id }, "run is stopped; chunk parked until resume");
-          if (result === "handback") {
+          if (result === "handback" || result === "waiting") {
             // Back to the queue without using an attempt; another worker (or this one after restart) takes it.
-            await job.moveToDelayed(Date.now() + 200, token);
+            // A chunk waiting for an earlier line of a contact looks again a little later.
+            await job.moveToDelayed(Date.now() + (result === "waiting" ? 500 : 200), token);
             throw new DelayedError();
           }
         } finally {

@@ -1,4 +1,4 @@
-import type { RecordedOutcome, RunStore } from "../queue/RunStore.js";
+import type { BreakerSettings, RecordedOutcome, RunStore } from "../queue/RunStore.js";
 
 interface Waiting {
   readonly item: RecordedOutcome;
@@ -18,7 +18,7 @@ export class OutcomeWriter {
 
   constructor(
     private readonly store: RunStore,
-    private readonly breaker: (runId: string) => { window: number; ratio: number },
+    private readonly breaker: (runId: string) => BreakerSettings,
     private readonly delayMs = 10,
     private readonly maxBatch = 200,
   ) {}
@@ -28,6 +28,34 @@ export class OutcomeWriter {
       let q = this.queues.get(runId);
       if (!q) this.queues.set(runId, (q = []));
       q.push({ item, resolve, reject });
+      if (q.length >= this.maxBatch) void this.flushRun(runId);
+      else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
+    });
+  }
+
+  /**
+   * Several outcomes that must land together (the rows of one call): they go
+   * into the same script call, so a crash can never record half of them.
+   */
+  addAll(runId: string, items: readonly RecordedOutcome[]): Promise<string> {
+    if (items.length === 1) return this.add(runId, items[0] as RecordedOutcome);
+    return new Promise((resolve, reject) => {
+      let q = this.queues.get(runId);
+      if (!q) this.queues.set(runId, (q = []));
+      let left = items.length;
+      let failed = false;
+      for (const item of items) {
+        q.push({
+          item,
+          resolve: (state) => {
+            if (--left === 0 && !failed) resolve(state);
+          },
+          reject: (err) => {
+            if (!failed) reject(err);
+            failed = true;
+          },
+        });
+      }
       if (q.length >= this.maxBatch) void this.flushRun(runId);
       else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
     });

@@ -1,13 +1,15 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { LimitFunction } from "p-limit";
-import type { ChunkJobData } from "../queue/ChunkJob.js";
+import type { ChunkJobData, ChunkRow } from "../queue/ChunkJob.js";
 import type { ChunkDecoder } from "../queue/decodeChunk.js";
-import type { RunManifest, RunStore, SendFlag } from "../queue/RunStore.js";
+import { breakerOf, type RecordedOutcome, type RunManifest, type RunStore, type SendFlag } from "../queue/RunStore.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
+import { sleep } from "../rate/RateGovernor.js";
 import type { Outcome } from "../report/Outcome.js";
-import { preApiMessage, startedBeforeApi } from "./ageCheck.js";
+import { expired, expiredMessage, preApiMessage, retentionCutoff, startedBeforeApi } from "./ageCheck.js";
 import type { OutcomeWriter } from "./OutcomeWriter.js";
-import { sendRow, type SendPolicy } from "./sendRow.js";
+import { foldCalls, groupRows, type PlannedCall, type RowGroup, type Sendable } from "./planChunk.js";
+import { sendRow, type SendPolicy, type SendResult } from "./sendRow.js";
 
 export interface ChunkContext {
   readonly store: RunStore;
@@ -25,14 +27,28 @@ export interface ChunkContext {
   readonly onAttempt?: (runId: string, throttled: boolean) => void;
   /** Row-level debug logs: ids and codes only, never attribute values (customer data). */
   readonly log?: { debug: (obj: object, msg: string) => void };
+  /** How often a chunk looks again for a predecessor line finished by another worker. */
+  readonly waitPollMs?: number;
+  /** How long a chunk waits for predecessors once its other rows are done, before it goes back to the queue. */
+  readonly waitHoldMs?: number;
 }
 
 /**
  * `done`: every row has an outcome. `parked`: the run was stopped (circuit
  * breaker); the chunk waits in the run's parked list for `resume`. `handback`:
  * shutdown came first; rows without an outcome go back to the queue.
+ * `waiting`: some rows wait for an earlier line of their contact that another
+ * chunk has not finished yet; the chunk goes back to the queue for a moment.
  */
-export type ChunkResult = "done" | "parked" | "handback" | "unknown-run";
+export type ChunkResult = "done" | "parked" | "handback" | "waiting" | "unknown-run";
+
+/** A row of a group, decoded and ready to send (attributes already without `omit`). */
+interface Ready extends Sendable {
+  readonly original: Outcome["original"];
+  readonly omitted: ReadonlyArray<readonly [string, number]>;
+  /** The contact has other rows in this run: keep the names applied, for `retry`. */
+  readonly chained: boolean;
+}
 
 export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promise<ChunkResult> {
   const run = await ctx.runFor(data.runId);
@@ -43,83 +59,197 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     return "parked";
   }
   await ctx.store.markStarted(data.runId, Date.now());
+  const groups = groupRows(data.rows);
   // After a crash the chunk runs again: rows that already have an outcome are not sent twice.
-  const finished = await ctx.store.finished(
-    data.runId,
-    data.rows.map(([line]) => line),
-  );
+  const external = groups.filter((g) => g.after !== 0).map((g) => g.after);
+  const finished = await ctx.store.finished(data.runId, [...data.rows.map(([line]) => line), ...external]);
+  const breaker = breakerOf(manifest);
+  const ignored = new Set(breaker.ignore);
   let stopped = false;
   let handback = false;
+  const writes: Array<Promise<void>> = [];
   const onAttempt = ctx.onAttempt ? (throttled: boolean) => ctx.onAttempt?.(data.runId, throttled) : undefined;
+  const halted = () => stopped || handback || ctx.signal.aborted;
 
-  const one = async (row: ChunkJobData["rows"][number]): Promise<void> => {
-    if (stopped || handback || ctx.signal.aborted) {
-      handback ||= !stopped;
-      return;
-    }
-    const { line, check, original } = decoder.decode(row);
-    const base = { line, errorCode: "", httpStatus: undefined, message: "", attempts: 0, throttles: 0, original: undefined };
-    let outcome: Outcome;
-    let flag: SendFlag = 0;
-    if (!check.ok) {
-      outcome = { ...base, contactId: "", instanceId: "", status: "invalid", errorCode: check.code, message: `line ${line} ${check.reason}`, finishedAt: Date.now(), original };
-    } else if (startedBeforeApi(check.row.initiationTimestamp, manifest.minContactDate)) {
-      const r = check.row;
-      outcome = {
-        ...base,
-        contactId: r.contactId,
-        instanceId: r.instanceId,
-        status: "skipped_pre_api",
-        errorCode: "ContactBeforeApi",
-        message: preApiMessage(line, r.initiationTimestamp as number, manifest.minContactDate),
-        finishedAt: Date.now(),
-      };
-    } else {
-      const r = check.row;
-      const res = await sendRow(
-        { client: ctx.client, governor: ctx.governor, policy: ctx.policy, signal: ctx.signal, ...(onAttempt ? { onAttempt } : {}) },
-        { instanceId: r.instanceId, contactId: r.contactId, attributes: r.attributes },
-        line,
-      );
-      if (res.kind === "handback") {
-        handback = true;
-        return;
+  const write = (items: RecordedOutcome[]) => {
+    if (items.length === 0) return;
+    for (const { outcome: o } of items) {
+      if (o.status !== "updated") {
+        ctx.log?.debug({ runId: data.runId, line: o.line, contactId: o.contactId, status: o.status, errorCode: o.errorCode, httpStatus: o.httpStatus }, "row not updated");
       }
-      flag = res.permanent ? 2 : 1;
-      outcome = {
-        line,
-        contactId: r.contactId,
-        instanceId: r.instanceId,
-        status: res.status,
-        errorCode: res.errorCode,
-        httpStatus: res.httpStatus,
-        message: res.message,
-        attempts: res.attempts,
-        throttles: res.throttles,
-        finishedAt: Date.now(),
-        original: res.status === "failed" ? original : undefined,
-        ...(res.status === "failed" && !res.permanent ? { retryable: true } : {}),
-      };
     }
-    if (outcome.status !== "updated") {
-      ctx.log?.debug({ runId: data.runId, line, contactId: outcome.contactId, status: outcome.status, errorCode: outcome.errorCode, httpStatus: outcome.httpStatus }, "row not updated");
-    }
-    // Written outside the call budget: the next call need not wait for Redis.
+    // Written outside the call budget: the next call need not wait for Redis. All
+    // rows of one call go in one script call, so a crash never leaves half of them.
     writes.push(
-      ctx.writer.add(data.runId, { outcome, flag }).then((state) => {
-        ctx.onOutcome?.(outcome);
+      ctx.writer.addAll(data.runId, items).then((state) => {
+        for (const { outcome } of items) ctx.onOutcome?.(outcome);
         if (state === "stopped") stopped = true;
       }),
     );
   };
 
-  const writes: Array<Promise<void>> = [];
-  await Promise.all(data.rows.filter(([line]) => !finished.has(line)).map((row) => ctx.limit(() => one(row))));
+  const flagOf = (res: Extract<SendResult, { kind: "done" }>): SendFlag => {
+    if (res.status === "updated") return 1;
+    if (ignored.has(res.errorCode)) return 0;
+    if (res.failure === "credentials") return 4;
+    if (res.failure === "unanswered") return 3;
+    return 2;
+  };
+
+  /** Settles the rows that need no call and returns the rest, in file order. */
+  const prepare = (rows: readonly ChunkRow[], chained: boolean): Ready[] => {
+    const cutoff = retentionCutoff(manifest.maxContactAge ?? null, Date.now());
+    const ready: Ready[] = [];
+    const settled: RecordedOutcome[] = [];
+    for (const row of rows) {
+      const { line, check, original } = decoder.decode(row);
+      const base = { line, errorCode: "", httpStatus: undefined, message: "", attempts: 0, throttles: 0, finishedAt: Date.now(), original: undefined };
+      if (!check.ok) {
+        settled.push({ flag: 0, outcome: { ...base, contactId: "", instanceId: "", status: "invalid", errorCode: check.code, message: `line ${line} ${check.reason}`, original } });
+        continue;
+      }
+      const r = check.row;
+      const ids = { contactId: r.contactId, instanceId: r.instanceId };
+      if (startedBeforeApi(r.initiationTimestamp, manifest.minContactDate)) {
+        settled.push({ flag: 0, outcome: { ...base, ...ids, status: "skipped_pre_api", errorCode: "ContactBeforeApi", message: preApiMessage(line, r.initiationTimestamp as number, manifest.minContactDate) } });
+        continue;
+      }
+      if (expired(r.initiationTimestamp, cutoff) && manifest.maxContactAge) {
+        settled.push({ flag: 0, outcome: { ...base, ...ids, status: "skipped_expired", errorCode: "ContactExpired", message: expiredMessage(line, r.initiationTimestamp as number, manifest.maxContactAge) } });
+        continue;
+      }
+      // `retry` only: names a later line of this contact already applied; sending them would put back older values.
+      const omit = row[3] ?? [];
+      const attributes = Object.assign(Object.create(null) as Record<string, string>, r.attributes);
+      const omitted = omit.filter(([k]) => k in attributes);
+      for (const [k] of omitted) delete attributes[k];
+      if (omitted.length > 0 && Object.keys(attributes).length === 0) {
+        const later = [...new Set(omitted.map(([, l]) => l))].sort((a, b) => a - b).join(", ");
+        settled.push({
+          flag: 0,
+          outcome: {
+            ...base,
+            ...ids,
+            status: "superseded",
+            errorCode: "Superseded",
+            message: `line ${line}: not sent: every attribute it sets was applied afterwards by line ${later} of the same contact, and sending it now would put back older values`,
+            omit: omitted,
+          },
+        });
+        continue;
+      }
+      ready.push({ line, ...ids, attributes, original, omitted, chained });
+    }
+    write(settled);
+    return ready;
+  };
+
+  const outcomesOf = (call: PlannedCall<Ready>, res: Extract<SendResult, { kind: "done" }>): RecordedOutcome[] => {
+    const flag = flagOf(res);
+    const lines = call.rows.map((r) => r.line);
+    return call.rows.map((row, i) => {
+      const others = lines.filter((l) => l !== row.line);
+      const together = others.length > 0 ? `applied in one call with line ${others.join(", ")} of the same contact, in file order` : "";
+      const without =
+        row.omitted.length > 0 ? `sent without ${row.omitted.map(([k, l]) => `${k} (applied by line ${l})`).join(", ")}` : "";
+      const notes = [together, without].filter((n) => n !== "").join("; ");
+      const carrier = i === call.rows.length - 1;
+      const failed = res.status === "failed";
+      const message = failed ? `line ${row.line}: ${res.message}${notes ? ` (${notes})` : ""}` : notes ? `line ${row.line}: ${notes}` : "";
+      const outcome: Outcome = {
+        line: row.line,
+        contactId: row.contactId,
+        instanceId: row.instanceId,
+        status: res.status,
+        errorCode: res.errorCode,
+        httpStatus: res.httpStatus,
+        message,
+        // The call is counted once, on the row that closes it.
+        attempts: carrier ? res.attempts : 0,
+        throttles: carrier ? res.throttles : 0,
+        finishedAt: Date.now(),
+        original: failed ? row.original : undefined,
+        ...(failed && !res.permanent ? { retryable: true } : {}),
+        ...(!failed && (row.chained || call.rows.length > 1) ? { keys: Object.keys(row.attributes) } : {}),
+        ...(failed && row.omitted.length > 0 ? { omit: row.omitted } : {}),
+      };
+      return { outcome, flag };
+    });
+  };
+
+  const runGroup = async (g: RowGroup): Promise<void> => {
+    const todo = g.rows.filter(([line]) => !finished.has(line));
+    if (todo.length === 0 || halted()) {
+      handback ||= todo.length > 0 && !stopped;
+      return;
+    }
+    const chained = g.after !== 0 || g.rows.length > 1;
+    const calls = foldCalls(prepare(todo, chained));
+    // One call at a time: a contact's next call goes out only once the previous one is answered.
+    for (const call of calls) {
+      if (halted()) {
+        handback ||= !stopped;
+        return;
+      }
+      const carrier = call.rows[call.rows.length - 1] as Ready;
+      const res = await ctx.limit(() =>
+        sendRow(
+          { client: ctx.client, governor: ctx.governor, policy: ctx.policy, signal: ctx.signal, ...(onAttempt ? { onAttempt } : {}) },
+          { instanceId: carrier.instanceId, contactId: carrier.contactId, attributes: call.attributes },
+        ),
+      );
+      if (res.kind === "handback") {
+        handback = true;
+        return;
+      }
+      write(outcomesOf(call, res));
+    }
+  };
+
+  const tasks: Array<Promise<void>> = [];
+  let running = 0;
+  const start = (g: RowGroup) => {
+    running++;
+    tasks.push(runGroup(g).finally(() => running--));
+  };
+  let waiting: RowGroup[] = [];
+  for (const g of groups) {
+    if (g.after === 0 || finished.has(g.after)) start(g);
+    else waiting.push(g);
+  }
+  if (waiting.length > 0) {
+    // Predecessors in other chunks are usually being sent right now by another
+    // worker: look again while this chunk's other rows go on, and a little after.
+    let idleSince: number | undefined;
+    const pollMs = ctx.waitPollMs ?? 100;
+    const holdMs = ctx.waitHoldMs ?? 1500;
+    while (waiting.length > 0 && !halted()) {
+      try {
+        await sleep(pollMs, ctx.signal);
+      } catch {
+        break;
+      }
+      const done = await ctx.store.finished(
+        data.runId,
+        waiting.map((g) => g.after),
+      );
+      const still: RowGroup[] = [];
+      for (const g of waiting) {
+        if (done.has(g.after)) start(g);
+        else still.push(g);
+      }
+      waiting = still;
+      if (running > 0) idleSince = undefined;
+      else if ((idleSince ??= Date.now()) + holdMs <= Date.now()) break;
+    }
+  }
+  await Promise.all(tasks);
   // The chunk completes only once every outcome is durable.
   await Promise.all(writes);
   if (stopped) {
     await ctx.store.park(data);
     return "parked";
   }
-  return handback ? "handback" : "done";
+  if (handback || (waiting.length > 0 && ctx.signal.aborted)) return "handback";
+  return waiting.length > 0 ? "waiting" : "done";
 }

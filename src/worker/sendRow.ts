@@ -21,11 +21,20 @@ export type SendResult =
       readonly message: string;
       readonly attempts: number;
       readonly throttles: number;
-      /** Failed for a reason that no retry fixes (feeds the circuit breaker). */
+      /** Failed for a reason that no retry fixes. */
       readonly permanent: boolean;
+      /** Why it failed, for the circuit breaker and `retry` (absent when updated). */
+      readonly failure?: FailureKind;
     }
   /** Stopped before an answer (shutdown): the row has no outcome and goes back to the queue. */
   | { readonly kind: "handback"; readonly attempts: number; readonly throttles: number };
+
+/**
+ * `permanent`: the service refused the row; `credentials`: it refused who we are;
+ * `unanswered`: transient errors until the tries ran out (refused, DNS, TLS,
+ * timeouts, 5xx); `throttled`: still throttled at --max-tries.
+ */
+export type FailureKind = "permanent" | "credentials" | "unanswered" | "throttled";
 
 export interface SendContext {
   readonly client: ConnectClient;
@@ -40,19 +49,21 @@ export interface SendContext {
  * Sends one row, retrying by the error table of classifyError. Every attempt,
  * first or retry, takes its turn from the shared governor first.
  */
-export async function sendRow(ctx: SendContext, update: AttributeUpdate, line: number): Promise<SendResult> {
+export async function sendRow(ctx: SendContext, update: AttributeUpdate): Promise<SendResult> {
   let attempts = 0;
   let throttles = 0;
   let transient = 0;
-  const fail = (errorCode: string, httpStatus: number | undefined, message: string, permanent: boolean): SendResult => ({
+  const fail = (errorCode: string, httpStatus: number | undefined, message: string, failure: FailureKind): SendResult => ({
     kind: "done",
     status: "failed",
     errorCode,
     httpStatus,
-    message: `line ${line}: ${message}`,
+    // The caller names the line(s): one call may carry several rows of a contact.
+    message,
     attempts,
     throttles,
-    permanent,
+    permanent: failure === "permanent",
+    failure,
   });
   for (;;) {
     if (ctx.signal.aborted) return { kind: "handback", attempts, throttles };
@@ -74,18 +85,18 @@ export async function sendRow(ctx: SendContext, update: AttributeUpdate, line: n
         case "aborted":
           return { kind: "handback", attempts, throttles };
         case "permanent":
-          return fail(c.code, c.httpStatus, c.message, true);
+          return fail(c.code, c.httpStatus, c.message, c.credentials ? "credentials" : "permanent");
         case "throttled":
           throttles++;
           await ctx.governor.throttled(c.retryAfterMs ?? 0);
           if (attempts >= ctx.policy.maxTries) {
-            return fail("Throttled", c.httpStatus, `still throttled after ${attempts} tries (--max-tries ${ctx.policy.maxTries}); retry it later with "connect-backfill retry"`, false);
+            return fail("Throttled", c.httpStatus, `still throttled after ${attempts} tries (--max-tries ${ctx.policy.maxTries}); retry it later with "connect-backfill retry"`, "throttled");
           }
           break;
         case "transient":
           transient++;
           if (transient >= ctx.policy.maxAttempts || attempts >= ctx.policy.maxTries) {
-            return fail(c.code, c.httpStatus, `${c.message} (gave up after ${transient} transient errors)`, false);
+            return fail(c.code, c.httpStatus, `${c.message} (gave up after ${transient} transient errors)`, "unanswered");
           }
           try {
             await sleep(Math.max(c.retryAfterMs ?? 0, backoffDelay(transient, ctx.policy.backoff)), ctx.signal);

@@ -25,8 +25,8 @@ describe("one rate for every worker", () => {
       instanceId: "i",
       minContactDate: a.config.minContactDate,
       chunkSize: 20,
-      breakerWindow: 1000,
-      breakerRatio: 0.5,
+      breaker: { window: 1000, ratio: 0.5, auth: 5, consecutive: 25, ignore: [] },
+      maxContactAge: { unit: "months", n: 24 },
     });
     expect(res.rows).toBe(360);
     const done = { a: 0, b: 0 };

@@ -1,6 +1,7 @@
 import type { Config } from "../../config/loadConfig.js";
 import type { InputFormat } from "../../input/openSource.js";
 import type { EnqueueOptions } from "../../queue/enqueueFile.js";
+import type { BreakerSettings } from "../../queue/RunStore.js";
 
 // Its own file, apart from workerFor: `enqueue` must not load the worker and the AWS SDK.
 /** What `enqueue` and `run` pass to the producer, from the command's config. */
@@ -13,7 +14,11 @@ export function enqueueOptions(config: Config, path: string, format: InputFormat
     minContactDate: config.minContactDate,
     chunkSize: config.chunkSize,
     parentRunId,
-    breakerWindow: config.breakerWindow,
-    breakerRatio: config.breakerRatio,
+    breaker: breakerSettings(config),
+    maxContactAge: config.maxContactAge,
   };
+}
+
+export function breakerSettings(config: Config): BreakerSettings {
+  return { window: config.breakerWindow, ratio: config.breakerRatio, auth: config.breakerAuth, consecutive: config.breakerConsecutive, ignore: config.breakerIgnore };
 }

@@ -6,7 +6,7 @@ import { openContext } from "../openContext.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { ENQUEUE_FLAGS, REDIS_FLAGS, WORK_FLAGS, type FlagSpec } from "../parseArgs.js";
 import { SIMULATE_FLAGS } from "./simulateFlags.js";
-import { enqueueOptions } from "./enqueueOptions.js";
+import { breakerSettings, enqueueOptions } from "./enqueueOptions.js";
 
 export interface CommandInput {
   readonly config: Config;
@@ -212,8 +212,8 @@ const retry: Command = {
               includePermanent,
               runId: config.runId,
               chunkSize: config.chunkSize,
-              breakerWindow: config.breakerWindow,
-              breakerRatio: config.breakerRatio,
+              breaker: breakerSettings(config),
+              maxContactAge: config.maxContactAge,
             }),
           { signal: stop.graceful, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) },
         );

@@ -1,3 +1,4 @@
+import type { OutcomeStatus } from "../../report/Outcome.js";
 import type { CommandContext } from "../openContext.js";
 import { fatalError } from "../exitCodes.js";
 
@@ -5,7 +6,7 @@ export interface RunStatus {
   readonly runId: string;
   readonly state: string;
   readonly total: number | null;
-  readonly counts: { updated: number; skipped_pre_api: number; invalid: number; failed: number; pending: number };
+  readonly counts: Record<OutcomeStatus, number> & { pending: number };
   /** Rows with an outcome per second since the run started. */
   readonly rate: number | null;
   /** Seconds until every row has an outcome at that rate. */
@@ -40,7 +41,7 @@ export function formatStatus(s: RunStatus): string {
   const c = s.counts;
   return [
     `run ${s.runId}: ${s.state}${s.stopReason ? ` (${s.stopReason})` : ""}`,
-    `  total ${s.total ?? "(still reading the file)"}; updated ${c.updated}, skipped_pre_api ${c.skipped_pre_api}, invalid ${c.invalid}, failed ${c.failed}, pending ${c.pending}`,
+    `  total ${s.total ?? "(still reading the file)"}; updated ${c.updated}, skipped_pre_api ${c.skipped_pre_api}, skipped_expired ${c.skipped_expired}${c.superseded ? `, superseded ${c.superseded}` : ""}, invalid ${c.invalid}, failed ${c.failed}, pending ${c.pending}`,
     `  rate ${s.rate ?? "-"} rows/s, throttled ${(s.throttledShare * 100).toFixed(1)}%, governor ${s.governorRate ?? "-"} req/s, ETA ${s.eta === null ? "-" : `${s.eta} s`}`,
   ].join("\n");
 }
