@@ -5,9 +5,9 @@
  *
  * A Map of strings would cost ~150 bytes per contact (1M contacts ≈ 150 MB, as
  * much as the rest of the producer). Here a contact is a 53-bit hash in an
- * open-addressing table of typed arrays: 12 bytes a slot, at most half full,
- * so at most 24 bytes per contact (1M distinct contacts: 24 MB; 48 MB for the
- * moment a resize holds both tables). Two contacts sharing a hash (about one
+ * open-addressing table of typed arrays: 12 bytes a slot, kept between a quarter
+ * and half full, so 24 to 48 bytes per contact (1M distinct contacts: 2^21 slots,
+ * 25 MB; 38 MB for the moment a resize holds both tables). Two contacts sharing a hash (about one
  * chance in 10^10 for 1M contacts) only make a row wait for an unrelated line
  * that is finished anyway: harmless, never wrong.
  */

@@ -192,14 +192,17 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
         return;
       }
       const carrier = call.rows[call.rows.length - 1] as Ready;
-      const res = await ctx.limit(() =>
-        sendRow(
-          { client: ctx.client, governor: ctx.governor, policy: ctx.policy, signal: ctx.signal, ...(onAttempt ? { onAttempt } : {}) },
-          { instanceId: carrier.instanceId, contactId: carrier.contactId, attributes: call.attributes },
-        ),
+      // Looked at again when the call's turn comes: a stop (breaker, shutdown) may have come while it queued.
+      const res = await ctx.limit(async () =>
+        halted()
+          ? undefined
+          : sendRow(
+              { client: ctx.client, governor: ctx.governor, policy: ctx.policy, signal: ctx.signal, ...(onAttempt ? { onAttempt } : {}) },
+              { instanceId: carrier.instanceId, contactId: carrier.contactId, attributes: call.attributes },
+            ),
       );
-      if (res.kind === "handback") {
-        handback = true;
+      if (!res || res.kind === "handback") {
+        handback ||= !stopped;
         return;
       }
       write(outcomesOf(call, res));

@@ -66,6 +66,27 @@ describe("classifyError", () => {
     expect(c.httpStatus).toBe(httpStatus);
   });
 
+  it.each([
+    ["UnrecognizedClientException", 400],
+    ["ExpiredTokenException", 400],
+    ["InvalidSignatureException", 400],
+    ["AccessDeniedException", 403],
+    ["SomethingNew", 401],
+  ])("%s (%i) is a credential error: permanent for the row, and the breaker stops after a handful", (name, status) => {
+    const c = classifyError(sdkError(name, status));
+    expect(c.kind).toBe("permanent");
+    expect(c.credentials).toBe(true);
+  });
+
+  it("no credential source at all is a credential error too", () => {
+    const err = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+    expect(classifyError(err)).toMatchObject({ kind: "permanent", code: "CredentialsProviderError", credentials: true });
+  });
+
+  it("a 404 is not a credential error", () => {
+    expect(classifyError(sdkError("ResourceNotFoundException", 404)).credentials).toBeUndefined();
+  });
+
   it("keeps the message, cut to 500 characters", () => {
     expect(classifyError(sdkError("InvalidRequestException", 400, "bad thing")).message).toBe("bad thing");
     expect(classifyError(sdkError("InvalidRequestException", 400, "x".repeat(2000))).message).toHaveLength(500);

@@ -1,6 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { runFile } from "../../src/cli/commands/runFile.js";
-import { cli, csv, harness, type Harness } from "./helpers.js";
+import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -52,3 +54,86 @@ describe("circuit breaker", () => {
     expect(res.report.summaryData.counts).toMatchObject({ updated: 54, failed: 6 });
   });
 });
+
+describe("circuit breaker over the whole run", () => {
+  it("1,100 good rows, then 900 consecutive ResourceNotFound: stops, names the share, the top code with a line, and resume", async () => {
+    h = await harness({ autoCreate: false });
+    const lines = [["contactId", "v"]];
+    for (let i = 0; i < 1100; i++) {
+      h.sim.addContact({ instanceId: "i", contactId: `good${i}`, initiationTimestamp: new Date() });
+      lines.push([`good${i}`, "x"]);
+    }
+    for (let i = 0; i < 900; i++) lines.push([`gone${i}`, "x"]);
+    const file = await h.file("late-failures.csv", csv(lines));
+    const ctx = await h.ctx({ "instance-id": "i", "run-id": "late", rate: 3000, concurrency: 32 });
+    const res = await runFile(ctx, file);
+    expect(res.exitCode).toBe(1);
+    expect(res.stopReason).toMatch(
+      /^circuit breaker: 5\d\d of the last 1000 rows sent failed \(5\d%, more than 50%\), most with ResourceNotFoundException, e\.g\. line 110\d; rows not yet sent stay queued: fix the cause, then run "connect-backfill resume late"$/,
+    );
+    const p = await ctx.store.progress("late");
+    expect(p?.counts.updated).toBe(1100);
+    // Stopped soon after half the window failed: the rest was never sent and stays queued.
+    expect(p?.counts.failed).toBeLessThan(700);
+    expect(p?.pending).toBe(2000 - (p?.done ?? 0));
+    expect(h.sim.stats().requests).toBe(p?.done);
+  });
+
+  it("--breaker-ignore leaves expected codes out: the same run goes to the end", async () => {
+    h = await harness({ autoCreate: false });
+    const lines = [["contactId", "v"]];
+    for (let i = 0; i < 110; i++) {
+      h.sim.addContact({ instanceId: "i", contactId: `good${i}`, initiationTimestamp: new Date() });
+      lines.push([`good${i}`, "x"]);
+    }
+    for (let i = 0; i < 90; i++) lines.push([`gone${i}`, "x"]);
+    const file = await h.file("expected-404s.csv", csv(lines));
+    const stopped = await runFile(await h.ctx({ "instance-id": "i", "run-id": "no-ignore", rate: 3000, "breaker-window": 100 }), file);
+    expect(stopped.stopReason).toMatch(/of the last 100 rows sent failed/);
+    const ignored = await runFile(await h.ctx({ "instance-id": "i", "run-id": "ignore", rate: 3000, "breaker-window": 100, "breaker-ignore": "ResourceNotFoundException" }), file);
+    expect(ignored.stopReason).toBeUndefined();
+    expect(ignored.exitCode).toBe(3);
+    expect(ignored.report.summaryData.counts).toMatchObject({ updated: 110, failed: 90 });
+  });
+
+  it("an endpoint that refuses connections: stops after 25 rows in a row got no answer, the rest stay queued", async () => {
+    h = await harness();
+    const closed = await closedPort();
+    const lines = [["contactId", "v"]];
+    for (let i = 0; i < 500; i++) lines.push([`c${i}`, "x"]);
+    const file = await h.file("closed-port.csv", csv(lines));
+    const ctx = await h.ctx({ "instance-id": "i", "run-id": "refused", endpoint: `http://127.0.0.1:${closed}`, rate: 1000, concurrency: 8, "max-attempts": 2 });
+    const res = await runFile(ctx, file);
+    expect(res.exitCode).toBe(1);
+    expect(res.stopReason).toMatch(/^circuit breaker: the last 25 rows sent all failed without an answer from the service \(ConnectionRefused, e\.g\. line \d+\); .*"connect-backfill resume refused"$/);
+    const p = await ctx.store.progress("refused");
+    expect(p?.counts.failed).toBeLessThan(25 + 16); // the 25, and rows already in flight
+    expect(p?.pending).toBeGreaterThan(450);
+    // The failed rows are retryable once the endpoint is back.
+    const failed = (await readReport(res.report.outcomes)).filter((o) => o.status === "failed");
+    expect(failed.every((o) => o.errorCode === "ConnectionRefused")).toBe(true);
+  });
+
+  it("revoked credentials: stops after a handful of rows, not a window", async () => {
+    h = await harness({ rejectedAccessKeys: ["AKIDTESTONLY"] });
+    const lines = [["contactId", "v"]];
+    for (let i = 0; i < 300; i++) lines.push([`c${i}`, "x"]);
+    const file = await h.file("revoked.csv", csv(lines));
+    const ctx = await h.ctx({ "instance-id": "i", "run-id": "revoked", rate: 1000, concurrency: 4 });
+    const res = await runFile(ctx, file);
+    expect(res.exitCode).toBe(1);
+    expect(res.stopReason).toMatch(/^circuit breaker: 5 rows failed with credential errors \(UnrecognizedClientException, e\.g\. line \d+\); the credentials were refused; .*resume revoked"$/);
+    expect(h.sim.stats().requests).toBeLessThan(5 + 8);
+    const p = await ctx.store.progress("revoked");
+    expect(p?.pending).toBeGreaterThan(280);
+  });
+});
+
+/** A port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,34 +8,16 @@ import type { ChunkJobData } from "../../src/queue/ChunkJob.js";
 import { keysFor } from "../../src/queue/keys.js";
 import { RunStore } from "../../src/queue/RunStore.js";
 import { OutcomeSpool } from "../../src/report/OutcomeSpool.js";
-import { cli, csv, harness, REDIS_URL, ROOT, type Harness } from "./helpers.js";
+import { cli, csv, harness, killBackground, REDIS_URL, startCli, until, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
-const children: ChildProcess[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
+  killBackground();
   await h?.close();
   h = undefined;
 });
 
-/** Starts the real CLI in the background (for killing it). */
-function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...args], {
-    cwd: ROOT,
-    env: { ...process.env, REDIS_URL, ...env },
-    stdio: "ignore",
-  });
-  children.push(child);
-  return { child, exited: new Promise((r) => child.on("exit", (code) => r(code))) };
-}
-
-async function until(what: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await what())) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const start = startCli;
 
 async function reportLines(dir: string, runId: string): Promise<string[][]> {
   const text = await readFile(join(dir, "reports", runId, "outcomes.csv"), "utf8");

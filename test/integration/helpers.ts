@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { loadConfig, type ConfigFlags } from "../../src/config/loadConfig.js";
 import { openContext, type CommandContext } from "../../src/cli/openContext.js";
+import { openSource } from "../../src/input/openSource.js";
 import { createLogger } from "../../src/log/createLogger.js";
 import { ConnectSimulator, type ConnectSimulatorOptions } from "../../src/simulator/index.js";
 
@@ -95,4 +96,42 @@ export function cli(args: readonly string[], env: Record<string, string> = {}, o
 
 export function csv(rows: ReadonlyArray<ReadonlyArray<string>>): string {
   return rows.map((r) => r.join(",")).join("\n") + "\n";
+}
+
+const background: ChildProcess[] = [];
+
+/** Starts the real CLI in the background (to run several workers, or to kill one). `killBackground` ends them all. */
+export function startCli(args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL, ...env },
+    stdio: "ignore",
+  });
+  background.push(child);
+  return { child, exited: new Promise((r) => child.on("exit", (code) => r(code))) };
+}
+
+export function killBackground(): void {
+  for (const c of background.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+}
+
+/** Polls a condition (an event we cannot subscribe to across processes), failing after `timeoutMs`. */
+export async function until(what: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await what())) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** outcomes.csv (or any report CSV) as objects keyed by its header. */
+export async function readReport(path: string): Promise<Array<Record<string, string>>> {
+  const src = await openSource(path, "csv");
+  const header = src.shape.format === "csv" ? src.shape.header : [];
+  const rows: Array<Record<string, string>> = [];
+  for await (const r of src.records) {
+    if (r.kind !== "fields") throw new Error(`bad report row at ${r.line}`);
+    rows.push(Object.fromEntries(header.map((k, i) => [k, r.fields[i] ?? ""])));
+  }
+  return rows;
 }

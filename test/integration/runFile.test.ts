@@ -2,8 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runFile } from "../../src/cli/commands/runFile.js";
-import { openSource } from "../../src/input/openSource.js";
-import { csv, harness, type Harness } from "./helpers.js";
+import { csv, harness, readReport, type Harness } from "./helpers.js";
 
 const INSTANCE = "inst-1";
 let h: Harness | undefined;
@@ -12,16 +11,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function outcomesOf(path: string): Promise<Array<Record<string, string>>> {
-  const src = await openSource(path, "csv");
-  const header = src.shape.format === "csv" ? src.shape.header : [];
-  const rows: Array<Record<string, string>> = [];
-  for await (const r of src.records) {
-    if (r.kind !== "fields") throw new Error(`bad report row at ${r.line}`);
-    rows.push(Object.fromEntries(header.map((k, i) => [k, r.fields[i] ?? ""])));
-  }
-  return rows;
-}
+const outcomesOf = readReport;
 
 describe("run: every error class through the real SDK", () => {
   it("classifies, retries and reports each row exactly once", async () => {

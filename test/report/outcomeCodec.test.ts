@@ -54,8 +54,17 @@ describe("outcomeCodec", () => {
     expect(text).not.toContain("contactId");
   });
 
-  it("keeps the status by index", () => {
-    for (const [status, index] of [["updated", 0], ["skipped_pre_api", 1], ["invalid", 2], ["failed", 3]] as const) {
+  it("keeps the names a chained row applied, and what a retried row must not send", () => {
+    const chained = { ...base, keys: ["a", "b"] };
+    expect(decodeOutcome(encodeOutcome(chained))).toEqual(chained);
+    const omitted = { ...base, status: "failed" as const, retryable: true, omit: [["a", 9]] as Array<[string, number]> };
+    expect(decodeOutcome(encodeOutcome(omitted))).toEqual(omitted);
+    const superseded = { ...base, status: "superseded" as const, omit: [["a", 9]] as Array<[string, number]> };
+    expect(decodeOutcome(encodeOutcome(superseded))).toEqual(superseded);
+  });
+
+  it("keeps the status by index (new statuses only ever appended: old spools still read)", () => {
+    for (const [status, index] of [["updated", 0], ["skipped_pre_api", 1], ["invalid", 2], ["failed", 3], ["skipped_expired", 4], ["superseded", 5]] as const) {
       expect(JSON.parse(encodeOutcome({ ...base, status }))[3]).toBe(index);
     }
   });
