@@ -30,7 +30,7 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly exitWhenIdle: boolean;
-  /** Circuit breaker: trip when `breakerRatio` of the first `breakerWindow` attempted rows fail permanently. */
+  /** Circuit breaker: stop when more than `breakerRatio` of the last `breakerWindow` rows sent failed. */
   readonly breakerWindow: number;
   readonly breakerRatio: number;
   /** Stop after this many rows failed with credential errors (expired, revoked, denied). */

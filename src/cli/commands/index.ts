@@ -270,8 +270,11 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes for Amazon C
   connect-backfill simulate            start the local Connect stand-in
 
 Common options: --instance-id, --format csv|jsonl, --run-id, --rate (req/s across all workers, default 10),
---concurrency, --reports-dir (default ./reports), --min-contact-date (default 2018-09-12), --endpoint, --region.
+--concurrency, --reports-dir (default ./reports), --min-contact-date (default 2018-09-12), --max-contact-age
+(default 24mo; 730d; 0 for none), --breaker-window/--breaker-ratio/--breaker-auth/--breaker-consecutive,
+--breaker-ignore CODE[,CODE], --endpoint, --region.
 Redis from REDIS_URL (default redis://127.0.0.1:6379); AWS configuration as the AWS SDK reads it.
-Exit codes: 0 all rows updated or skipped, 3 some rows invalid or failed, 1 could not run, 2 usage error.
+Exit codes: 0 all rows updated, skipped or superseded, 3 some rows invalid or failed, 1 could not run
+(or the circuit breaker stopped the run), 2 usage error.
 See README.md for everything else.
 `;
