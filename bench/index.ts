@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -7,5 +7,9 @@ if (!which || which === "governor") await benchGovernor(filter);
 if (!which || which === "ingest") {
   const { benchIngest } = await import("./ingest.js");
   await benchIngest();
+}
+if (!which || which === "order") {
+  const { benchContactOrder } = await import("./contactOrder.js");
+  await benchContactOrder();
 }
 process.exit(0);

@@ -14,7 +14,7 @@ import { deletePrefix, median, REDIS_URL, ROOT, sampleRss, table, writeSection }
 
 const ROWS = 1_000_000;
 
-async function makeFile(path: string): Promise<number> {
+export async function makeFile(path: string): Promise<number> {
   const out = createWriteStream(path);
   out.write("contactId,instanceId,initiationTimestamp,crmCaseId,tier,agent,score\n");
   for (let i = 0; i < ROWS; i++) {
@@ -27,7 +27,7 @@ async function makeFile(path: string): Promise<number> {
 }
 
 /** Peak RSS of a child process, sampled from /proc. */
-function runTracked(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; peakRssMb: number; wallS: number }> {
+export function runTracked(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; peakRssMb: number; wallS: number }> {
   const t0 = Date.now();
   const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, REDIS_URL, ...env }, stdio: ["ignore", "ignore", "inherit"] });
   const rss = sampleRss(child.pid);
@@ -36,7 +36,7 @@ function runTracked(cmd: string, args: string[], env: Record<string, string>): P
   });
 }
 
-async function usedMb(redis: Redis): Promise<number> {
+export async function usedMb(redis: Redis): Promise<number> {
   const info = await redis.info("memory");
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0) / 1024 / 1024;
 }

@@ -35,9 +35,9 @@ export function sampleRss(pid: number | undefined): { stop: () => number } {
   };
 }
 
-/** Runs the real CLI; resolves with its exit code and the peak RSS (VmHWM) seen. */
-export function runCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number; peakRssMb: number; stderr: string }> } {
-  const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...args], {
+/** Runs the real CLI (ours, or `bin` of another checkout); resolves with its exit code and the peak RSS (VmHWM) seen. */
+export function runCli(args: string[], env: Record<string, string> = {}, bin = join(ROOT, "bin/connect-backfill.js")): { child: ChildProcess; done: Promise<{ code: number; peakRssMb: number; stderr: string }> } {
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd: ROOT,
     env: { ...process.env, REDIS_URL, ...AWS_ENV, ...env },
     stdio: ["ignore", "ignore", "pipe"],
