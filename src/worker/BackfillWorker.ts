@@ -46,7 +46,11 @@ export class BackfillWorker {
   readonly store: RunStore;
   readonly governor: RateGovernor;
   private readonly worker: Worker<ChunkJobData>;
+  /** Fires when the shutdown timeout runs out (or a second signal): calls in flight are cancelled. */
   private readonly shutdown = new AbortController();
+  /** Fires as soon as a graceful stop begins: no new call starts; calls in flight finish. */
+  private readonly draining = new AbortController();
+  private readonly stopNew = AbortSignal.any([this.draining.signal, this.shutdown.signal]);
   private readonly client: ConnectClient;
   private readonly ownsClient: boolean;
   private readonly writer: OutcomeWriter;
@@ -56,7 +60,7 @@ export class BackfillWorker {
 
   constructor(private readonly opts: BackfillWorkerOptions) {
     // Every call and sleep in flight listens to the shutdown signal; hundreds is normal, not a leak.
-    setMaxListeners(0, this.shutdown.signal);
+    setMaxListeners(0, this.shutdown.signal, this.stopNew);
     this.store = new RunStore(opts.redis, opts.keys);
     this.governor = new RateGovernor({ redis: opts.redis, key: opts.keys.governor("UpdateContactAttributes"), ceiling: opts.rate });
     this.ownsClient = !opts.client;
@@ -75,6 +79,7 @@ export class BackfillWorker {
       limit,
       policy: opts.policy,
       signal: this.shutdown.signal,
+      stopNew: this.stopNew,
       runFor: (runId: string) => this.runFor(runId),
       log: opts.log,
       ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
@@ -182,6 +187,8 @@ export class BackfillWorker {
    * outcomes. Nothing is lost either way.
    */
   async close(timeoutMs: number): Promise<void> {
+    // Before BullMQ's close: chunks in hand stop starting calls now, not when the timeout runs out.
+    this.draining.abort();
     const closing = this.worker.close();
     const timer = setTimeout(() => this.shutdown.abort(), timeoutMs);
     try {

@@ -21,6 +21,8 @@ export interface ChunkContext {
   readonly policy: SendPolicy;
   /** Fires on shutdown: calls in flight are cancelled and their rows handed back. */
   readonly signal: AbortSignal;
+  /** Fires when a graceful stop begins: no new call starts (retries included); rows without an outcome go back. */
+  readonly stopNew?: AbortSignal;
   readonly runFor: (runId: string) => Promise<{ manifest: RunManifest; decoder: ChunkDecoder } | undefined>;
   readonly onOutcome?: (o: Outcome) => void;
   /** Every call's result, for live figures and the report's timeline. */
@@ -69,7 +71,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   let handback = false;
   const writes: Array<Promise<void>> = [];
   const onAttempt = ctx.onAttempt ? (throttled: boolean) => ctx.onAttempt?.(data.runId, throttled) : undefined;
-  const halted = () => stopped || handback || ctx.signal.aborted;
+  const halted = () => stopped || handback || ctx.signal.aborted || ctx.stopNew?.aborted === true;
 
   const write = (items: RecordedOutcome[]) => {
     if (items.length === 0) return;
@@ -197,7 +199,14 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
         halted()
           ? undefined
           : sendRow(
-              { client: ctx.client, governor: ctx.governor, policy: ctx.policy, signal: ctx.signal, ...(onAttempt ? { onAttempt } : {}) },
+              {
+                client: ctx.client,
+                governor: ctx.governor,
+                policy: ctx.policy,
+                signal: ctx.signal,
+                ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
+                ...(onAttempt ? { onAttempt } : {}),
+              },
               { instanceId: carrier.instanceId, contactId: carrier.contactId, attributes: call.attributes },
             ),
       );
@@ -228,7 +237,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     const holdMs = ctx.waitHoldMs ?? 1500;
     while (waiting.length > 0 && !halted()) {
       try {
-        await sleep(pollMs, ctx.signal);
+        await sleep(pollMs, ctx.stopNew ?? ctx.signal);
       } catch {
         break;
       }
@@ -253,6 +262,6 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     await ctx.store.park(data);
     return "parked";
   }
-  if (handback || (waiting.length > 0 && ctx.signal.aborted)) return "handback";
+  if (handback || (waiting.length > 0 && halted())) return "handback";
   return waiting.length > 0 ? "waiting" : "done";
 }

@@ -41,6 +41,11 @@ export interface SendContext {
   readonly governor: RateGovernor;
   readonly policy: SendPolicy;
   readonly signal: AbortSignal;
+  /**
+   * A graceful stop: no new attempt starts (a retry is a new call), waits for a
+   * turn or a backoff end at once; the call in flight is left to finish.
+   */
+  readonly stopNew?: AbortSignal;
   /** Called with each throttle, for live figures. */
   readonly onAttempt?: (throttled: boolean) => void;
 }
@@ -65,10 +70,11 @@ export async function sendRow(ctx: SendContext, update: AttributeUpdate): Promis
     permanent: failure === "permanent",
     failure,
   });
+  const waitSignal = ctx.stopNew ?? ctx.signal;
   for (;;) {
-    if (ctx.signal.aborted) return { kind: "handback", attempts, throttles };
+    if (waitSignal.aborted || ctx.signal.aborted) return { kind: "handback", attempts, throttles };
     try {
-      await ctx.governor.acquire(ctx.signal);
+      await ctx.governor.acquire(waitSignal);
     } catch {
       return { kind: "handback", attempts, throttles };
     }
@@ -99,7 +105,7 @@ export async function sendRow(ctx: SendContext, update: AttributeUpdate): Promis
             return fail(c.code, c.httpStatus, `${c.message} (gave up after ${transient} transient errors)`, "unanswered");
           }
           try {
-            await sleep(Math.max(c.retryAfterMs ?? 0, backoffDelay(transient, ctx.policy.backoff)), ctx.signal);
+            await sleep(Math.max(c.retryAfterMs ?? 0, backoffDelay(transient, ctx.policy.backoff)), waitSignal);
           } catch {
             return { kind: "handback", attempts, throttles };
           }

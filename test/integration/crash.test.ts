@@ -180,4 +180,31 @@ describe("crash safety with real processes", () => {
     expect(new Set(out.map((r) => r[0])).size).toBe(300);
     expect(out.every((r) => r[3] === "updated")).toBe(true);
   });
+
+  it("SIGTERM: no call starts after the signal; calls in flight finish and the worker exits without waiting out --shutdown-timeout", async () => {
+    h = await harness({ latencyMs: 150 });
+    const file = await h.file("drain.csv", rows(2000, "d"));
+    const common = ["--prefix", h.prefix];
+    expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "kd", ...common])).code).toBe(0);
+    // 8 calls in flight at a time; before the fix the chunk in hand kept sending until the timeout.
+    const workArgs = ["work", "--rate", "1000", "--concurrency", "8", "--endpoint", h.endpoint, "--shutdown-timeout", "15000", ...common];
+    const a = start(workArgs);
+    const sim = h.sim;
+    await until(() => sim.updates().length >= 40);
+    const t0 = Date.now();
+    a.child.kill("SIGTERM");
+    const atSignal = sim.stats().requests;
+    expect(await a.exited).toBe(0);
+    // The simulator counts a request when it arrives: only those already on the wire may arrive after.
+    expect(sim.stats().requests - atSignal).toBeLessThanOrEqual(8);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+
+    const b = await cli(["work", "--exit-when-idle", "--rate", "2000", "--concurrency", "100", "--endpoint", h.endpoint, ...common]);
+    expect(b.code).toBe(0);
+    await cli(["report", "kd", "--reports-dir", join(h.dir, "reports"), ...common]);
+    const out = await reportLines(h.dir, "kd");
+    expect(out).toHaveLength(2000);
+    expect(new Set(out.map((r) => r[0])).size).toBe(2000);
+    expect(out.every((r) => r[3] === "updated")).toBe(true);
+  });
 });
