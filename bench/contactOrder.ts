@@ -18,7 +18,7 @@ import { previousRelease, type PreviousRelease } from "./previousRelease.js";
 /** The last commit before per-contact ordering; CB_BENCH_BASELINE picks another. */
 const BEFORE = process.env.CB_BENCH_BASELINE ?? "51fc4da";
 const OURS = join(ROOT, "bin/connect-backfill.js");
-const ROUNDS = 3;
+const ROUNDS = 5;
 const ROWS = 10_000;
 
 interface Flow {

@@ -61,6 +61,8 @@ export const MAX_CALL_BYTES = 32_768;
  * table: kept apart here, merely kept in order).
  */
 export function foldCalls<T extends Sendable>(rows: readonly T[], maxBytes = MAX_CALL_BYTES): Array<PlannedCall<T>> {
+  // Most rows are their contact's only row: nothing to fold, nothing to count.
+  if (rows.length === 1) return [{ rows: [rows[0] as T], attributes: (rows[0] as T).attributes }];
   const calls: Array<{ rows: T[]; attributes: Record<string, string>; bytes: Map<string, number>; total: number }> = [];
   let cur: (typeof calls)[number] | undefined;
   for (const row of rows) {

@@ -121,10 +121,14 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
         continue;
       }
       // `retry` only: names a later line of this contact already applied; sending them would put back older values.
-      const omit = row[3] ?? [];
-      const attributes = Object.assign(Object.create(null) as Record<string, string>, r.attributes);
-      const omitted = omit.filter(([k]) => k in attributes);
-      for (const [k] of omitted) delete attributes[k];
+      const omit = row[3];
+      let attributes = r.attributes;
+      let omitted: Array<readonly [string, number]> = [];
+      if (omit) {
+        attributes = Object.assign(Object.create(null) as Record<string, string>, r.attributes);
+        omitted = omit.filter(([k]) => Object.hasOwn(attributes, k));
+        for (const [k] of omitted) delete attributes[k];
+      }
       if (omitted.length > 0 && Object.keys(attributes).length === 0) {
         const later = [...new Set(omitted.map(([, l]) => l))].sort((a, b) => a - b).join(", ");
         settled.push({

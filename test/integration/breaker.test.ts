@@ -58,13 +58,7 @@ describe("circuit breaker", () => {
 describe("circuit breaker over the whole run", () => {
   it("1,100 good rows, then 900 consecutive ResourceNotFound: stops, names the share, the top code with a line, and resume", async () => {
     h = await harness({ autoCreate: false });
-    const lines = [["contactId", "v"]];
-    for (let i = 0; i < 1100; i++) {
-      h.sim.addContact({ instanceId: "i", contactId: `good${i}`, initiationTimestamp: new Date() });
-      lines.push([`good${i}`, "x"]);
-    }
-    for (let i = 0; i < 900; i++) lines.push([`gone${i}`, "x"]);
-    const file = await h.file("late-failures.csv", csv(lines));
+    const file = await goodThenGone(h, 1100, 900);
     const ctx = await h.ctx({ "instance-id": "i", "run-id": "late", rate: 3000, concurrency: 32 });
     const res = await runFile(ctx, file);
     expect(res.exitCode).toBe(1);
@@ -81,13 +75,7 @@ describe("circuit breaker over the whole run", () => {
 
   it("--breaker-ignore leaves expected codes out: the same run goes to the end", async () => {
     h = await harness({ autoCreate: false });
-    const lines = [["contactId", "v"]];
-    for (let i = 0; i < 110; i++) {
-      h.sim.addContact({ instanceId: "i", contactId: `good${i}`, initiationTimestamp: new Date() });
-      lines.push([`good${i}`, "x"]);
-    }
-    for (let i = 0; i < 90; i++) lines.push([`gone${i}`, "x"]);
-    const file = await h.file("expected-404s.csv", csv(lines));
+    const file = await goodThenGone(h, 110, 90);
     const stopped = await runFile(await h.ctx({ "instance-id": "i", "run-id": "no-ignore", rate: 3000, "breaker-window": 100 }), file);
     expect(stopped.stopReason).toMatch(/of the last 100 rows sent failed/);
     const ignored = await runFile(await h.ctx({ "instance-id": "i", "run-id": "ignore", rate: 3000, "breaker-window": 100, "breaker-ignore": "ResourceNotFoundException" }), file);
@@ -128,6 +116,17 @@ describe("circuit breaker over the whole run", () => {
     expect(p?.pending).toBeGreaterThan(280);
   });
 });
+
+/** A file of `good` rows of contacts the simulator knows, then `gone` rows of contacts it does not (404). */
+async function goodThenGone(hh: Harness, good: number, gone: number): Promise<string> {
+  const lines = [["contactId", "v"]];
+  for (let i = 0; i < good; i++) {
+    hh.sim.addContact({ instanceId: "i", contactId: `good${i}`, initiationTimestamp: new Date() });
+    lines.push([`good${i}`, "x"]);
+  }
+  for (let i = 0; i < gone; i++) lines.push([`gone${i}`, "x"]);
+  return hh.file(`good${good}-gone${gone}.csv`, csv(lines));
+}
 
 /** A port nothing listens on: bound, then closed. */
 async function closedPort(): Promise<number> {
