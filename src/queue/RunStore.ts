@@ -157,8 +157,9 @@ for i = 6, #ARGV, 7 do
             if n > topN then top, topN = string.sub(f, 3), n end
           end
         end
-        stop(inWindow .. ' of the last ' .. window .. ' rows sent failed (' .. math.floor(inWindow * 100 / window + 0.5) ..
-          '%, more than ' .. math.floor(ratio * 100 + 0.5) .. '%), most with ' .. example(top))
+        -- One decimal: 501 of 1000 must not read "50%, more than 50%".
+        stop(inWindow .. ' of the last ' .. window .. ' rows sent failed (' .. string.format('%.1f', inWindow * 100 / window) ..
+          '%, more than ' .. string.format('%g', ratio * 100) .. '%), most with ' .. example(top))
       end
     end
   end

@@ -19,7 +19,7 @@ describe("circuit breaker", () => {
     const ctx = await h.ctx({ "instance-id": "wrong", "run-id": "brk", "breaker-window": 20, "breaker-ratio": 0.5, concurrency: 2, "chunk-size": 10, rate: 500 });
     const res = await runFile(ctx, file);
     expect(res.exitCode).toBe(1);
-    expect(res.stopReason).toMatch(/circuit breaker: 20 of the last 20 rows sent failed \(\d+%, more than 50%\), most with ResourceNotFoundException, e\.g\. line \d+; .*connect-backfill resume brk/);
+    expect(res.stopReason).toMatch(/circuit breaker: 20 of the last 20 rows sent failed \(100\.0%, more than 50%\), most with ResourceNotFoundException, e\.g\. line \d+; .*connect-backfill resume brk/);
     const p = await ctx.store.progress("brk");
     expect(p?.counts.failed).toBeGreaterThanOrEqual(20);
     // The window must fill (20 rows sent) before it judges; rows in flight then finish: stopped early, not after 200.
@@ -63,7 +63,7 @@ describe("circuit breaker over the whole run", () => {
     const res = await runFile(ctx, file);
     expect(res.exitCode).toBe(1);
     expect(res.stopReason).toMatch(
-      /^circuit breaker: 5\d\d of the last 1000 rows sent failed \(5\d%, more than 50%\), most with ResourceNotFoundException, e\.g\. line 110\d; rows not yet sent stay queued: fix the cause, then run "connect-backfill resume late"$/,
+      /^circuit breaker: 5\d\d of the last 1000 rows sent failed \(5\d\.\d%, more than 50%\), most with ResourceNotFoundException, e\.g\. line 110\d; rows not yet sent stay queued: fix the cause, then run "connect-backfill resume late"$/,
     );
     const p = await ctx.store.progress("late");
     expect(p?.counts.updated).toBe(1100);
