@@ -12,9 +12,11 @@ const seeds = JSON.parse(await readFile(join(root, "examples/contacts.seed.json"
 const sim = new ConnectSimulator({ rate: 10, retentionMonths: 1200, contacts: seeds as never });
 const { endpoint } = await sim.start();
 const runId = `demo-${Date.now().toString(36)}`;
+// A prefix of its own (--prefix cb-demo below): the demo never meets a real run on the same Redis,
+// and its run is queued for the simulator, so no other worker would take it either.
 console.log(`Connect simulator on ${endpoint}; running examples/contacts.csv as run ${runId}\n`);
 
-const args = [join(root, "bin/connect-backfill.js"), "run", join(root, "examples/contacts.csv"), "--instance-id", "demo-instance", "--run-id", runId, "--endpoint", endpoint, "--region", "us-east-1", "--rate", "10", "--log-level", "warn"];
+const args = [join(root, "bin/connect-backfill.js"), "run", join(root, "examples/contacts.csv"), "--instance-id", "demo-instance", "--run-id", runId, "--endpoint", endpoint, "--region", "us-east-1", "--rate", "10", "--log-level", "warn", "--prefix", "cb-demo"];
 const code = await new Promise<number>((resolve) => {
   const child = spawn(process.execPath, args, {
     stdio: "inherit",

@@ -27,7 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.positionals.length < command.positionals[0] || args.positionals.length > command.positionals[1]) {
       throw new CliError(`usage: ${command.usage.split("\n")[0]}`, EXIT.usage);
     }
-    const config = loadConfig(args.flags as ConfigFlags, process.env, { interactive: Boolean(process.stderr.isTTY) });
+    const config = loadConfig(args.flags as ConfigFlags, process.env, { interactive: Boolean(process.stderr.isTTY), runIdList: command.runIdList === true });
     return await command.run({ config, positionals: args.positionals, flags: args.flags });
   } catch (err) {
     const e = err as Error;

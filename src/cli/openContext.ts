@@ -1,10 +1,10 @@
-import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "../config/loadConfig.js";
 import { createLogger, type Logger } from "../log/createLogger.js";
 import { checkRedis } from "../queue/checkRedis.js";
 import { keysFor, type Keys } from "../queue/keys.js";
 import { connectRedis } from "../queue/redisConnection.js";
+import { RunQueues } from "../queue/RunQueues.js";
 import { RunStore } from "../queue/RunStore.js";
 
 export interface CommandContext {
@@ -13,7 +13,8 @@ export interface CommandContext {
   readonly redis: Redis;
   readonly keys: Keys;
   readonly store: RunStore;
-  readonly queue: Queue;
+  /** Producer-side handles on the runs' queues (one BullMQ queue per run). */
+  readonly queues: RunQueues;
   close(): Promise<void>;
 }
 
@@ -27,17 +28,16 @@ export async function openContext(config: Config, kind: "long-lived" | "command"
     throw err;
   }
   const keys = keysFor(config.prefix);
-  const queue = new Queue(keys.queue, { connection: redis, prefix: keys.prefix });
-  queue.on("error", (err) => log.error({ err }, "queue error"));
+  const queues = new RunQueues(redis, keys, (err) => log.error({ err }, "queue error"));
   return {
     config,
     log,
     redis,
     keys,
     store: new RunStore(redis, keys),
-    queue,
+    queues,
     async close() {
-      await queue.close();
+      await queues.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };

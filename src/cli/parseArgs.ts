@@ -82,4 +82,7 @@ export const ENQUEUE_FLAGS: FlagSpec = {
   "breaker-ignore": "string",
   "max-contact-age": "string",
   "reports-dir": "string",
+  // The target the run is queued for (recorded in it; workers aimed elsewhere leave it alone).
+  endpoint: "string",
+  region: "string",
 };

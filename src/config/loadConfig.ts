@@ -21,6 +21,14 @@ export interface Config {
   /** Overrides the Connect endpoint (the simulator, a VPC endpoint); AWS_ENDPOINT_URL_CONNECT works too. */
   readonly endpoint: string | undefined;
   readonly region: string | undefined;
+  /**
+   * Where calls go, as far as the operator said (flags, else the AWS SDK's own
+   * variables): recorded in each queued run, and compared by workers, so a
+   * worker aimed at the simulator never works a run meant for AWS.
+   */
+  readonly target: { readonly endpoint: string | undefined; readonly region: string | undefined };
+  /** `work --run-id A,B`: only these runs. Empty: every run on the prefix. */
+  readonly onlyRuns: readonly string[];
   readonly chunkSize: number;
   /** Tries for a row failing with transient errors (500, 503, resets, timeouts). */
   readonly maxAttempts: number;
@@ -108,7 +116,9 @@ export function validateRunId(runId: string): string {
  * The only reader of `process.env` in the project (apart from the AWS SDK, which
  * reads its own standard variables: AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_CONNECT, ...).
  */
-export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env, opts: { interactive?: boolean } = {}): Config {
+const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
+
+export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env, opts: { interactive?: boolean; runIdList?: boolean } = {}): Config {
   const num = (flag: number | undefined, envName: string, fallback: number): number => {
     if (flag !== undefined) return flag;
     const raw = env[envName];
@@ -133,7 +143,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const badCode = breakerIgnore.find((c) => !/^[A-Za-z0-9_.:-]{1,100}$/.test(c));
   if (badCode !== undefined) throw new ConfigError(`--breaker-ignore takes error codes separated by commas (such as ResourceNotFoundException), got "${badCode}"`);
   const instanceId = flags["instance-id"] ?? env.CONNECT_INSTANCE_ID;
-  const runId = flags["run-id"];
+  // `work --run-id A,B` restricts a worker to those runs; everywhere else --run-id names one run.
+  const runIds = (flags["run-id"] ?? "").split(",").map((r) => r.trim()).filter((r) => r !== "");
+  const onlyRuns = opts.runIdList ? runIds.map(validateRunId) : [];
+  const runId = opts.runIdList ? undefined : flags["run-id"];
   const config: Config = {
     redisUrl: flags["redis-url"] ?? env.REDIS_URL ?? DEFAULTS.redisUrl,
     prefix: flags.prefix ?? env.CONNECT_BACKFILL_PREFIX ?? DEFAULTS.prefix,
@@ -146,6 +159,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     minContactDate: parseDateFlag("min-contact-date", flags["min-contact-date"] ?? DEFAULTS.minContactDate),
     endpoint: flags.endpoint,
     region: flags.region,
+    target: Object.freeze({
+      endpoint: nonEmpty(flags.endpoint) ?? nonEmpty(env.AWS_ENDPOINT_URL_CONNECT) ?? nonEmpty(env.AWS_ENDPOINT_URL),
+      region: nonEmpty(flags.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
+    }),
+    onlyRuns: Object.freeze(onlyRuns),
     chunkSize: positive("chunk-size", num(flags["chunk-size"], "CONNECT_BACKFILL_CHUNK_SIZE", DEFAULTS.chunkSize), true),
     maxAttempts: positive("max-attempts", num(flags["max-attempts"], "CONNECT_BACKFILL_MAX_ATTEMPTS", DEFAULTS.maxAttempts), true),
     maxTries: positive("max-tries", num(flags["max-tries"], "CONNECT_BACKFILL_MAX_TRIES", DEFAULTS.maxTries), true),

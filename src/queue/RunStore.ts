@@ -39,6 +39,41 @@ export interface RunManifest {
   readonly breakerConsecutive?: number;
   readonly breakerIgnore?: readonly string[];
   readonly maxContactAge?: MaxContactAge;
+  /** The run's own BullMQ queue (absent: a run from before per-run queues, in the shared one). */
+  readonly queue?: string;
+  /** Where the run's calls must go; workers aimed elsewhere leave it alone (absent: any worker). */
+  readonly target?: RunTarget;
+}
+
+/**
+ * The Connect endpoint and Region a run was queued for, as far as the operator
+ * gave them (flags or the standard AWS variables); undefined means the AWS
+ * default for the endpoint, unknown for the Region.
+ */
+export interface RunTarget {
+  readonly endpoint: string | undefined;
+  readonly region: string | undefined;
+}
+
+/** Never print a secret that an endpoint URL might carry. */
+function withoutUserinfo(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Why a worker aimed at `mine` must not work a run queued for `theirs`, or undefined when it may. */
+export function targetMismatch(theirs: RunTarget | undefined, mine: RunTarget): string | undefined {
+  if (!theirs) return undefined;
+  const norm = (e: string | undefined) => (e ? withoutUserinfo(e).replace(/\/+$/, "").toLowerCase() : "the AWS default endpoint");
+  if (norm(theirs.endpoint) !== norm(mine.endpoint)) return `it was queued for ${norm(theirs.endpoint)}, this worker calls ${norm(mine.endpoint)}`;
+  if (theirs.region && mine.region && theirs.region !== mine.region) return `it was queued for Region ${theirs.region}, this worker calls ${mine.region}`;
+  return undefined;
 }
 
 export function breakerOf(m: RunManifest | undefined): BreakerSettings {

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import type { Queue } from "bullmq";
 import { checkRecord } from "../input/checkRecord.js";
 import type { ColumnRoles } from "../input/columnRoles.js";
 import { InputFileError } from "../input/InputFileError.js";
@@ -9,8 +8,9 @@ import type { SourceRecord } from "../input/SourceRecord.js";
 import type { Outcome } from "../report/Outcome.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import { addChunks } from "./addChunks.js";
+import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
-import { breakerManifestFields, breakerOf, type BreakerSettings, type MaxContactAge, type RecordedOutcome, type RunManifest, type RunStore } from "./RunStore.js";
+import { breakerManifestFields, breakerOf, type BreakerSettings, type MaxContactAge, type RecordedOutcome, type RunTarget, type RunManifest, type RunStore } from "./RunStore.js";
 
 export interface EnqueueOptions {
   readonly path: string;
@@ -22,6 +22,8 @@ export interface EnqueueOptions {
   readonly parentRunId?: string | undefined;
   readonly breaker: BreakerSettings;
   readonly maxContactAge: MaxContactAge;
+  /** Where the run's calls must go (config's target). */
+  readonly target: RunTarget;
   /** Called after each queued batch with rows read so far. */
   readonly onProgress?: (read: number) => void;
 }
@@ -72,7 +74,7 @@ function idsOf(rec: SourceRecord, roles: ColumnRoles | undefined, defaultInstanc
  * crash left it: chunk ids are deterministic (BullMQ ignores an id it holds) and
  * outcomes are written with HSETNX, so nothing is added or reported twice.
  */
-export async function enqueueFile(store: RunStore, queue: Queue, opts: EnqueueOptions): Promise<EnqueueResult> {
+export async function enqueueFile(store: RunStore, queues: RunQueues, opts: EnqueueOptions): Promise<EnqueueResult> {
   const path = resolve(opts.path);
   // Open (and so check) the file before anything is written to Redis.
   const source = await openSource(path, opts.format);
@@ -88,11 +90,14 @@ export async function enqueueFile(store: RunStore, queue: Queue, opts: EnqueueOp
     parentRunId: opts.parentRunId,
     ...breakerManifestFields(opts.breaker),
     maxContactAge: opts.maxContactAge,
+    queue: queueNameOf(runId),
+    target: opts.target,
   };
   const { manifest, created } = await store.create(wanted);
   if (!created && manifest.input !== path) {
     throw new InputFileError(`run ${runId} already exists for ${manifest.input}; choose another --run-id for ${path}.`);
   }
+  const queue = queues.named(queueOfManifest(manifest));
   const progress = await store.progress(runId);
   if (!created && progress?.producerDone) {
     return { runId, rows: progress.read, invalid: progress.counts.invalid, chunks: progress.chunks, alreadyQueued: true, resumed: false };

@@ -1,11 +1,11 @@
-import type { Queue } from "bullmq";
 import type { Outcome } from "../report/Outcome.js";
 import { addChunks } from "./addChunks.js";
+import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import type { EnqueueResult } from "./enqueueFile.js";
 import { newRunId } from "./enqueueFile.js";
-import { breakerManifestFields, type BreakerSettings, type MaxContactAge, type RunManifest, type RunStore } from "./RunStore.js";
+import { breakerManifestFields, type BreakerSettings, type MaxContactAge, type RunManifest, type RunTarget, type RunStore } from "./RunStore.js";
 
 export interface RetryOptions {
   readonly parent: RunManifest;
@@ -17,6 +17,8 @@ export interface RetryOptions {
   readonly chunkSize: number;
   readonly breaker: BreakerSettings;
   readonly maxContactAge: MaxContactAge;
+  /** Where the retry's calls go: this command's target, not necessarily the parent's. */
+  readonly target: RunTarget;
 }
 
 /**
@@ -31,7 +33,7 @@ export interface RetryOptions {
  * kept the names it applied): that would put an older value back. A row left
  * with nothing to send is `superseded`, saying which line won.
  */
-export async function enqueueRetry(store: RunStore, queue: Queue, opts: RetryOptions): Promise<EnqueueResult> {
+export async function enqueueRetry(store: RunStore, queues: RunQueues, opts: RetryOptions): Promise<EnqueueResult> {
   const runId = opts.runId ?? newRunId();
   const picked: Outcome[] = [];
   // contact -> [line, names] of its rows the parent applied and whose names it kept (contacts with several rows)
@@ -62,7 +64,7 @@ export async function enqueueRetry(store: RunStore, queue: Queue, opts: RetryOpt
     return row;
   });
   if (rows.length === 0) return { runId, rows: 0, invalid: 0, chunks: 0, alreadyQueued: false, resumed: false };
-  const { created } = await store.create({
+  const { manifest, created } = await store.create({
     ...opts.parent,
     runId,
     chunkSize: opts.chunkSize,
@@ -70,7 +72,10 @@ export async function enqueueRetry(store: RunStore, queue: Queue, opts: RetryOpt
     parentRunId: opts.parent.runId,
     ...breakerManifestFields(opts.breaker),
     maxContactAge: opts.maxContactAge,
+    queue: queueNameOf(runId),
+    target: opts.target,
   });
+  const queue = queues.named(queueOfManifest(manifest));
   if (!created) {
     const p = await store.progress(runId);
     if (p?.producerDone) return { runId, rows: p.read, invalid: 0, chunks: p.chunks, alreadyQueued: true, resumed: false };

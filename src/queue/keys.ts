@@ -6,8 +6,6 @@
 export function keysFor(prefix: string) {
   return {
     prefix,
-    /** BullMQ queue name; BullMQ adds `${prefix}:${queue}:...`. */
-    queue: "chunks",
     runs: `${prefix}:runs`,
     run: (runId: string) => `${prefix}:run:${runId}`,
     /** Stream of outcomes not yet written out by the report writer. */

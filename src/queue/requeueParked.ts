@@ -1,5 +1,5 @@
-import type { Queue } from "bullmq";
 import { addChunks } from "./addChunks.js";
+import { queueOfManifest, type RunQueues } from "./RunQueues.js";
 import type { RunStore } from "./RunStore.js";
 
 /**
@@ -7,7 +7,10 @@ import type { RunStore } from "./RunStore.js";
  * original job ids may still exist (failed jobs are kept), and BullMQ would
  * ignore a duplicate id. Rows that have an outcome are skipped by the worker.
  */
-export async function requeueParked(store: RunStore, queue: Queue, runId: string): Promise<number> {
+export async function requeueParked(store: RunStore, queues: RunQueues, runId: string): Promise<number> {
+  const manifest = await store.manifest(runId);
+  if (!manifest) return 0;
+  const queue = queues.named(queueOfManifest(manifest));
   // Unstopped first (or workers would park the chunks again), queued, then unparked:
   // a failure in between leaves them parked for the next resume.
   await store.clearStop(runId);

@@ -8,7 +8,8 @@ import type { Logger } from "../log/createLogger.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { ChunkDecoder } from "../queue/decodeChunk.js";
 import type { Keys } from "../queue/keys.js";
-import { breakerOf, RunStore, type RunManifest } from "../queue/RunStore.js";
+import { queueOfManifest, RunQueues } from "../queue/RunQueues.js";
+import { breakerOf, RunStore, targetMismatch, type RunManifest, type RunTarget } from "../queue/RunStore.js";
 import { RateGovernor } from "../rate/RateGovernor.js";
 import type { Outcome } from "../report/Outcome.js";
 import { OutcomeWriter } from "./OutcomeWriter.js";
@@ -30,6 +31,12 @@ export interface BackfillWorkerOptions {
   readonly requestTimeoutMs: number;
   readonly endpoint?: string | undefined;
   readonly region?: string | undefined;
+  /** Where this worker's calls go: runs queued for another target are left alone. */
+  readonly target: RunTarget;
+  /** Only these runs (`run`: its own; `work --run-id`). Absent: every run on the prefix. */
+  readonly runs?: readonly string[] | undefined;
+  /** How often the runs index is read for new runs. */
+  readonly discoverMs?: number;
   /** Given by tests and benchmarks; made from the options otherwise. */
   readonly client?: ConnectClient;
   /** BullMQ lock: a killed worker's chunk is picked up by another within about twice this. */
@@ -39,13 +46,26 @@ export interface BackfillWorkerOptions {
 }
 
 /**
- * A BullMQ worker taking chunk jobs of every run on this Redis. Each chunk fans
- * out inside the process (p-limit), each call paced by the shared governor.
+ * Works the runs on this Redis it may (every run, or those it is given, aimed at
+ * its target), each from the run's own BullMQ queue. Each chunk fans out inside
+ * the process (p-limit: one call budget for all runs), each call paced by the
+ * shared governor.
  */
 export class BackfillWorker {
   readonly store: RunStore;
   readonly governor: RateGovernor;
-  private readonly worker: Worker<ChunkJobData>;
+  /** One BullMQ worker per run queue taken up, by queue name. */
+  private readonly workers = new Map<string, Worker<ChunkJobData>>();
+  /** Workers of finished runs, closing. */
+  private readonly letGo: Array<Promise<unknown>> = [];
+  private readonly process: (job: Job<ChunkJobData>, token?: string) => Promise<void>;
+  private readonly counts: RunQueues;
+  private readonly lockDuration: number;
+  private readonly finished = new Set<string>();
+  private readonly leftAlone = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private discovering = false;
+  private closing = false;
   /** Fires when the shutdown timeout runs out (or a second signal): calls in flight are cancelled. */
   private readonly shutdown = new AbortController();
   /** Fires as soon as a graceful stop begins: no new call starts; calls in flight finish. */
@@ -70,7 +90,6 @@ export class BackfillWorker {
     this.writer = new OutcomeWriter(this.store, (runId) => breakerOf(this.runs.get(runId)?.manifest));
     this.timeline = new TimelineRecorder(opts.redis, opts.keys);
     const limit = pLimit(opts.concurrency);
-    const lockDuration = opts.lockDurationMs ?? 15_000;
     const ctx = {
       store: this.store,
       writer: this.writer,
@@ -88,42 +107,97 @@ export class BackfillWorker {
         opts.onAttempt?.(throttled);
       },
     };
-    this.worker = new Worker<ChunkJobData>(
-      opts.keys.queue,
-      async (job: Job<ChunkJobData>, token?: string) => {
-        this.active++;
-        try {
-          const result = await processChunk(job.data, ctx);
-          if (result === "unknown-run") opts.log.error({ runId: job.data.runId, chunk: job.id }, "chunk of an unknown run dropped (its run record is gone)");
-          if (result === "parked") opts.log.warn({ runId: job.data.runId, chunk: job.id }, "run is stopped; chunk parked until resume");
-          if (result === "handback" || result === "waiting") {
-            // Back to the queue without using an attempt; another worker (or this one after restart) takes it.
-            // A chunk waiting for an earlier line of a contact looks again a little later.
-            await job.moveToDelayed(Date.now() + (result === "waiting" ? 500 : 200), token);
-            throw new DelayedError();
-          }
-        } finally {
-          this.active--;
+    this.lockDuration = opts.lockDurationMs ?? 15_000;
+    this.process = async (job: Job<ChunkJobData>, token?: string) => {
+      this.active++;
+      try {
+        // Only the legacy shared queue can hold chunks of runs this worker must not touch.
+        const result = (await this.allowed(job.data.runId)) ? await processChunk(job.data, ctx) : "not-mine";
+        if (result === "unknown-run") opts.log.error({ runId: job.data.runId, chunk: job.id }, "chunk of an unknown run dropped (its run record is gone)");
+        if (result === "parked") opts.log.warn({ runId: job.data.runId, chunk: job.id }, "run is stopped; chunk parked until resume");
+        if (result === "handback" || result === "waiting" || result === "not-mine") {
+          // Back to the queue without using an attempt; another worker (or this one after restart) takes it.
+          // A chunk waiting for an earlier line of a contact looks again a little later.
+          const delay = result === "waiting" ? 500 : result === "not-mine" ? 5_000 : 200;
+          await job.moveToDelayed(Date.now() + delay, token);
+          throw new DelayedError();
         }
-      },
-      {
-        connection: opts.redis,
-        prefix: opts.keys.prefix,
-        // enough chunks in hand that the tail of one does not leave the call budget idle
-        concurrency: Math.max(2, Math.min(opts.concurrency, Math.ceil((3 * opts.concurrency) / opts.chunkSize))),
-        lockDuration,
-        stalledInterval: lockDuration,
-        // A chunk may be interrupted by several crashes in a long backfill; it must not fail for that.
-        maxStalledCount: 50,
-        autorun: false,
-      },
-    );
-    this.worker.on("failed", (job, err) => {
+      } finally {
+        this.active--;
+      }
+    };
+    this.counts = new RunQueues(opts.redis, opts.keys);
+  }
+
+  /**
+   * Reads the runs index and takes up the queue of every run this worker may
+   * work (all, or `runs`; aimed at its target; not finished), and lets go of
+   * queues whose runs are finished. Runs left alone are named once in the log.
+   */
+  private async discover(): Promise<void> {
+    if (this.discovering || this.closing) return;
+    this.discovering = true;
+    try {
+      const ids = this.opts.runs ?? (await this.store.list(500));
+      const wanted = new Set<string>();
+      for (const id of ids) {
+        if (this.finished.has(id)) continue;
+        const run = await this.runFor(id);
+        if (!run || !(await this.allowed(id))) continue;
+        const p = await this.store.progress(id);
+        if (p?.complete) {
+          this.finished.add(id);
+          continue;
+        }
+        wanted.add(queueOfManifest(run.manifest));
+      }
+      for (const name of wanted) if (!this.workers.has(name) && !this.closing) this.attach(name);
+      for (const [name, w] of this.workers) {
+        if (wanted.has(name)) continue;
+        this.workers.delete(name);
+        this.letGo.push(w.close().catch((err: unknown) => this.opts.log.warn({ err }, "closing a finished run's queue")));
+      }
+    } catch (err) {
+      this.opts.log.warn({ err }, "could not read the runs on this Redis; trying again");
+    } finally {
+      this.discovering = false;
+    }
+  }
+
+  /** This worker may work the run: asked for it (or for all), and aimed where the run's calls must go. */
+  private async allowed(runId: string): Promise<boolean> {
+    if (this.opts.runs && !this.opts.runs.includes(runId)) return false;
+    const run = await this.runFor(runId);
+    if (!run) return true; // processChunk reports an unknown run
+    const why = targetMismatch(run.manifest.target, this.opts.target);
+    if (why && !this.leftAlone.has(runId)) {
+      this.leftAlone.add(runId);
+      this.opts.log.warn({ runId }, `run ${runId} left alone: ${why}`);
+    }
+    return why === undefined;
+  }
+
+  private attach(name: string): void {
+    const { opts } = this;
+    const worker = new Worker<ChunkJobData>(name, this.process, {
+      connection: opts.redis,
+      prefix: opts.keys.prefix,
+      // enough chunks in hand that the tail of one does not leave the call budget idle
+      concurrency: Math.max(2, Math.min(opts.concurrency, Math.ceil((3 * opts.concurrency) / opts.chunkSize))),
+      lockDuration: this.lockDuration,
+      stalledInterval: this.lockDuration,
+      // A chunk may be interrupted by several crashes in a long backfill; it must not fail for that.
+      maxStalledCount: 50,
+      autorun: false,
+    });
+    worker.on("failed", (job, err) => {
       if (!job || err instanceof DelayedError || err.name === "DelayedError") return;
       opts.log.error({ runId: job.data.runId, chunk: job.id, attempt: job.attemptsMade, err }, "chunk failed");
       if (job.attemptsMade >= (job.opts.attempts ?? 1)) void this.failRemaining(job.data, err);
     });
-    this.worker.on("error", (err) => opts.log.error({ err }, "worker error"));
+    worker.on("error", (err) => opts.log.error({ err }, "worker error"));
+    this.workers.set(name, worker);
+    void worker.run().catch((err: unknown) => opts.log.error({ err }, "worker stopped"));
   }
 
   private async runFor(runId: string) {
@@ -169,27 +243,44 @@ export class BackfillWorker {
   }
 
   start(): this {
-    void this.worker.run().catch((err: unknown) => this.opts.log.error({ err }, "worker stopped"));
+    void this.discover();
+    // `run` watches one run: look often, so its first chunk is taken at once.
+    this.timer = setInterval(() => void this.discover(), this.opts.discoverMs ?? (this.opts.runs ? 200 : 1000));
     return this;
   }
 
+  /** Resolves once the first look at the runs is done and its queues are being worked. */
   async waitUntilReady(): Promise<void> {
-    await this.worker.waitUntilReady();
+    await this.discover();
+    await Promise.all([...this.workers.values()].map((w) => w.waitUntilReady()));
   }
 
   get busy(): boolean {
     return this.active > 0;
   }
 
+  /** Nothing in hand and nothing queued, delayed or active in any queue this worker works. */
+  async idle(): Promise<boolean> {
+    if (this.busy) return false;
+    await this.discover();
+    for (const name of this.workers.keys()) {
+      const c = await this.counts.named(name).getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
+      if (Object.values(c).some((n) => n > 0)) return false;
+    }
+    return !this.busy;
+  }
+
   /**
-   * Graceful stop: take no new chunks, let calls in flight finish for up to
+   * Graceful stop: start no new call, let calls in flight finish for up to
    * `timeoutMs`, then cancel the rest (their rows go back to the queue), flush
    * outcomes. Nothing is lost either way.
    */
   async close(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    clearInterval(this.timer);
     // Before BullMQ's close: chunks in hand stop starting calls now, not when the timeout runs out.
     this.draining.abort();
-    const closing = this.worker.close();
+    const closing = Promise.all([...[...this.workers.values()].map((w) => w.close()), ...this.letGo]);
     const timer = setTimeout(() => this.shutdown.abort(), timeoutMs);
     try {
       await closing;
@@ -197,6 +288,7 @@ export class BackfillWorker {
       clearTimeout(timer);
       await this.writer.flush();
       await this.timeline.close().catch(() => undefined);
+      await this.counts.close().catch(() => undefined);
       if (this.ownsClient) this.client.destroy();
     }
   }

@@ -67,7 +67,7 @@ describe("command line", () => {
     const lines = [["contactId", "v"]];
     for (let i = 0; i < 25; i++) lines.push([`c${i}`, String(i)]);
     const file = await h.file("q.csv", csv(lines));
-    const args = ["--instance-id", "i1", "--run-id", "q-run", "--chunk-size", "10", "--prefix", h.prefix];
+    const args = ["--instance-id", "i1", "--run-id", "q-run", "--chunk-size", "10", "--prefix", h.prefix, "--endpoint", h.endpoint];
     const first = await cli(["enqueue", file, ...args]);
     expect(first.code).toBe(0);
     expect(first.stdout.trim()).toBe("q-run");

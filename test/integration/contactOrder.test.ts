@@ -63,7 +63,7 @@ describe("same-contact rows end in file order", () => {
     const rows = threeRowsEach(300, "adjacent");
     const file = await h.file("adjacent.csv", toCsv(rows));
     const common = ["--prefix", h.prefix];
-    expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "adj", "--chunk-size", "10", ...common])).code).toBe(0);
+    expect((await cli(["enqueue", file, "--endpoint", h.endpoint, "--instance-id", "i", "--run-id", "adj", "--chunk-size", "10", ...common])).code).toBe(0);
     const workArgs = ["work", "--exit-when-idle", "--rate", "2000", "--concurrency", "32", "--chunk-size", "10", "--endpoint", h.endpoint, ...common];
     const workers = [startCli(workArgs), startCli(workArgs), startCli(workArgs)];
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0, 0]);
@@ -90,7 +90,7 @@ describe("same-contact rows end in file order", () => {
     const rows = threeRowsEach(200, "spread"); // c0..c199 v1, then all v2, then all v3: every chain crosses chunks
     const file = await h.file("spread.csv", toCsv(rows));
     const common = ["--prefix", h.prefix];
-    expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "spr", "--chunk-size", "10", ...common])).code).toBe(0);
+    expect((await cli(["enqueue", file, "--endpoint", h.endpoint, "--instance-id", "i", "--run-id", "spr", "--chunk-size", "10", ...common])).code).toBe(0);
     const workArgs = ["work", "--rate", "300", "--concurrency", "32", "--chunk-size", "10", "--lock-duration", "1500", "--endpoint", h.endpoint, ...common];
     const victim = startCli(workArgs);
     const others = [startCli([...workArgs, "--exit-when-idle"]), startCli([...workArgs, "--exit-when-idle"])];

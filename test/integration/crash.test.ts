@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChunkJobData } from "../../src/queue/ChunkJob.js";
 import { keysFor } from "../../src/queue/keys.js";
+import { queueNameOf } from "../../src/queue/RunQueues.js";
 import { RunStore } from "../../src/queue/RunStore.js";
 import { OutcomeSpool } from "../../src/report/OutcomeSpool.js";
 import { cli, csv, harness, killBackground, REDIS_URL, startCli, until, type Harness } from "./helpers.js";
@@ -40,7 +41,7 @@ describe("crash safety with real processes", () => {
     h = await harness({ latencyMs: 20 });
     const file = await h.file("kill-worker.csv", rows(400, "k"));
     const common = ["--prefix", h.prefix];
-    expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "kw", "--chunk-size", "100", ...common])).code).toBe(0);
+    expect((await cli(["enqueue", file, "--endpoint", h.endpoint, "--instance-id", "i", "--run-id", "kw", "--chunk-size", "100", ...common])).code).toBe(0);
     const workArgs = ["work", "--rate", "150", "--concurrency", "8", "--endpoint", h.endpoint, "--lock-duration", "1500", ...common];
     const a = start(workArgs);
     const sim = h.sim;
@@ -88,7 +89,7 @@ describe("crash safety with real processes", () => {
       expect(done?.producerDone).toBe(true);
       expect(done?.read).toBe(n);
 
-      const queue = new Queue<ChunkJobData>("chunks", { connection: redis, prefix: h.prefix });
+      const queue = new Queue<ChunkJobData>(queueNameOf("kp"), { connection: redis, prefix: h.prefix });
       const jobs = await queue.getJobs(["waiting", "prioritized", "delayed"], 0, -1);
       const lines = jobs.flatMap((j) => j.data.rows.map(([line]) => line));
       expect(lines).toHaveLength(n);
@@ -104,7 +105,7 @@ describe("crash safety with real processes", () => {
     const file = await h.file("follow.csv", rows(3000, "f"));
     const common = ["--prefix", h.prefix];
     const reports = ["--reports-dir", join(h.dir, "reports")];
-    expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "kr", "--chunk-size", "100", ...common])).code).toBe(0);
+    expect((await cli(["enqueue", file, "--endpoint", h.endpoint, "--instance-id", "i", "--run-id", "kr", "--chunk-size", "100", ...common])).code).toBe(0);
     const worker = start(["work", "--exit-when-idle", "--rate", "1500", "--concurrency", "16", "--endpoint", h.endpoint, ...common]);
     const sim = h.sim;
     for (let k = 0; k < 3; k++) {
@@ -163,7 +164,7 @@ describe("crash safety with real processes", () => {
     h = await harness({ latencyMs: 30 });
     const file = await h.file("term.csv", rows(300, "t"));
     const common = ["--prefix", h.prefix];
-    expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "kt", "--chunk-size", "100", ...common])).code).toBe(0);
+    expect((await cli(["enqueue", file, "--endpoint", h.endpoint, "--instance-id", "i", "--run-id", "kt", "--chunk-size", "100", ...common])).code).toBe(0);
     const workArgs = ["work", "--rate", "100", "--concurrency", "8", "--endpoint", h.endpoint, "--shutdown-timeout", "2000", ...common];
     const a = start(workArgs);
     const sim = h.sim;
@@ -185,7 +186,7 @@ describe("crash safety with real processes", () => {
     h = await harness({ latencyMs: 150 });
     const file = await h.file("drain.csv", rows(2000, "d"));
     const common = ["--prefix", h.prefix];
-    expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "kd", ...common])).code).toBe(0);
+    expect((await cli(["enqueue", file, "--endpoint", h.endpoint, "--instance-id", "i", "--run-id", "kd", ...common])).code).toBe(0);
     // 8 calls in flight at a time; before the fix the chunk in hand kept sending until the timeout.
     const workArgs = ["work", "--rate", "1000", "--concurrency", "8", "--endpoint", h.endpoint, "--shutdown-timeout", "15000", ...common];
     const a = start(workArgs);

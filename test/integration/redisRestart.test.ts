@@ -85,7 +85,7 @@ describe.runIf(hasRedisServer)("Redis restart (append-only file on)", () => {
       const file = join(dir, "rows.csv");
       await (await import("node:fs/promises")).writeFile(file, csv(lines));
       const env = { REDIS_URL: url };
-      expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "rr", "--chunk-size", "50"], env)).code).toBe(0);
+      expect((await cli(["enqueue", file, "--endpoint", endpoint, "--instance-id", "i", "--run-id", "rr", "--chunk-size", "50"], env)).code).toBe(0);
 
       const worker = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "work", "--exit-when-idle", "--rate", "200", "--concurrency", "8", "--endpoint", endpoint, "--lock-duration", "2000"], {
         cwd: ROOT,

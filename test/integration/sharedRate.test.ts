@@ -18,7 +18,7 @@ describe("one rate for every worker", () => {
     const file = await h.file("shared.csv", csv(lines));
     const a = await h.ctx({ "instance-id": "i" });
     const b = await h.ctx({ "instance-id": "i" });
-    const res = await enqueueFile(a.store, a.queue, {
+    const res = await enqueueFile(a.store, a.queues, {
       path: file,
       format: "csv",
       runId: "shared",
@@ -27,6 +27,7 @@ describe("one rate for every worker", () => {
       chunkSize: 20,
       breaker: { window: 1000, ratio: 0.5, auth: 5, consecutive: 25, ignore: [] },
       maxContactAge: { unit: "months", n: 24 },
+      target: a.config.target,
     });
     expect(res.rows).toBe(360);
     const done = { a: 0, b: 0 };
@@ -41,6 +42,7 @@ describe("one rate for every worker", () => {
         policy: { maxAttempts: 5, maxTries: 40 },
         requestTimeoutMs: 5000,
         endpoint: h?.endpoint,
+        target: ctx.config.target,
         onOutcome: () => done[name]++,
       }).start();
     const wa = make(a, "a");

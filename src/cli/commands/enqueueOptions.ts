@@ -16,6 +16,7 @@ export function enqueueOptions(config: Config, path: string, format: InputFormat
     parentRunId,
     breaker: breakerSettings(config),
     maxContactAge: config.maxContactAge,
+    target: config.target,
   };
 }
 

@@ -16,6 +16,8 @@ export interface CommandInput {
 
 export interface Command {
   readonly usage: string;
+  /** `--run-id` takes a comma-separated list (work): several runs, not one to create. */
+  readonly runIdList?: boolean;
   readonly flags: FlagSpec;
   /** [min, max] positional arguments. */
   readonly positionals: readonly [number, number];
@@ -90,7 +92,7 @@ const enqueue: Command = {
     const { enqueueFile } = await import("../../queue/enqueueFile.js");
     const ctx = await openContext(config, "command");
     try {
-      const res = await enqueueFile(ctx.store, ctx.queue, enqueueOptions(config, file, format));
+      const res = await enqueueFile(ctx.store, ctx.queues, enqueueOptions(config, file, format));
       const what = res.alreadyQueued ? "already queued, nothing added" : `${res.rows} rows read, ${res.invalid} invalid, ${res.chunks} chunks queued${res.resumed ? " (resumed)" : ""}`;
       process.stderr.write(`connect-backfill: run ${res.runId}: ${what}\n`);
       process.stdout.write(`${res.runId}\n`);
@@ -102,8 +104,10 @@ const enqueue: Command = {
 };
 
 const work: Command = {
-  usage: "connect-backfill work [--rate N] [--concurrency N] [--exit-when-idle]\n  Processes queued runs until SIGTERM/SIGINT.",
-  flags: { ...WORK_FLAGS, "exit-when-idle": "boolean" },
+  usage:
+    "connect-backfill work [--run-id ID[,ID]] [--rate N] [--concurrency N] [--exit-when-idle]\n  Processes queued runs (every run on the prefix, or those of --run-id) until SIGTERM/SIGINT.\n  A run queued for another endpoint or Region than this worker's is left alone (said once in the log).",
+  flags: { ...WORK_FLAGS, "exit-when-idle": "boolean", "run-id": "string" },
+  runIdList: true,
   positionals: [0, 0],
   async run({ config }) {
     const { workQueue } = await import("./workQueue.js");
@@ -203,14 +207,18 @@ const retry: Command = {
           process.stdout.write(`run ${parentId}: no ${includePermanent ? "" : "retryable "}failed rows; nothing to retry\n`);
           return EXIT.ok;
         }
+        const { newRunId } = await import("../../queue/enqueueFile.js");
+        const runId = config.runId ?? newRunId();
         const res = await runQueued(
           ctx,
+          runId,
           () =>
-            enqueueRetry(ctx.store, ctx.queue, {
+            enqueueRetry(ctx.store, ctx.queues, {
               parent,
               outcomes: outcomes(),
               includePermanent,
-              runId: config.runId,
+              runId,
+              target: config.target,
               chunkSize: config.chunkSize,
               breaker: breakerSettings(config),
               maxContactAge: config.maxContactAge,
@@ -240,7 +248,7 @@ const resume: Command = {
     try {
       if (!(await ctx.store.manifest(runId))) throw fatalError(`No run "${runId}" on this Redis.`);
       const { requeueParked } = await import("../../queue/requeueParked.js");
-      const n = await requeueParked(ctx.store, ctx.queue, runId);
+      const n = await requeueParked(ctx.store, ctx.queues, runId);
       process.stderr.write(`connect-backfill: run ${runId} resumed; ${n} chunks queued again\n`);
       return EXIT.ok;
     } finally {

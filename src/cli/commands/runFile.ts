@@ -1,6 +1,6 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import { formatOf } from "../../input/openSource.js";
-import { enqueueFile, type EnqueueResult } from "../../queue/enqueueFile.js";
+import { enqueueFile, newRunId, type EnqueueResult } from "../../queue/enqueueFile.js";
 import type { RunProgress } from "../../queue/RunStore.js";
 import type { ReportFiles } from "../../report/writeReportFiles.js";
 import type { Outcome } from "../../report/Outcome.js";
@@ -38,30 +38,29 @@ export interface RunFileResult {
 export async function runFile(ctx: CommandContext, file: string, opts: RunFileOptions = {}): Promise<RunFileResult> {
   const { config } = ctx;
   const format = formatOf(file, config.format);
-  return runQueued(
-    ctx,
-    () =>
-      enqueueFile(ctx.store, ctx.queue, enqueueOptions(config, file, format, opts.parentRunId)),
-    opts,
-  );
+  const runId = config.runId ?? newRunId();
+  return runQueued(ctx, runId, () => enqueueFile(ctx.store, ctx.queues, { ...enqueueOptions(config, file, format, opts.parentRunId), runId }), opts);
 }
 
-/** Works a run that `enqueue` puts in the queue until every row has an outcome, then writes the report. */
-export async function runQueued(ctx: CommandContext, enqueue: () => Promise<EnqueueResult>, opts: RunFileOptions = {}): Promise<RunFileResult> {
+/**
+ * Works the run `runId` that `enqueue` puts in the queue until every row has an
+ * outcome, then writes the report. Only that run: other runs on the same Redis
+ * (someone's production backfill) are never touched by this process.
+ */
+export async function runQueued(ctx: CommandContext, runId: string, enqueue: () => Promise<EnqueueResult>, opts: RunFileOptions = {}): Promise<RunFileResult> {
   const { config } = ctx;
   const worker = workerFor(ctx, {
+    runs: [runId],
     ...(opts.client ? { client: opts.client } : {}),
     ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
     ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
   });
   let stopReason: string | undefined;
-  let runId: string | undefined;
   try {
     // Work starts while the file is still being queued.
     worker.start();
     const enq = await enqueue();
     const id = enq.runId;
-    runId = id;
     if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
     ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
     stopReason = await followOutcomes(ctx.store, config, id, async (drain) => {

@@ -10,24 +10,19 @@ export interface WorkOptions {
   readonly hardSignal?: AbortSignal;
 }
 
-async function queueIsEmpty(ctx: CommandContext): Promise<boolean> {
-  const c = await ctx.queue.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
-  return Object.values(c).every((n) => n === 0);
-}
-
-/** `connect-backfill work`: processes chunks of every run until stopped (or idle, with --exit-when-idle). */
+/** `connect-backfill work`: processes chunks of every run (or of --run-id's) until stopped (or idle, with --exit-when-idle). */
 export async function workQueue(ctx: CommandContext, opts: WorkOptions): Promise<void> {
   const { config } = ctx;
   const worker = workerFor(ctx, opts.client ? { client: opts.client } : {});
   opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });
   worker.start();
   await worker.waitUntilReady();
-  ctx.log.info({ rate: config.rate, concurrency: config.concurrency }, "worker started");
+  ctx.log.info({ rate: config.rate, concurrency: config.concurrency, runs: config.onlyRuns.length > 0 ? config.onlyRuns : "all" }, "worker started");
   let idleSince: number | undefined;
   while (!opts.signal.aborted) {
     await new Promise((r) => setTimeout(r, 100));
     if (!config.exitWhenIdle) continue;
-    if (!worker.busy && (await queueIsEmpty(ctx))) {
+    if (await worker.idle()) {
       idleSince ??= Date.now();
       // Twice in a row, 0.3 s apart: a chunk handed over between two looks is not missed.
       if (Date.now() - idleSince >= 300) break;

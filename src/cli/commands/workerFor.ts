@@ -16,6 +16,8 @@ export function workerFor(ctx: CommandContext, extra: Partial<BackfillWorkerOpti
     endpoint: config.endpoint,
     region: config.region,
     lockDurationMs: config.lockDurationMs,
+    target: config.target,
+    ...(config.onlyRuns.length > 0 ? { runs: config.onlyRuns } : {}),
     ...extra,
   });
 }
