@@ -15,6 +15,7 @@ export function formatSummary(s: RunSummary, dir: string): string {
   ];
   // Only in retries that met rows a later line had already applied: no news is shown otherwise.
   if (s.counts.superseded > 0) lines.push(`  superseded       ${s.counts.superseded}`);
+  if (s.counts.cancelled > 0) lines.push(`  cancelled        ${s.counts.cancelled}`);
   lines.push(`  invalid          ${s.counts.invalid}`, `  failed           ${s.counts.failed}`);
   if (!s.complete) lines.push(`  pending          ${Math.max(0, s.rows - Object.values(s.counts).reduce((a, b) => a + b, 0))}`);
   const top = s.topErrors.filter((e) => !["ContactBeforeApi", "ContactExpired", "Superseded"].includes(e.code)).slice(0, 5);

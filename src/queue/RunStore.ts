@@ -39,6 +39,8 @@ export interface RunManifest {
   readonly breakerConsecutive?: number;
   readonly breakerIgnore?: readonly string[];
   readonly maxContactAge?: MaxContactAge;
+  /** fileFingerprint of the input when queued: a reused run id on a changed file is refused. */
+  readonly fingerprint?: string;
   /** The run's own BullMQ queue (absent: a run from before per-run queues, in the shared one). */
   readonly queue?: string;
   /** Where the run's calls must go; workers aimed elsewhere leave it alone (absent: any worker). */
@@ -90,7 +92,7 @@ export function breakerManifestFields(b: BreakerSettings): Pick<RunManifest, "br
   return { breakerWindow: b.window, breakerRatio: b.ratio, breakerAuth: b.auth, breakerConsecutive: b.consecutive, breakerIgnore: b.ignore };
 }
 
-export type RunState = "enqueuing" | "queued" | "stopped";
+export type RunState = "enqueuing" | "queued" | "stopped" | "cancelled";
 
 export interface RunProgress {
   readonly manifest: RunManifest;
@@ -107,6 +109,8 @@ export interface RunProgress {
   readonly requests: number;
   readonly throttled: number;
   readonly startedAt: number | undefined;
+  /** When the latest outcome was recorded (epoch ms). */
+  readonly lastAt: number | undefined;
   readonly complete: boolean;
 }
 
@@ -128,7 +132,7 @@ export interface RunProgress {
  * A stop leaves unsent rows queued (workers park their chunks) until `resume`.
  *
  * KEYS: [1] done bitmap, [2] run hash, [3] outcome stream, [4] breaker ring, [5] breaker codes hash.
- * ARGV: [1] runId, [2] window, [3] ratio, [4] auth, [5] consecutive, then 7 per row:
+ * ARGV: [1] runId, [2] window, [3] ratio, [4] auth, [5] consecutive, [6] now (epoch ms), then 7 per row:
  *   line, encoded outcome, status, errorCode, requests, throttles, flag (SendFlag).
  * Returns: {rows newly recorded, run state after}.
  */
@@ -149,7 +153,7 @@ local function example(code)
   local line = redis.call('HGET', KEYS[5], 'l:' .. code)
   return code .. (line and (', e.g. line ' .. line) or '')
 end
-for i = 6, #ARGV, 7 do
+for i = 7, #ARGV, 7 do
   if redis.call('SETBIT', KEYS[1], tonumber(ARGV[i]), 1) == 0 then
     added = added + 1
     redis.call('XADD', KEYS[3], '*', 'o', ARGV[i + 1])
@@ -199,6 +203,8 @@ for i = 6, #ARGV, 7 do
     end
   end
 end
+-- When the latest outcome landed: a finished run's rate stays what it was, and status can tell a run being worked.
+if added > 0 then redis.call('HSET', KEYS[2], 'lastAt', ARGV[6]) end
 return {added, redis.call('HGET', KEYS[2], 'state') or ''}
 `;
 
@@ -217,14 +223,14 @@ export interface RecordedOutcome {
 type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Array<string | number>) => Promise<[number, string]>;
 
 export class RunStore {
-  private readonly redis: Redis & { cbRecord2?: RecordCmd };
+  private readonly redis: Redis & { cbRecord3?: RecordCmd };
 
   constructor(
     redis: Redis,
     readonly keys: Keys,
   ) {
     this.redis = redis as RunStore["redis"];
-    if (!this.redis.cbRecord2) redis.defineCommand("cbRecord2", { numberOfKeys: 5, lua: RECORD });
+    if (!this.redis.cbRecord3) redis.defineCommand("cbRecord3", { numberOfKeys: 5, lua: RECORD });
   }
 
   /** Creates the run if it does not exist; returns the manifest in force (the existing one on resume). */
@@ -266,12 +272,12 @@ export class RunStore {
   /** Writes outcomes; returns how many were new and the run's state afterwards. */
   async record(runId: string, rows: readonly RecordedOutcome[], breaker: BreakerSettings): Promise<{ added: number; state: string }> {
     if (rows.length === 0) return { added: 0, state: "" };
-    const args: Array<string | number> = [runId, breaker.window, breaker.ratio, breaker.auth, breaker.consecutive];
+    const args: Array<string | number> = [runId, breaker.window, breaker.ratio, breaker.auth, breaker.consecutive, Date.now()];
     for (const { outcome: o, flag } of rows) {
       args.push(o.line, encodeOutcome(o), o.status, o.errorCode, o.attempts, o.throttles, flag);
     }
     const k = this.keys;
-    const [added, state] = await (this.redis.cbRecord2 as RecordCmd)(k.done(runId), k.run(runId), k.outcomes(runId), k.breaker(runId), k.breakerCodes(runId), ...args);
+    const [added, state] = await (this.redis.cbRecord3 as RecordCmd)(k.done(runId), k.run(runId), k.outcomes(runId), k.breaker(runId), k.breakerCodes(runId), ...args);
     return { added: Number(added), state };
   }
 
@@ -308,6 +314,23 @@ export class RunStore {
     return { state: state ?? "", stopReason: reason ?? undefined };
   }
 
+  /**
+   * Cancels a run everywhere: workers that meet it write `cancelled` for rows
+   * not yet sent and take no more of its chunks; the producer stops queueing.
+   * A finished run is left as it is. Returns the state before.
+   */
+  async cancel(runId: string, reason: string): Promise<string> {
+    const res = await this.redis.eval(
+      `local s = redis.call('HGET', KEYS[1], 'state') or ''
+       if s ~= 'cancelled' then redis.call('HSET', KEYS[1], 'state', 'cancelled', 'stopReason', ARGV[1]) end
+       return s`,
+      1,
+      this.keys.run(runId),
+      reason,
+    );
+    return String(res);
+  }
+
   async stop(runId: string, reason: string): Promise<void> {
     await this.redis.hset(this.keys.run(runId), "state", "stopped", "stopReason", reason);
   }
@@ -335,6 +358,7 @@ export class RunStore {
       requests: Number(h.requests ?? 0),
       throttled: Number(h.throttled ?? 0),
       startedAt: h.startedAt ? Number(h.startedAt) : undefined,
+      lastAt: h.lastAt ? Number(h.lastAt) : undefined,
       complete: producerDone && done >= read,
     };
   }

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { checkRecord } from "../input/checkRecord.js";
 import type { ColumnRoles } from "../input/columnRoles.js";
+import { fileFingerprint, fingerprintSize } from "../input/fileFingerprint.js";
 import { InputFileError } from "../input/InputFileError.js";
 import { openSource, type InputFormat } from "../input/openSource.js";
 import type { SourceRecord } from "../input/SourceRecord.js";
@@ -24,6 +25,8 @@ export interface EnqueueOptions {
   readonly maxContactAge: MaxContactAge;
   /** Where the run's calls must go (config's target). */
   readonly target: RunTarget;
+  /** Called once the run is created or found and checked, before the first row is queued. */
+  readonly onReady?: () => void;
   /** Called after each queued batch with rows read so far. */
   readonly onProgress?: (read: number) => void;
 }
@@ -37,7 +40,11 @@ export interface EnqueueResult {
   readonly alreadyQueued: boolean;
   /** The run existed and was partly queued: queueing went on where it stopped. */
   readonly resumed: boolean;
+  /** The run was cancelled while the file was read: the rest of the file was not queued. */
+  readonly cancelled?: boolean;
 }
+
+class RunCancelled extends Error {}
 
 /** Chunks sent to Redis per addBulk round trip. */
 const CHUNKS_PER_BATCH = 2;
@@ -78,6 +85,7 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
   const path = resolve(opts.path);
   // Open (and so check) the file before anything is written to Redis.
   const source = await openSource(path, opts.format);
+  const fingerprint = await fileFingerprint(path);
   const runId = opts.runId ?? newRunId();
   const wanted: RunManifest = {
     runId,
@@ -92,12 +100,19 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
     maxContactAge: opts.maxContactAge,
     queue: queueNameOf(runId),
     target: opts.target,
+    fingerprint,
   };
   const { manifest, created } = await store.create(wanted);
   if (!created && manifest.input !== path) {
     throw new InputFileError(`run ${runId} already exists for ${manifest.input}; choose another --run-id for ${path}.`);
   }
+  if (!created && manifest.fingerprint !== undefined && manifest.fingerprint !== fingerprint) {
+    throw new InputFileError(
+      `run ${runId} was queued from ${path} when it held other content (${fingerprintSize(manifest.fingerprint)} bytes then, ${fingerprintSize(fingerprint)} now); give a new --run-id to queue the file as it is now.`,
+    );
+  }
   const queue = queues.named(queueOfManifest(manifest));
+  opts.onReady?.();
   const progress = await store.progress(runId);
   if (!created && progress?.producerDone) {
     return { runId, rows: progress.read, invalid: progress.counts.invalid, chunks: progress.chunks, alreadyQueued: true, resumed: false };
@@ -132,39 +147,47 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
     // Saved only once every chunk before it is in Redis: a resume never skips a row.
     await store.saveProducerPosition(runId, read, chunkIndex, done);
     opts.onProgress?.(read);
+    if (!done && (await store.state(runId)).state === "cancelled") throw new RunCancelled();
   };
 
-  for await (const rec of source.records) {
-    read++;
-    const check = checkRecord(rec, source.roles, defaults);
-    if (!check.ok) {
-      invalid++;
-      invalidBatch.push({
-        outcome: {
-          line: rec.line,
-          ...idsOf(rec, source.roles, manifest.defaultInstanceId),
-          status: "invalid",
-          errorCode: check.code,
-          httpStatus: undefined,
-          message: `line ${rec.line} ${check.reason}`,
-          attempts: 0,
-          throttles: 0,
-          finishedAt: Date.now(),
-          original: originalOf(rec),
-        },
-        flag: 0,
-      });
-      if (invalidBatch.length >= 500) await flushInvalid();
-      continue;
+  try {
+    for await (const rec of source.records) {
+      read++;
+      const check = checkRecord(rec, source.roles, defaults);
+      if (!check.ok) {
+        invalid++;
+        invalidBatch.push({
+          outcome: {
+            line: rec.line,
+            ...idsOf(rec, source.roles, manifest.defaultInstanceId),
+            status: "invalid",
+            errorCode: check.code,
+            httpStatus: undefined,
+            message: `line ${rec.line} ${check.reason}`,
+            attempts: 0,
+            throttles: 0,
+            finishedAt: Date.now(),
+            original: originalOf(rec),
+          },
+          flag: 0,
+        });
+        if (invalidBatch.length >= 500) await flushInvalid();
+        continue;
+      }
+      valid++;
+      // Fed for rows queued before a crash too, so a resumed producer names the same predecessors.
+      const prev = chain.previous(check.row.instanceId, check.row.contactId, rec.line);
+      if (valid <= alreadyQueuedRows) continue; // queued before the crash
+      const record = rec.kind === "fields" ? rec.fields : (rec as { value: Record<string, unknown> }).value;
+      current.push(prev === 0 ? [rec.line, record] : [rec.line, record, prev]);
+      if (current.length >= manifest.chunkSize) await flushJobs(false);
     }
-    valid++;
-    // Fed for rows queued before a crash too, so a resumed producer names the same predecessors.
-    const prev = chain.previous(check.row.instanceId, check.row.contactId, rec.line);
-    if (valid <= alreadyQueuedRows) continue; // queued before the crash
-    const record = rec.kind === "fields" ? rec.fields : (rec as { value: Record<string, unknown> }).value;
-    current.push(prev === 0 ? [rec.line, record] : [rec.line, record, prev]);
-    if (current.length >= manifest.chunkSize) await flushJobs(false);
+    await flushJobs(true);
+  } catch (err) {
+    if (!(err instanceof RunCancelled)) throw err;
+    // Cancelled while reading: the rows read so far are the run; the rest of the file is not part of it.
+    await store.saveProducerPosition(runId, read, chunkIndex, true);
+    return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created, cancelled: true };
   }
-  await flushJobs(true);
   return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created };
 }

@@ -19,6 +19,8 @@ export interface RetryOptions {
   readonly maxContactAge: MaxContactAge;
   /** Where the retry's calls go: this command's target, not necessarily the parent's. */
   readonly target: RunTarget;
+  /** Called once the run is created or found, before its rows are queued. */
+  readonly onReady?: () => void;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function enqueueRetry(store: RunStore, queues: RunQueues, opts: Ret
     target: opts.target,
   });
   const queue = queues.named(queueOfManifest(manifest));
+  opts.onReady?.();
   if (!created) {
     const p = await store.progress(runId);
     if (p?.producerDone) return { runId, rows: p.read, invalid: 0, chunks: p.chunks, alreadyQueued: true, resumed: false };

@@ -2,6 +2,7 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { LimitFunction } from "p-limit";
 import type { ChunkJobData, ChunkRow } from "../queue/ChunkJob.js";
 import type { ChunkDecoder } from "../queue/decodeChunk.js";
+import { cancelRows } from "../queue/cancelRows.js";
 import { breakerOf, type RecordedOutcome, type RunManifest, type RunStore, type SendFlag } from "../queue/RunStore.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
 import { sleep } from "../rate/RateGovernor.js";
@@ -52,11 +53,20 @@ interface Ready extends Sendable {
   readonly chained: boolean;
 }
 
+function cancelReason(reason: string | undefined): string {
+  return `the run was cancelled${reason ? ` (${reason})` : ""}`;
+}
+
 export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promise<ChunkResult> {
   const run = await ctx.runFor(data.runId);
   if (!run) return "unknown-run";
   const { manifest, decoder } = run;
-  if ((await ctx.store.state(data.runId)).state === "stopped") {
+  const atStart = await ctx.store.state(data.runId);
+  if (atStart.state === "cancelled") {
+    await cancelRows(ctx.store, decoder, data, cancelReason(atStart.stopReason));
+    return "done";
+  }
+  if (atStart.state === "stopped") {
     await ctx.store.park(data);
     return "parked";
   }
@@ -68,10 +78,11 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   const breaker = breakerOf(manifest);
   const ignored = new Set(breaker.ignore);
   let stopped = false;
+  let cancelled = false;
   let handback = false;
   const writes: Array<Promise<void>> = [];
   const onAttempt = ctx.onAttempt ? (throttled: boolean) => ctx.onAttempt?.(data.runId, throttled) : undefined;
-  const halted = () => stopped || handback || ctx.signal.aborted || ctx.stopNew?.aborted === true;
+  const halted = () => stopped || cancelled || handback || ctx.signal.aborted || ctx.stopNew?.aborted === true;
 
   const write = (items: RecordedOutcome[]) => {
     if (items.length === 0) return;
@@ -86,6 +97,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
       ctx.writer.addAll(data.runId, items).then((state) => {
         for (const { outcome } of items) ctx.onOutcome?.(outcome);
         if (state === "stopped") stopped = true;
+        if (state === "cancelled") cancelled = true;
       }),
     );
   };
@@ -262,6 +274,11 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   await Promise.all(tasks);
   // The chunk completes only once every outcome is durable.
   await Promise.all(writes);
+  if (cancelled) {
+    // Calls in flight finished; what was not sent is settled here, not queued again.
+    await cancelRows(ctx.store, decoder, data, cancelReason((await ctx.store.state(data.runId)).stopReason));
+    return "done";
+  }
   if (stopped) {
     await ctx.store.park(data);
     return "parked";

@@ -86,7 +86,10 @@ describe("command line", () => {
     const after = await cli(["status", "q-run", "--json", "--prefix", h.prefix]);
     const s = JSON.parse(after.stdout);
     expect(s).toMatchObject({ runId: "q-run", total: 25, counts: { updated: 25, pending: 0, failed: 0, invalid: 0, skipped_pre_api: 0 }, eta: 0 });
-    expect(Object.keys(s).sort()).toEqual(["counts", "eta", "rate", "runId", "state", "throttledShare", "total"].sort());
+    expect(Object.keys(s).sort()).toEqual(
+      ["counts", "createdAt", "eta", "governorRate", "input", "lastOutcomeAt", "parentRunId", "rate", "runId", "startedAt", "state", "stopReason", "throttledShare", "total"].sort(),
+    );
+    expect(s).toMatchObject({ state: "finished", input: file, parentRunId: null, stopReason: null });
 
     const report = await cli(["report", "q-run", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
     expect(report.code).toBe(0);

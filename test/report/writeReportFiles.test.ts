@@ -169,7 +169,7 @@ describe("writeReportFiles, CSV run", () => {
     await writeReportFiles(runDir, run, outcomes);
     const files = await writeReportFiles(runDir, run, outcomes.slice(0, 2));
     expect(await csvRows(files.failures, [...header, ...FAILURE_COLUMNS])).toHaveLength(1);
-    expect(JSON.parse(await readFile(files.summary, "utf8")).counts).toEqual({ updated: 1, skipped_pre_api: 0, invalid: 1, failed: 0, skipped_expired: 0, superseded: 0 });
+    expect(JSON.parse(await readFile(files.summary, "utf8")).counts).toEqual({ updated: 1, skipped_pre_api: 0, invalid: 1, failed: 0, skipped_expired: 0, superseded: 0, cancelled: 0 });
   });
 
   it("feeding failures.csv back gives the original rows, the # columns ignored", async () => {

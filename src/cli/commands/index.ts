@@ -1,5 +1,6 @@
 import type { Config } from "../../config/loadConfig.js";
 import { formatOf } from "../../input/openSource.js";
+import { validateRunId } from "../../config/loadConfig.js";
 import { EXIT, fatalError } from "../exitCodes.js";
 import { formatSummary } from "../formatSummary.js";
 import { openContext } from "../openContext.js";
@@ -69,9 +70,16 @@ const run: Command = {
       const res = await runFile(ctx, file, { signal: stop.graceful, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) });
       progress.finish();
       if (!flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
-      if (res.stopReason) {
+      const queued = res.report.summaryData.rows - Object.values(res.report.summaryData.counts).reduce((a, b) => a + b, 0);
+      if (res.stopReason === "interrupted") {
         process.stderr.write(
-          `connect-backfill: run ${res.runId} stopped (${res.stopReason}); ${res.report.summaryData.rows - Object.values(res.report.summaryData.counts).reduce((a, b) => a + b, 0)} rows are still queued: resume with "connect-backfill resume ${res.runId}" then "connect-backfill work".\n`,
+          `connect-backfill: run ${res.runId} interrupted; ${queued} rows are still queued: go on with "connect-backfill run ${file} --run-id ${res.runId}" (or "connect-backfill work --run-id ${res.runId}"), or drop them with "connect-backfill cancel ${res.runId}".\n`,
+        );
+      } else if (res.stopReason === "cancelled") {
+        process.stderr.write(`connect-backfill: run ${res.runId} was cancelled; rows not sent are cancelled.\n`);
+      } else if (res.stopReason) {
+        process.stderr.write(
+          `connect-backfill: run ${res.runId} stopped (${res.stopReason}); ${queued} rows are still queued: resume with "connect-backfill resume ${res.runId}" then "connect-backfill work --run-id ${res.runId}", or drop them with "connect-backfill cancel ${res.runId}".\n`,
         );
       }
       return res.exitCode;
@@ -135,7 +143,7 @@ const status: Command = {
       const all = [];
       for (const id of ids) all.push(await runStatus(ctx, id));
       if (flags.json) {
-        const out = all.map((s) => ({ runId: s.runId, state: s.state, total: s.total, counts: s.counts, rate: s.rate, eta: s.eta, throttledShare: s.throttledShare }));
+        const out = all;
         process.stdout.write(`${JSON.stringify(positionals[0] ? out[0] : out, null, 2)}\n`);
       } else if (all.length === 0) process.stdout.write("no runs on this Redis\n");
       else process.stdout.write(`${all.map(formatStatus).join("\n")}\n`);
@@ -212,8 +220,9 @@ const retry: Command = {
         const res = await runQueued(
           ctx,
           runId,
-          () =>
+          (onReady) =>
             enqueueRetry(ctx.store, ctx.queues, {
+              onReady,
               parent,
               outcomes: outcomes(),
               includePermanent,
@@ -247,9 +256,34 @@ const resume: Command = {
     const ctx = await openContext(config, "command");
     try {
       if (!(await ctx.store.manifest(runId))) throw fatalError(`No run "${runId}" on this Redis.`);
+      if ((await ctx.store.state(runId)).state === "cancelled") throw fatalError(`run ${runId} was cancelled; it cannot be resumed (queue the file again under a new --run-id).`);
       const { requeueParked } = await import("../../queue/requeueParked.js");
       const n = await requeueParked(ctx.store, ctx.queues, runId);
       process.stderr.write(`connect-backfill: run ${runId} resumed; ${n} chunks queued again\n`);
+      return EXIT.ok;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
+const cancel: Command = {
+  usage:
+    "connect-backfill cancel <runId> [--wait MS] [--reports-dir DIR]\n  Stops a run everywhere: rows not yet sent get the status cancelled (calls in flight finish), then the\n  reports are written. --wait: how long to wait for chunks that workers hold (default 30000).",
+  flags: { ...REDIS_FLAGS, "reports-dir": "string", wait: "number", quiet: "boolean" },
+  positionals: [1, 1],
+  async run({ config, positionals, flags }) {
+    const runId = validateRunId(positionals[0] as string);
+    const { cancelRun } = await import("./cancelRun.js");
+    const ctx = await openContext(config, "command");
+    try {
+      const res = await cancelRun(ctx, runId, typeof flags.wait === "number" ? flags.wait : 30_000);
+      if (res.alreadyFinished) process.stderr.write(`connect-backfill: run ${runId} was already finished; nothing to cancel\n`);
+      else {
+        const left = res.inWorkers > 0 ? `; ${res.inWorkers} rows are still in chunks that workers hold: they become cancelled when those workers finish their calls in flight (then "connect-backfill report ${runId}")` : "";
+        process.stderr.write(`connect-backfill: run ${runId} cancelled: ${res.settled} queued rows cancelled${left}\n`);
+      }
+      if (res.report && !flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
       return EXIT.ok;
     } finally {
       await ctx.close();
@@ -264,7 +298,7 @@ const simulate: Command = {
   run: async (input) => (await import("./simulate.js")).simulateCommand(input),
 };
 
-export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, simulate };
+export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, cancel, simulate };
 
 export const HELP = `connect-backfill: bulk UpdateContactAttributes for Amazon Connect, on BullMQ + Redis
 
@@ -275,6 +309,7 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes for Amazon C
   connect-backfill report <runId>      (re)write a run's report files (--follow during a run)
   connect-backfill retry <runId>       a new run of the retryable failed rows (--include-permanent: all failed)
   connect-backfill resume <runId>      go on with a run the circuit breaker stopped
+  connect-backfill cancel <runId>      stop a run everywhere; rows not sent become cancelled
   connect-backfill simulate            start the local Connect stand-in
 
 Common options: --instance-id, --format csv|jsonl, --run-id, --rate (req/s across all workers, default 10),

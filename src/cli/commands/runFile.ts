@@ -39,7 +39,7 @@ export async function runFile(ctx: CommandContext, file: string, opts: RunFileOp
   const { config } = ctx;
   const format = formatOf(file, config.format);
   const runId = config.runId ?? newRunId();
-  return runQueued(ctx, runId, () => enqueueFile(ctx.store, ctx.queues, { ...enqueueOptions(config, file, format, opts.parentRunId), runId }), opts);
+  return runQueued(ctx, runId, (onReady) => enqueueFile(ctx.store, ctx.queues, { ...enqueueOptions(config, file, format, opts.parentRunId), runId, onReady }), opts);
 }
 
 /**
@@ -47,7 +47,12 @@ export async function runFile(ctx: CommandContext, file: string, opts: RunFileOp
  * outcome, then writes the report. Only that run: other runs on the same Redis
  * (someone's production backfill) are never touched by this process.
  */
-export async function runQueued(ctx: CommandContext, runId: string, enqueue: () => Promise<EnqueueResult>, opts: RunFileOptions = {}): Promise<RunFileResult> {
+export async function runQueued(
+  ctx: CommandContext,
+  runId: string,
+  enqueue: (onReady: () => void) => Promise<EnqueueResult>,
+  opts: RunFileOptions = {},
+): Promise<RunFileResult> {
   const { config } = ctx;
   const worker = workerFor(ctx, {
     runs: [runId],
@@ -57,9 +62,9 @@ export async function runQueued(ctx: CommandContext, runId: string, enqueue: () 
   });
   let stopReason: string | undefined;
   try {
-    // Work starts while the file is still being queued.
-    worker.start();
-    const enq = await enqueue();
+    // Work starts while the file is still being queued, but only once the run is
+    // known to be this file's: a refused run id must not set a worker on the old run.
+    const enq = await enqueue(() => worker.start());
     const id = enq.runId;
     if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
     ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
@@ -74,7 +79,10 @@ export async function runQueued(ctx: CommandContext, runId: string, enqueue: () 
         const p = await ctx.store.progress(id);
         if (!p) throw fatalError(`run ${id} disappeared from Redis while running.`);
         opts.onProgress?.(p);
-        if (p.complete) return undefined;
+        if (p.state === "cancelled") {
+          // Workers settle its unsent rows as cancelled; wait for that, then report.
+          if (p.complete) return "cancelled";
+        } else if (p.complete) return undefined;
         if (p.state === "stopped") return p.stopReason ?? "stopped";
         if (opts.signal?.aborted) return "interrupted";
         await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));

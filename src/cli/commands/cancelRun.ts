@@ -1,0 +1,62 @@
+import { cancelRows } from "../../queue/cancelRows.js";
+import { ChunkDecoder } from "../../queue/decodeChunk.js";
+import { queueOfManifest } from "../../queue/RunQueues.js";
+import type { RunProgress } from "../../queue/RunStore.js";
+import type { ReportFiles } from "../../report/writeReportFiles.js";
+import { fatalError } from "../exitCodes.js";
+import type { CommandContext } from "../openContext.js";
+import { writeRunReport } from "./report.js";
+
+export interface CancelResult {
+  readonly runId: string;
+  /** The run was already finished: nothing was cancelled. */
+  readonly alreadyFinished: boolean;
+  /** Rows given `cancelled` by this command (queued and parked chunks). */
+  readonly settled: number;
+  /** Rows still in chunks that workers hold: they get `cancelled` as those workers finish their calls. */
+  readonly inWorkers: number;
+  readonly report: ReportFiles | undefined;
+}
+
+/**
+ * `connect-backfill cancel <runId>`: stops a run everywhere. The run is marked
+ * cancelled first (workers then take none of its chunks and stop sending after
+ * the calls in flight); the chunks still queued or parked are settled here as
+ * `cancelled`; then it waits up to `waitMs` for the workers' chunks, and writes the reports.
+ */
+export async function cancelRun(ctx: CommandContext, runId: string, waitMs: number): Promise<CancelResult> {
+  const manifest = await ctx.store.manifest(runId);
+  if (!manifest) throw fatalError(`No run "${runId}" on this Redis (prefix ${ctx.config.prefix}); "connect-backfill status" lists the known runs.`);
+  const before = await ctx.store.progress(runId);
+  if (before?.complete) return { runId, alreadyFinished: true, settled: 0, inWorkers: 0, report: await writeRunReport(ctx.store, ctx.config, runId) };
+  const reason = `by "connect-backfill cancel" at ${new Date().toISOString()}`;
+  await ctx.store.cancel(runId, reason);
+  const message = `the run was cancelled (${reason})`;
+  const decoder = new ChunkDecoder(manifest);
+  let settled = 0;
+  for (const chunk of await ctx.store.parked(runId)) settled += await cancelRows(ctx.store, decoder, chunk, message);
+  await ctx.store.dropParked(runId, Number.MAX_SAFE_INTEGER);
+  const queue = ctx.queues.named(queueOfManifest(manifest));
+  const seen = new Set<string>();
+  for (;;) {
+    const jobs = await queue.getJobs(["waiting", "delayed", "prioritized"], 0, 199);
+    // Settled chunks that could not be removed (a worker holds them) are not looked at twice.
+    const mine = jobs.filter((j) => j?.data?.runId === runId && !seen.has(String(j.id)));
+    if (mine.length === 0) break;
+    for (const job of mine) {
+      seen.add(String(job.id));
+      settled += await cancelRows(ctx.store, decoder, job.data, message);
+      // A worker may have taken it meanwhile: it settles the same rows, the first outcome wins.
+      await job.remove().catch(() => undefined);
+    }
+  }
+  // Chunks in workers' hands: they finish their calls in flight, then settle the rest.
+  const end = Date.now() + waitMs;
+  let p: RunProgress | undefined = await ctx.store.progress(runId);
+  while (p && !p.complete && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 200));
+    p = await ctx.store.progress(runId);
+  }
+  const inWorkers = p ? Math.max(0, p.read - p.done) : 0;
+  return { runId, alreadyFinished: false, settled, inWorkers, report: await writeRunReport(ctx.store, ctx.config, runId) };
+}

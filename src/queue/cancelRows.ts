@@ -1,0 +1,39 @@
+import type { ChunkJobData } from "./ChunkJob.js";
+import type { ChunkDecoder } from "./decodeChunk.js";
+import type { RecordedOutcome, RunStore } from "./RunStore.js";
+
+/**
+ * Gives every row of a chunk that has no outcome yet the status `cancelled`
+ * (never sent). Safe to run twice and from several processes at once: the first
+ * outcome of a line is the only one. Used by workers meeting a cancelled run and
+ * by `cancel` for the chunks still queued or parked.
+ */
+export async function cancelRows(store: RunStore, decoder: ChunkDecoder, chunk: ChunkJobData, reason: string): Promise<number> {
+  const finished = await store.finished(
+    chunk.runId,
+    chunk.rows.map(([line]) => line),
+  );
+  const items: RecordedOutcome[] = [];
+  for (const row of chunk.rows) {
+    if (finished.has(row[0])) continue;
+    const { line, check } = decoder.decode(row);
+    items.push({
+      flag: 0,
+      outcome: {
+        line,
+        contactId: check.ok ? check.row.contactId : "",
+        instanceId: check.ok ? check.row.instanceId : "",
+        status: "cancelled",
+        errorCode: "Cancelled",
+        httpStatus: undefined,
+        message: `line ${line}: not sent: ${reason}`,
+        attempts: 0,
+        throttles: 0,
+        finishedAt: Date.now(),
+        original: undefined,
+      },
+    });
+  }
+  if (items.length > 0) await store.record(chunk.runId, items, { window: 1, ratio: 1, auth: 1, consecutive: 1, ignore: [] });
+  return items.length;
+}

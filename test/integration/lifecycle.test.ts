@@ -1,0 +1,117 @@
+import { appendFile, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, csv, harness, killBackground, readReport, startCli, until, type Harness } from "./helpers.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  killBackground();
+  await h?.close();
+  h = undefined;
+});
+
+function rows(n: number, prefix: string): string {
+  const lines = [["contactId", "v"]];
+  for (let i = 0; i < n; i++) lines.push([`${prefix}${i}`, String(i)]);
+  return csv(lines);
+}
+
+describe("cancel", () => {
+  it("stops a run everywhere: no call after it returns, unsent rows cancelled, reports written", async () => {
+    h = await harness({ latencyMs: 20 });
+    const file = await h.file("long.csv", rows(300, "c"));
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint];
+    expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "long", "--chunk-size", "50", ...common])).code).toBe(0);
+    startCli(["work", "--rate", "40", "--concurrency", "4", ...common]);
+    const sim = h.sim;
+    await until(() => sim.updates().length >= 20);
+    const res = await cli(["cancel", "long", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/run long cancelled: \d+ queued rows cancelled/);
+    expect(res.stdout).toMatch(/cancelled +\d+/);
+    const atReturn = sim.updates().length;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sim.updates().length).toBe(atReturn);
+
+    const out = await readReport(join(h.dir, "reports", "long", "outcomes.csv"));
+    expect(out).toHaveLength(300);
+    expect(new Set(out.map((o) => o.line)).size).toBe(300);
+    const updated = out.filter((o) => o.status === "updated").length;
+    const cancelled = out.filter((o) => o.status === "cancelled");
+    expect(updated).toBe(atReturn);
+    expect(updated + cancelled.length).toBe(300);
+    expect(cancelled[0]?.message).toMatch(/^line \d+: not sent: the run was cancelled \(by "connect-backfill cancel" at /);
+    const summary = JSON.parse(await readFile(join(h.dir, "reports", "long", "summary.json"), "utf8"));
+    expect(summary.counts.cancelled).toBe(cancelled.length);
+    const status = JSON.parse((await cli(["status", "long", "--json", "--prefix", h.prefix])).stdout);
+    expect(status.state).toBe("cancelled");
+
+    const resume = await cli(["resume", "long", "--prefix", h.prefix]);
+    expect(resume.code).toBe(1);
+    expect(resume.stderr).toMatch(/run long was cancelled; it cannot be resumed/);
+  });
+
+  it("a Ctrl-C'd run says how to go on or cancel, and going on works", async () => {
+    h = await harness({ latencyMs: 20 });
+    const file = await h.file("ctrl-c.csv", rows(200, "k"));
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--instance-id", "i"];
+    const first = await cli(["run", file, "--run-id", "cc", "--rate", "30", "--quiet", ...common], {}, { signalAfterMs: 2500 });
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(
+      new RegExp(`run cc interrupted; \\d+ rows are still queued: go on with "connect-backfill run ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} --run-id cc" \\(or "connect-backfill work --run-id cc"\\), or drop them with "connect-backfill cancel cc"`),
+    );
+    const again = await cli(["run", file, "--run-id", "cc", "--rate", "500", "--quiet", ...common]);
+    expect(again.code).toBe(0);
+    const out = await readReport(join(h.dir, "reports", "cc", "outcomes.csv"));
+    expect(out).toHaveLength(200);
+    expect(out.every((o) => o.status === "updated")).toBe(true);
+  });
+});
+
+describe("status tells the state as it is", () => {
+  it("queued before any worker, running while worked (with an ETA), finished with its rate frozen", async () => {
+    h = await harness({ latencyMs: 20 });
+    const file = await h.file("states.csv", rows(120, "s"));
+    const common = ["--prefix", h.prefix];
+    expect((await cli(["enqueue", file, "--endpoint", h.endpoint, "--instance-id", "i", "--run-id", "st", "--chunk-size", "20", ...common])).code).toBe(0);
+    const status = async () => JSON.parse((await cli(["status", "st", "--json", ...common])).stdout);
+    const queued = await status();
+    expect(queued).toMatchObject({ state: "queued", eta: null, rate: null, total: 120, startedAt: null, lastOutcomeAt: null });
+    expect(queued.input).toBe(file);
+    expect(Date.parse(queued.createdAt)).toBeGreaterThan(Date.now() - 60_000);
+
+    const worker = startCli(["work", "--exit-when-idle", "--rate", "40", "--concurrency", "4", "--endpoint", h.endpoint, ...common]);
+    const sim = h.sim;
+    await until(() => sim.updates().length >= 30);
+    const running = await status();
+    expect(running.state).toBe("running");
+    expect(running.eta).toBeGreaterThan(0);
+    expect(await worker.exited).toBe(0);
+
+    const finished = await status();
+    expect(finished).toMatchObject({ state: "finished", eta: 0 });
+    expect(finished.lastOutcomeAt).not.toBeNull();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await status()).rate).toBe(finished.rate);
+    expect((await cli(["status", "st", ...common])).stdout).toMatch(/^run st: finished\n  input .*states\.csv; created .*, latest outcome /);
+  });
+});
+
+describe("run ids and changed files", () => {
+  it("reusing --run-id on a file whose content changed is refused in one sentence; the same file is not queued twice", async () => {
+    h = await harness();
+    const file = await h.file("nightly.csv", rows(10, "n"));
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--instance-id", "i", "--run-id", "nightly"];
+    expect((await cli(["enqueue", file, ...common])).code).toBe(0);
+    const same = await cli(["enqueue", file, ...common]);
+    expect(same.code).toBe(0);
+    expect(same.stderr).toMatch(/already queued, nothing added/);
+    await appendFile(file, "n10,10\n");
+    for (const cmd of ["enqueue", "run"]) {
+      const changed = await cli([cmd, file, ...common, "--reports-dir", join(h.dir, "reports")]);
+      expect(changed.code).toBe(1);
+      expect(changed.stderr.trim()).toMatch(/^connect-backfill: run nightly was queued from .*nightly\.csv when it held other content \(\d+ bytes then, \d+ now\); give a new --run-id to queue the file as it is now\.$/);
+    }
+    expect(h.sim.stats().requests).toBe(0);
+  });
+});
