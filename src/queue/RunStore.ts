@@ -404,6 +404,30 @@ export class RunStore {
     return [...bySec.values()].sort((a, b) => a[0] - b[0]);
   }
 
+  /** Outcomes still in Redis, not yet moved to a spool. */
+  async outcomesInRedis(runId: string): Promise<number> {
+    return this.redis.xlen(this.keys.outcomes(runId));
+  }
+
+  /** Where the run's outcomes are kept once they leave Redis (host:path), for a `report` run elsewhere. */
+  async noteSpool(runId: string, location: string): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), "spool", location);
+  }
+
+  async spoolLocation(runId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.run(runId), "spool")) ?? undefined;
+  }
+
+  /** Removes everything a run keeps in Redis except its BullMQ queue (prune removes that). */
+  async remove(runId: string): Promise<void> {
+    const k = this.keys;
+    await this.redis
+      .multi()
+      .del(k.run(runId), k.outcomes(runId), k.done(runId), k.parked(runId), k.timeline(runId), k.breaker(runId), k.breakerCodes(runId))
+      .zrem(k.runs, runId)
+      .exec();
+  }
+
   /** Known runs, newest first. */
   async list(limit = 50): Promise<string[]> {
     return this.redis.zrevrange(this.keys.runs, 0, limit - 1);

@@ -1,7 +1,10 @@
+import { existsSync } from "node:fs";
 import { appendFile, readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { Redis } from "ioredis";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, harness, killBackground, readReport, startCli, until, type Harness } from "./helpers.js";
+import { cli, csv, harness, killBackground, readReport, REDIS_URL, startCli, until, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -113,5 +116,60 @@ describe("run ids and changed files", () => {
       expect(changed.stderr.trim()).toMatch(/^connect-backfill: run nightly was queued from .*nightly\.csv when it held other content \(\d+ bytes then, \d+ now\); give a new --run-id to queue the file as it is now\.$/);
     }
     expect(h.sim.stats().requests).toBe(0);
+  });
+});
+
+describe("prune", () => {
+  it("removes finished runs' data from Redis and keeps the reports; keeps what is unfinished or not yet written out", async () => {
+    h = await harness();
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--instance-id", "i", "--reports-dir", join(h.dir, "reports")];
+    // done: finished and reported; unreported: finished by a worker, its outcomes still in Redis; waiting: never worked
+    expect((await cli(["run", await h.file("done.csv", rows(10, "d")), "--run-id", "done", "--quiet", ...common])).code).toBe(0);
+    expect((await cli(["enqueue", await h.file("unrep.csv", rows(10, "u")), "--run-id", "unreported", ...common])).code).toBe(0);
+    expect((await cli(["work", "--exit-when-idle", "--run-id", "unreported", "--prefix", h.prefix, "--endpoint", h.endpoint])).code).toBe(0);
+    expect((await cli(["enqueue", await h.file("wait.csv", rows(10, "w")), "--run-id", "waiting", ...common])).code).toBe(0);
+
+    const probe = new Redis(REDIS_URL);
+    expect((await probe.keys(`${h.prefix}:chunks.done:*`)).length).toBeGreaterThan(0); // BullMQ's keys of the run's queue
+    await probe.quit();
+
+    const young = await cli(["prune", "--prefix", h.prefix]);
+    expect(young.stdout.trim()).toBe("pruned 0 runs"); // all younger than the default 30 days
+
+    const res = await cli(["prune", "--older-than", "0m", "--prefix", h.prefix]);
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toBe("pruned 1 run: done");
+    expect(res.stderr).toMatch(/kept run unreported: 10 of its outcomes are not written to a report yet: run "connect-backfill report unreported" first/);
+    const redis = new Redis(REDIS_URL);
+    try {
+      // Its run hash, bitmap, streams, timeline and its own BullMQ queue are gone.
+      expect([...(await redis.keys(`${h.prefix}:run:done*`)), ...(await redis.keys(`${h.prefix}:chunks.done:*`))]).toEqual([]);
+      expect((await redis.keys(`${h.prefix}:run:unreported*`)).length).toBeGreaterThan(0);
+      expect(await redis.zrange(`${h.prefix}:runs`, 0, -1)).toEqual(expect.arrayContaining(["unreported", "waiting"]));
+    } finally {
+      await redis.quit();
+    }
+    expect(existsSync(join(h.dir, "reports", "done", "outcomes.csv"))).toBe(true);
+    expect((await cli(["status", "done", "--prefix", h.prefix])).code).toBe(1);
+
+    const notFinished = await cli(["prune", "--run-id", "waiting", "--prefix", h.prefix]);
+    expect(notFinished.code).toBe(1);
+    expect(notFinished.stderr).toMatch(/kept run waiting: it is not finished \(cancel it first to drop it\)/);
+    expect((await cli(["prune", "--older-than", "soon", "--prefix", h.prefix])).stderr).toMatch(/--older-than must be days, hours or minutes such as 30d, 12h or 90m, got "soon"/);
+  });
+});
+
+describe("report elsewhere", () => {
+  it("in a folder without the run's spool, says where the outcomes went and creates nothing", async () => {
+    h = await harness();
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--instance-id", "i"];
+    expect((await cli(["run", await h.file("r.csv", rows(10, "r")), "--run-id", "away", "--reports-dir", join(h.dir, "host-a"), "--quiet", ...common])).code).toBe(0);
+    const elsewhere = await cli(["report", "away", "--reports-dir", join(h.dir, "host-b"), "--prefix", h.prefix]);
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stderr.trim()).toBe(
+      `connect-backfill: the outcomes of run away were moved out of Redis into ${hostname()}:${join(h.dir, "host-a", "away", ".outcomes.spool")}; run "connect-backfill report away" there, or give --reports-dir the folder that holds away/.outcomes.spool.`,
+    );
+    expect(existsSync(join(h.dir, "host-b"))).toBe(false);
+    expect((await cli(["report", "away", "--reports-dir", join(h.dir, "host-a"), "--prefix", h.prefix])).code).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import type { Config } from "../../config/loadConfig.js";
 import { formatOf } from "../../input/openSource.js";
 import { validateRunId } from "../../config/loadConfig.js";
-import { EXIT, fatalError } from "../exitCodes.js";
+import { EXIT, fatalError, usageError } from "../exitCodes.js";
 import { formatSummary } from "../formatSummary.js";
 import { openContext } from "../openContext.js";
 import { ProgressLine } from "../ProgressLine.js";
@@ -291,6 +291,28 @@ const cancel: Command = {
   },
 };
 
+const prune: Command = {
+  usage:
+    "connect-backfill prune [--older-than 30d] [--run-id ID]\n  Removes finished and cancelled runs' data from Redis (report files stay): runs created more than\n  --older-than ago (30d, 12h, 90m; default 30d), or the one run of --run-id, whatever its age.",
+  flags: { ...REDIS_FLAGS, "older-than": "string", "run-id": "string" },
+  positionals: [0, 0],
+  async run({ config, flags }) {
+    const { parseAge, pruneRuns } = await import("./pruneRuns.js");
+    const olderThan = typeof flags["older-than"] === "string" ? flags["older-than"] : "30d";
+    const olderThanMs = parseAge(olderThan);
+    if (olderThanMs === undefined) throw usageError(`prune: --older-than must be days, hours or minutes such as 30d, 12h or 90m, got "${olderThan}"`);
+    const ctx = await openContext(config, "command");
+    try {
+      const res = await pruneRuns(ctx, { runId: config.runId, olderThanMs });
+      process.stdout.write(`pruned ${res.pruned.length} run${res.pruned.length === 1 ? "" : "s"}${res.pruned.length > 0 ? `: ${res.pruned.join(", ")}` : ""}\n`);
+      for (const k of res.kept) process.stderr.write(`connect-backfill: kept run ${k.runId}: ${k.why}\n`);
+      return res.kept.length > 0 && config.runId ? EXIT.couldNotRun : EXIT.ok;
+    } finally {
+      await ctx.close();
+    }
+  },
+};
+
 const simulate: Command = {
   usage: "connect-backfill simulate [--port N] [--rate N] [--burst N] [--latency MS] [--auto-create] [--contacts FILE.json]",
   flags: SIMULATE_FLAGS,
@@ -298,7 +320,7 @@ const simulate: Command = {
   run: async (input) => (await import("./simulate.js")).simulateCommand(input),
 };
 
-export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, cancel, simulate };
+export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, cancel, prune, simulate };
 
 export const HELP = `connect-backfill: bulk UpdateContactAttributes for Amazon Connect, on BullMQ + Redis
 
@@ -310,6 +332,7 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes for Amazon C
   connect-backfill retry <runId>       a new run of the retryable failed rows (--include-permanent: all failed)
   connect-backfill resume <runId>      go on with a run the circuit breaker stopped
   connect-backfill cancel <runId>      stop a run everywhere; rows not sent become cancelled
+  connect-backfill prune               remove finished runs' data from Redis (--older-than 30d, --run-id)
   connect-backfill simulate            start the local Connect stand-in
 
 Common options: --instance-id, --format csv|jsonl, --run-id, --rate (req/s across all workers, default 10),

@@ -1,4 +1,6 @@
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
 import type { Config } from "../../config/loadConfig.js";
 import { drainOutcomes } from "../../queue/drainOutcomes.js";
 import type { RunStore } from "../../queue/RunStore.js";
@@ -12,13 +14,37 @@ export function spoolPath(config: Config, runId: string): string {
   return join(config.reportsDir, runId, ".outcomes.spool");
 }
 
+function spoolLocation(config: Config, runId: string): string {
+  return `${hostname()}:${resolve(spoolPath(config, runId))}`;
+}
+
+/**
+ * Outcomes leave Redis for the spool of the process that writes the reports. A
+ * `report` started in another folder or on another host would find neither
+ * and print a run that looks unfinished: say where the outcomes are instead.
+ */
+async function checkSpoolHere(store: RunStore, config: Config, runId: string, done?: number): Promise<void> {
+  if (existsSync(spoolPath(config, runId))) return;
+  const rows = done ?? (await store.progress(runId))?.done ?? 0;
+  if (rows === 0 || (await store.outcomesInRedis(runId)) >= rows) return;
+  const where = await store.spoolLocation(runId);
+  throw fatalError(
+    where
+      ? `the outcomes of run ${runId} were moved out of Redis into ${where}; run "connect-backfill report ${runId}" there, or give --reports-dir the folder that holds ${runId}/.outcomes.spool.`
+      : `the outcomes of run ${runId} were moved out of Redis and no spool is known for them; give --reports-dir the folder where "run" or "report --follow" wrote ${runId}/.outcomes.spool.`,
+  );
+}
+
 /**
  * Opens a run's spool for as long as `follow` runs and hands it a `drain` that
  * moves what Redis holds of the run's outcomes into it: one open (and one tail
  * check) per follow, not per drain.
  */
 export async function followOutcomes<T>(store: RunStore, config: Config, runId: string, follow: (drain: () => Promise<number>) => Promise<T>): Promise<T> {
+  await checkSpoolHere(store, config, runId);
   const spool = await OutcomeSpool.open(spoolPath(config, runId));
+  // Said in the run, so a `report` on another host or folder can tell where the outcomes went.
+  await store.noteSpool(runId, spoolLocation(config, runId));
   try {
     return await follow(() => drainOutcomes(store, runId, spool));
   } finally {
@@ -31,7 +57,9 @@ export async function writeRunReport(store: RunStore, config: Config, runId: str
   const progress = await store.progress(runId);
   if (!progress) throw fatalError(`No run "${runId}" on this Redis (prefix ${config.prefix}); "connect-backfill status" lists the known runs.`);
   const m = progress.manifest;
+  await checkSpoolHere(store, config, runId, progress.done);
   const spool = await OutcomeSpool.open(spoolPath(config, runId));
+  await store.noteSpool(runId, spoolLocation(config, runId));
   try {
     await drainOutcomes(store, runId, spool);
     const { outcomes, duplicates, count } = spool.inLineOrder();
