@@ -11,6 +11,10 @@ COPY jobs ./jobs
 COPY examples ./examples
 COPY tsconfig.json ./
 ENV NODE_ENV=production
+# Reports (customer data) go to /app/reports, owned by the user that writes them;
+# mount a volume there to keep them (docker-compose.yml does).
+RUN mkdir -p /app/reports && chown node:node /app/reports
+VOLUME ["/app/reports"]
 USER node
 ENTRYPOINT ["node", "bin/connect-backfill.js"]
 CMD ["help"]

@@ -1,17 +1,38 @@
-import { realpathSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../config/ConfigError.js";
 import { loadConfig, type ConfigFlags } from "../config/loadConfig.js";
-import { InputFileError } from "../input/InputFileError.js";
+import { InputFileError, MissingInstanceIdError } from "../input/InputFileError.js";
 import { scrub } from "../log/createLogger.js";
 import { RedisUnavailableError } from "../queue/redisConnection.js";
 import { commands, HELP } from "./commands/index.js";
 import { CliError, EXIT } from "./exitCodes.js";
+import { usageWithFlags } from "./flagHelp.js";
 import { parseArgs } from "./parseArgs.js";
+
+/** From package.json, two folders up from both src/cli and dist/cli. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "../../package.json"), "utf8")) as { version: string };
+  return pkg.version;
+}
 
 /** Parses argv, runs one command, and maps every error to an exit code and one sentence. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === "--version" || name === "-V" || name === "version") {
+    process.stdout.write(`connect-backfill ${version()}\n`);
+    return EXIT.ok;
+  }
+  if (name === "help" && rest[0] !== undefined) {
+    const cmd = commands[rest[0]];
+    if (!cmd) {
+      process.stderr.write(`connect-backfill: unknown command "${rest[0]}"; run "connect-backfill help"\n`);
+      return EXIT.usage;
+    }
+    process.stdout.write(`${usageWithFlags(cmd.usage, cmd.flags)}\n`);
+    return EXIT.ok;
+  }
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     process.stdout.write(HELP);
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -21,7 +42,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (!command) throw new CliError(`unknown command "${name}"; run "connect-backfill help"`, EXIT.usage);
     const args = parseArgs(rest, { ...command.flags, help: "boolean" }, name);
     if (args.flags.help) {
-      process.stdout.write(`${command.usage}\n`);
+      process.stdout.write(`${usageWithFlags(command.usage, command.flags)}\n`);
       return EXIT.ok;
     }
     if (args.positionals.length < command.positionals[0] || args.positionals.length > command.positionals[1]) {
@@ -34,7 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const code =
       err instanceof CliError
         ? err.exitCode
-        : err instanceof ConfigError
+        : err instanceof ConfigError || err instanceof MissingInstanceIdError
           ? EXIT.usage
           : err instanceof InputFileError || err instanceof RedisUnavailableError
             ? EXIT.couldNotRun

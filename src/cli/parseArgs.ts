@@ -72,6 +72,7 @@ export const ENQUEUE_FLAGS: FlagSpec = {
   ...REDIS_FLAGS,
   "instance-id": "string",
   format: "string",
+  delimiter: "string",
   "run-id": "string",
   "min-contact-date": "string",
   "chunk-size": "number",

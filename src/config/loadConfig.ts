@@ -11,6 +11,8 @@ export interface Config {
   readonly prefix: string;
   readonly instanceId: string | undefined;
   readonly format: InputFormat | undefined;
+  /** CSV field separator: ",", or ";" from European Excel, tab, "|"... */
+  readonly delimiter: string;
   readonly runId: string | undefined;
   /** Requests per second across every worker on this Redis: the ceiling the governor never exceeds. */
   readonly rate: number;
@@ -58,6 +60,7 @@ export interface Config {
 export type ConfigFlags = Partial<{
   "instance-id": string;
   format: string;
+  delimiter: string;
   "run-id": string;
   rate: number;
   concurrency: number;
@@ -103,11 +106,10 @@ export function parseDateFlag(name: string, value: string): Date {
   return d;
 }
 
-export function validateRunId(runId: string): string {
-  if (!RUN_ID.test(runId) || /^\d+$/.test(runId)) {
-    throw new ConfigError(
-      `--run-id must be 1-64 letters, digits, "_", "-" or "." and not only digits, got "${runId}"`,
-    );
+/** Run ids become Redis keys and folder names: one rule for `--run-id` and for a command's <runId>. */
+export function validateRunId(runId: string, what = "--run-id"): string {
+  if (!RUN_ID.test(runId) || /^\d+$/.test(runId) || /^\.+$/.test(runId)) {
+    throw new ConfigError(`${what} must be 1-64 letters, digits, "_", "-" or "." and not only digits or dots, got "${runId}"`);
   }
   return runId;
 }
@@ -116,6 +118,15 @@ export function validateRunId(runId: string): string {
  * The only reader of `process.env` in the project (apart from the AWS SDK, which
  * reads its own standard variables: AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL_CONNECT, ...).
  */
+/** One character, not a quote or a line end; `tab` (or "\t") for a tab. */
+function parseDelimiter(value: string): string {
+  const d = value === "tab" || value === "\\t" ? "\t" : value;
+  if (d.length !== 1 || d === '"' || d === "\n" || d === "\r" || d.charCodeAt(0) > 127) {
+    throw new ConfigError(`--delimiter must be one character such as ";" or "|" (or "tab"), got "${value}"`);
+  }
+  return d;
+}
+
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
 
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env, opts: { interactive?: boolean; runIdList?: boolean } = {}): Config {
@@ -145,13 +156,14 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const instanceId = flags["instance-id"] ?? env.CONNECT_INSTANCE_ID;
   // `work --run-id A,B` restricts a worker to those runs; everywhere else --run-id names one run.
   const runIds = (flags["run-id"] ?? "").split(",").map((r) => r.trim()).filter((r) => r !== "");
-  const onlyRuns = opts.runIdList ? runIds.map(validateRunId) : [];
+  const onlyRuns = opts.runIdList ? runIds.map((r) => validateRunId(r)) : [];
   const runId = opts.runIdList ? undefined : flags["run-id"];
   const config: Config = {
     redisUrl: flags["redis-url"] ?? env.REDIS_URL ?? DEFAULTS.redisUrl,
     prefix: flags.prefix ?? env.CONNECT_BACKFILL_PREFIX ?? DEFAULTS.prefix,
     instanceId: instanceId === "" ? undefined : instanceId,
     format,
+    delimiter: parseDelimiter(flags.delimiter ?? env.CONNECT_BACKFILL_DELIMITER ?? ","),
     runId: runId === undefined ? undefined : validateRunId(runId),
     rate: positive("rate", num(flags.rate, "CONNECT_BACKFILL_RATE", DEFAULTS.rate), false),
     concurrency: positive("concurrency", num(flags.concurrency, "CONNECT_BACKFILL_CONCURRENCY", DEFAULTS.concurrency), true),

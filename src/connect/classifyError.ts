@@ -82,7 +82,14 @@ export function classifyError(err: unknown): ClassifiedError {
   if (status !== undefined && TRANSIENT_STATUS.has(status)) {
     // A gateway's HTML 503 makes the SDK throw a parse error (SyntaxError): name the status, not that.
     const serviceCode = e.$fault !== undefined && name && !["Error", "Unknown", "SyntaxError"].includes(name) && !name.startsWith("ConnectServiceException");
-    return { ...base, kind: "transient", code: serviceCode ? name : `HTTP${status}` };
+    // A gateway's HTML page makes the SDK report its JSON parser's complaint: say what happened instead.
+    const notJson = name === "SyntaxError" || /deserializ|JSON|Unexpected token/i.test(message);
+    return {
+      ...base,
+      kind: "transient",
+      code: serviceCode ? name : `HTTP${status}`,
+      ...(!serviceCode && notJson ? { message: `HTTP ${status} from the endpoint (the body was not JSON)` } : {}),
+    };
   }
   if (CREDENTIAL_NAMES.has(name) || status === 401 || status === 403) {
     return { ...base, kind: "permanent", code: name === "Error" ? `HTTP${status ?? ""}` : name, credentials: true };

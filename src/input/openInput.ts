@@ -1,9 +1,14 @@
-import { createReadStream, type ReadStream } from "node:fs";
+import { createReadStream } from "node:fs";
+import type { Readable } from "node:stream";
 import { stat } from "node:fs/promises";
 import { InputFileError } from "./InputFileError.js";
 
-/** Opens an input file, turning the usual mistakes into one clear sentence. */
-export async function openInput(path: string): Promise<ReadStream> {
+/** `-` names standard input, for `enqueue -` and `run -` (a pipe from an export tool). */
+export const STDIN = "-";
+
+/** Opens an input file (or standard input), turning the usual mistakes into one clear sentence. */
+export async function openInput(path: string): Promise<Readable> {
+  if (path === STDIN) return process.stdin;
   let info;
   try {
     info = await stat(path);

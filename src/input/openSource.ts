@@ -1,8 +1,9 @@
 import { extname } from "node:path";
 import { columnRoles, type ColumnRoles } from "./columnRoles.js";
-import { InputFileError } from "./InputFileError.js";
+import { InputFileError, MissingInstanceIdError } from "./InputFileError.js";
 import { readCsv } from "./readCsv.js";
 import { readJsonl } from "./readJsonl.js";
+import { STDIN } from "./openInput.js";
 import type { SourceRecord } from "./SourceRecord.js";
 
 export type InputFormat = "csv" | "jsonl";
@@ -14,10 +15,28 @@ export interface Source {
   readonly shape: SourceShape;
   readonly roles: ColumnRoles | undefined;
   readonly records: AsyncIterable<SourceRecord>;
+  /** Lines that hold no row (all cells empty), met so far. */
+  blankLines(): number;
+}
+
+export interface SourceOptions {
+  /** CSV only: the field separator (default ","). */
+  readonly delimiter?: string | undefined;
+  /**
+   * The producer's check: with no `--instance-id` (`defaultInstanceId`), a file
+   * that names no instance (no instanceId column; a first JSONL object without
+   * one) is refused before anything is queued, since every row would fail alike.
+   */
+  readonly requireInstance?: { readonly defaultInstanceId: string | undefined };
+}
+
+function noInstance(path: string, what: string): MissingInstanceIdError {
+  return new MissingInstanceIdError(`${path}: ${what} and no --instance-id was given; give --instance-id (or CONNECT_INSTANCE_ID), or name the instance in the file.`);
 }
 
 export function formatOf(path: string, flag: InputFormat | undefined): InputFormat {
   if (flag) return flag;
+  if (path === STDIN) throw new InputFileError(`standard input has no file name to tell the format by; pass --format csv or --format jsonl.`);
   const ext = extname(path).toLowerCase();
   if (ext === ".csv" || ext === ".txt") return "csv";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
@@ -25,17 +44,23 @@ export function formatOf(path: string, flag: InputFormat | undefined): InputForm
 }
 
 /** Opens a CSV or JSONL file as a stream of records; file-level problems throw InputFileError. */
-export async function openSource(path: string, format: InputFormat): Promise<Source> {
+export async function openSource(path: string, format: InputFormat, opts: SourceOptions = {}): Promise<Source> {
   if (format === "csv") {
-    const csv = await readCsv(path);
-    return { shape: { format, header: csv.header }, roles: columnRoles(csv.header, path), records: csv.records };
+    const csv = await readCsv(path, opts.delimiter === undefined ? {} : { delimiter: opts.delimiter });
+    const roles = columnRoles(csv.header, path);
+    if (opts.requireInstance && roles.instanceId === undefined && !opts.requireInstance.defaultInstanceId) throw noInstance(path, "the file has no instanceId column");
+    return { shape: { format, header: csv.header }, roles, records: csv.records, blankLines: csv.blankLines };
   }
   const records = readJsonl(path);
   // Opening happens on the first pull; do it now so a missing file fails before anything is queued.
   const first = await records.next();
+  if (opts.requireInstance && !opts.requireInstance.defaultInstanceId && !first.done && first.value.kind === "object") {
+    const v = first.value.value;
+    if (typeof (v.instanceId ?? v.InstanceId) !== "string") throw noInstance(path, `its first object (line ${first.value.line}) has no instanceId`);
+  }
   async function* all(): AsyncGenerator<SourceRecord> {
     if (!first.done) yield first.value;
     yield* records;
   }
-  return { shape: { format }, roles: undefined, records: all() };
+  return { shape: { format }, roles: undefined, records: all(), blankLines: () => 0 };
 }

@@ -7,6 +7,13 @@ export interface CsvSource {
   readonly header: string[];
   /** Line of the first record after the header. */
   readonly records: AsyncIterable<SourceRecord>;
+  /** Records whose cells are all empty (Excel's trailing ",,,," rows) met so far: not rows. */
+  blankLines(): number;
+}
+
+export interface CsvOptions {
+  /** The field separator: "," by default, ";" from European Excel, tab, "|". */
+  readonly delimiter?: string;
 }
 
 function newlinesIn(raw: string): number {
@@ -27,7 +34,7 @@ interface Oversized {
 }
 
 const QUOTE = 0x22;
-const COMMA = 0x2c;
+
 const LF = 0x0a;
 const CR = 0x0d;
 
@@ -61,6 +68,8 @@ class RecordSplitter {
   private completed = false;
 
   constructor(
+    /** The field separator's byte: a quote opens a quoted field only right after it. */
+    private readonly delimiter: number,
     private readonly give: (bytes: Buffer) => void,
     private readonly onOversized: (o: Oversized) => void,
   ) {}
@@ -97,7 +106,7 @@ class RecordSplitter {
         this.inQuotes = this.fieldStart;
         this.fieldStart = false;
       } else {
-        this.fieldStart = b === COMMA;
+        this.fieldStart = b === this.delimiter;
       }
       if (++this.size > MAX_RECORD_BYTES && !this.dropping) this.startDropping(i);
     }
@@ -164,16 +173,19 @@ class RecordSplitter {
  * callbacks), counts lines itself (csv-parse counts a quoted CRLF twice), and turns
  * every broken record into a `malformed` record instead of an exception.
  */
-export async function readCsv(path: string): Promise<CsvSource> {
+export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvSource> {
+  const delimiter = opts.delimiter ?? ",";
   const stream = await openInput(path);
   const pending: SourceRecord[] = [];
   let line = 1;
+  let blank = 0;
   let header: string[] | undefined;
   // Records the splitter kept from csv-parse, in file order, one per marker record.
   const oversized: Oversized[] = [];
 
   const parser = parse({
     bom: true,
+    delimiter,
     relax_column_count: true,
     relax_quotes: true,
     raw: true,
@@ -202,6 +214,11 @@ export async function readCsv(path: string): Promise<CsvSource> {
       }
       line += newlinesIn(raw);
       if (record.length === 1 && record[0] === "" && raw.trim() === "") return null; // blank line: not a row
+      // Every cell empty: a spreadsheet's trailing ",,,," row, not a row of data. Counted, not reported.
+      if (record.every((f) => f.trim() === "")) {
+        blank++;
+        return null;
+      }
       if (record.some((f) => f.includes("\uFFFD"))) {
         pending.push({ kind: "malformed", line: start, code: "InvalidUtf8", reason: "is not valid UTF-8", raw });
       } else if (record.length !== header.length) {
@@ -229,6 +246,7 @@ export async function readCsv(path: string): Promise<CsvSource> {
   } as unknown as import("csv-parse").Options);
 
   const splitter = new RecordSplitter(
+    delimiter.charCodeAt(0),
     (bytes) => parser.write(bytes),
     (o) => oversized.push(o),
   );
@@ -291,5 +309,5 @@ export async function readCsv(path: string): Promise<CsvSource> {
       stream.destroy();
     }
   }
-  return { header, records: records() };
+  return { header, records: records(), blankLines: () => blank };
 }

@@ -109,6 +109,8 @@ export interface RunProgress {
   readonly requests: number;
   readonly throttled: number;
   readonly startedAt: number | undefined;
+  /** Lines of the file that hold no row (every cell empty): not rows, no outcome. */
+  readonly blankLines: number;
   /** When the latest outcome was recorded (epoch ms). */
   readonly lastAt: number | undefined;
   readonly complete: boolean;
@@ -257,9 +259,9 @@ export class RunStore {
   }
 
   /** Durable producer position: rows read and chunks queued, written after each queued batch. */
-  async saveProducerPosition(runId: string, read: number, chunks: number, done: boolean): Promise<void> {
+  async saveProducerPosition(runId: string, read: number, chunks: number, done: boolean, blankLines = 0): Promise<void> {
     const key = this.keys.run(runId);
-    const fields: Array<string | number> = ["read", read, "chunks", chunks];
+    const fields: Array<string | number> = ["read", read, "chunks", chunks, "blank", blankLines];
     if (done) fields.push("producerDone", 1);
     await this.redis.hset(key, ...fields);
     if (done) await this.redis.eval(`if redis.call('HGET', KEYS[1], 'state') == 'enqueuing' then redis.call('HSET', KEYS[1], 'state', 'queued') end`, 1, key);
@@ -359,6 +361,7 @@ export class RunStore {
       throttled: Number(h.throttled ?? 0),
       startedAt: h.startedAt ? Number(h.startedAt) : undefined,
       lastAt: h.lastAt ? Number(h.lastAt) : undefined,
+      blankLines: Number(h.blank ?? 0),
       complete: producerDone && done >= read,
     };
   }

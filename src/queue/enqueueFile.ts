@@ -4,6 +4,7 @@ import { checkRecord } from "../input/checkRecord.js";
 import type { ColumnRoles } from "../input/columnRoles.js";
 import { fileFingerprint, fingerprintSize } from "../input/fileFingerprint.js";
 import { InputFileError } from "../input/InputFileError.js";
+import { STDIN } from "../input/openInput.js";
 import { openSource, type InputFormat } from "../input/openSource.js";
 import type { SourceRecord } from "../input/SourceRecord.js";
 import type { Outcome } from "../report/Outcome.js";
@@ -18,6 +19,8 @@ export interface EnqueueOptions {
   readonly format: InputFormat;
   readonly runId?: string | undefined;
   readonly instanceId: string | undefined;
+  /** CSV field separator (default ","). */
+  readonly delimiter?: string | undefined;
   readonly minContactDate: Date;
   readonly chunkSize: number;
   readonly parentRunId?: string | undefined;
@@ -82,10 +85,12 @@ function idsOf(rec: SourceRecord, roles: ColumnRoles | undefined, defaultInstanc
  * outcomes are written with HSETNX, so nothing is added or reported twice.
  */
 export async function enqueueFile(store: RunStore, queues: RunQueues, opts: EnqueueOptions): Promise<EnqueueResult> {
-  const path = resolve(opts.path);
+  const stdin = opts.path === STDIN;
+  const path = stdin ? STDIN : resolve(opts.path);
   // Open (and so check) the file before anything is written to Redis.
-  const source = await openSource(path, opts.format);
-  const fingerprint = await fileFingerprint(path);
+  const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId } });
+  // Standard input cannot be read twice: no fingerprint, and no resume (below).
+  const fingerprint = stdin ? undefined : await fileFingerprint(path);
   const runId = opts.runId ?? newRunId();
   const wanted: RunManifest = {
     runId,
@@ -100,13 +105,16 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
     maxContactAge: opts.maxContactAge,
     queue: queueNameOf(runId),
     target: opts.target,
-    fingerprint,
+    ...(fingerprint ? { fingerprint } : {}),
   };
   const { manifest, created } = await store.create(wanted);
   if (!created && manifest.input !== path) {
     throw new InputFileError(`run ${runId} already exists for ${manifest.input}; choose another --run-id for ${path}.`);
   }
-  if (!created && manifest.fingerprint !== undefined && manifest.fingerprint !== fingerprint) {
+  if (!created && (stdin || manifest.input === STDIN)) {
+    throw new InputFileError(`run ${runId} already exists, and a run read from standard input cannot be resumed or read again; give a new --run-id.`);
+  }
+  if (!created && manifest.fingerprint !== undefined && fingerprint !== undefined && manifest.fingerprint !== fingerprint) {
     throw new InputFileError(
       `run ${runId} was queued from ${path} when it held other content (${fingerprintSize(manifest.fingerprint)} bytes then, ${fingerprintSize(fingerprint)} now); give a new --run-id to queue the file as it is now.`,
     );
@@ -145,7 +153,7 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
     pendingJobs = [];
     if (invalidBatch.length > 0) await flushInvalid();
     // Saved only once every chunk before it is in Redis: a resume never skips a row.
-    await store.saveProducerPosition(runId, read, chunkIndex, done);
+    await store.saveProducerPosition(runId, read, chunkIndex, done, source.blankLines());
     opts.onProgress?.(read);
     if (!done && (await store.state(runId)).state === "cancelled") throw new RunCancelled();
   };
@@ -186,7 +194,7 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
   } catch (err) {
     if (!(err instanceof RunCancelled)) throw err;
     // Cancelled while reading: the rows read so far are the run; the rest of the file is not part of it.
-    await store.saveProducerPosition(runId, read, chunkIndex, true);
+    await store.saveProducerPosition(runId, read, chunkIndex, true, source.blankLines());
     return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created, cancelled: true };
   }
   return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created };

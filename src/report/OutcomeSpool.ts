@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { ensureDir } from "./ensureDir.js";
 import { dirname } from "node:path";
 import { decodeOutcome } from "./outcomeCodec.js";
 import type { Outcome } from "./Outcome.js";
@@ -36,7 +36,7 @@ export class OutcomeSpool {
   }
 
   static async open(path: string): Promise<OutcomeSpool> {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    await ensureDir(dirname(path));
     const fd = openSync(path, "a+", 0o600);
     let size = statSync(path).size;
     // Find the last complete line; anything after it is a torn write.

@@ -18,6 +18,8 @@ export interface RunSummary {
   readonly finishedAt: string | undefined;
   readonly durationMs: number | undefined;
   readonly rows: number;
+  /** Lines of the input holding no row (every cell empty: a spreadsheet's trailing ",,,," rows): no outcome. */
+  readonly blankLines: number;
   readonly counts: Record<OutcomeStatus, number>;
   readonly errorCodes: Record<string, number>;
   readonly topErrors: readonly ErrorExample[];

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { chmod, mkdir, rename, writeFile } from "node:fs/promises";
+import { chmod, rename, writeFile } from "node:fs/promises";
+import { ensureDir } from "./ensureDir.js";
 import { join } from "node:path";
 import { STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
 import type { ErrorExample, RunSummary } from "./RunSummary.js";
@@ -20,6 +21,8 @@ export interface RunInfo {
   readonly createdAt: number;
   readonly startedAt: number | undefined;
   readonly rows: number;
+  /** Lines of the file that hold no row (every cell empty). */
+  readonly blankLines?: number;
   readonly requests: number;
   readonly throttled: number;
   readonly complete: boolean;
@@ -146,6 +149,7 @@ export class SummaryBuilder {
       finishedAt: finishedAt === undefined ? undefined : new Date(finishedAt).toISOString(),
       durationMs: finishedAt === undefined ? undefined : Math.max(0, finishedAt - start),
       rows: info.rows,
+      blankLines: info.blankLines ?? 0,
       counts,
       errorCodes,
       topErrors,
@@ -172,7 +176,7 @@ export function summarise(info: RunInfo, outcomes: Iterable<Outcome>): RunSummar
 export async function writeReportFiles(dir: string, info: RunInfo, source: readonly Outcome[] | (() => Iterable<Outcome>)): Promise<ReportFiles> {
   // Read twice (outcomes, then failures) rather than held in memory.
   const outcomes = Array.isArray(source) ? () => source : (source as () => Iterable<Outcome>);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await ensureDir(dir);
   const paths = { outcomes: join(dir, "outcomes.csv"), failures: join(dir, "failures.csv"), summary: join(dir, "summary.json") };
 
   const out = new AtomicFile(paths.outcomes);

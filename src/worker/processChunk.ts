@@ -222,6 +222,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
                 signal: ctx.signal,
                 ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
                 ...(onAttempt ? { onAttempt } : {}),
+                ...(ctx.log ? { log: ctx.log, line: carrier.line } : {}),
               },
               { instanceId: carrier.instanceId, contactId: carrier.contactId, attributes: call.attributes },
             ),

@@ -46,6 +46,9 @@ export interface SendContext {
    * turn or a backoff end at once; the call in flight is left to finish.
    */
   readonly stopNew?: AbortSignal;
+  /** Debug logs of throttles and retries (ids and codes only, never values), naming `line`. */
+  readonly log?: { debug: (obj: object, msg: string) => void };
+  readonly line?: number;
   /** Called with each throttle, for live figures. */
   readonly onAttempt?: (throttled: boolean) => void;
 }
@@ -94,6 +97,7 @@ export async function sendRow(ctx: SendContext, update: AttributeUpdate): Promis
           return fail(c.code, c.httpStatus, c.message, c.credentials ? "credentials" : "permanent");
         case "throttled":
           throttles++;
+          ctx.log?.debug({ line: ctx.line, attempt: attempts, retryAfterMs: c.retryAfterMs }, "throttled; the row waits for the governor");
           await ctx.governor.throttled(c.retryAfterMs ?? 0);
           if (attempts >= ctx.policy.maxTries) {
             return fail("Throttled", c.httpStatus, `still throttled after ${attempts} tries (--max-tries ${ctx.policy.maxTries}); retry it later with "connect-backfill retry"`, "throttled");
@@ -104,8 +108,10 @@ export async function sendRow(ctx: SendContext, update: AttributeUpdate): Promis
           if (transient >= ctx.policy.maxAttempts || attempts >= ctx.policy.maxTries) {
             return fail(c.code, c.httpStatus, `${c.message} (gave up after ${transient} transient errors)`, "unanswered");
           }
+          const delayMs = Math.max(c.retryAfterMs ?? 0, backoffDelay(transient, ctx.policy.backoff));
+          ctx.log?.debug({ line: ctx.line, attempt: attempts, errorCode: c.code, httpStatus: c.httpStatus, delayMs }, "transient error; retrying");
           try {
-            await sleep(Math.max(c.retryAfterMs ?? 0, backoffDelay(transient, ctx.policy.backoff)), waitSignal);
+            await sleep(delayMs, waitSignal);
           } catch {
             return { kind: "handback", attempts, throttles };
           }

@@ -107,7 +107,9 @@ describe("command line", () => {
     [["run", "x.csv", "--run-id", "a:b"], 2, /--run-id must be/],
     [["frobnicate"], 2, /unknown command "frobnicate"/],
     [["run", "/nonexistent/file.csv"], 1, /\/nonexistent\/file.csv: no such file\./],
-    [["run", "notes.xlsx"], 1, /cannot tell the format from the extension ".xlsx"/],
+    // A missing file is said as such before its extension is judged; an existing one of an unknown kind is named.
+    [["run", "notes.json"], 1, /notes\.json: no such file\./],
+    [["run", "README.md"], 1, /cannot tell the format from the extension ".md"/],
   ])("%j exits %i with one clear sentence", async (args, code, message) => {
     const res = await cli(args as string[]);
     expect(res.code).toBe(code);

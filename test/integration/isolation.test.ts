@@ -61,7 +61,7 @@ describe("run isolation", () => {
   it("a bad --run-id list is a usage error naming it", async () => {
     const res = await cli(["work", "--run-id", "ok,../evil"]);
     expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/--run-id must be 1-64 letters, digits, "_", "-" or "\." and not only digits, got "\.\.\/evil"/);
+    expect(res.stderr).toMatch(/--run-id must be 1-64 letters, digits, "_", "-" or "\." and not only digits or dots, got "\.\.\/evil"/);
   });
 
   it("npm run demo works under a prefix of its own", async () => {

@@ -45,6 +45,8 @@ describe("failure review", () => {
       ["missing-1", "failed", "ResourceNotFoundException"],
       ["busy", "failed", "Throttled"],
     ]);
+    // The simulator's 503s are a gateway's HTML page: said as such, not as the SDK's parser complaint.
+    expect(before[1]?.[6]).toBe("line 3: HTTP 503 from the endpoint (the body was not JSON) (gave up after 2 transient errors)");
 
     const retry = await cli(["retry", "parent", "--run-id", "child", "--log-level", "warn", ...common(h)]);
     expect(retry.stderr).toBe("");

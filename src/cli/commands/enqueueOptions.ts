@@ -11,6 +11,7 @@ export function enqueueOptions(config: Config, path: string, format: InputFormat
     format,
     runId: config.runId,
     instanceId: config.instanceId,
+    delimiter: config.delimiter,
     minContactDate: config.minContactDate,
     chunkSize: config.chunkSize,
     parentRunId,

@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Config } from "../../config/loadConfig.js";
+import type { RunSummary } from "../../report/RunSummary.js";
 import { formatOf } from "../../input/openSource.js";
 import { validateRunId } from "../../config/loadConfig.js";
 import { EXIT, fatalError, usageError } from "../exitCodes.js";
@@ -8,6 +11,20 @@ import { ProgressLine } from "../ProgressLine.js";
 import { ENQUEUE_FLAGS, REDIS_FLAGS, WORK_FLAGS, type FlagSpec } from "../parseArgs.js";
 import { SIMULATE_FLAGS } from "./simulateFlags.js";
 import { breakerSettings, enqueueOptions } from "./enqueueOptions.js";
+
+/** The line cron mail and log collectors keep: one JSON record of how the run ended (stderr, level info). */
+function logFinal(ctx: { log: { info: (obj: object, msg: string) => void } }, res: { runId: string; exitCode: number; stopReason: string | undefined; report: { summaryData: RunSummary; dir: string } }): void {
+  const s = res.report.summaryData;
+  ctx.log.info(
+    { runId: res.runId, exitCode: res.exitCode, stopReason: res.stopReason, rows: s.rows, counts: s.counts, errorCodes: s.errorCodes, requests: s.requests, throttled: s.throttled, durationMs: s.durationMs, reports: res.report.dir },
+    "run ended",
+  );
+}
+
+/** A missing file is said as such, before its name's extension is judged. */
+function requireFile(file: string): void {
+  if (file !== "-" && !existsSync(file)) throw fatalError(`${resolve(file)}: no such file.`);
+}
 
 export interface CommandInput {
   readonly config: Config;
@@ -60,6 +77,7 @@ const run: Command = {
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
     const file = positionals[0] as string;
+    requireFile(file);
     formatOf(file, config.format); // a bad extension is reported before Redis is touched
     // Commands load what they use: the AWS SDK alone is tens of MB that enqueue does not need.
     const { runFile } = await import("./runFile.js");
@@ -69,11 +87,14 @@ const run: Command = {
     try {
       const res = await runFile(ctx, file, { signal: stop.graceful, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) });
       progress.finish();
+      logFinal(ctx, res);
       if (!flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
       const queued = res.report.summaryData.rows - Object.values(res.report.summaryData.counts).reduce((a, b) => a + b, 0);
       if (res.stopReason === "interrupted") {
         process.stderr.write(
-          `connect-backfill: run ${res.runId} interrupted; ${queued} rows are still queued: go on with "connect-backfill run ${file} --run-id ${res.runId}" (or "connect-backfill work --run-id ${res.runId}"), or drop them with "connect-backfill cancel ${res.runId}".\n`,
+          file === "-"
+            ? `connect-backfill: run ${res.runId} interrupted; ${queued} rows are still queued: go on with "connect-backfill work --run-id ${res.runId}" (standard input cannot be read again), or drop them with "connect-backfill cancel ${res.runId}".\n`
+            : `connect-backfill: run ${res.runId} interrupted; ${queued} rows are still queued: go on with "connect-backfill run ${file} --run-id ${res.runId}" (or "connect-backfill work --run-id ${res.runId}"), or drop them with "connect-backfill cancel ${res.runId}".\n`,
         );
       } else if (res.stopReason === "cancelled") {
         process.stderr.write(`connect-backfill: run ${res.runId} was cancelled; rows not sent are cancelled.\n`);
@@ -96,6 +117,7 @@ const enqueue: Command = {
   positionals: [1, 1],
   async run({ config, positionals }) {
     const file = positionals[0] as string;
+    requireFile(file);
     const format = formatOf(file, config.format);
     const { enqueueFile } = await import("../../queue/enqueueFile.js");
     const ctx = await openContext(config, "command");
@@ -139,7 +161,7 @@ const status: Command = {
     const { formatStatus, runStatus } = await import("./status.js");
     const ctx = await openContext(config, "command");
     try {
-      const ids = positionals[0] ? [positionals[0]] : await ctx.store.list();
+      const ids = positionals[0] !== undefined ? [validateRunId(positionals[0], "the run id")] : await ctx.store.list();
       const all = [];
       for (const id of ids) all.push(await runStatus(ctx, id));
       if (flags.json) {
@@ -161,7 +183,7 @@ const report: Command = {
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
     const { followOutcomes, writeRunReport } = await import("./report.js");
-    const runId = positionals[0] as string;
+    const runId = validateRunId(positionals[0] as string, "the run id");
     const ctx = await openContext(config, "command");
     const stop = stopSignals();
     try {
@@ -193,7 +215,7 @@ const retry: Command = {
   flags: { ...ENQUEUE_FLAGS, ...WORK_FLAGS, quiet: "boolean", "include-permanent": "boolean" },
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
-    const parentId = positionals[0] as string;
+    const parentId = validateRunId(positionals[0] as string, "the run id");
     const { runQueued } = await import("./runFile.js");
     const { followOutcomes, spoolPath } = await import("./report.js");
     const { OutcomeSpool } = await import("../../report/OutcomeSpool.js");
@@ -235,6 +257,7 @@ const retry: Command = {
           { signal: stop.graceful, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) },
         );
         progress.finish();
+        logFinal(ctx, res);
         if (!flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
         return res.exitCode;
       } finally {
@@ -252,7 +275,7 @@ const resume: Command = {
   flags: REDIS_FLAGS,
   positionals: [1, 1],
   async run({ config, positionals }) {
-    const runId = positionals[0] as string;
+    const runId = validateRunId(positionals[0] as string, "the run id");
     const ctx = await openContext(config, "command");
     try {
       if (!(await ctx.store.manifest(runId))) throw fatalError(`No run "${runId}" on this Redis.`);
@@ -273,7 +296,7 @@ const cancel: Command = {
   flags: { ...REDIS_FLAGS, "reports-dir": "string", wait: "number", quiet: "boolean" },
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
-    const runId = validateRunId(positionals[0] as string);
+    const runId = validateRunId(positionals[0] as string, "the run id");
     const { cancelRun } = await import("./cancelRun.js");
     const ctx = await openContext(config, "command");
     try {

@@ -74,6 +74,7 @@ export async function writeRunReport(store: RunStore, config: Config, runId: str
         createdAt: m.createdAt,
         startedAt: progress.startedAt,
         rows: progress.producerDone ? progress.read : Math.max(progress.read, count),
+        blankLines: progress.blankLines,
         requests: progress.requests,
         throttled: progress.throttled,
         complete: progress.complete && count >= progress.read,

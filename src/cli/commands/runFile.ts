@@ -1,3 +1,7 @@
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
+import { ensureDir } from "../../report/ensureDir.js";
+import { resolve } from "node:path";
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import { formatOf } from "../../input/openSource.js";
 import { enqueueFile, newRunId, type EnqueueResult } from "../../queue/enqueueFile.js";
@@ -42,6 +46,16 @@ export async function runFile(ctx: CommandContext, file: string, opts: RunFileOp
   return runQueued(ctx, runId, (onReady) => enqueueFile(ctx.store, ctx.queues, { ...enqueueOptions(config, file, format, opts.parentRunId), runId, onReady }), opts);
 }
 
+async function requireWritableDir(dir: string): Promise<void> {
+  try {
+    await ensureDir(dir);
+    await access(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw fatalError(`cannot write reports to ${resolve(dir)} (${code}); give --reports-dir a folder this user can write (in Docker, a mounted volume).`);
+  }
+}
+
 /**
  * Works the run `runId` that `enqueue` puts in the queue until every row has an
  * outcome, then writes the report. Only that run: other runs on the same Redis
@@ -54,6 +68,8 @@ export async function runQueued(
   opts: RunFileOptions = {},
 ): Promise<RunFileResult> {
   const { config } = ctx;
+  // Found out now, not after the whole file is queued and worked (a container's read-only /app).
+  await requireWritableDir(config.reportsDir);
   const worker = workerFor(ctx, {
     runs: [runId],
     ...(opts.client ? { client: opts.client } : {}),

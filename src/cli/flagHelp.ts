@@ -1,0 +1,62 @@
+import { DEFAULTS } from "../config/defaults.js";
+import type { FlagSpec } from "./parseArgs.js";
+
+/** What each flag does and its default, for `help <command>` and `<command> --help`. One table for all commands. */
+const DOCS: Record<string, readonly [value: string, text: string]> = {
+  "instance-id": ["ID", "instance for rows without one (env CONNECT_INSTANCE_ID)"],
+  format: ["csv|jsonl", "input format (default: from the file's extension)"],
+  delimiter: ["C", 'CSV field separator, one character or "tab" (default ",")'],
+  "run-id": ["ID", "name of the run (default: a new one from the date); work: ID[,ID] restricts it to those runs"],
+  rate: ["N", `requests/s across all workers, a ceiling (default ${DEFAULTS.rate})`],
+  concurrency: ["N", `API calls in flight in this process (default ${DEFAULTS.concurrency})`],
+  "reports-dir": ["DIR", `where report files go (default ${DEFAULTS.reportsDir})`],
+  "min-contact-date": ["DATE", "rows of contacts that started earlier are skipped_pre_api (default 2018-09-12)"],
+  "max-contact-age": ["AGE", `rows of older contacts are skipped_expired: 24mo, 730d, 0 for none (default ${DEFAULTS.maxContactAge})`],
+  endpoint: ["URL", "Connect endpoint, e.g. the simulator (default: AWS_ENDPOINT_URL_CONNECT, else AWS)"],
+  region: ["REGION", "AWS Region (default: AWS_REGION, as the AWS SDK reads it)"],
+  "chunk-size": ["N", `rows per queued job (default ${DEFAULTS.chunkSize})`],
+  "max-attempts": ["N", `tries for transient errors (default ${DEFAULTS.maxAttempts})`],
+  "max-tries": ["N", `tries in all, throttled ones included (default ${DEFAULTS.maxTries})`],
+  "shutdown-timeout": ["MS", `on SIGTERM, how long calls in flight may finish (default ${DEFAULTS.shutdownTimeoutMs})`],
+  "request-timeout": ["MS", `per-call timeout (default ${DEFAULTS.requestTimeoutMs})`],
+  "lock-duration": ["MS", `BullMQ lock; a killed worker's rows move on within about twice this (default ${DEFAULTS.lockDurationMs})`],
+  "breaker-window": ["N", `circuit breaker: the last N rows sent (default ${DEFAULTS.breakerWindow})`],
+  "breaker-ratio": ["F", `circuit breaker: more than this share of them failed stops the run (default ${DEFAULTS.breakerRatio})`],
+  "breaker-auth": ["N", `circuit breaker: rows failed with credential errors that stop the run (default ${DEFAULTS.breakerAuth})`],
+  "breaker-consecutive": ["N", `circuit breaker: rows in a row without a service answer that stop the run (default ${DEFAULTS.breakerConsecutive})`],
+  "breaker-ignore": ["CODE[,CODE]", "error codes the circuit breaker leaves out (default none)"],
+  "redis-url": ["URL", `Redis (default: REDIS_URL, else ${DEFAULTS.redisUrl})`],
+  prefix: ["P", `key prefix on Redis; {cb} style on a cluster (default ${DEFAULTS.prefix})`],
+  "log-level": ["LEVEL", "fatal|error|warn|info|debug|trace|silent (default info; warn on a terminal)"],
+  "skip-redis-checks": ["", "do not refuse an old or evicting Redis"],
+  "exit-when-idle": ["", "exit once nothing is queued or in hand (for scripts)"],
+  quiet: ["", "print no summary"],
+  json: ["", "machine-readable output"],
+  follow: ["", "move outcomes out of Redis while the run goes on, write the files when it ends"],
+  "include-permanent": ["", "also retry rows that failed for reasons a retry does not fix by itself"],
+  wait: ["MS", "how long to wait for chunks that workers hold (default 30000)"],
+  "older-than": ["AGE", "prune runs created longer ago: 30d, 12h, 90m (default 30d)"],
+  port: ["N", "port to listen on (default 4566)"],
+  host: ["HOST", "address to listen on (default 127.0.0.1)"],
+  burst: ["N", "bucket size of the simulated quota"],
+  latency: ["MS", "added latency per call (default 0)"],
+  "auto-create": ["", "accept any contact id (unknown contacts are created)"],
+  contacts: ["FILE", "JSON file of contacts to seed"],
+};
+
+/** A command's usage, then every flag it takes with its value, meaning and default. */
+export function usageWithFlags(usage: string, flags: FlagSpec): string {
+  const rows = Object.keys(flags)
+    .sort()
+    .map((name) => {
+      const [value, text] = DOCS[name] ?? ["", ""];
+      return [`--${name}${value ? ` ${value}` : ""}`, text] as const;
+    });
+  const width = Math.max(...rows.map(([f]) => f.length));
+  return `${usage}\n\nOptions:\n${rows.map(([f, t]) => `  ${f.padEnd(width)}  ${t}`.trimEnd()).join("\n")}\n  --help${" ".repeat(Math.max(0, width - 6))}  this text`;
+}
+
+/** Every flag a command can take has a line: checked by a test, so a new flag cannot go undocumented. */
+export function undocumented(flags: FlagSpec): string[] {
+  return Object.keys(flags).filter((f) => !(f in DOCS));
+}
