@@ -122,6 +122,7 @@ describe("command line", () => {
     ["nocontact.csv", "name,tier\nx,y\n", /no contactId \(or initialContactId\) column/],
     ["dup.csv", "contactId,tier,tier\nx,y,z\n", /names column "tier" twice/],
     ["empty.csv", "", /the file is empty/],
+    ["bom-only.csv", "\uFEFF", /the file is empty/],
   ])("file-level problem in %s exits 1 without touching Redis", async (name, content, message) => {
     h = await harness();
     const file = await h.file(name, content);
