@@ -62,6 +62,7 @@ export const WORK_FLAGS: FlagSpec = {
   region: "string",
   "max-attempts": "number",
   "max-tries": "number",
+  "max-retry-after": "number",
   "shutdown-timeout": "number",
   "request-timeout": "number",
   "chunk-size": "number",

@@ -9,6 +9,8 @@ export const DEFAULTS = Object.freeze({
   chunkSize: 500,
   maxAttempts: 5,
   maxTries: 40,
+  /** Seconds: the longest Retry-After obeyed (a throttle pauses every worker on the prefix). */
+  maxRetryAfterS: 60,
   logLevel: "info",
   shutdownTimeoutMs: 20_000,
   requestTimeoutMs: 10_000,

@@ -36,6 +36,8 @@ export interface Config {
   readonly maxAttempts: number;
   /** Total tries for a row, throttled ones included; past it the row is `failed` with code `Throttled`. */
   readonly maxTries: number;
+  /** The longest Retry-After obeyed, in ms: a pause is shared by every worker on the prefix. */
+  readonly maxRetryAfterMs: number;
   readonly logLevel: string;
   readonly shutdownTimeoutMs: number;
   readonly requestTimeoutMs: number;
@@ -71,6 +73,7 @@ export type ConfigFlags = Partial<{
   "chunk-size": number;
   "max-attempts": number;
   "max-tries": number;
+  "max-retry-after": number;
   "log-level": string;
   "shutdown-timeout": number;
   "request-timeout": number;
@@ -178,6 +181,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     onlyRuns: Object.freeze(onlyRuns),
     chunkSize: positive("chunk-size", num(flags["chunk-size"], "CONNECT_BACKFILL_CHUNK_SIZE", DEFAULTS.chunkSize), true),
     maxAttempts: positive("max-attempts", num(flags["max-attempts"], "CONNECT_BACKFILL_MAX_ATTEMPTS", DEFAULTS.maxAttempts), true),
+    maxRetryAfterMs: 1000 * positive("max-retry-after", num(flags["max-retry-after"], "CONNECT_BACKFILL_MAX_RETRY_AFTER_S", DEFAULTS.maxRetryAfterS), false),
     maxTries: positive("max-tries", num(flags["max-tries"], "CONNECT_BACKFILL_MAX_TRIES", DEFAULTS.maxTries), true),
     // On a terminal the progress line is the record; JSON info logs would only garble it.
     logLevel: flags["log-level"] ?? env.LOG_LEVEL ?? (opts.interactive ? "warn" : DEFAULTS.logLevel),

@@ -70,6 +70,11 @@ function retryAfter(headers: Record<string, string | undefined> | undefined): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** A request that timed out was sent: the service may have applied it. `retry` takes such rows. */
+function mayHaveApplied(message: string): string {
+  return `${message}; the update may have been applied (no answer came)`;
+}
+
 /** Pure: maps whatever the SDK or the socket threw to one of four kinds. */
 export function classifyError(err: unknown): ClassifiedError {
   const e = (err ?? {}) as SdkLikeError;
@@ -96,8 +101,14 @@ export function classifyError(err: unknown): ClassifiedError {
   }
   if (status !== undefined && status >= 400) return { ...base, kind: "permanent", code: name === "Error" ? `HTTP${status}` : name };
   const sysCode = e.code ?? (e.cause as SdkLikeError | undefined)?.code;
-  if (sysCode && NETWORK_CODES[sysCode]) return { ...base, kind: "transient", code: NETWORK_CODES[sysCode] as string };
-  if (TRANSIENT_NAMES.has(name)) return { ...base, kind: "transient", code: name === "TimeoutError" || name === "RequestTimeout" ? "Timeout" : name };
+  if (sysCode && NETWORK_CODES[sysCode]) {
+    const code = NETWORK_CODES[sysCode] as string;
+    return { ...base, kind: "transient", code, ...(code === "Timeout" ? { message: mayHaveApplied(message) } : {}) };
+  }
+  if (TRANSIENT_NAMES.has(name)) {
+    const timeout = name === "TimeoutError" || name === "RequestTimeout";
+    return { ...base, kind: "transient", code: timeout ? "Timeout" : name, ...(timeout ? { message: mayHaveApplied(message) } : {}) };
+  }
   // No HTTP answer and not a known network fault: missing region or credentials,
   // a bad endpoint URL... Retrying cannot help; the circuit breaker stops the run.
   return { ...base, kind: "permanent", code: name };

@@ -29,7 +29,7 @@ export interface ChunkContext {
   /** Every call's result, for live figures and the report's timeline. */
   readonly onAttempt?: (runId: string, throttled: boolean) => void;
   /** Row-level debug logs: ids and codes only, never attribute values (customer data). */
-  readonly log?: { debug: (obj: object, msg: string) => void };
+  readonly log?: { debug: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void };
   /** How often a chunk looks again for a predecessor line finished by another worker. */
   readonly waitPollMs?: number;
   /** How long a chunk waits for predecessors once its other rows are done, before it goes back to the queue. */

@@ -1,14 +1,23 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
-import { classifyError } from "../connect/classifyError.js";
+import { classifyError, type ClassifiedError } from "../connect/classifyError.js";
 import { updateContactAttributes, type AttributeUpdate } from "../connect/updateContactAttributes.js";
 import { backoffDelay, type BackoffOptions } from "../rate/backoff.js";
 import { sleep, type RateGovernor } from "../rate/RateGovernor.js";
+
+export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
 export interface SendPolicy {
   /** Tries for transient errors (500/502/503/504, resets, timeouts). */
   readonly maxAttempts: number;
   /** Tries in all, throttled ones included. */
   readonly maxTries: number;
+  /**
+   * The longest Retry-After obeyed. A throttle's pause is shared by every worker
+   * of every run on the prefix: one `Retry-After: 3600` must not freeze them all for an hour.
+   */
+  readonly maxRetryAfterMs?: number;
+  /** A whole call's deadline, answer body included (--request-timeout). */
+  readonly callDeadlineMs?: number;
   readonly backoff?: BackoffOptions;
 }
 
@@ -47,7 +56,7 @@ export interface SendContext {
    */
   readonly stopNew?: AbortSignal;
   /** Debug logs of throttles and retries (ids and codes only, never values), naming `line`. */
-  readonly log?: { debug: (obj: object, msg: string) => void };
+  readonly log?: { debug: (obj: object, msg: string) => void; warn?: (obj: object, msg: string) => void };
   readonly line?: number;
   /** Called with each throttle, for live figures. */
   readonly onAttempt?: (throttled: boolean) => void;
@@ -57,6 +66,19 @@ export interface SendContext {
  * Sends one row, retrying by the error table of classifyError. Every attempt,
  * first or retry, takes its turn from the shared governor first.
  */
+let capSaid = false;
+
+/** Caps a Retry-After at the policy's limit, saying so once per process (not per row). */
+function capRetryAfter(c: ClassifiedError, ctx: SendContext): ClassifiedError {
+  const cap = ctx.policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  if (c.retryAfterMs === undefined || c.retryAfterMs <= cap) return c;
+  if (!capSaid) {
+    capSaid = true;
+    ctx.log?.warn?.({ retryAfterMs: c.retryAfterMs, capMs: cap }, `the service asked to wait ${Math.round(c.retryAfterMs / 1000)} s (Retry-After); waiting ${Math.round(cap / 1000)} s instead (--max-retry-after)`);
+  }
+  return { ...c, retryAfterMs: cap };
+}
+
 export async function sendRow(ctx: SendContext, update: AttributeUpdate): Promise<SendResult> {
   let attempts = 0;
   let throttles = 0;
@@ -83,12 +105,12 @@ export async function sendRow(ctx: SendContext, update: AttributeUpdate): Promis
     }
     attempts++;
     try {
-      await updateContactAttributes(ctx.client, update, ctx.signal);
+      await updateContactAttributes(ctx.client, update, ctx.signal, ctx.policy.callDeadlineMs);
       ctx.governor.succeeded();
       ctx.onAttempt?.(false);
       return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false };
     } catch (err) {
-      const c = classifyError(err);
+      const c = capRetryAfter(classifyError(err), ctx);
       ctx.onAttempt?.(c.kind === "throttled");
       switch (c.kind) {
         case "aborted":

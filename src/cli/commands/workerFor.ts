@@ -11,7 +11,7 @@ export function workerFor(ctx: CommandContext, extra: Partial<BackfillWorkerOpti
     rate: config.rate,
     concurrency: config.concurrency,
     chunkSize: config.chunkSize,
-    policy: { maxAttempts: config.maxAttempts, maxTries: config.maxTries },
+    policy: { maxAttempts: config.maxAttempts, maxTries: config.maxTries, maxRetryAfterMs: config.maxRetryAfterMs, callDeadlineMs: config.requestTimeoutMs },
     requestTimeoutMs: config.requestTimeoutMs,
     endpoint: config.endpoint,
     region: config.region,

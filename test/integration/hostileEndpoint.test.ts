@@ -1,0 +1,81 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
+
+// Endpoints that hang or lie, through the real SDK: a small HTTP server of our own plays the service.
+
+let h: Harness | undefined;
+let server: Server | undefined;
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  server = undefined;
+  await h?.close();
+  h = undefined;
+});
+
+/** A fake Connect endpoint: `answer` decides each response (n = 1 for the first request). */
+async function fakeConnect(answer: (n: number, req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  let n = 0;
+  server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => answer(++n, req, res));
+  });
+  await new Promise<void>((r) => server?.listen(0, "127.0.0.1", r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const ok = (res: ServerResponse) => {
+  res.writeHead(200, { "content-type": "application/json", "x-amzn-requestid": "req-ok" });
+  res.end("{}");
+};
+
+describe("endpoints that hang or lie", () => {
+  it("Retry-After: 3600 is cut to --max-retry-after, said once; the run does not freeze for an hour", async () => {
+    h = await harness();
+    const endpoint = await fakeConnect((n, _req, res) => {
+      if (n <= 2) {
+        res.writeHead(429, { "content-type": "application/json", "x-amzn-errortype": "ThrottlingException", "retry-after": "3600", "x-amzn-requestid": `req-${n}` });
+        res.end('{"Message":"Rate exceeded"}');
+      } else ok(res);
+    });
+    const file = await h.file("ra.csv", csv([["contactId", "a"], ["c1", "x"], ["c2", "y"], ["c3", "z"]]));
+    const t0 = Date.now();
+    const res = await cli(["run", file, "--instance-id", "i", "--prefix", h.prefix, "--endpoint", endpoint, "--reports-dir", join(h.dir, "reports"), "--max-retry-after", "1", "--log-level", "warn", "--quiet"]);
+    expect(res.code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const said = res.stderr.split("\n").filter((l) => l.includes("Retry-After"));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain("the service asked to wait 3600 s (Retry-After); waiting 1 s instead (--max-retry-after)");
+  });
+
+  it("headers then silence, or a body trickled a byte at a time, end at the call's deadline as Timeout, 'may have been applied', retryable", async () => {
+    h = await harness();
+    const timers: NodeJS.Timeout[] = [];
+    const endpoint = await fakeConnect((n, _req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "x-amzn-requestid": `req-${n}` });
+      if (n % 2 === 1) return; // headers, then nothing
+      // one byte every 200 ms, for ever: an idle timeout never fires
+      const t = setInterval(() => res.write(" "), 200);
+      timers.push(t);
+      res.on("close", () => clearInterval(t));
+    });
+    const file = await h.file("hang.csv", csv([["contactId", "a"], ["c1", "x"], ["c2", "y"]]));
+    const t0 = Date.now();
+    const res = await cli(["run", file, "--instance-id", "i", "--prefix", h.prefix, "--endpoint", endpoint, "--reports-dir", join(h.dir, "reports"), "--request-timeout", "1500", "--max-attempts", "1", "--run-id", "hang", "--quiet"]);
+    for (const t of timers) clearInterval(t);
+    expect(res.code).toBe(3);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    const out = await readReport(join(h.dir, "reports", "hang", "outcomes.csv"));
+    expect(out.map((o) => [o.status, o.errorCode])).toEqual([
+      ["failed", "Timeout"],
+      ["failed", "Timeout"],
+    ]);
+    expect(out[0]?.message).toMatch(/no complete answer within 1500 ms; the update may have been applied \(no answer came\)/);
+    // Retryable: `retry` takes them (the failures report lists them as such).
+    const retry = await cli(["retry", "hang", "--prefix", h.prefix, "--endpoint", endpoint, "--reports-dir", join(h.dir, "reports"), "--request-timeout", "1500", "--max-attempts", "1", "--run-id", "hang-retry", "--quiet"]);
+    expect(retry.stdout + retry.stderr).not.toMatch(/nothing to retry/);
+  });
+});
