@@ -6,6 +6,7 @@ import { keysFor, type Keys } from "../queue/keys.js";
 import { connectRedis } from "../queue/redisConnection.js";
 import { RunQueues } from "../queue/RunQueues.js";
 import { RunStore } from "../queue/RunStore.js";
+import { within } from "../worker/within.js";
 
 export interface CommandContext {
   readonly config: Config;
@@ -37,8 +38,10 @@ export async function openContext(config: Config, kind: "long-lived" | "command"
     store: new RunStore(redis, keys),
     queues,
     async close() {
-      await queues.close();
-      await redis.quit().catch(() => redis.disconnect());
+      // Bounded: with Redis down, QUIT on a retry-forever connection would wait for ever.
+      await within(queues.close(), 2_000);
+      await within(redis.quit(), 2_000);
+      redis.disconnect();
     },
   };
 }

@@ -1,5 +1,8 @@
 import { Redis, type RedisOptions } from "ioredis";
 
+/** What Redis answers a wrong or missing password with (the connection is then closed: "Connection is closed"). */
+const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password|ERR AUTH/i;
+
 export class RedisUnavailableError extends Error {
   override readonly name = "RedisUnavailableError";
 }
@@ -9,6 +12,8 @@ export function safeRedisUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = "***";
+    // ioredis also takes the password from the query string.
+    for (const key of [...u.searchParams.keys()]) if (/pass|secret|token/i.test(key)) u.searchParams.set(key, "***");
     return u.toString();
   } catch {
     return "(unparseable REDIS_URL)";
@@ -31,14 +36,20 @@ export async function connectRedis(url: string, kind: "long-lived" | "command"):
   } catch (err) {
     throw new RedisUnavailableError(`REDIS_URL is not a valid Redis URL (${(err as Error).message}).`);
   }
-  redis.on("error", () => {
-    /* reported through the failing command or the ping below; avoids unhandled 'error' noise */
+  let lastError: Error | undefined;
+  redis.on("error", (err: Error) => {
+    // Reported through the failing command or the ping below; kept to tell an authentication failure apart.
+    lastError = err;
   });
   try {
     await withTimeout(redis.connect(), 6_000);
     await withTimeout(redis.ping(), 6_000);
   } catch (err) {
     redis.disconnect();
+    const auth = [err as Error, lastError].find((e) => e && AUTH_FAILURE.test(e.message));
+    if (auth) {
+      throw new RedisUnavailableError(`Redis at ${safeRedisUrl(url)} refused the password (${auth.message.split(" ")[0]}); check the password in REDIS_URL.`);
+    }
     throw new RedisUnavailableError(
       `Cannot reach Redis at ${safeRedisUrl(url)} (${(err as Error).message}); start one (docker compose up -d redis) or set REDIS_URL.`,
     );

@@ -14,6 +14,7 @@ import { RateGovernor } from "../rate/RateGovernor.js";
 import type { Outcome } from "../report/Outcome.js";
 import { OutcomeWriter } from "./OutcomeWriter.js";
 import { TimelineRecorder } from "./TimelineRecorder.js";
+import { within } from "./within.js";
 import { processChunk } from "./processChunk.js";
 import type { SendPolicy } from "./sendRow.js";
 
@@ -283,12 +284,17 @@ export class BackfillWorker {
     const closing = Promise.all([...[...this.workers.values()].map((w) => w.close()), ...this.letGo]);
     const timer = setTimeout(() => this.shutdown.abort(), timeoutMs);
     try {
-      await closing;
+      // BullMQ's close waits for Redis without a limit: with Redis down it never returns.
+      // Past the timeout (and a moment for handing back), go anyway: rows without an
+      // outcome stay in their chunks, which other workers take once the locks expire.
+      if (!(await within(closing, timeoutMs + 3_000))) {
+        this.opts.log.warn({ timeoutMs }, "could not hand chunks back (Redis does not answer); they return to the queue when their locks expire");
+      }
     } finally {
       clearTimeout(timer);
-      await this.writer.flush();
-      await this.timeline.close().catch(() => undefined);
-      await this.counts.close().catch(() => undefined);
+      await within(this.writer.flush(), 3_000);
+      await within(this.timeline.close(), 1_000);
+      await within(this.counts.close(), 1_000);
       if (this.ownsClient) this.client.destroy();
     }
   }
