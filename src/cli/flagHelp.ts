@@ -33,6 +33,7 @@ const DOCS: Record<string, readonly [value: string, text: string]> = {
   "exit-when-idle": ["", "exit once nothing is queued or in hand (for scripts)"],
   quiet: ["", "print no summary"],
   json: ["", "machine-readable output"],
+  limit: ["N", "list only the newest N runs (default: all)"],
   follow: ["", "move outcomes out of Redis while the run goes on, write the files when it ends"],
   "include-permanent": ["", "also retry rows that failed for reasons a retry does not fix by itself"],
   wait: ["MS", "how long to wait for chunks that workers hold (default 30000)"],

@@ -173,3 +173,38 @@ describe("report elsewhere", () => {
     expect((await cli(["report", "away", "--reports-dir", join(h.dir, "host-a"), "--prefix", h.prefix])).code).toBe(0);
   });
 });
+
+describe("status over many runs", () => {
+  it("lists every run, and one index entry without its run hides none of the others", async () => {
+    h = await harness();
+    const ctx = await h.ctx();
+    for (let i = 0; i < 60; i++) {
+      await ctx.store.create({
+        runId: `many-${i}`,
+        input: "/x.csv",
+        shape: { format: "jsonl" },
+        defaultInstanceId: "i",
+        minContactDate: 0,
+        chunkSize: 10,
+        createdAt: Date.now() + i,
+        parentRunId: undefined,
+        breakerWindow: 1000,
+        breakerRatio: 0.5,
+      });
+    }
+    await ctx.redis.del(ctx.keys.run("many-7"));
+    const res = await cli(["status", "--json", "--prefix", h.prefix]);
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout)).toHaveLength(59);
+    expect(res.stderr).toMatch(/run many-7 is listed but its record is gone from Redis; "connect-backfill prune" drops the entry/);
+    expect(JSON.parse((await cli(["status", "--json", "--limit", "5", "--prefix", h.prefix])).stdout)).toHaveLength(5);
+    await cli(["prune", "--prefix", h.prefix]);
+    expect((await cli(["status", "--json", "--prefix", h.prefix])).stderr).toBe("");
+  });
+
+  it("--chunk-size is bounded", async () => {
+    const res = await cli(["enqueue", "x.csv", "--chunk-size", "5000000"]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--chunk-size must be at most 10000, got 5000000/);
+  });
+});

@@ -154,16 +154,26 @@ const work: Command = {
 };
 
 const status: Command = {
-  usage: "connect-backfill status [runId] [--json]\n  Without a run id, lists the known runs.",
-  flags: { ...REDIS_FLAGS, json: "boolean" },
+  usage: "connect-backfill status [runId] [--json] [--limit N]\n  Without a run id, lists the known runs, newest first (all of them, or the newest --limit).",
+  flags: { ...REDIS_FLAGS, json: "boolean", limit: "number" },
   positionals: [0, 1],
   async run({ config, positionals, flags }) {
     const { formatStatus, runStatus } = await import("./status.js");
     const ctx = await openContext(config, "command");
     try {
-      const ids = positionals[0] !== undefined ? [validateRunId(positionals[0], "the run id")] : await ctx.store.list();
+      const one = positionals[0] !== undefined ? validateRunId(positionals[0], "the run id") : undefined;
+      const limit = typeof flags.limit === "number" && flags.limit > 0 ? flags.limit : Number.MAX_SAFE_INTEGER;
+      const ids = one ? [one] : await ctx.store.list(limit);
       const all = [];
-      for (const id of ids) all.push(await runStatus(ctx, id));
+      for (const id of ids) {
+        // An index entry whose run record is gone (deleted by hand, a lost Redis) must not hide every other run.
+        const s = await runStatus(ctx, id).catch((err: unknown) => {
+          if (one) throw err;
+          process.stderr.write(`connect-backfill: run ${id} is listed but its record is gone from Redis; "connect-backfill prune" drops the entry\n`);
+          return undefined;
+        });
+        if (s) all.push(s);
+      }
       if (flags.json) {
         const out = all;
         process.stdout.write(`${JSON.stringify(positionals[0] ? out[0] : out, null, 2)}\n`);
