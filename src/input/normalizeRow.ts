@@ -21,7 +21,8 @@ function timestampOf(text: string | undefined): { ok: true; ms: number | undefin
 /** A CSV record to a checked row. Empty cells are not sent (Connect has no delete; "" would blank). */
 export function normalizeFields(fields: readonly string[], roles: ColumnRoles, line: number, defaults: RowDefaults): RowCheck {
   const cell = roles.isFailuresFile ? (i: number) => undoNeutralise(fields[i] ?? "") : (i: number) => fields[i] ?? "";
-  const attributes: Record<string, string> = {};
+  // Null prototype: "__proto__" is a legal attribute name for Connect, and on a plain {} assigning it is lost.
+  const attributes = Object.create(null) as Record<string, string>;
   for (const [i, name] of roles.attributes) {
     const value = cell(i);
     if (value !== "") attributes[name] = value;
@@ -39,14 +40,16 @@ export function normalizeFields(fields: readonly string[], roles: ColumnRoles, l
 }
 
 function pick(obj: Record<string, unknown>, names: readonly string[]): unknown {
-  for (const n of names) if (obj[n] !== undefined) return obj[n];
+  for (const n of names) if (Object.hasOwn(obj, n) && obj[n] !== undefined) return obj[n];
   return undefined;
 }
 
 function asText(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  // 1e400 parses as Infinity: not a value anyone meant (and JSON would carry it as null).
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : undefined;
+  if (typeof v === "boolean") return String(v);
   return undefined;
 }
 
@@ -72,10 +75,11 @@ export function normalizeObject(obj: Record<string, unknown>, line: number, defa
   if (rawAttrs !== undefined && (rawAttrs === null || typeof rawAttrs !== "object" || Array.isArray(rawAttrs))) {
     return bad("NoAttributes", "has \"attributes\" that is not an object of name → value");
   }
-  const attributes: Record<string, string> = {};
+  const attributes = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries((rawAttrs ?? {}) as Record<string, unknown>)) {
     if (value === null || value === undefined) continue;
     const text = asText(value);
+    if (typeof value === "number" && text === undefined) return bad("InvalidAttributeValue", `has a value for "${key.slice(0, 40)}" that is not a finite number`);
     if (text === undefined) return bad("InvalidAttributeValue", `has a value for "${key.slice(0, 40)}" that is an object or array; values must be strings`);
     attributes[key] = text;
   }

@@ -4,6 +4,23 @@ import { openInput } from "./openInput.js";
 
 const NEWLINE = 0x0a;
 
+/** Levels of nesting a row may have: a row is 3 deep (row → attributes → value); room to spare. */
+const MAX_DEPTH = 16;
+
+/** Depth of a parsed JSON value, counted without recursion and stopping past `limit`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== "object") continue;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
 function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRecord | undefined {
   let text: string;
   try {
@@ -19,6 +36,11 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
     value = JSON.parse(text);
   } catch (err) {
     return { kind: "malformed", line, code: "MalformedJson", reason: `is not valid JSON (${(err as Error).message})`, raw: text.slice(0, 2000) };
+  }
+  const depth = nestingDepth(value, MAX_DEPTH);
+  if (depth > MAX_DEPTH) {
+    // Caught here: deeper values overflow the stack later (JSON.stringify when queued) and stop the whole file.
+    return { kind: "malformed", line, code: "TooDeep", reason: `is nested more than ${MAX_DEPTH} levels deep; a row needs 3`, raw: text.slice(0, 2000) };
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const what = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
