@@ -1,4 +1,5 @@
 import { rename, writeFile } from "node:fs/promises";
+import { tmpPath } from "./tmpPath.js";
 import type { Outcome } from "./Outcome.js";
 import type { RunSummary } from "./RunSummary.js";
 
@@ -112,6 +113,7 @@ ${timelineSvg(timeline)}
 }
 
 export async function writeHtmlReport(path: string, input: HtmlReportInput): Promise<void> {
-  await writeFile(`${path}.tmp`, renderHtmlReport(input), { mode: 0o600 });
-  await rename(`${path}.tmp`, path);
+  const tmp = tmpPath(path);
+  await writeFile(tmp, renderHtmlReport(input), { mode: 0o600 });
+  await rename(tmp, path);
 }

@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { chmod, rename, writeFile } from "node:fs/promises";
 import { ensureDir } from "./ensureDir.js";
+import { tmpPath } from "./tmpPath.js";
 import { join } from "node:path";
 import { STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
 import type { ErrorExample, RunSummary } from "./RunSummary.js";
@@ -43,11 +44,13 @@ export const FAILED_SAMPLE = 1000;
 
 const BOM = "\uFEFF"; // so spreadsheets open the files as UTF-8
 
-/** Writes to `<file>.tmp` then renames: a reader never sees half a report, even after a crash. */
+/** Writes to a temporary name then renames: a reader never sees half a report, even after a crash. */
 class AtomicFile {
   private readonly stream: WriteStream;
+  private readonly tmp: string;
   constructor(readonly path: string) {
-    this.stream = createWriteStream(`${path}.tmp`, { mode: 0o600 });
+    this.tmp = tmpPath(path);
+    this.stream = createWriteStream(this.tmp, { mode: 0o600 });
   }
   async write(text: string): Promise<void> {
     if (!this.stream.write(text)) await once(this.stream, "drain");
@@ -55,7 +58,7 @@ class AtomicFile {
   async commit(): Promise<void> {
     this.stream.end();
     await once(this.stream, "finish");
-    await rename(`${this.path}.tmp`, this.path);
+    await rename(this.tmp, this.path);
     await chmod(this.path, 0o600);
   }
 }
@@ -216,7 +219,8 @@ export async function writeReportFiles(dir: string, info: RunInfo, source: reado
   await fail.commit();
 
   const summary = summaryBuilder.result(info);
-  await writeFile(`${paths.summary}.tmp`, `${JSON.stringify({ ...summary, files: paths }, null, 2)}\n`, { mode: 0o600 });
-  await rename(`${paths.summary}.tmp`, paths.summary);
+  const summaryTmp = tmpPath(paths.summary);
+  await writeFile(summaryTmp, `${JSON.stringify({ ...summary, files: paths }, null, 2)}\n`, { mode: 0o600 });
+  await rename(summaryTmp, paths.summary);
   return { dir, ...paths, summaryData: summary, failed: { first: failedFirst, total: failedTotal } };
 }

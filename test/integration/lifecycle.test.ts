@@ -208,3 +208,29 @@ describe("status over many runs", () => {
     expect(res.stderr).toMatch(/--chunk-size must be at most 10000, got 5000000/);
   });
 });
+
+describe("report files under concurrency and reuse", () => {
+  it("several report writers on one run at once all succeed, and the files are whole", async () => {
+    h = await harness();
+    const common = ["--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")];
+    expect((await cli(["run", await h.file("w.csv", rows(300, "w")), "--run-id", "writers", "--instance-id", "i", "--endpoint", h.endpoint, "--rate", "1000", "--quiet", ...common])).code).toBe(0);
+    for (let round = 0; round < 2; round++) {
+      const results = await Promise.all(Array.from({ length: 4 }, () => cli(["report", "writers", "--quiet", ...common])));
+      expect(results.map((r) => [r.code, r.stderr])).toEqual(Array.from({ length: 4 }, () => [0, ""]));
+      expect(await readReport(join(h.dir, "reports", "writers", "outcomes.csv"))).toHaveLength(300);
+    }
+  });
+
+  it("a run id used again after prune gets its own outcomes, not the old spool's", async () => {
+    h = await harness({ autoCreate: false }); // the first time, every contact is unknown: all rows fail
+    const common = ["--prefix", h.prefix, "--reports-dir", join(h.dir, "reports"), "--instance-id", "i", "--endpoint", h.endpoint, "--rate", "1000", "--quiet"];
+    const file = await h.file("again.csv", rows(20, "g"));
+    expect((await cli(["run", file, "--run-id", "again", ...common])).code).toBe(3);
+    expect((await cli(["prune", "--run-id", "again", "--prefix", h.prefix])).code).toBe(0);
+    for (let i = 0; i < 20; i++) h.sim.addContact({ instanceId: "i", contactId: `g${i}`, initiationTimestamp: new Date() });
+    expect((await cli(["run", file, "--run-id", "again", ...common])).code).toBe(0);
+    const out = await readReport(join(h.dir, "reports", "again", "outcomes.csv"));
+    expect(out).toHaveLength(20);
+    expect(out.every((o) => o.status === "updated")).toBe(true);
+  });
+});

@@ -227,8 +227,7 @@ const retry: Command = {
   async run({ config, positionals, flags }) {
     const parentId = validateRunId(positionals[0] as string, "the run id");
     const { runQueued } = await import("./runFile.js");
-    const { followOutcomes, spoolPath } = await import("./report.js");
-    const { OutcomeSpool } = await import("../../report/OutcomeSpool.js");
+    const { followOutcomes, openRunSpool } = await import("./report.js");
     const { enqueueRetry } = await import("../../queue/enqueueRetry.js");
     const ctx = await openContext(config, "long-lived");
     const stop = stopSignals();
@@ -237,7 +236,7 @@ const retry: Command = {
       const parent = await ctx.store.manifest(parentId);
       if (!parent) throw fatalError(`No run "${parentId}" on this Redis (prefix ${config.prefix}); "connect-backfill status" lists the known runs.`);
       await followOutcomes(ctx.store, config, parentId, (drain) => drain());
-      const spool = await OutcomeSpool.open(spoolPath(config, parentId));
+      const spool = await openRunSpool(ctx.store, config, parentId);
       try {
         const { outcomes } = spool.inLineOrder();
         const includePermanent = Boolean(flags["include-permanent"]);

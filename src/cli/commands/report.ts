@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { Config } from "../../config/loadConfig.js";
@@ -12,6 +12,27 @@ import { fatalError } from "../exitCodes.js";
 /** Where a run's outcomes live once they leave Redis (keep it: `report` rewrites the files from it). */
 export function spoolPath(config: Config, runId: string): string {
   return join(config.reportsDir, runId, ".outcomes.spool");
+}
+
+/**
+ * Opens the spool of this incarnation of the run. A run id can be used again
+ * (after `prune`, or on a Redis that lost its data): a spool left by the earlier
+ * run would win over the new outcomes (first outcome per line) and its stream
+ * ids would make the drain skip new ones. A sidecar names the incarnation; a
+ * spool of another one is set aside (renamed, never deleted: it is a record).
+ */
+export async function openRunSpool(store: RunStore, config: Config, runId: string): Promise<OutcomeSpool> {
+  const path = spoolPath(config, runId);
+  const manifest = await store.manifest(runId);
+  const incarnation = `${runId}@${manifest?.createdAt ?? "unknown"}`;
+  const sidecar = `${path}.run`;
+  const held = existsSync(sidecar) ? readFileSync(sidecar, "utf8").trim() : undefined;
+  if (held !== undefined && held !== incarnation && existsSync(path)) {
+    renameSync(path, `${path}.${held.replace(/[^A-Za-z0-9_.@-]/g, "_")}.old`);
+  }
+  const spool = await OutcomeSpool.open(path);
+  if (held !== incarnation) writeFileSync(sidecar, `${incarnation}\n`, { mode: 0o600 });
+  return spool;
 }
 
 function spoolLocation(config: Config, runId: string): string {
@@ -42,7 +63,7 @@ async function checkSpoolHere(store: RunStore, config: Config, runId: string, do
  */
 export async function followOutcomes<T>(store: RunStore, config: Config, runId: string, follow: (drain: () => Promise<number>) => Promise<T>): Promise<T> {
   await checkSpoolHere(store, config, runId);
-  const spool = await OutcomeSpool.open(spoolPath(config, runId));
+  const spool = await openRunSpool(store, config, runId);
   // Said in the run, so a `report` on another host or folder can tell where the outcomes went.
   await store.noteSpool(runId, spoolLocation(config, runId));
   try {
@@ -58,7 +79,7 @@ export async function writeRunReport(store: RunStore, config: Config, runId: str
   if (!progress) throw fatalError(`No run "${runId}" on this Redis (prefix ${config.prefix}); "connect-backfill status" lists the known runs.`);
   const m = progress.manifest;
   await checkSpoolHere(store, config, runId, progress.done);
-  const spool = await OutcomeSpool.open(spoolPath(config, runId));
+  const spool = await openRunSpool(store, config, runId);
   await store.noteSpool(runId, spoolLocation(config, runId));
   try {
     await drainOutcomes(store, runId, spool);
