@@ -60,16 +60,26 @@ describe.runIf(hasRedisServer)("Redis restart (append-only file on)", () => {
       });
       procs.push(worker);
       const exited = new Promise<number | null>((r) => worker.on("exit", (c) => r(c)));
+      // The report follower of a multi-host backfill rides out the restart too, and writes the files at the end.
+      const reportsDir = join(dir, "reports");
+      const follower = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "report", "rr", "--follow", "--quiet", "--reports-dir", reportsDir], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: "ignore",
+      });
+      procs.push(follower);
+      const followed = new Promise<number | null>((r) => follower.on("exit", (c) => r(c)));
       while (sim.updates().length < 150) await new Promise((r) => setTimeout(r, 20));
       redis.kill("SIGKILL");
       await new Promise((r) => redis.on("exit", r));
-      await new Promise((r) => setTimeout(r, 1000));
+      // Longer than a fail-fast command connection retries (about 1.2 s).
+      await new Promise((r) => setTimeout(r, 3000));
       redis = startRedis(port, dir);
       procs.push(redis);
       await waitForPort(port);
 
       expect(await exited).toBe(0);
-      const reportsDir = join(dir, "reports");
+      expect(await followed).toBe(0);
       const report = await cli(["report", "rr", "--reports-dir", reportsDir], env);
       expect(report.code).toBe(0);
       const out = (await readFile(join(reportsDir, "rr", "outcomes.csv"), "utf8")).replace(/^\uFEFF/, "").trim().split("\r\n").slice(1);

@@ -194,7 +194,8 @@ const report: Command = {
   async run({ config, positionals, flags }) {
     const { followOutcomes, writeRunReport } = await import("./report.js");
     const runId = validateRunId(positionals[0] as string, "the run id");
-    const ctx = await openContext(config, "command");
+    // A follower lives as long as the run: it waits out a Redis restart like a worker, instead of dying in 1.2 s.
+    const ctx = await openContext(config, flags.follow ? "long-lived" : "command");
     const stop = stopSignals();
     try {
       if (flags.follow) {
