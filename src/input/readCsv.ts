@@ -265,11 +265,13 @@ export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvS
       });
       return pending.length > 0;
     }
+    bytesIn += (next.value as Buffer).length;
     splitter.push(next.value as Buffer);
     if (parseError) throw new InputFileError(`${path}: could not be read as CSV (${parseError.message}).`);
     return true;
   };
   let parseError: Error | undefined;
+  let bytesIn = 0;
   parser.on("error", (err: Error) => {
     parseError = err;
   });
@@ -277,10 +279,12 @@ export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvS
 
   try {
     while (header === undefined && (await pump())) {
-      /* read until the header is complete */
+      // A header is a line: past a few MiB without one, this is not a CSV file (or a stream without line ends).
+      if (bytesIn > 4 * MAX_RECORD_BYTES) throw new InputFileError(`${path}: no header line in its first ${(4 * MAX_RECORD_BYTES) / 1048576} MiB; is this a CSV file?`);
     }
   } catch (err) {
     stream.destroy();
+    if (err instanceof InputFileError) throw err;
     throw new InputFileError(`${path}: could not be read as CSV (${(err as Error).message}).`);
   }
   if (header === undefined) {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { checkRecord } from "../input/checkRecord.js";
 import type { ColumnRoles } from "../input/columnRoles.js";
@@ -45,6 +46,17 @@ export interface EnqueueResult {
   readonly resumed: boolean;
   /** The run was cancelled while the file was read: the rest of the file was not queued. */
   readonly cancelled?: boolean;
+  /** The file changed while it was read (an export still being written): what the command should say. */
+  readonly inputChanged?: string;
+}
+
+async function statOf(path: string): Promise<{ size: number; mtimeMs: number } | undefined> {
+  try {
+    const s = await stat(path);
+    return { size: s.size, mtimeMs: s.mtimeMs };
+  } catch {
+    return undefined;
+  }
 }
 
 class RunCancelled extends Error {}
@@ -91,6 +103,7 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
   const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId } });
   // Standard input cannot be read twice: no fingerprint, and no resume (below).
   const fingerprint = stdin ? undefined : await fileFingerprint(path);
+  const before = stdin ? undefined : await statOf(path);
   const runId = opts.runId ?? newRunId();
   const wanted: RunManifest = {
     runId,
@@ -197,5 +210,10 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
     await store.saveProducerPosition(runId, read, chunkIndex, true, source.blankLines());
     return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created, cancelled: true };
   }
-  return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created };
+  const after = stdin ? undefined : await statOf(path);
+  const changed =
+    before && (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs)
+      ? `${path} changed while it was read (${before.size} bytes at the start, ${after ? `${after.size} at the end` : "gone at the end"}); run ${runId} holds the ${read} rows as they were read: for a finished export, queue it again under a new --run-id`
+      : undefined;
+  return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created, ...(changed ? { inputChanged: changed } : {}) };
 }

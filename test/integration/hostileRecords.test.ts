@@ -49,3 +49,48 @@ describe("hostile records", () => {
     expect(Object.entries(h.sim.attributesOf("i", "p1") ?? {})).toEqual([["__proto__", "kept"]]);
   });
 });
+
+describe("inputs that are not text, or not still", () => {
+  it.each([
+    ["/dev/zero as CSV", "/dev/zero", "csv", /the file holds NUL bytes; it is not a CSV or JSONL text file/],
+    ["/dev/zero as JSONL", "/dev/zero", "jsonl", /the file holds NUL bytes/],
+  ])("%s: one sentence at once, no spinning", async (_name, path, format, message) => {
+    const t0 = Date.now();
+    const res = await cli(["enqueue", path, "--format", format, "--instance-id", "i", "--prefix", "cbt-never-used"]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(message);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it("UTF-16 with or without a byte-order mark is named; a CSV without any line end is not read for ever", async () => {
+    h = await harness();
+    const text = "contactId,a\r\nc1,x\r\n";
+    const withBom = await h.file("bom16.csv", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
+    const noBom = await h.file("nobom16.csv", Buffer.from(text, "utf16le"));
+    const oneLine = await h.file("oneline.csv", "x".repeat(5 * 1024 * 1024));
+    const common = ["--instance-id", "i", "--prefix", h.prefix];
+    expect((await cli(["enqueue", withBom, ...common])).stderr).toMatch(/bom16\.csv: the file is UTF-16 text; save it as UTF-8 \(in Excel: "CSV UTF-8"\) and run it again\./);
+    expect((await cli(["enqueue", noBom, ...common])).stderr).toMatch(/nobom16\.csv: the file looks like UTF-16 text without a byte-order mark; save it as UTF-8/);
+    expect((await cli(["enqueue", oneLine, ...common])).stderr).toMatch(/oneline\.csv: (no header line in its first 4 MiB; is this a CSV file\?|the header line is larger than)/);
+    expect((await cli(["status", "--prefix", h.prefix])).stdout.trim()).toBe("no runs on this Redis");
+  });
+
+  it("a file that grows while it is read is said to have changed", async () => {
+    h = await harness();
+    const lines = ["contactId,a"];
+    for (let i = 0; i < 200_000; i++) lines.push(`g${i},${i}`);
+    const file = await h.file("growing.csv", `${lines.join("\n")}\n`);
+    // An export still being written: rows keep arriving while enqueue reads.
+    const { appendFile } = await import("node:fs/promises");
+    const writer = (async () => {
+      for (let i = 0; i < 40; i++) {
+        await appendFile(file, `late${i},${i}\n`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
+    const res = await cli(["enqueue", file, "--instance-id", "i", "--prefix", h.prefix, "--run-id", "grow"]);
+    await writer;
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/warning: .*growing\.csv changed while it was read \(\d+ bytes at the start, \d+ at the end\); run grow holds the \d+ rows as they were read/);
+  });
+});

@@ -83,6 +83,8 @@ export async function runQueued(
     const enq = await enqueue(() => worker.start());
     const id = enq.runId;
     if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
+    // At warn: shown on a terminal and in cron's JSON logs alike.
+    if (enq.inputChanged) ctx.log.warn({ runId }, enq.inputChanged);
     ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
     stopReason = await followOutcomes(ctx.store, config, id, async (drain) => {
       let lastDrain = Date.now();
