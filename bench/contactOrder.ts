@@ -30,11 +30,13 @@ interface Flow {
 async function flow(bin: string, sim: ConnectSimulator, endpoint: string, file: string, redis: Redis): Promise<Flow> {
   const prefix = `bench-${randomBytes(3).toString("hex")}`;
   const common = ["--prefix", prefix, "--log-level", "error"];
+  // The standard variable, not --endpoint: both releases read it, and a run records the target it was queued for.
+  const env = { AWS_ENDPOINT_URL_CONNECT: endpoint };
   try {
-    const enq = await runCli(["enqueue", file, "--instance-id", "bench", "--run-id", "bench", ...common], {}, bin).done;
+    const enq = await runCli(["enqueue", file, "--instance-id", "bench", "--run-id", "bench", ...common], env, bin).done;
     if (enq.code !== 0) throw new Error(`enqueue failed: ${enq.stderr}`);
     sim.reset();
-    const w = await runCli(["work", "--exit-when-idle", "--rate", "100000", "--concurrency", "50", "--endpoint", endpoint, ...common], {}, bin).done;
+    const w = await runCli(["work", "--exit-when-idle", "--rate", "100000", "--concurrency", "50", ...common], env, bin).done;
     if (w.code !== 0) throw new Error(`work failed: ${w.stderr}`);
     const p = await new RunStore(redis, keysFor(prefix)).progress("bench");
     if (p?.counts.updated !== ROWS) throw new Error(`only ${p?.counts.updated} of ${ROWS} rows updated`);

@@ -109,7 +109,7 @@ async function runOurs(sim: ConnectSimulator, endpoint: string, s: Scenario): Pr
   const redis = new Redis(REDIS_URL);
   try {
     const common = ["--prefix", prefix, "--log-level", "error"];
-    const enq = await runCli(["enqueue", file, "--instance-id", "bench", "--run-id", "bench", "--chunk-size", String(s.chunkSize ?? 100), ...common]).done;
+    const enq = await runCli(["enqueue", file, "--instance-id", "bench", "--run-id", "bench", "--endpoint", endpoint, "--chunk-size", String(s.chunkSize ?? 100), ...common]).done;
     if (enq.code !== 0) throw new Error(`enqueue failed: ${enq.stderr}`);
     return await measure(sim, s, "connect-backfill", async () => {
       const workers = Array.from({ length: s.processes }, () =>
