@@ -65,7 +65,7 @@ export class BackfillWorker {
   private readonly finished = new Set<string>();
   private readonly leftAlone = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
-  private discovering = false;
+  private discovering: Promise<void> | undefined;
   private closing = false;
   /** Fires when the shutdown timeout runs out (or a second signal): calls in flight are cancelled. */
   private readonly shutdown = new AbortController();
@@ -135,9 +135,16 @@ export class BackfillWorker {
    * work (all, or `runs`; aimed at its target; not finished), and lets go of
    * queues whose runs are finished. Runs left alone are named once in the log.
    */
-  private async discover(): Promise<void> {
-    if (this.discovering || this.closing) return;
-    this.discovering = true;
+  private discover(): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    // One look at a time; a caller that needs the answer (idle, waitUntilReady) waits for the look in flight.
+    this.discovering ??= this.lookForRuns().finally(() => {
+      this.discovering = undefined;
+    });
+    return this.discovering;
+  }
+
+  private async lookForRuns(): Promise<void> {
     try {
       const ids = this.opts.runs ?? (await this.store.list(500));
       const wanted = new Set<string>();
@@ -160,8 +167,6 @@ export class BackfillWorker {
       }
     } catch (err) {
       this.opts.log.warn({ err }, "could not read the runs on this Redis; trying again");
-    } finally {
-      this.discovering = false;
     }
   }
 
