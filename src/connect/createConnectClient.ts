@@ -1,4 +1,5 @@
 import { ConnectClient } from "@aws-sdk/client-connect";
+import { checkResponses } from "./checkResponse.js";
 
 export interface ConnectClientOptions {
   /** Overrides the endpoint; AWS_ENDPOINT_URL_CONNECT does the same through the SDK. */
@@ -16,7 +17,7 @@ export interface ConnectClientOptions {
  */
 export function createConnectClient(opts: ConnectClientOptions): ConnectClient {
   const agent = { keepAlive: true, maxSockets: opts.maxSockets };
-  return new ConnectClient({
+  const client = new ConnectClient({
     maxAttempts: 1,
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
@@ -29,4 +30,6 @@ export function createConnectClient(opts: ConnectClientOptions): ConnectClient {
       httpsAgent: agent,
     },
   });
+  checkResponses(client);
+  return client;
 }

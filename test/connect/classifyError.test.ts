@@ -83,6 +83,11 @@ describe("classifyError", () => {
     expect(classifyError(err)).toMatchObject({ kind: "permanent", code: "CredentialsProviderError", credentials: true });
   });
 
+  it("a 200 that did not come from the service is transient (retried, then the breaker's no-answer rule)", () => {
+    const err = Object.assign(new Error("HTTP 200 that did not come from Amazon Connect (content-type text/html)"), { name: "UnexpectedResponse", $metadata: { httpStatusCode: 200 } });
+    expect(classifyError(err)).toMatchObject({ kind: "transient", code: "UnexpectedResponse", httpStatus: 200 });
+  });
+
   it("a 404 is not a credential error", () => {
     expect(classifyError(sdkError("ResourceNotFoundException", 404)).credentials).toBeUndefined();
   });

@@ -78,4 +78,25 @@ describe("endpoints that hang or lie", () => {
     const retry = await cli(["retry", "hang", "--prefix", h.prefix, "--endpoint", endpoint, "--reports-dir", join(h.dir, "reports"), "--request-timeout", "1500", "--max-attempts", "1", "--run-id", "hang-retry", "--quiet"]);
     expect(retry.stdout + retry.stderr).not.toMatch(/nothing to retry/);
   });
+  it("an HTTP 200 that is not the service's (a captive portal's page, plain text) is a failure, not an update", async () => {
+    h = await harness();
+    const endpoint = await fakeConnect((n, _req, res) => {
+      if (n % 2 === 1) {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end("<html><body>Please log in to the hotel Wi-Fi</body></html>");
+      } else {
+        res.writeHead(200, { "content-type": "text/plain", "x-amzn-requestid": "req-x" });
+        res.end("OK");
+      }
+    });
+    const file = await h.file("portal.csv", csv([["contactId", "a"], ["c1", "x"], ["c2", "y"]]));
+    const res = await cli(["run", file, "--instance-id", "i", "--prefix", h.prefix, "--endpoint", endpoint, "--reports-dir", join(h.dir, "reports"), "--max-attempts", "1", "--run-id", "portal", "--quiet"]);
+    expect(res.code).toBe(3);
+    const out = await readReport(join(h.dir, "reports", "portal", "outcomes.csv"));
+    expect(out.map((o) => [o.status, o.errorCode])).toEqual([
+      ["failed", "UnexpectedResponse"],
+      ["failed", "UnexpectedResponse"],
+    ]);
+    expect(out.map((o) => o.message).join("\n")).toMatch(/HTTP 200 that did not come from Amazon Connect \((no x-amzn-requestid, )?content-type text\/(html|plain)\); a proxy or captive portal in the way\?/);
+  });
 });
