@@ -13,8 +13,20 @@ export interface AttributeUpdate {
  * time, would otherwise hold a row (and a call slot) for as long as the peer likes.
  */
 export async function updateContactAttributes(client: ConnectClient, update: AttributeUpdate, signal?: AbortSignal, deadlineMs?: number): Promise<void> {
-  const deadline = deadlineMs ? AbortSignal.timeout(deadlineMs) : undefined;
-  const abortSignal = deadline && signal ? AbortSignal.any([signal, deadline]) : (deadline ?? signal);
+  // One controller per call, its listener on the long-lived shutdown signal removed
+  // when the call ends: AbortSignal.any would register a dependant on that signal
+  // for every call of a multi-day run.
+  const call = new AbortController();
+  let timedOut = false;
+  const onShutdown = () => call.abort(signal?.reason);
+  if (signal?.aborted) call.abort(signal.reason);
+  else signal?.addEventListener("abort", onShutdown, { once: true });
+  const timer = deadlineMs
+    ? setTimeout(() => {
+        timedOut = true;
+        call.abort();
+      }, deadlineMs)
+    : undefined;
   try {
     await client.send(
       new UpdateContactAttributesCommand({
@@ -22,11 +34,14 @@ export async function updateContactAttributes(client: ConnectClient, update: Att
         InitialContactId: update.contactId,
         Attributes: update.attributes,
       }),
-      abortSignal ? { abortSignal } : {},
+      { abortSignal: call.signal },
     );
   } catch (err) {
     // Our deadline, not a shutdown: a timeout (transient), not a handback.
-    if (deadline?.aborted && !signal?.aborted) throw Object.assign(new Error(`no complete answer within ${deadlineMs} ms`), { name: "TimeoutError" });
+    if (timedOut && !signal?.aborted) throw Object.assign(new Error(`no complete answer within ${deadlineMs} ms`), { name: "TimeoutError" });
     throw err;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onShutdown);
   }
 }

@@ -9,7 +9,7 @@ import { keysFor } from "../../src/queue/keys.js";
 import { queueNameOf } from "../../src/queue/RunQueues.js";
 import { RunStore } from "../../src/queue/RunStore.js";
 import { OutcomeSpool } from "../../src/report/OutcomeSpool.js";
-import { cli, csv, harness, killBackground, REDIS_URL, startCli, until, type Harness } from "./helpers.js";
+import { cli, harness, killBackground, REDIS_URL, rows, startCli, until, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -28,12 +28,6 @@ async function reportLines(dir: string, runId: string): Promise<string[][]> {
     .split("\r\n")
     .slice(1)
     .map((l) => l.split(","));
-}
-
-function rows(n: number, prefix: string): string {
-  const lines = [["contactId", "v"]];
-  for (let i = 0; i < n; i++) lines.push([`${prefix}${i}`, String(i)]);
-  return csv(lines);
 }
 
 describe("crash safety with real processes", () => {

@@ -98,6 +98,13 @@ export function csv(rows: ReadonlyArray<ReadonlyArray<string>>): string {
   return rows.map((r) => r.join(",")).join("\n") + "\n";
 }
 
+/** A CSV of `n` rows: contacts `${prefix}0`… each setting `v` to its index. */
+export function rows(n: number, prefix: string): string {
+  const lines = [["contactId", "v"]];
+  for (let i = 0; i < n; i++) lines.push([`${prefix}${i}`, String(i)]);
+  return csv(lines);
+}
+
 const background: ChildProcess[] = [];
 
 /** Starts the real CLI in the background (to run several workers, or to kill one). `killBackground` ends them all. */

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, deletePrefix, harness, REDIS_URL, ROOT, type Harness } from "./helpers.js";
+import { cli, deletePrefix, harness, REDIS_URL, ROOT, rows, type Harness } from "./helpers.js";
 
 // Runs that share a Redis: a process works only the runs it is meant to, and never
 // sends a run queued for one endpoint (AWS) to another (the simulator).
@@ -12,12 +12,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-function rows(n: number, prefix: string): string {
-  const lines = [["contactId", "v"]];
-  for (let i = 0; i < n; i++) lines.push([`${prefix}${i}`, String(i)]);
-  return csv(lines);
-}
 
 describe("run isolation", () => {
   it("a production run queued for AWS is never worked by `run` or `work` aimed at the simulator", async () => {

@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { Redis } from "ioredis";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, harness, killBackground, readReport, REDIS_URL, startCli, until, type Harness } from "./helpers.js";
+import { cli, harness, killBackground, readReport, REDIS_URL, rows, startCli, until, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -12,12 +12,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-function rows(n: number, prefix: string): string {
-  const lines = [["contactId", "v"]];
-  for (let i = 0; i < n; i++) lines.push([`${prefix}${i}`, String(i)]);
-  return csv(lines);
-}
 
 describe("cancel", () => {
   it("stops a run everywhere: no call after it returns, unsent rows cancelled, reports written", async () => {
