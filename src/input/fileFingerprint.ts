@@ -11,10 +11,10 @@ const SAMPLE = 1024 * 1024;
  * taken for the run already queued. Not the modification time: a copy or a
  * `touch` does not change what the rows say.
  */
-export async function fileFingerprint(path: string): Promise<string> {
+export async function fileFingerprint(path: string): Promise<{ fingerprint: string; stat: { size: number; mtimeMs: number } }> {
   const fh = await open(path, "r");
   try {
-    const { size } = await fh.stat();
+    const { size, mtimeMs } = await fh.stat();
     const hash = createHash("sha256");
     const head = Buffer.alloc(Math.min(SAMPLE, size));
     await fh.read(head, 0, head.length, 0);
@@ -24,7 +24,8 @@ export async function fileFingerprint(path: string): Promise<string> {
       await fh.read(tail, 0, tail.length, size - tail.length);
       hash.update(tail);
     }
-    return `${size}:${hash.digest("hex").slice(0, 32)}`;
+    // The stat comes along: the producer compares it at the end to see a file that changed while read.
+    return { fingerprint: `${size}:${hash.digest("hex").slice(0, 32)}`, stat: { size, mtimeMs } };
   } finally {
     await fh.close();
   }

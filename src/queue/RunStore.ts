@@ -259,12 +259,15 @@ export class RunStore {
   }
 
   /** Durable producer position: rows read and chunks queued, written after each queued batch. */
-  async saveProducerPosition(runId: string, read: number, chunks: number, done: boolean, blankLines = 0): Promise<void> {
+  /** Returns the run's state as of the write, so the producer sees a cancel without a round trip of its own. */
+  async saveProducerPosition(runId: string, read: number, chunks: number, done: boolean, blankLines = 0): Promise<string> {
     const key = this.keys.run(runId);
     const fields: Array<string | number> = ["read", read, "chunks", chunks, "blank", blankLines];
     if (done) fields.push("producerDone", 1);
-    await this.redis.hset(key, ...fields);
+    const res = await this.redis.multi().hset(key, ...fields).hget(key, "state").exec();
+    const state = String(res?.[1]?.[1] ?? "");
     if (done) await this.redis.eval(`if redis.call('HGET', KEYS[1], 'state') == 'enqueuing' then redis.call('HSET', KEYS[1], 'state', 'queued') end`, 1, key);
+    return state;
   }
 
   async markStarted(runId: string, at: number): Promise<void> {

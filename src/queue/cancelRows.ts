@@ -1,6 +1,6 @@
 import type { ChunkJobData } from "./ChunkJob.js";
 import type { ChunkDecoder } from "./decodeChunk.js";
-import type { RecordedOutcome, RunStore } from "./RunStore.js";
+import { breakerOf, type RecordedOutcome, type RunStore } from "./RunStore.js";
 
 /**
  * Gives every row of a chunk that has no outcome yet the status `cancelled`
@@ -34,6 +34,7 @@ export async function cancelRows(store: RunStore, decoder: ChunkDecoder, chunk: 
       },
     });
   }
-  if (items.length > 0) await store.record(chunk.runId, items, { window: 1, ratio: 1, auth: 1, consecutive: 1, ignore: [] });
+  // Not-sent rows (flag 0) never touch the breaker: its settings here are only the defaults.
+  if (items.length > 0) await store.record(chunk.runId, items, breakerOf(undefined));
   return items.length;
 }

@@ -102,8 +102,9 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
   // Open (and so check) the file before anything is written to Redis.
   const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId } });
   // Standard input cannot be read twice: no fingerprint, and no resume (below).
-  const fingerprint = stdin ? undefined : await fileFingerprint(path);
-  const before = stdin ? undefined : await statOf(path);
+  const print = stdin ? undefined : await fileFingerprint(path);
+  const fingerprint = print?.fingerprint;
+  const before = print?.stat;
   const runId = opts.runId ?? newRunId();
   const wanted: RunManifest = {
     runId,
@@ -166,9 +167,9 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
     pendingJobs = [];
     if (invalidBatch.length > 0) await flushInvalid();
     // Saved only once every chunk before it is in Redis: a resume never skips a row.
-    await store.saveProducerPosition(runId, read, chunkIndex, done, source.blankLines());
+    const state = await store.saveProducerPosition(runId, read, chunkIndex, done, source.blankLines());
     opts.onProgress?.(read);
-    if (!done && (await store.state(runId)).state === "cancelled") throw new RunCancelled();
+    if (!done && state === "cancelled") throw new RunCancelled();
   };
 
   try {

@@ -21,7 +21,8 @@ export function spoolPath(config: Config, runId: string): string {
  * ids would make the drain skip new ones. A sidecar names the incarnation; a
  * spool of another one is set aside (renamed, never deleted: it is a record).
  */
-export async function openRunSpool(store: RunStore, config: Config, runId: string): Promise<OutcomeSpool> {
+export async function openRunSpool(store: RunStore, config: Config, runId: string, done?: number): Promise<OutcomeSpool> {
+  await checkSpoolHere(store, config, runId, done);
   const path = spoolPath(config, runId);
   const manifest = await store.manifest(runId);
   const incarnation = `${runId}@${manifest?.createdAt ?? "unknown"}`;
@@ -32,6 +33,8 @@ export async function openRunSpool(store: RunStore, config: Config, runId: strin
   }
   const spool = await OutcomeSpool.open(path);
   if (held !== incarnation) writeFileSync(sidecar, `${incarnation}\n`, { mode: 0o600 });
+  // Said in the run, so a `report` on another host or folder can tell where the outcomes went.
+  await store.noteSpool(runId, spoolLocation(config, runId));
   return spool;
 }
 
@@ -62,10 +65,7 @@ async function checkSpoolHere(store: RunStore, config: Config, runId: string, do
  * check) per follow, not per drain.
  */
 export async function followOutcomes<T>(store: RunStore, config: Config, runId: string, follow: (drain: () => Promise<number>) => Promise<T>): Promise<T> {
-  await checkSpoolHere(store, config, runId);
   const spool = await openRunSpool(store, config, runId);
-  // Said in the run, so a `report` on another host or folder can tell where the outcomes went.
-  await store.noteSpool(runId, spoolLocation(config, runId));
   try {
     return await follow(() => drainOutcomes(store, runId, spool));
   } finally {
@@ -78,9 +78,7 @@ export async function writeRunReport(store: RunStore, config: Config, runId: str
   const progress = await store.progress(runId);
   if (!progress) throw fatalError(`No run "${runId}" on this Redis (prefix ${config.prefix}); "connect-backfill status" lists the known runs.`);
   const m = progress.manifest;
-  await checkSpoolHere(store, config, runId, progress.done);
-  const spool = await openRunSpool(store, config, runId);
-  await store.noteSpool(runId, spoolLocation(config, runId));
+  const spool = await openRunSpool(store, config, runId, progress.done);
   try {
     await drainOutcomes(store, runId, spool);
     const { outcomes, duplicates, count } = spool.inLineOrder();
