@@ -5,7 +5,10 @@ export interface RateGovernorOptions {
   readonly redis: Redis;
   /** Redis key of the shared state: every process using the same key shares one rate. */
   readonly key: string;
-  /** Requests/s never exceeded (`--rate`). */
+  /**
+   * This caller's own cap, requests/s (`--rate`). Callers sharing the key together
+   * never exceed the highest cap among them; each never exceeds its own.
+   */
   readonly ceiling: number;
   /** Multiplicative decrease on a throttle. */
   readonly beta?: number;
@@ -51,6 +54,8 @@ export class RateGovernor {
   private epoch = "";
   private slots: Slot[] = [];
   private reserving: Promise<void> | undefined;
+  /** This process's next turn under its own cap (local clock, ms). */
+  private ownNext = 0;
 
   constructor(opts: RateGovernorOptions) {
     this.key = opts.key;
@@ -116,7 +121,7 @@ export class RateGovernor {
     this.reserving ??= (async () => {
       try {
         for (;;) {
-          const res = await this.ask(Math.max(1, Math.min(32, Math.floor(this.lastRate / 100))));
+          const res = await this.ask(Math.max(1, Math.min(32, Math.floor(Math.min(this.lastRate, this.ceiling) / 100))));
           if (res.granted) return;
           await sleep(Math.max(1, res.wait - res.horizon));
         }
@@ -129,6 +134,12 @@ export class RateGovernor {
 
   /** Waits for this caller's turn. Rejects with an AbortError when `signal` fires. */
   async acquire(signal?: AbortSignal): Promise<void> {
+    // This caller's own cap first, kept here and not in the shared schedule: a slow
+    // caller that booked shared slots far ahead would hold every other caller back.
+    const now = this.now ? this.now() : Date.now();
+    const mine = Math.max(this.ownNext, now);
+    this.ownNext = mine + 1000 / this.ceiling;
+    if (mine - now >= 1) await sleep(mine - now, signal);
     for (;;) {
       if (signal?.aborted) throw abortError();
       let slot = this.slots.shift();

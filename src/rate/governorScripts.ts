@@ -9,7 +9,7 @@
  *   rate(t) = wmax + C*wmax * (t - K)^3,  K = cbrt((1 - beta) / C)
  *   so it climbs fast at first, lingers near wmax (where the last throttle was),
  *   then probes above it (exponentially after half a second on the plateau),
- *   never past the ceiling (`--rate`). Before the first
+ *   never past the ceiling (the highest `--rate` among the callers of the last 2 s). Before the first
  *   throttle it starts at ceiling/8 and doubles every 250 ms (TCP's slow start).
  * wmax is capped by what the service actually served since the previous decrease
  * (successes reported by the workers): told 4x the quota, or when the quota drops,
@@ -20,7 +20,7 @@
  */
 const COMMON = `
 local key = KEYS[1]
-local ceiling = tonumber(ARGV[1])
+local own = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
 if now < 0 then
   local t = redis.call('TIME')
@@ -29,7 +29,7 @@ end
 local beta = tonumber(ARGV[4])
 local C = tonumber(ARGV[5])
 local minRate = tonumber(ARGV[6])
-local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev')
+local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt')
 local wmax = tonumber(s[1])
 local t0 = tonumber(s[2]) or 0
 local tat = tonumber(s[3]) or 0
@@ -47,6 +47,19 @@ if idx ~= bIdx then
   bCur = 0
   bIdx = idx
 end
+-- The shared rate's ceiling is the highest --rate among the callers of the last
+-- two seconds: a caller's own, lower cap is kept by that caller (RateGovernor),
+-- so a slow run or a retry left at the default never slows the others.
+local capHi = tonumber(s[11]) or 0
+local capAt = tonumber(s[12]) or 0
+if own >= capHi or now - capAt > 2000 then
+  -- a higher cap arriving voids the schedule booked at the lower one's pace
+  -- (one slot at a slow start of 5/8 req/s is 1.6 s of it)
+  if own > capHi and tat > now then tat = now end
+  capHi = own
+  capAt = now
+end
+local ceiling = capHi
 -- after two idle seconds, slow start begins again (until the first throttle)
 if now - last > 2000 then since = now end
 
@@ -87,11 +100,15 @@ end
 `;
 
 /**
- * ARGV: ceiling, now, successesSinceLastCall, beta, C, minRate, count.
  * Reserves `count` consecutive slots, unless the next free slot is further ahead
  * than a short horizon: slots booked far ahead would lock in an old rate (slow
  * start, or before a throttle), so the caller asks again later instead.
- * Returns {waitMs to the first slot, rate, interval, epoch, granted(1/0)}.
+ *
+ * KEYS[1]  the governor hash (one per API)
+ * ARGV     ownCeiling (req/s, the caller's --rate), now (ms, or -1: Redis's clock),
+ *          successesSinceLastCall, beta, C, minRate, count
+ * Returns  {waitMs to the first slot, rate, interval (ms), epoch ("t0:pause"),
+ *           granted (1/0), horizon (ms)}
  */
 export const RESERVE = `${COMMON}
 satOk = satOk + tonumber(ARGV[3])
@@ -105,12 +122,18 @@ if slot - now <= horizon then
   granted = 1
   tat = slot + count * 1000 / rate
 end
-redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev)
+redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt)
 redis.call('PEXPIRE', key, 86400000)
 return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0) .. ':' .. tostring(pause), granted, tostring(horizon)}
 `;
 
-/** ARGV: ceiling, now, retryAfterMs, beta, C, minRate, cooldownMs. Returns {decreased(0/1), newRate, epoch}. */
+/**
+ * A throttle: a multiplicative decrease (at most one per cooldown) and a pause for Retry-After.
+ *
+ * KEYS[1]  the governor hash
+ * ARGV     ownCeiling, now (ms or -1), retryAfterMs (already capped), beta, C, minRate, cooldownMs
+ * Returns  {decreased (0/1), newRate, epoch ("t0:pause")}
+ */
 export const THROTTLED = `${COMMON}
 local retryAfter = tonumber(ARGV[3])
 local cooldown = tonumber(ARGV[7])
@@ -134,7 +157,7 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   tat = now
 end
 if retryAfter > 0 and now + retryAfter > pause then pause = now + retryAfter end
-redis.call('HSET', key, 'wmax', wmax, 't0', t0, 'tat', tat, 'pause', pause, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev)
+redis.call('HSET', key, 'wmax', wmax, 't0', t0, 'tat', tat, 'pause', pause, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt)
 redis.call('HINCRBY', key, 'throttles', 1)
 redis.call('PEXPIRE', key, 86400000)
 return {decreased, tostring(rate), tostring(t0) .. ':' .. tostring(pause)}

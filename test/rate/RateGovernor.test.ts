@@ -146,6 +146,30 @@ describe("RateGovernor arithmetic (fake clock, real Redis scripts)", () => {
     expect(w2 - w1).toBeCloseTo(1000 / b.rate, 0);
   });
 
+  it("a caller's own low cap never slows another caller (real clock, two connections)", async () => {
+    const key = `${prefix}:gov:caps`;
+    const slow = new RateGovernor({ redis, key, ceiling: 5 });
+    const fast = new RateGovernor({ redis: redis2, key, ceiling: 300 });
+    const until = Date.now() + 2_000;
+    const count = { slow: 0, fast: 0 };
+    const loop = async (g: RateGovernor, name: "slow" | "fast", parallel: number) =>
+      Promise.all(
+        Array.from({ length: parallel }, async () => {
+          while (Date.now() < until) {
+            await g.acquire();
+            if (Date.now() < until) count[name]++;
+          }
+        }),
+      );
+    await Promise.all([loop(slow, "slow", 4), loop(fast, "fast", 16)]);
+    // The slow caller keeps to its 5/s; the fast one ramps to 300/s (slow start
+    // from 300/8), about 440 calls in 2 s. Before, the slow caller's bookings held
+    // the shared schedule to about 5/s for both.
+    expect(count.slow).toBeLessThanOrEqual(11);
+    expect(count.slow).toBeGreaterThanOrEqual(8);
+    expect(count.fast).toBeGreaterThan(250);
+  });
+
   it("refuses nonsense options with the option named", () => {
     expect(() => new RateGovernor({ redis, key: "x", ceiling: -5 })).toThrow(/"ceiling" is out of range, got -5/);
     expect(() => new RateGovernor({ redis, key: "x", ceiling: 5, beta: 1.5 })).toThrow(/"beta"/);
