@@ -20,7 +20,7 @@ export { checkRedis } from "./queue/checkRedis.js";
 export { RunStore, type RunManifest, type RunProgress } from "./queue/RunStore.js";
 export { enqueueFile, newRunId, type EnqueueOptions, type EnqueueResult } from "./queue/enqueueFile.js";
 export { drainOutcomes } from "./queue/drainOutcomes.js";
-export { requeueParked } from "./queue/requeueParked.js";
+export { requeueRun } from "./queue/requeueRun.js";
 
 export { BackfillWorker, type BackfillWorkerOptions } from "./worker/BackfillWorker.js";
 export { sendRow, type SendPolicy, type SendResult } from "./worker/sendRow.js";

@@ -6,6 +6,7 @@ import { loadConfig, type ConfigFlags } from "../config/loadConfig.js";
 import { InputFileError, MissingInstanceIdError } from "../input/InputFileError.js";
 import { scrub } from "../log/createLogger.js";
 import { RedisUnavailableError } from "../queue/redisConnection.js";
+import { RedisRefusedError, redisTrouble, troubleMessage } from "../queue/redisTrouble.js";
 import { commands, HELP } from "./commands/index.js";
 import { CliError, EXIT } from "./exitCodes.js";
 import { usageWithFlags } from "./flagHelp.js";
@@ -50,17 +51,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const config = loadConfig(args.flags as ConfigFlags, process.env, { interactive: Boolean(process.stderr.isTTY), runIdList: command.runIdList === true });
     return await command.run({ config, positionals: args.positionals, flags: args.flags });
-  } catch (err) {
+  } catch (caught) {
+    // A Redis refusal met anywhere (a full Redis under `resume`, `cancel`…) is one known sentence too.
+    const trouble = caught instanceof RedisRefusedError ? undefined : redisTrouble(caught);
+    const err = trouble ? new RedisRefusedError(`${troubleMessage(trouble)}.`) : caught;
     const e = err as Error;
     const code =
       err instanceof CliError
         ? err.exitCode
         : err instanceof ConfigError || err instanceof MissingInstanceIdError
           ? EXIT.usage
-          : err instanceof InputFileError || err instanceof RedisUnavailableError
-            ? EXIT.couldNotRun
-            : EXIT.couldNotRun;
-    const known = err instanceof CliError || err instanceof ConfigError || err instanceof InputFileError || err instanceof RedisUnavailableError;
+          : EXIT.couldNotRun;
+    const known =
+      err instanceof CliError || err instanceof ConfigError || err instanceof InputFileError || err instanceof RedisUnavailableError || err instanceof RedisRefusedError;
     process.stderr.write(`connect-backfill: ${known ? "" : "could not run: "}${scrub(e.message)}\n`);
     if (!known && process.env.CONNECT_BACKFILL_DEBUG) process.stderr.write(`${e.stack ?? ""}\n`);
     return code;
@@ -79,6 +82,17 @@ function isEntry(): boolean {
   }
 }
 if (isEntry()) {
+  // Node's own report of an unhandled error prints the whole object: an ioredis
+  // error carries the command's arguments, which hold rows' values. One line instead.
+  const oneLine = (err: unknown) => (err instanceof Error ? `${err.name}: ${scrub(err.message)}` : scrub(String(err)));
+  process.on("unhandledRejection", (err) => {
+    // A worker keeps going: its chunks are safe in Redis, and one lost promise must not stop every run.
+    process.stderr.write(`connect-backfill: internal error (going on): ${oneLine(err)}\n`);
+  });
+  process.on("uncaughtException", (err) => {
+    process.stderr.write(`connect-backfill: internal error: ${oneLine(err)}\n`);
+    process.exit(EXIT.couldNotRun);
+  });
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

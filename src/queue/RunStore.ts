@@ -136,9 +136,11 @@ export interface RunProgress {
  * KEYS: [1] done bitmap, [2] run hash, [3] outcome stream, [4] breaker ring, [5] breaker codes hash.
  * ARGV: [1] runId, [2] window, [3] ratio, [4] auth, [5] consecutive, [6] now (epoch ms), then 7 per row:
  *   line, encoded outcome, status, errorCode, requests, throttles, flag (SendFlag).
- * Returns: {rows newly recorded, run state after}.
+ * Returns: {rows newly recorded, run state after ('gone': the run's hash does not exist; nothing written)}.
  */
 const RECORD = `
+-- A run whose hash is gone (pruned, or Redis lost its data) gets no orphan keys.
+if redis.call('EXISTS', KEYS[2]) == 0 then return {0, 'gone'} end
 local runId = ARGV[1]
 local window = tonumber(ARGV[2])
 local ratio = tonumber(ARGV[3])
@@ -270,8 +272,9 @@ export class RunStore {
     return state;
   }
 
+  /** Notes when work began; never recreates the hash of a run that is gone (its keys would be orphans). */
   async markStarted(runId: string, at: number): Promise<void> {
-    await this.redis.hsetnx(this.keys.run(runId), "startedAt", at);
+    await this.redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1]) end`, 1, this.keys.run(runId), at);
   }
 
   /** Writes outcomes; returns how many were new and the run's state afterwards. */

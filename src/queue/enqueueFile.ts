@@ -11,6 +11,7 @@ import type { SourceRecord } from "../input/SourceRecord.js";
 import type { Outcome } from "../report/Outcome.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import { addChunks } from "./addChunks.js";
+import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
 import { breakerManifestFields, breakerOf, type BreakerSettings, type MaxContactAge, type RecordedOutcome, type RunTarget, type RunManifest, type RunStore } from "./RunStore.js";
@@ -97,6 +98,22 @@ function idsOf(rec: SourceRecord, roles: ColumnRoles | undefined, defaultInstanc
  * outcomes are written with HSETNX, so nothing is added or reported twice.
  */
 export async function enqueueFile(store: RunStore, queues: RunQueues, opts: EnqueueOptions): Promise<EnqueueResult> {
+  const runId = opts.runId ?? newRunId();
+  try {
+    return await enqueueInto(store, queues, { ...opts, runId });
+  } catch (err) {
+    const trouble = redisTrouble(err);
+    if (trouble !== "full" && trouble !== "read-only") throw err;
+    // The position is saved after each batch: the same command with this run id goes on from there.
+    const again =
+      opts.path === STDIN
+        ? "standard input cannot be read again: queue the file under a new --run-id once Redis has room (cancel this one)"
+        : `once it has room, run the same command with --run-id ${runId} to go on where it stopped (nothing is queued twice)`;
+    throw new RedisRefusedError(`${troubleMessage(trouble)}; run ${runId} is queued only in part: ${again}.`);
+  }
+}
+
+async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOptions & { runId: string }): Promise<EnqueueResult> {
   const stdin = opts.path === STDIN;
   const path = stdin ? STDIN : resolve(opts.path);
   // Open (and so check) the file before anything is written to Redis.
@@ -105,7 +122,7 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
   const print = stdin ? undefined : await fileFingerprint(path);
   const fingerprint = print?.fingerprint;
   const before = print?.stat;
-  const runId = opts.runId ?? newRunId();
+  const runId = opts.runId;
   const wanted: RunManifest = {
     runId,
     input: path,

@@ -10,7 +10,8 @@ import { ChunkDecoder } from "../queue/decodeChunk.js";
 import type { Keys } from "../queue/keys.js";
 import { queueOfManifest, RunQueues } from "../queue/RunQueues.js";
 import { breakerOf, RunStore, targetMismatch, type RunManifest, type RunTarget } from "../queue/RunStore.js";
-import { RateGovernor } from "../rate/RateGovernor.js";
+import { RateGovernor, sleep } from "../rate/RateGovernor.js";
+import { redisTrouble, troubleMessage, type RedisTrouble } from "../queue/redisTrouble.js";
 import type { Outcome } from "../report/Outcome.js";
 import { OutcomeWriter } from "./OutcomeWriter.js";
 import { TimelineRecorder } from "./TimelineRecorder.js";
@@ -78,6 +79,11 @@ export class BackfillWorker {
   private readonly runs = new Map<string, { manifest: RunManifest; decoder: ChunkDecoder }>();
   private active = 0;
   private readonly timeline: TimelineRecorder;
+  /** Chunks handed back in a row because Redis refused them: the wait before the next grows with it. */
+  private troubleStreak = 0;
+  private readonly troubleSaid = new Map<RedisTrouble, number>();
+  /** Runs whose hash vanished while this worker had them: said once, then left. */
+  private readonly lost = new Set<string>();
 
   constructor(private readonly opts: BackfillWorkerOptions) {
     // Every call and sleep in flight listens to the shutdown signal; hundreds is normal, not a leak.
@@ -112,9 +118,21 @@ export class BackfillWorker {
     this.process = async (job: Job<ChunkJobData>, token?: string) => {
       this.active++;
       try {
-        // Only the legacy shared queue can hold chunks of runs this worker must not touch.
-        const result = (await this.allowed(job.data.runId)) ? await processChunk(job.data, ctx) : "not-mine";
-        if (result === "unknown-run") opts.log.error({ runId: job.data.runId, chunk: job.id }, "chunk of an unknown run dropped (its run record is gone)");
+        let result: Awaited<ReturnType<typeof processChunk>> | "not-mine";
+        try {
+          // Only the legacy shared queue can hold chunks of runs this worker must not touch.
+          result = (await this.allowed(job.data.runId)) ? await processChunk(job.data, ctx) : "not-mine";
+        } catch (err) {
+          const trouble = redisTrouble(err);
+          if (!trouble) throw err;
+          return await this.handBackInTrouble(job, token, trouble);
+        }
+        if (this.troubleStreak > 0) {
+          this.troubleStreak = 0;
+          this.troubleSaid.clear();
+          opts.log.info("Redis takes writes again; chunks go on");
+        }
+        if (result === "unknown-run") this.runLost(job.data.runId, String(job.id));
         if (result === "parked") opts.log.warn({ runId: job.data.runId, chunk: job.id }, "run is stopped; chunk parked until resume");
         if (result === "handback" || result === "waiting" || result === "not-mine") {
           // Back to the queue without using an attempt; another worker (or this one after restart) takes it.
@@ -153,7 +171,12 @@ export class BackfillWorker {
         const run = await this.runFor(id);
         if (!run || !(await this.allowed(id))) continue;
         const p = await this.store.progress(id);
-        if (p?.complete) {
+        if (!p) {
+          // Known a moment ago, gone now: not a prune (that takes finished runs only).
+          this.runLost(id, "");
+          continue;
+        }
+        if (p.complete) {
           this.finished.add(id);
           continue;
         }
@@ -199,11 +222,61 @@ export class BackfillWorker {
     worker.on("failed", (job, err) => {
       if (!job || err instanceof DelayedError || err.name === "DelayedError") return;
       opts.log.error({ runId: job.data.runId, chunk: job.id, attempt: job.attemptsMade, err }, "chunk failed");
-      if (job.attemptsMade >= (job.opts.attempts ?? 1)) void this.failRemaining(job.data, err);
+      if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        // Caught: an unhandled rejection would end the process (and Node would print the command's arguments).
+        this.failRemaining(job.data, err).catch((e: unknown) =>
+          opts.log.error({ runId: job.data.runId, chunk: job.id, err: e }, `the rows of a failed chunk could not be reported; "connect-backfill resume ${job.data.runId}" queues them again`),
+        );
+      }
     });
-    worker.on("error", (err) => opts.log.error({ err }, "worker error"));
+    worker.on("error", (err) => {
+      const trouble = redisTrouble(err);
+      if (trouble) this.sayTrouble(trouble);
+      else opts.log.error({ err }, "worker error");
+    });
     this.workers.set(name, worker);
     void worker.run().catch((err: unknown) => opts.log.error({ err }, "worker stopped"));
+  }
+
+  /** Once a minute at most per kind: a full Redis refuses every write, and the log must not fill the disk too. */
+  private sayTrouble(kind: RedisTrouble): void {
+    const now = Date.now();
+    if (now - (this.troubleSaid.get(kind) ?? 0) < 60_000) return;
+    this.troubleSaid.set(kind, now);
+    this.opts.log.error(`${troubleMessage(kind)}; chunks are kept and taken again once it does, without using an attempt`);
+  }
+
+  /**
+   * Redis refused the chunk's writes or reads. The chunk is kept: it goes back to
+   * the queue without using an attempt (BullMQ's moveToDelayed), after a wait that
+   * grows while the trouble lasts. If Redis refuses even that, the chunk's lock
+   * runs out and BullMQ returns it to the queue as stalled, again without an attempt.
+   */
+  private async handBackInTrouble(job: Job<ChunkJobData>, token: string | undefined, kind: RedisTrouble): Promise<never> {
+    this.sayTrouble(kind);
+    this.troubleStreak++;
+    try {
+      await sleep(Math.min(30_000, 250 * 2 ** Math.min(this.troubleStreak, 7)), this.stopNew);
+    } catch {
+      // stopping: hand back now
+    }
+    try {
+      await job.moveToDelayed(Date.now() + 1_000, token);
+    } catch {
+      // still refused: left to the lock's expiry (above)
+    }
+    throw new DelayedError();
+  }
+
+  /** A run's hash vanished while its chunks were queued: Redis lost its data (or someone deleted the keys). */
+  private runLost(runId: string, chunk: string): void {
+    this.runs.delete(runId);
+    if (this.lost.has(runId)) return;
+    this.lost.add(runId);
+    this.opts.log.error(
+      { runId, chunk },
+      `run ${runId} is gone from Redis while its chunks were still queued: Redis lost its data (restarted without persistence, flushed, or its keys deleted); what was not reported yet is lost. Queue its file again as a new run; rows already applied are applied again with the same values`,
+    );
   }
 
   private async runFor(runId: string) {

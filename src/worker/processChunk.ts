@@ -70,6 +70,8 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     await ctx.store.park(data);
     return "parked";
   }
+  // The manifest was cached, but the run's hash is gone (pruned, or Redis lost its data).
+  if (atStart.state === "") return "unknown-run";
   await ctx.store.markStarted(data.runId, Date.now());
   const groups = groupRows(data.rows);
   // After a crash the chunk runs again: rows that already have an outcome are not sent twice.
@@ -80,9 +82,15 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   let stopped = false;
   let cancelled = false;
   let handback = false;
+  let gone = false;
+  /** The first error of a write or a Redis read: the chunk stops sending and the error goes to the caller. */
+  let failure: { error: unknown } | undefined;
+  const fail = (error: unknown) => {
+    failure ??= { error };
+  };
   const writes: Array<Promise<void>> = [];
   const onAttempt = ctx.onAttempt ? (throttled: boolean) => ctx.onAttempt?.(data.runId, throttled) : undefined;
-  const halted = () => stopped || cancelled || handback || ctx.signal.aborted || ctx.stopNew?.aborted === true;
+  const halted = () => stopped || cancelled || handback || gone || failure !== undefined || ctx.signal.aborted || ctx.stopNew?.aborted === true;
 
   const write = (items: RecordedOutcome[]) => {
     if (items.length === 0) return;
@@ -93,12 +101,21 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     }
     // Written outside the call budget: the next call need not wait for Redis. All
     // rows of one call go in one script call, so a crash never leaves half of them.
+    // Settled here, at once: a write that fails while the chunk's other calls go
+    // on must stop them, and must not be an unhandled rejection (Node would exit).
     writes.push(
-      ctx.writer.addAll(data.runId, items).then((state) => {
-        for (const { outcome } of items) ctx.onOutcome?.(outcome);
-        if (state === "stopped") stopped = true;
-        if (state === "cancelled") cancelled = true;
-      }),
+      ctx.writer.addAll(data.runId, items).then(
+        (state) => {
+          if (state === "gone") {
+            gone = true;
+            return;
+          }
+          for (const { outcome } of items) ctx.onOutcome?.(outcome);
+          if (state === "stopped") stopped = true;
+          if (state === "cancelled") cancelled = true;
+        },
+        fail,
+      ),
     );
   };
 
@@ -239,7 +256,11 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   let running = 0;
   const start = (g: RowGroup) => {
     running++;
-    tasks.push(runGroup(g).finally(() => running--));
+    tasks.push(
+      runGroup(g)
+        .catch(fail)
+        .finally(() => running--),
+    );
   };
   let waiting: RowGroup[] = [];
   for (const g of groups) {
@@ -258,10 +279,16 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
       } catch {
         break;
       }
-      const done = await ctx.store.finished(
-        data.runId,
-        waiting.map((g) => g.after),
-      );
+      let done: Set<number>;
+      try {
+        done = await ctx.store.finished(
+          data.runId,
+          waiting.map((g) => g.after),
+        );
+      } catch (err) {
+        fail(err);
+        break;
+      }
       const still: RowGroup[] = [];
       for (const g of waiting) {
         if (done.has(g.after)) start(g);
@@ -275,6 +302,10 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   await Promise.all(tasks);
   // The chunk completes only once every outcome is durable.
   await Promise.all(writes);
+  // Every call of the chunk has ended before the error goes up: the chunk may be
+  // handed back, and no call of it must still be running when another worker takes it.
+  if (failure) throw failure.error;
+  if (gone) return "unknown-run";
   if (cancelled) {
     // Calls in flight finished; what was not sent is settled here, not queued again.
     await cancelRows(ctx.store, decoder, data, cancelReason((await ctx.store.state(data.runId)).stopReason));

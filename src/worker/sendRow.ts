@@ -100,8 +100,10 @@ export async function sendRow(ctx: SendContext, update: AttributeUpdate): Promis
     if (waitSignal.aborted || ctx.signal.aborted) return { kind: "handback", attempts, throttles };
     try {
       await ctx.governor.acquire(waitSignal);
-    } catch {
-      return { kind: "handback", attempts, throttles };
+    } catch (err) {
+      // A stop; any other error (Redis) goes up: the chunk hands its rows back and the worker says why.
+      if ((err as Error).name === "AbortError") return { kind: "handback", attempts, throttles };
+      throw err;
     }
     attempts++;
     try {

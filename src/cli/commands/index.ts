@@ -282,7 +282,8 @@ const retry: Command = {
 };
 
 const resume: Command = {
-  usage: "connect-backfill resume <runId>\n  Clears a stopped run (circuit breaker) and queues its parked rows again.",
+  usage:
+    "connect-backfill resume <runId>\n  Clears a stopped run (circuit breaker) and queues its parked rows again, and the chunks that failed\n  outright (for example while Redis was full), whose rows would otherwise stay pending.",
   flags: REDIS_FLAGS,
   positionals: [1, 1],
   async run({ config, positionals }) {
@@ -291,9 +292,10 @@ const resume: Command = {
     try {
       if (!(await ctx.store.manifest(runId))) throw fatalError(`No run "${runId}" on this Redis.`);
       if ((await ctx.store.state(runId)).state === "cancelled") throw fatalError(`run ${runId} was cancelled; it cannot be resumed (queue the file again under a new --run-id).`);
-      const { requeueParked } = await import("../../queue/requeueParked.js");
-      const n = await requeueParked(ctx.store, ctx.queues, runId);
-      process.stderr.write(`connect-backfill: run ${runId} resumed; ${n} chunks queued again\n`);
+      const { requeueRun } = await import("../../queue/requeueRun.js");
+      const n = await requeueRun(ctx.store, ctx.queues, runId);
+      const failed = n.failed > 0 ? ` and ${n.failed} chunks that had failed` : "";
+      process.stderr.write(`connect-backfill: run ${runId} resumed; ${n.parked} parked chunks${failed} queued again\n`);
       return EXIT.ok;
     } finally {
       await ctx.close();

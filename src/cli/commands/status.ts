@@ -24,6 +24,8 @@ export interface RunStatus {
   readonly startedAt: string | null;
   /** The latest outcome: the end of a finished run. */
   readonly lastOutcomeAt: string | null;
+  /** Chunks BullMQ gave up on while rows of theirs have no outcome: `resume` queues them again. */
+  readonly failedChunks: number;
 }
 
 /** Outcomes within this long mean a worker is on the run even between two chunks. */
@@ -34,6 +36,11 @@ export async function runStatus(ctx: CommandContext, runId: string): Promise<Run
   if (!p) throw fatalError(`No run "${runId}" on this Redis (prefix ${ctx.config.prefix}); "connect-backfill status" lists the known runs.`);
   const m = p.manifest;
   let state: RunStateName;
+  let failedChunks = 0;
+  if (!p.complete && p.state !== "cancelled") {
+    const { failedChunks: failed } = await import("../../queue/requeueRun.js");
+    failedChunks = (await failed(ctx.queues, queueOfManifest(m), runId)).length;
+  }
   if (p.state === "cancelled") state = "cancelled";
   else if (p.complete) state = "finished";
   else if (p.state === "stopped") state = "stopped";
@@ -57,13 +64,14 @@ export async function runStatus(ctx: CommandContext, runId: string): Promise<Run
     total: p.producerDone ? p.read : null,
     counts: { ...p.counts, pending },
     rate: rate === null ? null : Math.round(rate * 100) / 100,
-    eta: state === "finished" ? 0 : state === "running" && rate ? Math.round(pending / rate) : null,
+    eta: state === "finished" ? 0 : state === "running" && rate && failedChunks === 0 ? Math.round(pending / rate) : null,
     throttledShare: p.requests > 0 ? Math.round((p.throttled / p.requests) * 10_000) / 10_000 : 0,
     governorRate: gov ? Math.round(Number(gov) * 100) / 100 : null,
     stopReason: p.stopReason ?? null,
     createdAt: new Date(m.createdAt).toISOString(),
     startedAt: iso(p.startedAt),
     lastOutcomeAt: iso(p.lastAt),
+    failedChunks,
   };
 }
 
@@ -74,5 +82,8 @@ export function formatStatus(s: RunStatus): string {
     `  input ${s.input}${s.parentRunId ? ` (retry of ${s.parentRunId})` : ""}; created ${s.createdAt}${s.lastOutcomeAt ? `, latest outcome ${s.lastOutcomeAt}` : ""}`,
     `  total ${s.total ?? "(still reading the file)"}; updated ${c.updated}, skipped_pre_api ${c.skipped_pre_api}, skipped_expired ${c.skipped_expired}${c.superseded ? `, superseded ${c.superseded}` : ""}${c.cancelled ? `, cancelled ${c.cancelled}` : ""}, invalid ${c.invalid}, failed ${c.failed}, pending ${c.pending}`,
     `  rate ${s.rate ?? "-"} rows/s, throttled ${(s.throttledShare * 100).toFixed(1)}%, governor ${s.governorRate ?? "-"} req/s, ETA ${s.eta === null ? "-" : `${s.eta} s`}`,
+    ...(s.failedChunks > 0
+      ? [`  ${s.failedChunks} chunks failed outright and their rows wait without an outcome: "connect-backfill resume ${s.runId}" queues them again`]
+      : []),
   ].join("\n");
 }
