@@ -12,6 +12,14 @@ const UNAVAILABLE =
 
 export function redisTrouble(err: unknown): RedisTrouble | undefined {
   if (!(err instanceof Error)) return undefined;
+  // A MULTI refused as a whole names its cause in the errors before it.
+  const previous = (err as { previousErrors?: unknown[] }).previousErrors;
+  if (/^EXECABORT\b/.test(err.message) && Array.isArray(previous)) {
+    for (const p of previous) {
+      const t = redisTrouble(p);
+      if (t) return t;
+    }
+  }
   const text = err.message;
   if (FULL.test(text)) return "full";
   if (READ_ONLY.test(text)) return "read-only";
@@ -34,4 +42,9 @@ export function troubleMessage(kind: RedisTrouble): string {
 /** A command Redis refused, said in one sentence with what to do next. */
 export class RedisRefusedError extends Error {
   override readonly name = "RedisRefusedError";
+}
+
+/** A run known a moment ago whose hash is gone: not a prune (that takes finished runs only), so Redis lost it. */
+export function runLostMessage(runId: string): string {
+  return `run ${runId} is gone from Redis while it was not finished: Redis lost its data (restarted without persistence, flushed, or its keys deleted), and with it what was queued and not yet reported; queue its file again as a new run (rows already applied are applied again with the same values)`;
 }

@@ -23,19 +23,23 @@ export class OutcomeSpool {
   private fd: number;
   private size: number;
   private last: string;
+  private onClose: (() => void) | undefined;
 
   private constructor(
     readonly path: string,
     fd: number,
     size: number,
     last: string,
+    onClose: (() => void) | undefined,
   ) {
+    this.onClose = onClose;
     this.fd = fd;
     this.size = size;
     this.last = last;
   }
 
-  static async open(path: string): Promise<OutcomeSpool> {
+  /** `onClose`: run once the file is closed (the report folder's lock). */
+  static async open(path: string, onClose?: () => void): Promise<OutcomeSpool> {
     await ensureDir(dirname(path));
     const fd = openSync(path, "a+", 0o600);
     let size = statSync(path).size;
@@ -56,7 +60,7 @@ export class OutcomeSpool {
         last = line.slice(0, line.indexOf("\t"));
       }
     }
-    return new OutcomeSpool(path, fd, size, last);
+    return new OutcomeSpool(path, fd, size, last, onClose);
   }
 
   /** Stream id of the last outcome held; the drain goes on after it. */
@@ -112,6 +116,8 @@ export class OutcomeSpool {
 
   close(): void {
     closeSync(this.fd);
+    this.onClose?.();
+    this.onClose = undefined;
   }
 }
 

@@ -11,7 +11,7 @@ import type { Keys } from "../queue/keys.js";
 import { queueOfManifest, RunQueues } from "../queue/RunQueues.js";
 import { breakerOf, RunStore, targetMismatch, type RunManifest, type RunTarget } from "../queue/RunStore.js";
 import { RateGovernor, sleep } from "../rate/RateGovernor.js";
-import { redisTrouble, troubleMessage, type RedisTrouble } from "../queue/redisTrouble.js";
+import { redisTrouble, runLostMessage, troubleMessage, type RedisTrouble } from "../queue/redisTrouble.js";
 import type { Outcome } from "../report/Outcome.js";
 import { OutcomeWriter } from "./OutcomeWriter.js";
 import { TimelineRecorder } from "./TimelineRecorder.js";
@@ -164,7 +164,8 @@ export class BackfillWorker {
 
   private async lookForRuns(): Promise<void> {
     try {
-      const ids = this.opts.runs ?? (await this.store.list(500));
+      // The runs seen before too: after Redis lost its data the index no longer names them.
+      const ids = new Set([...(this.opts.runs ?? (await this.store.list(500))), ...this.runs.keys()]);
       const wanted = new Set<string>();
       for (const id of ids) {
         if (this.finished.has(id)) continue;
@@ -173,7 +174,8 @@ export class BackfillWorker {
         const p = await this.store.progress(id);
         if (!p) {
           // Known a moment ago, gone now: not a prune (that takes finished runs only).
-          this.runLost(id, "");
+          if (this.workers.has(queueOfManifest(run.manifest))) this.runLost(id, "");
+          else this.runs.delete(id);
           continue;
         }
         if (p.complete) {
@@ -273,10 +275,7 @@ export class BackfillWorker {
     this.runs.delete(runId);
     if (this.lost.has(runId)) return;
     this.lost.add(runId);
-    this.opts.log.error(
-      { runId, chunk },
-      `run ${runId} is gone from Redis while its chunks were still queued: Redis lost its data (restarted without persistence, flushed, or its keys deleted); what was not reported yet is lost. Queue its file again as a new run; rows already applied are applied again with the same values`,
-    );
+    this.opts.log.error({ runId, chunk }, runLostMessage(runId));
   }
 
   private async runFor(runId: string) {

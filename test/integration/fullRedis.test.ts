@@ -97,3 +97,84 @@ describe.runIf(hasRedisServer)("a full Redis", () => {
     }
   });
 });
+
+describe("chunks BullMQ failed outright", () => {
+  it("status names them, resume queues them again, and the run ends whole", { timeout: 90_000 }, async () => {
+    const { harness } = await import("./helpers.js");
+    const { UnrecoverableError, Worker } = await import("bullmq");
+    const h = await harness({ latencyMs: 1 });
+    const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { maxRetriesPerRequest: null });
+    try {
+      const lines = [["contactId", "v"]];
+      for (let i = 0; i < 200; i++) lines.push([`x${i}`, `v${i}`]);
+      const file = await h.file("x.csv", csv(lines));
+      const common = ["--prefix", h.prefix, "--endpoint", h.endpoint];
+      expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "stuck", "--chunk-size", "50", ...common])).code).toBe(0);
+      // Two chunks failed for good, as BullMQ leaves them after their attempts (a full Redis before this fix).
+      const taker = new Worker("chunks.stuck", null, { connection: redis, prefix: h.prefix });
+      for (const token of ["t1", "t2"]) {
+        const job = await taker.getNextJob(token);
+        if (!job) throw new Error("no chunk to fail");
+        await job.moveToFailed(new UnrecoverableError("OOM command not allowed"), token);
+      }
+      await taker.close();
+      expect((await cli(["work", "--exit-when-idle", "--rate", "500", ...common])).code).toBe(0);
+      expect(h.sim.updates()).toHaveLength(100);
+      const status = await cli(["status", "stuck", "--prefix", h.prefix]);
+      expect(status.stdout).toMatch(/pending 100/);
+      expect(status.stdout).toMatch(/2 chunks failed outright and their rows wait without an outcome: "connect-backfill resume stuck"/);
+
+      const resume = await cli(["resume", "stuck", "--prefix", h.prefix]);
+      expect(resume.code).toBe(0);
+      expect(resume.stderr).toMatch(/run stuck resumed; 0 parked chunks and 2 chunks that had failed queued again/);
+      expect((await cli(["work", "--exit-when-idle", "--rate", "500", ...common])).code).toBe(0);
+      const done = JSON.parse((await cli(["status", "stuck", "--json", "--prefix", h.prefix])).stdout) as { state: string; failedChunks: number; counts: { updated: number } };
+      expect(done).toMatchObject({ state: "finished", failedChunks: 0, counts: { updated: 200 } });
+      // Every row once, with its own value.
+      expect(h.sim.updates()).toHaveLength(200);
+      for (let i = 0; i < 200; i++) expect(h.sim.attributesOf("i", `x${i}`)?.v).toBe(`v${i}`);
+    } finally {
+      redis.disconnect();
+      await h.close();
+    }
+  });
+});
+
+describe("a Redis that lost its data", () => {
+  it("the worker names the lost run once and stops calling for it", { timeout: 90_000 }, async () => {
+    const { harness, deletePrefix } = await import("./helpers.js");
+    const h = await harness({ latencyMs: 20 });
+    try {
+      const file = await h.file("w.csv", csv([["contactId", "v"], ...Array.from({ length: 400 }, (_, i) => [`w${i}`, String(i)])]));
+      const common = ["--prefix", h.prefix, "--endpoint", h.endpoint];
+      expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "wiped", "--chunk-size", "50", ...common])).code).toBe(0);
+      const w = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "work", "--rate", "40", "--concurrency", "4", ...common], {
+        cwd: ROOT,
+        env: { ...process.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      procs.push(w);
+      let log = "";
+      w.stderr.on("data", (d: Buffer) => (log += d.toString()));
+      w.stdout.on("data", (d: Buffer) => (log += d.toString()));
+      await until(() => h.sim.updates().length >= 20);
+      // FLUSHALL as far as this test may: every key of the prefix.
+      await deletePrefix(h.prefix);
+      await until(() => /run wiped is gone from Redis while it was not finished: Redis lost its data/.test(log), 20_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      const after = h.sim.updates().length;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(h.sim.updates().length).toBe(after);
+      expect(after).toBeLessThan(400);
+      expect(log.match(/is gone from Redis/g)).toHaveLength(1);
+      expect(w.exitCode).toBeNull();
+      // No orphan run hash was written back after the loss.
+      const { Redis: R } = await import("ioredis");
+      const r = new R(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+      expect(await r.exists(`${h.prefix}:run:wiped`)).toBe(0);
+      r.disconnect();
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -200,10 +200,14 @@ const report: Command = {
     const stop = stopSignals();
     try {
       if (flags.follow) {
+        const { runLostMessage } = await import("../../queue/redisTrouble.js");
+        let seen = false;
         await followOutcomes(ctx.store, config, runId, async (drain) => {
           for (;;) {
             const p = await ctx.store.progress(runId);
+            if (!p && seen) throw fatalError(`${runLostMessage(runId)}; the outcomes moved out before are in ${config.reportsDir}/${runId}/.outcomes.spool.`);
             if (!p) throw fatalError(`No run "${runId}" on this Redis (prefix ${config.prefix}).`);
+            seen = true;
             await drain();
             if (p.complete || p.state === "stopped" || stop.graceful.aborted) return;
             await new Promise((r) => setTimeout(r, 1000));

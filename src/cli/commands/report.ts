@@ -5,6 +5,7 @@ import type { Config } from "../../config/loadConfig.js";
 import { drainOutcomes } from "../../queue/drainOutcomes.js";
 import type { RunStore } from "../../queue/RunStore.js";
 import { OutcomeSpool } from "../../report/OutcomeSpool.js";
+import { lockReportDir, ReportDirLockedError } from "../../report/reportDirLock.js";
 import { writeHtmlReport } from "../../report/writeHtmlReport.js";
 import { writeReportFiles, type ReportFiles } from "../../report/writeReportFiles.js";
 import { fatalError } from "../exitCodes.js";
@@ -27,15 +28,24 @@ export async function openRunSpool(store: RunStore, config: Config, runId: strin
   const manifest = await store.manifest(runId);
   const incarnation = `${runId}@${manifest?.createdAt ?? "unknown"}`;
   const sidecar = `${path}.run`;
-  const held = existsSync(sidecar) ? readFileSync(sidecar, "utf8").trim() : undefined;
-  if (held !== undefined && held !== incarnation && existsSync(path)) {
-    renameSync(path, `${path}.${held.replace(/[^A-Za-z0-9_.@-]/g, "_")}.old`);
+  // Held until the spool is closed: one writer drains a run into its folder at a time.
+  const release = await lockReportDir(join(config.reportsDir, runId)).catch((err: unknown) => {
+    throw err instanceof ReportDirLockedError ? fatalError(err.message) : err;
+  });
+  try {
+    const held = existsSync(sidecar) ? readFileSync(sidecar, "utf8").trim() : undefined;
+    if (held !== undefined && held !== incarnation && existsSync(path)) {
+      renameSync(path, `${path}.${held.replace(/[^A-Za-z0-9_.@-]/g, "_")}.old`);
+    }
+    const spool = await OutcomeSpool.open(path, release);
+    if (held !== incarnation) writeFileSync(sidecar, `${incarnation}\n`, { mode: 0o600 });
+    // Said in the run, so a `report` on another host or folder can tell where the outcomes went.
+    await store.noteSpool(runId, spoolLocation(config, runId));
+    return spool;
+  } catch (err) {
+    release();
+    throw err;
   }
-  const spool = await OutcomeSpool.open(path);
-  if (held !== incarnation) writeFileSync(sidecar, `${incarnation}\n`, { mode: 0o600 });
-  // Said in the run, so a `report` on another host or folder can tell where the outcomes went.
-  await store.noteSpool(runId, spoolLocation(config, runId));
-  return spool;
 }
 
 function spoolLocation(config: Config, runId: string): string {

@@ -11,6 +11,7 @@ import type { Outcome } from "../../report/Outcome.js";
 import { enqueueOptions } from "./enqueueOptions.js";
 import { workerFor } from "./workerFor.js";
 import { EXIT, fatalError } from "../exitCodes.js";
+import { runLostMessage } from "../../queue/redisTrouble.js";
 import type { CommandContext } from "../openContext.js";
 import { followOutcomes, writeRunReport } from "./report.js";
 
@@ -95,7 +96,7 @@ export async function runQueued(
           lastDrain = Date.now();
         }
         const p = await ctx.store.progress(id);
-        if (!p) throw fatalError(`run ${id} disappeared from Redis while running.`);
+        if (!p) throw fatalError(`${runLostMessage(id)}.`);
         opts.onProgress?.(p);
         if (p.state === "cancelled") {
           // Workers settle its unsent rows as cancelled; wait for that, then report.

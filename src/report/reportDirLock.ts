@@ -1,0 +1,82 @@
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+import { ensureDir } from "./ensureDir.js";
+
+/** Locks held by this process, by path: `run` follows and then writes the same run's reports. */
+const held = new Map<string, number>();
+
+export class ReportDirLockedError extends Error {
+  override readonly name = "ReportDirLockedError";
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * One writer per run's report folder at a time: two writers draining Redis into
+ * the same spool, or renaming report files over each other, would mix their work.
+ * A lock file names its holder; one left by a process that is gone (same host) is
+ * taken over. Waits up to `waitMs` for a live holder, then says who holds it.
+ * Returns the release function.
+ */
+export async function lockReportDir(dir: string, waitMs = 60_000): Promise<() => void> {
+  const path = join(resolve(dir), ".lock");
+  const count = held.get(path) ?? 0;
+  const release = () => {
+    const n = (held.get(path) ?? 1) - 1;
+    if (n > 0) {
+      held.set(path, n);
+      return;
+    }
+    held.delete(path);
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone: nothing to release
+    }
+  };
+  if (count > 0) {
+    held.set(path, count + 1);
+    return release;
+  }
+  await ensureDir(dir);
+  const me = `${process.pid} ${hostname()}`;
+  const end = Date.now() + waitMs;
+  for (;;) {
+    try {
+      writeFileSync(path, `${me}\n`, { flag: "wx", mode: 0o600 });
+      held.set(path, 1);
+      return release;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    let holder = "";
+    try {
+      holder = readFileSync(path, "utf8").trim();
+    } catch {
+      continue; // released between the two calls
+    }
+    const [pid, host] = holder.split(" ");
+    if (host === hostname() && pid !== undefined && !alive(Number(pid))) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // another waiter took it over first
+      }
+      continue;
+    }
+    if (Date.now() >= end) {
+      throw new ReportDirLockedError(
+        `the reports in ${dir} are being written by process ${pid ?? "?"} on ${host ?? "?"} (a "run" or "report --follow"); they are written when it ends, or, if that process is gone, delete ${path}.`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
