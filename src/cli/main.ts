@@ -53,7 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await command.run({ config, positionals: args.positionals, flags: args.flags });
   } catch (caught) {
     // A Redis refusal met anywhere (a full Redis under `resume`, `cancel`…) is one known sentence too.
-    const trouble = caught instanceof RedisRefusedError ? undefined : redisTrouble(caught);
+    const said = caught instanceof RedisRefusedError || caught instanceof RedisUnavailableError;
+    const trouble = said ? undefined : redisTrouble(caught);
     const err = trouble ? new RedisRefusedError(`${troubleMessage(trouble)}.`) : caught;
     const e = err as Error;
     const code =

@@ -79,7 +79,11 @@ export interface CliResult {
 }
 
 /** Runs the real command line, as a user would. */
-export function cli(args: readonly string[], env: Record<string, string> = {}, opts: { signalAfterMs?: number } = {}): Promise<CliResult> {
+export function cli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  opts: { signalAfterMs?: number; signalWhen?: () => boolean } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...args], {
       cwd: ROOT,
@@ -90,6 +94,16 @@ export function cli(args: readonly string[], env: Record<string, string> = {}, o
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     if (opts.signalAfterMs) setTimeout(() => child.kill("SIGTERM"), opts.signalAfterMs);
+    // On an event rather than a time: a loaded machine starts the process late.
+    if (opts.signalWhen) {
+      const poll = setInterval(() => {
+        if (opts.signalWhen?.()) {
+          clearInterval(poll);
+          child.kill("SIGTERM");
+        }
+      }, 50);
+      child.on("exit", () => clearInterval(poll));
+    }
     child.on("exit", (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
