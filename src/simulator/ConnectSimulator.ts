@@ -1,24 +1,28 @@
 /**
  * A local Amazon Connect stand-in speaking the real restJson1 wire format of UpdateContactAttributes,
- * GetContactAttributes and DescribeContact, so the unmodified @aws-sdk/client-connect (its serializer,
- * error mapping and retry strategy included) can be exercised end to end. It enforces the service-side
- * rules the SDK never checks: limits, authentication, per-API quotas, contact age.
+ * GetContactAttributes, DescribeContact and UpdateContact, so the unmodified @aws-sdk/client-connect (its
+ * serializer, error mapping and retry strategy included) can be exercised end to end. It enforces the
+ * service-side rules the SDK never checks: limits, authentication, per-API quotas, contact age.
+ * This file is the front door (lifecycle, auth, quota, faults, latency); each operation has its handler
+ * in handlers/.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ADMIN_PREFIX, handleAdmin, type AcceptedUpdate, type AdminTarget } from "./adminApi.js";
-import {
-  attributesObject,
-  ContactStore,
-  type ContactSeed,
-  type Operation,
-  type StoredContact,
-} from "./ContactStore.js";
+import { AcceptedLog, type AcceptedUpdate, type CallCounts } from "./AcceptedLog.js";
+import { ADMIN_PREFIX, handleAdmin, type AdminTarget } from "./adminApi.js";
+import { attributesObject, ContactStore, snapshotOf, type ContactSeed, type ContactSnapshot } from "./ContactStore.js";
 import { isFault, serviceError, SimulatorConfigError, type Fault, type ServiceError } from "./errors.js";
 import { FaultQueue } from "./FaultQueue.js";
+import { parseJson, type HandlerContext } from "./handlers/context.js";
+import { describeContact } from "./handlers/describeContact.js";
+import { getContactAttributes } from "./handlers/getContactAttributes.js";
+import { updateContact } from "./handlers/updateContact.js";
+import { updateContactAttributes } from "./handlers/updateContactAttributes.js";
+import type { Operation, UpdateOperation } from "./model.js";
 import {
   checkAccessKeys,
   checkLatency,
+  checkOperation,
   checkRate,
   checkSeed,
   resolveOptions,
@@ -26,10 +30,9 @@ import {
   type ConnectSimulatorOptions,
   type ResolvedOptions,
 } from "./options.js";
+import { Quotas, type QuotaState } from "./Quotas.js";
 import { StatsRecorder, type SimulatorStats } from "./StatsRecorder.js";
-import { TokenBucket } from "./TokenBucket.js";
-import { charLength, LIMITS, validateUpdate } from "./validateUpdate.js";
-import { errorAnswer, gatewayAnswer, jsonAnswer, readBody, route, write, type Answer, type Route } from "./wire.js";
+import { errorAnswer, gatewayAnswer, MAX_BODY_BYTES, readBody, route, write, type Answer, type Route } from "./wire.js";
 
 export interface StartedSimulator {
   port: number;
@@ -37,21 +40,32 @@ export interface StartedSimulator {
   endpoint: string;
 }
 
-const OPERATIONS: readonly Operation[] = ["UpdateContactAttributes", "GetContactAttributes", "DescribeContact"];
-
+/** `Credential=AKID/20250101/us-east-1/connect/aws4_request`: the access key, then the region of the scope. */
 const CREDENTIAL = /Credential=([^/,\s]+)/;
+const SCOPE_REGION = /Credential=[^/,\s]+\/[^/,\s]+\/([^/,\s]+)\//;
+const DEFAULT_REGION = "us-east-1";
 
-function isError(value: StoredContact | ServiceError): value is ServiceError {
-  return "code" in value;
-}
+/** Service error answers for the named faults. */
+const FAULT_ERRORS: Partial<Record<Fault, ServiceError>> = {
+  ExpiredTokenException: serviceError("ExpiredTokenException", "The security token included in the request is expired"),
+  InvalidSignatureException: serviceError(
+    "InvalidSignatureException",
+    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+  ),
+  SignatureExpired: serviceError("InvalidSignatureException", "Signature expired: the request was signed more than 5 minutes ago."),
+  AccessDeniedException: serviceError("AccessDeniedException", "User is not authorized to perform this action (injected)."),
+  ConflictException: serviceError("ConflictException", "The contact is in a state that conflicts with this update (injected)."),
+  InvalidActiveRegionException: serviceError("InvalidActiveRegionException", "This Region is not the instance's active Region (injected)."),
+};
 
 export class ConnectSimulator implements AdminTarget {
   private readonly options: ResolvedOptions;
   private readonly store: ContactStore;
-  private readonly buckets: Record<Operation, TokenBucket>;
+  private readonly quotaBuckets: Quotas;
   private readonly faults = new FaultQueue();
   private readonly recorder = new StatsRecorder();
-  private accepted: AcceptedUpdate[] = [];
+  private readonly log: AcceptedLog;
+  private readonly context: HandlerContext;
   private rejectedKeys: Set<string>;
   private latencyMs: number;
   private server: Server | undefined;
@@ -60,18 +74,16 @@ export class ConnectSimulator implements AdminTarget {
 
   constructor(options: ConnectSimulatorOptions = {}) {
     this.options = resolveOptions(options);
-    this.store = new ContactStore({
-      autoCreate: this.options.autoCreate,
-      retentionMonths: this.options.retentionMonths,
-    });
+    const autoCreateFor = new Set<Operation>();
+    if (this.options.autoCreate) {
+      autoCreateFor.add("UpdateContactAttributes").add("UpdateContact");
+      if (this.options.autoCreateOnRead) autoCreateFor.add("GetContactAttributes").add("DescribeContact");
+    }
+    this.store = new ContactStore({ autoCreateFor, retentionMonths: this.options.retentionMonths });
     for (const seed of this.options.contacts) this.store.add(seed);
-    const { rate, burst } = this.options;
-    // One bucket per operation: Connect's quotas are per API, not shared between them.
-    this.buckets = {
-      UpdateContactAttributes: new TokenBucket(rate, burst),
-      GetContactAttributes: new TokenBucket(rate, burst),
-      DescribeContact: new TokenBucket(rate, burst),
-    };
+    this.quotaBuckets = new Quotas({ rate: this.options.rate, burst: this.options.burst }, this.options.quotas);
+    this.log = new AcceptedLog(this.options.acceptedLogLimit);
+    this.context = { store: this.store, log: this.log, now: Date.now };
     this.rejectedKeys = new Set(this.options.rejectedAccessKeys);
     this.latencyMs = this.options.latencyMs;
   }
@@ -115,12 +127,27 @@ export class ConnectSimulator implements AdminTarget {
   }
 
   stats(): SimulatorStats {
-    return this.recorder.snapshot();
+    return { ...this.recorder.snapshot(), accepted: this.log.summary() };
   }
 
-  /** Accepted (200) UpdateContactAttributes calls in the order applied, from index `from` (for pollers). */
-  updates(from = 0): AcceptedUpdate[] {
-    return this.accepted.slice(from).map((u) => ({ ...u, attributes: { ...u.attributes } }));
+  /**
+   * Accepted (200) updates in the order applied, from absolute index `from` (for pollers), optionally of
+   * one operation. Only the last `acceptedLogLimit` are kept; to count calls use acceptedCount(),
+   * callCounts() or stats().accepted, which are exact.
+   */
+  updates(from = 0, operation?: UpdateOperation): AcceptedUpdate[] {
+    return this.log.since(from, operation);
+  }
+
+  /** Accepted updates since the last reset (all operations, or one), exact whatever the log kept. */
+  acceptedCount(operation?: UpdateOperation): number {
+    const { total, byOperation } = this.log.summary();
+    return operation === undefined ? total : byOperation[operation];
+  }
+
+  /** Accepted calls per update operation for one contact since the last reset. */
+  callCounts(instanceId: string, contactId: string): CallCounts {
+    return this.log.countsFor(instanceId, contactId);
   }
 
   /** Current attributes of a contact, or undefined if it does not exist (no auto-creation here). */
@@ -129,15 +156,26 @@ export class ConnectSimulator implements AdminTarget {
     return contact === undefined ? undefined : attributesObject(contact);
   }
 
+  /** Everything held about a contact (including References, which DescribeContact does not return). */
+  contactOf(instanceId: string, contactId: string): ContactSnapshot | undefined {
+    const contact = this.store.peek(instanceId, contactId);
+    return contact === undefined ? undefined : snapshotOf(contact);
+  }
+
   /** Adds or replaces a contact. */
   addContact(seed: ContactSeed): void {
     this.store.add(checkSeed(seed, 0));
   }
 
-  /** Changes every operation's quota at once; rate null/0 removes it. */
-  setRate(rate: number | null, burst?: number): void {
+  /** Changes one operation's quota, or every operation's when none is named; rate null/0 removes it. */
+  setRate(rate: number | null, burst?: number, operation?: Operation): void {
     const checked = checkRate(rate, burst);
-    for (const op of OPERATIONS) this.buckets[op].configure(checked.rate, checked.burst);
+    this.quotaBuckets.set(checked, operation === undefined ? undefined : checkOperation(operation));
+  }
+
+  /** The quota of each operation now (rate and burst null when unlimited). */
+  quotas(): Record<Operation, QuotaState> {
+    return this.quotaBuckets.snapshot();
   }
 
   setLatency(ms: number): void {
@@ -148,34 +186,37 @@ export class ConnectSimulator implements AdminTarget {
     this.rejectedKeys = new Set(checkAccessKeys(keys));
   }
 
-  /** The next requests naming this contact id (any operation) suffer these faults, in order. */
-  injectFaults(contactId: string, faults: Fault[]): void {
+  /** The next requests naming this contact id (of `operation`, or any) suffer these faults, in order. */
+  injectFaults(contactId: string, faults: Fault[], operation?: Operation): void {
     for (const f of faults) if (!isFault(f)) throw new SimulatorConfigError(`unknown fault ${show(f)}`);
-    this.faults.inject(contactId, faults);
+    this.faults.inject(contactId, faults, operation === undefined ? undefined : checkOperation(operation));
   }
 
-  /** The next `count` requests, whatever their contact, suffer this fault. */
-  failNext(count: number, fault: Fault): void {
+  /** The next `count` requests (of `operation`, or any), whatever their contact, suffer this fault. */
+  failNext(count: number, fault: Fault, operation?: Operation): void {
     if (!Number.isInteger(count) || count < 0) {
       throw new SimulatorConfigError(`failNext count must be a non-negative integer, got ${show(count)}`);
     }
     if (!isFault(fault)) throw new SimulatorConfigError(`unknown fault ${show(fault)}`);
-    this.faults.failNext(count, fault);
+    this.faults.failNext(count, fault, operation === undefined ? undefined : checkOperation(operation));
   }
 
-  /** Clears stats, accepted updates and pending faults; keeps contacts, quotas and latency. */
+  /** Clears stats, accepted updates and their counts, and pending faults; keeps contacts, quotas and latency. */
   reset(): void {
     this.recorder.clear();
-    this.accepted = [];
+    this.log.clear();
     this.faults.clear();
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    readBody(req, (body) => {
+    const url = req.url ?? "/";
+    const admin = url.startsWith(ADMIN_PREFIX);
+    // Admin bodies seed thousands of contacts at once; service bodies keep the service's own limit.
+    const limit = admin ? this.options.maxAdminBodyBytes : MAX_BODY_BYTES;
+    readBody(req, limit, (body) => {
       try {
-        const url = req.url ?? "/";
-        if (url.startsWith(ADMIN_PREFIX)) {
-          write(res, handleAdmin(this, req.method ?? "GET", url, body ?? ""));
+        if (admin) {
+          write(res, handleAdmin(this, req.method ?? "GET", url, body, limit));
           return;
         }
         this.serve(req, res, body);
@@ -188,96 +229,62 @@ export class ConnectSimulator implements AdminTarget {
 
   private serve(req: IncomingMessage, res: ServerResponse, body: string | undefined): void {
     const target = route(req.method, req.url ?? "/");
+    this.recorder.request(req.headers["amz-sdk-request"]);
     if (target === undefined) {
-      this.recorder.request(req.headers["amz-sdk-request"]);
       const unknown = serviceError("UnknownOperationException", `No operation at ${req.method} ${req.url}`);
       this.reply(res, errorAnswer(unknown));
       return;
     }
     const operation = target.operation;
-    this.recorder.request(req.headers["amz-sdk-request"]);
-
-    let parsed: unknown;
-    let malformed = body === undefined;
-    if (operation === "UpdateContactAttributes" && body !== undefined) {
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        malformed = true;
-      }
-    }
+    const parsed = operation === "UpdateContactAttributes" || operation === "UpdateContact" ? parseJson(body) : undefined;
 
     // Faults come first: they stand for the network and the front door, which fail before any check.
-    const fault = this.faults.take(this.contactIdOf(target, parsed));
+    const fault = this.faults.take(this.contactIdOf(target, parsed), operation);
     if (fault !== undefined) {
       this.recorder.fault();
       this.suffer(res, operation, fault);
       return;
     }
 
-    const answer = this.decide(req, target, parsed, malformed);
+    const answer = this.decide(req, target, parsed);
     const outcome = answer.status === 200 ? "ok" : answer.status === 429 ? "throttled" : "error";
     this.recorder.outcome(operation, outcome);
     this.reply(res, answer);
   }
 
-  private contactIdOf(target: Route, parsed: unknown): string | undefined {
+  private contactIdOf(target: Route, parsed: ReturnType<typeof parseJson> | undefined): string | undefined {
     if ("contactId" in target) return target.contactId;
-    if (typeof parsed === "object" && parsed !== null) {
-      const id = (parsed as Record<string, unknown>).InitialContactId;
+    if (parsed?.ok === true && typeof parsed.value === "object" && parsed.value !== null) {
+      const id = (parsed.value as Record<string, unknown>).InitialContactId;
       if (typeof id === "string") return id;
     }
     return undefined;
   }
 
-  /** The service's answer to a request that reached it: auth, then quota, then validation, then data. */
-  private decide(req: IncomingMessage, target: Route, parsed: unknown, malformed: boolean): Answer {
-    const denied = this.authenticate(req.headers.authorization);
-    if (denied !== undefined) return errorAnswer(denied);
+  /** The service's answer to a request that reached it: auth, then quota, then the operation. */
+  private decide(req: IncomingMessage, target: Route, parsed: ReturnType<typeof parseJson> | undefined): Answer {
+    const auth = this.authenticate(req.headers.authorization);
+    if ("code" in auth) return errorAnswer(auth);
     // A refused request takes no token and changes nothing, as with the real quota.
-    if (!this.buckets[target.operation].tryTake()) {
+    if (!this.quotaBuckets.take(target.operation)) {
       return errorAnswer(serviceError("ThrottlingException", "Rate exceeded"));
     }
     if ("error" in target) return errorAnswer(target.error);
-
-    if (target.operation === "UpdateContactAttributes") {
-      if (malformed) {
-        const message = "The request body is not valid JSON or exceeds 1 MiB.";
-        return errorAnswer(serviceError("InvalidRequestException", message));
-      }
-      const checked = validateUpdate(parsed);
-      if (!checked.ok) return errorAnswer(checked.error);
-      const { instanceId, contactId, attributes } = checked.value;
-      const contact = this.store.resolve(instanceId, contactId, target.operation);
-      if (isError(contact)) return errorAnswer(contact);
-      const refused = this.store.merge(contact, attributes);
-      if (refused !== undefined) return errorAnswer(refused);
-      this.accepted.push({ instanceId, contactId, attributes: { ...attributes }, at: Date.now() });
-      return jsonAnswer(200, {});
+    const ctx = this.context;
+    switch (target.operation) {
+      case "UpdateContactAttributes":
+        return updateContactAttributes(ctx, parsed ?? parseJson(undefined));
+      case "GetContactAttributes":
+        return getContactAttributes(ctx, target.instanceId, target.contactId);
+      case "DescribeContact":
+        return describeContact(ctx, { region: auth.region }, target.instanceId, target.contactId);
+      case "UpdateContact":
+        return updateContact(ctx, target.instanceId, target.contactId, parsed ?? parseJson(undefined));
     }
-
-    const { instanceId, contactId } = target;
-    const labelError = this.checkLabels(target.operation, instanceId, contactId);
-    if (labelError !== undefined) return errorAnswer(labelError);
-    const contact = this.store.resolve(instanceId, contactId, target.operation);
-    if (isError(contact)) return errorAnswer(contact);
-    if (target.operation === "GetContactAttributes") {
-      return jsonAnswer(200, { Attributes: attributesObject(contact) });
-    }
-    return jsonAnswer(200, {
-      Contact: {
-        Id: contact.contactId,
-        InitialContactId: contact.contactId,
-        InitiationTimestamp: contact.initiationTimestamp.getTime() / 1000,
-        Channel: "VOICE",
-        InitiationMethod: "INBOUND",
-        Attributes: attributesObject(contact),
-      },
-    });
   }
 
   /** Presence of a SigV4 header only: signatures are not verified, but revoked keys are refused. */
-  private authenticate(authorization: string | undefined): ServiceError | undefined {
+  private authenticate(authorization: string | undefined): ServiceError | { region: string } {
     if (authorization === undefined || !authorization.startsWith("AWS4-HMAC-SHA256")) {
       const message = "Missing Authentication Token: requests must be signed with SigV4.";
       return serviceError("AccessDeniedException", message);
@@ -288,20 +295,7 @@ export class ConnectSimulator implements AdminTarget {
         return serviceError("UnrecognizedClientException", "The security token included in the request is invalid.");
       }
     }
-    return undefined;
-  }
-
-  /** Path labels obey the same length limits as the body members of UpdateContactAttributes. */
-  private checkLabels(operation: Operation, instanceId: string, contactId: string): ServiceError | undefined {
-    const code = operation === "DescribeContact" ? "InvalidParameterException" : "InvalidRequestException";
-    const within = (s: string, max: number) => s.length > 0 && (s.length <= max || charLength(s) <= max);
-    if (!within(instanceId, LIMITS.instanceIdMax)) {
-      return serviceError(code, `InstanceId must be 1 to ${LIMITS.instanceIdMax} characters long.`);
-    }
-    if (!within(contactId, LIMITS.contactIdMax)) {
-      return serviceError(code, `ContactId must be 1 to ${LIMITS.contactIdMax} characters long.`);
-    }
-    return undefined;
+    return { region: SCOPE_REGION.exec(authorization)?.[1] ?? DEFAULT_REGION };
   }
 
   private suffer(res: ServerResponse, operation: Operation, fault: Fault): void {
@@ -322,9 +316,17 @@ export class ConnectSimulator implements AdminTarget {
         this.recorder.outcome(operation, "error");
         this.reply(res, errorAnswer(serviceError("InternalServiceException", "Injected internal failure.")));
         return;
-      default:
+      case 502:
+      case 503:
+      case 504:
         this.recorder.outcome(operation, "error");
         this.reply(res, gatewayAnswer(fault));
+        return;
+      default: {
+        this.recorder.outcome(operation, "error");
+        const error = FAULT_ERRORS[fault] ?? serviceError("InternalServiceException", `unmapped fault ${show(fault)}`);
+        this.reply(res, errorAnswer(error));
+      }
     }
   }
 
@@ -341,3 +343,4 @@ export class ConnectSimulator implements AdminTarget {
     this.delayed.add(timer);
   }
 }
+

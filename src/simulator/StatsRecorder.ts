@@ -2,7 +2,8 @@
  * Counters the tests and benchmarks read back. Kept to O(1) work per request so observing the
  * simulator does not limit its throughput.
  */
-import type { Operation } from "./ContactStore.js";
+import type { AcceptedSummary } from "./AcceptedLog.js";
+import type { Operation } from "./model.js";
 
 export interface OperationStats {
   ok: number;
@@ -29,7 +30,12 @@ export interface SimulatorStats {
   maxAttemptHeader: number;
   /** UpdateContactAttributes outcomes per wall-clock second, oldest first: what a rate benchmark plots. */
   timeline: TimelineEntry[];
+  /** Accepted updates: exact counts, and how much of the log updates() can still return. */
+  accepted: AcceptedSummary;
 }
+
+/** What the recorder itself counts; the simulator adds `accepted` from its log. */
+export type RecordedStats = Omit<SimulatorStats, "accepted">;
 
 export type Outcome = "ok" | "throttled" | "error";
 
@@ -40,6 +46,7 @@ function emptyByOperation(): Record<Operation, OperationStats> {
     UpdateContactAttributes: { ok: 0, throttled: 0, errors: 0 },
     GetContactAttributes: { ok: 0, throttled: 0, errors: 0 },
     DescribeContact: { ok: 0, throttled: 0, errors: 0 },
+    UpdateContact: { ok: 0, throttled: 0, errors: 0 },
   };
 }
 
@@ -84,7 +91,7 @@ export class StatsRecorder {
     entry[outcome]++;
   }
 
-  snapshot(): SimulatorStats {
+  snapshot(): RecordedStats {
     const copy = (s: OperationStats): OperationStats => ({ ...s });
     return {
       requests: this.requests,
@@ -92,6 +99,7 @@ export class StatsRecorder {
         UpdateContactAttributes: copy(this.byOperation.UpdateContactAttributes),
         GetContactAttributes: copy(this.byOperation.GetContactAttributes),
         DescribeContact: copy(this.byOperation.DescribeContact),
+        UpdateContact: copy(this.byOperation.UpdateContact),
       },
       throttled: this.throttled,
       faults: this.faults,

@@ -5,9 +5,22 @@
 
 export type Clock = () => number;
 
-/** Connect documents 10/s with a burst of about 15; we keep bursts small so a limiter under test is felt. */
+/**
+ * The bursts Amazon Connect documents for these APIs (shared/reference/connect-api.md, "Throttling
+ * quotas"): 10 requests/s with a burst of about 15 today, 2 requests/s with a burst of 5 on older accounts.
+ */
+const DOCUMENTED_BURSTS = new Map<number, number>([
+  [10, 15],
+  [2, 5],
+]);
+
+/**
+ * Burst when only a rate is given: the documented burst for a documented rate, otherwise the documented
+ * ratio of today's default (15 / 10 = 1.5 x rate, rounded up). The reference states no rule for other
+ * (raised) quotas, so this is an extrapolation; pass a burst explicitly when a test depends on it.
+ */
 export function defaultBurst(rate: number): number {
-  return Math.max(1, Math.ceil(rate * 0.2));
+  return DOCUMENTED_BURSTS.get(rate) ?? Math.max(1, Math.ceil(rate * 1.5));
 }
 
 /** null, undefined or 0 mean "no quota": every request passes. */

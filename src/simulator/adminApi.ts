@@ -2,31 +2,31 @@
  * HTTP control surface under /__sim/, so a simulator started by one process (a benchmark harness) can be
  * steered and read by another (workers, CLI). Plain JSON, no auth, not counted in the stats.
  */
-import type { ContactSeed } from "./ContactStore.js";
-import { isFault, SimulatorConfigError, type Fault } from "./errors.js";
-import { checkAccessKeys, checkLatency, checkRate, checkSeed, show } from "./options.js";
+import type { AcceptedUpdate, CallCounts } from "./AcceptedLog.js";
+import type { ContactSeed, ContactSnapshot } from "./ContactStore.js";
+import { FAULTS, isFault, SimulatorConfigError, type Fault } from "./errors.js";
+import type { Operation, UpdateOperation } from "./model.js";
+import { checkAccessKeys, checkLatency, checkOperation, checkRate, checkSeed, show } from "./options.js";
+import type { QuotaState } from "./Quotas.js";
 import type { SimulatorStats } from "./StatsRecorder.js";
 import { jsonAnswer, type Answer } from "./wire.js";
 
-export const ADMIN_PREFIX = "/__sim/";
+export type { AcceptedUpdate } from "./AcceptedLog.js";
 
-export interface AcceptedUpdate {
-  instanceId: string;
-  contactId: string;
-  attributes: Record<string, string>;
-  /** Epoch ms when the simulator accepted it. */
-  at: number;
-}
+export const ADMIN_PREFIX = "/__sim/";
 
 /** The part of the simulator the admin API drives. */
 export interface AdminTarget {
   stats(): SimulatorStats;
-  updates(from?: number): AcceptedUpdate[];
+  updates(from?: number, operation?: UpdateOperation): AcceptedUpdate[];
+  callCounts(instanceId: string, contactId: string): CallCounts;
   addContact(seed: ContactSeed): void;
   attributesOf(instanceId: string, contactId: string): Record<string, string> | undefined;
-  setRate(rate: number | null, burst?: number): void;
-  injectFaults(contactId: string, faults: Fault[]): void;
-  failNext(count: number, fault: Fault): void;
+  contactOf(instanceId: string, contactId: string): ContactSnapshot | undefined;
+  setRate(rate: number | null, burst?: number, operation?: Operation): void;
+  quotas(): Record<Operation, QuotaState>;
+  injectFaults(contactId: string, faults: Fault[], operation?: Operation): void;
+  failNext(count: number, fault: Fault, operation?: Operation): void;
   setLatency(ms: number): void;
   setRejectedAccessKeys(keys: string[]): void;
   reset(): void;
@@ -55,34 +55,54 @@ function object(body: string): Record<string, unknown> {
 
 function faultList(value: unknown): Fault[] {
   if (!Array.isArray(value) || value.length === 0 || !value.every(isFault)) {
-    const allowed = '500, 502, 503, 504, 429, "reset", "timeout"';
+    const allowed = FAULTS.map((f) => JSON.stringify(f)).join(", ");
     throw new BadRequest(`"faults" must be a non-empty array of ${allowed}; got ${show(value)}`);
   }
   return value;
 }
 
-function routeAdmin(target: AdminTarget, method: string, path: string, query: URLSearchParams, body: string): Answer {
-  const name = path.slice(ADMIN_PREFIX.length);
-  if (method === "GET" && name === "stats") return jsonAnswer(200, target.stats());
-  if (method === "GET" && name === "updates") {
+function optionalOperation(value: unknown): Operation | undefined {
+  return value === undefined || value === null ? undefined : checkOperation(value);
+}
+
+/** `{instanceId}/{contactId}` after an endpoint name, percent-decoded. */
+function contactPath(rest: string, usage: string): [string, string] {
+  const [instanceId, contactId, ...more] = rest.split("/").map(decodeURIComponent);
+  if (instanceId === undefined || contactId === undefined || more.length > 0) throw new BadRequest(`use ${usage}`);
+  return [instanceId, contactId];
+}
+
+function routeGet(target: AdminTarget, name: string, query: URLSearchParams): Answer | undefined {
+  if (name === "stats") return jsonAnswer(200, target.stats());
+  if (name === "rate") return jsonAnswer(200, target.quotas());
+  if (name === "updates") {
     // ?from=N lets a poller fetch only what is new instead of the whole history each time.
     const from = Number(query.get("from") ?? 0);
     if (!Number.isInteger(from) || from < 0) {
       throw new BadRequest(`"from" must be a non-negative integer, got ${query.get("from")}`);
     }
-    return jsonAnswer(200, target.updates(from));
-  }
-  if (method === "GET" && name.startsWith("attributes/")) {
-    const [instanceId, contactId, ...rest] = name.slice("attributes/".length).split("/").map(decodeURIComponent);
-    if (instanceId === undefined || contactId === undefined || rest.length > 0) {
-      throw new BadRequest("use GET /__sim/attributes/{instanceId}/{contactId}");
+    const op = query.get("operation");
+    if (op !== null && op !== "UpdateContactAttributes" && op !== "UpdateContact") {
+      throw new BadRequest(`"operation" must be UpdateContactAttributes or UpdateContact, got ${op}`);
     }
+    return jsonAnswer(200, target.updates(from, op ?? undefined));
+  }
+  if (name.startsWith("attributes/")) {
+    const [instanceId, contactId] = contactPath(name.slice("attributes/".length), "GET /__sim/attributes/{instanceId}/{contactId}");
     const attributes = target.attributesOf(instanceId, contactId);
     if (attributes === undefined) return jsonAnswer(404, { Message: `no contact ${contactId} in ${instanceId}` });
     return jsonAnswer(200, { attributes });
   }
-  if (method !== "POST") return jsonAnswer(404, { Message: `no admin endpoint ${method} ${path}` });
+  if (name.startsWith("contacts/")) {
+    const [instanceId, contactId] = contactPath(name.slice("contacts/".length), "GET /__sim/contacts/{instanceId}/{contactId}");
+    const contact = target.contactOf(instanceId, contactId);
+    if (contact === undefined) return jsonAnswer(404, { Message: `no contact ${contactId} in ${instanceId}` });
+    return jsonAnswer(200, { contact, accepted: target.callCounts(instanceId, contactId) });
+  }
+  return undefined;
+}
 
+function routePost(target: AdminTarget, name: string, body: string): Answer | undefined {
   switch (name) {
     case "contacts": {
       const value = parse(body);
@@ -92,14 +112,18 @@ function routeAdmin(target: AdminTarget, method: string, path: string, query: UR
       return jsonAnswer(200, { added: seeds.length });
     }
     case "rate": {
+      // Without "operation" every operation gets the quota (the original, all-at-once form).
       const o = object(body);
+      const operation = optionalOperation(o.operation);
       const { rate, burst } = checkRate(o.rate, o.burst);
-      target.setRate(rate, burst);
-      return jsonAnswer(200, { rate, burst: burst ?? null });
+      target.setRate(rate, burst, operation);
+      const quotas = target.quotas();
+      return jsonAnswer(200, operation === undefined ? { rate, burst: burst ?? null, quotas } : { operation, ...quotas[operation] });
     }
     case "faults": {
       const o = object(body);
       const faults = faultList(o.faults);
+      const operation = optionalOperation(o.operation);
       const count = o.count ?? 1;
       if (!(typeof count === "number" && Number.isInteger(count) && count >= 1)) {
         throw new BadRequest(`"count" must be a positive integer, got ${show(count)}`);
@@ -111,11 +135,11 @@ function routeAdmin(target: AdminTarget, method: string, path: string, query: UR
         }
         const repeated: Fault[] = [];
         for (let i = 0; i < count; i++) repeated.push(...faults);
-        target.injectFaults(o.contactId, repeated);
+        target.injectFaults(o.contactId, repeated, operation);
       } else if (faults.length === 1) {
-        target.failNext(count, faults[0] as Fault);
+        target.failNext(count, faults[0] as Fault, operation);
       } else {
-        for (let i = 0; i < count; i++) for (const f of faults) target.failNext(1, f);
+        for (let i = 0; i < count; i++) for (const f of faults) target.failNext(1, f, operation);
       }
       return jsonAnswer(200, { queued: faults.length * count });
     }
@@ -133,12 +157,26 @@ function routeAdmin(target: AdminTarget, method: string, path: string, query: UR
       target.reset();
       return jsonAnswer(200, {});
     default:
-      return jsonAnswer(404, { Message: `no admin endpoint ${method} ${path}` });
+      return undefined;
   }
 }
 
-/** Answers one admin request; bad input becomes a 400 with the reason rather than a crash. */
-export function handleAdmin(target: AdminTarget, method: string, url: string, body: string): Answer {
+function routeAdmin(target: AdminTarget, method: string, path: string, query: URLSearchParams, body: string): Answer {
+  const name = path.slice(ADMIN_PREFIX.length);
+  const answer = method === "GET" ? routeGet(target, name, query) : method === "POST" ? routePost(target, name, body) : undefined;
+  return answer ?? jsonAnswer(404, { Message: `no admin endpoint ${method} ${path}` });
+}
+
+/**
+ * Answers one admin request; bad input becomes a 400 with the reason rather than a crash. `body` is
+ * undefined when it was larger than the admin limit: that is a 413, never an empty body.
+ */
+export function handleAdmin(target: AdminTarget, method: string, url: string, body: string | undefined, limit: number): Answer {
+  if (body === undefined) {
+    return jsonAnswer(413, {
+      Message: `admin request body is larger than ${limit} bytes (the simulator's maxAdminBodyBytes option); send it in parts, e.g. contacts in batches`,
+    });
+  }
   const parsed = new URL(url, "http://sim.invalid");
   try {
     return routeAdmin(target, method, parsed.pathname, parsed.searchParams, body);

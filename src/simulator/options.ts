@@ -2,22 +2,42 @@
  * Simulator options and their validation. A misspelt or out-of-range option would silently produce a
  * simulator that tests something else, so construction fails loudly and names the offending option.
  */
+import { DEFAULT_ACCEPTED_LOG_LIMIT } from "./AcceptedLog.js";
 import type { ContactSeed } from "./ContactStore.js";
 import { SimulatorConfigError } from "./errors.js";
+import { isOperation, OPERATIONS, type Operation } from "./model.js";
+import type { QuotaSetting } from "./Quotas.js";
+import { checkSeed } from "./seeds.js";
+import { show } from "./show.js";
+
+export { checkSeed } from "./seeds.js";
+export { show } from "./show.js";
 
 export interface ConnectSimulatorOptions {
   /** TCP port; 0 (default) picks a free one. */
   port?: number;
   /** Interface to listen on; default 127.0.0.1. */
   host?: string;
-  /** Requests per second per operation; null/undefined/0 = unlimited (default). */
+  /** Requests per second, for every operation separately; null/undefined/0 = unlimited (default). */
   rate?: number | null;
-  /** Bucket size; default max(1, ceil(rate * 0.2)). */
+  /** Bucket size for every operation; default the documented burst for the rate (10/s: 15; see defaultBurst). */
   burst?: number;
+  /** Per-operation rate and burst, overriding `rate`/`burst` for the operations named. */
+  quotas?: Partial<Record<Operation, { rate?: number | null; burst?: number }>>;
   /** Fixed delay before every answer, in ms; default 0. */
   latencyMs?: number;
-  /** Treat unknown contacts as existing (started 1 h ago), except ids starting with "missing-". Default false. */
+  /**
+   * UpdateContactAttributes and UpdateContact treat unknown contacts as existing (created, started 1 h
+   * ago), except ids starting with "missing-". Reads (GetContactAttributes, DescribeContact) still answer
+   * 404 for a contact nobody created, as Connect would. Default false.
+   */
   autoCreate?: boolean;
+  /** With autoCreate, reads create unknown contacts too (the behaviour before reads were made strict). Default false. */
+  autoCreateOnRead?: boolean;
+  /** Accepted updates kept for updates(); counts stay exact beyond it. 0 keeps none. Default 100,000. */
+  acceptedLogLimit?: number;
+  /** Largest admin (/__sim/) request body; bigger ones get 413. Default 64 MiB. */
+  maxAdminBodyBytes?: number;
   /** Contacts older than this are 404; default 24. */
   retentionMonths?: number;
   /** Access key ids answered with 403 UnrecognizedClientException (revoked credentials). */
@@ -31,8 +51,12 @@ export interface ResolvedOptions {
   host: string;
   rate: number | null;
   burst: number | undefined;
+  quotas: Partial<Record<Operation, QuotaSetting>>;
   latencyMs: number;
   autoCreate: boolean;
+  autoCreateOnRead: boolean;
+  acceptedLogLimit: number;
+  maxAdminBodyBytes: number;
   retentionMonths: number;
   rejectedAccessKeys: string[];
   contacts: ContactSeed[];
@@ -43,22 +67,16 @@ const KNOWN = new Set<string>([
   "host",
   "rate",
   "burst",
+  "quotas",
   "latencyMs",
   "autoCreate",
+  "autoCreateOnRead",
+  "acceptedLogLimit",
+  "maxAdminBodyBytes",
   "retentionMonths",
   "rejectedAccessKeys",
   "contacts",
 ]);
-
-export function show(value: unknown): string {
-  if (typeof value === "number" || typeof value === "bigint" || value === undefined) return String(value);
-  if (typeof value === "function") return "a function";
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 function fail(name: string, expectation: string, value: unknown): never {
   throw new SimulatorConfigError(`simulator option "${name}" must be ${expectation}, got ${show(value)}`);
@@ -84,43 +102,34 @@ export function checkRate(rate: unknown, burst: unknown): { rate: number | null;
   return { rate: checkedRate, burst: checkedBurst };
 }
 
+/** An operation name, for per-operation quotas and faults. */
+export function checkOperation(value: unknown, name = "operation"): Operation {
+  if (!isOperation(value)) fail(name, `one of ${OPERATIONS.join(", ")}`, value);
+  return value;
+}
+
+function checkQuotas(value: unknown): Partial<Record<Operation, QuotaSetting>> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail("quotas", "an object keyed by operation", value);
+  const out: Partial<Record<Operation, QuotaSetting>> = {};
+  for (const [op, q] of Object.entries(value)) {
+    const operation = checkOperation(op, "quotas key");
+    if (typeof q !== "object" || q === null) fail(`quotas.${op}`, "an object {rate, burst}", q);
+    const { rate, burst } = q as Record<string, unknown>;
+    out[operation] = checkRate(rate, burst);
+  }
+  return out;
+}
+
+function nonNegativeInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(typeof value === "number" && Number.isInteger(value) && value >= 0)) fail(name, "a non-negative integer", value);
+  return value;
+}
+
 export function checkLatency(ms: unknown): number {
   if (!isNonNegative(ms)) fail("latencyMs", "a non-negative number", ms);
   return ms;
-}
-
-export function checkSeed(seed: unknown, index: number): ContactSeed {
-  const name = `contacts[${index}]`;
-  if (typeof seed !== "object" || seed === null) fail(name, "an object", seed);
-  const s = seed as Record<string, unknown>;
-  if (typeof s.instanceId !== "string" || s.instanceId === "") {
-    fail(`${name}.instanceId`, "a non-empty string", s.instanceId);
-  }
-  if (typeof s.contactId !== "string" || s.contactId === "") {
-    fail(`${name}.contactId`, "a non-empty string", s.contactId);
-  }
-  const ts = s.initiationTimestamp;
-  let date: Date;
-  if (ts instanceof Date) date = ts;
-  else if (typeof ts === "string") date = new Date(ts);
-  else if (typeof ts === "number") date = new Date(ts * 1000); // epoch seconds, as Connect's wire format
-  else fail(`${name}.initiationTimestamp`, "a Date, ISO string or epoch seconds", ts);
-  if (Number.isNaN(date.getTime())) fail(`${name}.initiationTimestamp`, "a valid date", ts);
-  const attrs = s.attributes;
-  if (attrs !== undefined) {
-    if (typeof attrs !== "object" || attrs === null || Array.isArray(attrs)) {
-      fail(`${name}.attributes`, "an object of strings", attrs);
-    }
-    for (const [k, v] of Object.entries(attrs)) {
-      if (typeof v !== "string") fail(`${name}.attributes.${k}`, "a string", v);
-    }
-  }
-  return {
-    instanceId: s.instanceId,
-    contactId: s.contactId,
-    initiationTimestamp: date,
-    ...(attrs === undefined ? {} : { attributes: attrs as Record<string, string> }),
-  };
 }
 
 export function checkAccessKeys(keys: unknown): string[] {
@@ -151,9 +160,14 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const host = o.host ?? "127.0.0.1";
   if (typeof host !== "string" || host === "") fail("host", "a non-empty string", host);
   const { rate, burst } = checkRate(o.rate, o.burst);
+  const quotas = checkQuotas(o.quotas);
   const latencyMs = o.latencyMs === undefined ? 0 : checkLatency(o.latencyMs);
   const autoCreate = o.autoCreate ?? false;
   if (typeof autoCreate !== "boolean") fail("autoCreate", "a boolean", autoCreate);
+  const autoCreateOnRead = o.autoCreateOnRead ?? false;
+  if (typeof autoCreateOnRead !== "boolean") fail("autoCreateOnRead", "a boolean", autoCreateOnRead);
+  const acceptedLogLimit = nonNegativeInteger(o.acceptedLogLimit, "acceptedLogLimit", DEFAULT_ACCEPTED_LOG_LIMIT);
+  const maxAdminBodyBytes = nonNegativeInteger(o.maxAdminBodyBytes, "maxAdminBodyBytes", 64 * 1024 * 1024);
   const retentionMonths = o.retentionMonths ?? 24;
   if (!(typeof retentionMonths === "number" && Number.isInteger(retentionMonths) && retentionMonths > 0)) {
     fail("retentionMonths", "a positive integer", retentionMonths);
@@ -163,5 +177,19 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (!Array.isArray(contactsIn)) fail("contacts", "an array", contactsIn);
   const contacts = contactsIn.map((c, i) => checkSeed(c, i));
 
-  return { port, host, rate, burst, latencyMs, autoCreate, retentionMonths, rejectedAccessKeys, contacts };
+  return {
+    port,
+    host,
+    rate,
+    burst,
+    quotas,
+    latencyMs,
+    autoCreate,
+    autoCreateOnRead,
+    acceptedLogLimit,
+    maxAdminBodyBytes,
+    retentionMonths,
+    rejectedAccessKeys,
+    contacts,
+  };
 }

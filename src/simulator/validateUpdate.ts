@@ -4,15 +4,24 @@
  */
 import { serviceError, type ServiceError } from "./errors.js";
 
+/** From the service model (connect-2017-08-08); see also model.ts. */
 export const LIMITS = {
+  /** shape ContactId: min 1, max 256. */
   contactIdMax: 256,
+  /** shape InstanceId: min 1, max 100. */
   instanceIdMax: 100,
+  /** shape AttributeName: min 1, max 32767. */
   keyMax: 32767,
+  /** shape AttributeValue: min 0, max 32767. */
   valueMax: 32767,
-  /** Across all keys and values of a contact, in UTF-8 bytes. */
+  /**
+   * Across all keys and values of a contact, in UTF-8 bytes: "up to 32,768 UTF-8 bytes across all
+   * attributes for a contact" (documentation of UpdateContactAttributesRequest.Attributes).
+   */
   totalBytesMax: 32768,
 } as const;
 
+/** Documented on UpdateContactAttributesRequest.Attributes ("only alphanumeric, dash, and underscore"), not modelled. */
 const KEY_PATTERN = /^[A-Za-z0-9_-]+$/;
 
 export interface ValidUpdate {

@@ -4,12 +4,15 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Operation } from "./ContactStore.js";
 import { serviceError, type ServiceError } from "./errors.js";
+import type { Operation } from "./model.js";
+
+/** Operations whose contact comes from path labels. */
+export type LabelledOperation = "GetContactAttributes" | "DescribeContact" | "UpdateContact";
 
 export type Route =
   | { operation: "UpdateContactAttributes" }
-  | { operation: "GetContactAttributes" | "DescribeContact"; instanceId: string; contactId: string }
+  | { operation: LabelledOperation; instanceId: string; contactId: string }
   | { operation: Operation; error: ServiceError };
 
 function decodeLabel(raw: string): string | undefined {
@@ -20,7 +23,10 @@ function decodeLabel(raw: string): string | undefined {
   }
 }
 
-/** Maps method + path to an operation; undefined when no operation matches. Query strings are ignored. */
+/**
+ * Maps method + path to an operation (the `http` trait of each operation in the model); undefined when
+ * none matches. Query strings are ignored.
+ */
 export function route(method: string | undefined, url: string): Route | undefined {
   const q = url.indexOf("?");
   const path = q === -1 ? url : url.slice(0, q);
@@ -29,14 +35,15 @@ export function route(method: string | undefined, url: string): Route | undefine
   if (method === "POST" && parts.length === 3 && parts[1] === "contact" && parts[2] === "attributes") {
     return { operation: "UpdateContactAttributes" };
   }
-  let operation: "GetContactAttributes" | "DescribeContact";
+  let operation: LabelledOperation;
   let rawInstance: string | undefined;
   let rawContact: string | undefined;
   if (method === "GET" && parts.length === 5 && parts[1] === "contact" && parts[2] === "attributes") {
     operation = "GetContactAttributes";
     [rawInstance, rawContact] = [parts[3], parts[4]];
-  } else if (method === "GET" && parts.length === 4 && parts[1] === "contacts") {
-    operation = "DescribeContact";
+  } else if ((method === "GET" || method === "POST") && parts.length === 4 && parts[1] === "contacts") {
+    // Same path, told apart by method: GET DescribeContact, POST UpdateContact.
+    operation = method === "GET" ? "DescribeContact" : "UpdateContact";
     [rawInstance, rawContact] = [parts[2], parts[3]];
   } else {
     return undefined;
@@ -115,21 +122,21 @@ export function write(res: ServerResponse, answer: Answer): void {
   res.end(answer.body);
 }
 
+/** Service requests: far above any valid UpdateContactAttributes body (32 KiB of attributes plus JSON). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * Reads the whole body as UTF-8. An oversized body is drained and reported rather than buffered, so a
- * runaway client cannot exhaust memory; undefined means "too large".
+ * Reads the whole body as UTF-8, up to `limit` bytes. An oversized body is drained and reported rather
+ * than buffered, so a runaway client cannot exhaust memory; undefined means "too large", never "empty".
  */
-export function readBody(req: IncomingMessage, done: (body: string | undefined) => void): void {
+export function readBody(req: IncomingMessage, limit: number, done: (body: string | undefined) => void): void {
   const chunks: Buffer[] = [];
   let size = 0;
   req.on("data", (chunk: Buffer) => {
     size += chunk.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    if (size <= limit) chunks.push(chunk);
   });
-  req.on("end", () => done(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks, size).toString("utf8")));
+  req.on("end", () => done(size > limit ? undefined : Buffer.concat(chunks, size).toString("utf8")));
   // An aborted upload ends in 'error'/'close' with nothing to answer.
   req.on("error", () => undefined);
 }
-

@@ -50,7 +50,7 @@ describe("TokenBucket", () => {
         { after: 1, take: 1, granted: 1 },
       ],
     },
-    { name: "default burst is max(1, ceil(rate*0.2))", rate: 40, steps: [{ after: 0, take: 20, granted: 8 }] },
+    { name: "default burst is the documented one (10/s: 15)", rate: 10, steps: [{ after: 0, take: 20, granted: 15 }] },
     { name: "null is unlimited", rate: null, steps: [{ after: 0, take: 10_000, granted: 10_000 }] },
     { name: "0 is unlimited", rate: 0, steps: [{ after: 0, take: 1000, granted: 1000 }] },
   ];
@@ -66,11 +66,13 @@ describe("TokenBucket", () => {
     }
   });
 
+  // Documented pairs (connect-api.md): 10/s burst 15, 2/s burst 5; other rates 1.5 x rate rounded up.
   it.each([
-    [1, 1],
-    [5, 1],
-    [10, 2],
-    [100, 20],
+    [10, 15],
+    [2, 5],
+    [1, 2],
+    [5, 8],
+    [100, 150],
     [0.1, 1],
   ])("defaultBurst(%d) = %d", (rate, burst) => {
     expect(defaultBurst(rate)).toBe(burst);

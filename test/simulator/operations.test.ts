@@ -100,19 +100,44 @@ describe("UpdateContactAttributes / GetContactAttributes", () => {
     expect(describe.$metadata.httpStatusCode).toBe(404);
   });
 
-  it("autoCreate treats unknown contacts as started an hour ago, except missing-*", async () => {
+  it("autoCreate treats unknown contacts as started an hour ago when updated, except missing-*", async () => {
     const { sim, endpoint } = await startSim({ autoCreate: true });
     const client = clientFor(endpoint);
     await client.send(new UpdateContactAttributesCommand({ InstanceId: "any", InitialContactId: "fresh", Attributes: { a: "1" } }));
     expect(sim.attributesOf("any", "fresh")).toEqual({ a: "1" });
-    const described = await client.send(new DescribeContactCommand({ InstanceId: "any", ContactId: "other" }));
+    // The contact the update created is described with the start time it was given.
+    const described = await client.send(new DescribeContactCommand({ InstanceId: "any", ContactId: "fresh" }));
     const age = Date.now() - described.Contact!.InitiationTimestamp!.getTime();
     expect(age).toBeGreaterThan(3590_000);
     expect(age).toBeLessThan(3610_000);
+    // Reads never invent a contact: Connect answers 404 for one nobody created.
+    for (const read of [
+      new DescribeContactCommand({ InstanceId: "any", ContactId: "other" }),
+      new GetContactAttributesCommand({ InstanceId: "any", InitialContactId: "other" }),
+    ]) {
+      const notFound = await failure(client.send(read as never));
+      expect(notFound.name).toBe("ResourceNotFoundException");
+      expect(notFound.$metadata.httpStatusCode).toBe(404);
+    }
+    expect(sim.contactOf("any", "other")).toBeUndefined();
     const err = await failure(
       client.send(new UpdateContactAttributesCommand({ InstanceId: "any", InitialContactId: "missing-1", Attributes: { a: "1" } })),
     );
     expect(err.name).toBe("ResourceNotFoundException");
+  });
+});
+
+describe("autoCreateOnRead", () => {
+  it("restores the old behaviour: reads create unknown contacts too (started an hour ago)", async () => {
+    const { sim, endpoint } = await startSim({ autoCreate: true, autoCreateOnRead: true });
+    const client = clientFor(endpoint);
+    const described = await client.send(new DescribeContactCommand({ InstanceId: "any", ContactId: "other" }));
+    const age = Date.now() - described.Contact!.InitiationTimestamp!.getTime();
+    expect(age).toBeGreaterThan(3590_000);
+    expect(age).toBeLessThan(3610_000);
+    const got = await client.send(new GetContactAttributesCommand({ InstanceId: "any", InitialContactId: "other-2" }));
+    expect(got.Attributes).toEqual({});
+    expect(sim.contactOf("any", "other-2")).toBeDefined();
   });
 });
 
