@@ -40,7 +40,7 @@ export type { RunSummary } from "./report/RunSummary.js";
 export { ConnectSimulator, type ConnectSimulatorOptions } from "./simulator/index.js";
 export { createLogger } from "./log/createLogger.js";
 
-export { runFile, type RunFileOptions, type RunFileResult } from "./cli/commands/runFile.js";
-export { writeRunReport, followOutcomes } from "./cli/commands/report.js";
-export { runStatus, type RunStatus } from "./cli/commands/status.js";
+export { runFile, type RunFileOptions, type RunFileResult } from "./app/runFile.js";
+export { writeRunReport, followOutcomes } from "./app/report.js";
+export { runStatus, type RunStatus } from "./app/status.js";
 export { main } from "./cli/main.js";

@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { AppError } from "../app/AppError.js";
 import { ConfigError } from "../config/ConfigError.js";
 import { loadConfig, type ConfigFlags } from "../config/loadConfig.js";
 import { InputFileError, MissingInstanceIdError } from "../input/InputFileError.js";
@@ -64,7 +65,12 @@ export async function main(argv: readonly string[]): Promise<number> {
           ? EXIT.usage
           : EXIT.couldNotRun;
     const known =
-      err instanceof CliError || err instanceof ConfigError || err instanceof InputFileError || err instanceof RedisUnavailableError || err instanceof RedisRefusedError;
+      err instanceof CliError ||
+      err instanceof AppError ||
+      err instanceof ConfigError ||
+      err instanceof InputFileError ||
+      err instanceof RedisUnavailableError ||
+      err instanceof RedisRefusedError;
     process.stderr.write(`connect-backfill: ${known ? "" : "could not run: "}${scrub(e.message)}\n`);
     if (!known && process.env.CONNECT_BACKFILL_DEBUG) process.stderr.write(`${e.stack ?? ""}\n`);
     return code;

@@ -1,7 +1,8 @@
 import { createServer } from "node:http";
+import { exitCodeOf } from "../../src/cli/exitCodes.js";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { runFile } from "../../src/cli/commands/runFile.js";
+import { runFile } from "../../src/app/runFile.js";
 import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
@@ -18,7 +19,7 @@ describe("circuit breaker", () => {
     const file = await h.file("wrong-instance.csv", csv(lines));
     const ctx = await h.ctx({ "instance-id": "wrong", "run-id": "brk", "breaker-window": 20, "breaker-ratio": 0.5, concurrency: 2, "chunk-size": 10, rate: 500 });
     const res = await runFile(ctx, file);
-    expect(res.exitCode).toBe(1);
+    expect(exitCodeOf(res)).toBe(1);
     expect(res.stopReason).toMatch(/circuit breaker: 20 of the last 20 rows sent failed \(100\.0%, more than 50%\), most with ResourceNotFoundException, e\.g\. line \d+; .*connect-backfill resume brk/);
     const p = await ctx.store.progress("brk");
     expect(p?.counts.failed).toBeGreaterThanOrEqual(20);
@@ -50,7 +51,7 @@ describe("circuit breaker", () => {
     const ctx = await h.ctx({ "instance-id": "i", "breaker-window": 20, rate: 500 });
     const res = await runFile(ctx, file);
     expect(res.stopReason).toBeUndefined();
-    expect(res.exitCode).toBe(3);
+    expect(exitCodeOf(res)).toBe(3);
     expect(res.report.summaryData.counts).toMatchObject({ updated: 54, failed: 6 });
   });
 });
@@ -61,7 +62,7 @@ describe("circuit breaker over the whole run", () => {
     const file = await goodThenGone(h, 1100, 900);
     const ctx = await h.ctx({ "instance-id": "i", "run-id": "late", rate: 3000, concurrency: 32 });
     const res = await runFile(ctx, file);
-    expect(res.exitCode).toBe(1);
+    expect(exitCodeOf(res)).toBe(1);
     expect(res.stopReason).toMatch(
       /^circuit breaker: 5\d\d of the last 1000 rows sent failed \(5\d\.\d%, more than 50%\), most with ResourceNotFoundException, e\.g\. line 110\d; rows not yet sent stay queued: fix the cause, then run "connect-backfill resume late"$/,
     );
@@ -80,7 +81,7 @@ describe("circuit breaker over the whole run", () => {
     expect(stopped.stopReason).toMatch(/of the last 100 rows sent failed/);
     const ignored = await runFile(await h.ctx({ "instance-id": "i", "run-id": "ignore", rate: 3000, "breaker-window": 100, "breaker-ignore": "ResourceNotFoundException" }), file);
     expect(ignored.stopReason).toBeUndefined();
-    expect(ignored.exitCode).toBe(3);
+    expect(exitCodeOf(ignored)).toBe(3);
     expect(ignored.report.summaryData.counts).toMatchObject({ updated: 110, failed: 90 });
   });
 
@@ -92,7 +93,7 @@ describe("circuit breaker over the whole run", () => {
     const file = await h.file("closed-port.csv", csv(lines));
     const ctx = await h.ctx({ "instance-id": "i", "run-id": "refused", endpoint: `http://127.0.0.1:${closed}`, rate: 1000, concurrency: 8, "max-attempts": 2 });
     const res = await runFile(ctx, file);
-    expect(res.exitCode).toBe(1);
+    expect(exitCodeOf(res)).toBe(1);
     expect(res.stopReason).toMatch(/^circuit breaker: the last 25 rows sent all failed without an answer from the service \(ConnectionRefused, e\.g\. line \d+\); .*"connect-backfill resume refused"$/);
     const p = await ctx.store.progress("refused");
     expect(p?.counts.failed).toBeLessThan(25 + 16); // the 25, and rows already in flight
@@ -109,7 +110,7 @@ describe("circuit breaker over the whole run", () => {
     const file = await h.file("revoked.csv", csv(lines));
     const ctx = await h.ctx({ "instance-id": "i", "run-id": "revoked", rate: 1000, concurrency: 4 });
     const res = await runFile(ctx, file);
-    expect(res.exitCode).toBe(1);
+    expect(exitCodeOf(res)).toBe(1);
     expect(res.stopReason).toMatch(/^circuit breaker: 5 rows failed with credential errors \(UnrecognizedClientException, e\.g\. line \d+\); the credentials were refused; .*resume revoked"$/);
     expect(h.sim.stats().requests).toBeLessThan(5 + 8);
     const p = await ctx.store.progress("revoked");

@@ -1,6 +1,7 @@
 import { join } from "node:path";
+import { exitCodeOf } from "../../src/cli/exitCodes.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { runFile } from "../../src/cli/commands/runFile.js";
+import { runFile } from "../../src/app/runFile.js";
 import { cli, csv, harness, killBackground, readReport, startCli, until, type Harness } from "./helpers.js";
 
 // Each contact must end holding its rows applied in file order (the last line setting an
@@ -126,7 +127,7 @@ describe("same-contact rows end in file order", () => {
     const file = await h.file("throttled.csv", toCsv(rows));
     const ctx = await h.ctx({ "instance-id": "i", rate: 100, concurrency: 16, "chunk-size": chunk });
     const res = await runFile(ctx, file);
-    expect(res.exitCode).toBe(0);
+    expect(exitCodeOf(res)).toBe(0);
     expect(res.report.summaryData.throttled).toBeGreaterThan(0);
     expect(wrongContacts(h, "i", rows)).toEqual([]);
   });
@@ -139,7 +140,7 @@ describe("same-contact rows end in file order", () => {
     // Chunks of one row: each row of a contact is its own job, free to race but for the chain.
     const ctx = await h.ctx({ "instance-id": "i", rate: 500, concurrency: 8, "chunk-size": 1 });
     const res = await runFile(ctx, file);
-    expect(res.exitCode).toBe(0);
+    expect(exitCodeOf(res)).toBe(0);
     expect(wrongContacts(h, "i", rows)).toEqual([]);
     expect(res.report.summaryData.requests).toBe(15 + 5);
   });

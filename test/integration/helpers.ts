@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import { loadConfig, type ConfigFlags } from "../../src/config/loadConfig.js";
-import { openContext, type CommandContext } from "../../src/cli/openContext.js";
+import { openContext, type AppContext } from "../../src/app/context.js";
 import { openSource } from "../../src/input/openSource.js";
 import { createLogger } from "../../src/log/createLogger.js";
 import { ConnectSimulator, type ConnectSimulatorOptions } from "../../src/simulator/index.js";
@@ -35,7 +35,7 @@ export interface Harness {
   readonly dir: string;
   readonly sim: ConnectSimulator;
   readonly endpoint: string;
-  ctx(flags?: ConfigFlags): Promise<CommandContext>;
+  ctx(flags?: ConfigFlags): Promise<AppContext>;
   file(name: string, content: string | Buffer): Promise<string>;
   close(): Promise<void>;
 }
@@ -46,7 +46,7 @@ export async function harness(simOptions: ConnectSimulatorOptions = {}): Promise
   const dir = await mkdtemp(join(tmpdir(), "cb-test-"));
   const sim = new ConnectSimulator({ autoCreate: true, ...simOptions });
   const { endpoint } = await sim.start();
-  const opened: CommandContext[] = [];
+  const opened: AppContext[] = [];
   return {
     prefix,
     dir,

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
+import { exitCodeOf } from "../../src/cli/exitCodes.js";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { runFile } from "../../src/cli/commands/runFile.js";
+import { runFile } from "../../src/app/runFile.js";
 import { csv, harness, readReport, type Harness } from "./helpers.js";
 
 const INSTANCE = "inst-1";
@@ -46,7 +47,7 @@ describe("run: every error class through the real SDK", () => {
     // The simulator keeps contacts for 100 years here and --max-contact-age 0 lets 2018 rows through: this test is about the API's start date.
     const ctx = await h.ctx({ "instance-id": INSTANCE, "max-attempts": 3, "max-tries": 6, "request-timeout": 400, rate: 200, concurrency: 4, "max-contact-age": "0" });
     const res = await runFile(ctx, file);
-    expect(res.exitCode).toBe(3);
+    expect(exitCodeOf(res)).toBe(3);
     const rows = await outcomesOf(res.report.outcomes);
     const by = Object.fromEntries(rows.map((r) => [r.contactId, r]));
     expect(rows).toHaveLength(12);
@@ -89,7 +90,7 @@ describe("run: every error class through the real SDK", () => {
     const file = await h.file("big.csv", csv(lines));
     const ctx = await h.ctx({ "instance-id": INSTANCE, rate: 1000, concurrency: 32, "chunk-size": 100 });
     const res = await runFile(ctx, file);
-    expect(res.exitCode).toBe(0);
+    expect(exitCodeOf(res)).toBe(0);
     const rows = await outcomesOf(res.report.outcomes);
     expect(rows).toHaveLength(1500);
     expect(new Set(rows.map((r) => r.line)).size).toBe(1500);
@@ -115,7 +116,7 @@ describe("run: every error class through the real SDK", () => {
     );
     const ctx = await h.ctx({ "instance-id": INSTANCE });
     const res = await runFile(ctx, file);
-    expect(res.exitCode).toBe(3);
+    expect(exitCodeOf(res)).toBe(3);
     expect(h.sim.attributesOf(INSTANCE, "j-1")).toEqual({ tier: "gold", score: "5" });
     expect(h.sim.attributesOf("other-inst", "j-2")).toEqual({ tier: "silver" });
     const rows = await outcomesOf(res.report.outcomes);

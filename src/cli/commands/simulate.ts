@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { ConnectSimulator } from "../../simulator/index.js";
 import { EXIT, fatalError, usageError } from "../exitCodes.js";
-import type { CommandInput } from "./index.js";
+import type { CommandInput } from "./Command.js";
 
 
 /**

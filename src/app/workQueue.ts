@@ -1,6 +1,6 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import { workerFor } from "./workerFor.js";
-import type { CommandContext } from "../openContext.js";
+import type { AppContext } from "./context.js";
 
 export interface WorkOptions {
   readonly client?: ConnectClient;
@@ -11,7 +11,7 @@ export interface WorkOptions {
 }
 
 /** `connect-backfill work`: processes chunks of every run (or of --run-id's) until stopped (or idle, with --exit-when-idle). */
-export async function workQueue(ctx: CommandContext, opts: WorkOptions): Promise<void> {
+export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<void> {
   const { config } = ctx;
   const worker = workerFor(ctx, opts.client ? { client: opts.client } : {});
   opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });

@@ -8,7 +8,7 @@ import { RunQueues } from "../queue/RunQueues.js";
 import { RunStore } from "../queue/RunStore.js";
 import { within } from "../worker/within.js";
 
-export interface CommandContext {
+export interface AppContext {
   readonly config: Config;
   readonly log: Logger;
   readonly redis: Redis;
@@ -20,7 +20,7 @@ export interface CommandContext {
 }
 
 /** Redis, queue and run store for a command; checks the server once. */
-export async function openContext(config: Config, kind: "long-lived" | "command", log = createLogger(config.logLevel)): Promise<CommandContext> {
+export async function openContext(config: Config, kind: "long-lived" | "command", log = createLogger(config.logLevel)): Promise<AppContext> {
   const redis = await connectRedis(config.redisUrl, kind);
   try {
     if (!config.skipRedisChecks) await checkRedis(redis);

@@ -1,6 +1,6 @@
-import { queueNameOf, queueOfManifest } from "../../queue/RunQueues.js";
-import { fatalError } from "../exitCodes.js";
-import type { CommandContext } from "../openContext.js";
+import { queueNameOf, queueOfManifest } from "../queue/RunQueues.js";
+import { AppError, RunNotFoundError } from "./AppError.js";
+import type { AppContext } from "./context.js";
 
 export interface PruneResult {
   readonly pruned: string[];
@@ -14,7 +14,7 @@ export interface PruneResult {
  * named. A run whose outcomes are not all written out yet is kept: pruning it
  * would lose them.
  */
-export async function pruneRuns(ctx: CommandContext, opts: { runId?: string | undefined; olderThanMs: number; now?: number }): Promise<PruneResult> {
+export async function pruneRuns(ctx: AppContext, opts: { runId?: string | undefined; olderThanMs: number; now?: number }): Promise<PruneResult> {
   const now = opts.now ?? Date.now();
   const ids = opts.runId ? [opts.runId] : await ctx.store.list(Number.MAX_SAFE_INTEGER);
   const pruned: string[] = [];
@@ -22,7 +22,7 @@ export async function pruneRuns(ctx: CommandContext, opts: { runId?: string | un
   for (const runId of ids) {
     const p = await ctx.store.progress(runId);
     if (!p) {
-      if (opts.runId) throw fatalError(`No run "${runId}" on this Redis (prefix ${ctx.config.prefix}); "connect-backfill status" lists the known runs.`);
+      if (opts.runId) throw new RunNotFoundError(runId, ctx.config.prefix);
       await ctx.store.remove(runId); // an index entry without its run: nothing to keep
       continue;
     }

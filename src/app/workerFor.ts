@@ -1,8 +1,8 @@
-import { BackfillWorker, type BackfillWorkerOptions } from "../../worker/BackfillWorker.js";
-import type { CommandContext } from "../openContext.js";
+import { BackfillWorker, type BackfillWorkerOptions } from "../worker/BackfillWorker.js";
+import type { AppContext } from "./context.js";
 
 /** A worker configured from the command's config; `extra` adds a client or callbacks. */
-export function workerFor(ctx: CommandContext, extra: Partial<BackfillWorkerOptions> = {}): BackfillWorker {
+export function workerFor(ctx: AppContext, extra: Partial<BackfillWorkerOptions> = {}): BackfillWorker {
   const { config } = ctx;
   return new BackfillWorker({
     redis: ctx.redis,

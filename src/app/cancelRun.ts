@@ -1,10 +1,10 @@
-import { cancelRows } from "../../queue/cancelRows.js";
-import { ChunkDecoder } from "../../queue/decodeChunk.js";
-import { queueOfManifest } from "../../queue/RunQueues.js";
-import type { RunProgress } from "../../queue/RunStore.js";
-import type { ReportFiles } from "../../report/writeReportFiles.js";
-import { fatalError } from "../exitCodes.js";
-import type { CommandContext } from "../openContext.js";
+import { cancelRows } from "../queue/cancelRows.js";
+import { ChunkDecoder } from "../queue/decodeChunk.js";
+import { queueOfManifest } from "../queue/RunQueues.js";
+import type { RunProgress } from "../queue/RunStore.js";
+import type { ReportFiles } from "../report/writeReportFiles.js";
+import { AppError, RunNotFoundError } from "./AppError.js";
+import type { AppContext } from "./context.js";
 import { writeRunReport } from "./report.js";
 
 export interface CancelResult {
@@ -24,9 +24,9 @@ export interface CancelResult {
  * the calls in flight); the chunks still queued or parked are settled here as
  * `cancelled`; then it waits up to `waitMs` for the workers' chunks, and writes the reports.
  */
-export async function cancelRun(ctx: CommandContext, runId: string, waitMs: number): Promise<CancelResult> {
+export async function cancelRun(ctx: AppContext, runId: string, waitMs: number): Promise<CancelResult> {
   const manifest = await ctx.store.manifest(runId);
-  if (!manifest) throw fatalError(`No run "${runId}" on this Redis (prefix ${ctx.config.prefix}); "connect-backfill status" lists the known runs.`);
+  if (!manifest) throw new RunNotFoundError(runId, ctx.config.prefix);
   const before = await ctx.store.progress(runId);
   if (before?.complete) return { runId, alreadyFinished: true, settled: 0, inWorkers: 0, report: await writeRunReport(ctx.store, ctx.config, runId) };
   const reason = `by "connect-backfill cancel" at ${new Date().toISOString()}`;

@@ -1,18 +1,18 @@
 import { constants } from "node:fs";
 import { access } from "node:fs/promises";
-import { ensureDir } from "../../report/ensureDir.js";
+import { ensureDir } from "../report/ensureDir.js";
 import { resolve } from "node:path";
 import type { ConnectClient } from "@aws-sdk/client-connect";
-import { formatOf } from "../../input/openSource.js";
-import { enqueueFile, newRunId, type EnqueueResult } from "../../queue/enqueueFile.js";
-import type { RunProgress } from "../../queue/RunStore.js";
-import type { ReportFiles } from "../../report/writeReportFiles.js";
-import type { Outcome } from "../../report/Outcome.js";
+import { formatOf } from "../input/openSource.js";
+import { enqueueFile, newRunId, type EnqueueResult } from "../queue/enqueueFile.js";
+import type { RunProgress } from "../queue/RunStore.js";
+import type { ReportFiles } from "../report/writeReportFiles.js";
+import type { Outcome } from "../report/Outcome.js";
 import { enqueueOptions } from "./enqueueOptions.js";
 import { workerFor } from "./workerFor.js";
-import { EXIT, fatalError } from "../exitCodes.js";
-import { runLostMessage } from "../../queue/redisTrouble.js";
-import type { CommandContext } from "../openContext.js";
+import { AppError } from "./AppError.js";
+import { runLostMessage } from "../queue/redisTrouble.js";
+import type { AppContext } from "./context.js";
 import { followOutcomes, writeRunReport } from "./report.js";
 
 export interface RunFileOptions {
@@ -31,7 +31,6 @@ export interface RunFileOptions {
 export interface RunFileResult {
   readonly runId: string;
   readonly report: ReportFiles;
-  readonly exitCode: number;
   /** Set when the run stopped before every row had an outcome. */
   readonly stopReason: string | undefined;
 }
@@ -40,7 +39,7 @@ export interface RunFileResult {
  * `connect-backfill run`: enqueue, work and report in one process. Returns when
  * every row of the file has an outcome (or the run was stopped).
  */
-export async function runFile(ctx: CommandContext, file: string, opts: RunFileOptions = {}): Promise<RunFileResult> {
+export async function runFile(ctx: AppContext, file: string, opts: RunFileOptions = {}): Promise<RunFileResult> {
   const { config } = ctx;
   const format = formatOf(file, config.format);
   const runId = config.runId ?? newRunId();
@@ -53,7 +52,7 @@ async function requireWritableDir(dir: string): Promise<void> {
     await access(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw fatalError(`cannot write reports to ${resolve(dir)} (${code}); give --reports-dir a folder this user can write (in Docker, a mounted volume).`);
+    throw new AppError(`cannot write reports to ${resolve(dir)} (${code}); give --reports-dir a folder this user can write (in Docker, a mounted volume).`);
   }
 }
 
@@ -63,7 +62,7 @@ async function requireWritableDir(dir: string): Promise<void> {
  * (someone's production backfill) are never touched by this process.
  */
 export async function runQueued(
-  ctx: CommandContext,
+  ctx: AppContext,
   runId: string,
   enqueue: (onReady: () => void) => Promise<EnqueueResult>,
   opts: RunFileOptions = {},
@@ -96,7 +95,7 @@ export async function runQueued(
           lastDrain = Date.now();
         }
         const p = await ctx.store.progress(id);
-        if (!p) throw fatalError(`${runLostMessage(id)}.`);
+        if (!p) throw new AppError(`${runLostMessage(id)}.`);
         opts.onProgress?.(p);
         if (p.state === "cancelled") {
           // Workers settle its unsent rows as cancelled; wait for that, then report.
@@ -111,7 +110,5 @@ export async function runQueued(
     await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
   }
   const report = await writeRunReport(ctx.store, config, runId);
-  const s = report.summaryData;
-  const exitCode = stopReason ? EXIT.couldNotRun : s.counts.invalid + s.counts.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
-  return { runId, report, exitCode, stopReason };
+  return { runId, report, stopReason };
 }

@@ -1,0 +1,141 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+import type { Config } from "../config/loadConfig.js";
+import { drainOutcomes } from "../queue/drainOutcomes.js";
+import type { RunStore } from "../queue/RunStore.js";
+import { OutcomeSpool } from "../report/OutcomeSpool.js";
+import { lockReportDir, ReportDirLockedError } from "../report/reportDirLock.js";
+import { writeHtmlReport } from "../report/writeHtmlReport.js";
+import { writeReportFiles, type ReportFiles } from "../report/writeReportFiles.js";
+import { AppError, RunNotFoundError } from "./AppError.js";
+import { runLostMessage } from "../queue/redisTrouble.js";
+
+/** Where a run's outcomes live once they leave Redis (keep it: `report` rewrites the files from it). */
+export function spoolPath(config: Config, runId: string): string {
+  return join(config.reportsDir, runId, ".outcomes.spool");
+}
+
+/**
+ * Opens the spool of this incarnation of the run. A run id can be used again
+ * (after `prune`, or on a Redis that lost its data): a spool left by the earlier
+ * run would win over the new outcomes (first outcome per line) and its stream
+ * ids would make the drain skip new ones. A sidecar names the incarnation; a
+ * spool of another one is set aside (renamed, never deleted: it is a record).
+ */
+export async function openRunSpool(store: RunStore, config: Config, runId: string, done?: number): Promise<OutcomeSpool> {
+  await checkSpoolHere(store, config, runId, done);
+  const path = spoolPath(config, runId);
+  const manifest = await store.manifest(runId);
+  const incarnation = `${runId}@${manifest?.createdAt ?? "unknown"}`;
+  const sidecar = `${path}.run`;
+  // Held until the spool is closed: one writer drains a run into its folder at a time.
+  const release = await lockReportDir(join(config.reportsDir, runId)).catch((err: unknown) => {
+    throw err instanceof ReportDirLockedError ? new AppError(err.message) : err;
+  });
+  try {
+    const held = existsSync(sidecar) ? readFileSync(sidecar, "utf8").trim() : undefined;
+    if (held !== undefined && held !== incarnation && existsSync(path)) {
+      renameSync(path, `${path}.${held.replace(/[^A-Za-z0-9_.@-]/g, "_")}.old`);
+    }
+    const spool = await OutcomeSpool.open(path, release);
+    if (held !== incarnation) writeFileSync(sidecar, `${incarnation}\n`, { mode: 0o600 });
+    // Said in the run, so a `report` on another host or folder can tell where the outcomes went.
+    await store.noteSpool(runId, spoolLocation(config, runId));
+    return spool;
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+function spoolLocation(config: Config, runId: string): string {
+  return `${hostname()}:${resolve(spoolPath(config, runId))}`;
+}
+
+/**
+ * Outcomes leave Redis for the spool of the process that writes the reports. A
+ * `report` started in another folder or on another host would find neither
+ * and print a run that looks unfinished: say where the outcomes are instead.
+ */
+async function checkSpoolHere(store: RunStore, config: Config, runId: string, done?: number): Promise<void> {
+  if (existsSync(spoolPath(config, runId))) return;
+  const rows = done ?? (await store.progress(runId))?.done ?? 0;
+  if (rows === 0 || (await store.outcomesInRedis(runId)) >= rows) return;
+  const where = await store.spoolLocation(runId);
+  throw new AppError(
+    where
+      ? `the outcomes of run ${runId} were moved out of Redis into ${where}; run "connect-backfill report ${runId}" there, or give --reports-dir the folder that holds ${runId}/.outcomes.spool.`
+      : `the outcomes of run ${runId} were moved out of Redis and no spool is known for them; give --reports-dir the folder where "run" or "report --follow" wrote ${runId}/.outcomes.spool.`,
+  );
+}
+
+/**
+ * Opens a run's spool for as long as `follow` runs and hands it a `drain` that
+ * moves what Redis holds of the run's outcomes into it: one open (and one tail
+ * check) per follow, not per drain.
+ */
+export async function followOutcomes<T>(store: RunStore, config: Config, runId: string, follow: (drain: () => Promise<number>) => Promise<T>): Promise<T> {
+  const spool = await openRunSpool(store, config, runId);
+  try {
+    return await follow(() => drainOutcomes(store, runId, spool));
+  } finally {
+    spool.close();
+  }
+}
+
+/** Writes (or rewrites) the report files of a run: drains Redis into the spool, then writes from it. */
+export async function writeRunReport(store: RunStore, config: Config, runId: string): Promise<ReportFiles & { html: string; duplicates: number }> {
+  const progress = await store.progress(runId);
+  if (!progress) throw new RunNotFoundError(runId, config.prefix);
+  const m = progress.manifest;
+  const spool = await openRunSpool(store, config, runId, progress.done);
+  try {
+    await drainOutcomes(store, runId, spool);
+    const { outcomes, duplicates, count } = spool.inLineOrder();
+    const files = await writeReportFiles(
+      join(config.reportsDir, runId),
+      {
+        runId,
+        parentRunId: m.parentRunId,
+        input: m.input,
+        format: m.shape.format,
+        header: m.shape.format === "csv" ? m.shape.header : undefined,
+        createdAt: m.createdAt,
+        startedAt: progress.startedAt,
+        rows: progress.producerDone ? progress.read : Math.max(progress.read, count),
+        blankLines: progress.blankLines,
+        requests: progress.requests,
+        throttled: progress.throttled,
+        complete: progress.complete && count >= progress.read,
+      },
+      outcomes,
+    );
+    // The page a person opens: counts, errors, calls per second, the first failed rows.
+    const html = join(files.dir, "report.html");
+    await writeHtmlReport(html, { summary: files.summaryData, timeline: await store.timeline(runId), failed: files.failed.first, failedTotal: files.failed.total });
+    return { ...files, html, duplicates };
+  } finally {
+    spool.close();
+  }
+}
+
+/**
+ * `report --follow`: moves the run's outcomes out of Redis as workers produce
+ * them, until the run is finished or stopped (or `signal` fires). A run that
+ * vanishes meanwhile is named as lost: Redis lost its data.
+ */
+export async function followRun(store: RunStore, config: Config, runId: string, signal: AbortSignal): Promise<void> {
+  let seen = false;
+  await followOutcomes(store, config, runId, async (drain) => {
+    for (;;) {
+      const p = await store.progress(runId);
+      if (!p && seen) throw new AppError(`${runLostMessage(runId)}; the outcomes moved out before are in ${spoolPath(config, runId)}.`);
+      if (!p) throw new RunNotFoundError(runId, config.prefix);
+      seen = true;
+      await drain();
+      if (p.complete || p.state === "stopped" || signal.aborted) return;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
+}

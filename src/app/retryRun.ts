@@ -1,0 +1,55 @@
+import { enqueueRetry } from "../queue/enqueueRetry.js";
+import { newRunId } from "../queue/enqueueFile.js";
+import { RunNotFoundError } from "./AppError.js";
+import type { AppContext } from "./context.js";
+import { breakerSettings } from "./enqueueOptions.js";
+import { followOutcomes, openRunSpool } from "./report.js";
+import { runQueued, type RunFileOptions, type RunFileResult } from "./runFile.js";
+
+export interface RetryOptions extends RunFileOptions {
+  /** Every failed row, not only those failed for a retryable cause. */
+  readonly includePermanent: boolean;
+}
+
+/** `nothing`: the parent run has no row to retry. */
+export type RetryResult = ({ readonly kind: "run" } & RunFileResult) | { readonly kind: "nothing" };
+
+/**
+ * `connect-backfill retry`: a new run of the failed rows of `parentId`, worked
+ * and reported like `run`. The parent's outcomes are first moved out of Redis
+ * into its spool, which is the list of rows read.
+ */
+export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOptions): Promise<RetryResult> {
+  const { config } = ctx;
+  const parent = await ctx.store.manifest(parentId);
+  if (!parent) throw new RunNotFoundError(parentId, config.prefix);
+  await followOutcomes(ctx.store, config, parentId, (drain) => drain());
+  const spool = await openRunSpool(ctx.store, config, parentId);
+  try {
+    const { outcomes } = spool.inLineOrder();
+    let n = 0;
+    for (const o of outcomes()) if (o.status === "failed" && (o.retryable || opts.includePermanent)) n++;
+    if (n === 0) return { kind: "nothing" };
+    const runId = config.runId ?? newRunId();
+    const res = await runQueued(
+      ctx,
+      runId,
+      (onReady) =>
+        enqueueRetry(ctx.store, ctx.queues, {
+          onReady,
+          parent,
+          outcomes: outcomes(),
+          includePermanent: opts.includePermanent,
+          runId,
+          target: config.target,
+          chunkSize: config.chunkSize,
+          breaker: breakerSettings(config),
+          maxContactAge: config.maxContactAge,
+        }),
+      opts,
+    );
+    return { kind: "run", ...res };
+  } finally {
+    spool.close();
+  }
+}

@@ -1,0 +1,97 @@
+import { queueOfManifest } from "../queue/RunQueues.js";
+import type { OutcomeStatus } from "../report/Outcome.js";
+import type { AppContext } from "./context.js";
+import { RunNotFoundError } from "./AppError.js";
+
+export type RunStateName = "queued" | "running" | "paused" | "stopped" | "cancelled" | "finished";
+
+export interface RunStatus {
+  readonly runId: string;
+  /** As it really is: `running` only while a worker has one of its chunks or outcomes keep coming. */
+  readonly state: RunStateName;
+  readonly input: string;
+  readonly parentRunId: string | null;
+  readonly total: number | null;
+  readonly counts: Record<OutcomeStatus, number> & { pending: number };
+  /** Rows with an outcome per second from the start to the latest outcome (frozen once the run ends). */
+  readonly rate: number | null;
+  /** Seconds until every row has an outcome at that rate; only for a running run. */
+  readonly eta: number | null;
+  readonly throttledShare: number;
+  readonly governorRate: number | null;
+  readonly stopReason: string | null;
+  readonly createdAt: string;
+  readonly startedAt: string | null;
+  /** The latest outcome: the end of a finished run. */
+  readonly lastOutcomeAt: string | null;
+  /** Chunks BullMQ gave up on while rows of theirs have no outcome: `resume` queues them again. */
+  readonly failedChunks: number;
+}
+
+/** Outcomes within this long mean a worker is on the run even between two chunks. */
+const ACTIVE_WINDOW_MS = 10_000;
+
+export async function runStatus(ctx: AppContext, runId: string): Promise<RunStatus> {
+  const p = await ctx.store.progress(runId);
+  if (!p) throw new RunNotFoundError(runId, ctx.config.prefix);
+  const m = p.manifest;
+  let state: RunStateName;
+  let failedChunks = 0;
+  if (!p.complete && p.state !== "cancelled") {
+    const { failedChunks: failed } = await import("../queue/requeueRun.js");
+    failedChunks = (await failed(ctx.queues, queueOfManifest(m), runId)).length;
+  }
+  if (p.state === "cancelled") state = "cancelled";
+  else if (p.complete) state = "finished";
+  else if (p.state === "stopped") state = "stopped";
+  else {
+    const active = (await ctx.queues.named(queueOfManifest(m)).getJobCounts("active")).active ?? 0;
+    state = active > 0 || (p.lastAt !== undefined && Date.now() - p.lastAt < ACTIVE_WINDOW_MS) ? "running" : "queued";
+  }
+  const sent = p.done - p.counts.invalid; // invalid rows are settled when read, not worked
+  // A run that is not moving keeps the rate it had at its latest outcome, instead of falling forever.
+  const end = state === "running" ? Date.now() : (p.lastAt ?? Date.now());
+  const elapsed = p.startedAt ? (end - p.startedAt) / 1000 : 0;
+  const rate = elapsed > 0 && sent > 0 ? sent / elapsed : null;
+  const pending = p.pending;
+  const gov = await ctx.redis.hget(ctx.keys.governor("UpdateContactAttributes"), "rate");
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  return {
+    runId,
+    state,
+    input: m.input,
+    parentRunId: m.parentRunId ?? null,
+    total: p.producerDone ? p.read : null,
+    counts: { ...p.counts, pending },
+    rate: rate === null ? null : Math.round(rate * 100) / 100,
+    eta: state === "finished" ? 0 : state === "running" && rate && failedChunks === 0 ? Math.round(pending / rate) : null,
+    throttledShare: p.requests > 0 ? Math.round((p.throttled / p.requests) * 10_000) / 10_000 : 0,
+    governorRate: gov ? Math.round(Number(gov) * 100) / 100 : null,
+    stopReason: p.stopReason ?? null,
+    createdAt: new Date(m.createdAt).toISOString(),
+    startedAt: iso(p.startedAt),
+    lastOutcomeAt: iso(p.lastAt),
+    failedChunks,
+  };
+}
+
+export interface RunList {
+  readonly statuses: RunStatus[];
+  /** Index entries whose run record is gone (deleted by hand, a lost Redis): `prune` drops them. */
+  readonly dangling: string[];
+}
+
+/** Every known run, newest first (or the newest `limit`); one entry without its run hides none of the others. */
+export async function listRuns(ctx: AppContext, limit = Number.MAX_SAFE_INTEGER): Promise<RunList> {
+  const statuses: RunStatus[] = [];
+  const dangling: string[] = [];
+  for (const id of await ctx.store.list(limit)) {
+    try {
+      statuses.push(await runStatus(ctx, id));
+    } catch (err) {
+      if (!(err instanceof RunNotFoundError)) throw err;
+      dangling.push(id);
+    }
+  }
+  return { statuses, dangling };
+}

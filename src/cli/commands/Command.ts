@@ -1,0 +1,34 @@
+import type { Config } from "../../config/loadConfig.js";
+import { openContext, type AppContext } from "../../app/context.js";
+import type { FlagSpec } from "../parseArgs.js";
+
+export interface CommandInput {
+  readonly config: Config;
+  readonly positionals: string[];
+  readonly flags: Record<string, string | number | boolean>;
+}
+
+/** One command of the command line: its flags and arguments, and how it maps a result to an exit code. */
+export interface Command {
+  readonly usage: string;
+  /** `--run-id` takes a comma-separated list (work): several runs, not one to create. */
+  readonly runIdList?: boolean;
+  readonly flags: FlagSpec;
+  /** [min, max] positional arguments. */
+  readonly positionals: readonly [number, number];
+  run(input: CommandInput): Promise<number>;
+}
+
+/**
+ * Opens Redis for a command and closes it however the command ends. `long-lived`
+ * for commands that last as long as a run (they wait out a Redis restart);
+ * `command` for the quick ones (they fail fast with one sentence).
+ */
+export async function withContext<T>(config: Config, kind: "long-lived" | "command", use: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext(config, kind);
+  try {
+    return await use(ctx);
+  } finally {
+    await ctx.close();
+  }
+}

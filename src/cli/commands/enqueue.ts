@@ -1,0 +1,26 @@
+import { enqueueOptions } from "../../app/enqueueOptions.js";
+import { formatOf } from "../../input/openSource.js";
+import { EXIT } from "../exitCodes.js";
+import { ENQUEUE_FLAGS } from "../parseArgs.js";
+import { withContext, type Command } from "./Command.js";
+import { requireFile } from "./run.js";
+
+export const enqueue: Command = {
+  usage: "connect-backfill enqueue <file> [--run-id ID] [--instance-id ID] [--format csv|jsonl] [--chunk-size N]\n  Prints the run id on stdout.",
+  flags: ENQUEUE_FLAGS,
+  positionals: [1, 1],
+  async run({ config, positionals }) {
+    const file = positionals[0] as string;
+    requireFile(file);
+    const format = formatOf(file, config.format);
+    const { enqueueFile } = await import("../../queue/enqueueFile.js");
+    return withContext(config, "command", async (ctx) => {
+      const res = await enqueueFile(ctx.store, ctx.queues, enqueueOptions(config, file, format));
+      const what = res.alreadyQueued ? "already queued, nothing added" : `${res.rows} rows read, ${res.invalid} invalid, ${res.chunks} chunks queued${res.resumed ? " (resumed)" : ""}`;
+      process.stderr.write(`connect-backfill: run ${res.runId}: ${what}\n`);
+      if (res.inputChanged) process.stderr.write(`connect-backfill: warning: ${res.inputChanged}.\n`);
+      process.stdout.write(`${res.runId}\n`);
+      return EXIT.ok;
+    });
+  },
+};

@@ -1,0 +1,22 @@
+import { EXIT, usageError } from "../exitCodes.js";
+import { REDIS_FLAGS } from "../parseArgs.js";
+import { withContext, type Command } from "./Command.js";
+
+export const prune: Command = {
+  usage:
+    "connect-backfill prune [--older-than 30d] [--run-id ID]\n  Removes finished and cancelled runs' data from Redis (report files stay): runs created more than\n  --older-than ago (30d, 12h, 90m; default 30d), or the one run of --run-id, whatever its age.",
+  flags: { ...REDIS_FLAGS, "older-than": "string", "run-id": "string" },
+  positionals: [0, 0],
+  async run({ config, flags }) {
+    const { parseAge, pruneRuns } = await import("../../app/pruneRuns.js");
+    const olderThan = typeof flags["older-than"] === "string" ? flags["older-than"] : "30d";
+    const olderThanMs = parseAge(olderThan);
+    if (olderThanMs === undefined) throw usageError(`prune: --older-than must be days, hours or minutes such as 30d, 12h or 90m, got "${olderThan}"`);
+    return withContext(config, "command", async (ctx) => {
+      const res = await pruneRuns(ctx, { runId: config.runId, olderThanMs });
+      process.stdout.write(`pruned ${res.pruned.length} run${res.pruned.length === 1 ? "" : "s"}${res.pruned.length > 0 ? `: ${res.pruned.join(", ")}` : ""}\n`);
+      for (const k of res.kept) process.stderr.write(`connect-backfill: kept run ${k.runId}: ${k.why}\n`);
+      return res.kept.length > 0 && config.runId ? EXIT.couldNotRun : EXIT.ok;
+    });
+  },
+};

@@ -1,0 +1,21 @@
+import { validateRunId } from "../../config/loadConfig.js";
+import { EXIT } from "../exitCodes.js";
+import { REDIS_FLAGS } from "../parseArgs.js";
+import { withContext, type Command } from "./Command.js";
+
+export const resume: Command = {
+  usage:
+    "connect-backfill resume <runId>\n  Clears a stopped run (circuit breaker) and queues its parked rows again, and the chunks that failed\n  outright (for example while Redis was full), whose rows would otherwise stay pending.",
+  flags: REDIS_FLAGS,
+  positionals: [1, 1],
+  async run({ config, positionals }) {
+    const runId = validateRunId(positionals[0] as string, "the run id");
+    const { resumeRun } = await import("../../app/resumeRun.js");
+    return withContext(config, "command", async (ctx) => {
+      const n = await resumeRun(ctx, runId);
+      const failed = n.failed > 0 ? ` and ${n.failed} chunks that had failed` : "";
+      process.stderr.write(`connect-backfill: run ${runId} resumed; ${n.parked} parked chunks${failed} queued again\n`);
+      return EXIT.ok;
+    });
+  },
+};
