@@ -1,46 +1,48 @@
 /**
- * The public API of connect-backfill: what the CLI calls, and what a program
- * embedding the tool may use. Everything else is internal.
+ * The public API of connect-backfill: what a program embedding the tool may use
+ * (the command line is built on the same). Everything not named here is internal
+ * and may change without notice; test/api.test.ts holds this list.
  */
+
+// Configuration, as the command line reads it (flags, environment, defaults).
 export { loadConfig, type Config, type ConfigFlags } from "./config/loadConfig.js";
 export { ConfigError } from "./config/ConfigError.js";
 
+// Runs: each returns a result; errors a person should read are AppError (one sentence).
+export { openContext, type AppContext } from "./app/context.js";
+export { runFile, runQueued, type RunFileOptions, type RunFileResult } from "./app/runFile.js";
+export { retryRun, type RetryOptions, type RetryResult } from "./app/retryRun.js";
+export { resumeRun } from "./app/resumeRun.js";
+export { cancelRun, type CancelResult } from "./app/cancelRun.js";
+export { pruneRuns } from "./app/pruneRuns.js";
+export { workQueue, type WorkOptions } from "./app/workQueue.js";
+export { runStatus, listRuns, type RunStatus, type RunList } from "./app/status.js";
+export { writeRunReport, followRun } from "./app/report.js";
+export { AppError, RunNotFoundError } from "./app/AppError.js";
+
+// Operations: what a row becomes, and the call that applies it.
+export { OPERATION_NAMES, type Operation, type OperationName, type Fields } from "./operations/Operation.js";
+export { operationNamed } from "./operations/registry.js";
+export { checkRecord } from "./operations/checkRecord.js";
+export type { ContactRow, RowCheck } from "./operations/ContactRow.js";
+
+// Input files, format only.
 export { openSource, formatOf, type Source, type SourceShape, type InputFormat } from "./input/openSource.js";
-export { checkRecord } from "./input/checkRecord.js";
-export { validateRow } from "./input/validateRow.js";
-export { parseTimestamp } from "./input/parseTimestamp.js";
-export { LIMITS } from "./input/limits.js";
-export { InputFileError } from "./input/InputFileError.js";
-export type { ContactRow, RowCheck } from "./input/ContactRow.js";
+export { InputFileError, MissingInstanceIdError } from "./input/InputFileError.js";
 export type { SourceRecord } from "./input/SourceRecord.js";
 
-export { keysFor, type Keys } from "./queue/keys.js";
-export { connectRedis, RedisUnavailableError } from "./queue/redisConnection.js";
-export { checkRedis } from "./queue/checkRedis.js";
-export { RunStore, type RunManifest, type RunProgress } from "./queue/RunStore.js";
-export { enqueueFile, newRunId, type EnqueueOptions, type EnqueueResult } from "./queue/enqueueFile.js";
-export { drainOutcomes } from "./queue/drainOutcomes.js";
-export { requeueRun } from "./queue/requeueRun.js";
-
-export { BackfillWorker, type BackfillWorkerOptions } from "./worker/BackfillWorker.js";
-export { sendRow, type SendPolicy, type SendResult } from "./worker/sendRow.js";
-
+// The worker, for programs that run one themselves.
+export { BackfillWorker, type BackfillWorkerOptions, type WorkerEvents } from "./worker/BackfillWorker.js";
 export { createConnectClient, type ConnectClientOptions } from "./connect/createConnectClient.js";
-export { classifyError, type ClassifiedError, type ErrorKind } from "./connect/classifyError.js";
+export { RedisUnavailableError } from "./queue/redisConnection.js";
+export { RedisRefusedError } from "./queue/redisTrouble.js";
 
-export { RateGovernor, type RateGovernorOptions } from "./rate/RateGovernor.js";
-export { backoffDelay, type BackoffOptions } from "./rate/backoff.js";
-
+// Outcomes and reports.
 export { STATUSES, type Outcome, type OutcomeStatus } from "./report/Outcome.js";
-export { writeReportFiles, summarise, type RunInfo, type ReportFiles } from "./report/writeReportFiles.js";
-export { OutcomeSpool } from "./report/OutcomeSpool.js";
-export { neutralise } from "./report/spreadsheetSafe.js";
 export type { RunSummary } from "./report/RunSummary.js";
+export type { ReportFiles } from "./report/writeReportFiles.js";
 
+// The local Connect stand-in.
 export { ConnectSimulator, type ConnectSimulatorOptions } from "./simulator/index.js";
-export { createLogger } from "./log/createLogger.js";
 
-export { runFile, type RunFileOptions, type RunFileResult } from "./app/runFile.js";
-export { writeRunReport, followOutcomes } from "./app/report.js";
-export { runStatus, type RunStatus } from "./app/status.js";
 export { main } from "./cli/main.js";

@@ -13,6 +13,7 @@ export function enqueueOptions(config: Config, path: string, format: InputFormat
     instanceId: config.instanceId,
     delimiter: config.delimiter,
     minContactDate: config.minContactDate,
+    operation: config.operation,
     chunkSize: config.chunkSize,
     parentRunId,
     breaker: breakerSettings(config),

@@ -7,7 +7,7 @@ import { formatOf } from "../input/openSource.js";
 import { enqueueFile, newRunId, type EnqueueResult } from "../queue/enqueueFile.js";
 import type { RunProgress } from "../queue/RunStore.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
-import type { Outcome } from "../report/Outcome.js";
+import type { BackfillWorker } from "../worker/BackfillWorker.js";
 import { enqueueOptions } from "./enqueueOptions.js";
 import { workerFor } from "./workerFor.js";
 import { AppError } from "./AppError.js";
@@ -21,8 +21,8 @@ export interface RunFileOptions {
   /** Stops the run early (SIGINT/SIGTERM): workers hand rows back, a partial report is written. */
   readonly signal?: AbortSignal;
   readonly parentRunId?: string;
-  readonly onOutcome?: (o: Outcome) => void;
-  readonly onAttempt?: (throttled: boolean) => void;
+  /** Subscribes to the run's worker: outcomes and calls as they happen (`WorkerEvents`). */
+  readonly listen?: (events: BackfillWorker["events"]) => void;
   readonly pollMs?: number;
   /** Called with the run's progress several times a second (the TTY progress line). */
   readonly onProgress?: (p: RunProgress) => void;
@@ -73,9 +73,8 @@ export async function runQueued(
   const worker = workerFor(ctx, {
     runs: [runId],
     ...(opts.client ? { client: opts.client } : {}),
-    ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
-    ...(opts.onAttempt ? { onAttempt: opts.onAttempt } : {}),
   });
+  opts.listen?.(worker.events);
   let stopReason: string | undefined;
   try {
     // Work starts while the file is still being queued, but only once the run is

@@ -10,6 +10,8 @@ export interface RunStatus {
   /** As it really is: `running` only while a worker has one of its chunks or outcomes keep coming. */
   readonly state: RunStateName;
   readonly input: string;
+  /** The contact operation its rows apply. */
+  readonly operation: string;
   readonly parentRunId: string | null;
   readonly total: number | null;
   readonly counts: Record<OutcomeStatus, number> & { pending: number };
@@ -54,12 +56,14 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
   const elapsed = p.startedAt ? (end - p.startedAt) / 1000 : 0;
   const rate = elapsed > 0 && sent > 0 ? sent / elapsed : null;
   const pending = p.pending;
-  const gov = await ctx.redis.hget(ctx.keys.governor("UpdateContactAttributes"), "rate");
+  // The governor of the run's API: quotas (and so rates) are per API.
+  const gov = await ctx.redis.hget(ctx.keys.governor(m.operation ?? "UpdateContactAttributes"), "rate");
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return {
     runId,
     state,
     input: m.input,
+    operation: m.operation ?? "UpdateContactAttributes",
     parentRunId: m.parentRunId ?? null,
     total: p.producerDone ? p.read : null,
     counts: { ...p.counts, pending },

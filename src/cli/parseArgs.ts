@@ -76,6 +76,7 @@ export const ENQUEUE_FLAGS: FlagSpec = {
   delimiter: "string",
   "run-id": "string",
   "min-contact-date": "string",
+  operation: "string",
   "chunk-size": "number",
   "breaker-window": "number",
   "breaker-ratio": "number",

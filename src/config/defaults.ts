@@ -5,7 +5,6 @@ export const DEFAULTS = Object.freeze({
   rate: 10,
   concurrency: 16,
   reportsDir: "./reports",
-  minContactDate: "2018-09-12T00:00:00Z",
   chunkSize: 500,
   maxAttempts: 5,
   maxTries: 40,

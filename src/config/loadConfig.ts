@@ -1,3 +1,4 @@
+import { OPERATION_NAMES, type OperationName } from "../operations/Operation.js";
 import { DEFAULTS } from "./defaults.js";
 import { ConfigError } from "./ConfigError.js";
 import { parseContactAge, type ContactAge } from "./parseContactAge.js";
@@ -19,7 +20,10 @@ export interface Config {
   /** In-flight API calls per worker process. */
   readonly concurrency: number;
   readonly reportsDir: string;
-  readonly minContactDate: Date;
+  /** Given: rows of contacts started earlier are skipped_pre_api. Absent: the operation's own date (UpdateContactAttributes: 2018-09-12). */
+  readonly minContactDate: Date | undefined;
+  /** The contact operation a queued run applies (`--operation`). */
+  readonly operation: OperationName;
   /** Overrides the Connect endpoint (the simulator, a VPC endpoint); AWS_ENDPOINT_URL_CONNECT works too. */
   readonly endpoint: string | undefined;
   readonly region: string | undefined;
@@ -68,6 +72,7 @@ export type ConfigFlags = Partial<{
   concurrency: number;
   "reports-dir": string;
   "min-contact-date": string;
+  operation: string;
   endpoint: string;
   region: string;
   "chunk-size": number;
@@ -144,6 +149,12 @@ function parseDelimiter(value: string): string {
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
 
+function parseOperation(value: string): OperationName {
+  const found = OPERATION_NAMES.find((n) => n.toLowerCase() === value.trim().toLowerCase());
+  if (!found) throw new ConfigError(`--operation must be one of ${OPERATION_NAMES.join(", ")}, got "${value}"`);
+  return found;
+}
+
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env, opts: { interactive?: boolean; runIdList?: boolean } = {}): Config {
   const num = (flag: number | undefined, envName: string, fallback: number): number => {
     if (flag !== undefined) return flag;
@@ -183,7 +194,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     rate: positive("rate", num(flags.rate, "CONNECT_BACKFILL_RATE", DEFAULTS.rate), false),
     concurrency: positive("concurrency", num(flags.concurrency, "CONNECT_BACKFILL_CONCURRENCY", DEFAULTS.concurrency), true),
     reportsDir: flags["reports-dir"] ?? env.CONNECT_BACKFILL_REPORTS_DIR ?? DEFAULTS.reportsDir,
-    minContactDate: parseDateFlag("min-contact-date", flags["min-contact-date"] ?? DEFAULTS.minContactDate),
+    minContactDate: flags["min-contact-date"] === undefined ? undefined : parseDateFlag("min-contact-date", flags["min-contact-date"]),
+    operation: parseOperation(flags.operation ?? env.CONNECT_BACKFILL_OPERATION ?? "UpdateContactAttributes"),
     endpoint: flags.endpoint,
     region: flags.region,
     target: Object.freeze({

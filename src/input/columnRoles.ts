@@ -1,12 +1,12 @@
 import { InputFileError } from "./InputFileError.js";
 import { undoNeutralise } from "./undoNeutralise.js";
 
-/** Which CSV column plays which part; every other named column is an attribute. */
+/** Which CSV column plays which part; every other named column is a field of the operation (an attribute, a reference…). */
 export interface ColumnRoles {
   readonly contactId: number;
   readonly instanceId: number | undefined;
   readonly initiationTimestamp: number | undefined;
-  readonly attributes: ReadonlyArray<readonly [index: number, name: string]>;
+  readonly fields: ReadonlyArray<readonly [index: number, name: string]>;
   /** The file is one of our own failures.csv files: undo the spreadsheet neutralisation. */
   readonly isFailuresFile: boolean;
 }
@@ -22,7 +22,7 @@ export function columnRoles(header: readonly string[], path: string): ColumnRole
   let contactId: number | undefined;
   let instanceId: number | undefined;
   let initiationTimestamp: number | undefined;
-  const attributes: Array<readonly [number, string]> = [];
+  const fields: Array<readonly [number, string]> = [];
   header.forEach((raw, i) => {
     // Our failures.csv neutralises header cells too: a "-flag" column comes back as "'-flag".
     const name = (isFailuresFile ? undoNeutralise(raw) : raw).trim();
@@ -52,7 +52,7 @@ export function columnRoles(header: readonly string[], path: string): ColumnRole
         );
       }
       initiationTimestamp = i;
-    } else attributes.push([i, name] as const);
+    } else fields.push([i, name] as const);
   });
   if (contactId === undefined) {
     throw new InputFileError(`${path}: no contactId (or initialContactId) column in the header "${header.join(",").slice(0, 200)}".`);
@@ -61,7 +61,7 @@ export function columnRoles(header: readonly string[], path: string): ColumnRole
     contactId,
     instanceId,
     initiationTimestamp,
-    attributes,
+    fields,
     isFailuresFile,
   };
 }

@@ -1,3 +1,4 @@
+import type { OperationName } from "../operations/Operation.js";
 import type { Redis } from "ioredis";
 import type { SourceShape } from "../input/openSource.js";
 import { encodeOutcome } from "../report/outcomeCodec.js";
@@ -24,6 +25,8 @@ export type MaxContactAge = { readonly unit: "months" | "days"; readonly n: numb
 
 /** What every worker must know about a run to process its rows the same way. */
 export interface RunManifest {
+  /** The contact operation every row of the run applies; absent: UpdateContactAttributes (runs queued before operations existed). */
+  readonly operation?: OperationName;
   readonly runId: string;
   readonly input: string;
   readonly shape: SourceShape;

@@ -1,13 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { checkRecord } from "../input/checkRecord.js";
 import type { ColumnRoles } from "../input/columnRoles.js";
 import { fileFingerprint, fingerprintSize } from "../input/fileFingerprint.js";
 import { InputFileError } from "../input/InputFileError.js";
 import { STDIN } from "../input/openInput.js";
 import { openSource, type InputFormat } from "../input/openSource.js";
 import type { SourceRecord } from "../input/SourceRecord.js";
+import { checkRecord } from "../operations/checkRecord.js";
+import type { OperationName } from "../operations/Operation.js";
+import { operationNamed } from "../operations/registry.js";
 import type { Outcome } from "../report/Outcome.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import { addChunks } from "./addChunks.js";
@@ -23,7 +25,10 @@ export interface EnqueueOptions {
   readonly instanceId: string | undefined;
   /** CSV field separator (default ","). */
   readonly delimiter?: string | undefined;
-  readonly minContactDate: Date;
+  /** The contact operation of every row (default UpdateContactAttributes). */
+  readonly operation?: OperationName | undefined;
+  /** Rows of contacts started earlier are `skipped_pre_api`; default: the operation's own date (none for UpdateContact). */
+  readonly minContactDate: Date | undefined;
   readonly chunkSize: number;
   readonly parentRunId?: string | undefined;
   readonly breaker: BreakerSettings;
@@ -118,6 +123,9 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const path = stdin ? STDIN : resolve(opts.path);
   // Open (and so check) the file before anything is written to Redis.
   const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId } });
+  const op = operationNamed(opts.operation);
+  // A column that means nothing to the operation is said now, not as one invalid row per line.
+  if (source.roles) op.checkColumns(source.roles.fields.map(([, name]) => name), path);
   // Standard input cannot be read twice: no fingerprint, and no resume (below).
   const print = stdin ? undefined : await fileFingerprint(path);
   const fingerprint = print?.fingerprint;
@@ -128,7 +136,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     input: path,
     shape: source.shape,
     defaultInstanceId: opts.instanceId,
-    minContactDate: opts.minContactDate.getTime(),
+    minContactDate: (opts.minContactDate ?? op.availableSince)?.getTime() ?? 0,
+    operation: op.name,
     chunkSize: opts.chunkSize,
     createdAt: Date.now(),
     parentRunId: opts.parentRunId,
@@ -139,6 +148,9 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     ...(fingerprint ? { fingerprint } : {}),
   };
   const { manifest, created } = await store.create(wanted);
+  if (!created && operationNamed(manifest.operation) !== op) {
+    throw new InputFileError(`run ${runId} was queued for ${operationNamed(manifest.operation).name}, not ${op.name}; give the same --operation to go on with it, or another --run-id.`);
+  }
   if (!created && manifest.input !== path) {
     throw new InputFileError(`run ${runId} already exists for ${manifest.input}; choose another --run-id for ${path}.`);
   }
@@ -192,7 +204,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   try {
     for await (const rec of source.records) {
       read++;
-      const check = checkRecord(rec, source.roles, defaults);
+      const check = checkRecord(rec, source.roles, defaults, op);
       if (!check.ok) {
         invalid++;
         invalidBatch.push({

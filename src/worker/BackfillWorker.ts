@@ -1,4 +1,4 @@
-import { setMaxListeners } from "node:events";
+import { EventEmitter, setMaxListeners } from "node:events";
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
@@ -10,6 +10,7 @@ import { ChunkDecoder } from "../queue/decodeChunk.js";
 import type { Keys } from "../queue/keys.js";
 import { queueOfManifest, RunQueues } from "../queue/RunQueues.js";
 import { breakerOf, RunStore, targetMismatch, type RunManifest, type RunTarget } from "../queue/RunStore.js";
+import type { OperationName } from "../operations/Operation.js";
 import { RateGovernor, sleep } from "../rate/RateGovernor.js";
 import { redisTrouble, runLostMessage, troubleMessage, type RedisTrouble } from "../queue/redisTrouble.js";
 import type { Outcome } from "../report/Outcome.js";
@@ -43,8 +44,17 @@ export interface BackfillWorkerOptions {
   readonly client?: ConnectClient;
   /** BullMQ lock: a killed worker's chunk is picked up by another within about twice this. */
   readonly lockDurationMs?: number;
-  readonly onOutcome?: (o: Outcome) => void;
-  readonly onAttempt?: (throttled: boolean) => void;
+}
+
+/**
+ * What a worker tells whoever listens (the report's progress, live figures,
+ * the coming metrics), instead of callbacks threaded through every layer.
+ */
+export interface WorkerEvents {
+  /** An outcome is durable in Redis. */
+  outcome: [runId: string, outcome: Outcome];
+  /** A call was answered (or failed): `throttled` when the service said no for the quota. */
+  attempt: [runId: string, throttled: boolean];
 }
 
 /**
@@ -55,7 +65,9 @@ export interface BackfillWorkerOptions {
  */
 export class BackfillWorker {
   readonly store: RunStore;
-  readonly governor: RateGovernor;
+  readonly events = new EventEmitter<WorkerEvents>();
+  /** One governor per API (quotas are per API), shared with every process on the prefix. */
+  private readonly governors = new Map<OperationName, RateGovernor>();
   /** One BullMQ worker per run queue taken up, by queue name. */
   private readonly workers = new Map<string, Worker<ChunkJobData>>();
   /** Workers of finished runs, closing. */
@@ -89,7 +101,6 @@ export class BackfillWorker {
     // Every call and sleep in flight listens to the shutdown signal; hundreds is normal, not a leak.
     setMaxListeners(0, this.shutdown.signal, this.stopNew);
     this.store = new RunStore(opts.redis, opts.keys);
-    this.governor = new RateGovernor({ redis: opts.redis, key: opts.keys.governor("UpdateContactAttributes"), ceiling: opts.rate });
     this.ownsClient = !opts.client;
     this.client =
       opts.client ??
@@ -100,7 +111,7 @@ export class BackfillWorker {
     const ctx = {
       store: this.store,
       writer: this.writer,
-      governor: this.governor,
+      governorFor: (op: OperationName) => this.governorFor(op),
       client: this.client,
       limit,
       policy: opts.policy,
@@ -108,10 +119,10 @@ export class BackfillWorker {
       stopNew: this.stopNew,
       runFor: (runId: string) => this.runFor(runId),
       log: opts.log,
-      ...(opts.onOutcome ? { onOutcome: opts.onOutcome } : {}),
+      onOutcome: (runId: string, o: Outcome) => this.events.emit("outcome", runId, o),
       onAttempt: (runId: string, throttled: boolean) => {
         this.timeline.record(runId, throttled);
-        opts.onAttempt?.(throttled);
+        this.events.emit("attempt", runId, throttled);
       },
     };
     this.lockDuration = opts.lockDurationMs ?? 15_000;
@@ -238,6 +249,15 @@ export class BackfillWorker {
     });
     this.workers.set(name, worker);
     void worker.run().catch((err: unknown) => opts.log.error({ err }, "worker stopped"));
+  }
+
+  governorFor(op: OperationName): RateGovernor {
+    let g = this.governors.get(op);
+    if (!g) {
+      g = new RateGovernor({ redis: this.opts.redis, key: this.opts.keys.governor(op), ceiling: this.opts.rate });
+      this.governors.set(op, g);
+    }
+    return g;
   }
 
   /** Once a minute at most per kind: a full Redis refuses every write, and the log must not fill the disk too. */

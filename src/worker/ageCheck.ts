@@ -1,3 +1,4 @@
+import type { Operation } from "../operations/Operation.js";
 import type { MaxContactAge } from "../queue/RunStore.js";
 
 /**
@@ -9,8 +10,9 @@ export function startedBeforeApi(initiationTimestamp: number | undefined, minCon
   return initiationTimestamp !== undefined && initiationTimestamp < minContactDate;
 }
 
-export function preApiMessage(line: number, initiationTimestamp: number, minContactDate: number): string {
-  return `line ${line}: contact started ${new Date(initiationTimestamp).toISOString()}, before ${new Date(minContactDate).toISOString()} when UpdateContactAttributes became available; not sent`;
+export function preApiMessage(line: number, initiationTimestamp: number, minContactDate: number, op: Pick<Operation, "name" | "availableSince">): string {
+  const why = op.availableSince?.getTime() === minContactDate ? `when ${op.name} became available` : "the run's --min-contact-date";
+  return `line ${line}: contact started ${new Date(initiationTimestamp).toISOString()}, before ${new Date(minContactDate).toISOString()} ${why}; not sent`;
 }
 
 /**

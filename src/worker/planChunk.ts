@@ -1,3 +1,4 @@
+import type { Fields, Operation } from "../operations/Operation.js";
 import type { ChunkRow } from "../queue/ChunkJob.js";
 
 /**
@@ -34,59 +35,63 @@ export function groupRows(rows: readonly ChunkRow[]): RowGroup[] {
   return groups;
 }
 
-/** A row ready to send: its contact and the attributes it sends. */
+/** A row ready to send: its contact and the fields it sends. */
 export interface Sendable {
   readonly line: number;
   readonly instanceId: string;
   readonly contactId: string;
-  readonly attributes: Record<string, string>;
+  readonly fields: Fields;
 }
 
-/** One API call: the rows it carries (file order) and their attributes merged, the later line winning. */
+/** One API call: the rows it carries (file order) and their fields merged, the later line winning. */
 export interface PlannedCall<T extends Sendable> {
   readonly rows: T[];
-  readonly attributes: Record<string, string>;
+  readonly fields: Fields;
 }
 
-/** The service's documented limit on a contact's attributes in all, in UTF-8 bytes. */
-export const MAX_CALL_BYTES = 32_768;
+/** What the fold needs of the operation: the call's budget, or its limits. */
+export type FoldRules = Pick<Operation, "callBudget" | "validate">;
 
 /**
- * Folds consecutive rows of one contact into as few calls as possible.
- * UpdateContactAttributes merges (keys not sent are kept), so one call carrying
+ * Folds consecutive rows of one contact into as few calls as possible. Both
+ * operations merge (fields a call does not name are kept), so one call carrying
  * the rows merged in file order leaves the contact exactly as the rows sent one
  * by one would: fewer calls, less quota. A call is closed when the merge would
- * pass the size limit (sent one by one, an earlier row could still have passed)
- * or when the contact changes (two contacts sharing a hash in the producer's
- * table: kept apart here, merely kept in order).
+ * pass the operation's limits (sent one by one, an earlier row could still have
+ * passed) or when the contact changes (two contacts sharing a hash in the
+ * producer's table: kept apart here, merely kept in order).
  */
-export function foldCalls<T extends Sendable>(rows: readonly T[], maxBytes = MAX_CALL_BYTES): Array<PlannedCall<T>> {
+export function foldCalls<T extends Sendable>(rows: readonly T[], rules: FoldRules): Array<PlannedCall<T>> {
   // Most rows are their contact's only row: nothing to fold, nothing to count.
-  if (rows.length === 1) return [{ rows: [rows[0] as T], attributes: (rows[0] as T).attributes }];
-  const calls: Array<{ rows: T[]; attributes: Record<string, string>; bytes: Map<string, number>; total: number }> = [];
+  if (rows.length === 1) return [{ rows: [rows[0] as T], fields: (rows[0] as T).fields }];
+  const budget = rules.callBudget;
+  const calls: Array<{ rows: T[]; fields: Fields; costs: Map<string, number>; total: number }> = [];
   let cur: (typeof calls)[number] | undefined;
   for (const row of rows) {
     if (cur) {
       const first = cur.rows[0] as T;
-      let total = cur.total;
-      for (const [k, v] of Object.entries(row.attributes)) total += bytesOf(k, v) - (cur.bytes.get(k) ?? 0);
-      if (first.contactId !== row.contactId || first.instanceId !== row.instanceId || total > maxBytes) cur = undefined;
+      let fits: boolean;
+      if (budget) {
+        // Linear: each field's cost counted once, a field named again replacing its old cost.
+        let total = cur.total;
+        for (const [k, v] of Object.entries(row.fields)) total += budget.cost(k, v) - (cur.costs.get(k) ?? 0);
+        fits = total <= budget.limit;
+      } else fits = rules.validate(Object.assign(Object.create(null) as Fields, cur.fields, row.fields)).ok;
+      if (first.contactId !== row.contactId || first.instanceId !== row.instanceId || !fits) cur = undefined;
     }
     if (!cur) {
-      cur = { rows: [], attributes: Object.create(null) as Record<string, string>, bytes: new Map(), total: 0 };
+      cur = { rows: [], fields: Object.create(null) as Fields, costs: new Map(), total: 0 };
       calls.push(cur);
     }
     cur.rows.push(row);
-    for (const [k, v] of Object.entries(row.attributes)) {
-      const b = bytesOf(k, v);
-      cur.total += b - (cur.bytes.get(k) ?? 0);
-      cur.bytes.set(k, b);
-      cur.attributes[k] = v;
+    for (const [k, v] of Object.entries(row.fields)) {
+      if (budget) {
+        const c = budget.cost(k, v);
+        cur.total += c - (cur.costs.get(k) ?? 0);
+        cur.costs.set(k, c);
+      }
+      cur.fields[k] = v;
     }
   }
-  return calls.map(({ rows: r, attributes }) => ({ rows: r, attributes }));
-}
-
-function bytesOf(key: string, value: string): number {
-  return Buffer.byteLength(key, "utf8") + Buffer.byteLength(value, "utf8");
+  return calls.map(({ rows: r, fields }) => ({ rows: r, fields }));
 }

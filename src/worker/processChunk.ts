@@ -4,6 +4,7 @@ import type { ChunkJobData, ChunkRow } from "../queue/ChunkJob.js";
 import type { ChunkDecoder } from "../queue/decodeChunk.js";
 import { cancelRows } from "../queue/cancelRows.js";
 import { breakerOf, type RecordedOutcome, type RunManifest, type RunStore, type SendFlag } from "../queue/RunStore.js";
+import type { OperationName } from "../operations/Operation.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
 import { sleep } from "../rate/RateGovernor.js";
 import type { Outcome } from "../report/Outcome.js";
@@ -15,7 +16,8 @@ import { sendRow, type SendPolicy, type SendResult } from "./sendRow.js";
 export interface ChunkContext {
   readonly store: RunStore;
   readonly writer: OutcomeWriter;
-  readonly governor: RateGovernor;
+  /** The shared governor of an operation's API: quotas are per API. */
+  readonly governorFor: (op: OperationName) => RateGovernor;
   readonly client: ConnectClient;
   /** Shared by every chunk of this process: the process's in-flight call budget. */
   readonly limit: LimitFunction;
@@ -25,7 +27,7 @@ export interface ChunkContext {
   /** Fires when a graceful stop begins: no new call starts (retries included); rows without an outcome go back. */
   readonly stopNew?: AbortSignal;
   readonly runFor: (runId: string) => Promise<{ manifest: RunManifest; decoder: ChunkDecoder } | undefined>;
-  readonly onOutcome?: (o: Outcome) => void;
+  readonly onOutcome?: (runId: string, o: Outcome) => void;
   /** Every call's result, for live figures and the report's timeline. */
   readonly onAttempt?: (runId: string, throttled: boolean) => void;
   /** Row-level debug logs: ids and codes only, never attribute values (customer data). */
@@ -45,7 +47,7 @@ export interface ChunkContext {
  */
 export type ChunkResult = "done" | "parked" | "handback" | "waiting" | "unknown-run";
 
-/** A row of a group, decoded and ready to send (attributes already without `omit`). */
+/** A row of a group, decoded and ready to send (fields already without `omit`). */
 interface Ready extends Sendable {
   readonly original: Outcome["original"];
   readonly omitted: ReadonlyArray<readonly [string, number]>;
@@ -61,6 +63,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   const run = await ctx.runFor(data.runId);
   if (!run) return "unknown-run";
   const { manifest, decoder } = run;
+  const governor = ctx.governorFor(decoder.op.name);
   const atStart = await ctx.store.state(data.runId);
   if (atStart.state === "cancelled") {
     await cancelRows(ctx.store, decoder, data, cancelReason(atStart.stopReason));
@@ -110,7 +113,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
             gone = true;
             return;
           }
-          for (const { outcome } of items) ctx.onOutcome?.(outcome);
+          for (const { outcome } of items) ctx.onOutcome?.(data.runId, outcome);
           if (state === "stopped") stopped = true;
           if (state === "cancelled") cancelled = true;
         },
@@ -142,7 +145,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
       const r = check.row;
       const ids = { contactId: r.contactId, instanceId: r.instanceId };
       if (startedBeforeApi(r.initiationTimestamp, manifest.minContactDate)) {
-        settled.push({ flag: 0, outcome: { ...base, ...ids, status: "skipped_pre_api", errorCode: "ContactBeforeApi", message: preApiMessage(line, r.initiationTimestamp as number, manifest.minContactDate) } });
+        settled.push({ flag: 0, outcome: { ...base, ...ids, status: "skipped_pre_api", errorCode: "ContactBeforeApi", message: preApiMessage(line, r.initiationTimestamp as number, manifest.minContactDate, decoder.op) } });
         continue;
       }
       if (expired(r.initiationTimestamp, cutoff) && manifest.maxContactAge) {
@@ -151,14 +154,14 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
       }
       // `retry` only: names a later line of this contact already applied; sending them would put back older values.
       const omit = row[3];
-      let attributes = r.attributes;
+      let fields = r.fields;
       let omitted: Array<readonly [string, number]> = [];
       if (omit) {
-        attributes = Object.assign(Object.create(null) as Record<string, string>, r.attributes);
-        omitted = omit.filter(([k]) => Object.hasOwn(attributes, k));
-        for (const [k] of omitted) delete attributes[k];
+        fields = Object.assign(Object.create(null) as Record<string, unknown>, r.fields);
+        omitted = omit.filter(([k]) => Object.hasOwn(fields, k));
+        for (const [k] of omitted) delete fields[k];
       }
-      if (omitted.length > 0 && Object.keys(attributes).length === 0) {
+      if (omitted.length > 0 && Object.keys(fields).length === 0) {
         const later = [...new Set(omitted.map(([, l]) => l))].sort((a, b) => a - b).join(", ");
         settled.push({
           flag: 0,
@@ -167,13 +170,13 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
             ...ids,
             status: "superseded",
             errorCode: "Superseded",
-            message: `line ${line}: not sent: every attribute it sets was applied afterwards by line ${later} of the same contact, and sending it now would put back older values`,
+            message: `line ${line}: not sent: everything it sets was applied afterwards by line ${later} of the same contact, and sending it now would put back older values`,
             omit: omitted,
           },
         });
         continue;
       }
-      ready.push({ line, ...ids, attributes, original, omitted, chained });
+      ready.push({ line, ...ids, fields, original, omitted, chained });
     }
     write(settled);
     return ready;
@@ -205,7 +208,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
         finishedAt: Date.now(),
         original: failed ? row.original : undefined,
         ...(failed && !res.permanent ? { retryable: true } : {}),
-        ...(!failed && (row.chained || call.rows.length > 1) ? { keys: Object.keys(row.attributes) } : {}),
+        ...(!failed && (row.chained || call.rows.length > 1) ? { keys: Object.keys(row.fields) } : {}),
         ...(failed && row.omitted.length > 0 ? { omit: row.omitted } : {}),
       };
       return { outcome, flag };
@@ -219,7 +222,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
       return;
     }
     const chained = g.after !== 0 || g.rows.length > 1;
-    const calls = foldCalls(prepare(todo, chained));
+    const calls = foldCalls(prepare(todo, chained), decoder.op);
     // One call at a time: a contact's next call goes out only once the previous one is answered.
     for (const call of calls) {
       if (halted()) {
@@ -234,14 +237,16 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
           : sendRow(
               {
                 client: ctx.client,
-                governor: ctx.governor,
+                governor,
+                op: decoder.op,
                 policy: ctx.policy,
                 signal: ctx.signal,
                 ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
                 ...(onAttempt ? { onAttempt } : {}),
                 ...(ctx.log ? { log: ctx.log, line: carrier.line } : {}),
               },
-              { instanceId: carrier.instanceId, contactId: carrier.contactId, attributes: call.attributes },
+              { instanceId: carrier.instanceId, contactId: carrier.contactId },
+              call.fields,
             ),
       );
       if (!res || res.kind === "handback") {

@@ -1,6 +1,6 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import { classifyError, type ClassifiedError } from "../connect/classifyError.js";
-import { updateContactAttributes, type AttributeUpdate } from "../connect/updateContactAttributes.js";
+import type { ContactTarget, Fields, Operation } from "../operations/Operation.js";
 import { backoffDelay, type BackoffOptions } from "../rate/backoff.js";
 import { sleep, type RateGovernor } from "../rate/RateGovernor.js";
 
@@ -47,6 +47,8 @@ export type FailureKind = "permanent" | "credentials" | "unanswered" | "throttle
 
 export interface SendContext {
   readonly client: ConnectClient;
+  /** The run's operation: the call made. */
+  readonly op: Operation;
   readonly governor: RateGovernor;
   readonly policy: SendPolicy;
   readonly signal: AbortSignal;
@@ -79,7 +81,7 @@ function capRetryAfter(c: ClassifiedError, ctx: SendContext): ClassifiedError {
   return { ...c, retryAfterMs: cap };
 }
 
-export async function sendRow(ctx: SendContext, update: AttributeUpdate): Promise<SendResult> {
+export async function sendRow(ctx: SendContext, to: ContactTarget, fields: Fields): Promise<SendResult> {
   let attempts = 0;
   let throttles = 0;
   let transient = 0;
@@ -107,7 +109,7 @@ export async function sendRow(ctx: SendContext, update: AttributeUpdate): Promis
     }
     attempts++;
     try {
-      await updateContactAttributes(ctx.client, update, ctx.signal, ctx.policy.callDeadlineMs);
+      await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs);
       ctx.governor.succeeded();
       ctx.onAttempt?.(false);
       return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false };

@@ -346,7 +346,7 @@ describe("readCsv via openSource", () => {
 
   it("gives column roles from the header", async () => {
     const src = await openSource(await fileOf("\uFEFFinstanceId,ContactId,tier,#note\n"), "csv");
-    expect(src.roles).toMatchObject({ contactId: 1, instanceId: 0, attributes: [[2, "tier"]], isFailuresFile: false });
+    expect(src.roles).toMatchObject({ contactId: 1, instanceId: 0, fields: [[2, "tier"]], isFailuresFile: false });
     const all: SourceRecord[] = [];
     for await (const r of src.records) all.push(r);
     expect(all).toEqual([]);

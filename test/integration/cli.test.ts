@@ -87,7 +87,7 @@ describe("command line", () => {
     const s = JSON.parse(after.stdout);
     expect(s).toMatchObject({ runId: "q-run", total: 25, counts: { updated: 25, pending: 0, failed: 0, invalid: 0, skipped_pre_api: 0 }, eta: 0 });
     expect(Object.keys(s).sort()).toEqual(
-      ["counts", "createdAt", "eta", "failedChunks", "governorRate", "input", "lastOutcomeAt", "parentRunId", "rate", "runId", "startedAt", "state", "stopReason", "throttledShare", "total"].sort(),
+      ["counts", "createdAt", "eta", "failedChunks", "governorRate", "input", "lastOutcomeAt", "operation", "parentRunId", "rate", "runId", "startedAt", "state", "stopReason", "throttledShare", "total"].sort(),
     );
     expect(s).toMatchObject({ state: "finished", input: file, parentRunId: null, stopReason: null });
 

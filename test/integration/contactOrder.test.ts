@@ -183,7 +183,7 @@ describe("retry keeps file order", () => {
     const byLine = Object.fromEntries(child.map((o) => [o.line, o]));
     expect(byLine["2"]).toMatchObject({ status: "updated", message: "line 2: sent without a (applied by line 3)" });
     expect(byLine["4"]).toMatchObject({ status: "superseded", attempts: "0" });
-    expect(byLine["4"]?.message).toMatch(/^line 4: not sent: every attribute it sets was applied afterwards by line 5 of the same contact/);
+    expect(byLine["4"]?.message).toMatch(/^line 4: not sent: everything it sets was applied afterwards by line 5 of the same contact/);
     expect(byLine["6"]).toMatchObject({ status: "updated" });
   });
 });

@@ -82,13 +82,16 @@ describe("inputs that are not text, or not still", () => {
     const file = await h.file("growing.csv", `${lines.join("\n")}\n`);
     // An export still being written: rows keep arriving while enqueue reads.
     const { appendFile } = await import("node:fs/promises");
+    // Until enqueue ends, however long the process takes to start on a loaded machine.
+    let ended = false;
     const writer = (async () => {
-      for (let i = 0; i < 40; i++) {
+      for (let i = 0; !ended; i++) {
         await appendFile(file, `late${i},${i}\n`);
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
     const res = await cli(["enqueue", file, "--instance-id", "i", "--prefix", h.prefix, "--run-id", "grow"]);
+    ended = true;
     await writer;
     expect(res.code).toBe(0);
     expect(res.stderr).toMatch(/warning: .*growing\.csv changed while it was read \(\d+ bytes at the start, \d+ at the end\); run grow holds the \d+ rows as they were read/);

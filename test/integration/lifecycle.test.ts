@@ -92,7 +92,7 @@ describe("status tells the state as it is", () => {
     expect(finished.lastOutcomeAt).not.toBeNull();
     await new Promise((r) => setTimeout(r, 1500));
     expect((await status()).rate).toBe(finished.rate);
-    expect((await cli(["status", "st", ...common])).stdout).toMatch(/^run st: finished\n  input .*states\.csv; created .*, latest outcome /);
+    expect((await cli(["status", "st", ...common])).stdout).toMatch(/^run st: finished\n  UpdateContactAttributes from .*states\.csv; created .*, latest outcome /);
   });
 });
 

@@ -31,8 +31,8 @@ describe("one rate for every worker", () => {
     });
     expect(res.rows).toBe(360);
     const done = { a: 0, b: 0 };
-    const make = (ctx: typeof a, name: "a" | "b") =>
-      new BackfillWorker({
+    const make = (ctx: typeof a, name: "a" | "b") => {
+      const w = new BackfillWorker({
         redis: ctx.redis,
         keys: ctx.keys,
         log: createLogger("silent"),
@@ -43,8 +43,10 @@ describe("one rate for every worker", () => {
         requestTimeoutMs: 5000,
         endpoint: h?.endpoint,
         target: ctx.config.target,
-        onOutcome: () => done[name]++,
-      }).start();
+      });
+      w.events.on("outcome", () => done[name]++);
+      return w.start();
+    };
     const wa = make(a, "a");
     const wb = make(b, "b");
     await new Promise<void>((resolve, reject) => {
@@ -66,7 +68,7 @@ describe("one rate for every worker", () => {
     // Uncoordinated, two clients told 240/s against 60/s would see most calls throttled.
     expect(st.throttled / st.requests).toBeLessThan(0.15);
     // Both governors ended on the same, lowered rate: a throttle seen by either slowed both.
-    expect(wa.governor.rate).toBeLessThan(240);
-    expect(wb.governor.rate).toBeLessThan(240);
+    expect(wa.governorFor("UpdateContactAttributes").rate).toBeLessThan(240);
+    expect(wb.governorFor("UpdateContactAttributes").rate).toBeLessThan(240);
   });
 });

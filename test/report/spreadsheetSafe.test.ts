@@ -2,7 +2,12 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { normalizeFields } from "../../src/input/normalizeRow.js";
+import type { ColumnRoles } from "../../src/input/columnRoles.js";
+import { checkRecord, type RowDefaults } from "../../src/operations/checkRecord.js";
+import { updateContactAttributes } from "../../src/operations/updateContactAttributes/operation.js";
+
+const normalizeFields = (fields: string[], roles: ColumnRoles, line: number, defaults: RowDefaults) =>
+  checkRecord({ kind: "fields", line, fields }, roles, defaults, updateContactAttributes);
 import { openSource } from "../../src/input/openSource.js";
 import { undoNeutralise } from "../../src/input/undoNeutralise.js";
 import { csvCell, csvLine, neutralise } from "../../src/report/spreadsheetSafe.js";
@@ -104,10 +109,10 @@ describe("round trip through a failures file", () => {
       rows.push(normalizeFields(rec.fields, src.roles!, rec.line, { instanceId: undefined }));
     }
     expect(rows).toEqual([
-      { ok: true, row: { line: 2, contactId: "=c-1", instanceId: "-inst", initiationTimestamp: undefined, attributes: { v: value } } },
+      { ok: true, row: { line: 2, contactId: "=c-1", instanceId: "-inst", initiationTimestamp: undefined, fields: { v: value } } },
       {
         ok: true,
-        row: { line: 3 + (value.match(/\n/g)?.length ?? 0), contactId: "c-2", instanceId: "i", initiationTimestamp: undefined, attributes: { v: "ok" } },
+        row: { line: 3 + (value.match(/\n/g)?.length ?? 0), contactId: "c-2", instanceId: "i", initiationTimestamp: undefined, fields: { v: "ok" } },
       },
     ]);
   });

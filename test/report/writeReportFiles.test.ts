@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { columnRoles } from "../../src/input/columnRoles.js";
-import { normalizeFields, normalizeObject } from "../../src/input/normalizeRow.js";
+import type { ColumnRoles } from "../../src/input/columnRoles.js";
+import { checkRecord, type RowDefaults } from "../../src/operations/checkRecord.js";
+import { updateContactAttributes } from "../../src/operations/updateContactAttributes/operation.js";
+
+const normalizeFields = (fields: string[], roles: ColumnRoles, line: number, defaults: RowDefaults) =>
+  checkRecord({ kind: "fields", line, fields }, roles, defaults, updateContactAttributes);
+const normalizeObject = (value: Record<string, unknown>, line: number, defaults: RowDefaults) =>
+  checkRecord({ kind: "object", line, value }, undefined, defaults, updateContactAttributes);
 import { openSource } from "../../src/input/openSource.js";
 import type { SourceRecord } from "../../src/input/SourceRecord.js";
 import type { Outcome } from "../../src/report/Outcome.js";
@@ -175,17 +182,17 @@ describe("writeReportFiles, CSV run", () => {
   it("feeding failures.csv back gives the original rows, the # columns ignored", async () => {
     const files = await writeReportFiles(join(dir, "run-1"), run, outcomes);
     const { source, records } = await readBack(files.failures);
-    expect(source.roles).toMatchObject({ contactId: 0, instanceId: 1, attributes: [[2, "tier"], [4, "segment"]], isFailuresFile: true });
+    expect(source.roles).toMatchObject({ contactId: 0, instanceId: 1, fields: [[2, "tier"], [4, "segment"]], isFailuresFile: true });
     expect(records.map((r) => r.line)).toEqual([2, 3, 4, 5]);
     const inputRoles = columnRoles(header, "in.csv");
     const back = records.map((r) => (r.kind === "fields" ? normalizeFields(r.fields, source.roles!, 0, DEFAULTS) : r));
     const original = [fields[3], fields[4], undefined, fields[8]].map((f) => (f ? normalizeFields(f, inputRoles, 0, DEFAULTS) : undefined));
     expect(back[0]).toEqual(original[0]);
     expect(back[1]).toEqual(original[1]);
-    expect(back[1]).toMatchObject({ ok: true, row: { attributes: { tier: '=HYPERLINK("http://x")', segment: "-5" } } });
+    expect(back[1]).toMatchObject({ ok: true, row: { fields: { tier: '=HYPERLINK("http://x")', segment: "-5" } } });
     expect(back[2]).toMatchObject({ ok: false, code: "MissingContactId" }); // the raw text is for a person to fix
     expect(back[3]).toEqual(original[3]);
-    expect(back[3]).toMatchObject({ ok: true, row: { instanceId: "default-inst", attributes: { tier: "gold", segment: 'multi\nline, "quoted"' } } });
+    expect(back[3]).toMatchObject({ ok: true, row: { instanceId: "default-inst", fields: { tier: "gold", segment: 'multi\nline, "quoted"' } } });
   });
 
   it("a failures file fed back and failing again keeps one set of # columns", async () => {
@@ -208,9 +215,9 @@ describe("writeReportFiles, CSV run", () => {
       outcome({ line: 2, status: "failed", errorCode: "E", original: { fields: ["c2", "yes"] } }),
     ]);
     const { source, records } = await readBack(files.failures);
-    expect(source.roles?.attributes).toEqual([[1, "-flag"]]);
+    expect(source.roles?.fields).toEqual([[1, "-flag"]]);
     const r = records[0];
-    expect(r?.kind === "fields" && normalizeFields(r.fields, source.roles!, 2, DEFAULTS)).toMatchObject({ ok: true, row: { attributes: { "-flag": "yes" } } });
+    expect(r?.kind === "fields" && normalizeFields(r.fields, source.roles!, 2, DEFAULTS)).toMatchObject({ ok: true, row: { fields: { "-flag": "yes" } } });
   });
 });
 
@@ -252,7 +259,7 @@ describe("writeReportFiles, JSONL run", () => {
     const back = records.map((r) => (r.kind === "fields" ? normalizeFields(r.fields, source.roles!, 0, DEFAULTS) : r));
     // Row 3 is what the JSONL row meant.
     expect(back[1]).toEqual(normalizeObject(objects[3], 0, DEFAULTS));
-    expect(back[0]).toMatchObject({ ok: true, row: { contactId: "c2", initiationTimestamp: 1622505600000, attributes: { tier: "=gold", n: "5", obj: '{"a":1}' } } });
+    expect(back[0]).toMatchObject({ ok: true, row: { contactId: "c2", initiationTimestamp: 1622505600000, fields: { tier: "=gold", n: "5", obj: '{"a":1}' } } });
   });
 });
 

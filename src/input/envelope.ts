@@ -1,13 +1,28 @@
 import type { ColumnRoles } from "./columnRoles.js";
-import type { RowCheck } from "./ContactRow.js";
 import { parseTimestamp } from "./parseTimestamp.js";
 import { undoNeutralise } from "./undoNeutralise.js";
-import { validateRow } from "./validateRow.js";
 
 export interface RowDefaults {
   /** Used for rows that name no instance (`--instance-id`). */
   readonly instanceId: string | undefined;
 }
+
+/**
+ * What every row says whatever the operation: which contact, on which
+ * instance, when it started; and the rest of the record, as read, for the
+ * operation to give meaning to (a CSV row's other cells, or the JSONL object).
+ */
+export interface Envelope {
+  readonly contactId: string;
+  readonly instanceId: string;
+  /** Epoch milliseconds, when the file gave one. */
+  readonly initiationTimestamp: number | undefined;
+  readonly body:
+    | { readonly kind: "cells"; readonly cells: Array<readonly [name: string, value: string]> }
+    | { readonly kind: "object"; readonly value: Record<string, unknown> };
+}
+
+export type EnvelopeCheck = { readonly ok: true; readonly envelope: Envelope } | { readonly ok: false; readonly code: string; readonly reason: string };
 
 function timestampOf(text: string | undefined): { ok: true; ms: number | undefined } | { ok: false; reason: string } {
   if (text === undefined || text.trim() === "") return { ok: true, ms: undefined };
@@ -18,25 +33,26 @@ function timestampOf(text: string | undefined): { ok: true; ms: number | undefin
   return { ok: true, ms };
 }
 
-/** A CSV record to a checked row. Empty cells are not sent (Connect has no delete; "" would blank). */
-export function normalizeFields(fields: readonly string[], roles: ColumnRoles, line: number, defaults: RowDefaults): RowCheck {
+/** A CSV record's envelope. Empty cells are left out of the body: Connect has no delete, and "" would blank. */
+export function envelopeOfFields(fields: readonly string[], roles: ColumnRoles, defaults: RowDefaults): EnvelopeCheck {
   const cell = roles.isFailuresFile ? (i: number) => undoNeutralise(fields[i] ?? "") : (i: number) => fields[i] ?? "";
-  // Null prototype: "__proto__" is a legal attribute name for Connect, and on a plain {} assigning it is lost.
-  const attributes = Object.create(null) as Record<string, string>;
-  for (const [i, name] of roles.attributes) {
+  const cells: Array<readonly [string, string]> = [];
+  for (const [i, name] of roles.fields) {
     const value = cell(i);
-    if (value !== "") attributes[name] = value;
+    if (value !== "") cells.push([name, value]);
   }
   const ts = timestampOf(roles.initiationTimestamp === undefined ? undefined : cell(roles.initiationTimestamp));
   if (!ts.ok) return { ok: false, code: "InvalidTimestamp", reason: ts.reason };
   const instance = roles.instanceId === undefined ? "" : cell(roles.instanceId).trim();
-  return validateRow({
-    line,
-    contactId: cell(roles.contactId).trim(),
-    instanceId: instance !== "" ? instance : (defaults.instanceId ?? ""),
-    initiationTimestamp: ts.ms,
-    attributes,
-  });
+  return {
+    ok: true,
+    envelope: {
+      contactId: cell(roles.contactId).trim(),
+      instanceId: instance !== "" ? instance : (defaults.instanceId ?? ""),
+      initiationTimestamp: ts.ms,
+      body: { kind: "cells", cells },
+    },
+  };
 }
 
 function pick(obj: Record<string, unknown>, names: readonly string[]): unknown {
@@ -47,15 +63,14 @@ function pick(obj: Record<string, unknown>, names: readonly string[]): unknown {
 function asText(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "string") return v;
-  // 1e400 parses as Infinity: not a value anyone meant (and JSON would carry it as null).
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : undefined;
   if (typeof v === "boolean") return String(v);
   return undefined;
 }
 
-/** A JSONL object to a checked row. The API's own member names are accepted too. */
-export function normalizeObject(obj: Record<string, unknown>, line: number, defaults: RowDefaults): RowCheck {
-  const bad = (code: string, reason: string): RowCheck => ({ ok: false, code, reason });
+/** A JSONL object's envelope. The API's own member names are accepted too. */
+export function envelopeOfObject(obj: Record<string, unknown>, defaults: RowDefaults): EnvelopeCheck {
+  const bad = (code: string, reason: string): EnvelopeCheck => ({ ok: false, code, reason });
   const rawContact = pick(obj, ["contactId", "initialContactId", "InitialContactId", "ContactId"]);
   const contactId = asText(rawContact);
   if (rawContact !== undefined && rawContact !== null && contactId === undefined) {
@@ -71,24 +86,14 @@ export function normalizeObject(obj: Record<string, unknown>, line: number, defa
   if (!ts.ok || (rawTs !== undefined && rawTs !== null && asText(rawTs) === undefined)) {
     return bad("InvalidTimestamp", ts.ok ? "has an initiationTimestamp that is neither a string nor a number" : ts.reason);
   }
-  const rawAttrs = pick(obj, ["attributes", "Attributes"]);
-  if (rawAttrs !== undefined && (rawAttrs === null || typeof rawAttrs !== "object" || Array.isArray(rawAttrs))) {
-    return bad("NoAttributes", "has \"attributes\" that is not an object of name → value");
-  }
-  const attributes = Object.create(null) as Record<string, string>;
-  for (const [key, value] of Object.entries((rawAttrs ?? {}) as Record<string, unknown>)) {
-    if (value === null || value === undefined) continue;
-    const text = asText(value);
-    if (typeof value === "number" && text === undefined) return bad("InvalidAttributeValue", `has a value for "${key.slice(0, 40)}" that is not a finite number`);
-    if (text === undefined) return bad("InvalidAttributeValue", `has a value for "${key.slice(0, 40)}" that is an object or array; values must be strings`);
-    attributes[key] = text;
-  }
   const instance = (instanceId ?? "").trim();
-  return validateRow({
-    line,
-    contactId: (contactId ?? "").trim(),
-    instanceId: instance !== "" ? instance : (defaults.instanceId ?? ""),
-    initiationTimestamp: ts.ms,
-    attributes,
-  });
+  return {
+    ok: true,
+    envelope: {
+      contactId: (contactId ?? "").trim(),
+      instanceId: instance !== "" ? instance : (defaults.instanceId ?? ""),
+      initiationTimestamp: ts.ms,
+      body: { kind: "object", value: obj },
+    },
+  };
 }

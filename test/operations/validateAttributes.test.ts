@@ -1,12 +1,23 @@
 import { describe, expect, it } from "vitest";
-import type { ContactRow } from "../../src/input/ContactRow.js";
-import { ATTRIBUTE_KEY, LIMITS } from "../../src/input/limits.js";
-import { validateRow } from "../../src/input/validateRow.js";
+import { checkIds, ID_LIMITS } from "../../src/operations/contactIds.js";
+import type { ContactRow, RowCheck } from "../../src/operations/ContactRow.js";
+import { ATTRIBUTE_KEY, LIMITS as ATTRIBUTE_LIMITS } from "../../src/operations/updateContactAttributes/limits.js";
+import { validateAttributes } from "../../src/operations/updateContactAttributes/operation.js";
+
+const LIMITS = { ...ID_LIMITS, ...ATTRIBUTE_LIMITS };
+
+/** The ids, then the attributes: what checkRecord asks of an UpdateContactAttributes row. */
+function validateRow(row: ContactRow): RowCheck {
+  const ids = checkIds(row.contactId, row.instanceId);
+  if (!ids.ok) return ids;
+  const v = validateAttributes(row.fields);
+  return v.ok ? { ok: true, row } : v;
+}
 
 const INSTANCE = "11111111-2222-3333-4444-555555555555";
 
 function row(over: Partial<ContactRow>): ContactRow {
-  return { line: 2, contactId: "c-1", instanceId: INSTANCE, initiationTimestamp: undefined, attributes: { tier: "gold" }, ...over };
+  return { line: 2, contactId: "c-1", instanceId: INSTANCE, initiationTimestamp: undefined, fields: { tier: "gold" }, ...over };
 }
 
 const bytes = (s: string) => Buffer.byteLength(s, "utf8");
@@ -20,7 +31,7 @@ describe("LIMITS", () => {
       attributeKeyMax: 32_767,
       attributesTotalBytes: 32_768,
     });
-    expect(Object.isFrozen(LIMITS)).toBe(true);
+    expect(Object.isFrozen(ID_LIMITS) && Object.isFrozen(ATTRIBUTE_LIMITS)).toBe(true);
   });
 
   it.each([
@@ -50,32 +61,32 @@ describe("validateRow", () => {
     ["instance id of 100 chars", { instanceId: "i".repeat(100) }, undefined],
     ["instance id of 101 chars", { instanceId: "i".repeat(101) }, "InstanceIdTooLong"],
     ["empty instance id", { instanceId: "" }, "MissingInstanceId"],
-    ["value of 32,767 chars", { attributes: { k: "x".repeat(32_767) } }, undefined],
-    ["value of 32,768 chars", { attributes: { k: "x".repeat(32_768) } }, "AttributeValueTooLong"],
-    ["empty value (blanks the attribute)", { attributes: { k: "" } }, undefined],
-    ["keys + values of 32,768 bytes in one attribute", { attributes: asciiTotal(32_768) }, undefined],
-    ["keys + values of 32,769 bytes in one attribute", { attributes: { kk: "v".repeat(32_767) } }, "AttributesTooLarge"],
+    ["value of 32,767 chars", { fields: { k: "x".repeat(32_767) } }, undefined],
+    ["value of 32,768 chars", { fields: { k: "x".repeat(32_768) } }, "AttributeValueTooLong"],
+    ["empty value (blanks the attribute)", { fields: { k: "" } }, undefined],
+    ["keys + values of 32,768 bytes in one attribute", { fields: asciiTotal(32_768) }, undefined],
+    ["keys + values of 32,769 bytes in one attribute", { fields: { kk: "v".repeat(32_767) } }, "AttributesTooLarge"],
     [
       "keys + values of 32,768 bytes over several attributes",
-      { attributes: { a: "x".repeat(16_000), b: "y".repeat(16_000), cc: "z".repeat(764) } },
+      { fields: { a: "x".repeat(16_000), b: "y".repeat(16_000), cc: "z".repeat(764) } },
       undefined,
     ],
     [
       "keys + values of 32,769 bytes over several attributes",
-      { attributes: { a: "x".repeat(16_000), b: "y".repeat(16_000), cc: "z".repeat(765) } },
+      { fields: { a: "x".repeat(16_000), b: "y".repeat(16_000), cc: "z".repeat(765) } },
       "AttributesTooLarge",
     ],
-    ["multi-byte: 32,768 bytes in 16,385 chars", { attributes: multiByte(1) }, undefined],
-    ["multi-byte: 32,769 bytes in 16,386 chars", { attributes: multiByte(2) }, "AttributesTooLarge"],
-    ["key with a space", { attributes: { "a b": "1" } }, "InvalidAttributeKey"],
-    ["key with a dot", { attributes: { "a.b": "1" } }, "InvalidAttributeKey"],
-    ["key with a unicode letter", { attributes: { "café": "1" } }, "InvalidAttributeKey"],
-    ["key with a slash", { attributes: { "a/b": "1" } }, "InvalidAttributeKey"],
-    ["empty key", { attributes: { "": "1" } }, "InvalidAttributeKey"],
-    ["key with letters, digits, - and _", { attributes: { "Az09_-": "1" } }, undefined],
-    ["key of 32,767 chars", { attributes: { ["k".repeat(32_767)]: "" } }, undefined],
-    ["key of 32,768 chars", { attributes: { ["k".repeat(32_768)]: "" } }, "InvalidAttributeKey"],
-    ["no attributes", { attributes: {} }, "NoAttributes"],
+    ["multi-byte: 32,768 bytes in 16,385 chars", { fields: multiByte(1) }, undefined],
+    ["multi-byte: 32,769 bytes in 16,386 chars", { fields: multiByte(2) }, "AttributesTooLarge"],
+    ["key with a space", { fields: { "a b": "1" } }, "InvalidAttributeKey"],
+    ["key with a dot", { fields: { "a.b": "1" } }, "InvalidAttributeKey"],
+    ["key with a unicode letter", { fields: { "café": "1" } }, "InvalidAttributeKey"],
+    ["key with a slash", { fields: { "a/b": "1" } }, "InvalidAttributeKey"],
+    ["empty key", { fields: { "": "1" } }, "InvalidAttributeKey"],
+    ["key with letters, digits, - and _", { fields: { "Az09_-": "1" } }, undefined],
+    ["key of 32,767 chars", { fields: { ["k".repeat(32_767)]: "" } }, undefined],
+    ["key of 32,768 chars", { fields: { ["k".repeat(32_768)]: "" } }, "InvalidAttributeKey"],
+    ["no attributes", { fields: {} }, "NoAttributes"],
   ];
 
   it.each(cases)("%s", (_name, over, code) => {
@@ -106,12 +117,12 @@ describe("validateRow", () => {
     // "😀" is 2 UTF-16 units and 4 UTF-8 bytes: 8,192 of them are 32,768 bytes.
     const value = "😀".repeat(8_191) + "abc";
     expect(bytes("k") + bytes(value)).toBe(32_768);
-    expect(validateRow(row({ attributes: { k: value } })).ok).toBe(true);
-    expect(validateRow(row({ attributes: { k: value + "d" } }))).toMatchObject({ ok: false, code: "AttributesTooLarge" });
+    expect(validateRow(row({ fields: { k: value } })).ok).toBe(true);
+    expect(validateRow(row({ fields: { k: value + "d" } }))).toMatchObject({ ok: false, code: "AttributesTooLarge" });
   });
 
   it("names the offending key in the reason", () => {
-    const check = validateRow(row({ attributes: { "bad key": "1" } }));
+    const check = validateRow(row({ fields: { "bad key": "1" } }));
     expect(check.ok ? "" : check.reason).toContain('"bad key"');
   });
 });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { columnRoles } from "../../src/input/columnRoles.js";
-import type { RowCheck } from "../../src/input/ContactRow.js";
-import { normalizeFields, normalizeObject, type RowDefaults } from "../../src/input/normalizeRow.js";
+import type { ColumnRoles } from "../../src/input/columnRoles.js";
+import { checkRecord, type RowDefaults } from "../../src/operations/checkRecord.js";
+import type { RowCheck } from "../../src/operations/ContactRow.js";
+import { updateContactAttributes } from "../../src/operations/updateContactAttributes/operation.js";
+
+// The envelope (contact, instance, start) as the file gives it, then UpdateContactAttributes' fields.
+const normalizeFields = (fields: string[], roles: ColumnRoles, line: number, defaults: RowDefaults): RowCheck =>
+  checkRecord({ kind: "fields", line, fields }, roles, defaults, updateContactAttributes);
+const normalizeObject = (value: Record<string, unknown>, line: number, defaults: RowDefaults): RowCheck =>
+  checkRecord({ kind: "object", line, value }, undefined, defaults, updateContactAttributes);
 
 const NO_DEFAULT: RowDefaults = { instanceId: undefined };
 const WITH_DEFAULT: RowDefaults = { instanceId: "default-instance" };
@@ -22,11 +30,11 @@ describe("normalizeFields", () => {
       "every column given",
       ["c-1", "inst-1", "2021-06-01T00:00:00Z", "gold", "note", "smb"],
       NO_DEFAULT,
-      { line: 7, contactId: "c-1", instanceId: "inst-1", initiationTimestamp: T_2021, attributes: { tier: "gold", segment: "smb" } },
+      { line: 7, contactId: "c-1", instanceId: "inst-1", initiationTimestamp: T_2021, fields: { tier: "gold", segment: "smb" } },
     ],
-    ["empty cells are not sent", ["c-1", "inst-1", "", "gold", "", ""], NO_DEFAULT, { attributes: { tier: "gold" } }],
-    ["# column ignored even when filled", ["c-1", "inst-1", "", "gold", "=1+1", ""], NO_DEFAULT, { attributes: { tier: "gold" } }],
-    ["whitespace value is sent as is", ["c-1", "inst-1", "", "  ", "", " x "], NO_DEFAULT, { attributes: { tier: "  ", segment: " x " } }],
+    ["empty cells are not sent", ["c-1", "inst-1", "", "gold", "", ""], NO_DEFAULT, { fields: { tier: "gold" } }],
+    ["# column ignored even when filled", ["c-1", "inst-1", "", "gold", "=1+1", ""], NO_DEFAULT, { fields: { tier: "gold" } }],
+    ["whitespace value is sent as is", ["c-1", "inst-1", "", "  ", "", " x "], NO_DEFAULT, { fields: { tier: "  ", segment: " x " } }],
     ["ids are trimmed", [" c-1 ", " inst-1 ", "", "gold", "", ""], NO_DEFAULT, { contactId: "c-1", instanceId: "inst-1" }],
     ["default instance used when the row has none", ["c-1", "", "", "gold", "", ""], WITH_DEFAULT, { instanceId: "default-instance" }],
     ["default instance used when the cell is blank", ["c-1", "  ", "", "gold", "", ""], WITH_DEFAULT, { instanceId: "default-instance" }],
@@ -40,7 +48,7 @@ describe("normalizeFields", () => {
     ["timestamp that is words", ["c-1", "inst-1", "last tuesday", "gold", "", ""], NO_DEFAULT, "InvalidTimestamp"],
     ["timestamp that is not a date", ["c-1", "inst-1", "2021-02-30", "gold", "", ""], NO_DEFAULT, "InvalidTimestamp"],
     ["short record: missing cells read as empty", ["c-1", "inst-1"], NO_DEFAULT, "NoAttributes"],
-    ["neutralised cell kept outside a failures file", ["c-1", "inst-1", "", "'=1+1", "", ""], NO_DEFAULT, { attributes: { tier: "'=1+1" } }],
+    ["neutralised cell kept outside a failures file", ["c-1", "inst-1", "", "'=1+1", "", ""], NO_DEFAULT, { fields: { tier: "'=1+1" } }],
   ];
 
   it.each(cases)("%s", (_name, fields, defaults, expected) => {
@@ -75,7 +83,7 @@ describe("normalizeFields", () => {
         contactId: "=c-1",
         instanceId: "-inst",
         initiationTimestamp: T_2021,
-        attributes: { formula: "=SUM(A1:A2)", plain: "'quoted" },
+        fields: { formula: "=SUM(A1:A2)", plain: "'quoted" },
       });
     });
 
@@ -90,14 +98,14 @@ describe("normalizeFields", () => {
       ["x'=", "x'="],
     ])("cell %j reads as %j", (cell, value) => {
       const r = columnRoles(["contactId", "instanceId", "v", "#line", "#status"], "failures.csv");
-      expect(okRow(normalizeFields(["c", "i", cell, "2", "invalid"], r, 2, NO_DEFAULT)).attributes).toEqual({ v: value });
+      expect(okRow(normalizeFields(["c", "i", cell, "2", "invalid"], r, 2, NO_DEFAULT)).fields).toEqual({ v: value });
     });
 
     it("leaves cells alone when the header lacks #status", () => {
       expect(okRow(normalizeFields(fields.slice(0, 7), columnRoles(partialHeader, "x.csv"), 2, NO_DEFAULT))).toMatchObject({
         contactId: "'=c-1",
         instanceId: "'-inst",
-        attributes: { formula: "'=SUM(A1:A2)", plain: "'quoted" },
+        fields: { formula: "'=SUM(A1:A2)", plain: "'quoted" },
       });
     });
   });
@@ -110,13 +118,13 @@ describe("normalizeObject", () => {
       "our own names",
       { contactId: "c-1", instanceId: "inst-1", initiationTimestamp: "2021-06-01T00:00:00Z", attributes: { tier: "gold" } },
       NO_DEFAULT,
-      { line: 4, contactId: "c-1", instanceId: "inst-1", initiationTimestamp: T_2021, attributes: { tier: "gold" } },
+      { line: 4, contactId: "c-1", instanceId: "inst-1", initiationTimestamp: T_2021, fields: { tier: "gold" } },
     ],
     [
       "the API's names",
       { InitialContactId: "c-1", InstanceId: "inst-1", InitiationTimestamp: 1622505600, Attributes: { tier: "gold" } },
       NO_DEFAULT,
-      { contactId: "c-1", instanceId: "inst-1", initiationTimestamp: T_2021, attributes: { tier: "gold" } },
+      { contactId: "c-1", instanceId: "inst-1", initiationTimestamp: T_2021, fields: { tier: "gold" } },
     ],
     ["initialContactId", { initialContactId: "c-2", attributes: { a: "1" } }, WITH_DEFAULT, { contactId: "c-2" }],
     ["ContactId", { ContactId: "c-3", attributes: { a: "1" } }, WITH_DEFAULT, { contactId: "c-3" }],
@@ -126,10 +134,10 @@ describe("normalizeObject", () => {
       "numbers and booleans become strings",
       { contactId: "c", attributes: { n: 42, f: 1.5, z: 0, t: true, no: false, s: "x" } },
       WITH_DEFAULT,
-      { attributes: { n: "42", f: "1.5", z: "0", t: "true", no: "false", s: "x" } },
+      { fields: { n: "42", f: "1.5", z: "0", t: "true", no: "false", s: "x" } },
     ],
-    ["null values are skipped", { contactId: "c", attributes: { a: null, b: "2" } }, WITH_DEFAULT, { attributes: { b: "2" } }],
-    ["empty string is sent (blanks the value)", { contactId: "c", attributes: { a: "" } }, WITH_DEFAULT, { attributes: { a: "" } }],
+    ["null values are skipped", { contactId: "c", attributes: { a: null, b: "2" } }, WITH_DEFAULT, { fields: { b: "2" } }],
+    ["empty string is sent (blanks the value)", { contactId: "c", attributes: { a: "" } }, WITH_DEFAULT, { fields: { a: "" } }],
     ["only null values", { contactId: "c", attributes: { a: null } }, WITH_DEFAULT, "NoAttributes"],
     ["object value", { contactId: "c", attributes: { a: { b: 1 } } }, WITH_DEFAULT, "InvalidAttributeValue"],
     ["array value", { contactId: "c", attributes: { a: [1, 2] } }, WITH_DEFAULT, "InvalidAttributeValue"],
@@ -166,6 +174,6 @@ describe("normalizeObject", () => {
   });
 
   it("does not un-neutralise JSONL values", () => {
-    expect(okRow(normalizeObject({ contactId: "c", attributes: { a: "'=x" } }, 1, WITH_DEFAULT)).attributes).toEqual({ a: "'=x" });
+    expect(okRow(normalizeObject({ contactId: "c", attributes: { a: "'=x" } }, 1, WITH_DEFAULT)).fields).toEqual({ a: "'=x" });
   });
 });

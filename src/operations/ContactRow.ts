@@ -1,3 +1,5 @@
+import type { Fields } from "./Operation.js";
+
 /** A row ready to be sent: what the worker needs, nothing of the file's shape. */
 export interface ContactRow {
   readonly line: number;
@@ -5,7 +7,8 @@ export interface ContactRow {
   readonly instanceId: string;
   /** Epoch milliseconds, when the file gave one. */
   readonly initiationTimestamp: number | undefined;
-  readonly attributes: Record<string, string>;
+  /** What the row sets, by field name (the operation's). */
+  readonly fields: Fields;
 }
 
 /** Validation's answer: a row, or a reason naming what is wrong. Bad rows are data, not exceptions. */

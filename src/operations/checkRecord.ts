@@ -1,0 +1,35 @@
+import { columnRoles, type ColumnRoles } from "../input/columnRoles.js";
+import { envelopeOfFields, envelopeOfObject, type RowDefaults } from "../input/envelope.js";
+import type { SourceShape } from "../input/openSource.js";
+import type { SourceRecord } from "../input/SourceRecord.js";
+import { checkIds } from "./contactIds.js";
+import type { ContactRow, RowCheck } from "./ContactRow.js";
+import type { Operation } from "./Operation.js";
+
+export type { RowDefaults };
+
+/**
+ * Turns any record (good or broken) into a row `op` can send, or the reason it
+ * cannot be one: the envelope (contact, instance, start) as the file gives it,
+ * the contact's ids, then the operation's fields and limits. Pure.
+ */
+export function checkRecord(rec: SourceRecord, roles: ColumnRoles | undefined, defaults: RowDefaults, op: Operation): RowCheck {
+  if (rec.kind === "malformed") return { ok: false, code: rec.code, reason: rec.reason };
+  if (rec.kind === "fields" && !roles) throw new Error("CSV record without column roles");
+  const env = rec.kind === "fields" ? envelopeOfFields(rec.fields, roles as ColumnRoles, defaults) : envelopeOfObject(rec.value, defaults);
+  if (!env.ok) return env;
+  const { contactId, instanceId, initiationTimestamp, body } = env.envelope;
+  const ids = checkIds(contactId, instanceId);
+  if (!ids.ok) return ids;
+  const fields = body.kind === "cells" ? op.fieldsFromCells(body.cells) : op.fieldsFromObject(body.value);
+  if (!fields.ok) return fields;
+  const verdict = op.validate(fields.fields);
+  if (!verdict.ok) return verdict;
+  const row: ContactRow = { line: rec.line, contactId, instanceId, initiationTimestamp, fields: fields.fields };
+  return { ok: true, row };
+}
+
+/** Column roles for a shape, for workers that only have what the run manifest kept. */
+export function rolesOf(shape: SourceShape): ColumnRoles | undefined {
+  return shape.format === "csv" ? columnRoles(shape.header, "(run manifest)") : undefined;
+}

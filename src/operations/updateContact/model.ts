@@ -1,0 +1,45 @@
+/** UpdateContact's limits, from the service model's shapes (connect-2017-08-08). */
+export const LIMITS = Object.freeze({
+  /** shape Name: max 1024. */
+  nameMax: 1024,
+  /** shape Description: max 4096. */
+  descriptionMax: 4096,
+  /** shape ReferenceKey: 1–4096. */
+  referenceKeyMax: 4096,
+  /** shape ReferenceValue: max 4096. */
+  referenceValueMax: 4096,
+  /** shape Reference's documentation: up to 4,096 UTF-8 bytes across all references of a contact. */
+  referencesTotalBytes: 4096,
+  /** shape SegmentAttributeName: 1–128. */
+  segmentKeyMax: 128,
+  /** shape SegmentAttributeValueString: max 1024. */
+  segmentValueMax: 1024,
+});
+
+/** shape ReferenceType. */
+export const REFERENCE_TYPES = [
+  "URL",
+  "ATTACHMENT",
+  "CONTACT_ANALYSIS",
+  "NUMBER",
+  "STRING",
+  "DATE",
+  "EMAIL",
+  "EMAIL_MESSAGE",
+  "EMAIL_MESSAGE_PLAIN_TEXT",
+  "EMAIL_MESSAGE_PLAIN_TEXT_REDACTED",
+  "EMAIL_MESSAGE_REDACTED",
+] as const;
+export type ReferenceType = (typeof REFERENCE_TYPES)[number];
+
+/** The only system segment attribute the API updates; user-defined ones are strings. */
+export const CONTACT_EXPIRY = "connect:ContactExpiry";
+
+/** SegmentAttributes documentation: "Attribute keys can include only alphanumeric, -, and _." */
+export const SEGMENT_KEY = /^[A-Za-z0-9_-]+$/;
+
+/** Reference documentation: "DATE must be of type Epoch timestamp" (seconds or milliseconds). */
+export const EPOCH = /^\d{1,13}$/;
+
+/** Members the API takes for external audio contacts only (Contact Lens integration): never sent by this tool. */
+export const EXTERNAL_AUDIO_ONLY = ["QueueInfo", "UserInfo", "CustomerEndpoint", "SystemEndpoint"] as const;

@@ -1,0 +1,79 @@
+import { UpdateContactAttributesCommand } from "@aws-sdk/client-connect";
+import { callWithDeadline } from "../../connect/callWithDeadline.js";
+import { emptyFields, type Fields, type FieldsCheck, type Operation, type Verdict } from "../Operation.js";
+import { pick, show, textOf } from "../textOf.js";
+import { ATTRIBUTE_KEY, LIMITS } from "./limits.js";
+
+function bytesOf(key: string, value: unknown): number {
+  return Buffer.byteLength(key, "utf8") + Buffer.byteLength(String(value), "utf8");
+}
+
+/** Checks a row's attributes against the service's limits, since the SDK sends anything. */
+export function validateAttributes(fields: Fields): Verdict {
+  const bad = (code: string, reason: string): Verdict => ({ ok: false, code, reason });
+  const keys = Object.keys(fields);
+  if (keys.length === 0) return bad("NoAttributes", "has no attribute to set (every attribute cell is empty)");
+  let bytes = 0;
+  for (const key of keys) {
+    if (key.length > LIMITS.attributeKeyMax) return bad("InvalidAttributeKey", `has an attribute name of ${key.length} characters`);
+    if (!ATTRIBUTE_KEY.test(key)) {
+      return bad("InvalidAttributeKey", `has attribute name ${show(key)}; names may hold only letters, digits, "-" and "_"`);
+    }
+    const value = fields[key] as string;
+    if (value.length > LIMITS.attributeValueMax) {
+      return bad("AttributeValueTooLong", `has a value of ${value.length} characters for "${key}" (at most ${LIMITS.attributeValueMax})`);
+    }
+    bytes += bytesOf(key, value);
+  }
+  if (bytes > LIMITS.attributesTotalBytes) {
+    return bad("AttributesTooLarge", `has attributes of ${bytes} UTF-8 bytes in total (at most ${LIMITS.attributesTotalBytes})`);
+  }
+  return { ok: true };
+}
+
+/** `attributes` (or the API's `Attributes`): name → value; numbers and booleans become strings, null is not sent. */
+function attributesOfObject(obj: Record<string, unknown>): FieldsCheck {
+  const bad = (code: string, reason: string): FieldsCheck => ({ ok: false, code, reason });
+  const raw = pick(obj, ["attributes", "Attributes"]);
+  if (raw !== undefined && (raw === null || typeof raw !== "object" || Array.isArray(raw))) {
+    return bad("NoAttributes", 'has "attributes" that is not an object of name → value');
+  }
+  const fields = emptyFields();
+  for (const [key, value] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    if (value === null || value === undefined) continue;
+    const text = textOf(value);
+    if (typeof value === "number" && text === undefined) return bad("InvalidAttributeValue", `has a value for "${key.slice(0, 40)}" that is not a finite number`);
+    if (text === undefined) return bad("InvalidAttributeValue", `has a value for "${key.slice(0, 40)}" that is an object or array; values must be strings`);
+    fields[key] = text;
+  }
+  return { ok: true, fields };
+}
+
+/**
+ * UpdateContactAttributes: user-defined attributes on a contact (by its initial
+ * contact id). The API merges (names not sent are kept) and exists since
+ * 2018-09-12: contacts started before cannot be updated.
+ */
+export const updateContactAttributes: Operation = {
+  name: "UpdateContactAttributes",
+  availableSince: new Date("2018-09-12T00:00:00Z"),
+  // Every other column is an attribute named by its header.
+  checkColumns: () => undefined,
+  fieldsFromCells(cells) {
+    const fields = emptyFields();
+    for (const [name, value] of cells) fields[name] = value;
+    return { ok: true, fields };
+  },
+  fieldsFromObject: attributesOfObject,
+  validate: validateAttributes,
+  callBudget: { limit: LIMITS.attributesTotalBytes, cost: bytesOf },
+  send: (client, to, fields, signal, deadlineMs) =>
+    callWithDeadline(
+      (abortSignal) =>
+        client.send(new UpdateContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId, Attributes: fields as Record<string, string> }), {
+          abortSignal,
+        }),
+      signal,
+      deadlineMs,
+    ),
+};
