@@ -271,12 +271,14 @@ export class RunStore {
     if (done) fields.push("producerDone", 1);
     const res = await this.redis.multi().hset(key, ...fields).hget(key, "state").exec();
     const state = String(res?.[1]?.[1] ?? "");
+    // KEYS[1] run hash. Returns nothing. `enqueuing` → `queued`, leaving a cancel or a stop as it is.
     if (done) await this.redis.eval(`if redis.call('HGET', KEYS[1], 'state') == 'enqueuing' then redis.call('HSET', KEYS[1], 'state', 'queued') end`, 1, key);
     return state;
   }
 
   /** Notes when work began; never recreates the hash of a run that is gone (its keys would be orphans). */
   async markStarted(runId: string, at: number): Promise<void> {
+    // KEYS[1] run hash; ARGV[1] now (epoch ms). Returns nothing.
     await this.redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[1]) end`, 1, this.keys.run(runId), at);
   }
 
@@ -331,6 +333,7 @@ export class RunStore {
    * A finished run is left as it is. Returns the state before.
    */
   async cancel(runId: string, reason: string): Promise<string> {
+    // KEYS[1] run hash; ARGV[1] the reason. Returns the state before.
     const res = await this.redis.eval(
       `local s = redis.call('HGET', KEYS[1], 'state') or ''
        if s ~= 'cancelled' then redis.call('HSET', KEYS[1], 'state', 'cancelled', 'stopReason', ARGV[1]) end

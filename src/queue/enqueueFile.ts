@@ -100,7 +100,7 @@ function idsOf(rec: SourceRecord, roles: ColumnRoles | undefined, defaultInstanc
  * rows get their outcome at once and are never queued. The position is saved
  * after each batch, so running it again with the same run id resumes where a
  * crash left it: chunk ids are deterministic (BullMQ ignores an id it holds) and
- * outcomes are written with HSETNX, so nothing is added or reported twice.
+ * outcomes are recorded once per line (its done bit, SETBIT), so nothing is added or reported twice.
  */
 export async function enqueueFile(store: RunStore, queues: RunQueues, opts: EnqueueOptions): Promise<EnqueueResult> {
   const runId = opts.runId ?? newRunId();
