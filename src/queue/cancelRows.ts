@@ -1,3 +1,4 @@
+import { notSent } from "../report/outcomes.js";
 import type { ChunkJobData } from "./ChunkJob.js";
 import type { ChunkDecoder } from "./decodeChunk.js";
 import { breakerOf, type RecordedOutcome, type RunStore } from "./RunStore.js";
@@ -17,22 +18,8 @@ export async function cancelRows(store: RunStore, decoder: ChunkDecoder, chunk: 
   for (const row of chunk.rows) {
     if (finished.has(row[0])) continue;
     const { line, check } = decoder.decode(row);
-    items.push({
-      flag: 0,
-      outcome: {
-        line,
-        contactId: check.ok ? check.row.contactId : "",
-        instanceId: check.ok ? check.row.instanceId : "",
-        status: "cancelled",
-        errorCode: "Cancelled",
-        httpStatus: undefined,
-        message: `line ${line}: not sent: ${reason}`,
-        attempts: 0,
-        throttles: 0,
-        finishedAt: Date.now(),
-        original: undefined,
-      },
-    });
+    const ids = check.ok ? { contactId: check.row.contactId, instanceId: check.row.instanceId } : { contactId: "", instanceId: "" };
+    items.push({ flag: 0, outcome: notSent({ line, ...ids }, "cancelled", "Cancelled", `line ${line}: not sent: ${reason}`) });
   }
   // Not-sent rows (flag 0) never touch the breaker: its settings here are only the defaults.
   if (items.length > 0) await store.record(chunk.runId, items, breakerOf(undefined));

@@ -11,6 +11,7 @@ import { checkRecord } from "../operations/checkRecord.js";
 import type { OperationName } from "../operations/Operation.js";
 import { operationNamed } from "../operations/registry.js";
 import type { Outcome } from "../report/Outcome.js";
+import { notSent } from "../report/outcomes.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import { addChunks } from "./addChunks.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
@@ -208,18 +209,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       if (!check.ok) {
         invalid++;
         invalidBatch.push({
-          outcome: {
-            line: rec.line,
-            ...idsOf(rec, source.roles, manifest.defaultInstanceId),
-            status: "invalid",
-            errorCode: check.code,
-            httpStatus: undefined,
-            message: `line ${rec.line} ${check.reason}`,
-            attempts: 0,
-            throttles: 0,
-            finishedAt: Date.now(),
-            original: originalOf(rec),
-          },
+          outcome: notSent({ line: rec.line, ...idsOf(rec, source.roles, manifest.defaultInstanceId) }, "invalid", check.code, `line ${rec.line} ${check.reason}`, { original: originalOf(rec) }),
           flag: 0,
         });
         if (invalidBatch.length >= 500) await flushInvalid();

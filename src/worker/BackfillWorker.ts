@@ -14,6 +14,7 @@ import type { OperationName } from "../operations/Operation.js";
 import { RateGovernor, sleep } from "../rate/RateGovernor.js";
 import { redisTrouble, runLostMessage, troubleMessage, type RedisTrouble } from "../queue/redisTrouble.js";
 import type { Outcome } from "../report/Outcome.js";
+import { workerFailed } from "../report/outcomes.js";
 import { OutcomeWriter } from "./OutcomeWriter.js";
 import { TimelineRecorder } from "./TimelineRecorder.js";
 import { within } from "./within.js";
@@ -319,24 +320,8 @@ export class BackfillWorker {
     for (const row of data.rows) {
       if (finished.has(row[0])) continue;
       const d = run?.decoder.decode(row);
-      const ids = d?.check.ok ? d.check.row : { contactId: "", instanceId: "" };
-      await this.writer.add(data.runId, {
-        outcome: {
-          line: row[0],
-          contactId: ids.contactId,
-          instanceId: ids.instanceId,
-          status: "failed",
-          errorCode: "WorkerError",
-          httpStatus: undefined,
-          message: `line ${row[0]}: the worker could not process this row (${err.message.slice(0, 200)})`,
-          attempts: 0,
-          throttles: 0,
-          finishedAt: Date.now(),
-          original: d?.original,
-          retryable: true,
-        },
-        flag: 0,
-      });
+      const ids = d?.check.ok ? { contactId: d.check.row.contactId, instanceId: d.check.row.instanceId } : { contactId: "", instanceId: "" };
+      await this.writer.add(data.runId, { outcome: workerFailed({ line: row[0], ...ids }, err.message, d?.original), flag: 0 });
     }
   }
 

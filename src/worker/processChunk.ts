@@ -8,6 +8,7 @@ import type { OperationName } from "../operations/Operation.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
 import { sleep } from "../rate/RateGovernor.js";
 import type { Outcome } from "../report/Outcome.js";
+import { notSent, sent } from "../report/outcomes.js";
 import { expired, expiredMessage, preApiMessage, retentionCutoff, startedBeforeApi } from "./ageCheck.js";
 import type { OutcomeWriter } from "./OutcomeWriter.js";
 import { foldCalls, groupRows, type PlannedCall, type RowGroup, type Sendable } from "./planChunk.js";
@@ -137,19 +138,22 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     const settled: RecordedOutcome[] = [];
     for (const row of rows) {
       const { line, check, original } = decoder.decode(row);
-      const base = { line, errorCode: "", httpStatus: undefined, message: "", attempts: 0, throttles: 0, finishedAt: Date.now(), original: undefined };
       if (!check.ok) {
-        settled.push({ flag: 0, outcome: { ...base, contactId: "", instanceId: "", status: "invalid", errorCode: check.code, message: `line ${line} ${check.reason}`, original } });
+        const ref = { line, contactId: "", instanceId: "" };
+        settled.push({ flag: 0, outcome: notSent(ref, "invalid", check.code, `line ${line} ${check.reason}`, { original }) });
         continue;
       }
       const r = check.row;
       const ids = { contactId: r.contactId, instanceId: r.instanceId };
+      const ref = { line, ...ids };
       if (startedBeforeApi(r.initiationTimestamp, manifest.minContactDate)) {
-        settled.push({ flag: 0, outcome: { ...base, ...ids, status: "skipped_pre_api", errorCode: "ContactBeforeApi", message: preApiMessage(line, r.initiationTimestamp as number, manifest.minContactDate, decoder.op) } });
+        const why = preApiMessage(line, r.initiationTimestamp as number, manifest.minContactDate, decoder.op);
+        settled.push({ flag: 0, outcome: notSent(ref, "skipped_pre_api", "ContactBeforeApi", why) });
         continue;
       }
       if (expired(r.initiationTimestamp, cutoff) && manifest.maxContactAge) {
-        settled.push({ flag: 0, outcome: { ...base, ...ids, status: "skipped_expired", errorCode: "ContactExpired", message: expiredMessage(line, r.initiationTimestamp as number, manifest.maxContactAge) } });
+        const why = expiredMessage(line, r.initiationTimestamp as number, manifest.maxContactAge);
+        settled.push({ flag: 0, outcome: notSent(ref, "skipped_expired", "ContactExpired", why) });
         continue;
       }
       // `retry` only: names a later line of this contact already applied; sending them would put back older values.
@@ -163,17 +167,8 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
       }
       if (omitted.length > 0 && Object.keys(fields).length === 0) {
         const later = [...new Set(omitted.map(([, l]) => l))].sort((a, b) => a - b).join(", ");
-        settled.push({
-          flag: 0,
-          outcome: {
-            ...base,
-            ...ids,
-            status: "superseded",
-            errorCode: "Superseded",
-            message: `line ${line}: not sent: everything it sets was applied afterwards by line ${later} of the same contact, and sending it now would put back older values`,
-            omit: omitted,
-          },
-        });
+        const why = `line ${line}: not sent: everything it sets was applied afterwards by line ${later} of the same contact, and sending it now would put back older values`;
+        settled.push({ flag: 0, outcome: notSent(ref, "superseded", "Superseded", why, { omit: omitted }) });
         continue;
       }
       ready.push({ line, ...ids, fields, original, omitted, chained });
@@ -194,23 +189,13 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
       const carrier = i === call.rows.length - 1;
       const failed = res.status === "failed";
       const message = failed ? `line ${row.line}: ${res.message}${notes ? ` (${notes})` : ""}` : notes ? `line ${row.line}: ${notes}` : "";
-      const outcome: Outcome = {
-        line: row.line,
-        contactId: row.contactId,
-        instanceId: row.instanceId,
-        status: res.status,
-        errorCode: res.errorCode,
-        httpStatus: res.httpStatus,
-        message,
-        // The call is counted once, on the row that closes it.
-        attempts: carrier ? res.attempts : 0,
-        throttles: carrier ? res.throttles : 0,
-        finishedAt: Date.now(),
+      const outcome = sent({ line: row.line, contactId: row.contactId, instanceId: row.instanceId }, res, message, {
+        carrier,
         original: failed ? row.original : undefined,
-        ...(failed && !res.permanent ? { retryable: true } : {}),
-        ...(!failed && (row.chained || call.rows.length > 1) ? { keys: Object.keys(row.fields) } : {}),
-        ...(failed && row.omitted.length > 0 ? { omit: row.omitted } : {}),
-      };
+        retryable: failed && !res.permanent,
+        keys: !failed && (row.chained || call.rows.length > 1) ? Object.keys(row.fields) : undefined,
+        omit: failed && row.omitted.length > 0 ? row.omitted : undefined,
+      });
       return { outcome, flag };
     });
   };
