@@ -44,6 +44,8 @@ const DOCS: Record<string, readonly [value: string, text: string]> = {
   burst: ["N", "bucket size of the simulated quota"],
   latency: ["MS", "added latency per call (default 0)"],
   "auto-create": ["", "accept any contact id (unknown contacts are created)"],
+  quota: ["OP=RATE[/BURST],…", "a quota of its own per API, such as UpdateContact=5/10 (the others keep --rate/--burst)"],
+  "accepted-log-limit": ["N", "accepted updates kept for /__sim/updates (default 100000; counts stay exact)"],
   contacts: ["FILE", "JSON file of contacts to seed"],
 };
 

@@ -22,7 +22,7 @@ const simulate: Command = {
 /** Every command by name; each loads what it needs only when it runs. */
 export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, cancel, prune, simulate };
 
-export const HELP = `connect-backfill: bulk UpdateContactAttributes for Amazon Connect, on BullMQ + Redis
+export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateContact for Amazon Connect, on BullMQ + Redis
 
   connect-backfill run <file>          enqueue + work + report in one process
   connect-backfill enqueue <file>      validate and queue a file, print the run id
@@ -35,8 +35,8 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes for Amazon C
   connect-backfill prune               remove finished runs' data from Redis (--older-than 30d, --run-id)
   connect-backfill simulate            start the local Connect stand-in
 
-Common options: --instance-id, --format csv|jsonl, --run-id, --rate (req/s across all workers, default 10),
---concurrency, --reports-dir (default ./reports), --min-contact-date (default 2018-09-12), --max-contact-age
+Common options: --operation UpdateContactAttributes|UpdateContact, --instance-id, --format csv|jsonl, --run-id,
+--rate (req/s ceiling, default 10), --concurrency, --reports-dir (default ./reports), --min-contact-date, --max-contact-age
 (default 24mo; 730d; 0 for none), --breaker-window/--breaker-ratio/--breaker-auth/--breaker-consecutive,
 --breaker-ignore CODE[,CODE], --endpoint, --region.
 Redis from REDIS_URL (default redis://127.0.0.1:6379); AWS configuration as the AWS SDK reads it.

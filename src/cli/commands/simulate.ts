@@ -3,6 +3,16 @@ import { ConnectSimulator } from "../../simulator/index.js";
 import { EXIT, fatalError, usageError } from "../exitCodes.js";
 import type { CommandInput } from "./Command.js";
 
+/** `UpdateContact=5/10,DescribeContact=2`: per-API quotas, checked by the simulator itself. */
+function parseQuotas(text: string): Record<string, { rate: number; burst?: number }> {
+  const out: Record<string, { rate: number; burst?: number }> = {};
+  for (const part of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const m = /^([A-Za-z]+)=(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(part);
+    if (!m) throw usageError(`simulate: --quota takes OPERATION=RATE[/BURST] separated by commas (such as UpdateContact=5/10), got "${part}"`);
+    out[m[1] as string] = { rate: Number(m[2]), ...(m[3] !== undefined ? { burst: Number(m[3]) } : {}) };
+  }
+  return out;
+}
 
 /**
  * `connect-backfill simulate`: the local Connect stand-in on a port until SIGINT.
@@ -18,6 +28,7 @@ export async function simulateCommand({ flags }: CommandInput): Promise<number> 
     }
     if (!Array.isArray(contacts)) throw fatalError(`${flags.contacts}: must hold a JSON array of contacts.`);
   }
+  const quotas = typeof flags.quota === "string" ? parseQuotas(flags.quota) : undefined;
   let sim: ConnectSimulator;
   try {
     sim = new ConnectSimulator({
@@ -28,6 +39,8 @@ export async function simulateCommand({ flags }: CommandInput): Promise<number> 
       latencyMs: (flags.latency as number | undefined) ?? 0,
       autoCreate: Boolean(flags["auto-create"]),
       contacts: contacts as never,
+      ...(quotas ? { quotas } : {}),
+      ...(flags["accepted-log-limit"] !== undefined ? { acceptedLogLimit: flags["accepted-log-limit"] as number } : {}),
     });
   } catch (err) {
     throw usageError(`simulate: ${(err as Error).message}`);

@@ -7,6 +7,8 @@ export const SIMULATE_FLAGS: FlagSpec = {
   burst: "number",
   latency: "number",
   "auto-create": "boolean",
+  quota: "string",
+  "accepted-log-limit": "number",
   contacts: "string",
   "log-level": "string",
 };
