@@ -97,7 +97,10 @@ async function ingest(prev: PreviousRelease | undefined, dir: string, redis: Red
   const bytes = await makeFile(file);
   const runs: Record<"ours" | "prev", Array<{ wallS: number; peakRssMb: number; redisMb: number }>> = { ours: [], prev: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [k, bin] of [["ours", OURS], ["prev", prev?.bin]] as const) {
+    for (const [k, bin] of [
+      ["ours", OURS],
+      ["prev", prev?.bin],
+    ] as const) {
       if (!bin) continue;
       const prefix = `ingest-${randomBytes(3).toString("hex")}`;
       const before = await usedMb(redis);
@@ -112,7 +115,9 @@ async function ingest(prev: PreviousRelease | undefined, dir: string, redis: Red
   }
   const m = (k: "ours" | "prev", f: "wallS" | "peakRssMb" | "redisMb") => median(runs[k].map((x) => x[f]));
   const line = (label: string, k: "ours" | "prev") =>
-    runs[k].length === 0 ? [label, "-", "-", "-", "-"] : [label, m(k, "wallS").toFixed(1), runs[k].map((x) => x.wallS.toFixed(1)).join(", "), m(k, "peakRssMb"), m(k, "redisMb").toFixed(0)];
+    runs[k].length === 0
+      ? [label, "-", "-", "-", "-"]
+      : [label, m(k, "wallS").toFixed(1), runs[k].map((x) => x.wallS.toFixed(1)).join(", "), m(k, "peakRssMb"), m(k, "redisMb").toFixed(0)];
   return `### Ingest, 1,000,000 distinct contacts (${(bytes / 1e6).toFixed(1)} MB CSV), \`enqueue\` as its own process, ${ROUNDS} alternating rounds
 
 ${table(["producer", "wall s (median)", "rounds", "peak RSS MB", "Redis growth MB"], [line("this release", "ours"), line(`previous release (${BEFORE})`, "prev")])}

@@ -51,7 +51,11 @@ export async function benchIngest(): Promise<void> {
     for (let round = 0; round < 3; round++) {
       const prefix = `ingest-${randomBytes(3).toString("hex")}`;
       const before = await usedMb(redis);
-      const r = await runTracked(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error"], {});
+      const r = await runTracked(
+        process.execPath,
+        [join(ROOT, "bin/connect-backfill.js"), "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error"],
+        {},
+      );
       const after = await usedMb(redis);
       const p = await new RunStore(redis, keysFor(prefix)).progress("ingest");
       if (r.code !== 0 || p?.read !== ROWS || !p.producerDone) throw new Error(`enqueue did not queue the whole file (code ${r.code}, read ${p?.read})`);
@@ -81,8 +85,22 @@ Redis growth is \`used_memory\` after minus before, with the whole file queued. 
 ${table(
   ["producer", "wall s", "rows/s", "peak RSS MB", "Redis growth MB", "Redis bytes per row"],
   [
-    ["connect-backfill enqueue (chunks of 500 rows)", m.wallS.toFixed(1), Math.round(ROWS / m.wallS), m.peakRssMb, m.redisMb.toFixed(0), Math.round((m.redisMb * 1024 * 1024) / ROWS)],
-    ["baseline: one BullMQ job per row (addBulk of 1,000)", baseline.wallS.toFixed(1), Math.round(ROWS / baseline.wallS), baseline.peakRssMb, baseline.redisMb.toFixed(0), Math.round((baseline.redisMb * 1024 * 1024) / ROWS)],
+    [
+      "connect-backfill enqueue (chunks of 500 rows)",
+      m.wallS.toFixed(1),
+      Math.round(ROWS / m.wallS),
+      m.peakRssMb,
+      m.redisMb.toFixed(0),
+      Math.round((m.redisMb * 1024 * 1024) / ROWS),
+    ],
+    [
+      "baseline: one BullMQ job per row (addBulk of 1,000)",
+      baseline.wallS.toFixed(1),
+      Math.round(ROWS / baseline.wallS),
+      baseline.peakRssMb,
+      baseline.redisMb.toFixed(0),
+      Math.round((baseline.redisMb * 1024 * 1024) / ROWS),
+    ],
   ],
 )}
 

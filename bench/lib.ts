@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -36,7 +36,11 @@ export function sampleRss(pid: number | undefined): { stop: () => number } {
 }
 
 /** Runs the real CLI (ours, or `bin` of another checkout); resolves with its exit code and the peak RSS (VmHWM) seen. */
-export function runCli(args: string[], env: Record<string, string> = {}, bin = join(ROOT, "bin/connect-backfill.js")): { child: ChildProcess; done: Promise<{ code: number; peakRssMb: number; stderr: string }> } {
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  bin = join(ROOT, "bin/connect-backfill.js"),
+): { child: ChildProcess; done: Promise<{ code: number; peakRssMb: number; stderr: string }> } {
   const child = spawn(process.execPath, [bin, ...args], {
     cwd: ROOT,
     env: { ...process.env, REDIS_URL, ...AWS_ENV, ...env },

@@ -16,7 +16,25 @@ const runId = `demo-${Date.now().toString(36)}`;
 // and its run is queued for the simulator, so no other worker would take it either.
 console.log(`Connect simulator on ${endpoint}; running examples/contacts.csv as run ${runId}\n`);
 
-const args = [join(root, "bin/connect-backfill.js"), "run", join(root, "examples/contacts.csv"), "--instance-id", "demo-instance", "--run-id", runId, "--endpoint", endpoint, "--region", "us-east-1", "--rate", "10", "--log-level", "warn", "--prefix", "cb-demo"];
+const args = [
+  join(root, "bin/connect-backfill.js"),
+  "run",
+  join(root, "examples/contacts.csv"),
+  "--instance-id",
+  "demo-instance",
+  "--run-id",
+  runId,
+  "--endpoint",
+  endpoint,
+  "--region",
+  "us-east-1",
+  "--rate",
+  "10",
+  "--log-level",
+  "warn",
+  "--prefix",
+  "cb-demo",
+];
 const code = await new Promise<number>((resolve) => {
   const child = spawn(process.execPath, args, {
     stdio: "inherit",

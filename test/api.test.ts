@@ -44,7 +44,12 @@ describe("public API (src/index.ts)", () => {
   it("names both operations, and each checks a record through the same entry point", () => {
     expect(api.OPERATION_NAMES).toEqual(["UpdateContactAttributes", "UpdateContact"]);
     const defaults = { instanceId: "i" };
-    const attrs = api.checkRecord({ kind: "object", line: 2, value: { contactId: "c", attributes: { tier: "gold" } } }, undefined, defaults, api.operationNamed("UpdateContactAttributes"));
+    const attrs = api.checkRecord(
+      { kind: "object", line: 2, value: { contactId: "c", attributes: { tier: "gold" } } },
+      undefined,
+      defaults,
+      api.operationNamed("UpdateContactAttributes"),
+    );
     expect(attrs).toMatchObject({ ok: true, row: { contactId: "c", instanceId: "i", fields: { tier: "gold" } } });
     const contact = api.checkRecord({ kind: "object", line: 3, value: { ContactId: "c", Name: "Ann" } }, undefined, defaults, api.operationNamed("UpdateContact"));
     expect(contact).toMatchObject({ ok: true, row: { fields: { Name: "Ann" } } });

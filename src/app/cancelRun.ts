@@ -3,7 +3,7 @@ import { ChunkDecoder } from "../queue/decodeChunk.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
 import type { RunProgress } from "../queue/RunStore.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
-import { AppError, RunNotFoundError } from "./AppError.js";
+import { RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";
 import { writeRunReport } from "./report.js";
 

@@ -1,5 +1,5 @@
 import { queueNameOf, queueOfManifest } from "../queue/RunQueues.js";
-import { AppError, RunNotFoundError } from "./AppError.js";
+import { RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";
 
 export interface PruneResult {

@@ -21,7 +21,10 @@ export const usageError = (message: string) => new CliError(message, EXIT.usage)
 export const fatalError = (message: string) => new CliError(message, EXIT.couldNotRun);
 
 /** A run's exit code (DESIGN.md): stopped early 1, some rows invalid or failed 3, else 0. */
-export function exitCodeOf(res: { readonly stopReason: string | undefined; readonly report: { readonly summaryData: { readonly counts: { readonly invalid: number; readonly failed: number } } } }): number {
+export function exitCodeOf(res: {
+  readonly stopReason: string | undefined;
+  readonly report: { readonly summaryData: { readonly counts: { readonly invalid: number; readonly failed: number } } };
+}): number {
   if (res.stopReason) return EXIT.couldNotRun;
   const c = res.report.summaryData.counts;
   return c.invalid + c.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;

@@ -58,12 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const trouble = said ? undefined : redisTrouble(caught);
     const err = trouble ? new RedisRefusedError(`${troubleMessage(trouble)}.`) : caught;
     const e = err as Error;
-    const code =
-      err instanceof CliError
-        ? err.exitCode
-        : err instanceof ConfigError || err instanceof MissingInstanceIdError
-          ? EXIT.usage
-          : EXIT.couldNotRun;
+    const code = err instanceof CliError ? err.exitCode : err instanceof ConfigError || err instanceof MissingInstanceIdError ? EXIT.usage : EXIT.couldNotRun;
     const known =
       err instanceof CliError ||
       err instanceof AppError ||

@@ -181,7 +181,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   if (badCode !== undefined) throw new ConfigError(`--breaker-ignore takes error codes separated by commas (such as ResourceNotFoundException), got "${badCode}"`);
   const instanceId = flags["instance-id"] ?? env.CONNECT_INSTANCE_ID;
   // `work --run-id A,B` restricts a worker to those runs; everywhere else --run-id names one run.
-  const runIds = (flags["run-id"] ?? "").split(",").map((r) => r.trim()).filter((r) => r !== "");
+  const runIds = (flags["run-id"] ?? "")
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
   const onlyRuns = opts.runIdList ? runIds.map((r) => validateRunId(r)) : [];
   const runId = opts.runIdList ? undefined : flags["run-id"];
   const config: Config = {

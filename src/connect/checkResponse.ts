@@ -33,10 +33,10 @@ export function checkResponses(client: ConnectClient): void {
       if (length > MAX_SUCCESS_BYTES) problems.push(`a body of ${length} bytes`);
       if (problems.length > 0) {
         res.body?.destroy?.();
-        throw Object.assign(
-          new Error(`HTTP ${status} that did not come from Amazon Connect (${problems.join(", ")}); a proxy or captive portal in the way?`),
-          { name: "UnexpectedResponse", $metadata: { httpStatusCode: status } },
-        );
+        throw Object.assign(new Error(`HTTP ${status} that did not come from Amazon Connect (${problems.join(", ")}); a proxy or captive portal in the way?`), {
+          name: "UnexpectedResponse",
+          $metadata: { httpStatusCode: status },
+        });
       }
       return result;
     },

@@ -47,7 +47,14 @@ const NETWORK_CODES: Record<string, string> = {
   ENETUNREACH: "NetworkUnreachable",
 };
 /** Codes that mean the request may not have been answered at all: worth another try. */
-const TRANSIENT_NAMES = new Set(["TimeoutError", "RequestTimeout", "RequestTimeoutException", "ServiceUnavailable", "InternalServiceException", "UnexpectedResponse"]);
+const TRANSIENT_NAMES = new Set([
+  "TimeoutError",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "ServiceUnavailable",
+  "InternalServiceException",
+  "UnexpectedResponse",
+]);
 const THROTTLE_NAMES = new Set(["ThrottlingException", "TooManyRequestsException", "Throttling", "LimitExceededException"]);
 
 interface SdkLikeError {

@@ -47,9 +47,7 @@ export function columnRoles(header: readonly string[], path: string): ColumnRole
       instanceId = i;
     } else if (TIMESTAMP.has(key)) {
       if (initiationTimestamp !== undefined) {
-        throw new InputFileError(
-          `${path}: the header has two initiationTimestamp columns ("${header[initiationTimestamp]}" and "${name}"); keep one.`,
-        );
+        throw new InputFileError(`${path}: the header has two initiationTimestamp columns ("${header[initiationTimestamp]}" and "${name}"); keep one.`);
       }
       initiationTimestamp = i;
     } else fields.push([i, name] as const);

@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, type Stats } from "node:fs";
 import { Readable } from "node:stream";
 import { stat } from "node:fs/promises";
 import { InputFileError } from "./InputFileError.js";
@@ -60,7 +60,7 @@ async function checkedText(path: string, stream: Readable): Promise<Readable> {
 
 async function openRaw(path: string): Promise<Readable> {
   if (path === STDIN) return process.stdin;
-  let info;
+  let info: Stats;
   try {
     info = await stat(path);
   } catch (err) {
@@ -75,9 +75,7 @@ async function openRaw(path: string): Promise<Readable> {
     stream.once("open", () => resolve());
     stream.once("error", (err: NodeJS.ErrnoException) =>
       reject(
-        new InputFileError(
-          err.code === "EACCES" ? `${path}: permission denied; the file cannot be read.` : `${path}: cannot be read (${err.code ?? err.message}).`,
-        ),
+        new InputFileError(err.code === "EACCES" ? `${path}: permission denied; the file cannot be read.` : `${path}: cannot be read (${err.code ?? err.message}).`),
       ),
     );
   });

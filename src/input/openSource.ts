@@ -31,7 +31,9 @@ export interface SourceOptions {
 }
 
 function noInstance(path: string, what: string): MissingInstanceIdError {
-  return new MissingInstanceIdError(`${path}: ${what} and no --instance-id was given; give --instance-id (or CONNECT_INSTANCE_ID), or name the instance in the file.`);
+  return new MissingInstanceIdError(
+    `${path}: ${what} and no --instance-id was given; give --instance-id (or CONNECT_INSTANCE_ID), or name the instance in the file.`,
+  );
 }
 
 export function formatOf(path: string, flag: InputFormat | undefined): InputFormat {
@@ -48,7 +50,8 @@ export async function openSource(path: string, format: InputFormat, opts: Source
   if (format === "csv") {
     const csv = await readCsv(path, opts.delimiter === undefined ? {} : { delimiter: opts.delimiter });
     const roles = columnRoles(csv.header, path);
-    if (opts.requireInstance && roles.instanceId === undefined && !opts.requireInstance.defaultInstanceId) throw noInstance(path, "the file has no instanceId column");
+    if (opts.requireInstance && roles.instanceId === undefined && !opts.requireInstance.defaultInstanceId)
+      throw noInstance(path, "the file has no instanceId column");
     return { shape: { format, header: csv.header }, roles, records: csv.records, blankLines: csv.blankLines };
   }
   const records = readJsonl(path);

@@ -91,7 +91,8 @@ class RecordSplitter {
       }
       if (this.quotePending) {
         this.quotePending = false;
-        if (b === QUOTE) b = -1; // the second quote of "": a plain character
+        if (b === QUOTE)
+          b = -1; // the second quote of "": a plain character
         else this.inQuotes = false;
       }
       if (this.inQuotes) {
@@ -280,7 +281,8 @@ export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvS
   try {
     while (header === undefined && (await pump())) {
       // A header is a line: past a few MiB without one, this is not a CSV file (or a stream without line ends).
-      if (bytesIn > 4 * MAX_RECORD_BYTES) throw new InputFileError(`${path}: no header line in its first ${(4 * MAX_RECORD_BYTES) / 1048576} MiB; is this a CSV file?`);
+      if (bytesIn > 4 * MAX_RECORD_BYTES)
+        throw new InputFileError(`${path}: no header line in its first ${(4 * MAX_RECORD_BYTES) / 1048576} MiB; is this a CSV file?`);
     }
   } catch (err) {
     stream.destroy();

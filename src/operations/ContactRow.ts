@@ -12,6 +12,4 @@ export interface ContactRow {
 }
 
 /** Validation's answer: a row, or a reason naming what is wrong. Bad rows are data, not exceptions. */
-export type RowCheck =
-  | { readonly ok: true; readonly row: ContactRow }
-  | { readonly ok: false; readonly code: string; readonly reason: string };
+export type RowCheck = { readonly ok: true; readonly row: ContactRow } | { readonly ok: false; readonly code: string; readonly reason: string };

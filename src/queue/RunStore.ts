@@ -91,7 +91,9 @@ export function breakerOf(m: RunManifest | undefined): BreakerSettings {
   };
 }
 
-export function breakerManifestFields(b: BreakerSettings): Pick<RunManifest, "breakerWindow" | "breakerRatio" | "breakerAuth" | "breakerConsecutive" | "breakerIgnore"> {
+export function breakerManifestFields(
+  b: BreakerSettings,
+): Pick<RunManifest, "breakerWindow" | "breakerRatio" | "breakerAuth" | "breakerConsecutive" | "breakerIgnore"> {
   return { breakerWindow: b.window, breakerRatio: b.ratio, breakerAuth: b.auth, breakerConsecutive: b.consecutive, breakerIgnore: b.ignore };
 }
 
@@ -269,7 +271,11 @@ export class RunStore {
     const key = this.keys.run(runId);
     const fields: Array<string | number> = ["read", read, "chunks", chunks, "blank", blankLines];
     if (done) fields.push("producerDone", 1);
-    const res = await this.redis.multi().hset(key, ...fields).hget(key, "state").exec();
+    const res = await this.redis
+      .multi()
+      .hset(key, ...fields)
+      .hget(key, "state")
+      .exec();
     const state = String(res?.[1]?.[1] ?? "");
     // KEYS[1] run hash. Returns nothing. `enqueuing` → `queued`, leaving a cancel or a stop as it is.
     if (done) await this.redis.eval(`if redis.call('HGET', KEYS[1], 'state') == 'enqueuing' then redis.call('HSET', KEYS[1], 'state', 'queued') end`, 1, key);
@@ -290,7 +296,14 @@ export class RunStore {
       args.push(o.line, encodeOutcome(o), o.status, o.errorCode, o.attempts, o.throttles, flag);
     }
     const k = this.keys;
-    const [added, state] = await (this.redis.cbRecord3 as RecordCmd)(k.done(runId), k.run(runId), k.outcomes(runId), k.breaker(runId), k.breakerCodes(runId), ...args);
+    const [added, state] = await (this.redis.cbRecord3 as RecordCmd)(
+      k.done(runId),
+      k.run(runId),
+      k.outcomes(runId),
+      k.breaker(runId),
+      k.breakerCodes(runId),
+      ...args,
+    );
     return { added: Number(added), state };
   }
 
@@ -447,5 +460,4 @@ export class RunStore {
   async list(limit = 50): Promise<string[]> {
     return this.redis.zrevrange(this.keys.runs, 0, limit - 1);
   }
-
 }

@@ -23,8 +23,6 @@ export async function checkRedis(redis: Redis): Promise<void> {
     return;
   }
   if (policy && policy !== "noeviction") {
-    throw new RedisUnavailableError(
-      `Redis maxmemory-policy is "${policy}", which can evict queued rows; set it to noeviction (or pass --skip-redis-checks).`,
-    );
+    throw new RedisUnavailableError(`Redis maxmemory-policy is "${policy}", which can evict queued rows; set it to noeviction (or pass --skip-redis-checks).`);
   }
 }

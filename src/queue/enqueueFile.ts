@@ -17,7 +17,16 @@ import { addChunks } from "./addChunks.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
-import { breakerManifestFields, breakerOf, type BreakerSettings, type MaxContactAge, type RecordedOutcome, type RunTarget, type RunManifest, type RunStore } from "./RunStore.js";
+import {
+  breakerManifestFields,
+  breakerOf,
+  type BreakerSettings,
+  type MaxContactAge,
+  type RecordedOutcome,
+  type RunTarget,
+  type RunManifest,
+  type RunStore,
+} from "./RunStore.js";
 
 export interface EnqueueOptions {
   readonly path: string;
@@ -72,7 +81,10 @@ class RunCancelled extends Error {}
 const CHUNKS_PER_BATCH = 2;
 
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "");
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "");
   return `${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
@@ -126,7 +138,11 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId } });
   const op = operationNamed(opts.operation);
   // A column that means nothing to the operation is said now, not as one invalid row per line.
-  if (source.roles) op.checkColumns(source.roles.fields.map(([, name]) => name), path);
+  if (source.roles)
+    op.checkColumns(
+      source.roles.fields.map(([, name]) => name),
+      path,
+    );
   // Standard input cannot be read twice: no fingerprint, and no resume (below).
   const print = stdin ? undefined : await fileFingerprint(path);
   const fingerprint = print?.fingerprint;
@@ -150,7 +166,9 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   };
   const { manifest, created } = await store.create(wanted);
   if (!created && operationNamed(manifest.operation) !== op) {
-    throw new InputFileError(`run ${runId} was queued for ${operationNamed(manifest.operation).name}, not ${op.name}; give the same --operation to go on with it, or another --run-id.`);
+    throw new InputFileError(
+      `run ${runId} was queued for ${operationNamed(manifest.operation).name}, not ${op.name}; give the same --operation to go on with it, or another --run-id.`,
+    );
   }
   if (!created && manifest.input !== path) {
     throw new InputFileError(`run ${runId} already exists for ${manifest.input}; choose another --run-id for ${path}.`);
@@ -209,7 +227,9 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       if (!check.ok) {
         invalid++;
         invalidBatch.push({
-          outcome: notSent({ line: rec.line, ...idsOf(rec, source.roles, manifest.defaultInstanceId) }, "invalid", check.code, `line ${rec.line} ${check.reason}`, { original: originalOf(rec) }),
+          outcome: notSent({ line: rec.line, ...idsOf(rec, source.roles, manifest.defaultInstanceId) }, "invalid", check.code, `line ${rec.line} ${check.reason}`, {
+            original: originalOf(rec),
+          }),
           flag: 0,
         });
         if (invalidBatch.length >= 500) await flushInvalid();

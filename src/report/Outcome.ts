@@ -3,10 +3,7 @@ export const STATUSES = ["updated", "skipped_pre_api", "invalid", "failed", "ski
 export type OutcomeStatus = (typeof STATUSES)[number];
 
 /** The row as it came in, kept only for rows that end up in failures.csv. */
-export type OriginalRecord =
-  | { readonly fields: readonly string[] }
-  | { readonly object: Record<string, unknown> }
-  | { readonly raw: string };
+export type OriginalRecord = { readonly fields: readonly string[] } | { readonly object: Record<string, unknown> } | { readonly raw: string };
 
 /** Exactly one per input row. */
 export interface Outcome {

@@ -48,7 +48,7 @@ export class OutcomeSpool {
     if (size > 0) {
       const tail = Buffer.alloc(Math.min(size, 1 << 20));
       readSync(fd, tail, 0, tail.length, size - tail.length);
-      let end = tail.lastIndexOf(NL);
+      const end = tail.lastIndexOf(NL);
       if (end !== tail.length - 1) {
         const keep = end === -1 ? size - tail.length : size - tail.length + end + 1;
         ftruncateSync(fd, keep);

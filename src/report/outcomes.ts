@@ -39,7 +39,13 @@ export function notSent(
 /** The answer of a call for one of the rows it carried. The call is counted once, on the row that closes it. */
 export function sent(
   row: RowRef,
-  call: { readonly status: "updated" | "failed"; readonly errorCode: string; readonly httpStatus: number | undefined; readonly attempts: number; readonly throttles: number },
+  call: {
+    readonly status: "updated" | "failed";
+    readonly errorCode: string;
+    readonly httpStatus: number | undefined;
+    readonly attempts: number;
+    readonly throttles: number;
+  },
   message: string,
   extra: {
     readonly carrier: boolean;

@@ -40,10 +40,19 @@ export function timelineSvg(points: readonly TimelinePoint[]): string {
     const x = (pad.l + i * bw).toFixed(2);
     const o = ok[i] as number;
     const t = thr[i] as number;
-    if (o > 0) bars.push(`<rect class="ok" x="${x}" y="${y(o).toFixed(2)}" width="${Math.max(bw - 0.5, 0.5).toFixed(2)}" height="${(y(0) - y(o)).toFixed(2)}"><title>${(first + i * per).toFixed(0)}: ${o.toFixed(1)} ok/s</title></rect>`);
-    if (t > 0) bars.push(`<rect class="thr" x="${x}" y="${y(o + t).toFixed(2)}" width="${Math.max(bw - 0.5, 0.5).toFixed(2)}" height="${(y(o) - y(o + t)).toFixed(2)}"><title>${(first + i * per).toFixed(0)}: ${t.toFixed(1)} throttled/s</title></rect>`);
+    if (o > 0)
+      bars.push(
+        `<rect class="ok" x="${x}" y="${y(o).toFixed(2)}" width="${Math.max(bw - 0.5, 0.5).toFixed(2)}" height="${(y(0) - y(o)).toFixed(2)}"><title>${(first + i * per).toFixed(0)}: ${o.toFixed(1)} ok/s</title></rect>`,
+      );
+    if (t > 0)
+      bars.push(
+        `<rect class="thr" x="${x}" y="${y(o + t).toFixed(2)}" width="${Math.max(bw - 0.5, 0.5).toFixed(2)}" height="${(y(o) - y(o + t)).toFixed(2)}"><title>${(first + i * per).toFixed(0)}: ${t.toFixed(1)} throttled/s</title></rect>`,
+      );
   }
-  const ticks = [0, max / 2, max].map((v) => `<text x="${pad.l - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(v < 10 ? 1 : 0)}</text><line x1="${pad.l}" x2="${W - pad.r}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`);
+  const ticks = [0, max / 2, max].map(
+    (v) =>
+      `<text x="${pad.l - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(v < 10 ? 1 : 0)}</text><line x1="${pad.l}" x2="${W - pad.r}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`,
+  );
   return `<svg id="timeline" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Successful and throttled calls per second">
 ${ticks.join("\n")}
 ${bars.join("\n")}
@@ -78,7 +87,9 @@ export function renderHtmlReport({ summary: s, timeline, failed, failedTotal }: 
             (o) =>
               `<tr><td class="num">${o.line}</td><td>${esc(o.contactId)}</td><td>${esc(o.status)}</td><td>${esc(o.errorCode)}</td><td class="num">${o.httpStatus ?? ""}</td><td>${esc(o.message)}</td></tr>`,
           )
-          .join("")}</tbody></table>${failedTotal > failed.length ? `<p class="muted">Showing the first ${failed.length} of ${failedTotal}; failures.csv has them all.</p>` : ""}`;
+          .join(
+            "",
+          )}</tbody></table>${failedTotal > failed.length ? `<p class="muted">Showing the first ${failed.length} of ${failedTotal}; failures.csv has them all.</p>` : ""}`;
   const duration = s.durationMs === undefined ? "not finished" : `${(s.durationMs / 1000).toFixed(1)} s`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>connect-backfill run ${esc(s.runId)}</title>

@@ -343,4 +343,3 @@ export class ConnectSimulator implements AdminTarget {
     this.delayed.add(timer);
   }
 }
-

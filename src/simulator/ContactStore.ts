@@ -179,10 +179,7 @@ export class ContactStore {
     }
     const started = contact.initiationTimestamp.getTime();
     if (operation === "UpdateContactAttributes" && started < API_RELEASE) {
-      return serviceError(
-        "InvalidRequestException",
-        `Contact ${contactId} was initiated before the UpdateContactAttributes API was released (2018-09-12).`,
-      );
+      return serviceError("InvalidRequestException", `Contact ${contactId} was initiated before the UpdateContactAttributes API was released (2018-09-12).`);
     }
     if (started < this.retentionCutoff()) {
       return serviceError(
@@ -206,10 +203,7 @@ export class ContactStore {
       bytes += old === undefined ? utf8Bytes(k) + utf8Bytes(v) : utf8Bytes(v) - utf8Bytes(old);
     }
     if (bytes > LIMITS.totalBytesMax) {
-      return serviceError(
-        "InvalidParameterException",
-        `Contact ${contact.contactId} would hold ${bytes} bytes of attributes; the limit is ${LIMITS.totalBytesMax}.`,
-      );
+      return serviceError("InvalidParameterException", `Contact ${contact.contactId} would hold ${bytes} bytes of attributes; the limit is ${LIMITS.totalBytesMax}.`);
     }
     for (const [k, v] of Object.entries(attributes)) contact.attributes.set(k, v);
     contact.bytes = bytes;

@@ -147,9 +147,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     if (!KNOWN.has(key)) {
-      throw new SimulatorConfigError(
-        `unknown simulator option "${key}" (known: ${[...KNOWN].join(", ")}), got ${show(o[key])}`,
-      );
+      throw new SimulatorConfigError(`unknown simulator option "${key}" (known: ${[...KNOWN].join(", ")}), got ${show(o[key])}`);
     }
   }
 

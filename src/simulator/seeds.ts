@@ -17,7 +17,8 @@ function date(value: unknown, name: string): Date {
   let d: Date;
   if (value instanceof Date) d = value;
   else if (typeof value === "string") d = new Date(value);
-  else if (typeof value === "number") d = new Date(value * 1000); // epoch seconds, as Connect's wire format
+  else if (typeof value === "number")
+    d = new Date(value * 1000); // epoch seconds, as Connect's wire format
   else fail(name, "a Date, ISO string or epoch seconds", value);
   if (Number.isNaN(d.getTime())) fail(name, "a valid date", value);
   return d;

@@ -70,10 +70,7 @@ export function validateUpdate(body: unknown): ValidationResult {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return invalidRequest("The request body must be a JSON object.");
   }
-  const { InitialContactId: contactId, InstanceId: instanceId, Attributes: attributes } = body as Record<
-    string,
-    unknown
-  >;
+  const { InitialContactId: contactId, InstanceId: instanceId, Attributes: attributes } = body as Record<string, unknown>;
 
   if (contactId === undefined || contactId === null) return invalidRequest("InitialContactId is required.");
   if (typeof contactId !== "string") return invalidRequest("InitialContactId must be a string.");
@@ -98,9 +95,7 @@ export function validateUpdate(body: unknown): ValidationResult {
       return invalidParameter(`Attribute keys must be 1 to ${LIMITS.keyMax} characters long.`);
     }
     if (!KEY_PATTERN.test(key)) {
-      return invalidParameter(
-        `Attribute key "${preview(key)}" is invalid: only letters, digits, hyphen and underscore are allowed.`,
-      );
+      return invalidParameter(`Attribute key "${preview(key)}" is invalid: only letters, digits, hyphen and underscore are allowed.`);
     }
     if (typeof value !== "string") {
       return invalidRequest(`Attribute "${preview(key)}" must have a string value.`);
@@ -112,9 +107,7 @@ export function validateUpdate(body: unknown): ValidationResult {
     totalBytes += key.length + utf8Bytes(value);
   }
   if (totalBytes > LIMITS.totalBytesMax) {
-    return invalidParameter(
-      `Attributes total ${totalBytes} bytes; the limit is ${LIMITS.totalBytesMax} bytes across all attributes.`,
-    );
+    return invalidParameter(`Attributes total ${totalBytes} bytes; the limit is ${LIMITS.totalBytesMax} bytes across all attributes.`);
   }
 
   return { ok: true, value: { instanceId, contactId, attributes: attributes as Record<string, string> } };

@@ -104,8 +104,7 @@ export class BackfillWorker {
     this.store = new RunStore(opts.redis, opts.keys);
     this.ownsClient = !opts.client;
     this.client =
-      opts.client ??
-      createConnectClient({ endpoint: opts.endpoint, region: opts.region, requestTimeoutMs: opts.requestTimeoutMs, maxSockets: opts.concurrency * 2 });
+      opts.client ?? createConnectClient({ endpoint: opts.endpoint, region: opts.region, requestTimeoutMs: opts.requestTimeoutMs, maxSockets: opts.concurrency * 2 });
     this.writer = new OutcomeWriter(this.store, (runId) => breakerOf(this.runs.get(runId)?.manifest));
     this.timeline = new TimelineRecorder(opts.redis, opts.keys);
     const limit = pLimit(opts.concurrency);
@@ -239,7 +238,10 @@ export class BackfillWorker {
       if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
         // Caught: an unhandled rejection would end the process (and Node would print the command's arguments).
         this.failRemaining(job.data, err).catch((e: unknown) =>
-          opts.log.error({ runId: job.data.runId, chunk: job.id, err: e }, `the rows of a failed chunk could not be reported; "connect-backfill resume ${job.data.runId}" queues them again`),
+          opts.log.error(
+            { runId: job.data.runId, chunk: job.id, err: e },
+            `the rows of a failed chunk could not be reported; "connect-backfill resume ${job.data.runId}" queues them again`,
+          ),
         );
       }
     });

@@ -100,7 +100,10 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     if (items.length === 0) return;
     for (const { outcome: o } of items) {
       if (o.status !== "updated") {
-        ctx.log?.debug({ runId: data.runId, line: o.line, contactId: o.contactId, status: o.status, errorCode: o.errorCode, httpStatus: o.httpStatus }, "row not updated");
+        ctx.log?.debug(
+          { runId: data.runId, line: o.line, contactId: o.contactId, status: o.status, errorCode: o.errorCode, httpStatus: o.httpStatus },
+          "row not updated",
+        );
       }
     }
     // Written outside the call budget: the next call need not wait for Redis. All
@@ -108,18 +111,15 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     // Settled here, at once: a write that fails while the chunk's other calls go
     // on must stop them, and must not be an unhandled rejection (Node would exit).
     writes.push(
-      ctx.writer.addAll(data.runId, items).then(
-        (state) => {
-          if (state === "gone") {
-            gone = true;
-            return;
-          }
-          for (const { outcome } of items) ctx.onOutcome?.(data.runId, outcome);
-          if (state === "stopped") stopped = true;
-          if (state === "cancelled") cancelled = true;
-        },
-        fail,
-      ),
+      ctx.writer.addAll(data.runId, items).then((state) => {
+        if (state === "gone") {
+          gone = true;
+          return;
+        }
+        for (const { outcome } of items) ctx.onOutcome?.(data.runId, outcome);
+        if (state === "stopped") stopped = true;
+        if (state === "cancelled") cancelled = true;
+      }, fail),
     );
   };
 
@@ -183,8 +183,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     return call.rows.map((row, i) => {
       const others = lines.filter((l) => l !== row.line);
       const together = others.length > 0 ? `applied in one call with line ${others.join(", ")} of the same contact, in file order` : "";
-      const without =
-        row.omitted.length > 0 ? `sent without ${row.omitted.map(([k, l]) => `${k} (applied by line ${l})`).join(", ")}` : "";
+      const without = row.omitted.length > 0 ? `sent without ${row.omitted.map(([k, l]) => `${k} (applied by line ${l})`).join(", ")}` : "";
       const notes = [together, without].filter((n) => n !== "").join("; ");
       const carrier = i === call.rows.length - 1;
       const failed = res.status === "failed";

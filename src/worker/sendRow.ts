@@ -76,7 +76,10 @@ function capRetryAfter(c: ClassifiedError, ctx: SendContext): ClassifiedError {
   if (c.retryAfterMs === undefined || c.retryAfterMs <= cap) return c;
   if (!capSaid) {
     capSaid = true;
-    ctx.log?.warn?.({ retryAfterMs: c.retryAfterMs, capMs: cap }, `the service asked to wait ${Math.round(c.retryAfterMs / 1000)} s (Retry-After); waiting ${Math.round(cap / 1000)} s instead (--max-retry-after)`);
+    ctx.log?.warn?.(
+      { retryAfterMs: c.retryAfterMs, capMs: cap },
+      `the service asked to wait ${Math.round(c.retryAfterMs / 1000)} s (Retry-After); waiting ${Math.round(cap / 1000)} s instead (--max-retry-after)`,
+    );
   }
   return { ...c, retryAfterMs: cap };
 }
@@ -126,10 +129,15 @@ export async function sendRow(ctx: SendContext, to: ContactTarget, fields: Field
           ctx.log?.debug({ line: ctx.line, attempt: attempts, retryAfterMs: c.retryAfterMs }, "throttled; the row waits for the governor");
           await ctx.governor.throttled(c.retryAfterMs ?? 0);
           if (attempts >= ctx.policy.maxTries) {
-            return fail("Throttled", c.httpStatus, `still throttled after ${attempts} tries (--max-tries ${ctx.policy.maxTries}); retry it later with "connect-backfill retry"`, "throttled");
+            return fail(
+              "Throttled",
+              c.httpStatus,
+              `still throttled after ${attempts} tries (--max-tries ${ctx.policy.maxTries}); retry it later with "connect-backfill retry"`,
+              "throttled",
+            );
           }
           break;
-        case "transient":
+        case "transient": {
           transient++;
           if (transient >= ctx.policy.maxAttempts || attempts >= ctx.policy.maxTries) {
             return fail(c.code, c.httpStatus, `${c.message} (gave up after ${transient} transient errors)`, "unanswered");
@@ -142,6 +150,7 @@ export async function sendRow(ctx: SendContext, to: ContactTarget, fields: Field
             return { kind: "handback", attempts, throttles };
           }
           break;
+        }
       }
     }
   }

@@ -28,7 +28,10 @@ describe("--max-contact-age", () => {
 
 describe("--breaker-ignore", () => {
   it("takes a comma-separated list of codes", () => {
-    expect(loadConfig({ "breaker-ignore": "ResourceNotFoundException, InvalidRequestException" }, {}).breakerIgnore).toEqual(["ResourceNotFoundException", "InvalidRequestException"]);
+    expect(loadConfig({ "breaker-ignore": "ResourceNotFoundException, InvalidRequestException" }, {}).breakerIgnore).toEqual([
+      "ResourceNotFoundException",
+      "InvalidRequestException",
+    ]);
     expect(loadConfig({}, {}).breakerIgnore).toEqual([]);
   });
   it("refuses what cannot be a code", () => {

@@ -51,7 +51,13 @@ describe("classifyError", () => {
     ["AbortError", Object.assign(new Error("This operation was aborted"), { name: "AbortError" }), "aborted", "Aborted", undefined],
     ["DOMException AbortError", new DOMException("aborted", "AbortError"), "aborted", "Aborted", undefined],
     ["AbortError with a status", sdkError("AbortError", 500), "aborted", "Aborted", 500],
-    ["CredentialsProviderError", Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }), "permanent", "CredentialsProviderError", undefined],
+    [
+      "CredentialsProviderError",
+      Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
+      "permanent",
+      "CredentialsProviderError",
+      undefined,
+    ],
     ["missing region", new Error("Region is missing"), "permanent", "Error", undefined],
     ["TypeError (bad endpoint)", new TypeError("Invalid URL"), "permanent", "TypeError", undefined],
     ["a thrown string", "boom", "permanent", "Error", undefined],
@@ -84,7 +90,10 @@ describe("classifyError", () => {
   });
 
   it("a 200 that did not come from the service is transient (retried, then the breaker's no-answer rule)", () => {
-    const err = Object.assign(new Error("HTTP 200 that did not come from Amazon Connect (content-type text/html)"), { name: "UnexpectedResponse", $metadata: { httpStatusCode: 200 } });
+    const err = Object.assign(new Error("HTTP 200 that did not come from Amazon Connect (content-type text/html)"), {
+      name: "UnexpectedResponse",
+      $metadata: { httpStatusCode: 200 },
+    });
     expect(classifyError(err)).toMatchObject({ kind: "transient", code: "UnexpectedResponse", httpStatus: 200 });
   });
 

@@ -9,7 +9,16 @@ describe("columnRoles", () => {
     [
       "contactId only, everything else an attribute",
       ["contactId", "tier", "segment"],
-      { contactId: 0, instanceId: undefined, initiationTimestamp: undefined, fields: [[1, "tier"], [2, "segment"]], isFailuresFile: false },
+      {
+        contactId: 0,
+        instanceId: undefined,
+        initiationTimestamp: undefined,
+        fields: [
+          [1, "tier"],
+          [2, "segment"],
+        ],
+        isFailuresFile: false,
+      },
     ],
     [
       "all roles, any order",
@@ -23,18 +32,23 @@ describe("columnRoles", () => {
     ["roles case-insensitive", ["contactId", "INSTANCEID", "InitiationTimestamp", "a"], { instanceId: 1, initiationTimestamp: 2 }],
     ["names trimmed", [" contactId ", " tier "], { contactId: 0, fields: [[1, "tier"]] }],
     ["# columns ignored", ["#note", "contactId", "# comment", "a"], { contactId: 1, fields: [[3, "a"]], isFailuresFile: false }],
-    ["attribute names keep their case", ["contactId", "Tier", "tier"], { fields: [[1, "Tier"], [2, "tier"]] }],
+    [
+      "attribute names keep their case",
+      ["contactId", "Tier", "tier"],
+      {
+        fields: [
+          [1, "Tier"],
+          [2, "tier"],
+        ],
+      },
+    ],
     [
       "failures file: #line and #status",
       ["contactId", "a", "#line", "#status", "#errorCode", "#message", "#raw"],
       { contactId: 0, fields: [[1, "a"]], isFailuresFile: true },
     ],
     ["only #line is not a failures file", ["contactId", "a", "#line"], { isFailuresFile: false }],
-    [
-      "failures file: neutralised header names are taken back",
-      ["contactId", "'-flag", "#line", "#status"],
-      { fields: [[1, "-flag"]], isFailuresFile: true },
-    ],
+    ["failures file: neutralised header names are taken back", ["contactId", "'-flag", "#line", "#status"], { fields: [[1, "-flag"]], isFailuresFile: true }],
     ["otherwise header names are kept as they are", ["contactId", "'-flag"], { fields: [[1, "'-flag"]] }],
     ["only #status is not a failures file", ["contactId", "a", "#status"], { isFailuresFile: false }],
   ];

@@ -35,84 +35,158 @@ function brief(records: SourceRecord[]): Array<[number, string[] | string]> {
 
 describe("readCsv via openSource", () => {
   const cases: Array<[name: string, content: string, header: string[], expected: Array<[number, string[] | string]>]> = [
-    ["LF", "contactId,a\nc1,x\nc2,y\n", ["contactId", "a"], [[2, ["c1", "x"]], [3, ["c2", "y"]]]],
-    ["CRLF", "contactId,a\r\nc1,x\r\nc2,y\r\n", ["contactId", "a"], [[2, ["c1", "x"]], [3, ["c2", "y"]]]],
+    [
+      "LF",
+      "contactId,a\nc1,x\nc2,y\n",
+      ["contactId", "a"],
+      [
+        [2, ["c1", "x"]],
+        [3, ["c2", "y"]],
+      ],
+    ],
+    [
+      "CRLF",
+      "contactId,a\r\nc1,x\r\nc2,y\r\n",
+      ["contactId", "a"],
+      [
+        [2, ["c1", "x"]],
+        [3, ["c2", "y"]],
+      ],
+    ],
     ["BOM + LF", "\uFEFFcontactId,a\nc1,x\n", ["contactId", "a"], [[2, ["c1", "x"]]]],
     ["BOM + CRLF", "\uFEFFcontactId,a\r\nc1,x\r\n", ["contactId", "a"], [[2, ["c1", "x"]]]],
-    ["no final newline", "contactId,a\nc1,x\nc2,y", ["contactId", "a"], [[2, ["c1", "x"]], [3, ["c2", "y"]]]],
-    ["no final newline, CRLF", "contactId,a\r\nc1,x\r\nc2,y", ["contactId", "a"], [[2, ["c1", "x"]], [3, ["c2", "y"]]]],
+    [
+      "no final newline",
+      "contactId,a\nc1,x\nc2,y",
+      ["contactId", "a"],
+      [
+        [2, ["c1", "x"]],
+        [3, ["c2", "y"]],
+      ],
+    ],
+    [
+      "no final newline, CRLF",
+      "contactId,a\r\nc1,x\r\nc2,y",
+      ["contactId", "a"],
+      [
+        [2, ["c1", "x"]],
+        [3, ["c2", "y"]],
+      ],
+    ],
     [
       "quoted commas and doubled quotes",
       'contactId,a,b\nc1,"x, y","say ""hi"""\nc2,"",""""\n',
       ["contactId", "a", "b"],
-      [[2, ["c1", "x, y", 'say "hi"']], [3, ["c2", "", '"']]],
+      [
+        [2, ["c1", "x, y", 'say "hi"']],
+        [3, ["c2", "", '"']],
+      ],
     ],
     [
       "quoted LF newlines; lines count from where each record starts",
       'contactId,a\nc1,"one\ntwo\nthree"\nc2,y\nc3,"four\nfive"\nc4,z\n',
       ["contactId", "a"],
-      [[2, ["c1", "one\ntwo\nthree"]], [5, ["c2", "y"]], [6, ["c3", "four\nfive"]], [8, ["c4", "z"]]],
+      [
+        [2, ["c1", "one\ntwo\nthree"]],
+        [5, ["c2", "y"]],
+        [6, ["c3", "four\nfive"]],
+        [8, ["c4", "z"]],
+      ],
     ],
     [
       "quoted CRLF newlines in a CRLF file",
       'contactId,a\r\nc1,"one\r\ntwo\r\nthree"\r\nc2,y\r\nc3,"four\r\nfive"\r\nc4,z\r\n',
       ["contactId", "a"],
-      [[2, ["c1", "one\r\ntwo\r\nthree"]], [5, ["c2", "y"]], [6, ["c3", "four\r\nfive"]], [8, ["c4", "z"]]],
+      [
+        [2, ["c1", "one\r\ntwo\r\nthree"]],
+        [5, ["c2", "y"]],
+        [6, ["c3", "four\r\nfive"]],
+        [8, ["c4", "z"]],
+      ],
     ],
     [
       "quoted LF newlines in a CRLF file",
       'contactId,a\r\nc1,"one\ntwo"\r\nc2,y\r\n',
       ["contactId", "a"],
-      [[2, ["c1", "one\ntwo"]], [4, ["c2", "y"]]],
+      [
+        [2, ["c1", "one\ntwo"]],
+        [4, ["c2", "y"]],
+      ],
     ],
     [
       "multi-line record last, without final newline",
       'contactId,a\nc1,x\nc2,"p\nq"',
       ["contactId", "a"],
-      [[2, ["c1", "x"]], [3, ["c2", "p\nq"]]],
+      [
+        [2, ["c1", "x"]],
+        [3, ["c2", "p\nq"]],
+      ],
     ],
-    [
-      "multi-line header",
-      'contactId,"a\nb"\nc1,x\n',
-      ["contactId", "a\nb"],
-      [[3, ["c1", "x"]]],
-    ],
+    ["multi-line header", 'contactId,"a\nb"\nc1,x\n', ["contactId", "a\nb"], [[3, ["c1", "x"]]]],
     [
       "unicode: emoji and accents",
       "contactId,name,mood\nc1,José Müller,😀👍🏽\nc2,Ñandú,€\n",
       ["contactId", "name", "mood"],
-      [[2, ["c1", "José Müller", "😀👍🏽"]], [3, ["c2", "Ñandú", "€"]]],
+      [
+        [2, ["c1", "José Müller", "😀👍🏽"]],
+        [3, ["c2", "Ñandú", "€"]],
+      ],
     ],
     [
       "blank lines skipped, still counted",
       "contactId,a\n\nc1,x\n\n\nc2,y\n\n",
       ["contactId", "a"],
-      [[3, ["c1", "x"]], [6, ["c2", "y"]]],
+      [
+        [3, ["c1", "x"]],
+        [6, ["c2", "y"]],
+      ],
     ],
     [
       "blank lines skipped in CRLF",
       "contactId,a\r\n\r\nc1,x\r\n\r\nc2,y\r\n",
       ["contactId", "a"],
-      [[3, ["c1", "x"]], [5, ["c2", "y"]]],
+      [
+        [3, ["c1", "x"]],
+        [5, ["c2", "y"]],
+      ],
     ],
-    ["blank lines in a one-column file", "contactId\n\nc1\n\nc2\n", ["contactId"], [[3, ["c1"]], [5, ["c2"]]]],
+    [
+      "blank lines in a one-column file",
+      "contactId\n\nc1\n\nc2\n",
+      ["contactId"],
+      [
+        [3, ["c1"]],
+        [5, ["c2"]],
+      ],
+    ],
     [
       "ragged rows are malformed and reading goes on",
       "contactId,a,b\nc1,x\nc2,x,y\nc3,x,y,z\nc4,x,y\n",
       ["contactId", "a", "b"],
-      [[2, "malformed:RaggedRow"], [3, ["c2", "x", "y"]], [4, "malformed:RaggedRow"], [5, ["c4", "x", "y"]]],
+      [
+        [2, "malformed:RaggedRow"],
+        [3, ["c2", "x", "y"]],
+        [4, "malformed:RaggedRow"],
+        [5, ["c4", "x", "y"]],
+      ],
     ],
     [
       "ragged multi-line row keeps later lines right",
       'contactId,a\nc1,"p\nq",extra\nc2,y\n',
       ["contactId", "a"],
-      [[2, "malformed:RaggedRow"], [4, ["c2", "y"]]],
+      [
+        [2, "malformed:RaggedRow"],
+        [4, ["c2", "y"]],
+      ],
     ],
     [
       "unterminated quote at the end",
       'contactId,a\nc1,x\nc2,"never closed\nc3,z\n',
       ["contactId", "a"],
-      [[2, ["c1", "x"]], [3, "malformed:MalformedCsv"]],
+      [
+        [2, ["c1", "x"]],
+        [3, "malformed:MalformedCsv"],
+      ],
     ],
     ["header only", "contactId,a\n", ["contactId", "a"], []],
     ["header only, no newline", "contactId,a", ["contactId", "a"], []],
@@ -142,19 +216,22 @@ describe("readCsv via openSource", () => {
   });
 
   it("invalid UTF-8 bytes make that record malformed, others still read", async () => {
-    const content = Buffer.concat([
-      Buffer.from("contactId,a\nc1,ok\nc2,"),
-      Buffer.from([0xff, 0xfe]),
-      Buffer.from("\nc3,é\n"),
-    ]);
+    const content = Buffer.concat([Buffer.from("contactId,a\nc1,ok\nc2,"), Buffer.from([0xff, 0xfe]), Buffer.from("\nc3,é\n")]);
     const { records } = await read(content);
-    expect(brief(records)).toEqual([[2, ["c1", "ok"]], [3, "malformed:InvalidUtf8"], [4, ["c3", "é"]]]);
+    expect(brief(records)).toEqual([
+      [2, ["c1", "ok"]],
+      [3, "malformed:InvalidUtf8"],
+      [4, ["c3", "é"]],
+    ]);
   });
 
   it("a truncated multi-byte sequence is invalid UTF-8", async () => {
     const content = Buffer.concat([Buffer.from("contactId,a\nc1,"), Buffer.from([0xe2, 0x82]), Buffer.from("\nc2,y\n")]);
     const { records } = await read(content);
-    expect(brief(records)).toEqual([[2, "malformed:InvalidUtf8"], [3, ["c2", "y"]]]);
+    expect(brief(records)).toEqual([
+      [2, "malformed:InvalidUtf8"],
+      [3, ["c2", "y"]],
+    ]);
   });
 
   describe("records over 1 MiB", () => {
@@ -162,7 +239,12 @@ describe("readCsv via openSource", () => {
 
     it("an unquoted one-line record is RecordTooLarge and later rows keep their lines", async () => {
       const { records } = await read(`contactId,a\nc1,x\nc2,${huge}\nc3,y\nc4,z\n`);
-      expect(brief(records)).toEqual([[2, ["c1", "x"]], [3, "malformed:RecordTooLarge"], [4, ["c3", "y"]], [5, ["c4", "z"]]]);
+      expect(brief(records)).toEqual([
+        [2, ["c1", "x"]],
+        [3, "malformed:RecordTooLarge"],
+        [4, ["c3", "y"]],
+        [5, ["c4", "z"]],
+      ]);
       const rec = records[1] as Extract<SourceRecord, { kind: "malformed" }>;
       expect(rec.raw.length).toBeLessThanOrEqual(200);
     });
@@ -170,7 +252,10 @@ describe("readCsv via openSource", () => {
     it("a quoted multi-line record is RecordTooLarge and later rows keep their lines", async () => {
       const body = `${"y".repeat(600_000)}\n${"z".repeat(600_000)}`;
       const { records } = await read(`contactId,a\nc1,"${body}"\nc2,y\n`);
-      expect(brief(records)).toEqual([[2, "malformed:RecordTooLarge"], [4, ["c2", "y"]]]);
+      expect(brief(records)).toEqual([
+        [2, "malformed:RecordTooLarge"],
+        [4, ["c2", "y"]],
+      ]);
     });
 
     it("two oversized records, CRLF, and one at the end without a newline", async () => {
@@ -197,7 +282,10 @@ describe("readCsv via openSource", () => {
     it("a quote never closed, with more than 1 MiB after it, is one RecordTooLarge", async () => {
       const rest = Array.from({ length: 30_000 }, (_, i) => `c${i},${"y".repeat(40)}`).join("\n");
       const { records } = await read(`contactId,a\nc1,x\nc2,"oops\n${rest}\n`);
-      expect(brief(records)).toEqual([[2, ["c1", "x"]], [3, "malformed:RecordTooLarge"]]);
+      expect(brief(records)).toEqual([
+        [2, ["c1", "x"]],
+        [3, "malformed:RecordTooLarge"],
+      ]);
     });
 
     it("a quote in the middle of a field does not open a quoted field", async () => {
@@ -258,7 +346,11 @@ describe("readCsv via openSource", () => {
 
   it("CR-only line endings (old Mac files)", async () => {
     const { records } = await read('contactId,a\rc1,x\rc2,"p\rq"\rc3,z\r');
-    expect(brief(records).map(([, f]) => f)).toEqual([["c1", "x"], ["c2", "p\rq"], ["c3", "z"]]);
+    expect(brief(records).map(([, f]) => f)).toEqual([
+      ["c1", "x"],
+      ["c2", "p\rq"],
+      ["c3", "z"],
+    ]);
   });
 
   it("agrees with a generated file of tricky records, across chunk boundaries", async () => {

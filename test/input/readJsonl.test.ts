@@ -39,28 +39,99 @@ const b = JSON.stringify(B);
 
 describe("readJsonl", () => {
   const cases: Array<[name: string, content: string | Buffer, expected: Array<[number, unknown]>]> = [
-    ["good objects, LF", `${a}\n${b}\n`, [[1, A], [2, B]]],
-    ["CRLF", `${a}\r\n${b}\r\n`, [[1, A], [2, B]]],
-    ["last line without newline", `${a}\n${b}`, [[1, A], [2, B]]],
-    ["BOM on line 1", `\uFEFF${a}\n${b}\n`, [[1, A], [2, B]]],
-    ["blank lines skipped, still counted", `\n${a}\n\n  \n\r\n${b}\n\n`, [[2, A], [6, B]]],
+    [
+      "good objects, LF",
+      `${a}\n${b}\n`,
+      [
+        [1, A],
+        [2, B],
+      ],
+    ],
+    [
+      "CRLF",
+      `${a}\r\n${b}\r\n`,
+      [
+        [1, A],
+        [2, B],
+      ],
+    ],
+    [
+      "last line without newline",
+      `${a}\n${b}`,
+      [
+        [1, A],
+        [2, B],
+      ],
+    ],
+    [
+      "BOM on line 1",
+      `\uFEFF${a}\n${b}\n`,
+      [
+        [1, A],
+        [2, B],
+      ],
+    ],
+    [
+      "blank lines skipped, still counted",
+      `\n${a}\n\n  \n\r\n${b}\n\n`,
+      [
+        [2, A],
+        [6, B],
+      ],
+    ],
     ["unicode values", `{"contactId":"c","attributes":{"n":"José 😀 €"}}\n`, [[1, { contactId: "c", attributes: { n: "José 😀 €" } }]]],
-    ["bad JSON", `${a}\n{"contactId": \n${b}\n`, [[1, A], [2, "MalformedJson"], [3, B]]],
+    [
+      "bad JSON",
+      `${a}\n{"contactId": \n${b}\n`,
+      [
+        [1, A],
+        [2, "MalformedJson"],
+        [3, B],
+      ],
+    ],
     ["trailing comma", `{"a":1,}\n`, [[1, "MalformedJson"]]],
-    ["array line", `[1,2]\n${a}\n`, [[1, "NotAnObject"], [2, A]]],
-    ["number line", `42\n${a}\n`, [[1, "NotAnObject"], [2, A]]],
+    [
+      "array line",
+      `[1,2]\n${a}\n`,
+      [
+        [1, "NotAnObject"],
+        [2, A],
+      ],
+    ],
+    [
+      "number line",
+      `42\n${a}\n`,
+      [
+        [1, "NotAnObject"],
+        [2, A],
+      ],
+    ],
     ["string line", `"text"\n`, [[1, "NotAnObject"]]],
-    ["null line", `null\n${a}\n`, [[1, "NotAnObject"], [2, A]]],
+    [
+      "null line",
+      `null\n${a}\n`,
+      [
+        [1, "NotAnObject"],
+        [2, A],
+      ],
+    ],
     ["true line", `true\n`, [[1, "NotAnObject"]]],
     [
       "invalid UTF-8",
       Buffer.concat([Buffer.from(`${a}\n{"contactId":"`), Buffer.from([0xff, 0xfe]), Buffer.from(`"}\n${b}\n`)]),
-      [[1, A], [2, "InvalidUtf8"], [3, B]],
+      [
+        [1, A],
+        [2, "InvalidUtf8"],
+        [3, B],
+      ],
     ],
     [
       "truncated multi-byte character",
       Buffer.concat([Buffer.from('{"contactId":"'), Buffer.from([0xe2, 0x82]), Buffer.from(`"}\n${a}\n`)]),
-      [[1, "InvalidUtf8"], [2, A]],
+      [
+        [1, "InvalidUtf8"],
+        [2, A],
+      ],
     ],
     ["empty file", "", []],
     ["only blank lines", "\n\n\r\n", []],
@@ -80,7 +151,10 @@ describe("readJsonl", () => {
 
   it("a stray BOM on a later line does not change the value", async () => {
     const records = await read(`${a}\n\uFEFF${b}\n`);
-    expect(brief(records)).toEqual([[1, A], [2, B]]);
+    expect(brief(records)).toEqual([
+      [1, A],
+      [2, B],
+    ]);
   });
 
   describe("lines over 1 MiB", () => {
@@ -88,18 +162,29 @@ describe("readJsonl", () => {
 
     it("are RecordTooLarge and the next line is read with the right number", async () => {
       const records = await read(`${a}\n${huge}\n\n${b}\n`);
-      expect(brief(records)).toEqual([[1, A], [2, "RecordTooLarge"], [4, B]]);
+      expect(brief(records)).toEqual([
+        [1, A],
+        [2, "RecordTooLarge"],
+        [4, B],
+      ]);
       const rec = records[1] as Extract<SourceRecord, { kind: "malformed" }>;
       expect(rec.raw.length).toBeLessThanOrEqual(200);
       expect(rec.raw.startsWith('{"contactId":"c"')).toBe(true);
     });
 
     it("as the last line without a newline", async () => {
-      expect(brief(await read(`${a}\n${huge}`))).toEqual([[1, A], [2, "RecordTooLarge"]]);
+      expect(brief(await read(`${a}\n${huge}`))).toEqual([
+        [1, A],
+        [2, "RecordTooLarge"],
+      ]);
     });
 
     it("two in a row", async () => {
-      expect(brief(await read(`${huge}\r\n${huge}\r\n${a}\r\n`))).toEqual([[1, "RecordTooLarge"], [2, "RecordTooLarge"], [3, A]]);
+      expect(brief(await read(`${huge}\r\n${huge}\r\n${a}\r\n`))).toEqual([
+        [1, "RecordTooLarge"],
+        [2, "RecordTooLarge"],
+        [3, A],
+      ]);
     });
 
     it("a line just under the limit is read", async () => {
@@ -128,7 +213,10 @@ describe("readJsonl", () => {
       expect(src.roles).toBeUndefined();
       const out: SourceRecord[] = [];
       for await (const r of src.records) out.push(r);
-      expect(brief(out)).toEqual([[1, A], [2, B]]);
+      expect(brief(out)).toEqual([
+        [1, A],
+        [2, B],
+      ]);
     });
 
     it("an empty file has no records", async () => {

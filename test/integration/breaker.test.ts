@@ -20,7 +20,9 @@ describe("circuit breaker", () => {
     const ctx = await h.ctx({ "instance-id": "wrong", "run-id": "brk", "breaker-window": 20, "breaker-ratio": 0.5, concurrency: 2, "chunk-size": 10, rate: 500 });
     const res = await runFile(ctx, file);
     expect(exitCodeOf(res)).toBe(1);
-    expect(res.stopReason).toMatch(/circuit breaker: 20 of the last 20 rows sent failed \(100\.0%, more than 50%\), most with ResourceNotFoundException, e\.g\. line \d+; .*connect-backfill resume brk/);
+    expect(res.stopReason).toMatch(
+      /circuit breaker: 20 of the last 20 rows sent failed \(100\.0%, more than 50%\), most with ResourceNotFoundException, e\.g\. line \d+; .*connect-backfill resume brk/,
+    );
     const p = await ctx.store.progress("brk");
     expect(p?.counts.failed).toBeGreaterThanOrEqual(20);
     // The window must fill (20 rows sent) before it judges; rows in flight then finish: stopped early, not after 200.
@@ -79,7 +81,10 @@ describe("circuit breaker over the whole run", () => {
     const file = await goodThenGone(h, 110, 90);
     const stopped = await runFile(await h.ctx({ "instance-id": "i", "run-id": "no-ignore", rate: 3000, "breaker-window": 100 }), file);
     expect(stopped.stopReason).toMatch(/of the last 100 rows sent failed/);
-    const ignored = await runFile(await h.ctx({ "instance-id": "i", "run-id": "ignore", rate: 3000, "breaker-window": 100, "breaker-ignore": "ResourceNotFoundException" }), file);
+    const ignored = await runFile(
+      await h.ctx({ "instance-id": "i", "run-id": "ignore", rate: 3000, "breaker-window": 100, "breaker-ignore": "ResourceNotFoundException" }),
+      file,
+    );
     expect(ignored.stopReason).toBeUndefined();
     expect(exitCodeOf(ignored)).toBe(3);
     expect(ignored.report.summaryData.counts).toMatchObject({ updated: 110, failed: 90 });
@@ -94,7 +99,9 @@ describe("circuit breaker over the whole run", () => {
     const ctx = await h.ctx({ "instance-id": "i", "run-id": "refused", endpoint: `http://127.0.0.1:${closed}`, rate: 1000, concurrency: 8, "max-attempts": 2 });
     const res = await runFile(ctx, file);
     expect(exitCodeOf(res)).toBe(1);
-    expect(res.stopReason).toMatch(/^circuit breaker: the last 25 rows sent all failed without an answer from the service \(ConnectionRefused, e\.g\. line \d+\); .*"connect-backfill resume refused"$/);
+    expect(res.stopReason).toMatch(
+      /^circuit breaker: the last 25 rows sent all failed without an answer from the service \(ConnectionRefused, e\.g\. line \d+\); .*"connect-backfill resume refused"$/,
+    );
     const p = await ctx.store.progress("refused");
     expect(p?.counts.failed).toBeLessThan(25 + 16); // the 25, and rows already in flight
     expect(p?.pending).toBeGreaterThan(450);
@@ -111,7 +118,9 @@ describe("circuit breaker over the whole run", () => {
     const ctx = await h.ctx({ "instance-id": "i", "run-id": "revoked", rate: 1000, concurrency: 4 });
     const res = await runFile(ctx, file);
     expect(exitCodeOf(res)).toBe(1);
-    expect(res.stopReason).toMatch(/^circuit breaker: 5 rows failed with credential errors \(UnrecognizedClientException, e\.g\. line \d+\); the credentials were refused; .*resume revoked"$/);
+    expect(res.stopReason).toMatch(
+      /^circuit breaker: 5 rows failed with credential errors \(UnrecognizedClientException, e\.g\. line \d+\); the credentials were refused; .*resume revoked"$/,
+    );
     expect(h.sim.stats().requests).toBeLessThan(5 + 8);
     const p = await ctx.store.progress("revoked");
     expect(p?.pending).toBeGreaterThan(280);

@@ -16,7 +16,14 @@ function common(x: Harness): string[] {
 describe("command line", () => {
   it("run: exit 0 when every row is updated or skipped, with a printed summary", async () => {
     h = await harness();
-    const file = await h.file("ok.csv", csv([["contactId", "initiationTimestamp", "tier"], ["a", "", "gold"], ["b", "2017-01-01", "x"]]));
+    const file = await h.file(
+      "ok.csv",
+      csv([
+        ["contactId", "initiationTimestamp", "tier"],
+        ["a", "", "gold"],
+        ["b", "2017-01-01", "x"],
+      ]),
+    );
     const res = await cli(["run", file, "--instance-id", "i1", "--run-id", "ok-run", ...common(h)]);
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
@@ -42,7 +49,10 @@ describe("command line", () => {
     const res = await cli(["run", file, "--instance-id", "i1", "--run-id", "mixed", ...common(h)]);
     expect(res.code).toBe(3);
     const failures = await readFile(join(h.dir, "reports", "mixed", "failures.csv"), "utf8");
-    const lines = failures.replace(/^\uFEFF/, "").trim().split("\r\n");
+    const lines = failures
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split("\r\n");
     expect(lines[0]).toBe("contactId,note,#mine,#line,#status,#errorCode,#message,#raw");
     expect(lines[1]).toMatch(/^missing-1,'=1\+2,keep me,2,failed,ResourceNotFoundException,/);
     expect(lines[2]).toMatch(/^,x,,3,invalid,MissingContactId,/);
@@ -87,7 +97,24 @@ describe("command line", () => {
     const s = JSON.parse(after.stdout);
     expect(s).toMatchObject({ runId: "q-run", total: 25, counts: { updated: 25, pending: 0, failed: 0, invalid: 0, skipped_pre_api: 0 }, eta: 0 });
     expect(Object.keys(s).sort()).toEqual(
-      ["counts", "createdAt", "eta", "failedChunks", "governorRate", "input", "lastOutcomeAt", "operation", "parentRunId", "rate", "runId", "startedAt", "state", "stopReason", "throttledShare", "total"].sort(),
+      [
+        "counts",
+        "createdAt",
+        "eta",
+        "failedChunks",
+        "governorRate",
+        "input",
+        "lastOutcomeAt",
+        "operation",
+        "parentRunId",
+        "rate",
+        "runId",
+        "startedAt",
+        "state",
+        "stopReason",
+        "throttledShare",
+        "total",
+      ].sort(),
     );
     expect(s).toMatchObject({ state: "finished", input: file, parentRunId: null, stopReason: null });
 
@@ -136,7 +163,22 @@ describe("command line", () => {
     h = await harness();
     const tagged = `{${h.prefix}}`;
     const file = await h.file("tag.csv", "contactId,v\na,1\nb,2\n");
-    const res = await cli(["run", file, "--instance-id", "i", "--run-id", "tag", "--prefix", tagged, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--log-level", "warn"]);
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--run-id",
+      "tag",
+      "--prefix",
+      tagged,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--log-level",
+      "warn",
+    ]);
     expect(res.code).toBe(0);
     const { Redis } = await import("ioredis");
     const redis = new Redis(REDIS_URL);

@@ -176,7 +176,12 @@ describe("retry keeps file order", () => {
     expect(h.sim.attributesOf("i", "z")).toEqual({ a: "z-1" });
     // What reached the service in the retry: x without `a`, nothing for y.
     const sent = h.sim.updates(before).map((u) => [u.contactId, u.attributes]);
-    expect(sent).toEqual(expect.arrayContaining([["x", { b: "x-b" }], ["z", { a: "z-1" }]]));
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        ["x", { b: "x-b" }],
+        ["z", { a: "z-1" }],
+      ]),
+    );
     expect(sent).toHaveLength(2);
 
     const child = await readReport(join(h.dir, "reports", "child", "outcomes.csv"));

@@ -45,11 +45,28 @@ describe.runIf(hasRedisServer)("a full Redis", () => {
 
       const logs: string[] = [];
       const workers = [0, 1].map(() => {
-        const w = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "work", "--rate", "150", "--concurrency", "8", "--endpoint", endpoint, "--lock-duration", "3000", "--log-level", "debug"], {
-          cwd: ROOT,
-          env: { ...process.env, ...env },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
+        const w = spawn(
+          process.execPath,
+          [
+            join(ROOT, "bin/connect-backfill.js"),
+            "work",
+            "--rate",
+            "150",
+            "--concurrency",
+            "8",
+            "--endpoint",
+            endpoint,
+            "--lock-duration",
+            "3000",
+            "--log-level",
+            "debug",
+          ],
+          {
+            cwd: ROOT,
+            env: { ...process.env, ...env },
+            stdio: ["ignore", "pipe", "pipe"],
+          },
+        );
         let text = "";
         w.stdout.on("data", (d: Buffer) => (text += d.toString()));
         w.stderr.on("data", (d: Buffer) => (text += d.toString()));
@@ -65,7 +82,14 @@ describe.runIf(hasRedisServer)("a full Redis", () => {
 
       // Queueing into a full Redis: one sentence, and how to go on.
       const more = join(dir, "more.csv");
-      await writeFile(more, csv([["contactId", "v"], ["m1", "1"], ["m2", "2"]]));
+      await writeFile(
+        more,
+        csv([
+          ["contactId", "v"],
+          ["m1", "1"],
+          ["m2", "2"],
+        ]),
+      );
       const refused = await cli(["enqueue", more, ...common, "--run-id", "more"], env);
       expect(refused.code).toBe(1);
       expect(refused.stderr.trim().split("\n")).toHaveLength(1);
@@ -128,7 +152,11 @@ describe("chunks BullMQ failed outright", () => {
       expect(resume.code).toBe(0);
       expect(resume.stderr).toMatch(/run stuck resumed; 0 parked chunks and 2 chunks that had failed queued again/);
       expect((await cli(["work", "--exit-when-idle", "--rate", "500", ...common])).code).toBe(0);
-      const done = JSON.parse((await cli(["status", "stuck", "--json", "--prefix", h.prefix])).stdout) as { state: string; failedChunks: number; counts: { updated: number } };
+      const done = JSON.parse((await cli(["status", "stuck", "--json", "--prefix", h.prefix])).stdout) as {
+        state: string;
+        failedChunks: number;
+        counts: { updated: number };
+      };
       expect(done).toMatchObject({ state: "finished", failedChunks: 0, counts: { updated: 200 } });
       // Every row once, with its own value.
       expect(h.sim.updates()).toHaveLength(200);

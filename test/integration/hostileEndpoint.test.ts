@@ -41,9 +41,33 @@ describe("endpoints that hang or lie", () => {
         res.end('{"Message":"Rate exceeded"}');
       } else ok(res);
     });
-    const file = await h.file("ra.csv", csv([["contactId", "a"], ["c1", "x"], ["c2", "y"], ["c3", "z"]]));
+    const file = await h.file(
+      "ra.csv",
+      csv([
+        ["contactId", "a"],
+        ["c1", "x"],
+        ["c2", "y"],
+        ["c3", "z"],
+      ]),
+    );
     const t0 = Date.now();
-    const res = await cli(["run", file, "--instance-id", "i", "--prefix", h.prefix, "--endpoint", endpoint, "--reports-dir", join(h.dir, "reports"), "--max-retry-after", "1", "--log-level", "warn", "--quiet"]);
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--max-retry-after",
+      "1",
+      "--log-level",
+      "warn",
+      "--quiet",
+    ]);
     expect(res.code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(20_000);
     const said = res.stderr.split("\n").filter((l) => l.includes("Retry-After"));
@@ -62,9 +86,34 @@ describe("endpoints that hang or lie", () => {
       timers.push(t);
       res.on("close", () => clearInterval(t));
     });
-    const file = await h.file("hang.csv", csv([["contactId", "a"], ["c1", "x"], ["c2", "y"]]));
+    const file = await h.file(
+      "hang.csv",
+      csv([
+        ["contactId", "a"],
+        ["c1", "x"],
+        ["c2", "y"],
+      ]),
+    );
     const t0 = Date.now();
-    const res = await cli(["run", file, "--instance-id", "i", "--prefix", h.prefix, "--endpoint", endpoint, "--reports-dir", join(h.dir, "reports"), "--request-timeout", "1500", "--max-attempts", "1", "--run-id", "hang", "--quiet"]);
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--request-timeout",
+      "1500",
+      "--max-attempts",
+      "1",
+      "--run-id",
+      "hang",
+      "--quiet",
+    ]);
     for (const t of timers) clearInterval(t);
     expect(res.code).toBe(3);
     expect(Date.now() - t0).toBeLessThan(20_000);
@@ -75,7 +124,23 @@ describe("endpoints that hang or lie", () => {
     ]);
     expect(out[0]?.message).toMatch(/no complete answer within 1500 ms; the update may have been applied \(no answer came\)/);
     // Retryable: `retry` takes them (the failures report lists them as such).
-    const retry = await cli(["retry", "hang", "--prefix", h.prefix, "--endpoint", endpoint, "--reports-dir", join(h.dir, "reports"), "--request-timeout", "1500", "--max-attempts", "1", "--run-id", "hang-retry", "--quiet"]);
+    const retry = await cli([
+      "retry",
+      "hang",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--request-timeout",
+      "1500",
+      "--max-attempts",
+      "1",
+      "--run-id",
+      "hang-retry",
+      "--quiet",
+    ]);
     expect(retry.stdout + retry.stderr).not.toMatch(/nothing to retry/);
   });
   it("an HTTP 200 that is not the service's (a captive portal's page, plain text) is a failure, not an update", async () => {
@@ -89,14 +154,39 @@ describe("endpoints that hang or lie", () => {
         res.end("OK");
       }
     });
-    const file = await h.file("portal.csv", csv([["contactId", "a"], ["c1", "x"], ["c2", "y"]]));
-    const res = await cli(["run", file, "--instance-id", "i", "--prefix", h.prefix, "--endpoint", endpoint, "--reports-dir", join(h.dir, "reports"), "--max-attempts", "1", "--run-id", "portal", "--quiet"]);
+    const file = await h.file(
+      "portal.csv",
+      csv([
+        ["contactId", "a"],
+        ["c1", "x"],
+        ["c2", "y"],
+      ]),
+    );
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--max-attempts",
+      "1",
+      "--run-id",
+      "portal",
+      "--quiet",
+    ]);
     expect(res.code).toBe(3);
     const out = await readReport(join(h.dir, "reports", "portal", "outcomes.csv"));
     expect(out.map((o) => [o.status, o.errorCode])).toEqual([
       ["failed", "UnexpectedResponse"],
       ["failed", "UnexpectedResponse"],
     ]);
-    expect(out.map((o) => o.message).join("\n")).toMatch(/HTTP 200 that did not come from Amazon Connect \((no x-amzn-requestid, )?content-type text\/(html|plain)\); a proxy or captive portal in the way\?/);
+    expect(out.map((o) => o.message).join("\n")).toMatch(
+      /HTTP 200 that did not come from Amazon Connect \((no x-amzn-requestid, )?content-type text\/(html|plain)\); a proxy or captive portal in the way\?/,
+    );
   });
 });

@@ -24,7 +24,21 @@ describe("hostile records", () => {
         '{"contactId":"a5","attributes":{"v":"5"}}',
       ].join("\n") + "\n",
     );
-    const res = await cli(["run", file, "--instance-id", "i", "--run-id", "hostile", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--quiet"]);
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--run-id",
+      "hostile",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--quiet",
+    ]);
     expect(res.code).toBe(3);
     const out = await readReport(join(h.dir, "reports", "hostile", "outcomes.csv"));
     expect(out.map((o) => [o.line, o.status, o.errorCode])).toEqual([
@@ -43,7 +57,13 @@ describe("hostile records", () => {
 
   it("a CSV column named __proto__ is an attribute like any other", async () => {
     h = await harness();
-    const file = await h.file("proto.csv", csv([["contactId", "__proto__"], ["p1", "kept"]]));
+    const file = await h.file(
+      "proto.csv",
+      csv([
+        ["contactId", "__proto__"],
+        ["p1", "kept"],
+      ]),
+    );
     const res = await cli(["run", file, "--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--quiet"]);
     expect(res.code).toBe(0);
     expect(Object.entries(h.sim.attributesOf("i", "p1") ?? {})).toEqual([["__proto__", "kept"]]);
@@ -69,9 +89,13 @@ describe("inputs that are not text, or not still", () => {
     const noBom = await h.file("nobom16.csv", Buffer.from(text, "utf16le"));
     const oneLine = await h.file("oneline.csv", "x".repeat(5 * 1024 * 1024));
     const common = ["--instance-id", "i", "--prefix", h.prefix];
-    expect((await cli(["enqueue", withBom, ...common])).stderr).toMatch(/bom16\.csv: the file is UTF-16 text; save it as UTF-8 \(in Excel: "CSV UTF-8"\) and run it again\./);
+    expect((await cli(["enqueue", withBom, ...common])).stderr).toMatch(
+      /bom16\.csv: the file is UTF-16 text; save it as UTF-8 \(in Excel: "CSV UTF-8"\) and run it again\./,
+    );
     expect((await cli(["enqueue", noBom, ...common])).stderr).toMatch(/nobom16\.csv: the file looks like UTF-16 text without a byte-order mark; save it as UTF-8/);
-    expect((await cli(["enqueue", oneLine, ...common])).stderr).toMatch(/oneline\.csv: (no header line in its first 4 MiB; is this a CSV file\?|the header line is larger than)/);
+    expect((await cli(["enqueue", oneLine, ...common])).stderr).toMatch(
+      /oneline\.csv: (no header line in its first 4 MiB; is this a CSV file\?|the header line is larger than)/,
+    );
     expect((await cli(["status", "--prefix", h.prefix])).stdout.trim()).toBe("no runs on this Redis");
   });
 
@@ -94,6 +118,8 @@ describe("inputs that are not text, or not still", () => {
     ended = true;
     await writer;
     expect(res.code).toBe(0);
-    expect(res.stderr).toMatch(/warning: .*growing\.csv changed while it was read \(\d+ bytes at the start, \d+ at the end\); run grow holds the \d+ rows as they were read/);
+    expect(res.stderr).toMatch(
+      /warning: .*growing\.csv changed while it was read \(\d+ bytes at the start, \d+ at the end\); run grow holds the \d+ rows as they were read/,
+    );
   });
 });

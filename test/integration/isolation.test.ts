@@ -23,7 +23,22 @@ describe("run isolation", () => {
 
     // Someone runs another file against the simulator on the same Redis prefix.
     const mine = await h.file("mine.csv", rows(20, "sim"));
-    const run = await cli(["run", mine, "--instance-id", "sim-instance", "--run-id", "mine", "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--rate", "500", "--quiet", ...common]);
+    const run = await cli([
+      "run",
+      mine,
+      "--instance-id",
+      "sim-instance",
+      "--run-id",
+      "mine",
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--rate",
+      "500",
+      "--quiet",
+      ...common,
+    ]);
     expect(run.code).toBe(0);
     // A worker for every run, aimed at the simulator: leaves the AWS run alone and says so once.
     const work = await cli(["work", "--exit-when-idle", "--endpoint", h.endpoint, "--log-level", "warn", ...common]);

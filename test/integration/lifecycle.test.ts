@@ -56,7 +56,9 @@ describe("cancel", () => {
     const first = await cli(["run", file, "--run-id", "cc", "--rate", "30", "--quiet", ...common], {}, { signalWhen: () => sim.updates().length >= 20 });
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(
-      new RegExp(`run cc interrupted; \\d+ rows are still queued: go on with "connect-backfill run ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} --run-id cc" \\(or "connect-backfill work --run-id cc"\\), or drop them with "connect-backfill cancel cc"`),
+      new RegExp(
+        `run cc interrupted; \\d+ rows are still queued: go on with "connect-backfill run ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} --run-id cc" \\(or "connect-backfill work --run-id cc"\\), or drop them with "connect-backfill cancel cc"`,
+      ),
     );
     const again = await cli(["run", file, "--run-id", "cc", "--rate", "500", "--quiet", ...common]);
     expect(again.code).toBe(0);
@@ -109,7 +111,9 @@ describe("run ids and changed files", () => {
     for (const cmd of ["enqueue", "run"]) {
       const changed = await cli([cmd, file, ...common, "--reports-dir", join(h.dir, "reports")]);
       expect(changed.code).toBe(1);
-      expect(changed.stderr.trim()).toMatch(/^connect-backfill: run nightly was queued from .*nightly\.csv when it held other content \(\d+ bytes then, \d+ now\); give a new --run-id to queue the file as it is now\.$/);
+      expect(changed.stderr.trim()).toMatch(
+        /^connect-backfill: run nightly was queued from .*nightly\.csv when it held other content \(\d+ bytes then, \d+ now\); give a new --run-id to queue the file as it is now\.$/,
+      );
     }
     expect(h.sim.stats().requests).toBe(0);
   });
@@ -151,7 +155,9 @@ describe("prune", () => {
     const notFinished = await cli(["prune", "--run-id", "waiting", "--prefix", h.prefix]);
     expect(notFinished.code).toBe(1);
     expect(notFinished.stderr).toMatch(/kept run waiting: it is not finished \(cancel it first to drop it\)/);
-    expect((await cli(["prune", "--older-than", "soon", "--prefix", h.prefix])).stderr).toMatch(/--older-than must be days, hours or minutes such as 30d, 12h or 90m, got "soon"/);
+    expect((await cli(["prune", "--older-than", "soon", "--prefix", h.prefix])).stderr).toMatch(
+      /--older-than must be days, hours or minutes such as 30d, 12h or 90m, got "soon"/,
+    );
   });
 });
 
@@ -209,7 +215,24 @@ describe("report files under concurrency and reuse", () => {
   it("several report writers on one run at once all succeed, and the files are whole", async () => {
     h = await harness();
     const common = ["--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")];
-    expect((await cli(["run", await h.file("w.csv", rows(300, "w")), "--run-id", "writers", "--instance-id", "i", "--endpoint", h.endpoint, "--rate", "1000", "--quiet", ...common])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          "run",
+          await h.file("w.csv", rows(300, "w")),
+          "--run-id",
+          "writers",
+          "--instance-id",
+          "i",
+          "--endpoint",
+          h.endpoint,
+          "--rate",
+          "1000",
+          "--quiet",
+          ...common,
+        ])
+      ).code,
+    ).toBe(0);
     for (let round = 0; round < 2; round++) {
       const results = await Promise.all(Array.from({ length: 4 }, () => cli(["report", "writers", "--quiet", ...common])));
       expect(results.map((r) => [r.code, r.stderr])).toEqual(Array.from({ length: 4 }, () => [0, ""]));

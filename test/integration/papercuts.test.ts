@@ -18,7 +18,20 @@ describe("first-hour papercuts", () => {
   it("a spreadsheet's trailing ,,,, rows are blank lines, not invalid rows", async () => {
     h = await harness();
     const file = await h.file("excel.csv", "contactId,a,b\r\nc1,x,y\r\n,,\r\n , ,\r\n,,\r\n");
-    const res = await cli(["run", file, "--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--run-id", "xl"]);
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--run-id",
+      "xl",
+    ]);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/\(3 blank lines in the file: no row, no outcome\)/);
     expect(await readReport(join(h.dir, "reports", "xl", "outcomes.csv"))).toHaveLength(1);
@@ -35,7 +48,9 @@ describe("first-hour papercuts", () => {
     const res = await cli(["run", file, "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports")]);
     expect(res.code).toBe(2);
     expect(res.stderr.trim().split("\n")).toHaveLength(1);
-    expect(res.stderr).toMatch(/noinst\.\w+: (the file has no instanceId column|its first object \(line 1\) has no instanceId) and no --instance-id was given; give --instance-id/);
+    expect(res.stderr).toMatch(
+      /noinst\.\w+: (the file has no instanceId column|its first object \(line 1\) has no instanceId) and no --instance-id was given; give --instance-id/,
+    );
     expect((await cli(["status", "--prefix", h.prefix])).stdout.trim()).toBe("no runs on this Redis");
   });
 
@@ -59,11 +74,21 @@ describe("first-hour papercuts", () => {
     h = await harness();
     h.sim.injectFaults("c1", [503]);
     h.sim.injectFaults("c2", [429]);
-    const file = await h.file("cron.csv", csv([["contactId", "secret"], ["c1", "VALUE-ONE"], ["c2", "VALUE-TWO"]]));
+    const file = await h.file(
+      "cron.csv",
+      csv([
+        ["contactId", "secret"],
+        ["c1", "VALUE-ONE"],
+        ["c2", "VALUE-TWO"],
+      ]),
+    );
     const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--rate", "500"];
     const info = await cli(["run", file, "--run-id", "cron1", ...common]);
     expect(info.code).toBe(0);
-    const lines = info.stderr.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = info.stderr
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const last = lines.at(-1);
     expect(last).toMatchObject({ msg: "run ended", runId: "cron1", exitCode: 0, rows: 2, counts: { updated: 2, failed: 0 } });
     expect(lines.some((l) => /retrying|throttled;/.test(String(l.msg)))).toBe(false);
@@ -78,10 +103,18 @@ describe("first-hour papercuts", () => {
 
   it("a reports folder that cannot be written is said before anything is queued", async () => {
     h = await harness();
-    const file = await h.file("ro.csv", csv([["contactId", "a"], ["c1", "x"]]));
+    const file = await h.file(
+      "ro.csv",
+      csv([
+        ["contactId", "a"],
+        ["c1", "x"],
+      ]),
+    );
     const res = await cli(["run", file, "--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", "/proc/connect-backfill-reports"]);
     expect(res.code).toBe(1);
-    expect(res.stderr.trim()).toMatch(/^connect-backfill: cannot write reports to \/proc\/connect-backfill-reports \(\w+\); give --reports-dir a folder this user can write \(in Docker, a mounted volume\)\.$/);
+    expect(res.stderr.trim()).toMatch(
+      /^connect-backfill: cannot write reports to \/proc\/connect-backfill-reports \(\w+\); give --reports-dir a folder this user can write \(in Docker, a mounted volume\)\.$/,
+    );
     expect((await cli(["status", "--prefix", h.prefix])).stdout.trim()).toBe("no runs on this Redis");
     expect(h.sim.stats().requests).toBe(0);
   });
@@ -101,10 +134,15 @@ describe("first-hour papercuts", () => {
     const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--quiet"];
     expect((await cli(["run", file, "--delimiter", ";", "--run-id", "eu", ...common])).code).toBe(0);
     expect(h.sim.attributesOf("i", "c1")).toEqual({ a: "x,1", b: "y" });
-    expect((await cli(["run", file, "--delimiter", "ab", "--run-id", "bad", ...common])).stderr).toMatch(/--delimiter must be one character such as ";" or "\|" \(or "tab"\), got "ab"/);
+    expect((await cli(["run", file, "--delimiter", "ab", "--run-id", "bad", ...common])).stderr).toMatch(
+      /--delimiter must be one character such as ";" or "\|" \(or "tab"\), got "ab"/,
+    );
 
     const piped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "run", "-", "--format", "jsonl", "--run-id", "piped", ...common], { cwd: ROOT, env: { ...process.env, REDIS_URL } });
+      const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "run", "-", "--format", "jsonl", "--run-id", "piped", ...common], {
+        cwd: ROOT,
+        env: { ...process.env, REDIS_URL },
+      });
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("exit", (code) => resolve({ code, stderr }));

@@ -19,7 +19,23 @@ export function freePort(): Promise<number> {
 export function startRedis(port: number, dir: string, extra: string[] = []): ChildProcess {
   return spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction", ...extra],
+    [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--dir",
+      dir,
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "everysec",
+      "--save",
+      "",
+      "--maxmemory-policy",
+      "noeviction",
+      ...extra,
+    ],
     { stdio: "ignore" },
   );
 }

@@ -39,11 +39,15 @@ describe.runIf(hasRedisServer)("Redis in trouble", () => {
       await (await import("node:fs/promises")).writeFile(file, csv(lines));
       const env = { REDIS_URL: `redis://127.0.0.1:${port}` };
       expect((await cli(["enqueue", file, "--endpoint", endpoint, "--instance-id", "i", "--run-id", "down"], env)).code).toBe(0);
-      const worker = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "work", "--rate", "50", "--concurrency", "4", "--endpoint", endpoint, "--shutdown-timeout", "2000"], {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: "ignore",
-      });
+      const worker = spawn(
+        process.execPath,
+        [join(ROOT, "bin/connect-backfill.js"), "work", "--rate", "50", "--concurrency", "4", "--endpoint", endpoint, "--shutdown-timeout", "2000"],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ...env },
+          stdio: "ignore",
+        },
+      );
       procs.push(worker);
       const exited = new Promise<number | null>((r) => worker.on("exit", (code) => r(code)));
       await until(() => sim.updates().length >= 10);

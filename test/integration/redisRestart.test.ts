@@ -16,7 +16,9 @@ describe.runIf(hasRedisServer)("Redis checks at start", () => {
   it("refuses an evicting Redis in one sentence, unless told to skip the check", async () => {
     const dir = await mkdtemp(join(tmpdir(), "cb-redis-policy-"));
     const port = await freePort();
-    const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--maxmemory-policy", "allkeys-lru"], { stdio: "ignore" });
+    const redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--maxmemory-policy", "allkeys-lru"], {
+      stdio: "ignore",
+    });
     procs.push(redis);
     try {
       await waitForPort(port);
@@ -53,11 +55,15 @@ describe.runIf(hasRedisServer)("Redis restart (append-only file on)", () => {
       const env = { REDIS_URL: url };
       expect((await cli(["enqueue", file, "--endpoint", endpoint, "--instance-id", "i", "--run-id", "rr", "--chunk-size", "50"], env)).code).toBe(0);
 
-      const worker = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "work", "--exit-when-idle", "--rate", "200", "--concurrency", "8", "--endpoint", endpoint, "--lock-duration", "2000"], {
-        cwd: ROOT,
-        env: { ...process.env, ...env },
-        stdio: "ignore",
-      });
+      const worker = spawn(
+        process.execPath,
+        [join(ROOT, "bin/connect-backfill.js"), "work", "--exit-when-idle", "--rate", "200", "--concurrency", "8", "--endpoint", endpoint, "--lock-duration", "2000"],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ...env },
+          stdio: "ignore",
+        },
+      );
       procs.push(worker);
       const exited = new Promise<number | null>((r) => worker.on("exit", (c) => r(c)));
       // The report follower of a multi-host backfill rides out the restart too, and writes the files at the end.
@@ -82,7 +88,11 @@ describe.runIf(hasRedisServer)("Redis restart (append-only file on)", () => {
       expect(await followed).toBe(0);
       const report = await cli(["report", "rr", "--reports-dir", reportsDir], env);
       expect(report.code).toBe(0);
-      const out = (await readFile(join(reportsDir, "rr", "outcomes.csv"), "utf8")).replace(/^\uFEFF/, "").trim().split("\r\n").slice(1);
+      const out = (await readFile(join(reportsDir, "rr", "outcomes.csv"), "utf8"))
+        .replace(/^\uFEFF/, "")
+        .trim()
+        .split("\r\n")
+        .slice(1);
       expect(out).toHaveLength(600);
       expect(new Set(out.map((l) => l.split(",")[0])).size).toBe(600);
       expect(out.every((l) => l.split(",")[3] === "updated")).toBe(true);

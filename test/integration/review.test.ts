@@ -16,7 +16,12 @@ function common(x: Harness): string[] {
 
 async function outcomeRows(x: Harness, runId: string): Promise<string[][]> {
   const text = await readFile(join(x.dir, "reports", runId, "outcomes.csv"), "utf8");
-  return text.replace(/^\uFEFF/, "").trim().split("\r\n").slice(1).map((l) => l.split(","));
+  return text
+    .replace(/^\uFEFF/, "")
+    .trim()
+    .split("\r\n")
+    .slice(1)
+    .map((l) => l.split(","));
 }
 
 const CHROMIUM = ["chromium", "chromium-browser", "google-chrome"].find((c) => spawnSync("sh", ["-c", `command -v ${c}`]).status === 0);
@@ -36,7 +41,21 @@ describe("failure review", () => {
         ["busy", "d"],
       ]),
     );
-    const first = await cli(["run", file, "--instance-id", "i", "--run-id", "parent", "--max-attempts", "2", "--max-tries", "2", "--log-level", "warn", ...common(h)]);
+    const first = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--run-id",
+      "parent",
+      "--max-attempts",
+      "2",
+      "--max-tries",
+      "2",
+      "--log-level",
+      "warn",
+      ...common(h),
+    ]);
     expect(first.code).toBe(3);
     const before = await outcomeRows(h, "parent");
     expect(before.map((r) => [r[1], r[3], r[4]])).toEqual([
@@ -128,7 +147,17 @@ describe("failure review", () => {
     expect((await stat(page)).mode & 0o777).toBe(0o600);
     const html = await readFile(page, "utf8");
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/); // no script, nothing fetched
-    const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--user-data-dir=${join(h.dir, "chrome")}`];
+    const flags = [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      `--user-data-dir=${join(h.dir, "chrome")}`,
+    ];
     // Chromium reads a local file: blocking this process (and its simulator) is harmless here.
     const dom = spawnSync(CHROMIUM as string, [...flags, "--dump-dom", `file://${page}`], { encoding: "utf8", timeout: 60_000 });
     expect(dom.status).toBe(0);
@@ -142,7 +171,9 @@ describe("failure review", () => {
     expect((text.match(/class="thr"/g) ?? []).length).toBeGreaterThan(0);
     // The failed rows table lists each failed row.
     expect((text.match(/<td>missing-\d+<\/td>/g) ?? []).length).toBe(6);
-    const shot = spawnSync(CHROMIUM as string, [...flags, "--window-size=1100,1400", `--screenshot=${join(h.dir, "report.png")}`, `file://${page}`], { timeout: 60_000 });
+    const shot = spawnSync(CHROMIUM as string, [...flags, "--window-size=1100,1400", `--screenshot=${join(h.dir, "report.png")}`, `file://${page}`], {
+      timeout: 60_000,
+    });
     expect(shot.status).toBe(0);
     expect((await stat(join(h.dir, "report.png"))).size).toBeGreaterThan(10_000);
   });

@@ -45,7 +45,15 @@ describe("run: every error class through the real SDK", () => {
       ]),
     );
     // The simulator keeps contacts for 100 years here and --max-contact-age 0 lets 2018 rows through: this test is about the API's start date.
-    const ctx = await h.ctx({ "instance-id": INSTANCE, "max-attempts": 3, "max-tries": 6, "request-timeout": 400, rate: 200, concurrency: 4, "max-contact-age": "0" });
+    const ctx = await h.ctx({
+      "instance-id": INSTANCE,
+      "max-attempts": 3,
+      "max-tries": 6,
+      "request-timeout": 400,
+      rate: 200,
+      concurrency: 4,
+      "max-contact-age": "0",
+    });
     const res = await runFile(ctx, file);
     expect(exitCodeOf(res)).toBe(3);
     const rows = await outcomesOf(res.report.outcomes);

@@ -12,10 +12,14 @@ afterEach(() => {
 describe("connect-backfill simulate", () => {
   it("serves with a quota of its own per API (--quota) and says where it listens", async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "simulate", "--port", String(port), "--rate", "10", "--quota", "UpdateContact=3/4"], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "bin/connect-backfill.js"), "simulate", "--port", String(port), "--rate", "10", "--quota", "UpdateContact=3/4"],
+      {
+        cwd: ROOT,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     children.push(child);
     let out = "";
     await new Promise<void>((resolve, reject) => {
@@ -34,12 +38,17 @@ describe("connect-backfill simulate", () => {
   });
 
   it("refuses a --quota it cannot read, in one sentence", async () => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "simulate", "--quota", "UpdateContact:5"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "simulate", "--quota", "UpdateContact:5"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     children.push(child);
     let err = "";
     child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((r) => child.on("exit", r));
     expect(code).toBe(2);
-    expect(err.trim()).toBe('connect-backfill: simulate: --quota takes OPERATION=RATE[/BURST] separated by commas (such as UpdateContact=5/10), got "UpdateContact:5"');
+    expect(err.trim()).toBe(
+      'connect-backfill: simulate: --quota takes OPERATION=RATE[/BURST] separated by commas (such as UpdateContact=5/10), got "UpdateContact:5"',
+    );
   });
 });

@@ -28,7 +28,25 @@ describe("--operation UpdateContact", () => {
         "u1,Ann B.,,,,platinum",
       ].join("\n") + "\n",
     );
-    const res = await cli(["run", file, "--operation", "UpdateContact", "--instance-id", "inst", "--run-id", "uc1", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--rate", "50", "--quiet"]);
+    const res = await cli([
+      "run",
+      file,
+      "--operation",
+      "UpdateContact",
+      "--instance-id",
+      "inst",
+      "--run-id",
+      "uc1",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--rate",
+      "50",
+      "--quiet",
+    ]);
     expect(res.code, res.stderr).toBe(3);
     const out = await readReport(join(h.dir, "reports", "uc1", "outcomes.csv"));
     expect(out.map((o) => [o.line, o.status, o.errorCode])).toEqual([
@@ -65,7 +83,14 @@ describe("--operation UpdateContact", () => {
     // Three rows per contact, spread over the file (and so over chunks and workers).
     for (let round = 0; round < 3; round++) {
       for (const id of ids) {
-        lines.push(JSON.stringify({ ContactId: id, Name: `${id}-name-${round}`, References: { [`r${round}`]: { Value: `v${round}`, Type: "STRING" } }, SegmentAttributes: { round: String(round) } }));
+        lines.push(
+          JSON.stringify({
+            ContactId: id,
+            Name: `${id}-name-${round}`,
+            References: { [`r${round}`]: { Value: `v${round}`, Type: "STRING" } },
+            SegmentAttributes: { round: String(round) },
+          }),
+        );
       }
     }
     const file = await h.file("contacts.jsonl", lines.join("\n") + "\n");

@@ -35,7 +35,11 @@ describe("UpdateContact: records to requests", () => {
 
   it("friendly JSONL names work too; a string segment attribute is its ValueString", () => {
     const c = fromObject({ contactId: "c", name: "Bo", references: { r: "x" }, segmentAttributes: { tier: "silver" } });
-    expect(c.ok && requestOf(c.row.fields)).toEqual({ Name: "Bo", References: { r: { Value: "x", Type: "STRING" } }, SegmentAttributes: { tier: { ValueString: "silver" } } });
+    expect(c.ok && requestOf(c.row.fields)).toEqual({
+      Name: "Bo",
+      References: { r: { Value: "x", Type: "STRING" } },
+      SegmentAttributes: { tier: { ValueString: "silver" } },
+    });
   });
 
   it("CSV: name, description, ref:<Key>, ref:<Key>:<TYPE>, seg:<Key>, seg:connect:ContactExpiry (minutes)", () => {
@@ -51,7 +55,9 @@ describe("UpdateContact: records to requests", () => {
 
   it("a column that means nothing to UpdateContact is a file-level error naming it and the columns it takes", () => {
     expect(() => updateContact.checkColumns(["name", "tier"], "in.csv")).toThrow(InputFileError);
-    expect(() => updateContact.checkColumns(["name", "tier"], "in.csv")).toThrow(/in\.csv: column "tier" means nothing to UpdateContact; its columns are name, description, ref:<Key>/);
+    expect(() => updateContact.checkColumns(["name", "tier"], "in.csv")).toThrow(
+      /in\.csv: column "tier" means nothing to UpdateContact; its columns are name, description, ref:<Key>/,
+    );
     expect(() => updateContact.checkColumns(["QueueInfo"], "in.csv")).toThrow(/for external audio contacts only/);
     expect(() => updateContact.checkColumns(["name", "ref:x:DATE", "seg:y"], "in.csv")).not.toThrow();
   });

@@ -23,22 +23,42 @@ describe("backoffDelay", () => {
   ];
 
   it.each(ceilings)("attempt %i: random 0 gives 0", (attempt) => {
-    expect(backoffDelay(attempt, opts(() => 0))).toBe(0);
+    expect(
+      backoffDelay(
+        attempt,
+        opts(() => 0),
+      ),
+    ).toBe(0);
   });
 
   it.each(ceilings)("attempt %i: random 0.999 gives just under %i", (attempt, ceiling) => {
-    expect(backoffDelay(attempt, opts(() => 0.999))).toBe(Math.floor(0.999 * ceiling));
+    expect(
+      backoffDelay(
+        attempt,
+        opts(() => 0.999),
+      ),
+    ).toBe(Math.floor(0.999 * ceiling));
   });
 
   it.each(ceilings)("attempt %i: random 0.5 gives half of %i", (attempt, ceiling) => {
-    expect(backoffDelay(attempt, opts(() => 0.5))).toBe(ceiling / 2);
+    expect(
+      backoffDelay(
+        attempt,
+        opts(() => 0.5),
+      ),
+    ).toBe(ceiling / 2);
   });
 
   it("never reaches the ceiling (full jitter draws from [0, ceiling))", () => {
     const justBelowOne = 1 - Number.EPSILON;
     for (let attempt = 1; attempt <= 12; attempt++) {
       const ceiling = Math.min(5000, 100 * 2 ** (attempt - 1));
-      expect(backoffDelay(attempt, opts(() => justBelowOne))).toBeLessThan(ceiling);
+      expect(
+        backoffDelay(
+          attempt,
+          opts(() => justBelowOne),
+        ),
+      ).toBeLessThan(ceiling);
     }
   });
 
@@ -55,12 +75,29 @@ describe("backoffDelay", () => {
   });
 
   it("treats attempt 0 or below as the first", () => {
-    expect(backoffDelay(0, opts(() => 0.999))).toBe(99);
-    expect(backoffDelay(-3, opts(() => 0.999))).toBe(99);
+    expect(
+      backoffDelay(
+        0,
+        opts(() => 0.999),
+      ),
+    ).toBe(99);
+    expect(
+      backoffDelay(
+        -3,
+        opts(() => 0.999),
+      ),
+    ).toBe(99);
   });
 
   it("returns whole milliseconds", () => {
-    expect(Number.isInteger(backoffDelay(3, opts(() => 0.123456)))).toBe(true);
+    expect(
+      Number.isInteger(
+        backoffDelay(
+          3,
+          opts(() => 0.123456),
+        ),
+      ),
+    ).toBe(true);
   });
 
   it("with Math.random stays within [0, ceiling)", () => {

@@ -64,7 +64,14 @@ describe("outcomeCodec", () => {
   });
 
   it("keeps the status by index (new statuses only ever appended: old spools still read)", () => {
-    for (const [status, index] of [["updated", 0], ["skipped_pre_api", 1], ["invalid", 2], ["failed", 3], ["skipped_expired", 4], ["superseded", 5]] as const) {
+    for (const [status, index] of [
+      ["updated", 0],
+      ["skipped_pre_api", 1],
+      ["invalid", 2],
+      ["failed", 3],
+      ["skipped_expired", 4],
+      ["superseded", 5],
+    ] as const) {
       expect(JSON.parse(encodeOutcome({ ...base, status }))[3]).toBe(index);
     }
   });

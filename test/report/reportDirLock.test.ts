@@ -22,9 +22,7 @@ describe("lockReportDir", () => {
     // Held by another live process on this host (our parent).
     writeFileSync(join(d, ".lock"), `${process.ppid} ${hostname()}\n`);
     const t0 = Date.now();
-    await expect(lockReportDir(d, 300)).rejects.toThrow(
-      new RegExp(`being written by process ${process.ppid} on ${hostname()}.*delete .*\\.lock`),
-    );
+    await expect(lockReportDir(d, 300)).rejects.toThrow(new RegExp(`being written by process ${process.ppid} on ${hostname()}.*delete .*\\.lock`));
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
   });
 

@@ -81,7 +81,7 @@ describe("writeReportFiles, CSV run", () => {
   const fields = {
     3: ["c3", "inst", "", "my note", ""],
     4: ["c4", "inst", '=HYPERLINK("http://x")', "n,4", "-5"],
-    8: ["c8", "", "gold", "", "multi\nline, \"quoted\""],
+    8: ["c8", "", "gold", "", 'multi\nline, "quoted"'],
   };
   const outcomes: Outcome[] = [
     outcome({ line: 2, status: "updated" }),
@@ -176,13 +176,29 @@ describe("writeReportFiles, CSV run", () => {
     await writeReportFiles(runDir, run, outcomes);
     const files = await writeReportFiles(runDir, run, outcomes.slice(0, 2));
     expect(await csvRows(files.failures, [...header, ...FAILURE_COLUMNS])).toHaveLength(1);
-    expect(JSON.parse(await readFile(files.summary, "utf8")).counts).toEqual({ updated: 1, skipped_pre_api: 0, invalid: 1, failed: 0, skipped_expired: 0, superseded: 0, cancelled: 0 });
+    expect(JSON.parse(await readFile(files.summary, "utf8")).counts).toEqual({
+      updated: 1,
+      skipped_pre_api: 0,
+      invalid: 1,
+      failed: 0,
+      skipped_expired: 0,
+      superseded: 0,
+      cancelled: 0,
+    });
   });
 
   it("feeding failures.csv back gives the original rows, the # columns ignored", async () => {
     const files = await writeReportFiles(join(dir, "run-1"), run, outcomes);
     const { source, records } = await readBack(files.failures);
-    expect(source.roles).toMatchObject({ contactId: 0, instanceId: 1, fields: [[2, "tier"], [4, "segment"]], isFailuresFile: true });
+    expect(source.roles).toMatchObject({
+      contactId: 0,
+      instanceId: 1,
+      fields: [
+        [2, "tier"],
+        [4, "segment"],
+      ],
+      isFailuresFile: true,
+    });
     expect(records.map((r) => r.line)).toEqual([2, 3, 4, 5]);
     const inputRoles = columnRoles(header, "in.csv");
     const back = records.map((r) => (r.kind === "fields" ? normalizeFields(r.fields, source.roles!, 0, DEFAULTS) : r));
@@ -200,11 +216,9 @@ describe("writeReportFiles, CSV run", () => {
     const { source } = await readBack(first.failures);
     if (source.shape.format !== "csv") throw new Error("not csv");
     const header2 = source.shape.header;
-    const again = await writeReportFiles(
-      join(dir, "run-2"),
-      info({ runId: "run-2", header: header2, input: first.failures }),
-      [outcome({ line: 3, status: "failed", errorCode: "E", original: { fields: ["c4", "inst", "'=1", "n", "", "4", "failed", "E", "m", ""] } })],
-    );
+    const again = await writeReportFiles(join(dir, "run-2"), info({ runId: "run-2", header: header2, input: first.failures }), [
+      outcome({ line: 3, status: "failed", errorCode: "E", original: { fields: ["c4", "inst", "'=1", "n", "", "4", "failed", "E", "m", ""] } }),
+    ]);
     const rows = await csvRows(again.failures, [...header, ...FAILURE_COLUMNS]);
     expect(rows).toEqual([["c4", "inst", "'=1", "n", "", "3", "failed", "E", "", ""]]);
   });
@@ -271,7 +285,13 @@ describe("summarise", () => {
 
   it("no outcomes", () => {
     const s = summarise(info({}), []);
-    expect(s).toMatchObject({ counts: { updated: 0, skipped_pre_api: 0, invalid: 0, failed: 0 }, errorCodes: {}, topErrors: [], meanRate: undefined, throttledShare: 0 });
+    expect(s).toMatchObject({
+      counts: { updated: 0, skipped_pre_api: 0, invalid: 0, failed: 0 },
+      errorCodes: {},
+      topErrors: [],
+      meanRate: undefined,
+      throttledShare: 0,
+    });
   });
 
   it("orders top errors by count, then code", () => {

@@ -81,7 +81,14 @@ describe("the simulator's accepted log", () => {
   it("the default keeps 100,000 entries; stats start empty; a bad limit is refused", async () => {
     expect(DEFAULT_ACCEPTED_LOG_LIMIT).toBe(100_000);
     const { sim } = await startSim();
-    expect(sim.stats().accepted).toEqual({ total: 0, byOperation: { UpdateContactAttributes: 0, UpdateContact: 0 }, kept: 0, dropped: 0, firstAt: null, lastAt: null });
+    expect(sim.stats().accepted).toEqual({
+      total: 0,
+      byOperation: { UpdateContactAttributes: 0, UpdateContact: 0 },
+      kept: 0,
+      dropped: 0,
+      firstAt: null,
+      lastAt: null,
+    });
     await expect(startSim({ acceptedLogLimit: -1 })).rejects.toThrow('simulator option "acceptedLogLimit" must be a non-negative integer, got -1');
   });
 });

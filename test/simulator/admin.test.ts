@@ -19,8 +19,7 @@ async function get<T>(endpoint: string, path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-const update = (id: string, value = "1") =>
-  new UpdateContactAttributesCommand({ InstanceId: "inst", InitialContactId: id, Attributes: { a: value } });
+const update = (id: string, value = "1") => new UpdateContactAttributesCommand({ InstanceId: "inst", InitialContactId: id, Attributes: { a: value } });
 
 describe("admin API", () => {
   it("seeds contacts, reads stats/updates/attributes, and is not counted itself", async () => {

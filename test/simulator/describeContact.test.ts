@@ -73,9 +73,9 @@ describe("DescribeContact", () => {
     await expect(startSim({ contacts: [{ instanceId: "i", contactId: "c", initiationTimestamp: started, channel: "FAX" as never }] })).rejects.toThrow(
       'simulator option "contacts[0].channel" must be one of VOICE, CHAT, TASK, EMAIL, got "FAX"',
     );
-    await expect(
-      startSim({ contacts: [{ instanceId: "i", contactId: "c", initiationTimestamp: started, disconnectTimestamp: at(-1) }] }),
-    ).rejects.toThrow(/contacts\[0\].disconnectTimestamp" must be not before initiationTimestamp/);
+    await expect(startSim({ contacts: [{ instanceId: "i", contactId: "c", initiationTimestamp: started, disconnectTimestamp: at(-1) }] })).rejects.toThrow(
+      /contacts\[0\].disconnectTimestamp" must be not before initiationTimestamp/,
+    );
     await expect(startSim({ contacts: [{ instanceId: "i", contactId: "c", initiationTimestamp: started, initalContactId: "x" } as never] })).rejects.toThrow(
       /contacts\[0\].initalContactId" must be absent \(unknown seed field/,
     );

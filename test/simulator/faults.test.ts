@@ -3,8 +3,7 @@ import { DescribeContactCommand, UpdateContactAttributesCommand } from "@aws-sdk
 import { describe, expect, it } from "vitest";
 import { clientFor, failure, startSim } from "./helpers.js";
 
-const update = (id: string) =>
-  new UpdateContactAttributesCommand({ InstanceId: "i", InitialContactId: id, Attributes: { a: "1" } });
+const update = (id: string) => new UpdateContactAttributesCommand({ InstanceId: "i", InitialContactId: id, Attributes: { a: "1" } });
 
 describe("fault injection", () => {
   it("500 is InternalServiceException; faults are consumed in order, then normal service resumes", async () => {

@@ -3,8 +3,7 @@ import { DescribeContactCommand, UpdateContactAttributesCommand, UpdateContactCo
 import { describe, expect, it } from "vitest";
 import { clientFor, failure, startSim } from "./helpers.js";
 
-const update = (id: string) =>
-  new UpdateContactAttributesCommand({ InstanceId: "i", InitialContactId: id, Attributes: { a: "1" } });
+const update = (id: string) => new UpdateContactAttributesCommand({ InstanceId: "i", InitialContactId: id, Attributes: { a: "1" } });
 const rename = (id: string) => new UpdateContactCommand({ InstanceId: "i", ContactId: id, Name: "n" });
 
 describe("faults per operation", () => {

@@ -1,9 +1,5 @@
 /** The three operations through the real SDK: success paths, merge semantics, contact lookup rules. */
-import {
-  DescribeContactCommand,
-  GetContactAttributesCommand,
-  UpdateContactAttributesCommand,
-} from "@aws-sdk/client-connect";
+import { DescribeContactCommand, GetContactAttributesCommand, UpdateContactAttributesCommand } from "@aws-sdk/client-connect";
 import { describe, expect, it } from "vitest";
 import { clientFor, failure, HOUR_AGO, INSTANCE, startSim } from "./helpers.js";
 
@@ -58,9 +54,7 @@ describe("UpdateContactAttributes / GetContactAttributes", () => {
       [INSTANCE, "nope"],
       ["other-instance", "c-1"],
     ] as const) {
-      const err = await failure(
-        client.send(new UpdateContactAttributesCommand({ InstanceId: instance, InitialContactId: contact, Attributes: { a: "1" } })),
-      );
+      const err = await failure(client.send(new UpdateContactAttributesCommand({ InstanceId: instance, InitialContactId: contact, Attributes: { a: "1" } })));
       expect(err.name).toBe("ResourceNotFoundException");
       expect(err.$metadata.httpStatusCode).toBe(404);
     }
@@ -75,9 +69,7 @@ describe("UpdateContactAttributes / GetContactAttributes", () => {
       contacts: [{ instanceId: INSTANCE, contactId: "old", initiationTimestamp: new Date("2018-09-11T23:59:59Z") }],
     });
     const err = await failure(
-      clientFor(endpoint).send(
-        new UpdateContactAttributesCommand({ InstanceId: INSTANCE, InitialContactId: "old", Attributes: { a: "1" } }),
-      ),
+      clientFor(endpoint).send(new UpdateContactAttributesCommand({ InstanceId: INSTANCE, InitialContactId: "old", Attributes: { a: "1" } })),
     );
     expect(err.name).toBe("InvalidRequestException");
     expect(err.$metadata.httpStatusCode).toBe(400);
@@ -92,9 +84,7 @@ describe("UpdateContactAttributes / GetContactAttributes", () => {
       contacts: [{ instanceId: INSTANCE, contactId: "expired", initiationTimestamp: started }],
     });
     const client = clientFor(endpoint);
-    const update = await failure(
-      client.send(new UpdateContactAttributesCommand({ InstanceId: INSTANCE, InitialContactId: "expired", Attributes: { a: "1" } })),
-    );
+    const update = await failure(client.send(new UpdateContactAttributesCommand({ InstanceId: INSTANCE, InitialContactId: "expired", Attributes: { a: "1" } })));
     expect(update.name).toBe("ResourceNotFoundException");
     const describe = await failure(client.send(new DescribeContactCommand({ InstanceId: INSTANCE, ContactId: "expired" })));
     expect(describe.$metadata.httpStatusCode).toBe(404);
@@ -120,9 +110,7 @@ describe("UpdateContactAttributes / GetContactAttributes", () => {
       expect(notFound.$metadata.httpStatusCode).toBe(404);
     }
     expect(sim.contactOf("any", "other")).toBeUndefined();
-    const err = await failure(
-      client.send(new UpdateContactAttributesCommand({ InstanceId: "any", InitialContactId: "missing-1", Attributes: { a: "1" } })),
-    );
+    const err = await failure(client.send(new UpdateContactAttributesCommand({ InstanceId: "any", InitialContactId: "missing-1", Attributes: { a: "1" } })));
     expect(err.name).toBe("ResourceNotFoundException");
   });
 });

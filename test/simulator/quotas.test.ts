@@ -4,8 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ConnectSimulator } from "../../src/simulator/index.js";
 import { clientFor, failure, HOUR_AGO, startSim } from "./helpers.js";
 
-const update = (id: string) =>
-  new UpdateContactAttributesCommand({ InstanceId: "i", InitialContactId: id, Attributes: { a: "1" } });
+const update = (id: string) => new UpdateContactAttributesCommand({ InstanceId: "i", InitialContactId: id, Attributes: { a: "1" } });
 
 async function admin(endpoint: string, method: "GET" | "POST", path: string, body?: unknown) {
   const res = await fetch(`${endpoint}/__sim/${path}`, {
@@ -65,7 +64,9 @@ describe("per-operation quotas", () => {
     expect(((await admin(endpoint, "GET", "rate")).json as Record<string, unknown>).DescribeContact).toEqual({ rate: null, burst: null });
     expect(await admin(endpoint, "POST", "rate", { operation: "PutContact", rate: 1 })).toEqual({
       status: 400,
-      json: { Message: 'simulator option "operation" must be one of UpdateContactAttributes, GetContactAttributes, DescribeContact, UpdateContact, got "PutContact"' },
+      json: {
+        Message: 'simulator option "operation" must be one of UpdateContactAttributes, GetContactAttributes, DescribeContact, UpdateContact, got "PutContact"',
+      },
     });
   });
 

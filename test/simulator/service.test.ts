@@ -3,8 +3,7 @@ import { GetContactAttributesCommand, UpdateContactAttributesCommand } from "@aw
 import { describe, expect, it } from "vitest";
 import { clientFor, failure, startSim } from "./helpers.js";
 
-const update = (id: string) =>
-  new UpdateContactAttributesCommand({ InstanceId: "i", InitialContactId: id, Attributes: { n: id } });
+const update = (id: string) => new UpdateContactAttributesCommand({ InstanceId: "i", InitialContactId: id, Attributes: { n: id } });
 
 describe("authentication", () => {
   it("a revoked access key is 403 UnrecognizedClientException", async () => {

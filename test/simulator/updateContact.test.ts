@@ -19,8 +19,7 @@ async function setup(options: Record<string, unknown> = {}) {
   const client = clientFor(endpoint);
   const update = (input: Omit<UpdateContactCommandInput, "InstanceId" | "ContactId">, contactId = "c") =>
     client.send(new UpdateContactCommand({ InstanceId: INSTANCE, ContactId: contactId, ...input }));
-  const describeC = async (contactId = "c") =>
-    (await client.send(new DescribeContactCommand({ InstanceId: INSTANCE, ContactId: contactId }))).Contact!;
+  const describeC = async (contactId = "c") => (await client.send(new DescribeContactCommand({ InstanceId: INSTANCE, ContactId: contactId }))).Contact!;
   return { sim, client, update, describeC };
 }
 

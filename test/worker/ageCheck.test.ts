@@ -22,6 +22,8 @@ describe("retention cutoff (--max-contact-age)", () => {
     const cutoff = retentionCutoff({ unit: "months", n: 24 }, NOW) as number;
     expect(expired(cutoff - 1, cutoff)).toBe(true);
     expect(expired(cutoff, cutoff)).toBe(false);
-    expect(expiredMessage(7, cutoff - 1, { unit: "months", n: 24 })).toMatch(/^line 7: contact started 2024-11-23T11:59:59.999Z, more than 24 months ago \(--max-contact-age 24mo\)/);
+    expect(expiredMessage(7, cutoff - 1, { unit: "months", n: 24 })).toMatch(
+      /^line 7: contact started 2024-11-23T11:59:59.999Z, more than 24 months ago \(--max-contact-age 24mo\)/,
+    );
   });
 });

@@ -8,10 +8,39 @@ const row = (line: number, prev?: number): ChunkRow => (prev === undefined ? [li
 
 describe("groupRows", () => {
   it.each([
-    { name: "no repeated contact: one group a row", rows: [row(2), row(3), row(4)], want: [[[2], 0], [[3], 0], [[4], 0]] },
-    { name: "a contact's rows in the chunk form one group, in file order", rows: [row(2), row(3), row(4, 2), row(5, 4)], want: [[[2, 4, 5], 0], [[3], 0]] },
-    { name: "a predecessor in another chunk: the group waits for it", rows: [row(10, 3), row(11), row(12, 10)], want: [[[10, 12], 3], [[11], 0]] },
-    { name: "two chains from other chunks stay apart", rows: [row(10, 3), row(11, 4)], want: [[[10], 3], [[11], 4]] },
+    {
+      name: "no repeated contact: one group a row",
+      rows: [row(2), row(3), row(4)],
+      want: [
+        [[2], 0],
+        [[3], 0],
+        [[4], 0],
+      ],
+    },
+    {
+      name: "a contact's rows in the chunk form one group, in file order",
+      rows: [row(2), row(3), row(4, 2), row(5, 4)],
+      want: [
+        [[2, 4, 5], 0],
+        [[3], 0],
+      ],
+    },
+    {
+      name: "a predecessor in another chunk: the group waits for it",
+      rows: [row(10, 3), row(11), row(12, 10)],
+      want: [
+        [[10, 12], 3],
+        [[11], 0],
+      ],
+    },
+    {
+      name: "two chains from other chunks stay apart",
+      rows: [row(10, 3), row(11, 4)],
+      want: [
+        [[10], 3],
+        [[11], 4],
+      ],
+    },
   ])("$name", ({ rows, want }) => {
     expect(groupRows(rows).map((g) => [g.rows.map((r) => r[0]), g.after])).toEqual(want);
   });

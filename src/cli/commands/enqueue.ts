@@ -16,7 +16,9 @@ export const enqueue: Command = {
     const { enqueueFile } = await import("../../queue/enqueueFile.js");
     return withContext(config, "command", async (ctx) => {
       const res = await enqueueFile(ctx.store, ctx.queues, enqueueOptions(config, file, format));
-      const what = res.alreadyQueued ? "already queued, nothing added" : `${res.rows} rows read, ${res.invalid} invalid, ${res.chunks} chunks queued${res.resumed ? " (resumed)" : ""}`;
+      const what = res.alreadyQueued
+        ? "already queued, nothing added"
+        : `${res.rows} rows read, ${res.invalid} invalid, ${res.chunks} chunks queued${res.resumed ? " (resumed)" : ""}`;
       process.stderr.write(`connect-backfill: run ${res.runId}: ${what}\n`);
       if (res.inputChanged) process.stderr.write(`connect-backfill: warning: ${res.inputChanged}.\n`);
       process.stdout.write(`${res.runId}\n`);

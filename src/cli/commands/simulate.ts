@@ -6,7 +6,10 @@ import type { CommandInput } from "./Command.js";
 /** `UpdateContact=5/10,DescribeContact=2`: per-API quotas, checked by the simulator itself. */
 function parseQuotas(text: string): Record<string, { rate: number; burst?: number }> {
   const out: Record<string, { rate: number; burst?: number }> = {};
-  for (const part of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
     const m = /^([A-Za-z]+)=(\d+(?:\.\d+)?)(?:\/(\d+))?$/.exec(part);
     if (!m) throw usageError(`simulate: --quota takes OPERATION=RATE[/BURST] separated by commas (such as UpdateContact=5/10), got "${part}"`);
     out[m[1] as string] = { rate: Number(m[2]), ...(m[3] !== undefined ? { burst: Number(m[3]) } : {}) };
@@ -24,7 +27,9 @@ export async function simulateCommand({ flags }: CommandInput): Promise<number> 
     try {
       contacts = JSON.parse(await readFile(flags.contacts, "utf8")) as unknown[];
     } catch (err) {
-      throw fatalError(`${flags.contacts}: cannot read the contacts file (${(err as Error).message}); it must be a JSON array of {instanceId, contactId, initiationTimestamp, attributes?}.`);
+      throw fatalError(
+        `${flags.contacts}: cannot read the contacts file (${(err as Error).message}); it must be a JSON array of {instanceId, contactId, initiationTimestamp, attributes?}.`,
+      );
     }
     if (!Array.isArray(contacts)) throw fatalError(`${flags.contacts}: must hold a JSON array of contacts.`);
   }

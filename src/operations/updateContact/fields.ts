@@ -16,7 +16,10 @@ export const SEG = "seg:";
 
 const COLUMN_HELP = `name, description, ref:<Key> (a STRING reference), ref:<Key>:<TYPE> (TYPE one of ${REFERENCE_TYPES.join(", ")}), seg:<Key> (a string segment attribute) or seg:${CONTACT_EXPIRY} (minutes)`;
 
-type Column = { readonly field: string; readonly kind: "name" | "description" } | { readonly field: string; readonly kind: "ref"; readonly type: ReferenceType } | { readonly field: string; readonly kind: "seg" };
+type Column =
+  | { readonly field: string; readonly kind: "name" | "description" }
+  | { readonly field: string; readonly kind: "ref"; readonly type: ReferenceType }
+  | { readonly field: string; readonly kind: "seg" };
 
 /** What a header column means for UpdateContact, or undefined. */
 function columnOf(header: string): Column | undefined {
@@ -42,9 +45,12 @@ function columnOf(header: string): Column | undefined {
 export function checkColumns(columns: readonly string[], path: string): void {
   for (const c of columns) {
     if ((EXTERNAL_AUDIO_ONLY as readonly string[]).some((m) => m.toLowerCase() === c.toLowerCase())) {
-      throw new InputFileError(`${path}: column "${c}" is for external audio contacts only (Contact Lens integration), which connect-backfill does not update; remove the column.`);
+      throw new InputFileError(
+        `${path}: column "${c}" is for external audio contacts only (Contact Lens integration), which connect-backfill does not update; remove the column.`,
+      );
     }
-    if (!columnOf(c)) throw new InputFileError(`${path}: column "${c}" means nothing to UpdateContact; its columns are ${COLUMN_HELP} (prefix a column with # to keep it unsent).`);
+    if (!columnOf(c))
+      throw new InputFileError(`${path}: column "${c}" means nothing to UpdateContact; its columns are ${COLUMN_HELP} (prefix a column with # to keep it unsent).`);
   }
 }
 

@@ -5,13 +5,19 @@ import { checkColumns, DESCRIPTION, fieldsFromCells, fieldsFromObject, NAME, REF
 import { validateUpdateContact } from "./validate.js";
 
 /** The request's members from a row's fields. */
-export function requestOf(fields: Fields): { Name?: string; Description?: string; References?: Record<string, Reference>; SegmentAttributes?: Record<string, SegmentAttributeValue> } {
+export function requestOf(fields: Fields): {
+  Name?: string;
+  Description?: string;
+  References?: Record<string, Reference>;
+  SegmentAttributes?: Record<string, SegmentAttributeValue>;
+} {
   const out: ReturnType<typeof requestOf> = {};
   for (const [field, value] of Object.entries(fields)) {
     if (field === NAME) out.Name = value as string;
     else if (field === DESCRIPTION) out.Description = value as string;
     else if (field.startsWith(REF)) (out.References ??= Object.create(null) as Record<string, Reference>)[field.slice(REF.length)] = value as Reference;
-    else if (field.startsWith(SEG)) (out.SegmentAttributes ??= Object.create(null) as Record<string, SegmentAttributeValue>)[field.slice(SEG.length)] = value as SegmentAttributeValue;
+    else if (field.startsWith(SEG))
+      (out.SegmentAttributes ??= Object.create(null) as Record<string, SegmentAttributeValue>)[field.slice(SEG.length)] = value as SegmentAttributeValue;
   }
   return out;
 }

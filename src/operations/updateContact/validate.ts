@@ -20,18 +20,22 @@ export function validateUpdateContact(fields: Fields): Verdict {
       if ((value as string).length > max) return bad(`${field}TooLong`, `has a ${field.toLowerCase()} of ${(value as string).length} characters (at most ${max})`);
     } else if (field.startsWith(REF)) {
       const key = field.slice(REF.length);
-      if (key.length < 1 || key.length > LIMITS.referenceKeyMax) return bad("InvalidReference", `has a reference key of ${key.length} characters (1 to ${LIMITS.referenceKeyMax})`);
+      if (key.length < 1 || key.length > LIMITS.referenceKeyMax)
+        return bad("InvalidReference", `has a reference key of ${key.length} characters (1 to ${LIMITS.referenceKeyMax})`);
       const ref = value as { Value?: string; Type?: unknown };
       if (!(REFERENCE_TYPES as readonly unknown[]).includes(ref.Type)) {
         return bad("InvalidReference", `has reference ${show(key)} of type ${show(String(ref.Type))}; the type is one of ${REFERENCE_TYPES.join(", ")}`);
       }
       const text = ref.Value ?? "";
-      if (text.length > LIMITS.referenceValueMax) return bad("InvalidReference", `has reference ${show(key)} with a value of ${text.length} characters (at most ${LIMITS.referenceValueMax})`);
-      if (ref.Type === "DATE" && !EPOCH.test(text)) return bad("InvalidReference", `has DATE reference ${show(key)} with value ${show(text)}; a DATE is an epoch timestamp`);
+      if (text.length > LIMITS.referenceValueMax)
+        return bad("InvalidReference", `has reference ${show(key)} with a value of ${text.length} characters (at most ${LIMITS.referenceValueMax})`);
+      if (ref.Type === "DATE" && !EPOCH.test(text))
+        return bad("InvalidReference", `has DATE reference ${show(key)} with value ${show(text)}; a DATE is an epoch timestamp`);
       refBytes += Buffer.byteLength(key, "utf8") + Buffer.byteLength(text, "utf8");
     } else if (field.startsWith(SEG)) {
       const key = field.slice(SEG.length);
-      if (key.length < 1 || key.length > LIMITS.segmentKeyMax) return bad("InvalidSegmentAttribute", `has a segment attribute key of ${key.length} characters (1 to ${LIMITS.segmentKeyMax})`);
+      if (key.length < 1 || key.length > LIMITS.segmentKeyMax)
+        return bad("InvalidSegmentAttribute", `has a segment attribute key of ${key.length} characters (1 to ${LIMITS.segmentKeyMax})`);
       if (key === CONTACT_EXPIRY) {
         const minutes = (value as { ValueMap?: { ExpiryDuration?: { ValueInteger?: unknown } } }).ValueMap?.ExpiryDuration?.ValueInteger;
         if (typeof minutes !== "number" || !Number.isInteger(minutes) || minutes <= 0) {

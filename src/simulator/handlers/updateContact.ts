@@ -3,13 +3,13 @@
  * SegmentAttributes for any contact, ongoing or completed; QueueInfo, UserInfo and the endpoints only
  * for external audio contacts.
  */
-import { type Reference, type StoredContact } from "../ContactStore.js";
+import type { Reference, StoredContact } from "../ContactStore.js";
 import { serviceError, type ServiceError } from "../errors.js";
 import { CONTACT_LIMITS } from "../model.js";
 import { utf8Bytes } from "../validateUpdate.js";
 import { externalAudioOnly, validateUpdateContact, type ValidContactUpdate } from "../validateUpdateContact.js";
 import { errorAnswer, jsonAnswer, type Answer } from "../wire.js";
-import { checkLabels, isError, parseJson, type HandlerContext } from "./context.js";
+import { checkLabels, isError, type parseJson, type HandlerContext } from "./context.js";
 
 /**
  * The model documents QueueInfo, UserInfo, CustomerEndpoint and SystemEndpoint as "can only be updated
@@ -61,12 +61,7 @@ function wireFields(u: ValidContactUpdate): Record<string, unknown> {
   return structuredClone(out);
 }
 
-export function updateContact(
-  ctx: HandlerContext,
-  instanceId: string,
-  contactId: string,
-  parsed: ReturnType<typeof parseJson>,
-): Answer {
+export function updateContact(ctx: HandlerContext, instanceId: string, contactId: string, parsed: ReturnType<typeof parseJson>): Answer {
   const labelError = checkLabels("UpdateContact", instanceId, contactId);
   if (labelError !== undefined) return errorAnswer(labelError);
   if (!parsed.ok) return errorAnswer(parsed.error);

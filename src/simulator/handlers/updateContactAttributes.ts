@@ -1,7 +1,7 @@
 /** UpdateContactAttributes — POST /contact/attributes: merge attributes into a contact. */
 import { jsonAnswer, errorAnswer, type Answer } from "../wire.js";
 import { validateUpdate } from "../validateUpdate.js";
-import { isError, parseJson, type HandlerContext } from "./context.js";
+import { isError, type parseJson, type HandlerContext } from "./context.js";
 
 export function updateContactAttributes(ctx: HandlerContext, parsed: ReturnType<typeof parseJson>): Answer {
   if (!parsed.ok) return errorAnswer(parsed.error);
@@ -15,4 +15,3 @@ export function updateContactAttributes(ctx: HandlerContext, parsed: ReturnType<
   ctx.log.push({ operation: "UpdateContactAttributes", instanceId, contactId, attributes: { ...attributes }, at: ctx.now() });
   return jsonAnswer(200, {});
 }
-
