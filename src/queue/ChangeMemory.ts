@@ -1,0 +1,236 @@
+import type { Redis } from "ioredis";
+
+/** One row as the memory sees it: its contact key and its fingerprint (see fieldsFingerprint.ts), 8 bytes each, as Buffers or 16 hex digits. */
+export interface ChangeEntry {
+  readonly contact: Buffer | string;
+  readonly fp: Buffer | string;
+}
+
+export interface ChangeMemoryOptions {
+  /**
+   * log2 of the number of buckets (default 16: 65,536). Part of the layout: a job
+   * that changes it finds none of its memory (its rows look changed once, then are
+   * remembered again; the old buckets expire). Raise it for jobs of more than ~5M contacts.
+   */
+  readonly bucketBits?: number;
+  /** Expiry of a bucket, refreshed on every write (default 731 days: Connect keeps contacts 24 months). */
+  readonly ttlMs?: number;
+}
+
+export interface ChangeMemoryStats {
+  /** Bucket keys the job holds. */
+  readonly buckets: number;
+  /** Contacts remembered (HLEN summed over the buckets). */
+  readonly contacts: number;
+  /** MEMORY USAGE summed over the buckets (over a sample of them, scaled up, when `sample` is smaller than `buckets`). */
+  readonly bytes: number;
+}
+
+/** 24 months is at most 731 days (two years, one of them leap). */
+export const CHANGE_MEMORY_TTL_MS = 731 * 24 * 3600 * 1000;
+const DEFAULT_BUCKET_BITS = 16;
+/** Rows per script call: a call of 10,000 rows would hold Redis for ~10 ms; several calls still go in one round trip. */
+const ROWS_PER_CALL = 1000;
+/** Bucket suffixes are lowercase hex (up to 24 bits); anything else under the prefix belongs to someone else. */
+const BUCKET_SUFFIX = /^[0-9a-f]{1,6}$/;
+
+/**
+ * KEYS: the buckets of the rows. ARGV: 3 per row: index into KEYS, field (contact), fingerprint.
+ * Returns: a string of one character per row, '1' where the bucket holds that fingerprint for that contact.
+ */
+const SAME = `
+local out = {}
+for i = 1, #ARGV, 3 do
+  out[#out + 1] = redis.call('HGET', KEYS[tonumber(ARGV[i])], ARGV[i + 1]) == ARGV[i + 2] and '1' or '0'
+end
+return table.concat(out)
+`;
+
+/**
+ * KEYS: the buckets of the rows. ARGV: [1] expiry (ms), then 3 per row: index into KEYS, field (contact), fingerprint.
+ * Returns: how many contacts were new to the memory. Later rows of the same contact win (file order).
+ */
+const REMEMBER = `
+local added = 0
+for i = 2, #ARGV, 3 do
+  added = added + redis.call('HSET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+end
+for k = 1, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
+return added
+`;
+
+type Cmd<T> = (numberOfKeys: number, ...keysAndArgs: Array<string | number | Buffer>) => Promise<T>;
+
+/**
+ * What a job last sent successfully to each contact, for `onlyChanged`: a row whose
+ * fingerprint equals the remembered one is `unchanged` and never sent.
+ *
+ * Layout, per job (`prefix`, e.g. `cb:changed:<job>`): the classic small-hash
+ * bucketing. The contact key's top `bucketBits` bits name the bucket, a hash at
+ * `<prefix>:<bucket in hex>`; its field is bytes 2..7 of the contact key (6 bytes,
+ * binary), its value the 8-byte fingerprint (binary). While a hash has at most
+ * `hash-max-listpack-entries` fields (128 by default in Redis 7) it is one listpack:
+ * ~18 bytes a contact (8 + 10 with the entries' length bytes) plus the key's own
+ * ~100 bytes shared by the bucket's contacts, instead of ~70 a contact for a key
+ * or a hashtable field of its own.
+ *
+ * Why a fixed 2^16 buckets: a bucket count that grew with the job would move every
+ * contact to another bucket (a rehash of millions of fields) or need a directory;
+ * a fixed one needs nothing, and 2^16 suits the sizes jobs have. Contacts spread
+ * over the buckets as a Poisson count, so at 1M contacts buckets hold ~15 (≈ 25–30
+ * bytes a contact), and every bucket stays a listpack up to ~5M contacts (mean 80:
+ * the fullest of 65,536 buckets still under 128). Beyond that the fullest buckets
+ * turn into hashtables one by one (half of them by ~8M): still correct, but ~70
+ * bytes for each contact in those; `bucketBits: 17` doubles every figure. A small
+ * job pays for its own few keys: 10,000 contacts are ~1 MB.
+ *
+ * Expiry: every bucket written expires 24 months after its last write (PEXPIRE in
+ * the same script). A bucket that expires was last written 24 months ago, so each
+ * contact in it was sent at least 24 months ago and started before that: Connect
+ * no longer holds it, and its memory could only ever answer for rows that cannot be sent.
+ *
+ * Many workers, processes and hosts may use one job's memory at once: each script
+ * is atomic, and fingerprints only ever get replaced. Two workers remembering the
+ * same contact at the same moment is a last-writer-wins race that is harmless:
+ * both wrote values that were successfully sent to that contact, and the worker
+ * applies a contact's rows in file order (worker/planChunk.ts), so the later row's
+ * write is also the later remember. A fingerprint includes instance and contact
+ * (fieldsFingerprint.ts), so two contacts sharing a field can only make a row look
+ * changed (sent once more), never unchanged.
+ *
+ * In Redis Cluster the scripts need the buckets in one slot: a hash-tagged prefix
+ * (`{cb}:changed:<job>`), as keys.ts recommends for all our keys.
+ */
+export class ChangeMemory {
+  private readonly redis: Redis & { cbChangeSame?: Cmd<string>; cbChangeRemember?: Cmd<number> };
+  readonly bucketBits: number;
+  readonly ttlMs: number;
+  private readonly hexWidth: number;
+
+  constructor(
+    redis: Redis,
+    readonly prefix: string,
+    options: ChangeMemoryOptions = {},
+  ) {
+    if (typeof prefix !== "string" || prefix === "") throw new TypeError(`ChangeMemory: prefix must be a non-empty string, got ${JSON.stringify(prefix)}`);
+    const bits = options.bucketBits ?? DEFAULT_BUCKET_BITS;
+    if (!Number.isInteger(bits) || bits < 1 || bits > 24) throw new RangeError(`ChangeMemory: bucketBits must be an integer from 1 to 24, got ${bits}`);
+    const ttl = options.ttlMs ?? CHANGE_MEMORY_TTL_MS;
+    if (!Number.isInteger(ttl) || ttl <= 0) throw new RangeError(`ChangeMemory: ttlMs must be a positive integer, got ${ttl}`);
+    this.bucketBits = bits;
+    this.ttlMs = ttl;
+    this.hexWidth = Math.ceil(bits / 4);
+    this.redis = redis as ChangeMemory["redis"];
+    if (!this.redis.cbChangeSame) {
+      redis.defineCommand("cbChangeSame", { lua: SAME });
+      redis.defineCommand("cbChangeRemember", { lua: REMEMBER });
+    }
+  }
+
+  /** The bucket key holding a contact. */
+  bucketKey(contact: Buffer | string): string {
+    const c = bytes8(contact, "contact");
+    return `${this.prefix}:${(c.readUInt32BE(0) >>> (32 - this.bucketBits)).toString(16).padStart(this.hexWidth, "0")}`;
+  }
+
+  /** For each entry, whether its fingerprint is the one remembered for its contact. One round trip. */
+  async unchanged(entries: readonly ChangeEntry[]): Promise<boolean[]> {
+    const calls: Array<Promise<string>> = [];
+    for (let i = 0; i < entries.length; i += ROWS_PER_CALL) {
+      const { keys, args } = this.scriptArgs(entries.slice(i, i + ROWS_PER_CALL));
+      calls.push((this.redis.cbChangeSame as Cmd<string>)(keys.length, ...keys, ...args));
+    }
+    const out: boolean[] = [];
+    for (const same of await Promise.all(calls)) for (let j = 0; j < same.length; j++) out.push(same.charCodeAt(j) === 49);
+    return out;
+  }
+
+  /**
+   * Remembers the entries as sent; call it only for rows whose call succeeded. Later
+   * entries of a contact win. One round trip. Returns how many contacts were new.
+   */
+  async remember(entries: readonly ChangeEntry[]): Promise<number> {
+    const calls: Array<Promise<number>> = [];
+    for (let i = 0; i < entries.length; i += ROWS_PER_CALL) {
+      const { keys, args } = this.scriptArgs(entries.slice(i, i + ROWS_PER_CALL));
+      calls.push((this.redis.cbChangeRemember as Cmd<number>)(keys.length, ...keys, this.ttlMs, ...args));
+    }
+    // Sequential in Redis (one connection, in order), so within a batch the later entry of a contact wins.
+    return (await Promise.all(calls)).reduce((a, b) => a + Number(b), 0);
+  }
+
+  /** Deletes all of the job's memory; returns the number of bucket keys removed. */
+  async forget(): Promise<number> {
+    let removed = 0;
+    for await (const keys of this.scanBuckets()) removed += await this.redis.unlink(...keys);
+    return removed;
+  }
+
+  /** Buckets, contacts and bytes of the job's memory; `sample` limits MEMORY USAGE to that many buckets (spread evenly). */
+  async stats(opts: { sample?: number } = {}): Promise<ChangeMemoryStats> {
+    const keys: string[] = [];
+    for await (const batch of this.scanBuckets()) keys.push(...batch);
+    const sample = Math.max(0, Math.min(keys.length, opts.sample ?? keys.length));
+    const measure = new Set<number>();
+    for (let s = 0; s < sample; s++) measure.add(Math.floor((s * keys.length) / sample));
+    let contacts = 0;
+    let bytes = 0;
+    for (let i = 0; i < keys.length; i += 1000) {
+      const p = this.redis.pipeline();
+      const isUsage: boolean[] = [];
+      for (let j = i; j < Math.min(keys.length, i + 1000); j++) {
+        p.hlen(keys[j] as string);
+        isUsage.push(false);
+        if (measure.has(j)) {
+          // SAMPLES 0: every field counted, exact for hashtable buckets too.
+          p.memory("USAGE", keys[j] as string, "SAMPLES", 0);
+          isUsage.push(true);
+        }
+      }
+      const replies = (await p.exec()) ?? [];
+      replies.forEach(([err, v], r) => {
+        if (err) throw err;
+        // A bucket that expired between SCAN and here answers 0 and null.
+        if (isUsage[r]) bytes += Number(v ?? 0);
+        else contacts += Number(v);
+      });
+    }
+    return { buckets: keys.length, contacts, bytes: sample > 0 ? Math.round((bytes * keys.length) / sample) : 0 };
+  }
+
+  private async *scanBuckets(): AsyncGenerator<string[]> {
+    const match = `${this.prefix.replace(/[*?[\]\\]/g, "\\$&")}:*`;
+    const from = this.prefix.length + 1;
+    let cursor = "0";
+    do {
+      const [next, found] = await this.redis.scan(cursor, "MATCH", match, "COUNT", 1000);
+      cursor = next;
+      // MATCH also finds keys of a job whose name extends this one's (`<job>:x:…`); their suffix is not a bucket's.
+      const mine = found.filter((k) => BUCKET_SUFFIX.test(k.slice(from)));
+      if (mine.length > 0) yield mine;
+    } while (cursor !== "0");
+  }
+
+  private scriptArgs(entries: readonly ChangeEntry[]): { keys: string[]; args: Array<string | Buffer> } {
+    const index = new Map<string, string>();
+    const keys: string[] = [];
+    const args: Array<string | Buffer> = [];
+    for (const e of entries) {
+      const contact = bytes8(e.contact, "contact");
+      const key = this.bucketKey(contact);
+      let i = index.get(key);
+      if (i === undefined) {
+        keys.push(key);
+        index.set(key, (i = String(keys.length)));
+      }
+      args.push(i, contact.subarray(2, 8), bytes8(e.fp, "fp"));
+    }
+    return { keys, args };
+  }
+}
+
+function bytes8(v: Buffer | string, what: string): Buffer {
+  if (Buffer.isBuffer(v) && v.length === 8) return v;
+  if (typeof v === "string" && /^[0-9a-fA-F]{16}$/.test(v)) return Buffer.from(v, "hex");
+  throw new TypeError(`ChangeMemory: ${what} must be 8 bytes (a Buffer or 16 hex digits), got ${Buffer.isBuffer(v) ? `${v.length} bytes` : JSON.stringify(v)}`);
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHANGE_MEMORY_TTL_MS, ChangeMemory, type ChangeEntry } from "../../src/queue/ChangeMemory.js";
+import { contactKey, fingerprint, stableJson } from "../../src/queue/fieldsFingerprint.js";
+import { deletePrefix, REDIS_URL, uniquePrefix } from "../integration/helpers.js";
+
+const INSTANCE = "1a2b3c4d-0000-4000-8000-00000000beef";
+const fields = (o: Record<string, unknown>): Record<string, unknown> => Object.assign(Object.create(null) as Record<string, unknown>, o);
+const entry = (contactId: string, f: Record<string, unknown>, op = "UpdateContactAttributes", instanceId = INSTANCE): ChangeEntry => ({
+  contact: contactKey(instanceId, contactId),
+  fp: fingerprint(instanceId, contactId, op, fields(f)),
+});
+
+describe("fieldsFingerprint", () => {
+  it("is 8 bytes and independent of key order, at every depth", () => {
+    const a = fingerprint(INSTANCE, "c1", "UpdateContact", fields({ Name: { Value: "x", Type: "STRING" }, Description: { Type: "STRING", Value: "y" } }));
+    const b = fingerprint(INSTANCE, "c1", "UpdateContact", fields({ Description: { Value: "y", Type: "STRING" }, Name: { Type: "STRING", Value: "x" } }));
+    expect(a.length).toBe(8);
+    expect(a.equals(b)).toBe(true);
+    expect(stableJson({ b: [2, { d: 1, c: null }], a: "x", u: undefined })).toBe('{"a":"x","b":[2,{"c":null,"d":1}]}');
+    expect(contactKey(INSTANCE, "c1").length).toBe(8);
+  });
+
+  it("differs with the values, the field names, the operation, the instance and the contact", () => {
+    const base = fingerprint(INSTANCE, "c1", "UpdateContactAttributes", fields({ tier: "gold", score: "7" }));
+    const others = [
+      fingerprint(INSTANCE, "c1", "UpdateContactAttributes", fields({ tier: "gold", score: "8" })),
+      fingerprint(INSTANCE, "c1", "UpdateContactAttributes", fields({ tier: "gold", scorf: "7" })),
+      fingerprint(INSTANCE, "c1", "UpdateContactAttributes", fields({ tier: "gold" })),
+      fingerprint(INSTANCE, "c1", "UpdateContact", fields({ tier: "gold", score: "7" })),
+      fingerprint("other-instance", "c1", "UpdateContactAttributes", fields({ tier: "gold", score: "7" })),
+      fingerprint(INSTANCE, "c2", "UpdateContactAttributes", fields({ tier: "gold", score: "7" })),
+      // A value that is a number, not a string, is another value.
+      fingerprint(INSTANCE, "c1", "UpdateContactAttributes", fields({ tier: "gold", score: 7 })),
+    ];
+    for (const o of others) expect(o.equals(base)).toBe(false);
+    expect(contactKey("ab", "c").equals(contactKey("a", "bc"))).toBe(false);
+    expect(contactKey("i1", "c").equals(contactKey("i2", "c"))).toBe(false);
+  });
+});
+
+describe("ChangeMemory (real Redis)", () => {
+  let redis: Redis;
+  const prefixes: string[] = [];
+  const memory = (job = "nightly", options = {}) => {
+    const p = uniquePrefix();
+    prefixes.push(p);
+    return new ChangeMemory(redis, `${p}:changed:${job}`, options);
+  };
+
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    for (const p of prefixes) await deletePrefix(p);
+    await redis.quit();
+  });
+
+  it("answers unchanged only for what was remembered: same values, same contact", async () => {
+    const m = memory();
+    const sent = [entry("c1", { tier: "gold" }), entry("c2", { tier: "silver" })];
+    expect(await m.unchanged(sent)).toEqual([false, false]);
+    expect(await m.remember(sent)).toBe(2);
+    expect(await m.unchanged(sent)).toEqual([true, true]);
+    // Key order does not matter; another value, operation or instance does; a contact never remembered is changed.
+    const probe = [
+      entry("c1", fields({ tier: "gold" })),
+      entry("c1", { tier: "platinum" }),
+      entry("c1", { tier: "gold" }, "UpdateContact"),
+      entry("c1", { tier: "gold" }, "UpdateContactAttributes", "another-instance"),
+      entry("c3", { tier: "gold" }),
+    ];
+    expect(await m.unchanged(probe)).toEqual([true, false, false, false, false]);
+    // Remembering a newer value replaces the old one (not a new contact); the later entry of a batch wins.
+    expect(await m.remember([entry("c1", { tier: "platinum" }), entry("c1", { tier: "diamond" })])).toBe(0);
+    expect(await m.unchanged([entry("c1", { tier: "gold" }), entry("c1", { tier: "platinum" }), entry("c1", { tier: "diamond" })])).toEqual([false, false, true]);
+    expect(await m.unchanged([])).toEqual([]);
+  });
+
+  it("takes contact and fingerprint as 16 hex digits too, and refuses anything else", async () => {
+    const m = memory();
+    const e = entry("hex", { a: "1" });
+    await m.remember([{ contact: (e.contact as Buffer).toString("hex"), fp: (e.fp as Buffer).toString("hex") }]);
+    expect(await m.unchanged([e])).toEqual([true]);
+    await expect(m.unchanged([{ contact: "c1", fp: e.fp }])).rejects.toThrow(/contact must be 8 bytes/);
+    await expect(m.remember([{ contact: e.contact, fp: Buffer.alloc(16) }])).rejects.toThrow(/fp must be 8 bytes.*16 bytes/);
+    expect(() => new ChangeMemory(redis, "x", { bucketBits: 0 })).toThrow(/bucketBits.*got 0/);
+  });
+
+  it("keeps each bucket for 24 months after its last write", async () => {
+    const m = memory();
+    await m.remember([entry("c1", { a: "1" })]);
+    const pttl = await redis.pttl(m.bucketKey(contactKey(INSTANCE, "c1")));
+    expect(pttl).toBeGreaterThan(700 * 24 * 3600 * 1000);
+    expect(pttl).toBeLessThanOrEqual(CHANGE_MEMORY_TTL_MS);
+    // A write refreshes it.
+    await redis.pexpire(m.bucketKey(contactKey(INSTANCE, "c1")), 1000 * 3600);
+    await m.remember([entry("c1", { a: "2" })]);
+    expect(await redis.pttl(m.bucketKey(contactKey(INSTANCE, "c1")))).toBeGreaterThan(700 * 24 * 3600 * 1000);
+  });
+
+  it("handles a batch of 10,000 in one call, in listpack buckets of a few bytes a contact", async () => {
+    const m = memory("big", { bucketBits: 8 });
+    const rows = Array.from({ length: 10_000 }, (_, i) => entry(randomUUID(), { n: String(i) }));
+    expect(await m.remember(rows)).toBe(10_000);
+    const changedHalf = rows.map((r, i) => (i % 2 ? r : entry(`other-${i}`, { n: String(i) })));
+    const same = await m.unchanged(changedHalf);
+    expect(same).toHaveLength(10_000);
+    expect(same.every((s, i) => s === (i % 2 === 1))).toBe(true);
+    const stats = await m.stats();
+    expect(stats.buckets).toBe(256);
+    expect(stats.contacts).toBe(10_000);
+    expect(await redis.object("ENCODING", m.bucketKey(rows[0]!.contact))).toBe("listpack");
+    // ~39 contacts a bucket: 18 bytes of listpack entry each plus a share of the key (measured: ~22).
+    expect(stats.bytes / stats.contacts).toBeLessThan(30);
+    const sampled = await m.stats({ sample: 32 });
+    expect(Math.abs(sampled.bytes - stats.bytes) / stats.bytes).toBeLessThan(0.1);
+  });
+
+  it("forget removes this job's memory only", async () => {
+    const p = uniquePrefix();
+    prefixes.push(p);
+    const mine = new ChangeMemory(redis, `${p}:changed:job`);
+    // Another job, one whose name extends this one's, and an unrelated key under the same prefix.
+    const theirs = new ChangeMemory(redis, `${p}:changed:job2`);
+    const nested = new ChangeMemory(redis, `${p}:changed:job:x`);
+    const rows = Array.from({ length: 50 }, (_, i) => entry(`c${i}`, { v: "1" }));
+    await Promise.all([mine.remember(rows), theirs.remember(rows), nested.remember(rows)]);
+    await redis.set(`${p}:changed:job:notes`, "keep");
+    const before = await mine.stats();
+    expect(before.contacts).toBe(50);
+    expect(await mine.forget()).toBe(before.buckets);
+    expect(await mine.unchanged(rows)).toEqual(rows.map(() => false));
+    expect(await mine.stats()).toEqual({ buckets: 0, contacts: 0, bytes: 0 });
+    expect(await theirs.unchanged(rows)).toEqual(rows.map(() => true));
+    expect(await nested.unchanged(rows)).toEqual(rows.map(() => true));
+    expect(await redis.get(`${p}:changed:job:notes`)).toBe("keep");
+    expect(await mine.forget()).toBe(0);
+  });
+});
