@@ -5,6 +5,8 @@ import type { RunProgress } from "../queue/RunStore.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import { RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";
+import { afterJobRun } from "./afterRun.js";
+import { exitCodeOf } from "./exitCode.js";
 import { writeRunReport } from "./report.js";
 
 export interface CancelResult {
@@ -58,5 +60,7 @@ export async function cancelRun(ctx: AppContext, runId: string, waitMs: number):
     p = await ctx.store.progress(runId);
   }
   const inWorkers = p ? Math.max(0, p.read - p.done) : 0;
-  return { runId, alreadyFinished: false, settled, inWorkers, report: await writeRunReport(ctx.store, ctx.config, runId) };
+  const report = await writeRunReport(ctx.store, ctx.config, runId);
+  await afterJobRun(ctx, manifest, report.summaryData, "cancelled", exitCodeOf({ stopReason: "cancelled", report }));
+  return { runId, alreadyFinished: false, settled, inWorkers, report };
 }

@@ -10,7 +10,9 @@ import type { ReportFiles } from "../report/writeReportFiles.js";
 import type { BackfillWorker } from "../worker/BackfillWorker.js";
 import { enqueueOptions } from "./enqueueOptions.js";
 import { workerFor } from "./workerFor.js";
+import { afterJobRun } from "./afterRun.js";
 import { AppError } from "./AppError.js";
+import { exitCodeOf } from "./exitCode.js";
 import { runLostMessage } from "../queue/redisTrouble.js";
 import type { AppContext } from "./context.js";
 import { followOutcomes, writeRunReport } from "./report.js";
@@ -109,5 +111,7 @@ export async function runQueued(
     await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
   }
   const report = await writeRunReport(ctx.store, config, runId);
+  const manifest = await ctx.store.manifest(runId);
+  if (manifest) await afterJobRun(ctx, manifest, report.summaryData, stopReason, exitCodeOf({ stopReason, report }));
   return { runId, report, stopReason };
 }

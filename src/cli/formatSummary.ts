@@ -16,10 +16,12 @@ export function formatSummary(s: RunSummary, dir: string): string {
   // Only in retries that met rows a later line had already applied: no news is shown otherwise.
   if (s.counts.superseded > 0) lines.push(`  superseded       ${s.counts.superseded}`);
   if (s.counts.cancelled > 0) lines.push(`  cancelled        ${s.counts.cancelled}`);
+  // Only in runs with change detection (onlyChanged).
+  if (s.counts.unchanged > 0) lines.push(`  unchanged        ${s.counts.unchanged}`);
   lines.push(`  invalid          ${s.counts.invalid}`, `  failed           ${s.counts.failed}`);
   if (s.blankLines > 0) lines.push(`  (${s.blankLines} blank line${s.blankLines === 1 ? "" : "s"} in the file: no row, no outcome)`);
   if (!s.complete) lines.push(`  pending          ${Math.max(0, s.rows - Object.values(s.counts).reduce((a, b) => a + b, 0))}`);
-  const top = s.topErrors.filter((e) => !["ContactBeforeApi", "ContactExpired", "Superseded"].includes(e.code)).slice(0, 5);
+  const top = s.topErrors.filter((e) => !["ContactBeforeApi", "ContactExpired", "Superseded", "Unchanged"].includes(e.code)).slice(0, 5);
   if (top.length > 0) {
     lines.push("  top errors:");
     for (const e of top) lines.push(`    ${e.code} x${e.count}, e.g. ${e.message.slice(0, 160)}`);

@@ -24,7 +24,18 @@ export interface BreakerSettings {
 export type MaxContactAge = { readonly unit: "months" | "days"; readonly n: number } | null;
 
 /** What every worker must know about a run to process its rows the same way. */
+/** A run that belongs to a job (a job file, or `--job-name`): its change memory, history and notification are the job's. */
+export interface RunJob {
+  readonly name: string;
+  /** Rows equal to what the job last sent for their contact are `unchanged`, not sent. */
+  readonly onlyChanged: boolean;
+  /** A webhook told when the run ends. */
+  readonly notify?: string | undefined;
+}
+
 export interface RunManifest {
+  /** Set for a job's runs. */
+  readonly job?: RunJob;
   /** The contact operation every row of the run applies; absent: UpdateContactAttributes (runs queued before operations existed). */
   readonly operation?: OperationName;
   readonly runId: string;

@@ -1,5 +1,5 @@
 // Order matters: outcomes are stored with the status's index (report/outcomeCodec.ts); add at the end.
-export const STATUSES = ["updated", "skipped_pre_api", "invalid", "failed", "skipped_expired", "superseded", "cancelled"] as const;
+export const STATUSES = ["updated", "skipped_pre_api", "invalid", "failed", "skipped_expired", "superseded", "cancelled", "unchanged"] as const;
 export type OutcomeStatus = (typeof STATUSES)[number];
 
 /** The row as it came in, kept only for rows that end up in failures.csv. */

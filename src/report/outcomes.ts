@@ -12,7 +12,7 @@ export type NotSent = Exclude<OutcomeStatus, "updated" | "failed">;
 
 /**
  * A row settled without a call: `invalid` (with the record, for failures.csv),
- * `skipped_pre_api`, `skipped_expired`, `superseded`, `cancelled`. `message` is
+ * `skipped_pre_api`, `skipped_expired`, `superseded`, `cancelled`, `unchanged`. `message` is
  * said after "line N"; it starts with ":" or a verb as the caller words it.
  */
 export function notSent(

@@ -40,7 +40,7 @@ Common options: --operation UpdateContactAttributes|UpdateContact, --instance-id
 (default 24mo; 730d; 0 for none), --breaker-window/--breaker-ratio/--breaker-auth/--breaker-consecutive,
 --breaker-ignore CODE[,CODE], --endpoint, --region.
 Redis from REDIS_URL (default redis://127.0.0.1:6379); AWS configuration as the AWS SDK reads it.
-Exit codes: 0 all rows updated, skipped or superseded, 3 some rows invalid or failed, 1 could not run
+Exit codes: 0 all rows updated, skipped, unchanged or superseded, 3 some rows invalid or failed, 1 could not run
 (or the circuit breaker stopped the run), 2 usage error.
 See README.md for everything else.
 `;

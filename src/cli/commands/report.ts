@@ -1,5 +1,5 @@
 import { validateRunId } from "../../config/loadConfig.js";
-import { EXIT } from "../exitCodes.js";
+import { EXIT, exitCodeOf } from "../exitCodes.js";
 import { formatSummary } from "../formatSummary.js";
 import { REDIS_FLAGS } from "../parseArgs.js";
 import { stopSignals } from "../stopSignals.js";
@@ -19,6 +19,14 @@ export const report: Command = {
       try {
         if (flags.follow) await followRun(ctx.store, config, runId, stop.graceful);
         const res = await writeRunReport(ctx.store, config, runId);
+        if (flags.follow) {
+          // The follower is the one that saw the run end: a job's history and webhook are its to tell.
+          const { afterJobRun } = await import("../../app/afterRun.js");
+          const manifest = await ctx.store.manifest(runId);
+          const p = await ctx.store.progress(runId);
+          const stopReason = p?.state === "cancelled" ? "cancelled" : p?.state === "stopped" ? (p.stopReason ?? "stopped") : undefined;
+          if (manifest && !stop.graceful.aborted) await afterJobRun(ctx, manifest, res.summaryData, stopReason, exitCodeOf({ stopReason, report: res }));
+        }
         if (!flags.quiet) process.stdout.write(`${formatSummary(res.summaryData, res.dir)}\n`);
         const s = res.summaryData;
         return s.counts.invalid + s.counts.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;

@@ -1,0 +1,59 @@
+import { JobHistory } from "../queue/JobHistory.js";
+import type { RunManifest } from "../queue/RunStore.js";
+import { notifyWebhook, type RunEvent } from "../report/notifyWebhook.js";
+import type { RunSummary } from "../report/RunSummary.js";
+import type { AppContext } from "./context.js";
+
+/** The event a run's end is, for the history and the webhook. */
+export function eventOf(stopReason: string | undefined): RunEvent {
+  if (!stopReason) return "finished";
+  return stopReason === "cancelled" ? "cancelled" : "stopped";
+}
+
+/**
+ * What a job's run does once its reports are written: a line in the job's
+ * history, and the webhook told. Neither ever fails the run: a failure is
+ * logged (the URL's query string may hold a token: only its origin is named).
+ */
+export async function afterJobRun(
+  ctx: Pick<AppContext, "redis" | "keys" | "log">,
+  manifest: RunManifest,
+  summary: RunSummary,
+  stopReason: string | undefined,
+  exitCode: number,
+): Promise<void> {
+  const job = manifest.job;
+  if (!job) return;
+  const event = eventOf(stopReason);
+  try {
+    await new JobHistory(ctx.redis, ctx.keys).record({
+      job: job.name,
+      runId: manifest.runId,
+      event,
+      startedAt: summary.startedAt ?? null,
+      endedAt: summary.finishedAt ?? new Date().toISOString(),
+      durationMs: summary.durationMs ?? null,
+      rows: summary.rows,
+      counts: { ...summary.counts },
+      calls: summary.requests,
+      throttledShare: summary.throttledShare,
+      exitCode,
+      ...(stopReason && stopReason !== "cancelled" ? { note: stopReason } : {}),
+    });
+  } catch (err) {
+    ctx.log.warn({ runId: manifest.runId, job: job.name, err }, "could not record the run in the job's history");
+  }
+  if (!job.notify) return;
+  const res = await notifyWebhook(job.notify, event, summary);
+  const where = originOf(job.notify);
+  if (res.ok) ctx.log.info({ runId: manifest.runId, job: job.name, tries: res.tries }, `notified ${where} (${event})`);
+  else ctx.log.warn({ runId: manifest.runId, job: job.name, tries: res.tries }, `could not notify ${where} (${res.detail}); the run is not affected`);
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return "(the notify URL)";
+  }
+}
