@@ -1,6 +1,29 @@
 import { InputFileError } from "./InputFileError.js";
 import { undoNeutralise } from "./undoNeutralise.js";
 
+export type CellCase = "lower" | "upper";
+
+/** What is done to a cell's text before the usual rules (an empty result is not sent). */
+export interface CellTransform {
+  readonly trim?: boolean;
+  readonly case?: CellCase;
+}
+
+/** One source column: a new name (a role or a field), `null` to drop it, or a name and a transform. */
+export type ColumnSpec = string | null | (CellTransform & { readonly to?: string });
+
+/**
+ * How a file's columns are read, beyond the header's own names. Plain JSON (a job
+ * file's `columns` and `constants`), so a run manifest can store it and workers
+ * can give it to columnRoles again.
+ */
+export interface ColumnMapping {
+  /** Source header (as written, trimmed) → what it becomes. Headers not named keep their own name. */
+  readonly columns?: Readonly<Record<string, ColumnSpec>>;
+  /** Fields added to every row that has no non-empty cell of that name. */
+  readonly constants?: Readonly<Record<string, string>>;
+}
+
 /** Which CSV column plays which part; every other named column is a field of the operation (an attribute, a reference…). */
 export interface ColumnRoles {
   readonly contactId: number;
@@ -9,51 +32,124 @@ export interface ColumnRoles {
   readonly fields: ReadonlyArray<readonly [index: number, name: string]>;
   /** The file is one of our own failures.csv files: undo the spreadsheet neutralisation. */
   readonly isFailuresFile: boolean;
+  /** Column index → what is done to its cells (from a mapping); absent or empty: cells as read. */
+  readonly transforms?: ReadonlyMap<number, CellTransform>;
+  /** Fields every row gets unless it has a non-empty cell of the same name (from a mapping). */
+  readonly constants?: ReadonlyArray<readonly [name: string, value: string]>;
 }
 
 const CONTACT = new Set(["contactid", "initialcontactid"]);
 const INSTANCE = new Set(["instanceid"]);
 const TIMESTAMP = new Set(["initiationtimestamp"]);
 
-export function columnRoles(header: readonly string[], path: string): ColumnRoles {
+/** True for the names of the contact's own columns (contactId, initialContactId, instanceId, initiationTimestamp), in any case. */
+export function isRoleName(name: string): boolean {
+  const key = name.trim().toLowerCase();
+  return CONTACT.has(key) || INSTANCE.has(key) || TIMESTAMP.has(key);
+}
+
+/** A cell's text after a mapping's transform: trimmed first, then its case changed. */
+export function transformCell(value: string, t: CellTransform): string {
+  let v = t.trim ? value.trim() : value;
+  if (t.case === "lower") v = v.toLowerCase();
+  else if (t.case === "upper") v = v.toUpperCase();
+  return v;
+}
+
+const quoted = (names: readonly string[]) =>
+  names
+    .map((n) => `"${n}"`)
+    .join(", ")
+    .slice(0, 200);
+
+function mappedName(spec: ColumnSpec, header: string, path: string): { name: string | null; transform: CellTransform | undefined } {
+  if (spec === null) return { name: null, transform: undefined };
+  const to = typeof spec === "string" ? spec : (spec.to ?? header);
+  if (to.trim() === "" || to.trim().startsWith("#")) {
+    throw new InputFileError(`${path}: the column mapping gives column "${header}" the name "${to}"; give it a name, or null to drop the column.`);
+  }
+  if (typeof spec === "string" || (!spec.trim && spec.case === undefined)) return { name: to.trim(), transform: undefined };
+  return { name: to.trim(), transform: { ...(spec.trim ? { trim: true } : {}), ...(spec.case ? { case: spec.case } : {}) } };
+}
+
+/**
+ * Column roles from a CSV header, and from a mapping when the file's names are
+ * not ours (a CRM export's "Contact ID"). A mapping key that names no column is
+ * an error: a renamed export must not silently drop a column.
+ */
+export function columnRoles(header: readonly string[], path: string, mapping?: ColumnMapping): ColumnRoles {
   const trimmed = header.map((h) => h.trim());
   const isFailuresFile = trimmed.includes("#status") && trimmed.includes("#line");
+  const columns = mapping?.columns ?? {};
   const seen = new Map<string, number>();
+  /** Field name → the header it came from, to name both when two columns give one field. */
+  const fieldFrom = new Map<string, string>();
+  const transforms = new Map<number, CellTransform>();
   let contactId: number | undefined;
   let instanceId: number | undefined;
   let initiationTimestamp: number | undefined;
   const fields: Array<readonly [number, string]> = [];
   header.forEach((raw, i) => {
     // Our failures.csv neutralises header cells too: a "-flag" column comes back as "'-flag".
-    const name = (isFailuresFile ? undoNeutralise(raw) : raw).trim();
-    if (name === "") throw new InputFileError(`${path}: column ${i + 1} of the header has no name.`);
-    const prev = seen.get(name);
+    const headerName = (isFailuresFile ? undoNeutralise(raw) : raw).trim();
+    if (headerName === "") throw new InputFileError(`${path}: column ${i + 1} of the header has no name.`);
+    const prev = seen.get(headerName);
     if (prev !== undefined) {
-      throw new InputFileError(`${path}: the header names column "${name}" twice (columns ${prev + 1} and ${i + 1}).`);
+      throw new InputFileError(`${path}: the header names column "${headerName}" twice (columns ${prev + 1} and ${i + 1}).`);
     }
-    seen.set(name, i);
-    if (name.startsWith("#")) return;
+    seen.set(headerName, i);
+    let name = headerName;
+    if (Object.hasOwn(columns, headerName)) {
+      const m = mappedName(columns[headerName] as ColumnSpec, headerName, path);
+      if (m.name === null) return;
+      name = m.name;
+      if (m.transform) transforms.set(i, m.transform);
+    } else if (name.startsWith("#")) return;
     const key = name.toLowerCase();
     if (CONTACT.has(key)) {
       if (contactId !== undefined) {
-        throw new InputFileError(`${path}: the header has two contact-id columns ("${header[contactId]}" and "${name}"); keep one.`);
+        throw new InputFileError(`${path}: the header has two contact-id columns ("${header[contactId]}" and "${headerName}"); keep one.`);
       }
       contactId = i;
     } else if (INSTANCE.has(key)) {
       // A second one would silently win: rows could go to the wrong instance.
       if (instanceId !== undefined) {
-        throw new InputFileError(`${path}: the header has two instance-id columns ("${header[instanceId]}" and "${name}"); keep one.`);
+        throw new InputFileError(`${path}: the header has two instance-id columns ("${header[instanceId]}" and "${headerName}"); keep one.`);
       }
       instanceId = i;
     } else if (TIMESTAMP.has(key)) {
       if (initiationTimestamp !== undefined) {
-        throw new InputFileError(`${path}: the header has two initiationTimestamp columns ("${header[initiationTimestamp]}" and "${name}"); keep one.`);
+        throw new InputFileError(`${path}: the header has two initiationTimestamp columns ("${header[initiationTimestamp]}" and "${headerName}"); keep one.`);
       }
       initiationTimestamp = i;
-    } else fields.push([i, name] as const);
+    } else {
+      // Only a mapping can make two distinct headers one field; a repeated header was refused above.
+      const other = fieldFrom.get(name);
+      if (other !== undefined) {
+        throw new InputFileError(`${path}: columns "${other}" and "${headerName}" would both set "${name}"; map one of them to another name or to null.`);
+      }
+      fieldFrom.set(name, headerName);
+      fields.push([i, name] as const);
+    }
   });
+  const missing = Object.keys(columns).filter((k) => !seen.has(k));
+  if (missing.length > 0) {
+    const near = missing.length === 1 ? [...seen.keys()].find((h) => h.toLowerCase() === (missing[0] as string).trim().toLowerCase()) : undefined;
+    throw new InputFileError(
+      `${path}: the column mapping names ${quoted(missing)}, which the header (${quoted(trimmed)}) does not have${near === undefined ? "" : ` (did you mean "${near}"?)`}; map only columns the file has.`,
+    );
+  }
   if (contactId === undefined) {
     throw new InputFileError(`${path}: no contactId (or initialContactId) column in the header "${header.join(",").slice(0, 200)}".`);
+  }
+  const constants: Array<readonly [string, string]> = [];
+  for (const [name, value] of Object.entries(mapping?.constants ?? {})) {
+    if (name.trim() === "" || name.startsWith("#") || isRoleName(name)) {
+      throw new InputFileError(
+        `${path}: the constant "${name}" cannot be a field name; constants add fields (attributes, references…), not the contact's own columns.`,
+      );
+    }
+    constants.push([name, value] as const);
   }
   return {
     contactId,
@@ -61,5 +157,7 @@ export function columnRoles(header: readonly string[], path: string): ColumnRole
     initiationTimestamp,
     fields,
     isFailuresFile,
+    ...(transforms.size > 0 ? { transforms } : {}),
+    ...(constants.length > 0 ? { constants } : {}),
   };
 }

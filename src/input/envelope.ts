@@ -1,4 +1,4 @@
-import type { ColumnRoles } from "./columnRoles.js";
+import { transformCell, type ColumnRoles } from "./columnRoles.js";
 import { parseTimestamp } from "./parseTimestamp.js";
 import { undoNeutralise } from "./undoNeutralise.js";
 
@@ -33,13 +33,29 @@ function timestampOf(text: string | undefined): { ok: true; ms: number | undefin
   return { ok: true, ms };
 }
 
-/** A CSV record's envelope. Empty cells are left out of the body: Connect has no delete, and "" would blank. */
+/**
+ * A CSV record's envelope. Empty cells are left out of the body: Connect has no delete, and "" would blank.
+ * A mapping's transforms apply to the cell as the file meant it (a failures.csv's apostrophe taken off
+ * first), before those rules; its constants fill in the names the row leaves empty.
+ */
 export function envelopeOfFields(fields: readonly string[], roles: ColumnRoles, defaults: RowDefaults): EnvelopeCheck {
-  const cell = roles.isFailuresFile ? (i: number) => undoNeutralise(fields[i] ?? "") : (i: number) => fields[i] ?? "";
+  const read = roles.isFailuresFile ? (i: number) => undoNeutralise(fields[i] ?? "") : (i: number) => fields[i] ?? "";
+  const transforms = roles.transforms;
+  const cell =
+    transforms === undefined || transforms.size === 0
+      ? read
+      : (i: number) => {
+          const t = transforms.get(i);
+          return t === undefined ? read(i) : transformCell(read(i), t);
+        };
   const cells: Array<readonly [string, string]> = [];
   for (const [i, name] of roles.fields) {
     const value = cell(i);
     if (value !== "") cells.push([name, value]);
+  }
+  if (roles.constants !== undefined && roles.constants.length > 0) {
+    const given = new Set(cells.map(([name]) => name));
+    for (const [name, value] of roles.constants) if (!given.has(name) && value !== "") cells.push([name, value]);
   }
   const ts = timestampOf(roles.initiationTimestamp === undefined ? undefined : cell(roles.initiationTimestamp));
   if (!ts.ok) return { ok: false, code: "InvalidTimestamp", reason: ts.reason };

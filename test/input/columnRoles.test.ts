@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { columnRoles } from "../../src/input/columnRoles.js";
+import { columnRoles, transformCell, type ColumnMapping } from "../../src/input/columnRoles.js";
 import { InputFileError } from "../../src/input/InputFileError.js";
 
 const FILE = "/data/in/contacts.csv";
@@ -96,5 +96,158 @@ describe("columnRoles", () => {
     } catch (err) {
       expect((err as Error).message.length).toBeLessThan(FILE.length + 300);
     }
+  });
+});
+
+describe("columnRoles with a mapping", () => {
+  const header = ["Contact ID", "Started", "Case Owner", "Internal Notes", "Email", "tier"];
+  const mapping: ColumnMapping = {
+    columns: {
+      "Contact ID": "contactId",
+      Started: "initiationTimestamp",
+      "Case Owner": "caseOwner",
+      "Internal Notes": null,
+      Email: { to: "email", trim: true, case: "lower" },
+    },
+    constants: { source: "crm-nightly" },
+  };
+
+  it("renames to roles and fields, drops null columns, keeps unmapped headers, carries transforms and constants", () => {
+    expect(columnRoles(header, FILE, mapping)).toEqual({
+      contactId: 0,
+      instanceId: undefined,
+      initiationTimestamp: 1,
+      fields: [
+        [2, "caseOwner"],
+        [4, "email"],
+        [5, "tier"],
+      ],
+      isFailuresFile: false,
+      transforms: new Map([[4, { trim: true, case: "lower" }]]),
+      constants: [["source", "crm-nightly"]],
+    });
+  });
+
+  it("no mapping, or an empty one, gives today's roles with nothing more", () => {
+    const plain = columnRoles(["contactId", "tier"], FILE);
+    expect(plain).toEqual({ contactId: 0, instanceId: undefined, initiationTimestamp: undefined, fields: [[1, "tier"]], isFailuresFile: false });
+    expect(columnRoles(["contactId", "tier"], FILE, {})).toEqual(plain);
+    expect(columnRoles(["contactId", "tier"], FILE, { columns: {}, constants: {} })).toEqual(plain);
+  });
+
+  const good: Array<[name: string, header: string[], mapping: ColumnMapping, expected: object]> = [
+    ["role targets are matched without regard to case", ["ID", "a"], { columns: { ID: "initialcontactid" } }, { contactId: 0, fields: [[1, "a"]] }],
+    ["to an instance id", ["contactId", "Instance"], { columns: { Instance: "instanceId" } }, { instanceId: 1, fields: [] }],
+    ["a key matches the trimmed header cell", ["contactId", "  Case Owner "], { columns: { "Case Owner": "owner" } }, { fields: [[1, "owner"]] }],
+    [
+      "a transform without a new name keeps the header's",
+      ["contactId", "Tier"],
+      { columns: { Tier: { case: "upper" } } },
+      { fields: [[1, "Tier"]], transforms: new Map([[1, { case: "upper" }]]) },
+    ],
+    ["an object with no transform is a rename only", ["contactId", "T"], { columns: { T: { to: "tier" } } }, { fields: [[1, "tier"]] }],
+    ["trim: false is no transform", ["contactId", "T"], { columns: { T: { to: "tier", trim: false } } }, { fields: [[1, "tier"]] }],
+    ["a # column can be mapped in", ["contactId", "#tier"], { columns: { "#tier": "tier" } }, { fields: [[1, "tier"]] }],
+    ["the target name is trimmed", ["contactId", "T"], { columns: { T: " tier " } }, { fields: [[1, "tier"]] }],
+    ["a mapped column may take a dropped column's name", ["contactId", "email", "Email"], { columns: { email: null, Email: "email" } }, { fields: [[2, "email"]] }],
+    [
+      "two columns swapped",
+      ["contactId", "a", "b"],
+      { columns: { a: "b", b: "a" } },
+      {
+        fields: [
+          [1, "b"],
+          [2, "a"],
+        ],
+      },
+    ],
+    [
+      "UpdateContact field names are names like any other",
+      ["contactId", "Name", "CRM link", "Tier"],
+      { columns: { Name: "name", "CRM link": "ref:crm:URL", Tier: "seg:tier" } },
+      {
+        fields: [
+          [1, "name"],
+          [2, "ref:crm:URL"],
+          [3, "seg:tier"],
+        ],
+      },
+    ],
+    [
+      "failures file of a mapped run: the original header, mapped again, # columns ignored",
+      ["Contact ID", "'-Flag", "Notes", "#line", "#status", "#errorCode", "#message", "#raw"],
+      { columns: { "Contact ID": "contactId", "-Flag": "flag", Notes: null } },
+      { contactId: 0, fields: [[1, "flag"]], isFailuresFile: true },
+    ],
+    [
+      "constants only",
+      ["contactId"],
+      { constants: { source: "crm", "seg:tier": "gold" } },
+      {
+        fields: [],
+        constants: [
+          ["source", "crm"],
+          ["seg:tier", "gold"],
+        ],
+      },
+    ],
+    [
+      "a constant may share a column's name (the cell wins when it has one)",
+      ["contactId", "source"],
+      { constants: { source: "crm" } },
+      { fields: [[1, "source"]], constants: [["source", "crm"]] },
+    ],
+  ];
+  it.each(good)("%s", (_name, h, m, expected) => {
+    expect(columnRoles(h, FILE, m)).toMatchObject(expected);
+  });
+
+  const bad: Array<[name: string, header: string[], mapping: ColumnMapping, mentions: string[]]> = [
+    ["a key naming no column", ["Contact ID", "Owner"], { columns: { "Contact ID": "contactId", "Case Owner": "owner" } }, ['"Case Owner"', '"Contact ID", "Owner"']],
+    ["a dropped column that is not there", ["contactId", "a"], { columns: { Notes: null } }, ['"Notes"']],
+    ["keys are matched with their case", ["contactId", "case owner"], { columns: { "Case Owner": "owner" } }, ['"Case Owner"', 'did you mean "case owner"?']],
+    ["keys are not trimmed", ["contactId", "Owner"], { columns: { " Owner": "owner" } }, ['" Owner"']],
+    ["several keys naming no column", ["contactId"], { columns: { a: "x", b: "y" } }, ['"a", "b"']],
+    ["two columns to one field", ["contactId", "Email", "E-mail"], { columns: { Email: "email", "E-mail": "email" } }, ['"Email"', '"E-mail"', '"email"']],
+    ["a column to an unmapped column's name", ["contactId", "email", "Email"], { columns: { Email: "email" } }, ['"email"', '"Email"']],
+    ["two columns to contactId", ["ID", "contactId", "a"], { columns: { ID: "contactId" } }, ['"ID"', '"contactId"', "contact-id"]],
+    ["two columns to instanceId", ["contactId", "Inst", "instanceId"], { columns: { Inst: "instanceId" } }, ['"Inst"', '"instanceId"']],
+    ["two columns to initiationTimestamp", ["contactId", "A", "B"], { columns: { A: "initiationTimestamp", B: "initiationTimestamp" } }, ['"A"', '"B"']],
+    ["the contact column dropped", ["contactId", "a"], { columns: { contactId: null } }, ["no contactId"]],
+    ["an empty target name", ["contactId", "a"], { columns: { a: " " } }, ['"a"', "null"]],
+    ["a # target name", ["contactId", "a"], { columns: { a: { to: "#a" } } }, ['"#a"']],
+    ["a constant named like a role", ["contactId"], { constants: { instanceId: "x" } }, ['"instanceId"']],
+    ["a # constant", ["contactId"], { constants: { "#x": "x" } }, ['"#x"']],
+  ];
+  it.each(bad)("%s → InputFileError", (_name, h, m, mentions) => {
+    let caught: unknown;
+    try {
+      columnRoles(h, FILE, m);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(InputFileError);
+    const message = (caught as Error).message;
+    expect(message.startsWith(`${FILE}: `)).toBe(true);
+    expect(message).toMatch(/\.$/);
+    expect(message).not.toContain("\n");
+    for (const m of mentions) expect(message).toContain(m);
+  });
+
+  it("a mapping survives JSON, as a run manifest stores it", () => {
+    expect(columnRoles(header, FILE, JSON.parse(JSON.stringify(mapping)))).toEqual(columnRoles(header, FILE, mapping));
+  });
+});
+
+describe("transformCell", () => {
+  it.each([
+    [" A@B.com ", { trim: true, case: "lower" as const }, "a@b.com"],
+    [" a ", { trim: true }, "a"],
+    [" a ", { case: "upper" as const }, " A "],
+    ["Straße", { case: "upper" as const }, "STRASSE"],
+    ["   ", { trim: true }, ""],
+    ["x", {}, "x"],
+  ])("%j with %j → %j", (value, t, expected) => {
+    expect(transformCell(value, t)).toBe(expected);
   });
 });
