@@ -80,7 +80,7 @@ type Cmd<T> = (numberOfKeys: number, ...keysAndArgs: Array<string | number | Buf
  * over the buckets as a Poisson count, so at 1M contacts buckets hold ~15 (≈ 25–30
  * bytes a contact), and every bucket stays a listpack up to ~5M contacts (mean 80:
  * the fullest of 65,536 buckets still under 128). Beyond that the fullest buckets
- * turn into hashtables one by one (half of them by ~8M): still correct, but ~70
+ * turn into hashtables one by one (a quarter of them at 8M, half at 8.4M): still correct, but ~70
  * bytes for each contact in those; `bucketBits: 17` doubles every figure. A small
  * job pays for its own few keys: 10,000 contacts are ~1 MB.
  *
