@@ -14,6 +14,7 @@ export function enqueueOptions(config: Config, path: string, format: InputFormat
     delimiter: config.delimiter,
     minContactDate: config.minContactDate,
     operation: config.operation,
+    ...(config.jobName ? { job: { name: config.jobName, onlyChanged: config.onlyChanged, notify: config.notify }, forget: config.forget } : {}),
     chunkSize: config.chunkSize,
     parentRunId,
     breaker: breakerSettings(config),

@@ -24,6 +24,14 @@ export interface Config {
   readonly minContactDate: Date | undefined;
   /** The contact operation a queued run applies (`--operation`). */
   readonly operation: OperationName;
+  /** The job a queued run belongs to (a job file's name, or `--job-name`). */
+  readonly jobName: string | undefined;
+  /** Rows equal to what the job last sent to their contact are not sent (`--only-changed`; needs a job). */
+  readonly onlyChanged: boolean;
+  /** Forget what the job sent before this run: every row is sent (`--forget`). */
+  readonly forget: boolean;
+  /** A webhook told when a job's run ends (`--notify`). */
+  readonly notify: string | undefined;
   /** Overrides the Connect endpoint (the simulator, a VPC endpoint); AWS_ENDPOINT_URL_CONNECT works too. */
   readonly endpoint: string | undefined;
   readonly region: string | undefined;
@@ -73,6 +81,10 @@ export type ConfigFlags = Partial<{
   "reports-dir": string;
   "min-contact-date": string;
   operation: string;
+  "job-name": string;
+  "only-changed": boolean;
+  forget: boolean;
+  notify: string;
   endpoint: string;
   region: string;
   "chunk-size": number;
@@ -149,6 +161,18 @@ function parseDelimiter(value: string): string {
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
 
+function parseNotify(value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`--notify must be an http(s) URL, got "${value.slice(0, 80)}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new ConfigError(`--notify must be an http(s) URL, got "${url.protocol}…"`);
+  return value;
+}
+
 function parseOperation(value: string): OperationName {
   const found = OPERATION_NAMES.find((n) => n.toLowerCase() === value.trim().toLowerCase());
   if (!found) throw new ConfigError(`--operation must be one of ${OPERATION_NAMES.join(", ")}, got "${value}"`);
@@ -199,6 +223,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     reportsDir: flags["reports-dir"] ?? env.CONNECT_BACKFILL_REPORTS_DIR ?? DEFAULTS.reportsDir,
     minContactDate: flags["min-contact-date"] === undefined ? undefined : parseDateFlag("min-contact-date", flags["min-contact-date"]),
     operation: parseOperation(flags.operation ?? env.CONNECT_BACKFILL_OPERATION ?? "UpdateContactAttributes"),
+    jobName: flags["job-name"] === undefined ? undefined : validateRunId(flags["job-name"], "--job-name"),
+    onlyChanged: flags["only-changed"] === true,
+    forget: flags.forget === true,
+    notify: parseNotify(flags.notify),
     endpoint: flags.endpoint,
     region: flags.region,
     target: Object.freeze({
@@ -227,6 +255,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
   if (!levels.includes(config.logLevel)) {
     throw new ConfigError(`--log-level must be one of ${levels.join(", ")}, got "${config.logLevel}"`);
+  }
+  if ((config.onlyChanged || config.forget || config.notify) && !config.jobName) {
+    const flag = config.onlyChanged ? "--only-changed" : config.forget ? "--forget" : "--notify";
+    throw new ConfigError(`${flag} needs a job: run a job file, or give --job-name NAME (its memory, history and webhook are the job's)`);
   }
   return Object.freeze(config);
 }

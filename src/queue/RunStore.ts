@@ -244,12 +244,15 @@ type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ..
 
 export class RunStore {
   private readonly redis: Redis & { cbRecord3?: RecordCmd };
+  /** The connection, for stores that live beside the runs (a job's change memory). */
+  readonly redisClient: Redis;
 
   constructor(
     redis: Redis,
     readonly keys: Keys,
   ) {
     this.redis = redis as RunStore["redis"];
+    this.redisClient = redis;
     if (!this.redis.cbRecord3) redis.defineCommand("cbRecord3", { numberOfKeys: 5, lua: RECORD });
   }
 

@@ -14,6 +14,7 @@ import type { Outcome } from "../report/Outcome.js";
 import { notSent } from "../report/outcomes.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import { addChunks } from "./addChunks.js";
+import { ChangeMemory } from "./ChangeMemory.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
@@ -23,6 +24,7 @@ import {
   type BreakerSettings,
   type MaxContactAge,
   type RecordedOutcome,
+  type RunJob,
   type RunTarget,
   type RunManifest,
   type RunStore,
@@ -35,6 +37,10 @@ export interface EnqueueOptions {
   readonly instanceId: string | undefined;
   /** CSV field separator (default ","). */
   readonly delimiter?: string | undefined;
+  /** The job the run belongs to: its change memory, history and webhook. */
+  readonly job?: RunJob | undefined;
+  /** With `job`: forget what the job sent before, so every row is sent. */
+  readonly forget?: boolean | undefined;
   /** The contact operation of every row (default UpdateContactAttributes). */
   readonly operation?: OperationName | undefined;
   /** Rows of contacts started earlier are `skipped_pre_api`; default: the operation's own date (none for UpdateContact). */
@@ -155,6 +161,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     defaultInstanceId: opts.instanceId,
     minContactDate: (opts.minContactDate ?? op.availableSince)?.getTime() ?? 0,
     operation: op.name,
+    ...(opts.job ? { job: opts.job } : {}),
     chunkSize: opts.chunkSize,
     createdAt: Date.now(),
     parentRunId: opts.parentRunId,
@@ -181,6 +188,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       `run ${runId} was queued from ${path} when it held other content (${fingerprintSize(manifest.fingerprint)} bytes then, ${fingerprintSize(fingerprint)} now); give a new --run-id to queue the file as it is now.`,
     );
   }
+  if (created && opts.job && opts.forget) await new ChangeMemory(store.redisClient, store.keys.changed(opts.job.name)).forget();
   const queue = queues.named(queueOfManifest(manifest));
   opts.onReady?.();
   const progress = await store.progress(runId);

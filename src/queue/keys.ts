@@ -20,6 +20,8 @@ export function keysFor(prefix: string) {
     breakerCodes: (runId: string) => `${prefix}:run:${runId}:brkc`,
     /** The quota is per account, Region and API: one governor per API for all runs on this Redis. */
     governor: (api: string) => `${prefix}:rate:${api}`,
+    /** A job's memory of what it last sent to each contact (`onlyChanged`): the prefix of its buckets. */
+    changed: (job: string) => `${prefix}:changed:${job}`,
   };
 }
 

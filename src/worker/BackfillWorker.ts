@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import pLimit from "p-limit";
 import { createConnectClient } from "../connect/createConnectClient.js";
 import type { Logger } from "../log/createLogger.js";
+import { ChangeMemory } from "../queue/ChangeMemory.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { ChunkDecoder } from "../queue/decodeChunk.js";
 import type { Keys } from "../queue/keys.js";
@@ -112,6 +113,7 @@ export class BackfillWorker {
       store: this.store,
       writer: this.writer,
       governorFor: (op: OperationName) => this.governorFor(op),
+      changesFor: (job: string) => this.changesFor(job),
       client: this.client,
       limit,
       policy: opts.policy,
@@ -252,6 +254,17 @@ export class BackfillWorker {
     });
     this.workers.set(name, worker);
     void worker.run().catch((err: unknown) => opts.log.error({ err }, "worker stopped"));
+  }
+
+  private readonly memories = new Map<string, ChangeMemory>();
+
+  private changesFor(job: string): ChangeMemory {
+    let m = this.memories.get(job);
+    if (!m) {
+      m = new ChangeMemory(this.opts.redis, this.opts.keys.changed(job));
+      this.memories.set(job, m);
+    }
+    return m;
   }
 
   governorFor(op: OperationName): RateGovernor {

@@ -3,6 +3,9 @@ import type { LimitFunction } from "p-limit";
 import type { ChunkJobData, ChunkRow } from "../queue/ChunkJob.js";
 import type { ChunkDecoder } from "../queue/decodeChunk.js";
 import { cancelRows } from "../queue/cancelRows.js";
+import type { ChangeMemory } from "../queue/ChangeMemory.js";
+import { contactKey, fingerprint } from "../queue/fieldsFingerprint.js";
+import type { DecodedRow } from "../queue/decodeChunk.js";
 import { breakerOf, type RecordedOutcome, type RunManifest, type RunStore, type SendFlag } from "../queue/RunStore.js";
 import type { OperationName } from "../operations/Operation.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
@@ -33,6 +36,8 @@ export interface ChunkContext {
   readonly onAttempt?: (runId: string, throttled: boolean) => void;
   /** Row-level debug logs: ids and codes only, never attribute values (customer data). */
   readonly log?: { debug: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void };
+  /** A job's memory of what it last sent to each contact (`onlyChanged`). */
+  readonly changesFor?: (job: string) => ChangeMemory;
   /** How often a chunk looks again for a predecessor line finished by another worker. */
   readonly waitPollMs?: number;
   /** How long a chunk waits for predecessors once its other rows are done, before it goes back to the queue. */
@@ -81,6 +86,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   // After a crash the chunk runs again: rows that already have an outcome are not sent twice.
   const external = groups.filter((g) => g.after !== 0).map((g) => g.after);
   const finished = await ctx.store.finished(data.runId, [...data.rows.map(([line]) => line), ...external]);
+  const changes = await lookUpChanges(data, finished, decoder, manifest, ctx);
   const breaker = breakerOf(manifest);
   const ignored = new Set(breaker.ignore);
   let stopped = false;
@@ -137,7 +143,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     const ready: Ready[] = [];
     const settled: RecordedOutcome[] = [];
     for (const row of rows) {
-      const { line, check, original } = decoder.decode(row);
+      const { line, check, original } = changes.decoded.get(row[0]) ?? decoder.decode(row);
       if (!check.ok) {
         const ref = { line, contactId: "", instanceId: "" };
         settled.push({ flag: 0, outcome: notSent(ref, "invalid", check.code, `line ${line} ${check.reason}`, { original }) });
@@ -154,6 +160,11 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
       if (expired(r.initiationTimestamp, cutoff) && manifest.maxContactAge) {
         const why = expiredMessage(line, r.initiationTimestamp as number, manifest.maxContactAge);
         settled.push({ flag: 0, outcome: notSent(ref, "skipped_expired", "ContactExpired", why) });
+        continue;
+      }
+      if (changes.same.has(line)) {
+        const why = `line ${line}: not sent: the same values as job ${manifest.job?.name} last sent to this contact`;
+        settled.push({ flag: 0, outcome: notSent(ref, "unchanged", "Unchanged", why) });
         continue;
       }
       // `retry` only: names a later line of this contact already applied; sending them would put back older values.
@@ -238,6 +249,8 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
         return;
       }
       write(outcomesOf(call, res));
+      // Remembered only once applied: a row that failed is compared as changed, and sent, next time.
+      if (res.status === "updated") for (const r of call.rows) changes.remember(r.line);
     }
   };
 
@@ -291,6 +304,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   await Promise.all(tasks);
   // The chunk completes only once every outcome is durable.
   await Promise.all(writes);
+  if (!failure) await changes.flush().catch(fail);
   // Every call of the chunk has ended before the error goes up: the chunk may be
   // handed back, and no call of it must still be running when another worker takes it.
   if (failure) throw failure.error;
@@ -306,4 +320,52 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
   }
   if (handback || (waiting.length > 0 && halted())) return "handback";
   return waiting.length > 0 ? "waiting" : "done";
+}
+
+interface Changes {
+  /** Lines whose values equal what the job last sent to their contact. */
+  readonly same: ReadonlySet<number>;
+  /** Rows decoded for the look-up, so they are not decoded twice. */
+  readonly decoded: ReadonlyMap<number, DecodedRow>;
+  /** Marks a line as applied; `flush` writes what was marked in one round trip. */
+  remember(line: number): void;
+  flush(): Promise<void>;
+}
+
+const NO_CHANGES: Changes = { same: new Set(), decoded: new Map(), remember: () => undefined, flush: async () => undefined };
+
+/**
+ * `onlyChanged` jobs: one look-up for the whole chunk. Only a contact's first
+ * row of the run is compared (no `prev`): a later row of the same contact is
+ * always sent, or the contact could end holding an earlier row's values.
+ */
+async function lookUpChanges(data: ChunkJobData, finished: ReadonlySet<number>, decoder: ChunkDecoder, manifest: RunManifest, ctx: ChunkContext): Promise<Changes> {
+  const job = manifest.job;
+  if (!job?.onlyChanged || !ctx.changesFor) return NO_CHANGES;
+  const memory = ctx.changesFor(job.name);
+  const decoded = new Map<number, DecodedRow>();
+  const entries = new Map<number, { contact: Buffer; fp: Buffer }>();
+  for (const row of data.rows) {
+    if ((row[2] ?? 0) !== 0 || finished.has(row[0])) continue;
+    const d = decoder.decode(row);
+    decoded.set(row[0], d);
+    if (!d.check.ok) continue;
+    const r = d.check.row;
+    entries.set(row[0], { contact: contactKey(r.instanceId, r.contactId), fp: fingerprint(r.instanceId, r.contactId, decoder.op.name, r.fields) });
+  }
+  const lines = [...entries.keys()];
+  const answers = lines.length > 0 ? await memory.unchanged(lines.map((l) => entries.get(l) as { contact: Buffer; fp: Buffer })) : [];
+  const same = new Set(lines.filter((_, i) => answers[i] === true));
+  const applied: Array<{ contact: Buffer; fp: Buffer }> = [];
+  return {
+    same,
+    decoded,
+    remember: (line) => {
+      const e = entries.get(line);
+      if (e) applied.push(e);
+    },
+    flush: async () => {
+      if (applied.length > 0) await memory.remember(applied.splice(0));
+    },
+  };
 }

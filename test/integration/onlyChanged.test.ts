@@ -1,0 +1,101 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
+
+// Change detection end to end: the second night of an export sends only what changed.
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+function exportOf(n: number, changed: (i: number) => boolean = () => false): string {
+  const lines = [["contactId", "tier", "owner"]];
+  for (let i = 0; i < n; i++) lines.push([`k${i}`, changed(i) ? "platinum" : "gold", `agent${i % 7}`]);
+  return csv(lines);
+}
+
+describe("--only-changed (a job's memory of what it sent)", () => {
+  it("night 2 sends nothing for an unchanged export, then only the changed rows; a failed row is sent again; --forget sends all", async () => {
+    h = await harness({ latencyMs: 1 });
+    const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--rate", "500", "--quiet"];
+    const job = ["--job-name", "nightly", "--only-changed"];
+    const night1 = await h.file("night1.csv", exportOf(300));
+    // One row fails on night 1 (its call answers 409 ConflictException): it must be sent again on night 2.
+    h.sim.injectFaults("k5", ["ConflictException"]);
+    expect((await cli(["run", night1, ...common, ...job, "--run-id", "n1"])).code).toBe(3);
+    expect(h.sim.acceptedCount()).toBe(299);
+
+    const night2 = await h.file("night2.csv", exportOf(300));
+    const r2 = await cli(["run", night2, ...common, ...job, "--run-id", "n2"]);
+    expect(r2.code, r2.stderr).toBe(0);
+    // Only k5 was sent again.
+    expect(h.sim.acceptedCount()).toBe(300);
+    const out2 = await readReport(join(h.dir, "reports", "n2", "outcomes.csv"));
+    expect(out2.filter((o) => o.status === "unchanged")).toHaveLength(299);
+    expect(out2.filter((o) => o.status === "updated").map((o) => o.contactId)).toEqual(["k5"]);
+    expect(out2.find((o) => o.status === "unchanged")?.message).toMatch(/^line \d+: not sent: the same values as job nightly last sent to this contact$/);
+
+    // 1% changed: exactly those are sent, and the contacts hold the new values.
+    const night3 = await h.file(
+      "night3.csv",
+      exportOf(300, (i) => i % 100 === 7),
+    );
+    expect((await cli(["run", night3, ...common, ...job, "--run-id", "n3"])).code).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(303);
+    for (const i of [7, 107, 207]) expect(h.sim.attributesOf("i", `k${i}`)?.tier).toBe("platinum");
+
+    // Another job (or no job) has no memory of these: everything is sent.
+    expect((await cli(["run", night3, ...common, "--run-id", "plain"])).code).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(603);
+    // --forget: the job sends all again, and remembers from there.
+    expect((await cli(["run", night3, ...common, ...job, "--forget", "--run-id", "n4"])).code).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(903);
+    const status = await cli(["status", "n4", "--prefix", h.prefix]);
+    expect(status.stdout).toMatch(/updated 300/);
+  });
+
+  it("a contact with several rows: the first is compared, the later ones are always sent, the contact ends in file order", async () => {
+    h = await harness({ latencyMs: 1 });
+    const common = [
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--quiet",
+      "--job-name",
+      "dups",
+      "--only-changed",
+    ];
+    const rows = csv([
+      ["contactId", "tier"],
+      ["d1", "a"],
+      ["d2", "x"],
+      ["d1", "b"],
+    ]);
+    const f1 = await h.file("d1.csv", rows);
+    expect((await cli(["run", f1, ...common, "--run-id", "d1"])).code).toBe(0);
+    const f2 = await h.file("d2.csv", rows);
+    expect((await cli(["run", f2, ...common, "--run-id", "d2"])).code).toBe(0);
+    const out = await readReport(join(h.dir, "reports", "d2", "outcomes.csv"));
+    expect(out.map((o) => [o.line, o.status])).toEqual([
+      ["2", "unchanged"],
+      ["3", "unchanged"],
+      ["4", "updated"],
+    ]);
+    expect(h.sim.attributesOf("i", "d1")?.tier).toBe("b");
+  });
+
+  it("--only-changed without a job is a usage error", async () => {
+    h = await harness();
+    const f = await h.file("x.csv", exportOf(2));
+    const res = await cli(["run", f, "--instance-id", "i", "--prefix", h.prefix, "--only-changed"]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/--only-changed needs a job/);
+  });
+});
