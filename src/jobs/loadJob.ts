@@ -1,0 +1,54 @@
+import { readFile } from "node:fs/promises";
+import { basename, dirname, resolve } from "node:path";
+import type { LoadedJob } from "./JobFile.js";
+import { JobFileError } from "./JobFileError.js";
+import { hasWildcard, newestMatch } from "./newestMatch.js";
+import { validateJob } from "./validateJob.js";
+
+/** "… at position 42" (Node 20) or "(line 3 column 5)" (Node 22) → "at line 3, column 5", counted in `text`. */
+function jsonProblem(message: string, text: string): string {
+  const at = /\s*in JSON at position (\d+)(?:\s*\(line \d+ column \d+\))?/.exec(message);
+  const short = (s: string) => (s.length > 120 ? `${s.slice(0, 117)}…` : s);
+  if (!at) return short(message);
+  const pos = Number(at[1]);
+  const before = text.slice(0, pos);
+  const line = before.split("\n").length;
+  const column = pos - before.lastIndexOf("\n");
+  return `${short(message.slice(0, at.index))} at line ${line}, column ${column}`;
+}
+
+/**
+ * Reads and checks a job file. `input` and `reportsDir` are relative to the job
+ * file's folder; an `input` with * or ? in its file name resolves to the newest
+ * matching file, said in `inputNote`. Every problem is a JobFileError of one
+ * sentence naming `path` (as given) and the key.
+ */
+export async function loadJob(path: string): Promise<LoadedJob> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder, not a file" : code === "EACCES" ? "not readable (permission denied)" : String(code ?? err);
+    throw new JobFileError(`${path}: cannot read the job file (${why}).`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new JobFileError(`${path}: not valid JSON (${jsonProblem((err as Error).message, text)}).`);
+  }
+  const job = validateJob(value, path);
+  const dir = dirname(resolve(path));
+  const input = resolve(dir, job.input);
+  if (!hasWildcard(basename(job.input))) return { job, dir, inputPath: input };
+  const match = await newestMatch(input);
+  if (match === undefined) {
+    throw new JobFileError(`${path}: "input" ${JSON.stringify(job.input)} matches no file in ${dirname(input)}.`);
+  }
+  const files = match.count === 1 ? "1 file" : `${match.count} files`;
+  const which = match.count === 1 ? basename(match.path) : `the newest, ${basename(match.path)}`;
+  return { job, dir, inputPath: match.path, inputNote: `${job.input} matched ${files}; using ${which} (modified ${match.mtime.toISOString()})` };
+}
