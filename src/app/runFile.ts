@@ -3,6 +3,7 @@ import { access } from "node:fs/promises";
 import { ensureDir } from "../report/ensureDir.js";
 import { resolve } from "node:path";
 import type { ConnectClient } from "@aws-sdk/client-connect";
+import type { ColumnMapping } from "../input/columnRoles.js";
 import { formatOf } from "../input/openSource.js";
 import { enqueueFile, newRunId, type EnqueueResult } from "../queue/enqueueFile.js";
 import type { RunProgress } from "../queue/RunStore.js";
@@ -23,6 +24,8 @@ export interface RunFileOptions {
   /** Stops the run early (SIGINT/SIGTERM): workers hand rows back, a partial report is written. */
   readonly signal?: AbortSignal;
   readonly parentRunId?: string;
+  /** A job's CSV column mapping. */
+  readonly mapping?: ColumnMapping | undefined;
   /** Subscribes to the run's worker: outcomes and calls as they happen (`WorkerEvents`). */
   readonly listen?: (events: BackfillWorker["events"]) => void;
   readonly pollMs?: number;
@@ -44,8 +47,13 @@ export interface RunFileResult {
 export async function runFile(ctx: AppContext, file: string, opts: RunFileOptions = {}): Promise<RunFileResult> {
   const { config } = ctx;
   const format = formatOf(file, config.format);
-  const runId = config.runId ?? newRunId();
-  return runQueued(ctx, runId, (onReady) => enqueueFile(ctx.store, ctx.queues, { ...enqueueOptions(config, file, format, opts.parentRunId), runId, onReady }), opts);
+  const runId = config.runId ?? newRunId(new Date(), config.jobName);
+  return runQueued(
+    ctx,
+    runId,
+    (onReady) => enqueueFile(ctx.store, ctx.queues, { ...enqueueOptions(config, file, format, opts.parentRunId), runId, onReady, mapping: opts.mapping }),
+    opts,
+  );
 }
 
 async function requireWritableDir(dir: string): Promise<void> {

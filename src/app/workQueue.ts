@@ -1,4 +1,5 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
+import { within } from "../worker/within.js";
 import { workerFor } from "./workerFor.js";
 import type { AppContext } from "./context.js";
 
@@ -17,6 +18,8 @@ export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<voi
   opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });
   worker.start();
   await worker.waitUntilReady();
+  // Due times of job schedules: any `work` process takes them (not one restricted to some runs, nor tests' idle runs).
+  const scheduler = config.onlyRuns.length === 0 && !config.exitWhenIdle ? (await import("./scheduler.js")).startScheduler(ctx, opts.signal) : undefined;
   ctx.log.info({ rate: config.rate, concurrency: config.concurrency, runs: config.onlyRuns.length > 0 ? config.onlyRuns : "all" }, "worker started");
   let idleSince: number | undefined;
   while (!opts.signal.aborted) {
@@ -29,6 +32,8 @@ export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<voi
     } else idleSince = undefined;
   }
   ctx.log.info("worker stopping: no new chunks; finishing calls in flight");
+  // A scheduled run this process follows is left to the others: its due time returns to the queue when the lock expires.
+  if (scheduler) await within(scheduler.close(true), 2_000);
   await worker.close(config.shutdownTimeoutMs);
   ctx.log.info("worker stopped");
 }

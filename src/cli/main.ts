@@ -3,6 +3,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppError } from "../app/AppError.js";
 import { ConfigError } from "../config/ConfigError.js";
+import type { LoadedJob } from "../jobs/JobFile.js";
+import { JobFileError } from "../jobs/JobFileError.js";
 import { loadConfig, type ConfigFlags } from "../config/loadConfig.js";
 import { InputFileError, MissingInstanceIdError } from "../input/InputFileError.js";
 import { scrub } from "../log/createLogger.js";
@@ -50,19 +52,35 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (args.positionals.length < command.positionals[0] || args.positionals.length > command.positionals[1]) {
       throw new CliError(`usage: ${command.usage.split("\n")[0]}`, EXIT.usage);
     }
-    const config = loadConfig(args.flags as ConfigFlags, process.env, { interactive: Boolean(process.stderr.isTTY), runIdList: command.runIdList === true });
-    return await command.run({ config, positionals: args.positionals, flags: args.flags });
+    // A job file as the first argument: its settings go under the command line's flags.
+    const first = args.positionals[0];
+    let job: LoadedJob | undefined;
+    let flags = args.flags;
+    if (command.takesJobFile && first?.toLowerCase().endsWith(".json")) {
+      const { loadJob } = await import("../jobs/loadJob.js");
+      const { flagsWithJob } = await import("../app/jobConfig.js");
+      job = await loadJob(first);
+      flags = flagsWithJob(job, args.flags);
+    }
+    const config = loadConfig(flags as ConfigFlags, process.env, { interactive: Boolean(process.stderr.isTTY), runIdList: command.runIdList === true });
+    return await command.run({ config, positionals: args.positionals, flags, ...(job ? { job } : {}) });
   } catch (caught) {
     // A Redis refusal met anywhere (a full Redis under `resume`, `cancel`…) is one known sentence too.
     const said = caught instanceof RedisRefusedError || caught instanceof RedisUnavailableError;
     const trouble = said ? undefined : redisTrouble(caught);
     const err = trouble ? new RedisRefusedError(`${troubleMessage(trouble)}.`) : caught;
     const e = err as Error;
-    const code = err instanceof CliError ? err.exitCode : err instanceof ConfigError || err instanceof MissingInstanceIdError ? EXIT.usage : EXIT.couldNotRun;
+    const code =
+      err instanceof CliError
+        ? err.exitCode
+        : err instanceof ConfigError || err instanceof MissingInstanceIdError || err instanceof JobFileError
+          ? EXIT.usage
+          : EXIT.couldNotRun;
     const known =
       err instanceof CliError ||
       err instanceof AppError ||
       err instanceof ConfigError ||
+      err instanceof JobFileError ||
       err instanceof InputFileError ||
       err instanceof RedisUnavailableError ||
       err instanceof RedisRefusedError;

@@ -1,5 +1,5 @@
 import { extname } from "node:path";
-import { columnRoles, type ColumnRoles } from "./columnRoles.js";
+import { type ColumnMapping, columnRoles, type ColumnRoles } from "./columnRoles.js";
 import { InputFileError, MissingInstanceIdError } from "./InputFileError.js";
 import { readCsv } from "./readCsv.js";
 import { readJsonl } from "./readJsonl.js";
@@ -28,6 +28,8 @@ export interface SourceOptions {
    * one) is refused before anything is queued, since every row would fail alike.
    */
   readonly requireInstance?: { readonly defaultInstanceId: string | undefined };
+  /** CSV only: a job's column mapping (renames, drops, transforms, constants). */
+  readonly mapping?: ColumnMapping | undefined;
 }
 
 function noInstance(path: string, what: string): MissingInstanceIdError {
@@ -48,8 +50,14 @@ export function formatOf(path: string, flag: InputFormat | undefined): InputForm
 /** Opens a CSV or JSONL file as a stream of records; file-level problems throw InputFileError. */
 export async function openSource(path: string, format: InputFormat, opts: SourceOptions = {}): Promise<Source> {
   if (format === "csv") {
-    const csv = await readCsv(path, opts.delimiter === undefined ? {} : { delimiter: opts.delimiter });
-    const roles = columnRoles(csv.header, path);
+    let csv = await readCsv(path, opts.delimiter === undefined ? {} : { delimiter: opts.delimiter });
+    // Our own failures.csv is always comma-separated: fed back as a job whose export uses ";", it is still read right.
+    const only = csv.header.length === 1 ? (csv.header[0] ?? "") : "";
+    if (opts.delimiter !== undefined && opts.delimiter !== "," && /(^|,)#line(,|$)/.test(only) && /(^|,)#status(,|$)/.test(only)) {
+      await csv.records[Symbol.asyncIterator]().return?.();
+      csv = await readCsv(path, {});
+    }
+    const roles = columnRoles(csv.header, path, opts.mapping);
     if (opts.requireInstance && roles.instanceId === undefined && !opts.requireInstance.defaultInstanceId)
       throw noInstance(path, "the file has no instanceId column");
     return { shape: { format, header: csv.header }, roles, records: csv.records, blankLines: csv.blankLines };

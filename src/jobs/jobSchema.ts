@@ -101,9 +101,9 @@ export const JOB_SCHEMA = {
     },
     schedule: {
       type: "string",
-      pattern: "^\\s*\\S+(\\s+\\S+){4}\\s*$",
-      "x-expects": 'a cron expression of five fields such as "0 2 * * *"',
-      description: "When a scheduler runs the job (minute hour day-of-month month day-of-week).",
+      pattern: "^\\s*\\S+(\\s+\\S+){4,5}\\s*$",
+      "x-expects": 'a cron expression of five fields such as "0 2 * * *" (or six, seconds first)',
+      description: "When a scheduler runs the job (minute hour day-of-month month day-of-week; a sixth field first gives seconds).",
     },
     timezone: {
       type: "string",

@@ -1,4 +1,4 @@
-import { columnRoles, type ColumnRoles } from "../input/columnRoles.js";
+import { type ColumnMapping, columnRoles, type ColumnRoles } from "../input/columnRoles.js";
 import { envelopeOfFields, envelopeOfObject, type RowDefaults } from "../input/envelope.js";
 import type { SourceShape } from "../input/openSource.js";
 import type { SourceRecord } from "../input/SourceRecord.js";
@@ -30,6 +30,6 @@ export function checkRecord(rec: SourceRecord, roles: ColumnRoles | undefined, d
 }
 
 /** Column roles for a shape, for workers that only have what the run manifest kept. */
-export function rolesOf(shape: SourceShape): ColumnRoles | undefined {
-  return shape.format === "csv" ? columnRoles(shape.header, "(run manifest)") : undefined;
+export function rolesOf(shape: SourceShape, mapping?: ColumnMapping): ColumnRoles | undefined {
+  return shape.format === "csv" ? columnRoles(shape.header, "(run manifest)", mapping) : undefined;
 }

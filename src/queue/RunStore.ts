@@ -1,3 +1,4 @@
+import type { ColumnMapping } from "../input/columnRoles.js";
 import type { OperationName } from "../operations/Operation.js";
 import type { Redis } from "ioredis";
 import type { SourceShape } from "../input/openSource.js";
@@ -36,6 +37,8 @@ export interface RunJob {
 export interface RunManifest {
   /** Set for a job's runs. */
   readonly job?: RunJob;
+  /** A job's CSV column mapping: workers read the rows again with it. */
+  readonly mapping?: ColumnMapping;
   /** The contact operation every row of the run applies; absent: UpdateContactAttributes (runs queued before operations existed). */
   readonly operation?: OperationName;
   readonly runId: string;

@@ -18,7 +18,7 @@ export class ChunkDecoder {
   private readonly roles: ColumnRoles | undefined;
   readonly op: Operation;
   constructor(private readonly manifest: RunManifest) {
-    this.roles = rolesOf(manifest.shape);
+    this.roles = rolesOf(manifest.shape, manifest.mapping);
     this.op = operationNamed(manifest.operation);
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { ColumnRoles } from "../input/columnRoles.js";
+import type { ColumnMapping, ColumnRoles } from "../input/columnRoles.js";
 import { fileFingerprint, fingerprintSize } from "../input/fileFingerprint.js";
 import { InputFileError } from "../input/InputFileError.js";
 import { STDIN } from "../input/openInput.js";
@@ -39,6 +39,8 @@ export interface EnqueueOptions {
   readonly delimiter?: string | undefined;
   /** The job the run belongs to: its change memory, history and webhook. */
   readonly job?: RunJob | undefined;
+  /** A job's CSV column mapping, kept in the run for the workers. */
+  readonly mapping?: ColumnMapping | undefined;
   /** With `job`: forget what the job sent before, so every row is sent. */
   readonly forget?: boolean | undefined;
   /** The contact operation of every row (default UpdateContactAttributes). */
@@ -86,12 +88,14 @@ class RunCancelled extends Error {}
 /** Chunks sent to Redis per addBulk round trip. */
 const CHUNKS_PER_BATCH = 2;
 
-export function newRunId(now = new Date()): string {
+export function newRunId(now = new Date(), job?: string): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "");
-  return `${stamp}-${randomBytes(3).toString("hex")}`;
+  const id = `${stamp}-${randomBytes(3).toString("hex")}`;
+  // A job's runs say whose they are (`status`, `history`, the reports folder); run ids are at most 64 characters.
+  return job ? `${job.slice(0, 64 - id.length - 1)}-${id}` : id;
 }
 
 function originalOf(rec: SourceRecord): Outcome["original"] {
@@ -122,7 +126,7 @@ function idsOf(rec: SourceRecord, roles: ColumnRoles | undefined, defaultInstanc
  * outcomes are recorded once per line (its done bit, SETBIT), so nothing is added or reported twice.
  */
 export async function enqueueFile(store: RunStore, queues: RunQueues, opts: EnqueueOptions): Promise<EnqueueResult> {
-  const runId = opts.runId ?? newRunId();
+  const runId = opts.runId ?? newRunId(new Date(), opts.job?.name);
   try {
     return await enqueueInto(store, queues, { ...opts, runId });
   } catch (err) {
@@ -141,7 +145,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const stdin = opts.path === STDIN;
   const path = stdin ? STDIN : resolve(opts.path);
   // Open (and so check) the file before anything is written to Redis.
-  const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId } });
+  const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId }, mapping: opts.mapping });
   const op = operationNamed(opts.operation);
   // A column that means nothing to the operation is said now, not as one invalid row per line.
   if (source.roles)
@@ -162,6 +166,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     minContactDate: (opts.minContactDate ?? op.availableSince)?.getTime() ?? 0,
     operation: op.name,
     ...(opts.job ? { job: opts.job } : {}),
+    ...(opts.mapping ? { mapping: opts.mapping } : {}),
     chunkSize: opts.chunkSize,
     createdAt: Date.now(),
     parentRunId: opts.parentRunId,

@@ -130,7 +130,11 @@ describe("validateJob", () => {
     ["a date that does not exist", { ...base, minContactDate: "2018-02-30" }, '"minContactDate" must be a real date such as 2018-09-12, got "2018-02-30".'],
     ["an endpoint without scheme", { ...base, endpoint: "127.0.0.1:4566" }, '"endpoint" must be an http or https URL, got "127.0.0.1:4566".'],
     ["a region with capitals", { ...base, region: "US-EAST-1" }, '"region" must be an AWS region such as us-east-1, got "US-EAST-1".'],
-    ["a four-field schedule", { ...base, schedule: "0 2 * *" }, '"schedule" must be a cron expression of five fields such as "0 2 * * *", got "0 2 * *".'],
+    [
+      "a four-field schedule",
+      { ...base, schedule: "0 2 * *" },
+      '"schedule" must be a cron expression of five fields such as "0 2 * * *" (or six, seconds first), got "0 2 * *".',
+    ],
     ["an unknown time zone", { ...base, timezone: "Mars/Olympus" }, '"timezone" must be an IANA time zone such as "UTC" or "Europe/Berlin", got "Mars/Olympus".'],
     ["a notify that is not a URL", { ...base, notify: "ops@example.com" }, '"notify" must be an http or https URL, got "ops@example.com".'],
     ["an instance id too long", { ...base, instanceId: "x".repeat(101) }, '"instanceId" must be an instance id of 1-100 characters, got "xxxx'],

@@ -184,6 +184,7 @@ describe("writeReportFiles, CSV run", () => {
       skipped_expired: 0,
       superseded: 0,
       cancelled: 0,
+      unchanged: 0,
     });
   });
 

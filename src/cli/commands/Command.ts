@@ -1,9 +1,12 @@
 import type { Config } from "../../config/loadConfig.js";
 import { openContext, type AppContext } from "../../app/context.js";
+import type { LoadedJob } from "../../jobs/JobFile.js";
 import type { FlagSpec } from "../parseArgs.js";
 
 export interface CommandInput {
   readonly config: Config;
+  /** The job file given as the first argument (its settings are already in `config`). */
+  readonly job?: LoadedJob;
   readonly positionals: string[];
   readonly flags: Record<string, string | number | boolean>;
 }
@@ -11,6 +14,8 @@ export interface CommandInput {
 /** One command of the command line: its flags and arguments, and how it maps a result to an exit code. */
 export interface Command {
   readonly usage: string;
+  /** A first argument ending in .json is a job file (run, enqueue, schedule). */
+  readonly takesJobFile?: boolean;
   /** `--run-id` takes a comma-separated list (work): several runs, not one to create. */
   readonly runIdList?: boolean;
   readonly flags: FlagSpec;

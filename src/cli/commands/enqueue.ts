@@ -3,19 +3,22 @@ import { formatOf } from "../../input/openSource.js";
 import { EXIT } from "../exitCodes.js";
 import { ENQUEUE_FLAGS } from "../parseArgs.js";
 import { withContext, type Command } from "./Command.js";
-import { requireFile } from "./run.js";
+import { inputOf, requireFile } from "./run.js";
+import { columnMappingOf } from "../../jobs/columnMapping.js";
 
 export const enqueue: Command = {
-  usage: "connect-backfill enqueue <file> [--run-id ID] [--instance-id ID] [--format csv|jsonl] [--chunk-size N]\n  Prints the run id on stdout.",
+  usage: "connect-backfill enqueue <file | job.json [file]> [--run-id ID] [--instance-id ID] [--format csv|jsonl] [--chunk-size N]\n  Prints the run id on stdout.",
   flags: ENQUEUE_FLAGS,
-  positionals: [1, 1],
-  async run({ config, positionals }) {
-    const file = positionals[0] as string;
+  positionals: [1, 2],
+  takesJobFile: true,
+  async run({ config, positionals, job }) {
+    const file = inputOf(positionals, job);
+    const mapping = job ? columnMappingOf(job.job) : undefined;
     requireFile(file);
     const format = formatOf(file, config.format);
     const { enqueueFile } = await import("../../queue/enqueueFile.js");
     return withContext(config, "command", async (ctx) => {
-      const res = await enqueueFile(ctx.store, ctx.queues, enqueueOptions(config, file, format));
+      const res = await enqueueFile(ctx.store, ctx.queues, { ...enqueueOptions(config, file, format), mapping });
       const what = res.alreadyQueued
         ? "already queued, nothing added"
         : `${res.rows} rows read, ${res.invalid} invalid, ${res.chunks} chunks queued${res.resumed ? " (resumed)" : ""}`;

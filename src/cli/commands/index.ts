@@ -1,11 +1,13 @@
 import { cancel } from "./cancel.js";
 import type { Command } from "./Command.js";
 import { enqueue } from "./enqueue.js";
+import { history } from "./history.js";
 import { prune } from "./prune.js";
 import { report } from "./report.js";
 import { resume } from "./resume.js";
 import { retry } from "./retry.js";
 import { run } from "./run.js";
+import { schedule } from "./schedule.js";
 import { SIMULATE_FLAGS } from "./simulateFlags.js";
 import { status } from "./status.js";
 import { work } from "./work.js";
@@ -20,11 +22,11 @@ const simulate: Command = {
 };
 
 /** Every command by name; each loads what it needs only when it runs. */
-export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, cancel, prune, simulate };
+export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, cancel, prune, schedule, history, simulate };
 
 export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateContact for Amazon Connect, on BullMQ + Redis
 
-  connect-backfill run <file>          enqueue + work + report in one process
+  connect-backfill run <file|job.json> enqueue + work + report in one process
   connect-backfill enqueue <file>      validate and queue a file, print the run id
   connect-backfill work                process queued runs until SIGTERM/SIGINT (--exit-when-idle)
   connect-backfill status [runId]      counts per status, rate, ETA (--json)
@@ -33,6 +35,8 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateCo
   connect-backfill resume <runId>      go on with a run the circuit breaker stopped
   connect-backfill cancel <runId>      stop a run everywhere; rows not sent become cancelled
   connect-backfill prune               remove finished runs' data from Redis (--older-than 30d, --run-id)
+  connect-backfill schedule <job.json> register a job's cron schedule (--list, --remove NAME)
+  connect-backfill history [job]       past runs of each job (--json, --keep 90d)
   connect-backfill simulate            start the local Connect stand-in
 
 Common options: --operation UpdateContactAttributes|UpdateContact, --instance-id, --format csv|jsonl, --run-id,

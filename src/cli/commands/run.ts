@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { formatOf } from "../../input/openSource.js";
-import { exitCodeOf, fatalError } from "../exitCodes.js";
+import { columnMappingOf } from "../../jobs/columnMapping.js";
+import type { LoadedJob } from "../../jobs/JobFile.js";
+import { exitCodeOf, fatalError, usageError } from "../exitCodes.js";
 import { ENQUEUE_FLAGS, WORK_FLAGS } from "../parseArgs.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { logRunEnded, sayRunEnded } from "../runEnded.js";
@@ -13,12 +15,28 @@ export function requireFile(file: string): void {
   if (file !== "-" && !existsSync(file)) throw fatalError(`${resolve(file)}: no such file.`);
 }
 
+/**
+ * The file a command reads: its argument, or a job file's input (a second
+ * argument overrides it, such as a job run's failures.csv fed back as the job).
+ */
+export function inputOf(positionals: readonly string[], job: LoadedJob | undefined): string {
+  if (!job) {
+    if (positionals.length > 1) throw usageError(`only a job file (.json) takes a second argument, the file to read instead of its input`);
+    return positionals[0] as string;
+  }
+  if (job.inputNote && positionals[1] === undefined) process.stderr.write(`connect-backfill: ${job.inputNote}\n`);
+  return positionals[1] ?? job.inputPath;
+}
+
 export const run: Command = {
-  usage: "connect-backfill run <file> [--instance-id ID] [--rate N] [--concurrency N] [--reports-dir DIR] [--run-id ID] ...",
+  usage:
+    "connect-backfill run <file | job.json [file]> [--instance-id ID] [--rate N] [--concurrency N] [--reports-dir DIR] [--run-id ID] ...\n  A job file (jobs/<name>.json) gives its settings under the command line's; a second file replaces its input.",
   flags: { ...ENQUEUE_FLAGS, ...WORK_FLAGS, quiet: "boolean" },
-  positionals: [1, 1],
-  async run({ config, positionals, flags }) {
-    const file = positionals[0] as string;
+  positionals: [1, 2],
+  takesJobFile: true,
+  async run({ config, positionals, flags, job }) {
+    const file = inputOf(positionals, job);
+    const mapping = job ? columnMappingOf(job.job) : undefined;
     requireFile(file);
     formatOf(file, config.format); // a bad extension is reported before Redis is touched
     // Commands load what they use: the AWS SDK alone is tens of MB that enqueue does not need.
@@ -27,7 +45,7 @@ export const run: Command = {
       const stop = stopSignals();
       const progress = new ProgressLine();
       try {
-        const res = await runFile(ctx, file, { signal: stop.graceful, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) });
+        const res = await runFile(ctx, file, { signal: stop.graceful, mapping, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) });
         progress.finish();
         logRunEnded(ctx.log, res);
         sayRunEnded(res, { quiet: Boolean(flags.quiet), file });

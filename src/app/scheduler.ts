@@ -1,0 +1,117 @@
+import { type Job, Worker } from "bullmq";
+import type { Config } from "../config/loadConfig.js";
+import { loadJob } from "../jobs/loadJob.js";
+import { columnMappingOf } from "../jobs/columnMapping.js";
+import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
+import { JobHistory } from "../queue/JobHistory.js";
+import { SCHEDULES_QUEUE, type ScheduleData } from "../queue/JobSchedules.js";
+import { formatOf } from "../input/openSource.js";
+import { afterJobRun, eventOf } from "./afterRun.js";
+import type { AppContext } from "./context.js";
+import { enqueueOptions } from "./enqueueOptions.js";
+import { exitCodeOf } from "./exitCode.js";
+import { followOutcomes, writeRunReport } from "./report.js";
+
+/** The run a job started last: a due time that finds it still going is skipped (no overlap). */
+function currentKey(ctx: AppContext, job: string): string {
+  return `${ctx.keys.prefix}:job:${job}:current`;
+}
+
+/**
+ * Runs a job when its schedule is due, in a `work` process: reads the job file
+ * (it must be readable on this host), queues its input as a new run (which this
+ * and every other worker then work), follows it to the end, writes its reports
+ * on this host and tells the job's history and webhook. A due time that finds the
+ * job's previous run still going is skipped, logged and recorded.
+ */
+export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (runId: string) => Promise<void>, signal: AbortSignal): Promise<string> {
+  const history = new JobHistory(ctx.redis, ctx.keys);
+  const skip = async (note: string) => {
+    ctx.log.warn({ job: data.name }, note);
+    await history.record({
+      job: data.name,
+      runId: null,
+      event: "skipped",
+      startedAt: null,
+      endedAt: new Date().toISOString(),
+      durationMs: null,
+      rows: 0,
+      counts: {},
+      calls: 0,
+      throttledShare: 0,
+      exitCode: null,
+      note,
+    });
+    return "skipped";
+  };
+  let runId = data.runId;
+  let config: Config = ctx.config;
+  if (!runId) {
+    const previous = await ctx.redis.get(currentKey(ctx, data.name));
+    const p = previous ? await ctx.store.progress(previous) : undefined;
+    if (previous && p && !p.complete && p.state !== "cancelled" && p.state !== "stopped") {
+      return skip(`job ${data.name}: due now, but its previous run ${previous} is still going; this time is skipped`);
+    }
+    let loaded: Awaited<ReturnType<typeof loadJob>>;
+    try {
+      loaded = await loadJob(data.jobFile);
+    } catch (err) {
+      return skip(`job ${data.name}: due now, but ${(err as Error).message}`);
+    }
+    const { scheduledJobConfig } = await import("./jobConfig.js");
+    config = scheduledJobConfig(loaded, ctx.config);
+    runId = newRunId(new Date(), data.name);
+    await ctx.redis.set(currentKey(ctx, data.name), runId);
+    await onRun(runId);
+    if (loaded.inputNote) ctx.log.info({ job: data.name, runId }, loaded.inputNote);
+    const mapping = columnMappingOf(loaded.job);
+    await enqueueFile(ctx.store, ctx.queues, {
+      ...enqueueOptions(config, loaded.inputPath, formatOf(loaded.inputPath, config.format)),
+      runId,
+      ...(mapping ? { mapping } : {}),
+    });
+    ctx.log.info({ job: data.name, runId }, `job ${data.name}: run ${runId} queued from ${loaded.inputPath}`);
+  } else {
+    // Taken again after a crash of the process that started it: follow the same run.
+    const loaded = await loadJob(data.jobFile).catch(() => undefined);
+    if (loaded) config = (await import("./jobConfig.js")).scheduledJobConfig(loaded, ctx.config);
+  }
+  const id = runId;
+  let stopReason: string | undefined;
+  await followOutcomes(ctx.store, config, id, async (drain) => {
+    for (;;) {
+      await drain();
+      const p = await ctx.store.progress(id);
+      if (!p) throw new Error(`run ${id} of job ${data.name} is gone from Redis`);
+      if (p.complete) {
+        stopReason = p.state === "cancelled" ? "cancelled" : undefined;
+        return;
+      }
+      if (p.state === "stopped") {
+        stopReason = p.stopReason ?? "stopped";
+        return;
+      }
+      // A `work` process that stops leaves the run to the others (and this due time to another process).
+      if (signal.aborted) throw new Error("stopping");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
+  const report = await writeRunReport(ctx.store, config, id);
+  const manifest = await ctx.store.manifest(id);
+  if (manifest) await afterJobRun(ctx, manifest, report.summaryData, stopReason, exitCodeOf({ stopReason, report }));
+  ctx.log.info({ job: data.name, runId: id, reports: report.dir }, `job ${data.name}: run ${id} ${eventOf(stopReason)}`);
+  return id;
+}
+
+/** The due times of every job's schedule, taken by this `work` process (any number of them run; BullMQ gives each due time to one). */
+export function startScheduler(ctx: AppContext, signal: AbortSignal): Worker<ScheduleData> {
+  const worker = new Worker<ScheduleData>(
+    SCHEDULES_QUEUE,
+    async (job: Job<ScheduleData>) => runDueJob(ctx, job.data, (runId) => job.updateData({ ...job.data, runId }), signal),
+    // A run lasts hours: the lock is renewed by BullMQ; a process that dies hands the due time over after it.
+    { connection: ctx.redis, prefix: ctx.keys.prefix, concurrency: 4, lockDuration: 60_000, maxStalledCount: 50 },
+  );
+  worker.on("failed", (job, err) => ctx.log.error({ job: job?.data.name, err }, "a scheduled job failed"));
+  worker.on("error", (err) => ctx.log.error({ err }, "scheduler error"));
+  return worker;
+}
