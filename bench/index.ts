@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest|order] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order|changed] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -11,5 +11,9 @@ if (!which || which === "ingest") {
 if (!which || which === "order") {
   const { benchContactOrder } = await import("./contactOrder.js");
   await benchContactOrder();
+}
+if (!which || which === "changed") {
+  const { benchOnlyChanged } = await import("./onlyChanged.js");
+  await benchOnlyChanged();
 }
 process.exit(0);
