@@ -1,5 +1,5 @@
-import { readFileSync, realpathSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppError } from "../app/AppError.js";
 import { ConfigError } from "../config/ConfigError.js";
@@ -57,6 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     let job: LoadedJob | undefined;
     let flags = args.flags;
     if (command.takesJobFile && first?.toLowerCase().endsWith(".json")) {
+      // A missing file is said as such (exit 1), as for any input file.
+      if (!existsSync(first)) throw new CliError(`${resolvePath(first)}: no such file.`, EXIT.couldNotRun);
       const { loadJob } = await import("../jobs/loadJob.js");
       const { flagsWithJob } = await import("../app/jobConfig.js");
       job = await loadJob(first);

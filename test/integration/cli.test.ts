@@ -126,7 +126,7 @@ describe("command line", () => {
   });
 
   it.each([
-    [["run"], 2, /usage: connect-backfill run <file>/],
+    [["run"], 2, /usage: connect-backfill run <file \| job\.json \[file\]>/],
     [["run", "x.csv", "--bogus"], 2, /unknown option --bogus/],
     [["run", "x.csv", "--rate", "-1"], 2, /--rate must be a positive number, got -1/],
     [["run", "x.csv", "--rate", "fast"], 2, /--rate must be a number, got "fast"/],

@@ -138,9 +138,10 @@ describe("job files", () => {
   });
 
   it("schedule: a work process runs the due job, skips a due time while the previous run goes on, and history records both", async () => {
-    h = await harness({ latencyMs: 1 });
-    // Every 2 seconds (six fields: seconds first); the job is slow (rate 1) so the next due time finds it running.
-    const job = await jobFile(h, { schedule: "*/2 * * * * *", rate: 1, onlyChanged: false });
+    // Calls answered after 2.5 s: a run lasts longer than the 2 s between due times, so the next one finds it going.
+    h = await harness({ latencyMs: 2500 });
+    // Every 2 seconds (six fields: seconds first).
+    const job = await jobFile(h, { schedule: "*/2 * * * * *", onlyChanged: false });
     const reg = await cli(["schedule", job, "--prefix", h.prefix]);
     expect(reg.code, reg.stderr).toBe(0);
     expect(reg.stderr).toMatch(/job nightly scheduled "\*\/2 \* \* \* \* \*" \(UTC\), next at /);
@@ -152,16 +153,24 @@ describe("job files", () => {
       [join(ROOT, "bin/connect-backfill.js"), "work", "--prefix", h.prefix, "--endpoint", h.endpoint, "--region", "us-east-1", "--rate", "50"],
       {
         cwd: ROOT,
-        stdio: "ignore",
+        stdio: ["ignore", "pipe", "pipe"],
       },
     );
+    let log = "";
+    worker.stdout?.on("data", (d: Buffer) => (log += d.toString()));
+    worker.stderr?.on("data", (d: Buffer) => (log += d.toString()));
     try {
       await until(async () => {
         const hist = JSON.parse((await cli(["history", "nightly", "--json", "--prefix", h?.prefix ?? ""])).stdout) as Array<{ event: string }>;
         return hist.some((e) => e.event === "finished") && hist.some((e) => e.event === "skipped");
       }, 45_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; the work process said: ${log.slice(-3000)}`);
     } finally {
+      // Gone before the harness removes its folder (a scheduled run's reports are written there).
+      const exited = new Promise((r) => worker.on("exit", r));
       worker.kill("SIGTERM");
+      await exited;
     }
     expect(h.sim.attributesOf("inst", "c1")).toMatchObject({ caseOwner: "Ann" });
     const text = (await cli(["history", "nightly", "--prefix", h.prefix])).stdout;
