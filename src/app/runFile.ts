@@ -12,6 +12,7 @@ import type { BackfillWorker } from "../worker/BackfillWorker.js";
 import { enqueueOptions } from "./enqueueOptions.js";
 import { workerFor } from "./workerFor.js";
 import { afterJobRun } from "./afterRun.js";
+import { metricsFor } from "./metricsFor.js";
 import { AppError } from "./AppError.js";
 import { exitCodeOf } from "./exitCode.js";
 import { runLostMessage } from "../queue/redisTrouble.js";
@@ -85,6 +86,7 @@ export async function runQueued(
     ...(opts.client ? { client: opts.client } : {}),
   });
   opts.listen?.(worker.events);
+  const stopMetrics = await metricsFor(ctx, worker);
   let stopReason: string | undefined;
   try {
     // Work starts while the file is still being queued, but only once the run is
@@ -117,6 +119,7 @@ export async function runQueued(
     });
   } finally {
     await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
+    await stopMetrics();
   }
   const report = await writeRunReport(ctx.store, config, runId);
   const manifest = await ctx.store.manifest(runId);

@@ -1,5 +1,6 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import { within } from "../worker/within.js";
+import { metricsFor } from "./metricsFor.js";
 import { workerFor } from "./workerFor.js";
 import type { AppContext } from "./context.js";
 
@@ -17,6 +18,7 @@ export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<voi
   const worker = workerFor(ctx, opts.client ? { client: opts.client } : {});
   opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });
   worker.start();
+  const stopMetrics = await metricsFor(ctx, worker);
   await worker.waitUntilReady();
   // Due times of job schedules: any `work` process takes them (not one restricted to some runs, nor tests' idle runs).
   const scheduler = config.onlyRuns.length === 0 && !config.exitWhenIdle ? (await import("./scheduler.js")).startScheduler(ctx, opts.signal) : undefined;
@@ -35,5 +37,6 @@ export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<voi
   // A scheduled run this process follows is left to the others: its due time returns to the queue when the lock expires.
   if (scheduler) await within(scheduler.close(true), 2_000);
   await worker.close(config.shutdownTimeoutMs);
+  await stopMetrics();
   ctx.log.info("worker stopped");
 }

@@ -14,6 +14,7 @@ const DOCS: Record<string, readonly [value: string, text: string]> = {
   "job-name": ["NAME", "the job the run belongs to (a job file gives its name): its change memory, history and webhook"],
   "only-changed": ["", "rows equal to what the job last sent to their contact are unchanged, not sent (needs a job)"],
   forget: ["", "forget what the job sent before: every row of this run is sent"],
+  "metrics-port": ["PORT", "serve Prometheus metrics on this port at /metrics (work and run; 0 picks a free one)"],
   notify: ["URL", "a webhook POSTed summary.json when a job's run ends (finished, stopped or cancelled)"],
   operation: ["NAME", "the contact operation of every row: UpdateContactAttributes (default) or UpdateContact (name, description, references, segment attributes)"],
   "max-contact-age": ["AGE", `rows of older contacts are skipped_expired: 24mo, 730d, 0 for none (default ${DEFAULTS.maxContactAge})`],

@@ -67,6 +67,7 @@ export const WORK_FLAGS: FlagSpec = {
   "request-timeout": "number",
   "chunk-size": "number",
   "lock-duration": "number",
+  "metrics-port": "number",
 };
 
 export const ENQUEUE_FLAGS: FlagSpec = {

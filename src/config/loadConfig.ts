@@ -32,6 +32,8 @@ export interface Config {
   readonly forget: boolean;
   /** A webhook told when a job's run ends (`--notify`). */
   readonly notify: string | undefined;
+  /** Serve Prometheus metrics on this port (`--metrics-port`; `work` and `run`). */
+  readonly metricsPort: number | undefined;
   /** Overrides the Connect endpoint (the simulator, a VPC endpoint); AWS_ENDPOINT_URL_CONNECT works too. */
   readonly endpoint: string | undefined;
   readonly region: string | undefined;
@@ -85,6 +87,7 @@ export type ConfigFlags = Partial<{
   "only-changed": boolean;
   forget: boolean;
   notify: string;
+  "metrics-port": number;
   endpoint: string;
   region: string;
   "chunk-size": number;
@@ -161,6 +164,13 @@ function parseDelimiter(value: string): string {
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
 
+function parsePort(value: number | string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new ConfigError(`--metrics-port must be a port number (0-65535), got "${value}"`);
+  return n;
+}
+
 function parseNotify(value: string | undefined): string | undefined {
   if (value === undefined || value === "") return undefined;
   let url: URL;
@@ -227,6 +237,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     onlyChanged: flags["only-changed"] === true,
     forget: flags.forget === true,
     notify: parseNotify(flags.notify),
+    metricsPort: parsePort(flags["metrics-port"] ?? env.CONNECT_BACKFILL_METRICS_PORT),
     endpoint: flags.endpoint,
     region: flags.region,
     target: Object.freeze({

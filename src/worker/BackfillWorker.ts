@@ -20,7 +20,7 @@ import { OutcomeWriter } from "./OutcomeWriter.js";
 import { TimelineRecorder } from "./TimelineRecorder.js";
 import { within } from "./within.js";
 import { processChunk } from "./processChunk.js";
-import type { SendPolicy } from "./sendRow.js";
+import type { CallResult, SendPolicy } from "./sendRow.js";
 
 export interface BackfillWorkerOptions {
   /** A long-lived connection (`maxRetriesPerRequest: null`). */
@@ -55,8 +55,10 @@ export interface BackfillWorkerOptions {
 export interface WorkerEvents {
   /** An outcome is durable in Redis. */
   outcome: [runId: string, outcome: Outcome];
-  /** A call was answered (or failed): `throttled` when the service said no for the quota. */
-  attempt: [runId: string, throttled: boolean];
+  /** A call ended: its operation, how (ok, throttled, transient, permanent) and how long it took. */
+  attempt: [runId: string, call: CallResult];
+  /** A chunk is done (every row has an outcome): its rows by status and how long it took. */
+  chunk: [runId: string, summary: { readonly chunk: string; readonly rows: number; readonly counts: Readonly<Record<string, number>>; readonly ms: number }];
 }
 
 /**
@@ -80,6 +82,7 @@ export class BackfillWorker {
   private readonly finished = new Set<string>();
   private readonly leftAlone = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private rateTimer: NodeJS.Timeout | undefined;
   private discovering: Promise<void> | undefined;
   private closing = false;
   /** Fires when the shutdown timeout runs out (or a second signal): calls in flight are cancelled. */
@@ -122,9 +125,9 @@ export class BackfillWorker {
       runFor: (runId: string) => this.runFor(runId),
       log: opts.log,
       onOutcome: (runId: string, o: Outcome) => this.events.emit("outcome", runId, o),
-      onAttempt: (runId: string, throttled: boolean) => {
-        this.timeline.record(runId, throttled);
-        this.events.emit("attempt", runId, throttled);
+      onAttempt: (runId: string, call: CallResult) => {
+        this.timeline.record(runId, call.result === "throttled");
+        this.events.emit("attempt", runId, call);
       },
     };
     this.lockDuration = opts.lockDurationMs ?? 15_000;
@@ -132,9 +135,11 @@ export class BackfillWorker {
       this.active++;
       try {
         let result: Awaited<ReturnType<typeof processChunk>> | "not-mine";
+        const tally: Record<string, number> = {};
+        const started = Date.now();
         try {
           // Only the legacy shared queue can hold chunks of runs this worker must not touch.
-          result = (await this.allowed(job.data.runId)) ? await processChunk(job.data, ctx) : "not-mine";
+          result = (await this.allowed(job.data.runId)) ? await processChunk(job.data, ctx, tally) : "not-mine";
         } catch (err) {
           const trouble = redisTrouble(err);
           if (!trouble) throw err;
@@ -146,7 +151,17 @@ export class BackfillWorker {
           opts.log.info("Redis takes writes again; chunks go on");
         }
         if (result === "unknown-run") this.runLost(job.data.runId, String(job.id));
-        if (result === "parked") opts.log.warn({ runId: job.data.runId, chunk: job.id }, "run is stopped; chunk parked until resume");
+        const rows = Object.values(tally).reduce((a, b) => a + b, 0);
+        if (rows > 0 || result === "done") {
+          // One line per chunk a person can follow (ids and counts; never values).
+          const summary = { chunk: String(job.id), rows, counts: tally, ms: Date.now() - started };
+          if (result === "done") opts.log.info({ runId: job.data.runId, ...summary }, "chunk finished");
+          this.events.emit("chunk", job.data.runId, summary);
+        }
+        if (result === "parked") {
+          opts.log.warn({ runId: job.data.runId, chunk: job.id }, "run is stopped; chunk parked until resume");
+          await this.sayStopped(job.data.runId);
+        }
         if (result === "handback" || result === "waiting" || result === "not-mine") {
           // Back to the queue without using an attempt; another worker (or this one after restart) takes it.
           // A chunk waiting for an earlier line of a contact looks again a little later.
@@ -267,6 +282,11 @@ export class BackfillWorker {
     return m;
   }
 
+  /** The rate each governor this process uses last reported (requests/s), for metrics. */
+  governorRates(): Array<[OperationName, number]> {
+    return [...this.governors].map(([op, g]) => [op, g.rate]);
+  }
+
   governorFor(op: OperationName): RateGovernor {
     let g = this.governors.get(op);
     if (!g) {
@@ -274,6 +294,33 @@ export class BackfillWorker {
       this.governors.set(op, g);
     }
     return g;
+  }
+
+  private readonly stopSaid = new Set<string>();
+  /** The governor rates last logged, by operation. */
+  private readonly ratesSaid = new Map<string, number>();
+
+  /** The circuit breaker's decision, said once per run by each worker that meets it (with the reason and what to run). */
+  private async sayStopped(runId: string): Promise<void> {
+    if (this.stopSaid.has(runId)) return;
+    this.stopSaid.add(runId);
+    const { stopReason } = await this.store.state(runId).catch(() => ({ stopReason: undefined }));
+    this.opts.log.error({ runId }, `run ${runId} stopped: ${stopReason ?? "stopped"}`);
+  }
+
+  /** A line when a governor's rate moved by more than 20% since the last one said: throttles and recoveries, not every step. */
+  private sayRates(): void {
+    for (const [op, g] of this.governors) {
+      const now = g.rate;
+      const before = this.ratesSaid.get(op);
+      if (before !== undefined && Math.abs(now - before) <= before * 0.2) continue;
+      this.ratesSaid.set(op, now);
+      if (before !== undefined)
+        this.opts.log.info(
+          { operation: op, from: Math.round(before * 10) / 10, to: Math.round(now * 10) / 10 },
+          `governor rate ${before.toFixed(1)} → ${now.toFixed(1)} req/s (${op})`,
+        );
+    }
   }
 
   /** Once a minute at most per kind: a full Redis refuses every write, and the log must not fill the disk too. */
@@ -344,6 +391,7 @@ export class BackfillWorker {
     void this.discover();
     // `run` watches one run: look often, so its first chunk is taken at once.
     this.timer = setInterval(() => void this.discover(), this.opts.discoverMs ?? (this.opts.runs ? 200 : 1000));
+    this.rateTimer = setInterval(() => this.sayRates(), 1000);
     return this;
   }
 
@@ -376,6 +424,7 @@ export class BackfillWorker {
   async close(timeoutMs: number): Promise<void> {
     this.closing = true;
     clearInterval(this.timer);
+    clearInterval(this.rateTimer);
     // Before BullMQ's close: chunks in hand stop starting calls now, not when the timeout runs out.
     this.draining.abort();
     const closing = Promise.all([...[...this.workers.values()].map((w) => w.close()), ...this.letGo]);

@@ -15,7 +15,7 @@ import { notSent, sent } from "../report/outcomes.js";
 import { expired, expiredMessage, preApiMessage, retentionCutoff, startedBeforeApi } from "./ageCheck.js";
 import type { OutcomeWriter } from "./OutcomeWriter.js";
 import { foldCalls, groupRows, type PlannedCall, type RowGroup, type Sendable } from "./planChunk.js";
-import { sendRow, type SendPolicy, type SendResult } from "./sendRow.js";
+import { type CallResult, sendRow, type SendPolicy, type SendResult } from "./sendRow.js";
 
 export interface ChunkContext {
   readonly store: RunStore;
@@ -33,7 +33,7 @@ export interface ChunkContext {
   readonly runFor: (runId: string) => Promise<{ manifest: RunManifest; decoder: ChunkDecoder } | undefined>;
   readonly onOutcome?: (runId: string, o: Outcome) => void;
   /** Every call's result, for live figures and the report's timeline. */
-  readonly onAttempt?: (runId: string, throttled: boolean) => void;
+  readonly onAttempt?: (runId: string, call: CallResult) => void;
   /** Row-level debug logs: ids and codes only, never attribute values (customer data). */
   readonly log?: { debug: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void };
   /** A job's memory of what it last sent to each contact (`onlyChanged`). */
@@ -65,7 +65,8 @@ function cancelReason(reason: string | undefined): string {
   return `the run was cancelled${reason ? ` (${reason})` : ""}`;
 }
 
-export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promise<ChunkResult> {
+/** `tally`: outcomes this call of the chunk recorded, by status (for the chunk's log line and metrics). */
+export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally: Record<string, number> = {}): Promise<ChunkResult> {
   const run = await ctx.runFor(data.runId);
   if (!run) return "unknown-run";
   const { manifest, decoder } = run;
@@ -99,7 +100,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
     failure ??= { error };
   };
   const writes: Array<Promise<void>> = [];
-  const onAttempt = ctx.onAttempt ? (throttled: boolean) => ctx.onAttempt?.(data.runId, throttled) : undefined;
+  const onAttempt = ctx.onAttempt ? (call: CallResult) => ctx.onAttempt?.(data.runId, call) : undefined;
   const halted = () => stopped || cancelled || handback || gone || failure !== undefined || ctx.signal.aborted || ctx.stopNew?.aborted === true;
 
   const write = (items: RecordedOutcome[]) => {
@@ -122,7 +123,10 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext): Promi
           gone = true;
           return;
         }
-        for (const { outcome } of items) ctx.onOutcome?.(data.runId, outcome);
+        for (const { outcome } of items) {
+          tally[outcome.status] = (tally[outcome.status] ?? 0) + 1;
+          ctx.onOutcome?.(data.runId, outcome);
+        }
         if (state === "stopped") stopped = true;
         if (state === "cancelled") cancelled = true;
       }, fail),

@@ -43,6 +43,13 @@ export type SendResult =
  * `unanswered`: transient errors until the tries ran out (refused, DNS, TLS,
  * timeouts, 5xx); `throttled`: still throttled at --max-tries.
  */
+/** One call as metrics count it: `ok`, `throttled`, `transient` (retried), `permanent` (the row fails). */
+export interface CallResult {
+  readonly operation: string;
+  readonly result: "ok" | "throttled" | "transient" | "permanent";
+  readonly durationMs: number;
+}
+
 export type FailureKind = "permanent" | "credentials" | "unanswered" | "throttled";
 
 export interface SendContext {
@@ -60,8 +67,8 @@ export interface SendContext {
   /** Debug logs of throttles and retries (ids and codes only, never values), naming `line`. */
   readonly log?: { debug: (obj: object, msg: string) => void; warn?: (obj: object, msg: string) => void };
   readonly line?: number;
-  /** Called with each throttle, for live figures. */
-  readonly onAttempt?: (throttled: boolean) => void;
+  /** Called after every call, answered or not: for the timeline, live figures and metrics. */
+  readonly onAttempt?: (call: CallResult) => void;
 }
 
 /**
@@ -111,14 +118,16 @@ export async function sendRow(ctx: SendContext, to: ContactTarget, fields: Field
       throw err;
     }
     attempts++;
+    const started = performance.now();
+    const told = (result: CallResult["result"]) => ctx.onAttempt?.({ operation: ctx.op.name, result, durationMs: performance.now() - started });
     try {
       await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs);
       ctx.governor.succeeded();
-      ctx.onAttempt?.(false);
+      told("ok");
       return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false };
     } catch (err) {
       const c = capRetryAfter(classifyError(err), ctx);
-      ctx.onAttempt?.(c.kind === "throttled");
+      if (c.kind !== "aborted") told(c.kind);
       switch (c.kind) {
         case "aborted":
           return { kind: "handback", attempts, throttles };
