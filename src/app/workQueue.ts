@@ -17,8 +17,9 @@ export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<voi
   const { config } = ctx;
   const worker = workerFor(ctx, opts.client ? { client: opts.client } : {});
   opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });
-  worker.start();
+  // Listening before the first chunk is taken: no call or outcome goes uncounted.
   const stopMetrics = await metricsFor(ctx, worker);
+  worker.start();
   await worker.waitUntilReady();
   // Due times of job schedules: any `work` process takes them (not one restricted to some runs, nor tests' idle runs).
   const scheduler = config.onlyRuns.length === 0 && !config.exitWhenIdle ? (await import("./scheduler.js")).startScheduler(ctx, opts.signal) : undefined;

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, harness, rows, ROOT, until, type Harness } from "./helpers.js";
@@ -63,15 +64,23 @@ describe("--metrics-port", () => {
       expect(sum(mid, "connect_backfill_governor_rate", { operation: "UpdateContactAttributes" })).toBeGreaterThan(0);
       await until(async () => sum(await scrape(), "connect_backfill_rows_total", { run: "met" }) === 120, 30_000);
       const end = await scrape();
-      expect(sum(end, "connect_backfill_rows_total", { run: "met", status: "updated" })).toBe(119);
+      expect(sum(end, "connect_backfill_rows_total", { run: "met", status: "updated" }), "rows updated").toBe(119);
       expect(sum(end, "connect_backfill_rows_total", { run: "met", status: "failed" })).toBe(1);
-      expect(sum(end, "connect_backfill_api_calls_total", { operation: "UpdateContactAttributes", result: "ok" })).toBe(119);
+      expect(sum(end, "connect_backfill_api_calls_total", { operation: "UpdateContactAttributes", result: "ok" }), `ok calls in ${JSON.stringify(end.filter((x) => x.name === "connect_backfill_api_calls_total"))}`).toBe(119);
       expect(sum(end, "connect_backfill_api_calls_total", { result: "throttled" })).toBe(1);
       expect(sum(end, "connect_backfill_api_calls_total", { result: "permanent" })).toBe(1);
       expect(sum(end, "connect_backfill_api_call_duration_seconds_count", { operation: "UpdateContactAttributes" })).toBe(121);
       expect(end.some((x) => x.name === "connect_backfill_api_call_duration_seconds_bucket" && x.labels.le === "+Inf")).toBe(true);
       expect(end.some((x) => x.name === "connect_backfill_process_resident_memory_bytes")).toBe(true);
       expect((await fetch(`http://127.0.0.1:${port}/other`)).status).toBe(404);
+      // The shipped Grafana dashboard queries only series this process serves.
+      const dashboard = await readFile(join(ROOT, "examples", "grafana-dashboard.json"), "utf8");
+      const wanted = new Set(dashboard.match(/connect_backfill_[a-z_]+/g));
+      const served = new Set(end.map((x) => x.name));
+      expect([...wanted].filter((n) => !served.has(n))).toEqual([]);
+      // And compose scrapes the workers on the port they serve.
+      expect(await readFile(join(ROOT, "docker-compose.yml"), "utf8")).toMatch(/"--metrics-port", "9464"/);
+      expect(await readFile(join(ROOT, "examples", "prometheus.yml"), "utf8")).toMatch(/port: 9464/);
     } finally {
       const exited = new Promise((r) => w.on("exit", r));
       w.kill("SIGTERM");
