@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest|order|changed] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order|changed|metrics] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -15,5 +15,9 @@ if (!which || which === "order") {
 if (!which || which === "changed") {
   const { benchOnlyChanged } = await import("./onlyChanged.js");
   await benchOnlyChanged();
+}
+if (!which || which === "metrics") {
+  const { benchMetricsCost } = await import("./metricsCost.js");
+  await benchMetricsCost();
 }
 process.exit(0);

@@ -232,3 +232,30 @@ describe("dashboard", () => {
     expect(open.warnings.join("\n")).toMatch(/no authentication.*proxy/);
   });
 });
+
+describe("connect-backfill dashboard (the command)", () => {
+  it("listens where it says, and stops on SIGTERM", async () => {
+    const { spawn } = await import("node:child_process");
+    const { join } = await import("node:path");
+    const { ROOT } = await import("./helpers.js");
+    const { freePort } = await import("./privateRedis.js");
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "dashboard", "--port", String(port), "--prefix", `cb-dash-cli-${Date.now()}`], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on("data", (d: Buffer) => {
+        out += d.toString();
+        if (out.includes("dashboard on")) resolve();
+      });
+      child.on("exit", (code) => reject(new Error(`dashboard exited ${code}`)));
+    });
+    expect(out).toContain(`dashboard on http://127.0.0.1:${port} (bull-board at /queues)`);
+    expect((await fetch(`http://127.0.0.1:${port}/api/runs`)).status).toBe(200);
+    const exited = new Promise<number | null>((r) => child.on("exit", r));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+  });
+});

@@ -66,7 +66,10 @@ describe("--metrics-port", () => {
       const end = await scrape();
       expect(sum(end, "connect_backfill_rows_total", { run: "met", status: "updated" }), "rows updated").toBe(119);
       expect(sum(end, "connect_backfill_rows_total", { run: "met", status: "failed" })).toBe(1);
-      expect(sum(end, "connect_backfill_api_calls_total", { operation: "UpdateContactAttributes", result: "ok" }), `ok calls in ${JSON.stringify(end.filter((x) => x.name === "connect_backfill_api_calls_total"))}`).toBe(119);
+      expect(
+        sum(end, "connect_backfill_api_calls_total", { operation: "UpdateContactAttributes", result: "ok" }),
+        `ok calls in ${JSON.stringify(end.filter((x) => x.name === "connect_backfill_api_calls_total"))}`,
+      ).toBe(119);
       expect(sum(end, "connect_backfill_api_calls_total", { result: "throttled" })).toBe(1);
       expect(sum(end, "connect_backfill_api_calls_total", { result: "permanent" })).toBe(1);
       expect(sum(end, "connect_backfill_api_call_duration_seconds_count", { operation: "UpdateContactAttributes" })).toBe(121);

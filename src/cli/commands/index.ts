@@ -1,5 +1,6 @@
 import { cancel } from "./cancel.js";
 import type { Command } from "./Command.js";
+import { dashboard } from "./dashboard.js";
 import { enqueue } from "./enqueue.js";
 import { history } from "./history.js";
 import { prune } from "./prune.js";
@@ -22,7 +23,7 @@ const simulate: Command = {
 };
 
 /** Every command by name; each loads what it needs only when it runs. */
-export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, cancel, prune, schedule, history, simulate };
+export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, cancel, prune, schedule, history, simulate, dashboard };
 
 export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateContact for Amazon Connect, on BullMQ + Redis
 
@@ -38,6 +39,7 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateCo
   connect-backfill schedule <job.json> register a job's cron schedule (--list, --remove NAME)
   connect-backfill history [job]       past runs of each job (--json, --keep 90d)
   connect-backfill simulate            start the local Connect stand-in
+  connect-backfill dashboard           web page of the runs + bull-board at /queues (--allow-actions, --host)
 
 Common options: --operation UpdateContactAttributes|UpdateContact, --instance-id, --format csv|jsonl, --run-id,
 --rate (req/s ceiling, default 10), --concurrency, --reports-dir (default ./reports), --min-contact-date, --max-contact-age
