@@ -252,9 +252,9 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
         handback ||= !stopped;
         return;
       }
+      // Remembered only once applied (a row that failed is sent again next time), and before its outcome is visible.
+      if (res.status === "updated") await changes.remember(call.rows);
       write(outcomesOf(call, res));
-      // Remembered only once applied: a row that failed is compared as changed, and sent, next time.
-      if (res.status === "updated") for (const r of call.rows) changes.remember(r.line);
     }
   };
 
@@ -308,7 +308,6 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   await Promise.all(tasks);
   // The chunk completes only once every outcome is durable.
   await Promise.all(writes);
-  if (!failure) await changes.flush().catch(fail);
   // Every call of the chunk has ended before the error goes up: the chunk may be
   // handed back, and no call of it must still be running when another worker takes it.
   if (failure) throw failure.error;
@@ -327,49 +326,55 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
 }
 
 interface Changes {
-  /** Lines whose values equal what the job last sent to their contact. */
+  /** Lines whose values equal what the job last sent to their contact (`onlyChanged` only). */
   readonly same: ReadonlySet<number>;
   /** Rows decoded for the look-up, so they are not decoded twice. */
   readonly decoded: ReadonlyMap<number, DecodedRow>;
-  /** Marks a line as applied; `flush` writes what was marked in one round trip. */
-  remember(line: number): void;
-  flush(): Promise<void>;
+  /**
+   * Remembers the rows of an applied call, in file order (the contact ends with
+   * the last one's). Awaited before their outcomes are written: a later row of
+   * the contact (which waits for those outcomes) can then never be overwritten by it.
+   */
+  remember(rows: ReadonlyArray<{ readonly line: number; readonly omitted: readonly unknown[] }>): Promise<void>;
 }
 
-const NO_CHANGES: Changes = { same: new Set(), decoded: new Map(), remember: () => undefined, flush: async () => undefined };
+const NO_CHANGES: Changes = { same: new Set(), decoded: new Map(), remember: async () => undefined };
 
 /**
- * `onlyChanged` jobs: one look-up for the whole chunk. Only a contact's first
- * row of the run is compared (no `prev`): a later row of the same contact is
- * always sent, or the contact could end holding an earlier row's values.
+ * A job's memory of what it sent to each contact. Every run of a job keeps it
+ * up to date (with or without `onlyChanged`: a run that sends everything still
+ * changes what contacts hold); `onlyChanged` runs also compare, with one look-up
+ * for the whole chunk. Only a contact's first row of the run is compared (no
+ * `prev`): its later rows are always sent, so the contact ends in file order.
  */
 async function lookUpChanges(data: ChunkJobData, finished: ReadonlySet<number>, decoder: ChunkDecoder, manifest: RunManifest, ctx: ChunkContext): Promise<Changes> {
   const job = manifest.job;
-  if (!job?.onlyChanged || !ctx.changesFor) return NO_CHANGES;
+  if (!job || !ctx.changesFor) return NO_CHANGES;
   const memory = ctx.changesFor(job.name);
   const decoded = new Map<number, DecodedRow>();
   const entries = new Map<number, { contact: Buffer; fp: Buffer }>();
   for (const row of data.rows) {
-    if ((row[2] ?? 0) !== 0 || finished.has(row[0])) continue;
+    if (finished.has(row[0])) continue;
     const d = decoder.decode(row);
     decoded.set(row[0], d);
     if (!d.check.ok) continue;
     const r = d.check.row;
     entries.set(row[0], { contact: contactKey(r.instanceId, r.contactId), fp: fingerprint(r.instanceId, r.contactId, decoder.op.name, r.fields) });
   }
-  const lines = [...entries.keys()];
-  const answers = lines.length > 0 ? await memory.unchanged(lines.map((l) => entries.get(l) as { contact: Buffer; fp: Buffer })) : [];
-  const same = new Set(lines.filter((_, i) => answers[i] === true));
-  const applied: Array<{ contact: Buffer; fp: Buffer }> = [];
+  let same = new Set<number>();
+  if (job.onlyChanged) {
+    const firsts = data.rows.filter((row) => (row[2] ?? 0) === 0 && entries.has(row[0])).map((row) => row[0]);
+    const answers = firsts.length > 0 ? await memory.unchanged(firsts.map((l) => entries.get(l) as { contact: Buffer; fp: Buffer })) : [];
+    same = new Set(firsts.filter((_, i) => answers[i] === true));
+  }
   return {
     same,
     decoded,
-    remember: (line) => {
-      const e = entries.get(line);
-      if (e) applied.push(e);
-    },
-    flush: async () => {
-      if (applied.length > 0) await memory.remember(applied.splice(0));
+    remember: async (rows) => {
+      // A row sent without some of its fields (retry's omit) is not remembered: its full values were never applied together.
+      const applied = rows.filter((r) => r.omitted.length === 0).map((r) => entries.get(r.line));
+      const known = applied.filter((e): e is { contact: Buffer; fp: Buffer } => e !== undefined);
+      if (known.length > 0) await memory.remember(known);
     },
   };
 }
