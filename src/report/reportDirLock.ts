@@ -1,10 +1,14 @@
-import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { ensureDir } from "./ensureDir.js";
 
 /** Locks held by this process, by path: `run` follows and then writes the same run's reports. */
 const held = new Map<string, number>();
+/** The holder touches its lock this often; a lock untouched for STALE_MS is a dead holder's (whatever the host). */
+const HEARTBEAT_MS = 10_000;
+export const STALE_MS = 60_000;
+const beats = new Map<string, NodeJS.Timeout>();
 
 export class ReportDirLockedError extends Error {
   override readonly name = "ReportDirLockedError";
@@ -36,6 +40,8 @@ export async function lockReportDir(dir: string, waitMs = 60_000): Promise<() =>
       return;
     }
     held.delete(path);
+    clearInterval(beats.get(path));
+    beats.delete(path);
     try {
       unlinkSync(path);
     } catch {
@@ -53,20 +59,42 @@ export async function lockReportDir(dir: string, waitMs = 60_000): Promise<() =>
     try {
       writeFileSync(path, `${me}\n`, { flag: "wx", mode: 0o600 });
       held.set(path, 1);
+      // Alive and well: other hosts (sharing the folder) tell a live holder from a dead one by this.
+      const beat = setInterval(() => {
+        try {
+          const now = new Date();
+          utimesSync(path, now, now);
+        } catch {
+          // released or taken over: nothing to touch
+        }
+      }, HEARTBEAT_MS);
+      beat.unref();
+      beats.set(path, beat);
       return release;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
     let holder = "";
+    let touched = 0;
     try {
       holder = readFileSync(path, "utf8").trim();
+      touched = statSync(path).mtimeMs;
     } catch {
       continue; // released between the two calls
     }
     const [pid, host] = holder.split(" ");
-    if (host === hostname() && pid !== undefined && !alive(Number(pid))) {
+    // Dead: gone on this host; or "us" while we hold nothing (a container restarted as the same PID 1);
+    // or untouched for a minute (a holder on another host that died).
+    const here = host === hostname() && pid !== undefined;
+    const dead = (here && (Number(pid) === process.pid || !alive(Number(pid)))) || Date.now() - touched > STALE_MS;
+    if (dead) {
+      // Taken over by a rename, which only one waiter can win; the others find the lock gone and try again.
+      const aside = `${path}.stale.${process.pid}.${Date.now()}`;
       try {
-        unlinkSync(path);
+        renameSync(path, aside);
+        // Another waiter may have taken it over and made a fresh lock between our read and our rename: give it back.
+        if (readFileSync(aside, "utf8").trim() !== holder || statSync(aside).mtimeMs !== touched) renameSync(aside, path);
+        else unlinkSync(aside);
       } catch {
         // another waiter took it over first
       }

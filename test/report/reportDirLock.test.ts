@@ -41,3 +41,27 @@ describe("lockReportDir", () => {
     expect(existsSync(join(d, ".lock"))).toBe(false);
   });
 });
+
+describe("lockReportDir, stale holders", () => {
+  it("a lock naming this very process, which holds nothing, is stale (a container restarted as the same PID)", async () => {
+    const d = dir();
+    (await lockReportDir(d))();
+    writeFileSync(join(d, ".lock"), `${process.pid} ${hostname()}\n`);
+    const release = await lockReportDir(d, 300);
+    release();
+  });
+
+  it("a lock untouched for a minute is a dead holder's, even from another host", async () => {
+    const { utimesSync } = await import("node:fs");
+    const { STALE_MS } = await import("../../src/report/reportDirLock.js");
+    const d = dir();
+    (await lockReportDir(d))();
+    writeFileSync(join(d, ".lock"), "4242 some-other-host\n");
+    await expect(lockReportDir(d, 200)).rejects.toThrow(/process 4242 on some-other-host/);
+    const old = new Date(Date.now() - STALE_MS - 5_000);
+    utimesSync(join(d, ".lock"), old, old);
+    const release = await lockReportDir(d, 300);
+    expect(readFileSync(join(d, ".lock"), "utf8")).toContain(`${process.pid} `);
+    release();
+  });
+});
