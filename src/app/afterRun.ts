@@ -23,8 +23,12 @@ export async function afterJobRun(
   exitCode: number,
 ): Promise<void> {
   const job = manifest.job;
-  if (!job) return;
+  // Interrupted (Ctrl-C on `run`): the run goes on with other workers; its end is told by whoever sees it.
+  if (!job || stopReason === "interrupted") return;
   const event = eventOf(stopReason);
+  // Told once per run, whoever sees the end first (`cancel`, the follower, `run`): one history line, one webhook.
+  const first = await ctx.redis.set(`${ctx.keys.prefix}:job-ended:${manifest.runId}`, event, "EX", 30 * 24 * 3600, "NX").catch(() => "OK");
+  if (first === null) return;
   try {
     await new JobHistory(ctx.redis, ctx.keys).record({
       job: job.name,

@@ -3,7 +3,7 @@ import { ChunkDecoder } from "../queue/decodeChunk.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
 import type { RunProgress } from "../queue/RunStore.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
-import { RunNotFoundError } from "./AppError.js";
+import { AppError, RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";
 import { afterJobRun } from "./afterRun.js";
 import { exitCodeOf } from "./exitCode.js";
@@ -18,6 +18,8 @@ export interface CancelResult {
   /** Rows still in chunks that workers hold: they get `cancelled` as those workers finish their calls. */
   readonly inWorkers: number;
   readonly report: ReportFiles | undefined;
+  /** When another process holds the run's report folder: who (it writes the reports). */
+  readonly reportsBy?: string;
 }
 
 /**
@@ -60,7 +62,15 @@ export async function cancelRun(ctx: AppContext, runId: string, waitMs: number):
     p = await ctx.store.progress(runId);
   }
   const inWorkers = p ? Math.max(0, p.read - p.done) : 0;
-  const report = await writeRunReport(ctx.store, ctx.config, runId);
+  let report: ReportFiles;
+  try {
+    report = await writeRunReport(ctx.store, ctx.config, runId, 3_000);
+  } catch (err) {
+    // A `run` or `report --follow` holds the run's report folder: it writes the reports (and tells the job's end) when it sees the cancel.
+    if (err instanceof AppError && /being written by process/.test(err.message))
+      return { runId, alreadyFinished: false, settled, inWorkers, report: undefined, reportsBy: err.message };
+    throw err;
+  }
   await afterJobRun(ctx, manifest, report.summaryData, "cancelled", exitCodeOf({ stopReason: "cancelled", report }));
   return { runId, alreadyFinished: false, settled, inWorkers, report };
 }

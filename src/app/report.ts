@@ -23,14 +23,14 @@ export function spoolPath(config: Config, runId: string): string {
  * ids would make the drain skip new ones. A sidecar names the incarnation; a
  * spool of another one is set aside (renamed, never deleted: it is a record).
  */
-export async function openRunSpool(store: RunStore, config: Config, runId: string, done?: number): Promise<OutcomeSpool> {
+export async function openRunSpool(store: RunStore, config: Config, runId: string, done?: number, lockWaitMs?: number): Promise<OutcomeSpool> {
   await checkSpoolHere(store, config, runId, done);
   const path = spoolPath(config, runId);
   const manifest = await store.manifest(runId);
   const incarnation = `${runId}@${manifest?.createdAt ?? "unknown"}`;
   const sidecar = `${path}.run`;
   // Held until the spool is closed: one writer drains a run into its folder at a time.
-  const release = await lockReportDir(join(config.reportsDir, runId)).catch((err: unknown) => {
+  const release = await lockReportDir(join(config.reportsDir, runId), lockWaitMs).catch((err: unknown) => {
     throw err instanceof ReportDirLockedError ? new AppError(err.message) : err;
   });
   try {
@@ -85,11 +85,17 @@ export async function followOutcomes<T>(store: RunStore, config: Config, runId: 
 }
 
 /** Writes (or rewrites) the report files of a run: drains Redis into the spool, then writes from it. */
-export async function writeRunReport(store: RunStore, config: Config, runId: string): Promise<ReportFiles & { html: string; duplicates: number }> {
+/** `lockWaitMs`: how long to wait for another writer of the run's folder (default a minute). */
+export async function writeRunReport(
+  store: RunStore,
+  config: Config,
+  runId: string,
+  lockWaitMs?: number,
+): Promise<ReportFiles & { html: string; duplicates: number }> {
   const progress = await store.progress(runId);
   if (!progress) throw new RunNotFoundError(runId, config.prefix);
   const m = progress.manifest;
-  const spool = await openRunSpool(store, config, runId, progress.done);
+  const spool = await openRunSpool(store, config, runId, progress.done, lockWaitMs);
   try {
     await drainOutcomes(store, runId, spool);
     const { outcomes, duplicates, count } = spool.inLineOrder();

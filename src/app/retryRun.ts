@@ -30,22 +30,28 @@ export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOpt
     let n = 0;
     for (const o of outcomes()) if (o.status === "failed" && (o.retryable || opts.includePermanent)) n++;
     if (n === 0) return { kind: "nothing" };
-    const runId = config.runId ?? newRunId();
+    const runId = config.runId ?? newRunId(new Date(), parent.job?.name);
     const res = await runQueued(
       ctx,
       runId,
-      (onReady) =>
-        enqueueRetry(ctx.store, ctx.queues, {
-          onReady,
-          parent,
-          outcomes: outcomes(),
-          includePermanent: opts.includePermanent,
-          runId,
-          target: config.target,
-          chunkSize: config.chunkSize,
-          breaker: breakerSettings(config),
-          maxContactAge: config.maxContactAge,
-        }),
+      // The parent's spool (and its folder's lock) is let go once its failed rows are queued, not at the retry's end.
+      async (onReady) => {
+        try {
+          return await enqueueRetry(ctx.store, ctx.queues, {
+            onReady,
+            parent,
+            outcomes: outcomes(),
+            includePermanent: opts.includePermanent,
+            runId,
+            target: config.target,
+            chunkSize: config.chunkSize,
+            breaker: breakerSettings(config),
+            maxContactAge: config.maxContactAge,
+          });
+        } finally {
+          spool.close();
+        }
+      },
       opts,
     );
     return { kind: "run", ...res };

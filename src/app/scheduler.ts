@@ -4,6 +4,7 @@ import { loadJob } from "../jobs/loadJob.js";
 import { columnMappingOf } from "../jobs/columnMapping.js";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
 import { JobHistory } from "../queue/JobHistory.js";
+import { targetMismatch } from "../queue/RunStore.js";
 import { SCHEDULES_QUEUE, type ScheduleData } from "../queue/JobSchedules.js";
 import { formatOf } from "../input/openSource.js";
 import { afterJobRun, eventOf } from "./afterRun.js";
@@ -45,36 +46,40 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
     return "skipped";
   };
   let runId = data.runId;
-  let config: Config = ctx.config;
-  if (!runId) {
-    const previous = await ctx.redis.get(currentKey(ctx, data.name));
-    const p = previous ? await ctx.store.progress(previous) : undefined;
-    if (previous && p && !p.complete && p.state !== "cancelled" && p.state !== "stopped") {
-      return skip(`job ${data.name}: due now, but its previous run ${previous} is still going; this time is skipped`);
-    }
-    let loaded: Awaited<ReturnType<typeof loadJob>>;
-    try {
-      loaded = await loadJob(data.jobFile);
-    } catch (err) {
-      return skip(`job ${data.name}: due now, but ${(err as Error).message}`);
-    }
-    const { scheduledJobConfig } = await import("./jobConfig.js");
-    config = scheduledJobConfig(loaded, ctx.config);
-    runId = newRunId(new Date(), data.name);
-    await ctx.redis.set(currentKey(ctx, data.name), runId);
-    await onRun(runId);
-    if (loaded.inputNote) ctx.log.info({ job: data.name, runId }, loaded.inputNote);
-    const mapping = columnMappingOf(loaded.job);
-    await enqueueFile(ctx.store, ctx.queues, {
+  let loaded: Awaited<ReturnType<typeof loadJob>>;
+  try {
+    loaded = await loadJob(data.jobFile);
+  } catch (err) {
+    return skip(`job ${data.name}: due now, but ${(err as Error).message}`);
+  }
+  const { scheduledJobConfig } = await import("./jobConfig.js");
+  const config: Config = scheduledJobConfig(loaded, ctx.config);
+  // Workers leave a run aimed elsewhere alone: queued anyway, it would wait for ever and block every later due time.
+  const elsewhere = targetMismatch(config.target, ctx.config.target);
+  if (elsewhere) return skip(`job ${data.name}: due now, but this work process cannot work it (${elsewhere}); give the job the workers' endpoint and region`);
+  const mapping = columnMappingOf(loaded.job);
+  const queue = (id: string) =>
+    enqueueFile(ctx.store, ctx.queues, {
       ...enqueueOptions(config, loaded.inputPath, formatOf(loaded.inputPath, config.format)),
-      runId,
+      runId: id,
       ...(mapping ? { mapping } : {}),
     });
+  if (!runId) {
+    const previous = (await ctx.redis.get(currentKey(ctx, data.name)))?.split(" ") ?? [];
+    const [prevId, prevAt] = [previous[0], Number(previous[1] ?? 0)];
+    const p = prevId ? await ctx.store.progress(prevId) : undefined;
+    // Going: not finished, or so new that its run is not created yet (a due time taken by another process just now).
+    const going = prevId !== undefined && (p ? !p.complete && p.state !== "cancelled" && p.state !== "stopped" : Date.now() - prevAt < 60_000);
+    if (going) return skip(`job ${data.name}: due now, but its previous run ${prevId} is still going; this time is skipped`);
+    runId = newRunId(new Date(), data.name);
+    await ctx.redis.set(currentKey(ctx, data.name), `${runId} ${Date.now()}`);
+    await onRun(runId);
+    if (loaded.inputNote) ctx.log.info({ job: data.name, runId }, loaded.inputNote);
+    await queue(runId);
     ctx.log.info({ job: data.name, runId }, `job ${data.name}: run ${runId} queued from ${loaded.inputPath}`);
-  } else {
-    // Taken again after a crash of the process that started it: follow the same run.
-    const loaded = await loadJob(data.jobFile).catch(() => undefined);
-    if (loaded) config = (await import("./jobConfig.js")).scheduledJobConfig(loaded, ctx.config);
+  } else if (!(await ctx.store.progress(runId))?.producerDone) {
+    // Taken again after a crash of the process that started it while it was queueing: queueing goes on where it stopped.
+    await queue(runId);
   }
   const id = runId;
   let stopReason: string | undefined;

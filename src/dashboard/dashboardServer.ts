@@ -79,7 +79,31 @@ export async function startDashboard(ctx: AppContext, options: DashboardOptions 
     next();
   });
   app.use(refuseDotSegments);
+  // DNS rebinding: a page of another site whose name now resolves to 127.0.0.1 sends its own name as Host
+  // (and as Origin, so the origin check alone passes). Listening on loopback, only loopback names are answered.
+  if (isLoopback(opts.host)) {
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+      if (isLoopback(host)) return next();
+      res.status(403).type("text").send("this dashboard answers only to localhost or 127.0.0.1\n");
+    });
+  }
   app.use(refuseCrossOrigin);
+  // These delete chunks outright: their rows would never get an outcome and the run would never end. Never from here.
+  for (const route of [
+    "/queues/api/queues/:queueName/empty",
+    "/queues/api/queues/:queueName/obliterate",
+    "/queues/api/queues/:queueName/clean/:queueStatus",
+    "/queues/api/queues/:queueName/:jobId/clean",
+  ]) {
+    app.put(
+      route,
+      (_req, res) =>
+        void res
+          .status(403)
+          .json({ error: "removing chunks from the dashboard is not possible: their rows would never get an outcome (use connect-backfill cancel)" }),
+    );
+  }
   // These would put rows into a run's queue or rewrite a chunk's rows: a worker would send them. Never from here.
   app.post("/queues/api/queues/:queueName/add", (_req, res) => void res.status(403).json({ error: "adding jobs from the dashboard is not possible" }));
   app.patch("/queues/api/queues/:queueName/:jobId/update-data", (_req, res) => void res.status(403).json({ error: "job data cannot be edited from the dashboard" }));

@@ -176,6 +176,9 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     target: opts.target,
     ...(fingerprint ? { fingerprint } : {}),
   };
+  // Forgotten before the run exists, so a crash in between cannot leave a new run with the old memory
+  // (going on with its --run-id would find it created and forget nothing).
+  if (opts.job && opts.forget && !(await store.manifest(runId))) await new ChangeMemory(store.redisClient, store.keys.changed(opts.job.name)).forget();
   const { manifest, created } = await store.create(wanted);
   if (!created && operationNamed(manifest.operation) !== op) {
     throw new InputFileError(
@@ -193,7 +196,6 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       `run ${runId} was queued from ${path} when it held other content (${fingerprintSize(manifest.fingerprint)} bytes then, ${fingerprintSize(fingerprint)} now); give a new --run-id to queue the file as it is now.`,
     );
   }
-  if (created && opts.job && opts.forget) await new ChangeMemory(store.redisClient, store.keys.changed(opts.job.name)).forget();
   const queue = queues.named(queueOfManifest(manifest));
   opts.onReady?.();
   const progress = await store.progress(runId);

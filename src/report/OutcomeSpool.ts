@@ -24,6 +24,7 @@ export class OutcomeSpool {
   private size: number;
   private last: string;
   private onClose: (() => void) | undefined;
+  private closed = false;
 
   private constructor(
     readonly path: string,
@@ -114,7 +115,10 @@ export class OutcomeSpool {
     }
   }
 
+  /** Idempotent: `retry` lets its parent's spool go early and again at its end. */
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
     this.onClose?.();
     this.onClose = undefined;

@@ -199,6 +199,19 @@ describe("dashboard", () => {
     expect(JSON.parse(noHeader.body).error).toMatch(/x-connect-backfill/);
     const crossSite = await raw(rw.url, "/api/runs/dash/cancel", "POST", { "x-connect-backfill": "1", origin: "https://elsewhere.example" });
     expect(crossSite.status).toBe(403);
+    // DNS rebinding: another site's name resolved to 127.0.0.1, sent as both Host and Origin.
+    const port = new URL(rw.url).port;
+    const rebound = await raw(rw.url, "/api/runs/dash/cancel", "POST", {
+      "x-connect-backfill": "1",
+      host: `evil.example:${port}`,
+      origin: `http://evil.example:${port}`,
+    });
+    expect(rebound.status).toBe(403);
+    expect((await raw(rw.url, "/api/runs", "GET", { host: `evil.example:${port}` })).status).toBe(403);
+    // Chunks are never deleted from bull-board, even with actions allowed: their rows would never get an outcome.
+    for (const path of ["/queues/api/queues/chunks.dash/empty", "/queues/api/queues/chunks.dash/clean/waiting", "/queues/api/queues/chunks.dash/obliterate"]) {
+      expect((await raw(rw.url, path, "PUT", { "x-connect-backfill": "1" })).status, path).toBe(403);
+    }
     expect((await runStatus(ctx, "dash")).state).toBe("running");
 
     if (CHROMIUM !== undefined) {

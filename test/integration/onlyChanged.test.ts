@@ -58,8 +58,26 @@ describe("--only-changed (a job's memory of what it sent)", () => {
 
   it("a contact with several rows: compared with the last row the job sent it, later rows always sent; the contact ends in file order", async () => {
     h = await harness({ latencyMs: 1 });
-    const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--quiet", "--job-name", "dups", "--only-changed"];
-    const rows = csv([["contactId", "tier"], ["d1", "a"], ["d2", "x"], ["d1", "b"]]);
+    const common = [
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--quiet",
+      "--job-name",
+      "dups",
+      "--only-changed",
+    ];
+    const rows = csv([
+      ["contactId", "tier"],
+      ["d1", "a"],
+      ["d2", "x"],
+      ["d1", "b"],
+    ]);
     expect((await cli(["run", await h.file("d1.csv", rows), ...common, "--run-id", "d1"])).code).toBe(0);
     expect((await cli(["run", await h.file("d2.csv", rows), ...common, "--run-id", "d2"])).code).toBe(0);
     const out = await readReport(join(h.dir, "reports", "d2", "outcomes.csv"));
@@ -71,7 +89,23 @@ describe("--only-changed (a job's memory of what it sent)", () => {
     ]);
     expect(h.sim.attributesOf("i", "d1")?.tier).toBe("b");
     // Night 3 holds only d1's first row: it is not what the contact last got ("b"), so it is sent.
-    expect((await cli(["run", await h.file("d3.csv", csv([["contactId", "tier"], ["d1", "a"]])), ...common, "--run-id", "d3"])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          "run",
+          await h.file(
+            "d3.csv",
+            csv([
+              ["contactId", "tier"],
+              ["d1", "a"],
+            ]),
+          ),
+          ...common,
+          "--run-id",
+          "d3",
+        ])
+      ).code,
+    ).toBe(0);
     expect((await readReport(join(h.dir, "reports", "d3", "outcomes.csv"))).map((o) => o.status)).toEqual(["updated"]);
     expect(h.sim.attributesOf("i", "d1")?.tier).toBe("a");
   });
@@ -79,8 +113,20 @@ describe("--only-changed (a job's memory of what it sent)", () => {
   it("a run of the job without --only-changed still updates its memory", async () => {
     h = await harness({ latencyMs: 1 });
     const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--quiet", "--job-name", "toggle"];
-    const silver = await h.file("s.csv", csv([["contactId", "tier"], ["t1", "silver"]]));
-    const gold = await h.file("g.csv", csv([["contactId", "tier"], ["t1", "gold"]]));
+    const silver = await h.file(
+      "s.csv",
+      csv([
+        ["contactId", "tier"],
+        ["t1", "silver"],
+      ]),
+    );
+    const gold = await h.file(
+      "g.csv",
+      csv([
+        ["contactId", "tier"],
+        ["t1", "gold"],
+      ]),
+    );
     expect((await cli(["run", silver, ...common, "--only-changed", "--run-id", "t1"])).code).toBe(0);
     expect((await cli(["run", gold, ...common, "--run-id", "t2"])).code).toBe(0);
     expect((await cli(["run", silver, ...common, "--only-changed", "--run-id", "t3"])).code).toBe(0);
