@@ -178,4 +178,26 @@ describe("job files", () => {
     expect((await cli(["schedule", "--remove", "nightly", "--prefix", h.prefix])).code).toBe(0);
     expect((await cli(["schedule", "--list", "--prefix", h.prefix])).stdout).toBe("no job schedules on this Redis\n");
   });
+
+  it("schedule: a job aimed at another endpoint than the work process is skipped with the reason, not left waiting", async () => {
+    h = await harness({ latencyMs: 1 });
+    const job = await jobFile(h, { schedule: "*/2 * * * * *", endpoint: "http://127.0.0.1:9" });
+    expect((await cli(["schedule", job, "--prefix", h.prefix])).code).toBe(0);
+    const worker = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "work", "--prefix", h.prefix, "--endpoint", h.endpoint, "--region", "us-east-1"], {
+      cwd: ROOT,
+      stdio: "ignore",
+    });
+    try {
+      await until(async () => {
+        const hist = JSON.parse((await cli(["history", "nightly", "--json", "--prefix", h?.prefix ?? ""])).stdout) as Array<{ event: string; note?: string }>;
+        return hist.some((e) => e.event === "skipped" && /this work process cannot work it \(.*127\.0\.0\.1:9/.test(e.note ?? ""));
+      }, 30_000);
+    } finally {
+      const exited = new Promise((r) => worker.on("exit", r));
+      worker.kill("SIGTERM");
+      await exited;
+    }
+    expect(h.sim.acceptedCount()).toBe(0);
+    expect(JSON.parse((await cli(["status", "--json", "--prefix", h.prefix])).stdout)).toEqual([]);
+  });
 });
