@@ -253,7 +253,8 @@ describe("connect-backfill dashboard (the command)", () => {
     const { ROOT } = await import("./helpers.js");
     const { freePort } = await import("./privateRedis.js");
     const port = await freePort();
-    const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "dashboard", "--port", String(port), "--prefix", `cb-dash-cli-${Date.now()}`], {
+    const prefix = `cb-dash-cli-${Date.now()}`;
+    const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "dashboard", "--port", String(port), "--prefix", prefix], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -270,5 +271,7 @@ describe("connect-backfill dashboard (the command)", () => {
     const exited = new Promise<number | null>((r) => child.on("exit", r));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+    const { deletePrefix } = await import("./helpers.js");
+    await deletePrefix(prefix);
   });
 });
