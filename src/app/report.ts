@@ -131,16 +131,23 @@ export async function writeRunReport(
  * them, until the run is finished or stopped (or `signal` fires). A run that
  * vanishes meanwhile is named as lost: Redis lost its data.
  */
-export async function followRun(store: RunStore, config: Config, runId: string, signal: AbortSignal): Promise<void> {
+export async function followRun(
+  store: RunStore,
+  config: Config,
+  runId: string,
+  signal: AbortSignal,
+): Promise<{ stopReason: string | undefined; interrupted: boolean }> {
   let seen = false;
-  await followOutcomes(store, config, runId, async (drain) => {
+  return followOutcomes(store, config, runId, async (drain) => {
     for (;;) {
       const p = await store.progress(runId);
       if (!p && seen) throw new AppError(`${runLostMessage(runId)}; the outcomes moved out before are in ${spoolPath(config, runId)}.`);
       if (!p) throw new RunNotFoundError(runId, config.prefix);
       seen = true;
       await drain();
-      if (p.complete || p.state === "stopped" || signal.aborted) return;
+      if (p.complete) return { stopReason: p.state === "cancelled" ? "cancelled" : undefined, interrupted: false };
+      if (p.state === "stopped") return { stopReason: p.stopReason ?? "stopped", interrupted: false };
+      if (signal.aborted) return { stopReason: undefined, interrupted: true };
       await new Promise((r) => setTimeout(r, 1000));
     }
   });

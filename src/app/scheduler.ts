@@ -11,7 +11,7 @@ import { afterJobRun, eventOf } from "./afterRun.js";
 import type { AppContext } from "./context.js";
 import { enqueueOptions } from "./enqueueOptions.js";
 import { exitCodeOf } from "./exitCode.js";
-import { followOutcomes, writeRunReport } from "./report.js";
+import { followRun, writeRunReport } from "./report.js";
 
 /** The run a job started last: a due time that finds it still going is skipped (no overlap). */
 function currentKey(ctx: AppContext, job: string): string {
@@ -82,25 +82,9 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
     await queue(runId);
   }
   const id = runId;
-  let stopReason: string | undefined;
-  await followOutcomes(ctx.store, config, id, async (drain) => {
-    for (;;) {
-      await drain();
-      const p = await ctx.store.progress(id);
-      if (!p) throw new Error(`run ${id} of job ${data.name} is gone from Redis`);
-      if (p.complete) {
-        stopReason = p.state === "cancelled" ? "cancelled" : undefined;
-        return;
-      }
-      if (p.state === "stopped") {
-        stopReason = p.stopReason ?? "stopped";
-        return;
-      }
-      // A `work` process that stops leaves the run to the others (and this due time to another process).
-      if (signal.aborted) throw new Error("stopping");
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  });
+  const { stopReason, interrupted } = await followRun(ctx.store, config, id, signal);
+  // A `work` process that stops leaves the run to the others (and this due time to another process).
+  if (interrupted) throw new Error("stopping");
   const report = await writeRunReport(ctx.store, config, id);
   const manifest = await ctx.store.manifest(id);
   if (manifest) await afterJobRun(ctx, manifest, report.summaryData, stopReason, exitCodeOf({ stopReason, report }));

@@ -1,4 +1,5 @@
 import { transformCell, type ColumnRoles } from "./columnRoles.js";
+import { pick, textOf } from "./jsonValues.js";
 import { parseTimestamp } from "./parseTimestamp.js";
 import { undoNeutralise } from "./undoNeutralise.js";
 
@@ -71,35 +72,22 @@ export function envelopeOfFields(fields: readonly string[], roles: ColumnRoles, 
   };
 }
 
-function pick(obj: Record<string, unknown>, names: readonly string[]): unknown {
-  for (const n of names) if (Object.hasOwn(obj, n) && obj[n] !== undefined) return obj[n];
-  return undefined;
-}
-
-function asText(v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === "string") return v;
-  if (typeof v === "number") return Number.isFinite(v) ? String(v) : undefined;
-  if (typeof v === "boolean") return String(v);
-  return undefined;
-}
-
 /** A JSONL object's envelope. The API's own member names are accepted too. */
 export function envelopeOfObject(obj: Record<string, unknown>, defaults: RowDefaults): EnvelopeCheck {
   const bad = (code: string, reason: string): EnvelopeCheck => ({ ok: false, code, reason });
   const rawContact = pick(obj, ["contactId", "initialContactId", "InitialContactId", "ContactId"]);
-  const contactId = asText(rawContact);
+  const contactId = textOf(rawContact);
   if (rawContact !== undefined && rawContact !== null && contactId === undefined) {
     return bad("MissingContactId", "has a contactId that is not a string");
   }
   const rawInstance = pick(obj, ["instanceId", "InstanceId"]);
-  const instanceId = asText(rawInstance);
+  const instanceId = textOf(rawInstance);
   if (rawInstance !== undefined && rawInstance !== null && instanceId === undefined) {
     return bad("MissingInstanceId", "has an instanceId that is not a string");
   }
   const rawTs = pick(obj, ["initiationTimestamp", "InitiationTimestamp"]);
-  const ts = timestampOf(asText(rawTs));
-  if (!ts.ok || (rawTs !== undefined && rawTs !== null && asText(rawTs) === undefined)) {
+  const ts = timestampOf(textOf(rawTs));
+  if (!ts.ok || (rawTs !== undefined && rawTs !== null && textOf(rawTs) === undefined)) {
     return bad("InvalidTimestamp", ts.ok ? "has an initiationTimestamp that is neither a string nor a number" : ts.reason);
   }
   const instance = (instanceId ?? "").trim();

@@ -17,15 +17,14 @@ export const report: Command = {
     return withContext(config, flags.follow ? "long-lived" : "command", async (ctx) => {
       const stop = stopSignals();
       try {
-        if (flags.follow) await followRun(ctx.store, config, runId, stop.graceful);
+        const followed = flags.follow ? await followRun(ctx.store, config, runId, stop.graceful) : undefined;
         const res = await writeRunReport(ctx.store, config, runId);
-        if (flags.follow) {
+        if (followed && !followed.interrupted) {
           // The follower is the one that saw the run end: a job's history and webhook are its to tell.
           const { afterJobRun } = await import("../../app/afterRun.js");
           const manifest = await ctx.store.manifest(runId);
-          const p = await ctx.store.progress(runId);
-          const stopReason = p?.state === "cancelled" ? "cancelled" : p?.state === "stopped" ? (p.stopReason ?? "stopped") : undefined;
-          if (manifest && !stop.graceful.aborted) await afterJobRun(ctx, manifest, res.summaryData, stopReason, exitCodeOf({ stopReason, report: res }));
+          const { stopReason } = followed;
+          if (manifest) await afterJobRun(ctx, manifest, res.summaryData, stopReason, exitCodeOf({ stopReason, report: res }));
         }
         if (!flags.quiet) process.stdout.write(`${formatSummary(res.summaryData, res.dir)}\n`);
         const s = res.summaryData;

@@ -1,6 +1,6 @@
 import { InputFileError } from "../../input/InputFileError.js";
 import { emptyFields, type FieldsCheck } from "../Operation.js";
-import { pick, textOf } from "../textOf.js";
+import { pick, textOf } from "../../input/jsonValues.js";
 import { CONTACT_EXPIRY, EXTERNAL_AUDIO_ONLY, REFERENCE_TYPES, type ReferenceType } from "./model.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Fields, Verdict } from "../Operation.js";
-import { show } from "../textOf.js";
+import { show } from "../show.js";
 import { DESCRIPTION, NAME, REF, SEG } from "./fields.js";
 import { CONTACT_EXPIRY, EPOCH, LIMITS, REFERENCE_TYPES, SEGMENT_KEY } from "./model.js";
 

@@ -1,7 +1,8 @@
 import { UpdateContactAttributesCommand } from "@aws-sdk/client-connect";
 import { callWithDeadline } from "../../connect/callWithDeadline.js";
 import { emptyFields, type Fields, type FieldsCheck, type Operation, type Verdict } from "../Operation.js";
-import { pick, show, textOf } from "../textOf.js";
+import { pick, textOf } from "../../input/jsonValues.js";
+import { show } from "../show.js";
 import { ATTRIBUTE_KEY, LIMITS } from "./limits.js";
 
 function bytesOf(key: string, value: unknown): number {

@@ -16,7 +16,3 @@ export function pick(obj: Record<string, unknown>, names: readonly string[]): un
   for (const n of names) if (Object.hasOwn(obj, n) && obj[n] !== undefined) return obj[n];
   return undefined;
 }
-
-export function show(s: string): string {
-  return s.length > 40 ? `"${s.slice(0, 40)}..."` : `"${s}"`;
-}
