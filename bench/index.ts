@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest|order|changed|metrics] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order|changed|metrics|capture] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -19,5 +19,9 @@ if (!which || which === "changed") {
 if (!which || which === "metrics") {
   const { benchMetricsCost } = await import("./metricsCost.js");
   await benchMetricsCost();
+}
+if (!which || which === "capture") {
+  const { benchCaptureCost } = await import("./captureCost.js");
+  await benchCaptureCost();
 }
 process.exit(0);
