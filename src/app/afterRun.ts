@@ -24,7 +24,9 @@ export async function afterJobRun(
 ): Promise<void> {
   const job = manifest.job;
   // Interrupted (Ctrl-C on `run`): the run goes on with other workers; its end is told by whoever sees it.
-  if (!job || stopReason === "interrupted") return;
+  // A dry run changed nothing; a paused canary has not ended (its end is told once resumed and finished).
+  if (!job || stopReason === "interrupted" || manifest.dryRun) return;
+  if ((await ctx.redis.hget(ctx.keys.run(manifest.runId), "state").catch(() => null)) === "paused") return;
   const event = eventOf(stopReason);
   // Told once per run, whoever sees the end first (`cancel`, the follower, `run`): one history line, one webhook.
   const first = await ctx.redis.set(`${ctx.keys.prefix}:job-ended:${manifest.runId}`, event, "EX", 30 * 24 * 3600, "NX").catch(() => "OK");

@@ -3,7 +3,8 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { Config } from "../config/loadConfig.js";
 import { drainOutcomes } from "../queue/drainOutcomes.js";
-import type { RunStore } from "../queue/RunStore.js";
+import { isHeld, type RunManifest, type RunStore } from "../queue/RunStore.js";
+import { queueOfManifest, type RunQueues } from "../queue/RunQueues.js";
 import { OutcomeSpool } from "../report/OutcomeSpool.js";
 import { lockReportDir, ReportDirLockedError } from "../report/reportDirLock.js";
 import { writeHtmlReport } from "../report/writeHtmlReport.js";
@@ -114,6 +115,8 @@ export async function writeRunReport(
         requests: progress.requests,
         throttled: progress.throttled,
         complete: progress.complete && count >= progress.read,
+        dryRun: m.dryRun ? await store.dryRunPlan(runId) : undefined,
+        rollbackOf: m.rollbackOf,
       },
       outcomes,
     );
@@ -127,6 +130,20 @@ export async function writeRunReport(
 }
 
 /**
+ * A stopped or paused run's chunks finish the calls they had in flight (a
+ * canary's last rows, among them) before they park: the report waits for them
+ * (at most `maxMs`) so it shows every row that was sent.
+ */
+export async function untilParked(queues: RunQueues, manifest: RunManifest, maxMs = 60_000): Promise<void> {
+  const queue = queues.named(queueOfManifest(manifest));
+  const end = Date.now() + maxMs;
+  while (Date.now() < end) {
+    if (((await queue.getJobCounts("active")).active ?? 0) === 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
  * `report --follow`: moves the run's outcomes out of Redis as workers produce
  * them, until the run is finished or stopped (or `signal` fires). A run that
  * vanishes meanwhile is named as lost: Redis lost its data.
@@ -136,7 +153,8 @@ export async function followRun(
   config: Config,
   runId: string,
   signal: AbortSignal,
-): Promise<{ stopReason: string | undefined; interrupted: boolean }> {
+  queues?: RunQueues,
+): Promise<{ stopReason: string | undefined; interrupted: boolean; paused?: boolean }> {
   let seen = false;
   return followOutcomes(store, config, runId, async (drain) => {
     for (;;) {
@@ -146,7 +164,11 @@ export async function followRun(
       seen = true;
       await drain();
       if (p.complete) return { stopReason: p.state === "cancelled" ? "cancelled" : undefined, interrupted: false };
-      if (p.state === "stopped") return { stopReason: p.stopReason ?? "stopped", interrupted: false };
+      if (isHeld(p.state)) {
+        if (queues) await untilParked(queues, p.manifest);
+        await drain();
+        return { stopReason: p.stopReason ?? p.state, paused: p.state === "paused", interrupted: false };
+      }
       if (signal.aborted) return { stopReason: undefined, interrupted: true };
       await new Promise((r) => setTimeout(r, 1000));
     }

@@ -6,7 +6,7 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { ColumnMapping } from "../input/columnRoles.js";
 import { formatOf } from "../input/openSource.js";
 import { enqueueFile, newRunId, type EnqueueResult } from "../queue/enqueueFile.js";
-import type { RunProgress } from "../queue/RunStore.js";
+import { isHeld, type RunProgress } from "../queue/RunStore.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import type { BackfillWorker } from "../worker/BackfillWorker.js";
 import { enqueueOptions } from "./enqueueOptions.js";
@@ -17,7 +17,7 @@ import { AppError } from "./AppError.js";
 import { exitCodeOf } from "./exitCode.js";
 import { runLostMessage } from "../queue/redisTrouble.js";
 import type { AppContext } from "./context.js";
-import { followOutcomes, writeRunReport } from "./report.js";
+import { followOutcomes, untilParked, writeRunReport } from "./report.js";
 
 export interface RunFileOptions {
   /** Tests and benchmarks pass a client; otherwise one is made from config and the AWS chain. */
@@ -39,6 +39,8 @@ export interface RunFileResult {
   readonly report: ReportFiles;
   /** Set when the run stopped before every row had an outcome. */
   readonly stopReason: string | undefined;
+  /** The run paused after its canary (`--canary`): exit code 4. */
+  readonly paused?: boolean;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function runFile(ctx: AppContext, file: string, opts: RunFileOption
   );
 }
 
-async function requireWritableDir(dir: string): Promise<void> {
+export async function requireWritableDir(dir: string): Promise<void> {
   try {
     await ensureDir(dir);
     await access(dir, constants.W_OK);
@@ -112,7 +114,10 @@ export async function runQueued(
           // Workers settle its unsent rows as cancelled; wait for that, then report.
           if (p.complete) return "cancelled";
         } else if (p.complete) return undefined;
-        if (p.state === "stopped") return p.stopReason ?? "stopped";
+        if (isHeld(p.state)) {
+          await untilParked(ctx.queues, p.manifest);
+          return p.stopReason ?? p.state;
+        }
         if (opts.signal?.aborted) return "interrupted";
         await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
       }
@@ -123,6 +128,7 @@ export async function runQueued(
   }
   const report = await writeRunReport(ctx.store, config, runId);
   const manifest = await ctx.store.manifest(runId);
-  if (manifest) await afterJobRun(ctx, manifest, report.summaryData, stopReason, exitCodeOf({ stopReason, report }));
-  return { runId, report, stopReason };
+  const paused = (await ctx.store.state(runId)).state === "paused";
+  if (manifest) await afterJobRun(ctx, manifest, report.summaryData, stopReason, exitCodeOf({ stopReason, paused, report }));
+  return { runId, report, stopReason, ...(paused ? { paused } : {}) };
 }

@@ -4,7 +4,7 @@ import { loadJob } from "../jobs/loadJob.js";
 import { columnMappingOf } from "../jobs/columnMapping.js";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
 import { JobHistory } from "../queue/JobHistory.js";
-import { targetMismatch } from "../queue/RunStore.js";
+import { isHeld, targetMismatch } from "../queue/RunStore.js";
 import { SCHEDULES_QUEUE, type ScheduleData } from "../queue/JobSchedules.js";
 import { formatOf } from "../input/openSource.js";
 import { afterJobRun, eventOf } from "./afterRun.js";
@@ -69,7 +69,7 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
     const [prevId, prevAt] = [previous[0], Number(previous[1] ?? 0)];
     const p = prevId ? await ctx.store.progress(prevId) : undefined;
     // Going: not finished, or so new that its run is not created yet (a due time taken by another process just now).
-    const going = prevId !== undefined && (p ? !p.complete && p.state !== "cancelled" && p.state !== "stopped" : Date.now() - prevAt < 60_000);
+    const going = prevId !== undefined && (p ? !p.complete && p.state !== "cancelled" && !isHeld(p.state) : Date.now() - prevAt < 60_000);
     if (going) return skip(`job ${data.name}: due now, but its previous run ${prevId} is still going; this time is skipped`);
     runId = newRunId(new Date(), data.name);
     await ctx.redis.set(currentKey(ctx, data.name), `${runId} ${Date.now()}`);
@@ -82,7 +82,7 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
     await queue(runId);
   }
   const id = runId;
-  const { stopReason, interrupted } = await followRun(ctx.store, config, id, signal);
+  const { stopReason, interrupted } = await followRun(ctx.store, config, id, signal, ctx.queues);
   // A `work` process that stops leaves the run to the others (and this due time to another process).
   if (interrupted) throw new Error("stopping");
   const report = await writeRunReport(ctx.store, config, id);

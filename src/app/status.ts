@@ -28,6 +28,8 @@ export interface RunStatus {
   readonly lastOutcomeAt: string | null;
   /** Chunks BullMQ gave up on while rows of theirs have no outcome: `resume` queues them again. */
   readonly failedChunks: number;
+  /** Set for a dry run: the calls it would send (nothing was sent). */
+  readonly dryRunCalls?: number;
 }
 
 /** Outcomes within this long mean a worker is on the run even between two chunks. */
@@ -46,6 +48,7 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
   if (p.state === "cancelled") state = "cancelled";
   else if (p.complete) state = "finished";
   else if (p.state === "stopped") state = "stopped";
+  else if (p.state === "paused") state = "paused";
   else {
     const active = (await ctx.queues.named(queueOfManifest(m)).getJobCounts("active")).active ?? 0;
     state = active > 0 || (p.lastAt !== undefined && Date.now() - p.lastAt < ACTIVE_WINDOW_MS) ? "running" : "queued";
@@ -76,6 +79,7 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
     startedAt: iso(p.startedAt),
     lastOutcomeAt: iso(p.lastAt),
     failedChunks,
+    ...(m.dryRun ? { dryRunCalls: p.planned } : {}),
   };
 }
 

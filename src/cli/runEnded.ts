@@ -35,6 +35,9 @@ export function sayRunEnded(res: RunFileResult, opts: { quiet: boolean; file?: s
         ? `go on with "connect-backfill work --run-id ${id}"${opts.file === "-" ? " (standard input cannot be read again)" : ""}`
         : `go on with "connect-backfill run ${opts.file} --run-id ${id}" (or "connect-backfill work --run-id ${id}")`;
     process.stderr.write(`connect-backfill: run ${id} interrupted; ${queued} rows are still queued: ${goOn}, or drop them with "connect-backfill cancel ${id}".\n`);
+  } else if (res.paused) {
+    // The pause's own sentence says how to look and how to go on or stop.
+    process.stderr.write(`connect-backfill: ${res.stopReason}; ${queued} rows wait.\n`);
   } else if (res.stopReason === "cancelled") {
     process.stderr.write(`connect-backfill: run ${id} was cancelled; rows not sent are cancelled.\n`);
   } else if (res.stopReason) {

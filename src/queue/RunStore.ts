@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { SourceShape } from "../input/openSource.js";
 import { encodeOutcome } from "../report/outcomeCodec.js";
 import { STATUSES, type Outcome, type OutcomeStatus } from "../report/Outcome.js";
+import type { DryRunPlan } from "../report/RunSummary.js";
 import type { ChunkJobData } from "./ChunkJob.js";
 import type { Keys } from "./keys.js";
 
@@ -62,6 +63,18 @@ export interface RunManifest {
   readonly queue?: string;
   /** Where the run's calls must go; workers aimed elsewhere leave it alone (absent: any worker). */
   readonly target?: RunTarget;
+  /** `--dry-run`: rows are checked and planned in the producer, never queued, never sent. */
+  readonly dryRun?: boolean;
+  /** `--canary N`: the run pauses once N rows that need a call were sent (until `resume`). */
+  readonly canary?: number;
+  /** `--capture-before`: each call reads the contact's attributes first and keeps them with the outcome. */
+  readonly captureBefore?: boolean;
+  /** `--lookup-start-time`: rows without initiationTimestamp get the contact's start from DescribeContact. */
+  readonly lookupStartTime?: boolean;
+  /** `--follow-initial`: a row naming a later leg of a contact is sent to the chain's initial contact. */
+  readonly followInitial?: boolean;
+  /** Set on the runs `rollback` makes: the run whose writes they undo. */
+  readonly rollbackOf?: string;
 }
 
 /**
@@ -111,7 +124,13 @@ export function breakerManifestFields(
   return { breakerWindow: b.window, breakerRatio: b.ratio, breakerAuth: b.auth, breakerConsecutive: b.consecutive, breakerIgnore: b.ignore };
 }
 
-export type RunState = "enqueuing" | "queued" | "stopped" | "cancelled";
+/** `paused`: a canary's rows were sent; like `stopped`, unsent rows wait for `resume`. */
+export type RunState = "enqueuing" | "queued" | "stopped" | "paused" | "cancelled";
+
+/** States in which workers park a run's chunks instead of sending (both end with `resume`). */
+export function isHeld(state: string): boolean {
+  return state === "stopped" || state === "paused";
+}
 
 export interface RunProgress {
   readonly manifest: RunManifest;
@@ -127,6 +146,10 @@ export interface RunProgress {
   readonly errorCodes: Record<string, number>;
   readonly requests: number;
   readonly throttled: number;
+  /** A dry run's calls: what it would have sent. */
+  readonly planned: number;
+  /** `--canary`: rows that need a call still allowed before the run pauses (undefined: no canary, or resumed). */
+  readonly canaryLeft: number | undefined;
   readonly startedAt: number | undefined;
   /** Lines of the file that hold no row (every cell empty): not rows, no outcome. */
   readonly blankLines: number;
@@ -263,14 +286,10 @@ export class RunStore {
   async create(m: RunManifest): Promise<{ manifest: RunManifest; created: boolean }> {
     const key = this.keys.run(m.runId);
     // One MULTI: a crash cannot leave a manifest without its state fields.
-    const res = await this.redis
-      .multi()
-      .hsetnx(key, "manifest", JSON.stringify(m))
-      .hsetnx(key, "state", "enqueuing")
-      .hsetnx(key, "read", 0)
-      .hsetnx(key, "chunks", 0)
-      .zadd(this.keys.runs, "NX", m.createdAt, m.runId)
-      .exec();
+    const tx = this.redis.multi().hsetnx(key, "manifest", JSON.stringify(m)).hsetnx(key, "state", "enqueuing").hsetnx(key, "read", 0).hsetnx(key, "chunks", 0);
+    // The canary's allowance, taken by every worker before a call (takeCanary).
+    if (m.canary) tx.hsetnx(key, "canaryLeft", m.canary);
+    const res = await tx.zadd(this.keys.runs, "NX", m.createdAt, m.runId).exec();
     const created = res?.[0]?.[1] === 1;
     if (created) return { manifest: m, created };
     const existing = await this.manifest(m.runId);
@@ -401,6 +420,8 @@ export class RunStore {
       errorCodes,
       requests: Number(h.requests ?? 0),
       throttled: Number(h.throttled ?? 0),
+      planned: Number(h.planned ?? 0),
+      canaryLeft: h.canaryLeft === undefined ? undefined : Number(h.canaryLeft),
       startedAt: h.startedAt ? Number(h.startedAt) : undefined,
       lastAt: h.lastAt ? Number(h.lastAt) : undefined,
       blankLines: Number(h.blank ?? 0),
@@ -419,12 +440,54 @@ export class RunStore {
     return items.map((i) => JSON.parse(i) as ChunkJobData);
   }
 
+  /**
+   * `--canary`: takes `rows` from the canary's allowance before a call. Returns
+   * false once it is used up: the run is then paused (with the sentence saying
+   * what to do) and the call must not go. A run without a canary always goes.
+   */
+  async takeCanary(runId: string, rows: number, reason: string): Promise<boolean> {
+    // KEYS[1] run hash; ARGV[1] rows, ARGV[2] the pause's reason. Returns 1 (send) or 0 (paused).
+    const res = await this.redis.eval(
+      `local s = redis.call('HGET', KEYS[1], 'state')
+       if s == 'paused' then return 0 end
+       local left = tonumber(redis.call('HGET', KEYS[1], 'canaryLeft'))
+       if left == nil then return 1 end
+       if left <= 0 then
+         if s ~= 'stopped' and s ~= 'cancelled' then redis.call('HSET', KEYS[1], 'state', 'paused', 'stopReason', ARGV[2]) end
+         return 0
+       end
+       redis.call('HINCRBY', KEYS[1], 'canaryLeft', -tonumber(ARGV[1]))
+       return 1`,
+      1,
+      this.keys.run(runId),
+      rows,
+      reason,
+    );
+    return Number(res) === 1;
+  }
+
+  /** A dry run's plan, kept with the run so `report` writes it again. */
+  async saveDryRunPlan(runId: string, plan: DryRunPlan): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), "plan", JSON.stringify(plan));
+  }
+
+  async dryRunPlan(runId: string): Promise<DryRunPlan | undefined> {
+    const raw = await this.redis.hget(this.keys.run(runId), "plan");
+    return raw ? (JSON.parse(raw) as DryRunPlan) : undefined;
+  }
+
+  /** A dry run's calls, counted as chunks are planned. */
+  async addPlanned(runId: string, calls: number): Promise<void> {
+    if (calls > 0) await this.redis.hincrby(this.keys.run(runId), "planned", calls);
+  }
+
   /** Clears the stop and the breaker's memory (the operator fixed the cause), so workers take the run's chunks again. */
   async clearStop(runId: string): Promise<void> {
     await this.redis
       .multi()
       .hset(this.keys.run(runId), "state", "queued", "bSent", 0, "bFailed", 0, "bConsecutive", 0, "bAuth", 0)
-      .hdel(this.keys.run(runId), "stopReason")
+      // A canary is over once resumed: the run goes on without pausing again.
+      .hdel(this.keys.run(runId), "stopReason", "canaryLeft")
       .del(this.keys.breaker(runId), this.keys.breakerCodes(runId))
       .exec();
   }

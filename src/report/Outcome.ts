@@ -1,5 +1,5 @@
 // Order matters: outcomes are stored with the status's index (report/outcomeCodec.ts); add at the end.
-export const STATUSES = ["updated", "skipped_pre_api", "invalid", "failed", "skipped_expired", "superseded", "cancelled", "unchanged"] as const;
+export const STATUSES = ["updated", "skipped_pre_api", "invalid", "failed", "skipped_expired", "superseded", "cancelled", "unchanged", "would_update"] as const;
 export type OutcomeStatus = (typeof STATUSES)[number];
 
 /** The row as it came in, kept only for rows that end up in failures.csv. */
@@ -30,4 +30,16 @@ export interface Outcome {
   readonly keys?: readonly string[];
   /** Attributes this row was told not to send (a later line already applied them), carried from run to retry. */
   readonly omit?: ReadonlyArray<readonly [key: string, line: number]>;
+  /**
+   * `--capture-before`, on the row that carried a call: the contact's values
+   * just before it, for the names the call wrote (null: the name did not exist),
+   * and what the call wrote. `rollback` writes `before` back. Customer data:
+   * kept only in the run's owner-only files, never logged.
+   */
+  readonly image?: BeforeImage;
+}
+
+export interface BeforeImage {
+  readonly before: Readonly<Record<string, string | null>>;
+  readonly wrote: Readonly<Record<string, string>>;
 }

@@ -29,4 +29,23 @@ export interface RunSummary {
   /** Rows with an outcome per second between the first and the last outcome. */
   readonly meanRate: number | undefined;
   readonly complete: boolean;
+  /** Set on a rollback: the run whose writes it undoes (also its parentRunId). */
+  readonly rollbackOf?: string;
+  /** A dry run's plan: nothing was sent. */
+  readonly dryRun?: DryRunPlan;
+}
+
+/** What a dry run would send and how long that takes. */
+export interface DryRunPlan {
+  /** Calls of the run's operation (a contact's rows folded as workers fold them). */
+  readonly calls: number;
+  readonly operation: string;
+  /** GetContactAttributes reads, one per call, with `--capture-before`. */
+  readonly reads: number;
+  /** The --rate given (requests/s). */
+  readonly rate: number;
+  readonly seconds: number;
+  /** The rate the operation's governor last learned on this Redis (at its last throttle), when it knows one. */
+  readonly learnedRate?: number;
+  readonly learnedSeconds?: number;
 }

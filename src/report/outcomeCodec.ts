@@ -1,4 +1,4 @@
-import { STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
+import { type BeforeImage, STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
 
 /**
  * Outcomes sit in Redis until written out, a million at a time: a positional
@@ -10,6 +10,7 @@ type Encoded = [number, string, string, number, string, number, string, number, 
 interface Extras {
   k?: readonly string[];
   o?: ReadonlyArray<readonly [string, number]>;
+  b?: BeforeImage;
 }
 
 export function encodeOutcome(o: Outcome): string {
@@ -25,7 +26,8 @@ export function encodeOutcome(o: Outcome): string {
     o.throttles,
     o.finishedAt,
   ];
-  const extras: Extras | undefined = o.keys || o.omit ? { ...(o.keys ? { k: o.keys } : {}), ...(o.omit ? { o: o.omit } : {}) } : undefined;
+  const extras: Extras | undefined =
+    o.keys || o.omit || o.image ? { ...(o.keys ? { k: o.keys } : {}), ...(o.omit ? { o: o.omit } : {}), ...(o.image ? { b: o.image } : {}) } : undefined;
   if (o.original || o.retryable || extras) arr.push(o.original ?? null);
   if (o.retryable || extras) arr.push(o.retryable ? 1 : 0);
   if (extras) arr.push(extras);
@@ -49,5 +51,6 @@ export function decodeOutcome(text: string): Outcome {
     ...(a[11] === 1 ? { retryable: true } : {}),
     ...(a[12]?.k ? { keys: a[12].k } : {}),
     ...(a[12]?.o ? { omit: a[12].o } : {}),
+    ...(a[12]?.b ? { image: a[12].b } : {}),
   };
 }

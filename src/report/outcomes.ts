@@ -53,6 +53,7 @@ export function sent(
     readonly retryable?: boolean;
     readonly keys?: readonly string[] | undefined;
     readonly omit?: Outcome["omit"] | undefined;
+    readonly image?: Outcome["image"] | undefined;
   },
 ): Outcome {
   return {
@@ -68,7 +69,16 @@ export function sent(
     ...(extra.retryable ? { retryable: true } : {}),
     ...(extra.keys ? { keys: extra.keys } : {}),
     ...(extra.omit ? { omit: extra.omit } : {}),
+    ...(extra.image ? { image: extra.image } : {}),
   };
+}
+
+/**
+ * A dry run's row that would be sent: the call it would ride in is counted
+ * once, on the row that closes it (`attempts` stays 0: nothing was sent).
+ */
+export function wouldUpdate(row: RowRef, message: string): Outcome {
+  return { ...row, status: "would_update", errorCode: "", httpStatus: undefined, message, attempts: 0, throttles: 0, finishedAt: Date.now(), original: undefined };
 }
 
 /** A row the worker could not process at all (its chunk out of attempts): failed, and `retry` takes it. */

@@ -5,7 +5,7 @@ import { ensureDir } from "./ensureDir.js";
 import { tmpPath } from "./tmpPath.js";
 import { join } from "node:path";
 import { STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
-import type { ErrorExample, RunSummary } from "./RunSummary.js";
+import type { DryRunPlan, ErrorExample, RunSummary } from "./RunSummary.js";
 import { csvLine, restore } from "./spreadsheetSafe.js";
 
 export const OUTCOME_COLUMNS = ["line", "contactId", "instanceId", "status", "errorCode", "httpStatus", "message", "attempts", "finishedAt"];
@@ -27,6 +27,8 @@ export interface RunInfo {
   readonly requests: number;
   readonly throttled: number;
   readonly complete: boolean;
+  readonly dryRun?: DryRunPlan | undefined;
+  readonly rollbackOf?: string | undefined;
 }
 
 export interface ReportFiles {
@@ -161,6 +163,8 @@ export class SummaryBuilder {
       throttledShare: info.requests > 0 ? Math.round((info.throttled / info.requests) * 10_000) / 10_000 : 0,
       meanRate: spanS > 0 ? Math.round((n / spanS) * 100) / 100 : undefined,
       complete: info.complete,
+      ...(info.dryRun ? { dryRun: info.dryRun } : {}),
+      ...(info.rollbackOf ? { rollbackOf: info.rollbackOf } : {}),
     };
   }
 }

@@ -8,10 +8,11 @@ import type { Logger } from "../log/createLogger.js";
 import { ChangeMemory } from "../queue/ChangeMemory.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { ChunkDecoder } from "../queue/decodeChunk.js";
+import type { ApiName } from "../connect/readContact.js";
+import { StartCache } from "./beforeSend.js";
 import type { Keys } from "../queue/keys.js";
 import { queueOfManifest, RunQueues } from "../queue/RunQueues.js";
 import { breakerOf, RunStore, targetMismatch, type RunManifest, type RunTarget } from "../queue/RunStore.js";
-import type { OperationName } from "../operations/Operation.js";
 import { RateGovernor, sleep } from "../rate/RateGovernor.js";
 import { redisTrouble, runLostMessage, troubleMessage, type RedisTrouble } from "../queue/redisTrouble.js";
 import type { Outcome } from "../report/Outcome.js";
@@ -71,7 +72,7 @@ export class BackfillWorker {
   readonly store: RunStore;
   readonly events = new EventEmitter<WorkerEvents>();
   /** One governor per API (quotas are per API), shared with every process on the prefix. */
-  private readonly governors = new Map<OperationName, RateGovernor>();
+  private readonly governors = new Map<ApiName, RateGovernor>();
   /** One BullMQ worker per run queue taken up, by queue name. */
   private readonly workers = new Map<string, Worker<ChunkJobData>>();
   /** Workers of finished runs, closing. */
@@ -115,8 +116,9 @@ export class BackfillWorker {
     const ctx = {
       store: this.store,
       writer: this.writer,
-      governorFor: (op: OperationName) => this.governorFor(op),
+      governorFor: (api: ApiName) => this.governorFor(api),
       changesFor: (job: string) => this.changesFor(job),
+      starts: new StartCache(),
       client: this.client,
       limit,
       policy: opts.policy,
@@ -159,7 +161,7 @@ export class BackfillWorker {
           this.events.emit("chunk", job.data.runId, summary);
         }
         if (result === "parked") {
-          opts.log.warn({ runId: job.data.runId, chunk: job.id }, "run is stopped; chunk parked until resume");
+          opts.log.warn({ runId: job.data.runId, chunk: job.id }, "run is stopped or paused; chunk parked until resume");
           await this.sayStopped(job.data.runId);
         }
         if (result === "handback" || result === "waiting" || result === "not-mine") {
@@ -283,11 +285,11 @@ export class BackfillWorker {
   }
 
   /** The rate each governor this process uses last reported (requests/s), for metrics. */
-  governorRates(): Array<[OperationName, number]> {
+  governorRates(): Array<[ApiName, number]> {
     return [...this.governors].map(([op, g]) => [op, g.rate]);
   }
 
-  governorFor(op: OperationName): RateGovernor {
+  governorFor(op: ApiName): RateGovernor {
     let g = this.governors.get(op);
     if (!g) {
       g = new RateGovernor({ redis: this.opts.redis, key: this.opts.keys.governor(op), ceiling: this.opts.rate });
@@ -304,8 +306,10 @@ export class BackfillWorker {
   private async sayStopped(runId: string): Promise<void> {
     if (this.stopSaid.has(runId)) return;
     this.stopSaid.add(runId);
-    const { stopReason } = await this.store.state(runId).catch(() => ({ stopReason: undefined }));
-    this.opts.log.error({ runId }, `run ${runId} stopped: ${stopReason ?? "stopped"}`);
+    const { state, stopReason } = await this.store.state(runId).catch(() => ({ state: "", stopReason: undefined }));
+    // A canary's pause is what the operator asked for; a stop is an alarm.
+    if (state === "paused") this.opts.log.warn({ runId }, `run ${runId} paused: ${stopReason ?? "paused"}`);
+    else this.opts.log.error({ runId }, `run ${runId} stopped: ${stopReason ?? "stopped"}`);
   }
 
   /** A line when a governor's rate moved by more than 20% since the last one said: throttles and recoveries, not every step. */

@@ -17,16 +17,21 @@ export const report: Command = {
     return withContext(config, flags.follow ? "long-lived" : "command", async (ctx) => {
       const stop = stopSignals();
       try {
-        const followed = flags.follow ? await followRun(ctx.store, config, runId, stop.graceful) : undefined;
+        const followed = flags.follow ? await followRun(ctx.store, config, runId, stop.graceful, ctx.queues) : undefined;
         const res = await writeRunReport(ctx.store, config, runId);
         if (followed && !followed.interrupted) {
           // The follower is the one that saw the run end: a job's history and webhook are its to tell.
           const { afterJobRun } = await import("../../app/afterRun.js");
           const manifest = await ctx.store.manifest(runId);
-          const { stopReason } = followed;
-          if (manifest) await afterJobRun(ctx, manifest, res.summaryData, stopReason, exitCodeOf({ stopReason, report: res }));
+          const { stopReason, paused } = followed;
+          if (manifest) await afterJobRun(ctx, manifest, res.summaryData, stopReason, exitCodeOf({ stopReason, paused, report: res }));
         }
         if (!flags.quiet) process.stdout.write(`${formatSummary(res.summaryData, res.dir)}\n`);
+        const { state, stopReason } = await ctx.store.state(runId);
+        if (state === "paused") {
+          process.stderr.write(`connect-backfill: ${stopReason ?? `run ${runId} is paused`}.\n`);
+          return EXIT.paused;
+        }
         const s = res.summaryData;
         return s.counts.invalid + s.counts.failed > 0 ? EXIT.someRowsFailed : EXIT.ok;
       } finally {
