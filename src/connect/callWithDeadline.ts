@@ -4,7 +4,7 @@
  * an idle timeout, so headers and then silence, or a body trickled a byte at a
  * time, would otherwise hold a row (and a call slot) for as long as the peer likes.
  */
-export async function callWithDeadline(call: (abortSignal: AbortSignal) => Promise<unknown>, signal?: AbortSignal, deadlineMs?: number): Promise<void> {
+export async function callWithDeadline<T>(call: (abortSignal: AbortSignal) => Promise<T>, signal?: AbortSignal, deadlineMs?: number): Promise<T> {
   // One controller per call, its listener on the long-lived shutdown signal removed
   // when the call ends: AbortSignal.any would register a dependant on that signal
   // for every call of a multi-day run.
@@ -20,7 +20,7 @@ export async function callWithDeadline(call: (abortSignal: AbortSignal) => Promi
       }, deadlineMs)
     : undefined;
   try {
-    await call(ctl.signal);
+    return await call(ctl.signal);
   } catch (err) {
     // Our deadline, not a shutdown: a timeout (transient), not a handback.
     if (timedOut && !signal?.aborted) throw Object.assign(new Error(`no complete answer within ${deadlineMs} ms`), { name: "TimeoutError" });

@@ -46,7 +46,7 @@ export interface Operation {
    */
   readonly callBudget?: { readonly limit: number; cost(name: string, value: unknown): number };
   /** One call; errors as the SDK throws them. `signal` and `deadlineMs` as in `callWithDeadline`. */
-  send(client: ConnectClient, to: ContactTarget, fields: Fields, signal?: AbortSignal, deadlineMs?: number): Promise<void>;
+  send(client: ConnectClient, to: ContactTarget, fields: Fields, signal?: AbortSignal, deadlineMs?: number): Promise<unknown>;
 }
 
 export function emptyFields(): Fields {

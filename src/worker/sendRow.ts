@@ -34,6 +34,8 @@ export type SendResult =
       readonly permanent: boolean;
       /** Why it failed, for the circuit breaker and `retry` (absent when updated). */
       readonly failure?: FailureKind;
+      /** What the call answered (a read's result), when it was answered. */
+      readonly value?: unknown;
     }
   /** Stopped before an answer (shutdown): the row has no outcome and goes back to the queue. */
   | { readonly kind: "handback"; readonly attempts: number; readonly throttles: number };
@@ -52,10 +54,19 @@ export interface CallResult {
 
 export type FailureKind = "permanent" | "credentials" | "unanswered" | "throttled";
 
+/**
+ * The call a send makes: the run's operation, or a read before it (GetContactAttributes,
+ * DescribeContact). `name` names its API (metrics, logs); what `send` resolves to is the result's `value`.
+ */
+export interface ApiCall {
+  readonly name: string;
+  readonly send: Operation["send"];
+}
+
 export interface SendContext {
   readonly client: ConnectClient;
-  /** The run's operation: the call made. */
-  readonly op: Operation;
+  /** The call made: the run's operation, or a read. */
+  readonly op: ApiCall;
   readonly governor: RateGovernor;
   readonly policy: SendPolicy;
   readonly signal: AbortSignal;
@@ -121,10 +132,10 @@ export async function sendRow(ctx: SendContext, to: ContactTarget, fields: Field
     const started = performance.now();
     const told = (result: CallResult["result"]) => ctx.onAttempt?.({ operation: ctx.op.name, result, durationMs: performance.now() - started });
     try {
-      await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs);
+      const value = await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs);
       ctx.governor.succeeded();
       told("ok");
-      return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false };
+      return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false, value };
     } catch (err) {
       const c = capRetryAfter(classifyError(err), ctx);
       if (c.kind !== "aborted") told(c.kind);
