@@ -12,6 +12,8 @@ export { ConfigError } from "./config/ConfigError.js";
 export { openContext, type AppContext } from "./app/context.js";
 export { runFile, runQueued, type RunFileOptions, type RunFileResult } from "./app/runFile.js";
 export { retryRun, type RetryOptions, type RetryResult } from "./app/retryRun.js";
+export { rollbackRun, type RollbackOptions, type RollbackResult } from "./app/rollbackRun.js";
+export { dryRunFile } from "./app/dryRun.js";
 export { resumeRun } from "./app/resumeRun.js";
 export { cancelRun, type CancelResult } from "./app/cancelRun.js";
 export { pruneRuns } from "./app/pruneRuns.js";

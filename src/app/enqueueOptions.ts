@@ -20,6 +20,13 @@ export function enqueueOptions(config: Config, path: string, format: InputFormat
     breaker: breakerSettings(config),
     maxContactAge: config.maxContactAge,
     target: config.target,
+    safety: {
+      dryRun: config.dryRun,
+      canary: config.canary,
+      captureBefore: config.captureBefore,
+      lookupStartTime: config.lookupStartTime,
+      followInitial: config.followInitial,
+    },
   };
 }
 

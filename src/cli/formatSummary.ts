@@ -7,8 +7,9 @@ function seconds(ms: number | undefined): string {
 
 /** The short summary printed by `run` and `report`: what a person reads first. */
 export function formatSummary(s: RunSummary, dir: string): string {
+  if (s.dryRun) return formatDryRun(s, dir);
   const lines = [
-    `run ${s.runId}${s.parentRunId ? ` (retry of ${s.parentRunId})` : ""}: ${s.rows} rows${s.complete ? `, finished in ${seconds(s.durationMs)}` : ", NOT finished"}`,
+    `run ${s.runId}${s.rollbackOf ? ` (rollback of ${s.rollbackOf})` : s.parentRunId ? ` (retry of ${s.parentRunId})` : ""}: ${s.rows} rows${s.complete ? `, finished in ${seconds(s.durationMs)}` : ", NOT finished"}`,
     `  updated          ${s.counts.updated}`,
     `  skipped_pre_api  ${s.counts.skipped_pre_api}`,
     `  skipped_expired  ${s.counts.skipped_expired}`,
@@ -30,5 +31,39 @@ export function formatSummary(s: RunSummary, dir: string): string {
     `  API calls ${s.requests}, throttled ${s.throttled} (${(s.throttledShare * 100).toFixed(1)}%)${s.meanRate !== undefined ? `, mean ${s.meanRate} rows/s` : ""}`,
     `reports in ${dir}: outcomes.csv, failures.csv, summary.json, report.html`,
   );
+  return lines.join("\n");
+}
+
+function duration(s: number): string {
+  if (s < 60) return `${s} s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.round((s % 3600) / 60);
+  return h > 0 ? `${h} h ${m} min` : `${m} min`;
+}
+
+/** A dry run: what would happen to the rows, and what the run would cost. */
+function formatDryRun(s: RunSummary, dir: string): string {
+  const plan = s.dryRun as NonNullable<RunSummary["dryRun"]>;
+  const lines = [
+    `DRY RUN ${s.runId}: ${s.rows} rows checked, nothing sent`,
+    `  would_update     ${s.counts.would_update}`,
+    `  skipped_pre_api  ${s.counts.skipped_pre_api}`,
+    `  skipped_expired  ${s.counts.skipped_expired}`,
+  ];
+  if (s.counts.unchanged > 0) lines.push(`  unchanged        ${s.counts.unchanged}`);
+  if (s.counts.superseded > 0) lines.push(`  superseded       ${s.counts.superseded}`);
+  lines.push(`  invalid          ${s.counts.invalid}`);
+  if (s.blankLines > 0) lines.push(`  (${s.blankLines} blank line${s.blankLines === 1 ? "" : "s"} in the file: no row, no outcome)`);
+  const top = s.topErrors.filter((e) => !["ContactBeforeApi", "ContactExpired", "Superseded", "Unchanged"].includes(e.code)).slice(0, 5);
+  if (top.length > 0) {
+    lines.push("  top errors:");
+    for (const e of top) lines.push(`    ${e.code} x${e.count}, e.g. ${e.message.slice(0, 160)}`);
+  }
+  const reads = plan.reads > 0 ? ` and ${plan.reads} GetContactAttributes reads (--capture-before, their own quota)` : "";
+  lines.push(`  would send ${plan.calls} ${plan.operation} calls${reads}: about ${duration(plan.seconds)} at --rate ${plan.rate}/s`);
+  if (plan.learnedRate !== undefined && plan.learnedSeconds !== undefined) {
+    lines.push(`  about ${duration(plan.learnedSeconds)} at ${plan.learnedRate}/s, the rate the governor last found safe for ${plan.operation} on this Redis`);
+  }
+  lines.push(`reports in ${dir}: outcomes.csv, failures.csv, summary.json, report.html`);
   return lines.join("\n");
 }

@@ -30,6 +30,16 @@ export interface Config {
   readonly onlyChanged: boolean;
   /** Forget what the job sent before this run: every row is sent (`--forget`). */
   readonly forget: boolean;
+  /** Check and plan the file, write the reports of what would happen, send nothing (`--dry-run`). */
+  readonly dryRun: boolean;
+  /** Pause the run once this many rows that need a call were sent (`--canary N`). */
+  readonly canary: number | undefined;
+  /** Read each contact's attributes before writing and keep them for `rollback` (`--capture-before`). */
+  readonly captureBefore: boolean;
+  /** Rows without initiationTimestamp get it from DescribeContact (`--lookup-start-time`). */
+  readonly lookupStartTime: boolean;
+  /** A row naming a transfer leg is sent to its chain's initial contact (`--follow-initial`; implies the look-up). */
+  readonly followInitial: boolean;
   /** A webhook told when a job's run ends (`--notify`). */
   readonly notify: string | undefined;
   /** Serve Prometheus metrics on this port (`--metrics-port`; `work` and `run`). */
@@ -86,6 +96,11 @@ export type ConfigFlags = Partial<{
   "job-name": string;
   "only-changed": boolean;
   forget: boolean;
+  "dry-run": boolean;
+  canary: number;
+  "capture-before": boolean;
+  "lookup-start-time": boolean;
+  "follow-initial": boolean;
   notify: string;
   "metrics-port": number;
   endpoint: string;
@@ -236,6 +251,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     jobName: flags["job-name"] === undefined ? undefined : validateRunId(flags["job-name"], "--job-name"),
     onlyChanged: flags["only-changed"] === true,
     forget: flags.forget === true,
+    dryRun: flags["dry-run"] === true,
+    canary: flags.canary === undefined ? undefined : positive("canary", flags.canary, true),
+    captureBefore: flags["capture-before"] === true,
+    lookupStartTime: flags["lookup-start-time"] === true || flags["follow-initial"] === true,
+    followInitial: flags["follow-initial"] === true,
     notify: parseNotify(flags.notify),
     metricsPort: parsePort(flags["metrics-port"] ?? env.CONNECT_BACKFILL_METRICS_PORT),
     endpoint: flags.endpoint,
@@ -267,6 +287,12 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   if (!levels.includes(config.logLevel)) {
     throw new ConfigError(`--log-level must be one of ${levels.join(", ")}, got "${config.logLevel}"`);
   }
+  if (config.captureBefore && config.operation !== "UpdateContactAttributes") {
+    throw new ConfigError(
+      `--capture-before works with UpdateContactAttributes only: Connect has no read of a contact's references, so an ${config.operation} run could not be rolled back`,
+    );
+  }
+  if (config.dryRun && config.canary !== undefined) throw new ConfigError("--dry-run sends nothing, so --canary has nothing to pause: give one or the other");
   if ((config.onlyChanged || config.forget || config.notify) && !config.jobName) {
     const flag = config.onlyChanged ? "--only-changed" : config.forget ? "--forget" : "--notify";
     throw new ConfigError(`${flag} needs a job: run a job file, or give --job-name NAME (its memory, history and webhook are the job's)`);

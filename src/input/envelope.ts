@@ -18,6 +18,8 @@ export interface Envelope {
   readonly instanceId: string;
   /** Epoch milliseconds, when the file gave one. */
   readonly initiationTimestamp: number | undefined;
+  /** JSONL only: values the contact must hold for the row to be written (`ifCurrent`). */
+  readonly ifCurrent?: Readonly<Record<string, string | null>>;
   readonly body:
     | { readonly kind: "cells"; readonly cells: Array<readonly [name: string, value: string]> }
     | { readonly kind: "object"; readonly value: Record<string, unknown> };
@@ -91,12 +93,23 @@ export function envelopeOfObject(obj: Record<string, unknown>, defaults: RowDefa
     return bad("InvalidTimestamp", ts.ok ? "has an initiationTimestamp that is neither a string nor a number" : ts.reason);
   }
   const instance = (instanceId ?? "").trim();
+  const rawIf = obj.ifCurrent;
+  let ifCurrent: Record<string, string | null> | undefined;
+  if (rawIf !== undefined) {
+    if (rawIf === null || typeof rawIf !== "object" || Array.isArray(rawIf)) return bad("InvalidIfCurrent", 'has "ifCurrent" that is not an object of name → value');
+    ifCurrent = Object.create(null) as Record<string, string | null>;
+    for (const [k, v] of Object.entries(rawIf as Record<string, unknown>)) {
+      if (v !== null && typeof v !== "string") return bad("InvalidIfCurrent", `has an "ifCurrent" value for "${k.slice(0, 40)}" that is neither a string nor null`);
+      ifCurrent[k] = v;
+    }
+  }
   return {
     ok: true,
     envelope: {
       contactId: (contactId ?? "").trim(),
       instanceId: instance !== "" ? instance : (defaults.instanceId ?? ""),
       initiationTimestamp: ts.ms,
+      ...(ifCurrent ? { ifCurrent } : {}),
       body: { kind: "object", value: obj },
     },
   };

@@ -18,6 +18,11 @@ export interface JobFile {
   /** CSV only: fields added to every row that leaves them empty. */
   readonly constants?: Readonly<Record<string, string | number | boolean>>;
   readonly onlyChanged?: boolean;
+  readonly dryRun?: boolean;
+  readonly canary?: number;
+  readonly captureBefore?: boolean;
+  readonly lookupStartTime?: boolean;
+  readonly followInitial?: boolean;
   readonly rate?: number;
   readonly concurrency?: number;
   readonly chunkSize?: number;

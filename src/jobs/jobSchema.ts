@@ -65,6 +65,32 @@ export const JOB_SCHEMA = {
       additionalProperties: { type: ["string", "number", "boolean"], minLength: 1, "x-expects": "a non-empty string, a number or a boolean" },
     },
     onlyChanged: { type: "boolean", "x-expects": "true or false", description: "Send only values that differ from the last ones sent (default false)." },
+    dryRun: {
+      type: "boolean",
+      "x-expects": "true or false",
+      description: "Check and plan the file and write the reports of what would happen; send nothing (default false).",
+    },
+    canary: {
+      type: "integer",
+      minimum: 1,
+      "x-expects": "a whole number above 0",
+      description: "Send the first N rows that need a call, then pause the run until resume or cancel.",
+    },
+    captureBefore: {
+      type: "boolean",
+      "x-expects": "true or false",
+      description: "Read each contact's attributes before writing and keep them for rollback (UpdateContactAttributes only; default false).",
+    },
+    lookupStartTime: {
+      type: "boolean",
+      "x-expects": "true or false",
+      description: "Rows without initiationTimestamp get the contact's start from DescribeContact (default false).",
+    },
+    followInitial: {
+      type: "boolean",
+      "x-expects": "true or false",
+      description: "A row naming a transfer leg is sent to its chain's initial contact (implies lookupStartTime; default false).",
+    },
     rate: { type: "number", exclusiveMinimum: 0, "x-expects": "a number above 0", description: "Requests per second across every worker (default 10)." },
     concurrency: { type: "integer", minimum: 1, "x-expects": "a whole number above 0", description: "In-flight calls per worker process (default 16)." },
     chunkSize: {

@@ -9,6 +9,11 @@ export interface ContactRow {
   readonly initiationTimestamp: number | undefined;
   /** What the row sets, by field name (the operation's). */
   readonly fields: Fields;
+  /**
+   * JSONL `ifCurrent`: the values the contact must hold for the row to be written
+   * (null: the name must not exist); checked with a read first. `rollback` writes these.
+   */
+  readonly ifCurrent?: Readonly<Record<string, string | null>> | undefined;
 }
 
 /** Validation's answer: a row, or a reason naming what is wrong. Bad rows are data, not exceptions. */

@@ -25,7 +25,11 @@ export function checkRecord(rec: SourceRecord, roles: ColumnRoles | undefined, d
   if (!fields.ok) return fields;
   const verdict = op.validate(fields.fields);
   if (!verdict.ok) return verdict;
-  const row: ContactRow = { line: rec.line, contactId, instanceId, initiationTimestamp, fields: fields.fields };
+  const { ifCurrent } = env.envelope;
+  // A read of the contact's user-defined attributes is what checks it: only they can be expected.
+  if (ifCurrent && op.name !== "UpdateContactAttributes")
+    return { ok: false, code: "InvalidIfCurrent", reason: `has "ifCurrent", which only UpdateContactAttributes rows take` };
+  const row: ContactRow = { line: rec.line, contactId, instanceId, initiationTimestamp, fields: fields.fields, ...(ifCurrent ? { ifCurrent } : {}) };
   return { ok: true, row };
 }
 

@@ -53,6 +53,13 @@ export interface EnqueueOptions {
   readonly maxContactAge: MaxContactAge;
   /** Where the run's calls must go (config's target). */
   readonly target: RunTarget;
+  /** Dry run, canary, before-images, start-time look-ups: kept in the run for every worker. */
+  readonly safety?: RunSafety | undefined;
+  /**
+   * Takes the chunks instead of the queue (a dry run plans them in this process);
+   * called in file order, one batch at a time, before the position is saved.
+   */
+  readonly deliver?: ((chunks: readonly ChunkJobData[]) => Promise<void>) | undefined;
   /** Called once the run is created or found and checked, before the first row is queued. */
   readonly onReady?: () => void;
   /** Called after each queued batch with rows read so far. */
@@ -84,6 +91,29 @@ async function statOf(path: string): Promise<{ size: number; mtimeMs: number } |
 }
 
 class RunCancelled extends Error {}
+
+/** What `--dry-run`, `--canary`, `--capture-before`, `--lookup-start-time` and `--follow-initial` ask of a run. */
+export interface RunSafety {
+  readonly dryRun?: boolean | undefined;
+  readonly canary?: number | undefined;
+  readonly captureBefore?: boolean | undefined;
+  readonly lookupStartTime?: boolean | undefined;
+  readonly followInitial?: boolean | undefined;
+  readonly rollbackOf?: string | undefined;
+}
+
+/** Only what is set goes into the manifest: older runs (and plain ones) keep theirs as they were. */
+export function safetyFields(s: RunSafety | undefined): Partial<RunManifest> {
+  if (!s) return {};
+  return {
+    ...(s.dryRun ? { dryRun: true } : {}),
+    ...(s.canary ? { canary: s.canary } : {}),
+    ...(s.captureBefore ? { captureBefore: true } : {}),
+    ...(s.lookupStartTime ? { lookupStartTime: true } : {}),
+    ...(s.followInitial ? { followInitial: true } : {}),
+    ...(s.rollbackOf ? { rollbackOf: s.rollbackOf } : {}),
+  };
+}
 
 /** Chunks sent to Redis per addBulk round trip. */
 const CHUNKS_PER_BATCH = 2;
@@ -175,10 +205,12 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     queue: queueNameOf(runId),
     target: opts.target,
     ...(fingerprint ? { fingerprint } : {}),
+    ...safetyFields(opts.safety),
   };
   // Forgotten before the run exists, so a crash in between cannot leave a new run with the old memory
   // (going on with its --run-id would find it created and forget nothing).
-  if (opts.job && opts.forget && !(await store.manifest(runId))) await new ChangeMemory(store.redisClient, store.keys.changed(opts.job.name)).forget();
+  if (opts.job && opts.forget && !opts.safety?.dryRun && !(await store.manifest(runId)))
+    await new ChangeMemory(store.redisClient, store.keys.changed(opts.job.name)).forget();
   const { manifest, created } = await store.create(wanted);
   if (!created && operationNamed(manifest.operation) !== op) {
     throw new InputFileError(
@@ -226,7 +258,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       current = [];
     }
     if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
-    await addChunks(queue, pendingJobs, `run enqueue again with --run-id ${runId} to resume`);
+    if (opts.deliver) await opts.deliver(pendingJobs);
+    else await addChunks(queue, pendingJobs, `run enqueue again with --run-id ${runId} to resume`);
     pendingJobs = [];
     if (invalidBatch.length > 0) await flushInvalid();
     // Saved only once every chunk before it is in Redis: a resume never skips a row.

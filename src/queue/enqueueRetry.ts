@@ -72,6 +72,8 @@ export async function enqueueRetry(store: RunStore, queues: RunQueues, opts: Ret
     chunkSize: opts.chunkSize,
     createdAt: Date.now(),
     parentRunId: opts.parent.runId,
+    // The parent's canary was its own: a retry goes through without pausing.
+    canary: undefined,
     ...breakerManifestFields(opts.breaker),
     maxContactAge: opts.maxContactAge,
     queue: queueNameOf(runId),

@@ -6,22 +6,24 @@ import { cancelRows } from "../queue/cancelRows.js";
 import type { ChangeMemory } from "../queue/ChangeMemory.js";
 import { contactKey, fingerprint } from "../queue/fieldsFingerprint.js";
 import type { DecodedRow } from "../queue/decodeChunk.js";
-import { breakerOf, type RecordedOutcome, type RunManifest, type RunStore, type SendFlag } from "../queue/RunStore.js";
-import type { OperationName } from "../operations/Operation.js";
+import { breakerOf, isHeld, type RecordedOutcome, type RunManifest, type RunStore, type SendFlag } from "../queue/RunStore.js";
+import type { ApiName } from "../connect/readContact.js";
+import type { ContactRow } from "../operations/ContactRow.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
 import { sleep } from "../rate/RateGovernor.js";
 import type { Outcome } from "../report/Outcome.js";
-import { notSent, sent } from "../report/outcomes.js";
+import { notSent, sent, wouldUpdate } from "../report/outcomes.js";
+import { canaryPauseReason, lookUpStarts, readBefore, type StartCache } from "./beforeSend.js";
 import { expired, expiredMessage, preApiMessage, retentionCutoff, startedBeforeApi } from "./ageCheck.js";
 import type { OutcomeWriter } from "./OutcomeWriter.js";
 import { foldCalls, groupRows, type PlannedCall, type RowGroup, type Sendable } from "./planChunk.js";
-import { type CallResult, sendRow, type SendPolicy, type SendResult } from "./sendRow.js";
+import { type CallResult, type SendContext, sendRow, type SendPolicy, type SendResult } from "./sendRow.js";
 
 export interface ChunkContext {
   readonly store: RunStore;
   readonly writer: OutcomeWriter;
-  /** The shared governor of an operation's API: quotas are per API. */
-  readonly governorFor: (op: OperationName) => RateGovernor;
+  /** The shared governor of an API (the run's operation, or a read): quotas are per API. */
+  readonly governorFor: (api: ApiName) => RateGovernor;
   readonly client: ConnectClient;
   /** Shared by every chunk of this process: the process's in-flight call budget. */
   readonly limit: LimitFunction;
@@ -38,6 +40,8 @@ export interface ChunkContext {
   readonly log?: { debug: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void };
   /** A job's memory of what it last sent to each contact (`onlyChanged`). */
   readonly changesFor?: (job: string) => ChangeMemory;
+  /** `--lookup-start-time`: DescribeContact answers, kept per run and contact by this process. */
+  readonly starts?: StartCache;
   /** How often a chunk looks again for a predecessor line finished by another worker. */
   readonly waitPollMs?: number;
   /** How long a chunk waits for predecessors once its other rows are done, before it goes back to the queue. */
@@ -59,6 +63,10 @@ interface Ready extends Sendable {
   readonly omitted: ReadonlyArray<readonly [string, number]>;
   /** The contact has other rows in this run: keep the names applied, for `retry`. */
   readonly chained: boolean;
+  /** Values the contact must hold for the row to be written (a rollback's check). */
+  readonly ifCurrent: ContactRow["ifCurrent"];
+  /** Said in the row's outcome (where a look-up sent it). */
+  readonly note: string | undefined;
 }
 
 function cancelReason(reason: string | undefined): string {
@@ -70,13 +78,12 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   const run = await ctx.runFor(data.runId);
   if (!run) return "unknown-run";
   const { manifest, decoder } = run;
-  const governor = ctx.governorFor(decoder.op.name);
   const atStart = await ctx.store.state(data.runId);
   if (atStart.state === "cancelled") {
     await cancelRows(ctx.store, decoder, data, cancelReason(atStart.stopReason));
     return "done";
   }
-  if (atStart.state === "stopped") {
+  if (isHeld(atStart.state)) {
     await ctx.store.park(data);
     return "parked";
   }
@@ -101,7 +108,10 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   };
   const writes: Array<Promise<void>> = [];
   const onAttempt = ctx.onAttempt ? (call: CallResult) => ctx.onAttempt?.(data.runId, call) : undefined;
-  const halted = () => stopped || cancelled || handback || gone || failure !== undefined || ctx.signal.aborted || ctx.stopNew?.aborted === true;
+  /** Nothing may be sent any more: cancel, a lost run, a Redis error, shutdown. */
+  const mustStop = () => cancelled || gone || failure !== undefined || ctx.signal.aborted || ctx.stopNew?.aborted === true;
+  /** No new call starts: the above, or the run stopped or paused, or rows went back. */
+  const halted = () => stopped || handback || mustStop();
 
   const write = (items: RecordedOutcome[]) => {
     if (items.length === 0) return;
@@ -127,7 +137,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
           tally[outcome.status] = (tally[outcome.status] ?? 0) + 1;
           ctx.onOutcome?.(data.runId, outcome);
         }
-        if (state === "stopped") stopped = true;
+        if (isHeld(state)) stopped = true;
         if (state === "cancelled") cancelled = true;
       }, fail),
     );
@@ -141,11 +151,15 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
     return 2;
   };
 
-  /** Settles the rows that need no call and returns the rest, in file order. */
-  const prepare = (rows: readonly ChunkRow[], chained: boolean): Ready[] => {
+  /**
+   * Settles the rows that need no call and returns the rest, in file order.
+   * `starts`: what `--lookup-start-time` found (a row's start, or the contact it
+   * must go to), or the outcome of a row whose look-up settled it.
+   */
+  const prepare = (rows: readonly ChunkRow[], chained: boolean, looked: Awaited<ReturnType<typeof lookUpStarts>>): Ready[] => {
     const cutoff = retentionCutoff(manifest.maxContactAge ?? null, Date.now());
     const ready: Ready[] = [];
-    const settled: RecordedOutcome[] = [];
+    const settled: RecordedOutcome[] = [...looked.settled];
     for (const row of rows) {
       const { line, check, original } = changes.decoded.get(row[0]) ?? decoder.decode(row);
       if (!check.ok) {
@@ -153,7 +167,8 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
         settled.push({ flag: 0, outcome: notSent(ref, "invalid", check.code, `line ${line} ${check.reason}`, { original }) });
         continue;
       }
-      const r = check.row;
+      if (looked.settledLines.has(line)) continue;
+      const r: ContactRow = looked.rows.get(line) ?? check.row;
       const ids = { contactId: r.contactId, instanceId: r.instanceId };
       const ref = { line, ...ids };
       if (startedBeforeApi(r.initiationTimestamp, manifest.minContactDate)) {
@@ -186,20 +201,20 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
         settled.push({ flag: 0, outcome: notSent(ref, "superseded", "Superseded", why, { omit: omitted }) });
         continue;
       }
-      ready.push({ line, ...ids, fields, original, omitted, chained });
+      ready.push({ line, ...ids, fields, original, omitted, chained, ifCurrent: r.ifCurrent, note: looked.notes.get(line) });
     }
     write(settled);
     return ready;
   };
 
-  const outcomesOf = (call: PlannedCall<Ready>, res: Extract<SendResult, { kind: "done" }>): RecordedOutcome[] => {
+  const outcomesOf = (call: PlannedCall<Ready>, res: Extract<SendResult, { kind: "done" }>, image?: Outcome["image"]): RecordedOutcome[] => {
     const flag = flagOf(res);
     const lines = call.rows.map((r) => r.line);
     return call.rows.map((row, i) => {
       const others = lines.filter((l) => l !== row.line);
       const together = others.length > 0 ? `applied in one call with line ${others.join(", ")} of the same contact, in file order` : "";
       const without = row.omitted.length > 0 ? `sent without ${row.omitted.map(([k, l]) => `${k} (applied by line ${l})`).join(", ")}` : "";
-      const notes = [together, without].filter((n) => n !== "").join("; ");
+      const notes = [row.note ?? "", together, without].filter((n) => n !== "").join("; ");
       const carrier = i === call.rows.length - 1;
       const failed = res.status === "failed";
       const message = failed ? `line ${row.line}: ${res.message}${notes ? ` (${notes})` : ""}` : notes ? `line ${row.line}: ${notes}` : "";
@@ -209,6 +224,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
         retryable: failed && !res.permanent,
         keys: !failed && (row.chained || call.rows.length > 1) ? Object.keys(row.fields) : undefined,
         omit: failed && row.omitted.length > 0 ? row.omitted : undefined,
+        image: carrier && !failed ? image : undefined,
       });
       return { outcome, flag };
     });
@@ -221,7 +237,35 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
       return;
     }
     const chained = g.after !== 0 || g.rows.length > 1;
-    const calls = foldCalls(prepare(todo, chained), decoder.op);
+    const looked = await lookUpStarts(todo, (row) => changes.decoded.get(row[0]) ?? decoder.decode(row), lookupContext);
+    if (looked.handback) {
+      handback ||= !stopped;
+      return;
+    }
+    const calls = foldCalls(prepare(todo, chained, looked), decoder.op);
+    if (manifest.dryRun) {
+      // Nothing is sent: each row says what it would do, and the calls are counted.
+      for (const call of calls) {
+        const lines = call.rows.map((r) => r.line);
+        write(
+          call.rows.map((row) => {
+            const others = lines.filter((l) => l !== row.line);
+            const notes = [row.note ?? "", others.length > 0 ? `would be sent in one call with line ${others.join(", ")} of the same contact` : ""].filter(
+              (n) => n !== "",
+            );
+            return {
+              flag: 0,
+              outcome: wouldUpdate(
+                { line: row.line, contactId: row.contactId, instanceId: row.instanceId },
+                notes.length > 0 ? `line ${row.line}: ${notes.join("; ")}` : "",
+              ),
+            };
+          }),
+        );
+      }
+      planned.calls += calls.length;
+      return;
+    }
     // One call at a time: a contact's next call goes out only once the previous one is answered.
     for (const call of calls) {
       if (halted()) {
@@ -229,35 +273,79 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
         return;
       }
       const carrier = call.rows[call.rows.length - 1] as Ready;
+      // A canary's allowance is taken before the call; once it is used up the run pauses and this call waits with the rest.
+      if (manifest.canary && !(await ctx.store.takeCanary(data.runId, call.rows.length, canaryPauseReason(data.runId, manifest.canary)))) {
+        stopped = true;
+        return;
+      }
+      const target = { instanceId: carrier.instanceId, contactId: carrier.contactId };
+      const sendCtx = (op: SendContext["op"], gov: RateGovernor): SendContext => ({
+        client: ctx.client,
+        governor: gov,
+        op,
+        policy: ctx.policy,
+        signal: ctx.signal,
+        ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
+        ...(onAttempt ? { onAttempt } : {}),
+        ...(ctx.log ? { log: ctx.log, line: carrier.line } : {}),
+      });
       // Looked at again when the call's turn comes: a stop (breaker, shutdown) may have come while it queued.
-      const res = await ctx.limit(async () =>
-        halted()
-          ? undefined
-          : sendRow(
-              {
-                client: ctx.client,
-                governor,
-                op: decoder.op,
-                policy: ctx.policy,
-                signal: ctx.signal,
-                ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
-                ...(onAttempt ? { onAttempt } : {}),
-                ...(ctx.log ? { log: ctx.log, line: carrier.line } : {}),
-              },
-              { instanceId: carrier.instanceId, contactId: carrier.contactId },
-              call.fields,
-            ),
-      );
-      if (!res || res.kind === "handback") {
+      // A call that took a canary's allowance goes even if the pause came meanwhile: it is one of the canary's rows.
+      const outcome = await ctx.limit(async () => {
+        if (manifest.canary ? mustStop() : halted()) return undefined;
+        let image: Outcome["image"];
+        let read: { attempts: number; throttles: number } | undefined;
+        if (manifest.captureBefore || call.rows.some((r) => r.ifCurrent !== undefined)) {
+          const before = await readBefore(sendCtx, ctx.governorFor, target, call);
+          if (before.kind === "handback") return before;
+          if (before.kind === "settled") return { kind: "settled" as const, items: before.outcomes(flagOf) };
+          image = before.image;
+          read = before.read;
+        }
+        const res = await sendRow(sendCtx(decoder.op, ctx.governorFor(decoder.op.name)), target, call.fields);
+        // The read is part of the row's cost: its calls count in the row's attempts.
+        if (read && res.kind === "done") return { ...res, attempts: res.attempts + read.attempts, throttles: res.throttles + read.throttles, image };
+        return res.kind === "done" ? { ...res, image } : res;
+      });
+      if (!outcome || outcome.kind === "handback") {
         handback ||= !stopped;
         return;
       }
+      if (outcome.kind === "settled") {
+        write(outcome.items);
+        continue;
+      }
+      const res = outcome;
       // Remembered only once applied (a row that failed is sent again next time), and before its outcome is visible.
       if (res.status === "updated") await changes.remember(call.rows);
-      write(outcomesOf(call, res));
+      write(outcomesOf(call, res, res.image));
     }
   };
 
+  const planned = { calls: 0 };
+  const lookupContext = {
+    enabled: manifest.lookupStartTime === true && !manifest.dryRun,
+    followInitial: manifest.followInitial === true,
+    runId: data.runId,
+    op: decoder.op.name,
+    ...(ctx.starts ? { cache: ctx.starts } : {}),
+    send:
+      (line: number) =>
+      (op: SendContext["op"], gov: RateGovernor): SendContext => ({
+        client: ctx.client,
+        governor: gov,
+        op,
+        policy: ctx.policy,
+        signal: ctx.signal,
+        ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
+        ...(onAttempt ? { onAttempt } : {}),
+        ...(ctx.log ? { log: ctx.log, line } : {}),
+      }),
+    governorFor: ctx.governorFor,
+    limit: ctx.limit,
+    flagOf,
+    halted,
+  };
   const tasks: Array<Promise<void>> = [];
   let running = 0;
   const start = (g: RowGroup) => {
@@ -308,6 +396,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   await Promise.all(tasks);
   // The chunk completes only once every outcome is durable.
   await Promise.all(writes);
+  if (planned.calls > 0) await ctx.store.addPlanned(data.runId, planned.calls);
   // Every call of the chunk has ended before the error goes up: the chunk may be
   // handed back, and no call of it must still be running when another worker takes it.
   if (failure) throw failure.error;

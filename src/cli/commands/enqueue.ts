@@ -3,7 +3,7 @@ import { formatOf } from "../../input/openSource.js";
 import { EXIT } from "../exitCodes.js";
 import { ENQUEUE_FLAGS } from "../parseArgs.js";
 import { withContext, type Command } from "./Command.js";
-import { inputOf, requireFile } from "./run.js";
+import { dryRunCommand, inputOf, requireFile } from "./run.js";
 import { columnMappingOf } from "../../jobs/columnMapping.js";
 
 export const enqueue: Command = {
@@ -16,6 +16,8 @@ export const enqueue: Command = {
     const mapping = job ? columnMappingOf(job.job) : undefined;
     requireFile(file);
     const format = formatOf(file, config.format);
+    // Nothing is queued: the file is checked and planned here, and its reports say what a run would do.
+    if (config.dryRun) return dryRunCommand(config, file, mapping, false);
     const { enqueueFile } = await import("../../queue/enqueueFile.js");
     return withContext(config, "command", async (ctx) => {
       const res = await enqueueFile(ctx.store, ctx.queues, { ...enqueueOptions(config, file, format), mapping });

@@ -7,6 +7,7 @@ import { prune } from "./prune.js";
 import { report } from "./report.js";
 import { resume } from "./resume.js";
 import { retry } from "./retry.js";
+import { rollback } from "./rollback.js";
 import { run } from "./run.js";
 import { schedule } from "./schedule.js";
 import { SIMULATE_FLAGS } from "./simulateFlags.js";
@@ -23,7 +24,22 @@ const simulate: Command = {
 };
 
 /** Every command by name; each loads what it needs only when it runs. */
-export const commands: Record<string, Command> = { run, enqueue, work, status, report, retry, resume, cancel, prune, schedule, history, simulate, dashboard };
+export const commands: Record<string, Command> = {
+  run,
+  enqueue,
+  work,
+  status,
+  report,
+  retry,
+  rollback,
+  resume,
+  cancel,
+  prune,
+  schedule,
+  history,
+  simulate,
+  dashboard,
+};
 
 export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateContact for Amazon Connect, on BullMQ + Redis
 
@@ -33,7 +49,8 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateCo
   connect-backfill status [runId]      counts per status, rate, ETA (--json)
   connect-backfill report <runId>      (re)write a run's report files (--follow during a run)
   connect-backfill retry <runId>       a new run of the retryable failed rows (--include-permanent: all failed)
-  connect-backfill resume <runId>      go on with a run the circuit breaker stopped
+  connect-backfill rollback <runId>    write back what a --capture-before run's contacts held before it (--force)
+  connect-backfill resume <runId>      go on with a run the circuit breaker stopped or a canary paused
   connect-backfill cancel <runId>      stop a run everywhere; rows not sent become cancelled
   connect-backfill prune               remove finished runs' data from Redis (--older-than 30d, --run-id)
   connect-backfill schedule <job.json> register a job's cron schedule (--list, --remove NAME)
@@ -44,9 +61,10 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateCo
 Common options: --operation UpdateContactAttributes|UpdateContact, --instance-id, --format csv|jsonl, --run-id,
 --rate (req/s ceiling, default 10), --concurrency, --reports-dir (default ./reports), --min-contact-date, --max-contact-age
 (default 24mo; 730d; 0 for none), --breaker-window/--breaker-ratio/--breaker-auth/--breaker-consecutive,
---breaker-ignore CODE[,CODE], --endpoint, --region.
+--breaker-ignore CODE[,CODE], --endpoint, --region. Before a big backfill: --dry-run, --canary N, --capture-before,
+--lookup-start-time, --follow-initial (README "Before a big backfill").
 Redis from REDIS_URL (default redis://127.0.0.1:6379); AWS configuration as the AWS SDK reads it.
 Exit codes: 0 all rows updated, skipped, unchanged or superseded, 3 some rows invalid or failed, 1 could not run
-(or the circuit breaker stopped the run), 2 usage error.
+(or the circuit breaker stopped the run), 2 usage error, 4 paused after --canary (resume or cancel).
 See README.md for everything else.
 `;

@@ -5,6 +5,9 @@ import { columnMappingOf } from "../../jobs/columnMapping.js";
 import type { LoadedJob } from "../../jobs/JobFile.js";
 import { exitCodeOf, fatalError, usageError } from "../exitCodes.js";
 import { ENQUEUE_FLAGS, WORK_FLAGS } from "../parseArgs.js";
+import type { Config } from "../../config/loadConfig.js";
+import type { ColumnMapping } from "../../input/columnRoles.js";
+import { formatSummary } from "../formatSummary.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { logRunEnded, sayRunEnded } from "../runEnded.js";
 import { stopSignals } from "../stopSignals.js";
@@ -40,6 +43,7 @@ export const run: Command = {
     requireFile(file);
     formatOf(file, config.format); // a bad extension is reported before Redis is touched
     // Commands load what they use: the AWS SDK alone is tens of MB that enqueue does not need.
+    if (config.dryRun) return dryRunCommand(config, file, mapping, Boolean(flags.quiet));
     const { runFile } = await import("../../app/runFile.js");
     return withContext(config, "long-lived", async (ctx) => {
       const stop = stopSignals();
@@ -56,3 +60,19 @@ export const run: Command = {
     });
   },
 };
+
+/** `run --dry-run` and `enqueue --dry-run`: the file checked and planned here, its reports written, nothing sent or queued. */
+export async function dryRunCommand(config: Config, file: string, mapping: ColumnMapping | undefined, quiet: boolean): Promise<number> {
+  const { dryRunFile } = await import("../../app/dryRun.js");
+  return withContext(config, "command", async (ctx) => {
+    const stop = stopSignals();
+    try {
+      const res = await dryRunFile(ctx, file, { mapping, signal: stop.graceful });
+      logRunEnded(ctx.log, res);
+      if (!quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
+      return exitCodeOf(res);
+    } finally {
+      stop.dispose();
+    }
+  });
+}

@@ -1,0 +1,108 @@
+import type { ConnectClient } from "@aws-sdk/client-connect";
+import pLimit from "p-limit";
+import type { ColumnMapping } from "../input/columnRoles.js";
+import { formatOf } from "../input/openSource.js";
+import { operationNamed } from "../operations/registry.js";
+import { ChangeMemory } from "../queue/ChangeMemory.js";
+import type { ChunkJobData } from "../queue/ChunkJob.js";
+import { ChunkDecoder } from "../queue/decodeChunk.js";
+import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
+import { breakerOf, type RunManifest } from "../queue/RunStore.js";
+import type { DryRunPlan } from "../report/RunSummary.js";
+import { OutcomeWriter } from "../worker/OutcomeWriter.js";
+import { processChunk } from "../worker/processChunk.js";
+import { AppError } from "./AppError.js";
+import type { AppContext } from "./context.js";
+import { enqueueOptions } from "./enqueueOptions.js";
+import { openRunSpool, writeRunReport } from "./report.js";
+import { drainOutcomes } from "../queue/drainOutcomes.js";
+import type { OutcomeSpool } from "../report/OutcomeSpool.js";
+import { requireWritableDir, type RunFileResult } from "./runFile.js";
+
+/** A dry run's chunks are planned here, in this process: nothing is queued and no worker ever sees them. */
+function neverCalled(): never {
+  throw new Error("a dry run sends nothing");
+}
+
+/**
+ * `--dry-run`: reads and checks the whole file as a run would, and writes the
+ * same reports with what would happen to each row (`would_update`,
+ * `skipped_pre_api`, `skipped_expired`, `unchanged`, `invalid`), the calls it
+ * would send (folded as workers fold them) and how long they take. Every row
+ * goes through the workers' own planning (processChunk), stopped before the
+ * send: the plan cannot drift from what a run does. No API call at all; the
+ * job's change memory is only read.
+ */
+export async function dryRunFile(
+  ctx: AppContext,
+  file: string,
+  opts: { readonly mapping?: ColumnMapping | undefined; readonly signal?: AbortSignal } = {},
+): Promise<RunFileResult> {
+  const { config } = ctx;
+  await requireWritableDir(config.reportsDir);
+  const format = formatOf(file, config.format);
+  const runId = config.runId ?? newRunId(new Date(), config.jobName);
+  const base = enqueueOptions(config, file, format);
+  const signal = opts.signal ?? new AbortController().signal;
+  let run: { manifest: RunManifest; decoder: ChunkDecoder } | undefined;
+  const writer = new OutcomeWriter(ctx.store, () => breakerOf(run?.manifest));
+  const chunkContext = {
+    store: ctx.store,
+    writer,
+    governorFor: neverCalled,
+    // Never reached: a dry run's rows stop before the send.
+    client: {} as ConnectClient,
+    limit: pLimit(1),
+    policy: { maxAttempts: 1, maxTries: 1 },
+    signal,
+    runFor: async () => run,
+    changesFor: (job: string) => new ChangeMemory(ctx.redis, ctx.keys.changed(job)),
+  };
+  // Opened once the run exists (the spool is named after it), so outcomes leave Redis as the file is planned.
+  let spool: OutcomeSpool | undefined;
+  const drain = async () => {
+    spool ??= await openRunSpool(ctx.store, config, runId);
+    await drainOutcomes(ctx.store, runId, spool);
+  };
+  const deliver = async (chunks: readonly ChunkJobData[]) => {
+    if (signal.aborted) throw new AppError(`dry run ${runId} interrupted; nothing was sent.`);
+    if (!run) {
+      const manifest = await ctx.store.manifest(runId);
+      if (!manifest) throw new AppError(`dry run ${runId} is gone from Redis.`);
+      run = { manifest, decoder: new ChunkDecoder(manifest) };
+    }
+    // In file order, one at a time: a contact's earlier rows are settled before its later ones are planned.
+    for (const chunk of chunks) await processChunk(chunk, chunkContext);
+    await drain();
+  };
+  let enq: Awaited<ReturnType<typeof enqueueFile>>;
+  try {
+    enq = await enqueueFile(ctx.store, ctx.queues, {
+      ...base,
+      runId,
+      mapping: opts.mapping,
+      // `--forget` is not done by a dry run: without it the memory is read as it is.
+      forget: false,
+      safety: { ...base.safety, dryRun: true, canary: undefined },
+      deliver,
+    });
+  } finally {
+    (spool as OutcomeSpool | undefined)?.close();
+  }
+  if (enq.alreadyQueued) throw new AppError(`run ${runId} already exists; give a dry run its own --run-id (or none).`);
+  const progress = await ctx.store.progress(runId);
+  const op = operationNamed(config.operation);
+  const calls = progress?.planned ?? 0;
+  const learned = Number(await ctx.redis.hget(ctx.keys.governor(op.name), "wmax"));
+  const plan: DryRunPlan = {
+    calls,
+    operation: op.name,
+    reads: config.captureBefore ? calls : 0,
+    rate: config.rate,
+    seconds: Math.round(calls / config.rate),
+    ...(Number.isFinite(learned) && learned > 0 ? { learnedRate: Math.round(learned * 100) / 100, learnedSeconds: Math.round(calls / learned) } : {}),
+  };
+  await ctx.store.saveDryRunPlan(runId, plan);
+  const report = await writeRunReport(ctx.store, config, runId);
+  return { runId, report, stopReason: undefined };
+}

@@ -1,0 +1,121 @@
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { join } from "node:path";
+import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
+import type { Outcome } from "../report/Outcome.js";
+import { ensureDir } from "../report/ensureDir.js";
+import { AppError, RunNotFoundError } from "./AppError.js";
+import type { AppContext } from "./context.js";
+import { breakerSettings } from "./enqueueOptions.js";
+import { followOutcomes, openRunSpool } from "./report.js";
+import { runQueued, type RunFileOptions, type RunFileResult } from "./runFile.js";
+
+export interface RollbackOptions extends RunFileOptions {
+  /** Write the before-images even over values someone changed since the run. */
+  readonly force: boolean;
+}
+
+export type RollbackResult = ({ readonly kind: "run"; readonly contacts: number } & RunFileResult) | { readonly kind: "nothing" };
+
+/** One contact's undo: the value each name held before the run's first write, and what the run last wrote. */
+interface Undo {
+  readonly instanceId: string;
+  readonly contactId: string;
+  readonly before: Map<string, string | null>;
+  readonly wrote: Map<string, string>;
+}
+
+/**
+ * Gathers, per contact, what the run changed: the before-image of its first
+ * write of each name (its rows were applied in file order, so that is the value
+ * before the run) and the value its last write left.
+ */
+export function undoOf(outcomes: Iterable<Outcome>): Map<string, Undo> {
+  const undo = new Map<string, Undo>();
+  for (const o of outcomes) {
+    if (o.status !== "updated" || !o.image) continue;
+    const key = `${o.instanceId}\u0000${o.contactId}`;
+    let u = undo.get(key);
+    if (!u) {
+      u = { instanceId: o.instanceId, contactId: o.contactId, before: new Map(), wrote: new Map() };
+      undo.set(key, u);
+    }
+    for (const [k, v] of Object.entries(o.image.before)) if (!u.before.has(k)) u.before.set(k, v);
+    for (const [k, v] of Object.entries(o.image.wrote)) u.wrote.set(k, v);
+  }
+  return undo;
+}
+
+/**
+ * `connect-backfill rollback`: a new run, linked to its parent like `retry`,
+ * that writes each updated contact's before-image back for the names the run
+ * changed. Connect has no delete: a name that did not exist before is set to "".
+ * Each row expects (`ifCurrent`) the values the run wrote: a contact changed by
+ * someone else since is not overwritten unless `force`. The rollback captures
+ * before-images of its own, so it can be rolled back too.
+ */
+export async function rollbackRun(ctx: AppContext, parentId: string, opts: RollbackOptions): Promise<RollbackResult> {
+  const { config } = ctx;
+  const parent = await ctx.store.progress(parentId);
+  if (!parent) throw new RunNotFoundError(parentId, config.prefix);
+  const m = parent.manifest;
+  if (m.dryRun) throw new AppError(`run ${parentId} was a dry run: it wrote nothing, there is nothing to roll back.`);
+  if ((m.operation ?? "UpdateContactAttributes") !== "UpdateContactAttributes") {
+    throw new AppError(
+      `run ${parentId} applied ${m.operation}, which keeps no before-images (Connect has no read of a contact's references); only UpdateContactAttributes runs roll back.`,
+    );
+  }
+  if (!m.captureBefore) {
+    throw new AppError(`run ${parentId} was not run with --capture-before: it kept no before-images to write back.`);
+  }
+  if (!parent.complete && parent.state !== "paused" && parent.state !== "stopped" && parent.state !== "cancelled") {
+    throw new AppError(
+      `run ${parentId} is still going (${parent.pending} rows without an outcome): its later writes would not be undone; cancel it first ("connect-backfill cancel ${parentId}") or let it finish.`,
+    );
+  }
+  await followOutcomes(ctx.store, config, parentId, (drain) => drain());
+  const spool = await openRunSpool(ctx.store, config, parentId);
+  let undo: Map<string, Undo>;
+  try {
+    undo = undoOf(spool.inLineOrder().outcomes());
+  } finally {
+    spool.close();
+  }
+  if (undo.size === 0) return { kind: "nothing" };
+  const runId = config.runId ?? newRunId(new Date(), m.job?.name);
+  // The rows are customer data: they live in the rollback's own report folder, owner-only.
+  const dir = join(config.reportsDir, runId);
+  await ensureDir(dir);
+  const input = join(dir, "rollback-input.jsonl");
+  const out = createWriteStream(input, { mode: 0o600 });
+  for (const u of undo.values()) {
+    const attributes: Record<string, string> = {};
+    for (const [k, v] of u.before) attributes[k] = v ?? "";
+    const row = { instanceId: u.instanceId, contactId: u.contactId, attributes, ...(opts.force ? {} : { ifCurrent: Object.fromEntries(u.wrote) }) };
+    if (!out.write(`${JSON.stringify(row)}\n`)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "finish");
+  const res = await runQueued(
+    ctx,
+    runId,
+    (onReady) =>
+      enqueueFile(ctx.store, ctx.queues, {
+        path: input,
+        format: "jsonl",
+        runId,
+        instanceId: undefined,
+        operation: "UpdateContactAttributes",
+        minContactDate: undefined,
+        chunkSize: config.chunkSize,
+        parentRunId: parentId,
+        breaker: breakerSettings(config),
+        maxContactAge: config.maxContactAge,
+        target: config.target,
+        safety: { captureBefore: true, rollbackOf: parentId },
+        onReady,
+      }),
+    opts,
+  );
+  return { kind: "run", contacts: undo.size, ...res };
+}
