@@ -84,7 +84,17 @@ describe("run: every error class through the real SDK", () => {
     expect(sim.stats().maxAttemptHeader).toBe(1);
 
     const summary = JSON.parse(await readFile(res.report.summary, "utf8"));
-    expect(summary.counts).toEqual({ updated: 6, skipped_pre_api: 1, invalid: 1, failed: 4, skipped_expired: 0, superseded: 0, cancelled: 0, unchanged: 0 });
+    expect(summary.counts).toEqual({
+      updated: 6,
+      skipped_pre_api: 1,
+      invalid: 1,
+      failed: 4,
+      skipped_expired: 0,
+      superseded: 0,
+      cancelled: 0,
+      unchanged: 0,
+      would_update: 0,
+    });
     expect(summary.rows).toBe(12);
     expect(summary.throttled).toBeGreaterThanOrEqual(3 + 6);
   });

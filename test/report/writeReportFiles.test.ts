@@ -185,6 +185,7 @@ describe("writeReportFiles, CSV run", () => {
       superseded: 0,
       cancelled: 0,
       unchanged: 0,
+      would_update: 0,
     });
   });
 
