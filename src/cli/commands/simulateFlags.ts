@@ -7,6 +7,7 @@ export const SIMULATE_FLAGS: FlagSpec = {
   burst: "number",
   latency: "number",
   "auto-create": "boolean",
+  "auto-create-on-read": "boolean",
   quota: "string",
   "accepted-log-limit": "number",
   contacts: "string",
