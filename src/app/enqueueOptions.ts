@@ -16,6 +16,8 @@ export function enqueueOptions(config: Config, path: string, format: InputFormat
     operation: config.operation,
     ...(config.jobName ? { job: { name: config.jobName, onlyChanged: config.onlyChanged, notify: config.notify }, forget: config.forget } : {}),
     chunkSize: config.chunkSize,
+    // Outcomes wait in Redis for a report writer too: at most twice the rows' window of them (100,000 by default).
+    window: { rows: config.queueWindow, outcomes: config.queueWindow * 2 },
     parentRunId,
     breaker: breakerSettings(config),
     maxContactAge: config.maxContactAge,

@@ -154,10 +154,13 @@ export async function followRun(
   runId: string,
   signal: AbortSignal,
   queues?: RunQueues,
+  /** Throws when what feeds the run has failed (a producer in this process): the follow ends with its error. */
+  alive?: () => void,
 ): Promise<{ stopReason: string | undefined; interrupted: boolean; paused?: boolean }> {
   let seen = false;
   return followOutcomes(store, config, runId, async (drain) => {
     for (;;) {
+      alive?.();
       const p = await store.progress(runId);
       if (!p && seen) throw new AppError(`${runLostMessage(runId)}; the outcomes moved out before are in ${spoolPath(config, runId)}.`);
       if (!p) throw new RunNotFoundError(runId, config.prefix);

@@ -54,7 +54,15 @@ export async function runFile(ctx: AppContext, file: string, opts: RunFileOption
   return runQueued(
     ctx,
     runId,
-    (onReady) => enqueueFile(ctx.store, ctx.queues, { ...enqueueOptions(config, file, format, opts.parentRunId), runId, onReady, mapping: opts.mapping }),
+    (onReady, signal) =>
+      enqueueFile(ctx.store, ctx.queues, {
+        ...enqueueOptions(config, file, format, opts.parentRunId),
+        runId,
+        onReady,
+        signal,
+        mapping: opts.mapping,
+        onWait: (why) => ctx.log.info({ runId }, `producer waits: ${why}`),
+      }),
     opts,
   );
 }
@@ -77,7 +85,7 @@ export async function requireWritableDir(dir: string): Promise<void> {
 export async function runQueued(
   ctx: AppContext,
   runId: string,
-  enqueue: (onReady: () => void) => Promise<EnqueueResult>,
+  enqueue: (onReady: () => void, signal: AbortSignal) => Promise<EnqueueResult>,
   opts: RunFileOptions = {},
 ): Promise<RunFileResult> {
   const { config } = ctx;
@@ -90,18 +98,45 @@ export async function runQueued(
   opts.listen?.(worker.events);
   const stopMetrics = await metricsFor(ctx, worker);
   let stopReason: string | undefined;
+  // The producer stops when the run does (stopped, paused, interrupted): its position is saved, the same command goes on.
+  const producer = new AbortController();
   try {
     // Work starts while the file is still being queued, but only once the run is
     // known to be this file's: a refused run id must not set a worker on the old run.
-    const enq = await enqueue(() => worker.start());
-    const id = enq.runId;
-    if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
-    // At warn: shown on a terminal and in cron's JSON logs alike.
-    if (enq.inputChanged) ctx.log.warn({ runId }, enq.inputChanged);
-    ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
+    // The producer keeps a window of the file in Redis, so it goes on while the run is worked and followed.
+    let ready: () => void = () => undefined;
+    const created = new Promise<void>((r) => {
+      ready = r;
+    });
+    // Read through a function: the callbacks below set it, which the compiler's narrowing cannot see.
+    const producerFailure: { error?: unknown; failed: boolean } = { failed: false };
+    const checkProducer = () => {
+      if (producerFailure.failed) throw producerFailure.error;
+    };
+    const queued = enqueue(() => {
+      worker.start();
+      ready();
+    }, producer.signal).then(
+      (enq) => {
+        if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
+        // At warn: shown on a terminal and in cron's JSON logs alike.
+        if (enq.inputChanged) ctx.log.warn({ runId }, enq.inputChanged);
+        if (!enq.interrupted) ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
+        return enq;
+      },
+      (error: unknown) => {
+        producerFailure.failed = true;
+        producerFailure.error = error;
+        return undefined;
+      },
+    );
+    await Promise.race([created, queued]);
+    checkProducer();
+    const id = runId;
     stopReason = await followOutcomes(ctx.store, config, id, async (drain) => {
       let lastDrain = Date.now();
       for (;;) {
+        checkProducer();
         // Outcomes leave Redis for the spool as the run goes, so Redis holds only the backlog.
         if (Date.now() - lastDrain >= 1000) {
           await drain();
@@ -122,7 +157,11 @@ export async function runQueued(
         await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
       }
     });
+    producer.abort();
+    await queued;
+    checkProducer();
   } finally {
+    producer.abort();
     await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
     await stopMetrics();
   }

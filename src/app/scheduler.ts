@@ -58,12 +58,27 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
   const elsewhere = targetMismatch(config.target, ctx.config.target);
   if (elsewhere) return skip(`job ${data.name}: due now, but this work process cannot work it (${elsewhere}); give the job the workers' endpoint and region`);
   const mapping = columnMappingOf(loaded.job);
+  // The producer keeps a window of the file in Redis: it goes on while the run is followed (which moves outcomes out).
+  const producer = new AbortController();
+  let ready: () => void = () => undefined;
+  const created = new Promise<void>((r) => {
+    ready = r;
+  });
+  const failure: { error?: unknown; failed: boolean } = { failed: false };
   const queue = (id: string) =>
     enqueueFile(ctx.store, ctx.queues, {
       ...enqueueOptions(config, loaded.inputPath, formatOf(loaded.inputPath, config.format)),
       runId: id,
       ...(mapping ? { mapping } : {}),
+      onReady: ready,
+      signal: producer.signal,
+      onWait: (why) => ctx.log.info({ job: data.name, runId: id }, `producer waits: ${why}`),
+    }).catch((error: unknown) => {
+      failure.failed = true;
+      failure.error = error;
+      return undefined;
     });
+  let queued: Promise<unknown> = created;
   if (!runId) {
     const previous = (await ctx.redis.get(currentKey(ctx, data.name)))?.split(" ") ?? [];
     const [prevId, prevAt] = [previous[0], Number(previous[1] ?? 0)];
@@ -75,14 +90,28 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
     await ctx.redis.set(currentKey(ctx, data.name), `${runId} ${Date.now()}`);
     await onRun(runId);
     if (loaded.inputNote) ctx.log.info({ job: data.name, runId }, loaded.inputNote);
-    await queue(runId);
-    ctx.log.info({ job: data.name, runId }, `job ${data.name}: run ${runId} queued from ${loaded.inputPath}`);
+    const id = runId;
+    queued = queue(id).then((enq) => {
+      if (enq && !enq.interrupted) ctx.log.info({ job: data.name, runId: id }, `job ${data.name}: run ${id} queued from ${loaded.inputPath}`);
+    });
   } else if (!(await ctx.store.progress(runId))?.producerDone) {
     // Taken again after a crash of the process that started it while it was queueing: queueing goes on where it stopped.
-    await queue(runId);
-  }
+    queued = queue(runId);
+  } else ready();
+  await Promise.race([created, queued]);
+  const alive = () => {
+    if (failure.failed) throw failure.error;
+  };
+  alive();
   const id = runId;
-  const { stopReason, interrupted } = await followRun(ctx.store, config, id, signal, ctx.queues);
+  let followed: Awaited<ReturnType<typeof followRun>>;
+  try {
+    followed = await followRun(ctx.store, config, id, signal, ctx.queues, alive);
+  } finally {
+    producer.abort();
+    await queued;
+  }
+  const { stopReason, interrupted } = followed;
   // A `work` process that stops leaves the run to the others (and this due time to another process).
   if (interrupted) throw new Error("stopping");
   const report = await writeRunReport(ctx.store, config, id);

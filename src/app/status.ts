@@ -1,4 +1,5 @@
 import { queueOfManifest } from "../queue/RunQueues.js";
+import { isHeld, type RunProgress } from "../queue/RunStore.js";
 import type { OutcomeStatus } from "../report/Outcome.js";
 import type { AppContext } from "./context.js";
 import { RunNotFoundError } from "./AppError.js";
@@ -28,6 +29,11 @@ export interface RunStatus {
   readonly lastOutcomeAt: string | null;
   /** Chunks BullMQ gave up on while rows of theirs have no outcome: `resume` queues them again. */
   readonly failedChunks: number;
+  /**
+   * The file is not all queued and its producer has not been seen for a minute:
+   * it died, or it was stopped (workers finish only what is queued). What to run.
+   */
+  readonly producerGone?: string;
   /** Set for a dry run: the calls it would send (nothing was sent). */
   readonly dryRunCalls?: number;
 }
@@ -80,6 +86,7 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
     lastOutcomeAt: iso(p.lastAt),
     failedChunks,
     ...(m.dryRun ? { dryRunCalls: p.planned } : {}),
+    ...(producerGone(p) ? { producerGone: producerGone(p) } : {}),
   };
 }
 
@@ -102,4 +109,15 @@ export async function listRuns(ctx: AppContext, limit = Number.MAX_SAFE_INTEGER)
     }
   }
   return { statuses, dangling };
+}
+
+/** A producer alive saves its position or says it waits at least every 5 s. */
+const PRODUCER_SILENT_MS = 60_000;
+
+function producerGone(p: RunProgress): string | undefined {
+  if (p.producerDone || p.state === "cancelled" || isHeld(p.state) || p.producerAt === undefined) return undefined;
+  const silent = Date.now() - p.producerAt;
+  if (silent < PRODUCER_SILENT_MS) return undefined;
+  const input = p.manifest.input === "-" ? "<the same input>" : p.manifest.input;
+  return `its file is queued up to row ${p.read} and its producer was last seen ${Math.round(silent / 1000)} s ago: queue the rest with "connect-backfill run ${input} --run-id ${p.manifest.runId}" (or "enqueue ... --run-id")`;
 }

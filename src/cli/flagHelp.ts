@@ -29,6 +29,10 @@ const DOCS: Record<string, readonly [value: string, text: string]> = {
   endpoint: ["URL", "Connect endpoint, e.g. the simulator (default: AWS_ENDPOINT_URL_CONNECT, else AWS)"],
   region: ["REGION", "AWS Region (default: AWS_REGION, as the AWS SDK reads it)"],
   "chunk-size": ["N", `rows per queued job (default ${DEFAULTS.chunkSize})`],
+  "queue-window": [
+    "N",
+    `rows queued ahead of the workers: Redis holds a window of the file, not the file; 0 queues it all at once (default ${DEFAULTS.queueWindow})`,
+  ],
   "max-attempts": ["N", `tries for transient errors (default ${DEFAULTS.maxAttempts})`],
   "max-tries": ["N", `tries in all, throttled ones included (default ${DEFAULTS.maxTries})`],
   "max-retry-after": ["S", `the longest Retry-After obeyed, in seconds; longer ones are cut to this (default ${DEFAULTS.maxRetryAfterS})`],
@@ -41,6 +45,7 @@ const DOCS: Record<string, readonly [value: string, text: string]> = {
   "breaker-consecutive": ["N", `circuit breaker: rows in a row without a service answer that stop the run (default ${DEFAULTS.breakerConsecutive})`],
   "breaker-ignore": ["CODE[,CODE]", "error codes the circuit breaker leaves out (default none)"],
   "redis-url": ["URL", `Redis (default: REDIS_URL, else ${DEFAULTS.redisUrl})`],
+  "redis-cluster": ["", "REDIS_URL is a seed node of a Redis Cluster (env REDIS_CLUSTER=true); needs a hash-tagged --prefix such as {cb}"],
   prefix: ["P", `key prefix on Redis; {cb} style on a cluster (default ${DEFAULTS.prefix})`],
   "log-level": ["LEVEL", "fatal|error|warn|info|debug|trace|silent (default info; warn on a terminal)"],
   "skip-redis-checks": ["", "do not refuse an old or evicting Redis"],

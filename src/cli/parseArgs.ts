@@ -52,7 +52,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
 }
 
 /** Flags that map onto config/loadConfig.ts, shared by the queue commands. */
-export const REDIS_FLAGS: FlagSpec = { "redis-url": "string", prefix: "string", "log-level": "string", "skip-redis-checks": "boolean" };
+export const REDIS_FLAGS: FlagSpec = { "redis-url": "string", "redis-cluster": "boolean", prefix: "string", "log-level": "string", "skip-redis-checks": "boolean" };
 
 export const WORK_FLAGS: FlagSpec = {
   ...REDIS_FLAGS,
@@ -88,6 +88,7 @@ export const ENQUEUE_FLAGS: FlagSpec = {
   "lookup-start-time": "boolean",
   "follow-initial": "boolean",
   "chunk-size": "number",
+  "queue-window": "number",
   "breaker-window": "number",
   "breaker-ratio": "number",
   "breaker-auth": "number",

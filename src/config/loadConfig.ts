@@ -10,6 +10,8 @@ export interface Config {
   readonly redisUrl: string;
   /** Key prefix for every Redis key (BullMQ's included). Use a hash tag such as `{cb}` on Redis Cluster. */
   readonly prefix: string;
+  /** `redisUrl` is a seed node of a Redis Cluster (`--redis-cluster`, REDIS_CLUSTER=true); the prefix then has a hash tag. */
+  readonly redisCluster: boolean;
   readonly instanceId: string | undefined;
   readonly format: InputFormat | undefined;
   /** CSV field separator: ",", or ";" from European Excel, tab, "|"... */
@@ -56,6 +58,8 @@ export interface Config {
   /** `work --run-id A,B`: only these runs. Empty: every run on the prefix. */
   readonly onlyRuns: readonly string[];
   readonly chunkSize: number;
+  /** Rows the producer keeps queued ahead of the workers; 0: the whole file at once (`--queue-window`). */
+  readonly queueWindow: number;
   /** Tries for a row failing with transient errors (500, 503, resets, timeouts). */
   readonly maxAttempts: number;
   /** Total tries for a row, throttled ones included; past it the row is `failed` with code `Throttled`. */
@@ -106,6 +110,7 @@ export type ConfigFlags = Partial<{
   endpoint: string;
   region: string;
   "chunk-size": number;
+  "queue-window": number;
   "max-attempts": number;
   "max-tries": number;
   "max-retry-after": number;
@@ -114,6 +119,7 @@ export type ConfigFlags = Partial<{
   "request-timeout": number;
   "exit-when-idle": boolean;
   "redis-url": string;
+  "redis-cluster": boolean;
   prefix: string;
   "breaker-window": number;
   "breaker-ratio": number;
@@ -140,6 +146,11 @@ function positive(name: string, value: number, integer: boolean): number {
  * far past where bigger chunks stop paying.
  */
 const MAX_CHUNK_SIZE = 10_000;
+
+function nonNegativeWhole(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`--${name} must be a whole number, 0 or more, got ${String(value)}`);
+  return value;
+}
 
 function atMost(name: string, value: number, max: number): number {
   if (value > max) throw new ConfigError(`--${name} must be at most ${max}, got ${value}`);
@@ -198,6 +209,26 @@ function parseNotify(value: string | undefined): string | undefined {
   return value;
 }
 
+/** REDIS_CLUSTER: true or false (1 or 0); unset or empty is false. */
+function parseBoolEnv(name: string, value: string | undefined): boolean {
+  const v = value?.trim().toLowerCase() ?? "";
+  if (v === "" || v === "false" || v === "0") return false;
+  if (v === "true" || v === "1") return true;
+  throw new ConfigError(`${name} must be true or false, got "${value}"`);
+}
+
+/**
+ * Redis Cluster runs a multi-key command or script only when its keys share a hash
+ * slot: every key starts with the prefix, so a prefix with a hash tag (`{cb}`, `x{cb}`)
+ * puts them all in the slot of the tag. A key's tag is what stands between its first
+ * `{` and the next `}`, when that is not empty.
+ */
+export function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf("{");
+  const close = open === -1 ? -1 : prefix.indexOf("}", open + 1);
+  return close > open + 1;
+}
+
 function parseOperation(value: string): OperationName {
   const found = OPERATION_NAMES.find((n) => n.toLowerCase() === value.trim().toLowerCase());
   if (!found) throw new ConfigError(`--operation must be one of ${OPERATION_NAMES.join(", ")}, got "${value}"`);
@@ -239,6 +270,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const config: Config = {
     redisUrl: flags["redis-url"] ?? env.REDIS_URL ?? DEFAULTS.redisUrl,
     prefix: flags.prefix ?? env.CONNECT_BACKFILL_PREFIX ?? DEFAULTS.prefix,
+    redisCluster: flags["redis-cluster"] ?? parseBoolEnv("REDIS_CLUSTER", env.REDIS_CLUSTER),
     instanceId: instanceId === "" ? undefined : instanceId,
     format,
     delimiter: parseDelimiter(flags.delimiter ?? env.CONNECT_BACKFILL_DELIMITER ?? ","),
@@ -266,6 +298,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     }),
     onlyRuns: Object.freeze(onlyRuns),
     chunkSize: atMost("chunk-size", positive("chunk-size", num(flags["chunk-size"], "CONNECT_BACKFILL_CHUNK_SIZE", DEFAULTS.chunkSize), true), MAX_CHUNK_SIZE),
+    queueWindow: nonNegativeWhole("queue-window", num(flags["queue-window"], "CONNECT_BACKFILL_QUEUE_WINDOW", DEFAULTS.queueWindow)),
     maxAttempts: positive("max-attempts", num(flags["max-attempts"], "CONNECT_BACKFILL_MAX_ATTEMPTS", DEFAULTS.maxAttempts), true),
     maxRetryAfterMs: 1000 * positive("max-retry-after", num(flags["max-retry-after"], "CONNECT_BACKFILL_MAX_RETRY_AFTER_S", DEFAULTS.maxRetryAfterS), false),
     maxTries: positive("max-tries", num(flags["max-tries"], "CONNECT_BACKFILL_MAX_TRIES", DEFAULTS.maxTries), true),
@@ -286,6 +319,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const levels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
   if (!levels.includes(config.logLevel)) {
     throw new ConfigError(`--log-level must be one of ${levels.join(", ")}, got "${config.logLevel}"`);
+  }
+  if (config.redisCluster && !hasHashTag(config.prefix)) {
+    throw new ConfigError(
+      `--redis-cluster needs a --prefix with a hash tag, such as {${config.prefix.replace(/[{}]/g, "") || "cb"}}, so every key lands in one hash slot; got "${config.prefix}"`,
+    );
   }
   if (config.captureBefore && config.operation !== "UpdateContactAttributes") {
     throw new ConfigError(

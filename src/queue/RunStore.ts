@@ -153,6 +153,8 @@ export interface RunProgress {
   readonly startedAt: number | undefined;
   /** Lines of the file that hold no row (every cell empty): not rows, no outcome. */
   readonly blankLines: number;
+  /** When the producer last said it was alive (epoch ms): it saves its position, or waits for room in its window. */
+  readonly producerAt: number | undefined;
   /** When the latest outcome was recorded (epoch ms). */
   readonly lastAt: number | undefined;
   readonly complete: boolean;
@@ -305,7 +307,7 @@ export class RunStore {
   /** Returns the run's state as of the write, so the producer sees a cancel without a round trip of its own. */
   async saveProducerPosition(runId: string, read: number, chunks: number, done: boolean, blankLines = 0): Promise<string> {
     const key = this.keys.run(runId);
-    const fields: Array<string | number> = ["read", read, "chunks", chunks, "blank", blankLines];
+    const fields: Array<string | number> = ["read", read, "chunks", chunks, "blank", blankLines, "producerAt", Date.now()];
     if (done) fields.push("producerDone", 1);
     const res = await this.redis
       .multi()
@@ -424,6 +426,7 @@ export class RunStore {
       canaryLeft: h.canaryLeft === undefined ? undefined : Number(h.canaryLeft),
       startedAt: h.startedAt ? Number(h.startedAt) : undefined,
       lastAt: h.lastAt ? Number(h.lastAt) : undefined,
+      producerAt: h.producerAt ? Number(h.producerAt) : undefined,
       blankLines: Number(h.blank ?? 0),
       complete: producerDone && done >= read,
     };
@@ -432,6 +435,20 @@ export class RunStore {
   /** Keeps a stopped run's chunk until `resume`; rows already done are skipped when it runs again. */
   async park(chunk: ChunkJobData): Promise<void> {
     await this.redis.rpush(this.keys.parked(chunk.runId), JSON.stringify(chunk));
+  }
+
+  /**
+   * What the producer's window counts besides the queue: parked chunks (a stopped
+   * or paused run) and outcomes not yet moved out by a report writer. One round trip.
+   */
+  async backlog(runId: string): Promise<{ parked: number; outcomes: number; state: string }> {
+    const res = await this.redis.multi().llen(this.keys.parked(runId)).xlen(this.keys.outcomes(runId)).hget(this.keys.run(runId), "state").exec();
+    return { parked: Number(res?.[0]?.[1] ?? 0), outcomes: Number(res?.[1]?.[1] ?? 0), state: String(res?.[2]?.[1] ?? "") };
+  }
+
+  /** The producer is alive (it waits for room in its window): `status` tells a producer that died from one that waits. */
+  async touchProducer(runId: string): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), "producerAt", Date.now());
   }
 
   /** A stopped run's parked chunks, oldest first (they stay parked until `dropParked`). */

@@ -64,6 +64,16 @@ export interface EnqueueOptions {
   readonly onReady?: () => void;
   /** Called after each queued batch with rows read so far. */
   readonly onProgress?: (read: number) => void;
+  /**
+   * How far the producer runs ahead of the workers (rows in queued, running and
+   * parked chunks, and outcomes not yet moved out of Redis): Redis then holds a
+   * window of the file, not the file. Absent or 0: the whole file at once.
+   */
+  readonly window?: QueueWindow | undefined;
+  /** Stops the producer between two batches (its position is saved: the same command goes on). */
+  readonly signal?: AbortSignal | undefined;
+  /** Called once each time the producer starts waiting for room, with why (for the log). */
+  readonly onWait?: ((why: string) => void) | undefined;
 }
 
 export interface EnqueueResult {
@@ -79,6 +89,8 @@ export interface EnqueueResult {
   readonly cancelled?: boolean;
   /** The file changed while it was read (an export still being written): what the command should say. */
   readonly inputChanged?: string;
+  /** The producer was stopped (`signal`) before the end of the file: the same command with the run id goes on. */
+  readonly interrupted?: boolean;
 }
 
 async function statOf(path: string): Promise<{ size: number; mtimeMs: number } | undefined> {
@@ -91,6 +103,14 @@ async function statOf(path: string): Promise<{ size: number; mtimeMs: number } |
 }
 
 class RunCancelled extends Error {}
+class ProducerStopped extends Error {}
+
+export interface QueueWindow {
+  /** Rows in chunks not yet done (queued, running, waiting, parked). */
+  readonly rows: number;
+  /** Outcomes recorded and not yet moved out of Redis to a report writer's spool. */
+  readonly outcomes: number;
+}
 
 /** What `--dry-run`, `--canary`, `--capture-before`, `--lookup-start-time` and `--follow-initial` ask of a run. */
 export interface RunSafety {
@@ -252,16 +272,59 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     await store.record(runId, invalidBatch, breaker);
     invalidBatch = [];
   };
+  const window = opts.deliver ? undefined : opts.window;
+  let waitedFor = "";
+  /**
+   * Waits until the run has room for the next batch: Redis holds a window of the
+   * file, whatever its size. The workers make room as chunks complete (removed
+   * from Redis), the report writer as it moves outcomes out. A stopped or paused
+   * run makes none: its parked chunks count, so the producer waits for `resume`.
+   */
+  const roomFor = async (rows: number) => {
+    if (!window || (window.rows <= 0 && window.outcomes <= 0)) return;
+    let lastTouch = Date.now();
+    for (;;) {
+      if (opts.signal?.aborted) throw new ProducerStopped();
+      const [counts, back] = await Promise.all([queue.getJobCounts("waiting", "active", "delayed", "prioritized"), store.backlog(runId)]);
+      if (back.state === "cancelled") throw new RunCancelled();
+      const inFlight = (Object.values(counts).reduce((a, b) => a + b, 0) + back.parked) * manifest.chunkSize;
+      const rowsFull = window.rows > 0 && inFlight > 0 && inFlight + rows > window.rows;
+      const outcomesFull = window.outcomes > 0 && back.outcomes >= window.outcomes;
+      if (!rowsFull && !outcomesFull) {
+        waitedFor = "";
+        return;
+      }
+      const why = outcomesFull
+        ? `${back.outcomes} outcomes wait in Redis for a report writer: keep "connect-backfill report ${runId} --follow" running (run does it itself)`
+        : back.parked > 0
+          ? `run ${runId} is ${back.state || "held"} with ${back.parked} chunks parked; the rest of the file is queued once it is resumed`
+          : `${inFlight} rows are queued ahead of the workers (--queue-window ${window.rows}); more are queued as they finish`;
+      const kind = outcomesFull ? "outcomes" : back.parked > 0 ? "held" : "rows";
+      if (waitedFor !== kind) {
+        waitedFor = kind;
+        opts.onWait?.(why);
+      }
+      // Alive, for `status`: a producer that waits is not a producer that died.
+      if (Date.now() - lastTouch >= 5_000) {
+        await store.touchProducer(runId);
+        lastTouch = Date.now();
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
   const flushJobs = async (done: boolean) => {
     if (current.length > 0 && (done || current.length >= manifest.chunkSize)) {
       pendingJobs.push({ runId, index: chunkIndex++, rows: current });
       current = [];
     }
     if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
+    // Invalid rows first: a worker that reads a chunk never meets a line whose outcome is still on its way.
+    if (invalidBatch.length > 0) await flushInvalid();
+    await roomFor(pendingJobs.reduce((n, c) => n + c.rows.length, 0));
     if (opts.deliver) await opts.deliver(pendingJobs);
     else await addChunks(queue, pendingJobs, `run enqueue again with --run-id ${runId} to resume`);
     pendingJobs = [];
-    if (invalidBatch.length > 0) await flushInvalid();
     // Saved only once every chunk before it is in Redis: a resume never skips a row.
     const state = await store.saveProducerPosition(runId, read, chunkIndex, done, source.blankLines());
     opts.onProgress?.(read);
@@ -293,6 +356,10 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     }
     await flushJobs(true);
   } catch (err) {
+    if (err instanceof ProducerStopped) {
+      // Every chunk before the saved position is in Redis: nothing is lost, nothing queued twice when it goes on.
+      return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created, interrupted: true };
+    }
     if (!(err instanceof RunCancelled)) throw err;
     // Cancelled while reading: the rows read so far are the run; the rest of the file is not part of it.
     await store.saveProducerPosition(runId, read, chunkIndex, true, source.blankLines());

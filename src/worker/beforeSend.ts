@@ -25,7 +25,7 @@ type MakeSendContext = (op: SendContext["op"], governor: RateGovernor) => SendCo
 export function canaryPauseReason(runId: string, n: number): string {
   return (
     `canary: the first ${n} row${n === 1 ? "" : "s"} that needed a call ${n === 1 ? "was" : "were"} sent and run ${runId} is paused; ` +
-    `look at them with "connect-backfill report ${runId}" (then its report.html), go on with "connect-backfill resume ${runId}" and workers as usual, ` +
+    `look at them with "connect-backfill report ${runId}" (then its report.html), go on with "connect-backfill resume ${runId}" (it says what to run next), ` +
     `or stop with "connect-backfill cancel ${runId}"`
   );
 }

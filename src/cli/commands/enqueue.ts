@@ -20,7 +20,13 @@ export const enqueue: Command = {
     if (config.dryRun) return dryRunCommand(config, file, mapping, false);
     const { enqueueFile } = await import("../../queue/enqueueFile.js");
     return withContext(config, "command", async (ctx) => {
-      const res = await enqueueFile(ctx.store, ctx.queues, { ...enqueueOptions(config, file, format), mapping });
+      const res = await enqueueFile(ctx.store, ctx.queues, {
+        ...enqueueOptions(config, file, format),
+        mapping,
+        // The producer keeps a window of the file in Redis: it waits for workers, and says why once per cause.
+        onWait: (why) =>
+          process.stderr.write(`connect-backfill: waiting: ${why}; stopping this is safe (the same command with --run-id goes on where it stopped).\n`),
+      });
       const what = res.alreadyQueued
         ? "already queued, nothing added"
         : `${res.rows} rows read, ${res.invalid} invalid, ${res.chunks} chunks queued${res.resumed ? " (resumed)" : ""}`;

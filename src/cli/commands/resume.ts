@@ -15,6 +15,14 @@ export const resume: Command = {
       const n = await resumeRun(ctx, runId);
       const failed = n.failed > 0 ? ` and ${n.failed} chunks that had failed` : "";
       process.stderr.write(`connect-backfill: run ${runId} resumed; ${n.parked} parked chunks${failed} queued again\n`);
+      const p = await ctx.store.progress(runId);
+      // The producer keeps a window of the file in Redis and stopped with the run: workers alone finish only what is queued.
+      if (p && !p.producerDone) {
+        const input = p.manifest.input === "-" ? "<the same input>" : p.manifest.input;
+        process.stderr.write(
+          `connect-backfill: its file is queued up to row ${p.read}; queue the rest and work it with "connect-backfill run ${input} --run-id ${runId}" (or "connect-backfill enqueue ${input} --run-id ${runId}" beside your workers)\n`,
+        );
+      }
       return EXIT.ok;
     });
   },
