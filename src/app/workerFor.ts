@@ -9,6 +9,7 @@ export function workerFor(ctx: AppContext, extra: Partial<BackfillWorkerOptions>
     keys: ctx.keys,
     log: ctx.log,
     rate: config.rate,
+    headroom: config.headroom,
     concurrency: config.concurrency,
     chunkSize: config.chunkSize,
     policy: { maxAttempts: config.maxAttempts, maxTries: config.maxTries, maxRetryAfterMs: config.maxRetryAfterMs, callDeadlineMs: config.requestTimeoutMs },

@@ -9,6 +9,7 @@ const DOCS: Record<string, readonly [value: string, text: string]> = {
   "run-id": ["ID", "name of the run (default: a new one from the date); work: ID[,ID] restricts it to those runs"],
   rate: ["N", `requests/s across all workers, a ceiling (default ${DEFAULTS.rate})`],
   concurrency: ["N", `API calls in flight in this process (default ${DEFAULTS.concurrency})`],
+  headroom: ["F", `share of the rate found safe left to the account's other callers; probes above once a minute; 0 takes it all (default ${DEFAULTS.headroom})`],
   "reports-dir": ["DIR", `where report files go (default ${DEFAULTS.reportsDir})`],
   "min-contact-date": ["DATE", "rows of contacts that started earlier are skipped_pre_api (default: UpdateContactAttributes 2018-09-12, UpdateContact none)"],
   "job-name": ["NAME", "the job the run belongs to (a job file gives its name): its change memory, history and webhook"],

@@ -57,6 +57,7 @@ export const REDIS_FLAGS: FlagSpec = { "redis-url": "string", "redis-cluster": "
 export const WORK_FLAGS: FlagSpec = {
   ...REDIS_FLAGS,
   rate: "number",
+  headroom: "number",
   concurrency: "number",
   endpoint: "string",
   region: "string",

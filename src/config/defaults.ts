@@ -3,6 +3,8 @@ export const DEFAULTS = Object.freeze({
   redisUrl: "redis://127.0.0.1:6379",
   prefix: "cb",
   rate: 10,
+  /** The quota is the account's: a tenth of what is found safe stays with the contact center's own flows. */
+  headroom: 0.1,
   concurrency: 16,
   reportsDir: "./reports",
   /** ~6.5 MB of rows in Redis at 130 bytes a row, whatever the file's size; tens of seconds of work ahead of the workers. */

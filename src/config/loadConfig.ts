@@ -19,6 +19,8 @@ export interface Config {
   readonly runId: string | undefined;
   /** Requests per second across every worker on this Redis: the ceiling the governor never exceeds. */
   readonly rate: number;
+  /** Share of the rate found safe left to the account's other callers: production flows and Lambdas (`--headroom`). */
+  readonly headroom: number;
   /** In-flight API calls per worker process. */
   readonly concurrency: number;
   readonly reportsDir: string;
@@ -93,6 +95,7 @@ export type ConfigFlags = Partial<{
   delimiter: string;
   "run-id": string;
   rate: number;
+  headroom: number;
   concurrency: number;
   "reports-dir": string;
   "min-contact-date": string;
@@ -146,6 +149,12 @@ function positive(name: string, value: number, integer: boolean): number {
  * far past where bigger chunks stop paying.
  */
 const MAX_CHUNK_SIZE = 10_000;
+
+function fraction(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0 || value > 0.9)
+    throw new ConfigError(`--${name} must be a share from 0 to 0.9 (0.1 leaves a tenth of the quota to other callers), got ${String(value)}`);
+  return value;
+}
 
 function nonNegativeWhole(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 0) throw new ConfigError(`--${name} must be a whole number, 0 or more, got ${String(value)}`);
@@ -276,6 +285,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     delimiter: parseDelimiter(flags.delimiter ?? env.CONNECT_BACKFILL_DELIMITER ?? ","),
     runId: runId === undefined ? undefined : validateRunId(runId),
     rate: positive("rate", num(flags.rate, "CONNECT_BACKFILL_RATE", DEFAULTS.rate), false),
+    headroom: fraction("headroom", num(flags.headroom, "CONNECT_BACKFILL_HEADROOM", DEFAULTS.headroom)),
     concurrency: positive("concurrency", num(flags.concurrency, "CONNECT_BACKFILL_CONCURRENCY", DEFAULTS.concurrency), true),
     reportsDir: flags["reports-dir"] ?? env.CONNECT_BACKFILL_REPORTS_DIR ?? DEFAULTS.reportsDir,
     minContactDate: flags["min-contact-date"] === undefined ? undefined : parseDateFlag("min-contact-date", flags["min-contact-date"]),

@@ -24,6 +24,7 @@ export interface JobFile {
   readonly lookupStartTime?: boolean;
   readonly followInitial?: boolean;
   readonly rate?: number;
+  readonly headroom?: number;
   readonly concurrency?: number;
   readonly chunkSize?: number;
   readonly maxContactAge?: string;

@@ -20,6 +20,7 @@ export const JOB_FLAGS = {
   lookupStartTime: "lookup-start-time",
   followInitial: "follow-initial",
   rate: "rate",
+  headroom: "headroom",
   concurrency: "concurrency",
   chunkSize: "chunk-size",
   maxContactAge: "max-contact-age",

@@ -92,6 +92,13 @@ export const JOB_SCHEMA = {
       description: "A row naming a transfer leg is sent to its chain's initial contact (implies lookupStartTime; default false).",
     },
     rate: { type: "number", exclusiveMinimum: 0, "x-expects": "a number above 0", description: "Requests per second across every worker (default 10)." },
+    headroom: {
+      type: "number",
+      minimum: 0,
+      maximum: 0.9,
+      "x-expects": "a share from 0 to 0.9",
+      description: "Share of the rate found safe left to the account's other callers (default 0.1).",
+    },
     concurrency: { type: "integer", minimum: 1, "x-expects": "a whole number above 0", description: "In-flight calls per worker process (default 16)." },
     chunkSize: {
       type: "integer",

@@ -19,6 +19,12 @@ export interface RateGovernorOptions {
   readonly cooldownMs?: number;
   /** Fake clock for tests (ms); Redis's clock when absent. */
   readonly now?: () => number;
+  /**
+   * The share of the rate found safe (where the service last throttled) left to
+   * the account's other callers: pace at (1 - headroom) of it, probe above once a
+   * minute. The quota is the account's; production flows share it. Default 0.
+   */
+  readonly headroom?: number;
 }
 
 type Eval = (key: string, ...args: Array<string | number>) => Promise<Array<string | number>>;
@@ -48,6 +54,7 @@ export class RateGovernor {
   private readonly minRate: number;
   private readonly cooldownMs: number;
   private readonly now: (() => number) | undefined;
+  private readonly headroom: number;
   private successes = 0;
   private lastRate: number;
   /** Latest epoch seen in any reply: slots of an older one are dropped. */
@@ -65,6 +72,7 @@ export class RateGovernor {
     this.minRate = check("minRate", opts.minRate ?? Math.min(0.5, opts.ceiling), (opts.minRate ?? 0.5) > 0);
     this.cooldownMs = check("cooldownMs", opts.cooldownMs ?? 500, (opts.cooldownMs ?? 500) >= 0);
     this.now = opts.now;
+    this.headroom = check("headroom", opts.headroom ?? 0, (opts.headroom ?? 0) >= 0 && (opts.headroom ?? 0) < 1);
     this.lastRate = opts.ceiling;
     this.redis = opts.redis as RateGovernor["redis"];
     if (!this.redis.cbReserve) {
@@ -104,6 +112,7 @@ export class RateGovernor {
       this.c,
       this.minRate,
       count,
+      this.headroom,
     );
     this.lastRate = Number(rate);
     this.epoch = String(epoch);
@@ -171,6 +180,7 @@ export class RateGovernor {
       this.c,
       this.minRate,
       this.cooldownMs,
+      this.headroom,
     );
     this.lastRate = Number(rate);
     this.epoch = String(epoch);

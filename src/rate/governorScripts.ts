@@ -29,7 +29,10 @@ end
 local beta = tonumber(ARGV[4])
 local C = tonumber(ARGV[5])
 local minRate = tonumber(ARGV[6])
-local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt')
+local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt')
+-- the share of the rate found safe left to the account's other callers (--headroom); 0: take it all
+local headroom = tonumber(ARGV[8]) or 0
+local probeAt = tonumber(s[13]) or 0
 local wmax = tonumber(s[1])
 local t0 = tonumber(s[2]) or 0
 local tat = tonumber(s[3]) or 0
@@ -63,6 +66,19 @@ local ceiling = capHi
 -- after two idle seconds, slow start begins again (until the first throttle)
 if now - last > 2000 then since = now end
 
+-- With headroom, the rate stays under (1 - headroom) of wmax, the rate found safe
+-- (where the service last said no); once a minute it probes above, rising to
+-- 1.1 x wmax over two seconds: a throttle then sets wmax again, and a probe that
+-- passes raises it (RESERVE), so a quota that grew, or a caller that left, is found.
+local PROBE_EVERY = 60000
+local PROBE_MS = 2000
+local function headroomCap(t)
+  local cap = wmax * (1 - headroom)
+  local into = t - math.max(t0, probeAt) - PROBE_EVERY
+  if into >= 0 and into <= PROBE_MS then cap = cap + (wmax * 1.1 - cap) * (into / PROBE_MS) end
+  return cap
+end
+
 local function rateAt(t)
   if not wmax then
     local r = (ceiling / 8) * 2 ^ ((t - since) / 250)
@@ -82,6 +98,10 @@ local function rateAt(t)
   if elapsed > k + 0.5 then
     local probe = wmax * 2 ^ ((elapsed - k - 0.5) / 0.5)
     if probe > r then r = probe end
+  end
+  if headroom > 0 then
+    local cap = headroomCap(t)
+    if r > cap then r = cap end
   end
   if r > ceiling then r = ceiling end
   if r < minRate then r = minRate end
@@ -106,13 +126,20 @@ end
  *
  * KEYS[1]  the governor hash (one per API)
  * ARGV     ownCeiling (req/s, the caller's --rate), now (ms, or -1: Redis's clock),
- *          successesSinceLastCall, beta, C, minRate, count
+ *          successesSinceLastCall, beta, C, minRate, count, headroom (0..1)
  * Returns  {waitMs to the first slot, rate, interval (ms), epoch ("t0:pause"),
  *           granted (1/0), horizon (ms)}
  */
 export const RESERVE = `${COMMON}
 satOk = satOk + tonumber(ARGV[3])
 bCur = bCur + tonumber(ARGV[3])
+if headroom > 0 and wmax and now - math.max(t0, probeAt) - PROBE_EVERY > PROBE_MS then
+  -- the probe passed without a throttle; what the service served at its top is safe
+  -- (only what it served: an idle or capped caller proves nothing)
+  local served = (bCur + bPrev * (1 - (now - idx * 500) / 500)) * 2
+  if served > wmax then wmax = math.min(served, wmax * 1.1) end
+  probeAt = now
+end
 local rate = rateAt(now)
 local count = tonumber(ARGV[7]) or 1
 local slot = math.max(tat, now, pause)
@@ -122,7 +149,8 @@ if slot - now <= horizon then
   granted = 1
   tat = slot + count * 1000 / rate
 end
-redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt)
+redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt, 'probeAt', probeAt)
+if wmax then redis.call('HSET', key, 'wmax', wmax) end
 redis.call('PEXPIRE', key, 86400000)
 return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0) .. ':' .. tostring(pause), granted, tostring(horizon)}
 `;
@@ -131,7 +159,7 @@ return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0
  * A throttle: a multiplicative decrease (at most one per cooldown) and a pause for Retry-After.
  *
  * KEYS[1]  the governor hash
- * ARGV     ownCeiling, now (ms or -1), retryAfterMs (already capped), beta, C, minRate, cooldownMs
+ * ARGV     ownCeiling, now (ms or -1), retryAfterMs (already capped), beta, C, minRate, cooldownMs, headroom
  * Returns  {decreased (0/1), newRate, epoch ("t0:pause")}
  */
 export const THROTTLED = `${COMMON}

@@ -30,6 +30,8 @@ export interface BackfillWorkerOptions {
   readonly log: Logger;
   /** Requests/s across all workers: the governor's ceiling. */
   readonly rate: number;
+  /** Share of the rate found safe left to the account's other callers (`--headroom`); default 0. */
+  readonly headroom?: number;
   /** API calls in flight in this process. */
   readonly concurrency: number;
   readonly chunkSize: number;
@@ -292,7 +294,7 @@ export class BackfillWorker {
   governorFor(op: ApiName): RateGovernor {
     let g = this.governors.get(op);
     if (!g) {
-      g = new RateGovernor({ redis: this.opts.redis, key: this.opts.keys.governor(op), ceiling: this.opts.rate });
+      g = new RateGovernor({ redis: this.opts.redis, key: this.opts.keys.governor(op), ceiling: this.opts.rate, headroom: this.opts.headroom ?? 0 });
       this.governors.set(op, g);
     }
     return g;
