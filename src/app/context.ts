@@ -21,7 +21,7 @@ export interface AppContext {
 
 /** Redis, queue and run store for a command; checks the server once. */
 export async function openContext(config: Config, kind: "long-lived" | "command", log = createLogger(config.logLevel)): Promise<AppContext> {
-  const redis = await connectRedis(config.redisUrl, kind);
+  const redis = await connectRedis(config.redisUrl, kind, { cluster: config.redisCluster });
   try {
     if (!config.skipRedisChecks) await checkRedis(redis);
   } catch (err) {
