@@ -29,10 +29,12 @@ end
 local beta = tonumber(ARGV[4])
 local C = tonumber(ARGV[5])
 local minRate = tonumber(ARGV[6])
-local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt')
+local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt', 'safe')
 -- the share of the rate found safe left to the account's other callers (--headroom); 0: take it all
 local headroom = tonumber(ARGV[8]) or 0
 local probeAt = tonumber(s[13]) or 0
+-- the highest rate found safe: what the service served when it last said no (wmax is the rate we sent then)
+local safe = tonumber(s[14])
 local wmax = tonumber(s[1])
 local t0 = tonumber(s[2]) or 0
 local tat = tonumber(s[3]) or 0
@@ -66,16 +68,17 @@ local ceiling = capHi
 -- after two idle seconds, slow start begins again (until the first throttle)
 if now - last > 2000 then since = now end
 
--- With headroom, the rate stays under (1 - headroom) of wmax, the rate found safe
--- (where the service last said no); once a minute it probes above, rising to
--- 1.1 x wmax over two seconds: a throttle then sets wmax again, and a probe that
--- passes raises it (RESERVE), so a quota that grew, or a caller that left, is found.
+-- With headroom, the rate stays under (1 - headroom) of the rate found safe (what
+-- the service served when it last said no); once a minute it probes above, rising
+-- to 1.1 x that over two seconds: a throttle then measures it again, and a probe
+-- that passes raises it (RESERVE), so a quota that grew, or a caller that left, is found.
 local PROBE_EVERY = 60000
 local PROBE_MS = 2000
 local function headroomCap(t)
-  local cap = wmax * (1 - headroom)
+  local base = safe or wmax
+  local cap = base * (1 - headroom)
   local into = t - math.max(t0, probeAt) - PROBE_EVERY
-  if into >= 0 and into <= PROBE_MS then cap = cap + (wmax * 1.1 - cap) * (into / PROBE_MS) end
+  if into >= 0 and into <= PROBE_MS then cap = cap + (base * 1.1 - cap) * (into / PROBE_MS) end
   return cap
 end
 
@@ -137,7 +140,8 @@ if headroom > 0 and wmax and now - math.max(t0, probeAt) - PROBE_EVERY > PROBE_M
   -- the probe passed without a throttle; what the service served at its top is safe
   -- (only what it served: an idle or capped caller proves nothing)
   local served = (bCur + bPrev * (1 - (now - idx * 500) / 500)) * 2
-  if served > wmax then wmax = math.min(served, wmax * 1.1) end
+  local base = safe or wmax
+  if served > base then safe = math.min(served, base * 1.1) end
   probeAt = now
 end
 local rate = rateAt(now)
@@ -150,7 +154,7 @@ if slot - now <= horizon then
   tat = slot + count * 1000 / rate
 end
 redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt, 'probeAt', probeAt)
-if wmax then redis.call('HSET', key, 'wmax', wmax) end
+if safe then redis.call('HSET', key, 'safe', safe) end
 redis.call('PEXPIRE', key, 86400000)
 return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0) .. ':' .. tostring(pause), granted, tostring(horizon)}
 `;
@@ -176,6 +180,8 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   if g > 0 and g * 1.05 < w then w = g * 1.05 end
   if w < minRate then w = minRate end
   wmax = w
+  -- served, not sent: the rate sent when the service said no overshoots by the burst it let through
+  if g > 0 and g < w then safe = g else safe = w * beta end
   t0 = now
   satOk = 0
   decreased = 1
@@ -185,6 +191,7 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   tat = now
 end
 if retryAfter > 0 and now + retryAfter > pause then pause = now + retryAfter end
+if safe then redis.call('HSET', key, 'safe', safe) end
 redis.call('HSET', key, 'wmax', wmax, 't0', t0, 'tat', tat, 'pause', pause, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt)
 redis.call('HINCRBY', key, 'throttles', 1)
 redis.call('PEXPIRE', key, 86400000)
