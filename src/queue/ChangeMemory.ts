@@ -201,14 +201,19 @@ export class ChangeMemory {
   private async *scanBuckets(): AsyncGenerator<string[]> {
     const match = `${this.prefix.replace(/[*?[\]\\]/g, "\\$&")}:*`;
     const from = this.prefix.length + 1;
-    let cursor = "0";
-    do {
-      const [next, found] = await this.redis.scan(cursor, "MATCH", match, "COUNT", 1000);
-      cursor = next;
-      // MATCH also finds keys of a job whose name extends this one's (`<job>:x:…`); their suffix is not a bucket's.
-      const mine = found.filter((k) => BUCKET_SUFFIX.test(k.slice(from)));
-      if (mine.length > 0) yield mine;
-    } while (cursor !== "0");
+    // SCAN is per server: on a Redis Cluster ioredis sends it to any one master, so each master is scanned.
+    const cluster = this.redis as unknown as { isCluster?: boolean; nodes?: (role: "master") => Redis[] };
+    const servers = cluster.isCluster && cluster.nodes ? cluster.nodes("master") : [this.redis];
+    for (const server of servers) {
+      let cursor = "0";
+      do {
+        const [next, found] = await server.scan(cursor, "MATCH", match, "COUNT", 1000);
+        cursor = next;
+        // MATCH also finds keys of a job whose name extends this one's (`<job>:x:…`); their suffix is not a bucket's.
+        const mine = found.filter((k) => BUCKET_SUFFIX.test(k.slice(from)));
+        if (mine.length > 0) yield mine;
+      } while (cursor !== "0");
+    }
   }
 
   private scriptArgs(entries: readonly ChangeEntry[]): { keys: string[]; args: Array<string | Buffer> } {

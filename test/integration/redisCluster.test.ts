@@ -59,6 +59,22 @@ describe.runIf(hasRedisServer && hasRedisCli)("Redis Cluster (3 masters, no repl
     expect(holding[0]?.every((k) => k.startsWith(`${tagged}:`))).toBe(true);
   });
 
+  it("a job's change memory on the cluster: --only-changed sends nothing the second night, --forget clears every bucket", async () => {
+    const cluster = await startCluster();
+    h = await harness();
+    const redis = ["--redis-cluster", "--redis-url", cluster.url, "--prefix", `{${h.prefix}}`, "--job-name", "nightly"];
+    expect((await runRows(h, 60, "n1", [...redis, "--only-changed"])).code).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(60);
+    const n2 = await runRows(h, 60, "n2", [...redis, "--only-changed"]);
+    expect(n2.code, n2.stderr).toBe(0);
+    expect(n2.stdout).toMatch(/unchanged\s+60/);
+    expect(h.sim.acceptedCount()).toBe(60);
+    // SCAN answers per server: --forget must find the buckets whichever master holds them.
+    const n3 = await runRows(h, 60, "n3", [...redis, "--only-changed", "--forget"]);
+    expect(n3.code, n3.stderr).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(120);
+  });
+
   it("refuses a prefix without a hash tag in one sentence (exit 2), before touching Redis", async () => {
     const cluster = await startCluster();
     h = await harness();
