@@ -130,6 +130,9 @@ async function runOurs(sim: ConnectSimulator, endpoint: string, s: Scenario): Pr
           "--exit-when-idle",
           "--rate",
           String(s.told),
+          // These scenarios are a backfill that owns the quota (the headroom section measures sharing it).
+          "--headroom",
+          "0",
           "--concurrency",
           String(CONCURRENCY),
           "--endpoint",

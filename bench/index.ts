@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest|order|changed|metrics|capture] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|headroom] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -23,5 +23,13 @@ if (!which || which === "metrics") {
 if (!which || which === "capture") {
   const { benchCaptureCost } = await import("./captureCost.js");
   await benchCaptureCost();
+}
+if (!which || which === "redis") {
+  const { benchRedisFootprint } = await import("./redisFootprint.js");
+  await benchRedisFootprint();
+}
+if (!which || which === "headroom") {
+  const { benchHeadroom } = await import("./headroom.js");
+  await benchHeadroom();
 }
 process.exit(0);
