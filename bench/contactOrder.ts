@@ -104,7 +104,10 @@ async function ingest(prev: PreviousRelease | undefined, dir: string, redis: Red
       if (!bin) continue;
       const prefix = `ingest-${randomBytes(3).toString("hex")}`;
       const before = await usedMb(redis);
-      const t = await runTracked(process.execPath, [bin, "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error"], {});
+      // The whole file at once for both (an older release ignores the variable): the cost of queueing it.
+      const t = await runTracked(process.execPath, [bin, "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error"], {
+        CONNECT_BACKFILL_QUEUE_WINDOW: "0",
+      });
       const after = await usedMb(redis);
       const p = await new RunStore(redis, keysFor(prefix)).progress("ingest");
       if (t.code !== 0 || p?.read !== 1_000_000) throw new Error(`${k} enqueue did not queue the whole file`);

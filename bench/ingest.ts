@@ -54,7 +54,8 @@ export async function benchIngest(): Promise<void> {
       const r = await runTracked(
         process.execPath,
         [join(ROOT, "bin/connect-backfill.js"), "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error"],
-        {},
+        // The whole file at once, no workers: what queueing costs (the window's footprint is the "redis" section).
+        { CONNECT_BACKFILL_QUEUE_WINDOW: "0" },
       );
       const after = await usedMb(redis);
       const p = await new RunStore(redis, keysFor(prefix)).progress("ingest");
