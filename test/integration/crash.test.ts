@@ -65,7 +65,8 @@ describe("crash safety with real processes", () => {
     h = await harness();
     const n = 300_000;
     const file = await h.file("big.csv", rows(n, "p"));
-    const common = ["--prefix", h.prefix, "--instance-id", "i", "--run-id", "kp", "--chunk-size", "500"];
+    // The whole file at once (no window): every row queued, with no worker to make room (queueWindow.test.ts covers the window).
+    const common = ["--prefix", h.prefix, "--instance-id", "i", "--run-id", "kp", "--chunk-size", "500", "--queue-window", "0"];
     const redis = new Redis(REDIS_URL);
     try {
       const store = new RunStore(redis, keysFor(h.prefix));

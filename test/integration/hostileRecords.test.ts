@@ -114,7 +114,8 @@ describe("inputs that are not text, or not still", () => {
         await new Promise((r) => setTimeout(r, 25));
       }
     })();
-    const res = await cli(["enqueue", file, "--instance-id", "i", "--prefix", h.prefix, "--run-id", "grow"]);
+    // The whole file at once: no worker makes room for a window here.
+    const res = await cli(["enqueue", file, "--instance-id", "i", "--prefix", h.prefix, "--run-id", "grow", "--queue-window", "0"]);
     ended = true;
     await writer;
     expect(res.code).toBe(0);
