@@ -458,29 +458,41 @@ export class RunStore {
   }
 
   /**
-   * `--canary`: takes `rows` from the canary's allowance before a call. Returns
-   * false once it is used up: the run is then paused (with the sentence saying
-   * what to do) and the call must not go. A run without a canary always goes.
+   * `--canary`: takes `rows` from the canary's allowance right before a call.
+   * Returns `send`, or the state that holds the call: `paused` once the allowance
+   * is used up (the run is then paused, with the sentence saying what to do),
+   * `stopped` (the breaker) or `cancelled`. A run without an allowance (none, or resumed) always goes.
    */
-  async takeCanary(runId: string, rows: number, reason: string): Promise<boolean> {
-    // KEYS[1] run hash; ARGV[1] rows, ARGV[2] the pause's reason. Returns 1 (send) or 0 (paused).
+  async takeCanary(runId: string, rows: number, reason: string): Promise<"send" | "paused" | "stopped" | "cancelled"> {
+    // KEYS[1] run hash; ARGV[1] rows, ARGV[2] the pause's reason. Returns send, or the state that holds the call.
     const res = await this.redis.eval(
       `local s = redis.call('HGET', KEYS[1], 'state')
-       if s == 'paused' then return 0 end
+       if s == 'paused' or s == 'stopped' or s == 'cancelled' then return s end
        local left = tonumber(redis.call('HGET', KEYS[1], 'canaryLeft'))
-       if left == nil then return 1 end
+       if left == nil then return 'send' end
        if left <= 0 then
-         if s ~= 'stopped' and s ~= 'cancelled' then redis.call('HSET', KEYS[1], 'state', 'paused', 'stopReason', ARGV[2]) end
-         return 0
+         redis.call('HSET', KEYS[1], 'state', 'paused', 'stopReason', ARGV[2])
+         return 'paused'
        end
        redis.call('HINCRBY', KEYS[1], 'canaryLeft', -tonumber(ARGV[1]))
-       return 1`,
+       return 'send'`,
       1,
       this.keys.run(runId),
       rows,
       reason,
     );
-    return Number(res) === 1;
+    return String(res) as "send" | "paused" | "stopped" | "cancelled";
+  }
+
+  /** A call that took canary places and was handed back without going (shutdown) gives them back. */
+  async refundCanary(runId: string, rows: number): Promise<void> {
+    // KEYS[1] run hash; ARGV[1] rows. Returns nothing; a resumed run (no allowance any more) is left alone.
+    await this.redis.eval(
+      `if redis.call('HEXISTS', KEYS[1], 'canaryLeft') == 1 then redis.call('HINCRBY', KEYS[1], 'canaryLeft', tonumber(ARGV[1])) end`,
+      1,
+      this.keys.run(runId),
+      rows,
+    );
   }
 
   /** A dry run's plan, kept with the run so `report` writes it again. */

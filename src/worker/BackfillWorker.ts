@@ -306,9 +306,11 @@ export class BackfillWorker {
 
   /** The circuit breaker's decision, said once per run by each worker that meets it (with the reason and what to run). */
   private async sayStopped(runId: string): Promise<void> {
-    if (this.stopSaid.has(runId)) return;
-    this.stopSaid.add(runId);
     const { state, stopReason } = await this.store.state(runId).catch(() => ({ state: "", stopReason: undefined }));
+    // Once per stop: a canary's pause, then (after resume) a breaker's stop, are each said.
+    const said = `${runId}\u0000${state}\u0000${stopReason ?? ""}`;
+    if (this.stopSaid.has(said)) return;
+    this.stopSaid.add(said);
     // A canary's pause is what the operator asked for; a stop is an alarm.
     if (state === "paused") this.opts.log.warn({ runId }, `run ${runId} paused: ${stopReason ?? "paused"}`);
     else this.opts.log.error({ runId }, `run ${runId} stopped: ${stopReason ?? "stopped"}`);

@@ -97,7 +97,9 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   const changes = await lookUpChanges(data, finished, decoder, manifest, ctx);
   const breaker = breakerOf(manifest);
   const ignored = new Set(breaker.ignore);
+  /** The circuit breaker stopped the run; `paused`: a canary's allowance is used up. Both park the chunk. */
   let stopped = false;
+  let paused = false;
   let cancelled = false;
   let handback = false;
   let gone = false;
@@ -111,7 +113,8 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   /** Nothing may be sent any more: cancel, a lost run, a Redis error, shutdown. */
   const mustStop = () => cancelled || gone || failure !== undefined || ctx.signal.aborted || ctx.stopNew?.aborted === true;
   /** No new call starts: the above, or the run stopped or paused, or rows went back. */
-  const halted = () => stopped || handback || mustStop();
+  const halted = () => stopped || paused || handback || mustStop();
+  const held = () => stopped || paused;
 
   const write = (items: RecordedOutcome[]) => {
     if (items.length === 0) return;
@@ -137,7 +140,8 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
           tally[outcome.status] = (tally[outcome.status] ?? 0) + 1;
           ctx.onOutcome?.(data.runId, outcome);
         }
-        if (isHeld(state)) stopped = true;
+        if (state === "stopped") stopped = true;
+        else if (state === "paused") paused = true;
         if (state === "cancelled") cancelled = true;
       }, fail),
     );
@@ -233,13 +237,13 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   const runGroup = async (g: RowGroup): Promise<void> => {
     const todo = g.rows.filter(([line]) => !finished.has(line));
     if (todo.length === 0 || halted()) {
-      handback ||= todo.length > 0 && !stopped;
+      handback ||= todo.length > 0 && !held();
       return;
     }
     const chained = g.after !== 0 || g.rows.length > 1;
     const looked = await lookUpStarts(todo, (row) => changes.decoded.get(row[0]) ?? decoder.decode(row), lookupContext);
     if (looked.handback) {
-      handback ||= !stopped;
+      handback ||= !held();
       return;
     }
     const calls = foldCalls(prepare(todo, chained, looked), decoder.op);
@@ -269,15 +273,10 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
     // One call at a time: a contact's next call goes out only once the previous one is answered.
     for (const call of calls) {
       if (halted()) {
-        handback ||= !stopped;
+        handback ||= !held();
         return;
       }
       const carrier = call.rows[call.rows.length - 1] as Ready;
-      // A canary's allowance is taken before the call; once it is used up the run pauses and this call waits with the rest.
-      if (manifest.canary && !(await ctx.store.takeCanary(data.runId, call.rows.length, canaryPauseReason(data.runId, manifest.canary)))) {
-        stopped = true;
-        return;
-      }
       const target = { instanceId: carrier.instanceId, contactId: carrier.contactId };
       const sendCtx = (op: SendContext["op"], gov: RateGovernor): SendContext => ({
         client: ctx.client,
@@ -289,10 +288,29 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
         ...(onAttempt ? { onAttempt } : {}),
         ...(ctx.log ? { log: ctx.log, line: carrier.line } : {}),
       });
-      // Looked at again when the call's turn comes: a stop (breaker, shutdown) may have come while it queued.
-      // A call that took a canary's allowance goes even if the pause came meanwhile: it is one of the canary's rows.
+      // Looked at again when the call's turn comes: a stop (breaker, pause, shutdown) may have come while it queued.
       const outcome = await ctx.limit(async () => {
-        if (manifest.canary ? mustStop() : halted()) return undefined;
+        if (halted()) return undefined;
+        // A canary's allowance is taken in the call's turn, right before it goes: once it is used up the run
+        // pauses and this call waits with the rest; a call handed back (shutdown) gives its places back.
+        if (manifest.canary) {
+          const go = await ctx.store.takeCanary(data.runId, call.rows.length, canaryPauseReason(data.runId, manifest.canary));
+          if (go !== "send") {
+            if (go === "cancelled") cancelled = true;
+            else if (go === "stopped") stopped = true;
+            else paused = true;
+            return undefined;
+          }
+        }
+        const res = await readAndSend();
+        if (manifest.canary && res.kind === "handback") await ctx.store.refundCanary(data.runId, call.rows.length);
+        return res;
+      });
+      async function readAndSend(): Promise<
+        | { readonly kind: "handback" }
+        | { readonly kind: "settled"; readonly items: RecordedOutcome[] }
+        | (Extract<SendResult, { kind: "done" }> & { readonly image: Outcome["image"] })
+      > {
         let image: Outcome["image"];
         let read: { attempts: number; throttles: number } | undefined;
         if (manifest.captureBefore || call.rows.some((r) => r.ifCurrent !== undefined)) {
@@ -305,10 +323,10 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
         const res = await sendRow(sendCtx(decoder.op, ctx.governorFor(decoder.op.name)), target, call.fields);
         // The read is part of the row's cost: its calls count in the row's attempts.
         if (read && res.kind === "done") return { ...res, attempts: res.attempts + read.attempts, throttles: res.throttles + read.throttles, image };
-        return res.kind === "done" ? { ...res, image } : res;
-      });
+        return res.kind === "done" ? { ...res, image } : { kind: "handback" };
+      }
       if (!outcome || outcome.kind === "handback") {
-        handback ||= !stopped;
+        handback ||= !held();
         return;
       }
       if (outcome.kind === "settled") {
@@ -406,7 +424,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
     await cancelRows(ctx.store, decoder, data, cancelReason((await ctx.store.state(data.runId)).stopReason));
     return "done";
   }
-  if (stopped) {
+  if (stopped || paused) {
     await ctx.store.park(data);
     return "parked";
   }
