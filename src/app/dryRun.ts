@@ -42,6 +42,8 @@ export async function dryRunFile(
   await requireWritableDir(config.reportsDir);
   const format = formatOf(file, config.format);
   const runId = config.runId ?? newRunId(new Date(), config.jobName);
+  // A dry run is a run of its own: planned inside an existing run, it would take that run's canary places.
+  if (await ctx.store.manifest(runId)) throw new AppError(`run ${runId} already exists; give a dry run its own --run-id (or none).`);
   const base = enqueueOptions(config, file, format);
   const signal = opts.signal ?? new AbortController().signal;
   let run: { manifest: RunManifest; decoder: ChunkDecoder } | undefined;
@@ -72,7 +74,10 @@ export async function dryRunFile(
       run = { manifest, decoder: new ChunkDecoder(manifest) };
     }
     // In file order, one at a time: a contact's earlier rows are settled before its later ones are planned.
-    for (const chunk of chunks) await processChunk(chunk, chunkContext);
+    // Anything but done (an interrupt) ends the dry run: the producer must not save a position past rows without an outcome.
+    for (const chunk of chunks) {
+      if ((await processChunk(chunk, chunkContext)) !== "done") throw new AppError(`dry run ${runId} interrupted; nothing was sent.`);
+    }
     await drain();
   };
   let enq: Awaited<ReturnType<typeof enqueueFile>>;
@@ -81,11 +86,17 @@ export async function dryRunFile(
       ...base,
       runId,
       mapping: opts.mapping,
-      // `--forget` is not done by a dry run: without it the memory is read as it is.
+      // `--forget` is never done by a dry run (the memory is only read).
       forget: false,
       safety: { ...base.safety, dryRun: true, canary: undefined },
+      // `--forget`: planned as if the job's memory were empty (which the real run would make it), never written.
+      ...(config.forget && base.job ? { job: { ...base.job, onlyChanged: false } } : {}),
       deliver,
     });
+  } catch (err) {
+    // A dry run cut short is not left looking like a run still being read: it is cancelled, with why.
+    if (await ctx.store.manifest(runId).catch(() => undefined)) await ctx.store.cancel(runId, "the dry run was interrupted").catch(() => undefined);
+    throw err;
   } finally {
     (spool as OutcomeSpool | undefined)?.close();
   }
@@ -93,7 +104,9 @@ export async function dryRunFile(
   const progress = await ctx.store.progress(runId);
   const op = operationNamed(config.operation);
   const calls = progress?.planned ?? 0;
-  const learned = Number(await ctx.redis.hget(ctx.keys.governor(op.name), "wmax"));
+  // What the service served when it last said no (the rate sent then overstates it by the burst it let through).
+  const [safe, wmax] = await ctx.redis.hmget(ctx.keys.governor(op.name), "safe", "wmax");
+  const learned = Number(safe ?? wmax);
   const plan: DryRunPlan = {
     calls,
     operation: op.name,

@@ -7,7 +7,7 @@ import { ensureDir } from "../report/ensureDir.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";
 import { breakerSettings } from "./enqueueOptions.js";
-import { followOutcomes, openRunSpool } from "./report.js";
+import { followOutcomes, openRunSpool, untilParked } from "./report.js";
 import { runQueued, type RunFileOptions, type RunFileResult } from "./runFile.js";
 
 export interface RollbackOptions extends RunFileOptions {
@@ -15,7 +15,10 @@ export interface RollbackOptions extends RunFileOptions {
   readonly force: boolean;
 }
 
-export type RollbackResult = ({ readonly kind: "run"; readonly contacts: number } & RunFileResult) | { readonly kind: "nothing" };
+/** `unimaged`: calls the run applied that carry no before-image (a worker of a version before --capture-before worked them): not undone. */
+export type RollbackResult =
+  | ({ readonly kind: "run"; readonly contacts: number; readonly unimaged: number } & RunFileResult)
+  | { readonly kind: "nothing"; readonly unimaged: number };
 
 /** One contact's undo: the value each name held before the run's first write, and what the run last wrote. */
 interface Undo {
@@ -30,10 +33,16 @@ interface Undo {
  * write of each name (its rows were applied in file order, so that is the value
  * before the run) and the value its last write left.
  */
-export function undoOf(outcomes: Iterable<Outcome>): Map<string, Undo> {
+export function undoOf(outcomes: Iterable<Outcome>): { undo: Map<string, Undo>; unimaged: number } {
   const undo = new Map<string, Undo>();
+  let unimaged = 0;
   for (const o of outcomes) {
-    if (o.status !== "updated" || !o.image) continue;
+    if (o.status !== "updated") continue;
+    // The row that closed a call carries the call's attempts and, captured, its image.
+    if (!o.image) {
+      if (o.attempts > 0) unimaged++;
+      continue;
+    }
     const key = `${o.instanceId}\u0000${o.contactId}`;
     let u = undo.get(key);
     if (!u) {
@@ -43,7 +52,7 @@ export function undoOf(outcomes: Iterable<Outcome>): Map<string, Undo> {
     for (const [k, v] of Object.entries(o.image.before)) if (!u.before.has(k)) u.before.set(k, v);
     for (const [k, v] of Object.entries(o.image.wrote)) u.wrote.set(k, v);
   }
-  return undo;
+  return { undo, unimaged };
 }
 
 /**
@@ -73,15 +82,18 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
       `run ${parentId} is still going (${parent.pending} rows without an outcome): its later writes would not be undone; cancel it first ("connect-backfill cancel ${parentId}") or let it finish.`,
     );
   }
+  // A paused or stopped run's chunks finish the calls they had in flight before they park: their writes are undone too.
+  if (!parent.complete) await untilParked(ctx.queues, m);
   await followOutcomes(ctx.store, config, parentId, (drain) => drain());
   const spool = await openRunSpool(ctx.store, config, parentId);
   let undo: Map<string, Undo>;
+  let unimaged: number;
   try {
-    undo = undoOf(spool.inLineOrder().outcomes());
+    ({ undo, unimaged } = undoOf(spool.inLineOrder().outcomes()));
   } finally {
     spool.close();
   }
-  if (undo.size === 0) return { kind: "nothing" };
+  if (undo.size === 0) return { kind: "nothing", unimaged };
   const runId = config.runId ?? newRunId(new Date(), m.job?.name);
   // The rows are customer data: they live in the rollback's own report folder, owner-only.
   const dir = join(config.reportsDir, runId);
@@ -89,9 +101,12 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
   const input = join(dir, "rollback-input.jsonl");
   const out = createWriteStream(input, { mode: 0o600 });
   for (const u of undo.values()) {
-    const attributes: Record<string, string> = {};
+    // Null prototypes: "__proto__" is an attribute name like any other.
+    const attributes = Object.create(null) as Record<string, string>;
     for (const [k, v] of u.before) attributes[k] = v ?? "";
-    const row = { instanceId: u.instanceId, contactId: u.contactId, attributes, ...(opts.force ? {} : { ifCurrent: Object.fromEntries(u.wrote) }) };
+    const ifCurrent = Object.create(null) as Record<string, string>;
+    for (const [k, v] of u.wrote) ifCurrent[k] = v;
+    const row = { instanceId: u.instanceId, contactId: u.contactId, attributes, ...(opts.force ? {} : { ifCurrent }) };
     if (!out.write(`${JSON.stringify(row)}\n`)) await once(out, "drain");
   }
   out.end();
@@ -117,5 +132,5 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
       }),
     opts,
   );
-  return { kind: "run", contacts: undo.size, ...res };
+  return { kind: "run", contacts: undo.size, unimaged, ...res };
 }

@@ -14,6 +14,8 @@ export interface RunStatus {
   /** The contact operation its rows apply. */
   readonly operation: string;
   readonly parentRunId: string | null;
+  /** Set on a rollback: the run whose writes it undoes. */
+  readonly rollbackOf?: string;
   readonly total: number | null;
   readonly counts: Record<OutcomeStatus, number> & { pending: number };
   /** Rows with an outcome per second from the start to the latest outcome (frozen once the run ends). */
@@ -74,6 +76,7 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
     input: m.input,
     operation: m.operation ?? "UpdateContactAttributes",
     parentRunId: m.parentRunId ?? null,
+    ...(m.rollbackOf ? { rollbackOf: m.rollbackOf } : {}),
     total: p.producerDone ? p.read : null,
     counts: { ...p.counts, pending },
     rate: rate === null ? null : Math.round(rate * 100) / 100,

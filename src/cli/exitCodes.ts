@@ -1,4 +1,5 @@
 import { EXIT } from "../app/exitCode.js";
+import type { Config } from "../config/loadConfig.js";
 
 export { EXIT, exitCodeOf } from "../app/exitCode.js";
 
@@ -15,3 +16,25 @@ export class CliError extends Error {
 
 export const usageError = (message: string) => new CliError(message, EXIT.usage);
 export const fatalError = (message: string) => new CliError(message, EXIT.couldNotRun);
+
+/**
+ * `retry` and `rollback` make their run from another run's outcomes: a dry run or
+ * a canary of it is not built, and the look-ups and before-images follow their parent
+ * (a rollback always captures). Said, never silently ignored.
+ */
+export function refuseFileSafety(config: Config, command: string): void {
+  const given = (
+    [
+      ["--dry-run", config.dryRun],
+      ["--canary", config.canary !== undefined],
+      ["--capture-before", config.captureBefore],
+      ["--lookup-start-time", config.lookupStartTime],
+      ["--follow-initial", config.followInitial],
+    ] as const
+  ).find(([, on]) => on);
+  if (given) {
+    throw usageError(
+      `${command} does not take ${given[0]}: its rows come from the parent run's outcomes and keep that run's settings; use ${given[0]} on run or enqueue`,
+    );
+  }
+}

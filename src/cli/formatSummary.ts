@@ -53,6 +53,7 @@ function formatDryRun(s: RunSummary, dir: string): string {
   if (s.counts.unchanged > 0) lines.push(`  unchanged        ${s.counts.unchanged}`);
   if (s.counts.superseded > 0) lines.push(`  superseded       ${s.counts.superseded}`);
   lines.push(`  invalid          ${s.counts.invalid}`);
+  if (!s.complete) lines.push(`  not planned      ${Math.max(0, s.rows - Object.values(s.counts).reduce((a, b) => a + b, 0))} (the dry run did not finish)`);
   if (s.blankLines > 0) lines.push(`  (${s.blankLines} blank line${s.blankLines === 1 ? "" : "s"} in the file: no row, no outcome)`);
   const top = s.topErrors.filter((e) => !["ContactBeforeApi", "ContactExpired", "Superseded", "Unchanged"].includes(e.code)).slice(0, 5);
   if (top.length > 0) {

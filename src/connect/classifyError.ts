@@ -78,12 +78,13 @@ function retryAfter(headers: Record<string, string | undefined> | undefined): nu
 }
 
 /** A request that timed out was sent: the service may have applied it. `retry` takes such rows. */
-function mayHaveApplied(message: string): string {
+function updateMayHaveApplied(message: string): string {
   return `${message}; the update may have been applied (no answer came)`;
 }
 
 /** Pure: maps whatever the SDK or the socket threw to one of four kinds. */
-export function classifyError(err: unknown): ClassifiedError {
+export function classifyError(err: unknown, opts: { readonly write?: boolean } = {}): ClassifiedError {
+  const mayHaveApplied = opts.write === false ? (m: string) => m : updateMayHaveApplied;
   const e = (err ?? {}) as SdkLikeError;
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
   const message = (e.message ?? String(err)).slice(0, 500);

@@ -15,6 +15,7 @@ export type ApiName = OperationName | ReadApi;
  */
 export const getContactAttributes: ApiCall = {
   name: "GetContactAttributes",
+  read: true,
   send: async (client, to, _fields, signal, deadlineMs) => {
     const out = await callWithDeadline(
       (abortSignal) => client.send(new GetContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId }), { abortSignal }),
@@ -36,6 +37,7 @@ export interface ContactStart {
 /** DescribeContact, reduced to the contact's start and its chain's first leg. */
 export const describeContactStart: ApiCall = {
   name: "DescribeContact",
+  read: true,
   send: async (client, to, _fields, signal, deadlineMs) => {
     const out = await callWithDeadline(
       (abortSignal) => client.send(new DescribeContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId }), { abortSignal }),

@@ -136,7 +136,7 @@ function render(s) {
   const rows = Object.entries(s.counts).filter(([k, v]) => v > 0 || k === "pending").map(([k, v]) => {
     const tr = el("tr"); tr.appendChild(el("th", k)); const td = el("td", v, "n"); td.dataset.status = k; tr.appendChild(td); return tr; });
   document.getElementById("counts").replaceChildren(...rows);
-  for (const [b, show] of [["cancel", s.state !== "finished" && s.state !== "cancelled"], ["resume", s.state === "stopped" || s.failedChunks > 0]]) {
+  for (const [b, show] of [["cancel", s.state !== "finished" && s.state !== "cancelled"], ["resume", s.state === "stopped" || s.state === "paused" || s.failedChunks > 0]]) {
     const button = document.getElementById(b); if (button) button.hidden = !show;
   }
 }

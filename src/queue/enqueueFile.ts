@@ -237,6 +237,32 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       `run ${runId} was queued for ${operationNamed(manifest.operation).name}, not ${op.name}; give the same --operation to go on with it, or another --run-id.`,
     );
   }
+  if (!created) {
+    // A run id names one run: going on with it under other settings would silently drop them (or, for a
+    // dry run's id, send nothing at all).
+    const theirs = manifest.dryRun === true;
+    const mine = opts.safety?.dryRun === true;
+    if (theirs !== mine) {
+      throw new InputFileError(
+        theirs
+          ? `run ${runId} is a dry run (it sends nothing); give the real run its own --run-id.`
+          : `run ${runId} is a real run; give a dry run its own --run-id (or none).`,
+      );
+    }
+    // Left out, a setting is the run's own (going on after a crash or a resume); given, it must be the run's.
+    const s = opts.safety;
+    const differs = (
+      [
+        ["--canary", s?.canary !== undefined && s.canary !== manifest.canary],
+        ["--capture-before", s?.captureBefore === true && manifest.captureBefore !== true],
+        ["--lookup-start-time", s?.lookupStartTime === true && manifest.lookupStartTime !== true],
+        ["--follow-initial", s?.followInitial === true && manifest.followInitial !== true],
+      ] as const
+    ).find(([, d]) => d);
+    if (differs) {
+      throw new InputFileError(`run ${runId} was queued without ${differs[0]} (or with another value); go on with it as it was queued, or give a new --run-id.`);
+    }
+  }
   if (!created && manifest.input !== path) {
     throw new InputFileError(`run ${runId} already exists for ${manifest.input}; choose another --run-id for ${path}.`);
   }

@@ -239,7 +239,7 @@ export async function readBefore(make: MakeSendContext, governorFor: (api: ApiNa
     const names = changed.slice(0, 5).join(", ") + (changed.length > 5 ? ` and ${changed.length - 5} more` : "");
     return refused(
       "ChangedSinceRun",
-      `not written: the contact's ${names} no longer hold${changed.length === 1 ? "s" : ""} the value${changed.length === 1 ? "" : "s"} the row expects (someone changed ${changed.length === 1 ? "it" : "them"} since); rollback --force overwrites`,
+      `not written: the contact's ${names} no longer hold${changed.length === 1 ? "s" : ""} the value${changed.length === 1 ? "" : "s"} the row expects in "ifCurrent" (changed since); for a rollback, "rollback --force" overwrites`,
     );
   }
   let bytes = 0;
@@ -252,8 +252,9 @@ export async function readBefore(make: MakeSendContext, governorFor: (api: ApiNa
       `not sent: the contact holds ${existing} bytes of attributes and this update would bring it to ${bytes} (at most ${LIMITS.attributesTotalBytes} UTF-8 bytes per contact)`,
     );
   }
-  const before: Record<string, string | null> = {};
-  const wrote: Record<string, string> = {};
+  // Null prototypes: "__proto__" is an attribute name like any other.
+  const before = Object.create(null) as Record<string, string | null>;
+  const wrote = Object.create(null) as Record<string, string>;
   for (const [k, v] of Object.entries(call.fields)) {
     before[k] = Object.hasOwn(current, k) ? (current[k] as string) : null;
     wrote[k] = String(v);

@@ -41,6 +41,8 @@ export interface Sendable {
   readonly instanceId: string;
   readonly contactId: string;
   readonly fields: Fields;
+  /** A condition on what the contact holds (a rollback's): such a row is never folded with others. */
+  readonly ifCurrent?: unknown;
 }
 
 /** One API call: the rows it carries (file order) and their fields merged, the later line winning. */
@@ -62,6 +64,25 @@ export type FoldRules = Pick<Operation, "callBudget" | "validate">;
  * producer's table: kept apart here, merely kept in order).
  */
 export function foldCalls<T extends Sendable>(rows: readonly T[], rules: FoldRules): Array<PlannedCall<T>> {
+  // A row with a condition on what the contact holds (`ifCurrent`) is judged against the contact as it is
+  // before that row alone: folded, an earlier row's values or its own failure would decide for the others.
+  if (rows.some((r) => r.ifCurrent !== undefined)) {
+    const calls: Array<PlannedCall<T>> = [];
+    let run: T[] = [];
+    const flush = () => {
+      if (run.length > 0) calls.push(...foldCalls(run, rules));
+      run = [];
+    };
+    for (const row of rows) {
+      if (row.ifCurrent === undefined) run.push(row);
+      else {
+        flush();
+        calls.push({ rows: [row], fields: row.fields });
+      }
+    }
+    flush();
+    return calls;
+  }
   // Most rows are their contact's only row: nothing to fold, nothing to count.
   if (rows.length === 1) return [{ rows: [rows[0] as T], fields: (rows[0] as T).fields }];
   const budget = rules.callBudget;

@@ -61,6 +61,8 @@ export type FailureKind = "permanent" | "credentials" | "unanswered" | "throttle
 export interface ApiCall {
   readonly name: string;
   readonly send: Operation["send"];
+  /** A read: a call that timed out changed nothing (errors do not say an update may have been applied). */
+  readonly read?: boolean;
 }
 
 export interface SendContext {
@@ -137,7 +139,7 @@ export async function sendRow(ctx: SendContext, to: ContactTarget, fields: Field
       told("ok");
       return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false, value };
     } catch (err) {
-      const c = capRetryAfter(classifyError(err), ctx);
+      const c = capRetryAfter(classifyError(err, { write: ctx.op.read !== true }), ctx);
       if (c.kind !== "aborted") told(c.kind);
       switch (c.kind) {
         case "aborted":

@@ -99,7 +99,11 @@ describe("--dry-run", () => {
     expect(d.stdout).toMatch(/unchanged +15/);
     expect(d.stdout).toMatch(/would send 5 UpdateContactAttributes calls/);
     expect(h.sim.acceptedCount()).toBe(20);
-    // The dry run remembered nothing: the real night 2 still sends the 5 changed rows.
+    // --forget in a dry run: planned as if the memory were empty, and the memory is kept.
+    const df = await cli(["run", dry, "--prefix", h.prefix, "--forget", "--run-id", "night2-dry-forget"]);
+    expect(df.code, df.stderr).toBe(0);
+    expect(df.stdout).toMatch(/would_update +20/);
+    // The dry runs remembered and forgot nothing: the real night 2 still sends the 5 changed rows.
     const wet = await h.file("wet.json", job("night2.csv", {}));
     expect((await cli(["run", wet, ...flags, "--run-id", "night2"])).code).toBe(0);
     expect(h.sim.acceptedCount()).toBe(25);
@@ -303,5 +307,82 @@ describe("--lookup-start-time", () => {
     expect(h.sim.attributesOf("i", "l-leg")?.v).toBeUndefined();
     expect(h.sim.callCounts("i", "p-init").UpdateContactAttributes).toBe(0);
     expect(h.sim.callCounts("i", "x-init").UpdateContactAttributes).toBe(0);
+  });
+});
+
+describe("review: the edges of dry runs, canaries and rollbacks", () => {
+  it("a canary run still stops at the circuit breaker; retry and rollback refuse the flags they would ignore; run ids keep their kind", async () => {
+    h = await harness({ latencyMs: 1 });
+    // Every contact unknown: each call answers 404 (the simulator creates none with a "missing-" id).
+    const bad = await h.file("bad.csv", csv([["contactId", "v"], ...Array.from({ length: 300 }, (_, i) => [`missing-${i}`, "x"])]));
+    const r = await cli([
+      "run",
+      bad,
+      ...common(h),
+      "--canary",
+      "1000",
+      "--breaker-window",
+      "10",
+      "--concurrency",
+      "4",
+      "--rate",
+      "2000",
+      "--run-id",
+      "cb",
+      "--quiet",
+    ]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/circuit breaker/);
+    const sent = h.sim.stats().byOperation.UpdateContactAttributes;
+    expect(sent.errors).toBeGreaterThanOrEqual(10);
+    expect(sent.errors).toBeLessThan(40);
+
+    for (const cmd of ["retry", "rollback"]) {
+      const refused = await cli([cmd, "cb", ...common(h), "--dry-run"]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(new RegExp(`${cmd} does not take --dry-run: its rows come from the parent run's outcomes`));
+    }
+
+    const file = await h.file(
+      "ok.csv",
+      csv([
+        ["contactId", "v"],
+        ["k1", "1"],
+        ["k2", "2"],
+      ]),
+    );
+    expect((await cli(["run", file, ...common(h), "--dry-run", "--run-id", "plan"])).code).toBe(0);
+    const real = await cli(["run", file, ...common(h), "--run-id", "plan"]);
+    expect(real.code).toBe(1);
+    expect(real.stderr).toMatch(/run plan is a dry run \(it sends nothing\); give the real run its own --run-id\./);
+    expect((await cli(["run", file, ...common(h), "--run-id", "realrun", "--quiet"])).code).toBe(0);
+    const dry = await cli(["run", file, ...common(h), "--dry-run", "--run-id", "realrun"]);
+    expect(dry.code).toBe(1);
+    expect(dry.stderr).toMatch(/run realrun already exists; give a dry run its own --run-id \(or none\)\./);
+    const again = await cli(["run", file, ...common(h), "--capture-before", "--run-id", "realrun"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/run realrun was queued without --capture-before/);
+    expect(h.sim.acceptedCount()).toBe(2);
+  });
+
+  it("an ifCurrent row is judged alone, not folded with the rows around it; __proto__ is rolled back like any name", async () => {
+    h = await harness({ latencyMs: 1 });
+    h.sim.addContact({ instanceId: "i", contactId: "f1", initiationTimestamp: new Date(Date.now() - DAY), attributes: { a: "old" } });
+    const lines = [
+      { contactId: "f1", attributes: { a: "x" } },
+      { contactId: "f1", attributes: { b: "y" }, ifCurrent: { a: "x" } },
+      { contactId: "f1", attributes: { c: "z" }, ifCurrent: { a: "nope" } },
+      { contactId: "f1", attributes: JSON.parse('{"__proto__": "proto-new"}') },
+    ];
+    const file = await h.file("cond.jsonl", `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
+    const r = await cli(["run", file, ...common(h), "--capture-before", "--rate", "100", "--run-id", "cond", "--quiet"]);
+    expect(r.code, r.stderr).toBe(3);
+    const out = await readReport(join(h.dir, "reports", "cond", "outcomes.csv"));
+    expect(out.map((o) => o.status)).toEqual(["updated", "updated", "failed", "updated"]);
+    expect(out[2]?.errorCode).toBe("ChangedSinceRun");
+    expect(h.sim.attributesOf("i", "f1")).toEqual(JSON.parse('{"a": "x", "b": "y", "__proto__": "proto-new"}'));
+    const rb = await cli(["rollback", "cond", ...common(h), "--rate", "100", "--run-id", "cond-rb", "--quiet"]);
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(h.sim.attributesOf("i", "f1")).toEqual(JSON.parse('{"a": "old", "b": "", "__proto__": ""}'));
   });
 });

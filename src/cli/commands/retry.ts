@@ -1,5 +1,5 @@
 import { validateRunId } from "../../config/loadConfig.js";
-import { EXIT, exitCodeOf } from "../exitCodes.js";
+import { EXIT, exitCodeOf, refuseFileSafety } from "../exitCodes.js";
 import { ENQUEUE_FLAGS, WORK_FLAGS } from "../parseArgs.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { logRunEnded, sayRunEnded } from "../runEnded.js";
@@ -13,6 +13,7 @@ export const retry: Command = {
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
     const parentId = validateRunId(positionals[0] as string, "the run id");
+    refuseFileSafety(config, "retry");
     const { retryRun } = await import("../../app/retryRun.js");
     const includePermanent = Boolean(flags["include-permanent"]);
     return withContext(config, "long-lived", async (ctx) => {

@@ -1,5 +1,5 @@
 import { validateRunId } from "../../config/loadConfig.js";
-import { EXIT, exitCodeOf } from "../exitCodes.js";
+import { EXIT, exitCodeOf, refuseFileSafety } from "../exitCodes.js";
 import { ENQUEUE_FLAGS, WORK_FLAGS } from "../parseArgs.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { logRunEnded, sayRunEnded } from "../runEnded.js";
@@ -13,6 +13,7 @@ export const rollback: Command = {
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
     const parentId = validateRunId(positionals[0] as string, "the run id");
+    refuseFileSafety(config, "rollback");
     const { rollbackRun } = await import("../../app/rollbackRun.js");
     return withContext(config, "long-lived", async (ctx) => {
       const stop = stopSignals();
@@ -23,9 +24,14 @@ export const rollback: Command = {
           signal: stop.graceful,
           ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }),
         });
+        if (res.unimaged > 0) {
+          process.stderr.write(
+            `connect-backfill: ${res.unimaged} call${res.unimaged === 1 ? "" : "s"} of run ${parentId} carry no before-image (a worker older than --capture-before sent ${res.unimaged === 1 ? "it" : "them"}?) and ${res.unimaged === 1 ? "is" : "are"} not undone; upgrade every worker before a --capture-before run.\n`,
+          );
+        }
         if (res.kind === "nothing") {
-          process.stdout.write(`run ${parentId}: no contact was updated; nothing to roll back\n`);
-          return EXIT.ok;
+          process.stdout.write(`run ${parentId}: no update with a before-image; nothing to roll back\n`);
+          return res.unimaged > 0 ? EXIT.couldNotRun : EXIT.ok;
         }
         progress.finish();
         logRunEnded(ctx.log, res);
