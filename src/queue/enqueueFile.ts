@@ -345,6 +345,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       current = [];
     }
     if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
+    // Stopped (its run stopped, paused or interrupted): nothing more is queued, whatever the window.
+    if (opts.signal?.aborted) throw new ProducerStopped();
     // Invalid rows first: a worker that reads a chunk never meets a line whose outcome is still on its way.
     if (invalidBatch.length > 0) await flushInvalid();
     await roomFor(pendingJobs.reduce((n, c) => n + c.rows.length, 0));
