@@ -10,7 +10,8 @@
  *   so it climbs fast at first, lingers near wmax (where the last throttle was),
  *   then probes above it (exponentially after half a second on the plateau),
  *   never past the ceiling (the highest `--rate` among the callers of the last 2 s). Before the first
- *   throttle it starts at ceiling/8 and doubles every 250 ms (TCP's slow start).
+ *   throttle it starts at ceiling/8 and doubles every 250 ms (TCP's slow start); that throttle sets
+ *   wmax to the rate of a quarter-second earlier (the last one the service took), not the doubled one.
  * wmax is capped by what the service actually served since the previous decrease
  * (successes reported by the workers): told 4x the quota, or when the quota drops,
  * the second throttle brings the rate near the real quota instead of stepping down.
@@ -179,9 +180,17 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   local w = rate
   if g > 0 and g * 1.05 < w then w = g * 1.05 end
   if w < minRate then w = minRate end
-  wmax = w
   -- served, not sent: the rate sent when the service said no overshoots by the burst it let through
   if g > 0 and g < w then safe = g else safe = w * beta end
+  -- leaving slow start: the rate doubles every 250 ms, so the one it reached when the
+  -- service said no is up to twice what the service takes; a quarter-second earlier
+  -- it was taken (the cubic restarts from beta times that; --headroom's safe rate above
+  -- keeps the rate sent, and the throttles that follow measure it)
+  if not wmax then
+    w = rateAt(now - 250)
+    if w < minRate then w = minRate end
+  end
+  wmax = w
   t0 = now
   satOk = 0
   decreased = 1

@@ -95,6 +95,15 @@ const table: Array<{ name: string; ceiling: number; steps: Step[] }> = [
     ],
   },
   {
+    name: "leaves slow start at the rate of a quarter-second before the throttle, not the doubled one",
+    ceiling: 400,
+    steps: [
+      { at: 0, reserve: 0 }, // 50/s, doubling every 250 ms
+      // 50 * 2^2.4 = 264 when the service says no; 50 * 2^1.4 = 132 a quarter-second earlier: wmax
+      { at: 600, throttle: true, rate: 0.8 * 50 * 2 ** 1.4, decreased: true },
+    ],
+  },
+  {
     name: "honours Retry-After for everyone",
     ceiling: 50,
     steps: [
