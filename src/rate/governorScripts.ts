@@ -180,8 +180,10 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   local w = rate
   if g > 0 and g * 1.05 < w then w = g * 1.05 end
   if w < minRate then w = minRate end
-  -- served, not sent: the rate sent when the service said no overshoots by the burst it let through
-  if g > 0 and g < w then safe = g else safe = w * beta end
+  -- served, not sent: the rate sent when the service said no overshoots by the burst it let
+  -- through; with the same 5% as wmax, since successes are reported late (with the next
+  -- reservation), and below the cap a low estimate is only corrected by the minute's probe
+  if g > 0 then safe = math.min(g * 1.05, rate) else safe = w * beta end
   -- leaving slow start: the rate doubles every 250 ms, so the one it reached when the
   -- service said no is up to twice what the service takes; a quarter-second earlier
   -- it was taken (the cubic restarts from beta times that; --headroom's safe rate above
