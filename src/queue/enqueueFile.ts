@@ -18,6 +18,8 @@ import { ChangeMemory } from "./ChangeMemory.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
+import { cancelRows } from "./cancelRows.js";
+import { ChunkDecoder } from "./decodeChunk.js";
 import {
   breakerManifestFields,
   breakerOf,
@@ -195,7 +197,9 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const stdin = opts.path === STDIN;
   const path = stdin ? STDIN : resolve(opts.path);
   // Open (and so check) the file before anything is written to Redis.
-  const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId }, mapping: opts.mapping });
+  // Going on with a job's run without its job file: the run keeps the job's column mapping.
+  const mapping = opts.mapping ?? (await store.manifest(opts.runId))?.mapping;
+  const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId }, mapping });
   const op = operationNamed(opts.operation);
   // A column that means nothing to the operation is said now, not as one invalid row per line.
   if (source.roles)
@@ -216,7 +220,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     minContactDate: (opts.minContactDate ?? op.availableSince)?.getTime() ?? 0,
     operation: op.name,
     ...(opts.job ? { job: opts.job } : {}),
-    ...(opts.mapping ? { mapping: opts.mapping } : {}),
+    ...(mapping ? { mapping } : {}),
     chunkSize: opts.chunkSize,
     createdAt: Date.now(),
     parentRunId: opts.parentRunId,
@@ -384,14 +388,21 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     }
     await flushJobs(true);
   } catch (err) {
+    // Chunks built but not in Redis when the producer stopped (it was waiting for room).
+    const queued = chunkIndex - pendingJobs.length;
     if (err instanceof ProducerStopped) {
       // Every chunk before the saved position is in Redis: nothing is lost, nothing queued twice when it goes on.
-      return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created, interrupted: true };
+      return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, interrupted: true };
     }
     if (!(err instanceof RunCancelled)) throw err;
-    // Cancelled while reading: the rows read so far are the run; the rest of the file is not part of it.
-    await store.saveProducerPosition(runId, read, chunkIndex, true, source.blankLines());
-    return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created, cancelled: true };
+    // Cancelled while reading: the rows read so far are the run; the rest of the file is not part of it. Rows
+    // read but never queued get their `cancelled` outcome here: no worker will ever see them.
+    const decoder = new ChunkDecoder(manifest);
+    const why = (await store.state(runId)).stopReason;
+    const reason = `the run was cancelled${why ? ` (${why})` : ""}`;
+    for (const chunk of [...pendingJobs, { runId, index: chunkIndex, rows: current }]) if (chunk.rows.length > 0) await cancelRows(store, decoder, chunk, reason);
+    await store.saveProducerPosition(runId, read, queued, true, source.blankLines());
+    return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, cancelled: true };
   }
   const after = stdin ? undefined : await statOf(path);
   const changed =

@@ -21,6 +21,40 @@ async function chunksInRedis(x: Harness, runId: string): Promise<number> {
 }
 
 describe("--queue-window", () => {
+  it("a cancel while the producer waits for room settles every row it read: the run ends, nothing stays pending", async () => {
+    h = await harness({ latencyMs: 1 });
+    const file = await h.file("c.csv", rows(1000, "c"));
+    const args = [
+      "enqueue",
+      file,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--queue-window",
+      "100",
+      "--chunk-size",
+      "10",
+      "--run-id",
+      "cw",
+    ];
+    const p = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...args], { cwd: ROOT, env: { ...process.env, REDIS_URL } });
+    let said = "";
+    p.stderr.on("data", (d: Buffer) => (said += d.toString()));
+    const exited = new Promise<number | null>((r) => p.on("exit", (code) => r(code)));
+    await until(() => /waiting: \d+ rows are queued ahead of the workers/.test(said), 20_000);
+    const c = await cli(["cancel", "cw", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
+    expect(c.code, c.stderr).not.toBe(2);
+    expect(await exited).toBe(0);
+    const ctx = await h.ctx();
+    await until(async () => (await ctx.store.progress("cw"))?.complete === true, 10_000);
+    const progress = await ctx.store.progress("cw");
+    expect(progress?.counts.cancelled).toBe(progress?.read);
+    expect(h.sim.acceptedCount()).toBe(0);
+  });
+
   it("run: the queue never holds more than the window, every row ends with its own value", async () => {
     h = await harness({ latencyMs: 2 });
     const file = await h.file("big.csv", rows(6000, "w"));
