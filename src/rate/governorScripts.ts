@@ -30,12 +30,15 @@ end
 local beta = tonumber(ARGV[4])
 local C = tonumber(ARGV[5])
 local minRate = tonumber(ARGV[6])
-local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt', 'safe')
+local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt', 'safe', 'probeGap')
 -- the share of the rate found safe left to the account's other callers (--headroom); 0: take it all
 local headroom = tonumber(ARGV[8]) or 0
 local probeAt = tonumber(s[13]) or 0
 -- the highest rate found safe: what the service served when it last said no (wmax is the rate we sent then)
 local safe = tonumber(s[14])
+-- a minute between probes; a few seconds while probes keep passing (room came back after a
+-- spike, or a stale low estimate): the rate climbs back by 10% a probe instead of 10% a minute
+local probeGap = tonumber(s[15]) or 60000
 local wmax = tonumber(s[1])
 local t0 = tonumber(s[2]) or 0
 local tat = tonumber(s[3]) or 0
@@ -74,11 +77,12 @@ if now - last > 2000 then since = now end
 -- to 1.1 x that over two seconds: a throttle then measures it again, and a probe
 -- that passes raises it (RESERVE), so a quota that grew, or a caller that left, is found.
 local PROBE_EVERY = 60000
+local PROBE_AGAIN = 4000
 local PROBE_MS = 2000
 local function headroomCap(t)
   local base = safe or wmax
   local cap = base * (1 - headroom)
-  local into = t - math.max(t0, probeAt) - PROBE_EVERY
+  local into = t - math.max(t0, probeAt) - probeGap
   if into >= 0 and into <= PROBE_MS then cap = cap + (base * 1.1 - cap) * (into / PROBE_MS) end
   return cap
 end
@@ -137,12 +141,17 @@ end
 export const RESERVE = `${COMMON}
 satOk = satOk + tonumber(ARGV[3])
 bCur = bCur + tonumber(ARGV[3])
-if headroom > 0 and wmax and now - math.max(t0, probeAt) - PROBE_EVERY > PROBE_MS then
+if headroom > 0 and wmax and now - math.max(t0, probeAt) - probeGap > PROBE_MS then
   -- the probe passed without a throttle; what the service served at its top is safe
   -- (only what it served: an idle or capped caller proves nothing)
   local served = (bCur + bPrev * (1 - (now - idx * 500) / 500)) * 2
   local base = safe or wmax
-  if served > base then safe = math.min(served, base * 1.1) end
+  if served > base then
+    safe = math.min(served, base * 1.1)
+    probeGap = PROBE_AGAIN
+  else
+    probeGap = PROBE_EVERY
+  end
   probeAt = now
 end
 local rate = rateAt(now)
@@ -154,7 +163,7 @@ if slot - now <= horizon then
   granted = 1
   tat = slot + count * 1000 / rate
 end
-redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt, 'probeAt', probeAt)
+redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt, 'probeAt', probeAt, 'probeGap', probeGap)
 if safe then redis.call('HSET', key, 'safe', safe) end
 redis.call('PEXPIRE', key, 86400000)
 return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0) .. ':' .. tostring(pause), granted, tostring(horizon)}
@@ -196,6 +205,8 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   t0 = now
   satOk = 0
   decreased = 1
+  -- the service said no: the limit is known again, probes go back to once a minute
+  probeGap = PROBE_EVERY
   rate = rateAt(now)
   -- the epoch changes: workers drop the slots they hold and take new ones at the
   -- new rate, so a queue of reservations made at the old rate does not keep overshooting
@@ -203,6 +214,7 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
 end
 if retryAfter > 0 and now + retryAfter > pause then pause = now + retryAfter end
 if safe then redis.call('HSET', key, 'safe', safe) end
+redis.call('HSET', key, 'probeGap', probeGap)
 redis.call('HSET', key, 'wmax', wmax, 't0', t0, 'tat', tat, 'pause', pause, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt)
 redis.call('HINCRBY', key, 'throttles', 1)
 redis.call('PEXPIRE', key, 86400000)

@@ -70,6 +70,14 @@ describe("--headroom", () => {
     expect(throttles).toBeGreaterThan(30);
   });
 
+  it("a short production spike does not leave the backfill low: probes that pass come again within seconds", async () => {
+    // 70/s of room, except ten seconds at t = 120 s when production leaves 5/s.
+    const { rates } = await drive(0.1, (t) => (t >= 120_000 && t < 130_000 ? 5 : 70), 8);
+    // Back near 90% of the room within five minutes of the spike (a probe a minute would take half an hour).
+    const after = rates.filter(([t]) => t > 7 * 60_000).map(([, r]) => r);
+    expect(Math.min(...after)).toBeGreaterThan(0.8 * 63);
+  });
+
   it("a probe finds room that was freed: the other caller left, the rate climbs back up", async () => {
     // The other caller stops after two minutes: 100/s free.
     const { rates } = await drive(0.1, (t) => (t < 120_000 ? 70 : 100), 8);
