@@ -1,5 +1,5 @@
 import { queueOfManifest } from "../queue/RunQueues.js";
-import { isHeld, type RunProgress } from "../queue/RunStore.js";
+import { isHeld, type RunManifest, type RunProgress } from "../queue/RunStore.js";
 import type { OutcomeStatus } from "../report/Outcome.js";
 import type { AppContext } from "./context.js";
 import { RunNotFoundError } from "./AppError.js";
@@ -121,6 +121,12 @@ function producerGone(p: RunProgress): string | undefined {
   if (p.producerDone || p.state === "cancelled" || isHeld(p.state) || p.producerAt === undefined) return undefined;
   const silent = Date.now() - p.producerAt;
   if (silent < PRODUCER_SILENT_MS) return undefined;
-  const input = p.manifest.input === "-" ? "<the same input>" : p.manifest.input;
-  return `its file is queued up to row ${p.read} and its producer was last seen ${Math.round(silent / 1000)} s ago: queue the rest with "connect-backfill run ${input} --run-id ${p.manifest.runId}" (or "enqueue ... --run-id")`;
+  return `its file is queued up to row ${p.read} and its producer was last seen ${Math.round(silent / 1000)} s ago: queue the rest with ${goOnCommand(p.manifest)}`;
+}
+
+/** The command that queues the rest of a run's file: a job's runs go on with their job file (its delimiter and settings). */
+export function goOnCommand(m: RunManifest): string {
+  const input = m.input === "-" ? "<the same input>" : m.input;
+  const source = m.job ? `<job ${m.job.name}'s job file> ${input}` : input;
+  return `"connect-backfill run ${source} --run-id ${m.runId}" (or "connect-backfill enqueue ${source} --run-id ${m.runId}" beside your workers)`;
 }

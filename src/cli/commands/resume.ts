@@ -18,10 +18,8 @@ export const resume: Command = {
       const p = await ctx.store.progress(runId);
       // The producer keeps a window of the file in Redis and stopped with the run: workers alone finish only what is queued.
       if (p && !p.producerDone) {
-        const input = p.manifest.input === "-" ? "<the same input>" : p.manifest.input;
-        process.stderr.write(
-          `connect-backfill: its file is queued up to row ${p.read}; queue the rest and work it with "connect-backfill run ${input} --run-id ${runId}" (or "connect-backfill enqueue ${input} --run-id ${runId}" beside your workers)\n`,
-        );
+        const { goOnCommand } = await import("../../app/status.js");
+        process.stderr.write(`connect-backfill: its file is queued up to row ${p.read}; queue the rest and work it with ${goOnCommand(p.manifest)}\n`);
       }
       return EXIT.ok;
     });
