@@ -135,7 +135,7 @@ export async function benchHeadroom(): Promise<void> {
       ["backfill", "other caller throttled", "backfill steady goodput", "of what is left after headroom", "backfill calls throttled", "rows lost", "wall s"],
       rows,
     ) +
-    `\n\nWith headroom the backfill paces under 90% of the rate it found safe and probes above it once a minute for two seconds; without it, it rides the limit, and every overshoot lands on production's calls too.`;
+    `\n\nWith headroom the backfill paces under 90% of the rate it found safe and probes above it once a minute for two seconds (again within seconds while probes pass); without it, it rides the limit, and every overshoot lands on production's calls too.`;
   console.log(text);
   await writeSection("headroom", text);
 }
