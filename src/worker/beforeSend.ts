@@ -1,12 +1,11 @@
 import type { LimitFunction } from "p-limit";
-import { type ApiName, type ContactStart, describeContactStart, getContactAttributes } from "../connect/readContact.js";
+import { type ContactStart, describeContactStart, getContactAttributes } from "../connect/readContact.js";
 import type { ContactRow } from "../operations/ContactRow.js";
 import type { ContactTarget, Fields, OperationName } from "../operations/Operation.js";
 import { LIMITS } from "../operations/updateContactAttributes/limits.js";
 import type { ChunkRow } from "../queue/ChunkJob.js";
 import type { DecodedRow } from "../queue/decodeChunk.js";
 import type { RecordedOutcome, SendFlag } from "../queue/RunStore.js";
-import type { RateGovernor } from "../rate/RateGovernor.js";
 import type { Outcome } from "../report/Outcome.js";
 import { sent } from "../report/outcomes.js";
 import { sendRow, type SendContext, type SendResult } from "./sendRow.js";
@@ -19,7 +18,8 @@ import { sendRow, type SendContext, type SendResult } from "./sendRow.js";
  */
 
 type Done = Extract<SendResult, { kind: "done" }>;
-type MakeSendContext = (op: SendContext["op"], governor: RateGovernor) => SendContext;
+/** The context a call goes with: its API's governor, the policy, the stop signals. */
+type MakeSendContext = (op: SendContext["op"]) => SendContext;
 
 /** The sentence a canary's pause leaves in the run: how to look, how to go on, how to stop. */
 export function canaryPauseReason(runId: string, n: number): string {
@@ -55,7 +55,6 @@ export interface LookupContext {
   readonly cache?: StartCache;
   readonly limit: LimitFunction;
   readonly send: (line: number) => MakeSendContext;
-  readonly governorFor: (api: ApiName) => RateGovernor;
   readonly flagOf: (res: Done) => SendFlag;
   readonly halted: () => boolean;
 }
@@ -98,7 +97,7 @@ export async function lookUpStarts(rows: readonly ChunkRow[], decode: (row: Chun
   const describe = async (line: number, to: ContactTarget): Promise<{ start: ContactStart } | { failed: Done } | undefined> => {
     const cached = lc.cache?.get(lc.runId, to.instanceId, to.contactId);
     if (cached) return { start: cached };
-    const res = await lc.limit(() => (lc.halted() ? undefined : sendRow(lc.send(line)(describeContactStart, lc.governorFor("DescribeContact")), to, {})));
+    const res = await lc.limit(() => (lc.halted() ? undefined : sendRow(lc.send(line)(describeContactStart), to, {})));
     if (!res || res.kind === "handback") return undefined;
     if (res.status === "failed") return { failed: res };
     const start = res.value as ContactStart;
@@ -199,8 +198,8 @@ function utf8(s: string): number {
  * the contact's 32,768-byte total of existing and new attributes, and a row's
  * `ifCurrent` (rollback: the contact still holds what the run wrote).
  */
-export async function readBefore(make: MakeSendContext, governorFor: (api: ApiName) => RateGovernor, to: ContactTarget, call: CallRows): Promise<BeforeRead> {
-  const res = await sendRow(make(getContactAttributes, governorFor("GetContactAttributes")), to, {});
+export async function readBefore(make: MakeSendContext, to: ContactTarget, call: CallRows): Promise<BeforeRead> {
+  const res = await sendRow(make(getContactAttributes), to, {});
   if (res.kind === "handback") return { kind: "handback" };
   const each = (status: Done, message: (line: number) => string, retryable: boolean, flagged: boolean) => (flagOf: (r: Done) => SendFlag) =>
     call.rows.map((row, i) => ({

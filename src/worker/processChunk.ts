@@ -17,7 +17,7 @@ import { canaryPauseReason, lookUpStarts, readBefore, type StartCache } from "./
 import { expired, expiredMessage, preApiMessage, retentionCutoff, startedBeforeApi } from "./ageCheck.js";
 import type { OutcomeWriter } from "./OutcomeWriter.js";
 import { foldCalls, groupRows, type PlannedCall, type RowGroup, type Sendable } from "./planChunk.js";
-import { type CallResult, type SendContext, sendRow, type SendPolicy, type SendResult } from "./sendRow.js";
+import { type ApiCall, type CallResult, type SendContext, sendRow, type SendPolicy, type SendResult } from "./sendRow.js";
 
 export interface ChunkContext {
   readonly store: RunStore;
@@ -234,6 +234,21 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
     });
   };
 
+  /** What a call of this chunk needs to go (the run's operation or a read before it); `line` names it in logs. */
+  const sendContext =
+    (line: number) =>
+    (op: ApiCall): SendContext => ({
+      client: ctx.client,
+      // Quotas are per API: each call goes through its own API's governor.
+      governor: ctx.governorFor(op.name as ApiName),
+      op,
+      policy: ctx.policy,
+      signal: ctx.signal,
+      ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
+      ...(onAttempt ? { onAttempt } : {}),
+      ...(ctx.log ? { log: ctx.log, line } : {}),
+    });
+
   const runGroup = async (g: RowGroup): Promise<void> => {
     const todo = g.rows.filter(([line]) => !finished.has(line));
     if (todo.length === 0 || halted()) {
@@ -278,16 +293,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
       }
       const carrier = call.rows[call.rows.length - 1] as Ready;
       const target = { instanceId: carrier.instanceId, contactId: carrier.contactId };
-      const sendCtx = (op: SendContext["op"], gov: RateGovernor): SendContext => ({
-        client: ctx.client,
-        governor: gov,
-        op,
-        policy: ctx.policy,
-        signal: ctx.signal,
-        ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
-        ...(onAttempt ? { onAttempt } : {}),
-        ...(ctx.log ? { log: ctx.log, line: carrier.line } : {}),
-      });
+      const sendCtx = sendContext(carrier.line);
       // Looked at again when the call's turn comes: a stop (breaker, pause, shutdown) may have come while it queued.
       const outcome = await ctx.limit(async () => {
         if (halted()) return undefined;
@@ -314,13 +320,13 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
         let image: Outcome["image"];
         let read: { attempts: number; throttles: number } | undefined;
         if (manifest.captureBefore || call.rows.some((r) => r.ifCurrent !== undefined)) {
-          const before = await readBefore(sendCtx, ctx.governorFor, target, call);
+          const before = await readBefore(sendCtx, target, call);
           if (before.kind === "handback") return before;
           if (before.kind === "settled") return { kind: "settled" as const, items: before.outcomes(flagOf) };
           image = before.image;
           read = before.read;
         }
-        const res = await sendRow(sendCtx(decoder.op, ctx.governorFor(decoder.op.name)), target, call.fields);
+        const res = await sendRow(sendCtx(decoder.op), target, call.fields);
         // The read is part of the row's cost: its calls count in the row's attempts.
         if (read && res.kind === "done") return { ...res, attempts: res.attempts + read.attempts, throttles: res.throttles + read.throttles, image };
         return res.kind === "done" ? { ...res, image } : { kind: "handback" };
@@ -347,19 +353,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
     runId: data.runId,
     op: decoder.op.name,
     ...(ctx.starts ? { cache: ctx.starts } : {}),
-    send:
-      (line: number) =>
-      (op: SendContext["op"], gov: RateGovernor): SendContext => ({
-        client: ctx.client,
-        governor: gov,
-        op,
-        policy: ctx.policy,
-        signal: ctx.signal,
-        ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
-        ...(onAttempt ? { onAttempt } : {}),
-        ...(ctx.log ? { log: ctx.log, line } : {}),
-      }),
-    governorFor: ctx.governorFor,
+    send: sendContext,
     limit: ctx.limit,
     flagOf,
     halted,
