@@ -18,6 +18,7 @@ import { exitCodeOf } from "./exitCode.js";
 import { runLostMessage } from "../queue/redisTrouble.js";
 import type { AppContext } from "./context.js";
 import { followOutcomes, untilParked, writeRunReport } from "./report.js";
+import { startProducer } from "./startProducer.js";
 
 export interface RunFileOptions {
   /** Tests and benchmarks pass a client; otherwise one is made from config and the AWS chain. */
@@ -99,44 +100,23 @@ export async function runQueued(
   const stopMetrics = await metricsFor(ctx, worker);
   let stopReason: string | undefined;
   // The producer stops when the run does (stopped, paused, interrupted): its position is saved, the same command goes on.
-  const producer = new AbortController();
+  // Work starts while the file is still being queued, but only once the run is
+  // known to be this file's: a refused run id must not set a worker on the old run.
+  const producer = startProducer(enqueue, () => worker.start());
   try {
-    // Work starts while the file is still being queued, but only once the run is
-    // known to be this file's: a refused run id must not set a worker on the old run.
-    // The producer keeps a window of the file in Redis, so it goes on while the run is worked and followed.
-    let ready: () => void = () => undefined;
-    const created = new Promise<void>((r) => {
-      ready = r;
+    void producer.done.then((enq) => {
+      if (!enq) return;
+      if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
+      // At warn: shown on a terminal and in cron's JSON logs alike.
+      if (enq.inputChanged) ctx.log.warn({ runId }, enq.inputChanged);
+      if (!enq.interrupted) ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
     });
-    // Read through a function: the callbacks below set it, which the compiler's narrowing cannot see.
-    const producerFailure: { error?: unknown; failed: boolean } = { failed: false };
-    const checkProducer = () => {
-      if (producerFailure.failed) throw producerFailure.error;
-    };
-    const queued = enqueue(() => {
-      worker.start();
-      ready();
-    }, producer.signal).then(
-      (enq) => {
-        if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
-        // At warn: shown on a terminal and in cron's JSON logs alike.
-        if (enq.inputChanged) ctx.log.warn({ runId }, enq.inputChanged);
-        if (!enq.interrupted) ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
-        return enq;
-      },
-      (error: unknown) => {
-        producerFailure.failed = true;
-        producerFailure.error = error;
-        return undefined;
-      },
-    );
-    await Promise.race([created, queued]);
-    checkProducer();
+    await producer.started;
     const id = runId;
     stopReason = await followOutcomes(ctx.store, config, id, async (drain) => {
       let lastDrain = Date.now();
       for (;;) {
-        checkProducer();
+        producer.check();
         // Outcomes leave Redis for the spool as the run goes, so Redis holds only the backlog.
         if (Date.now() - lastDrain >= 1000) {
           await drain();
@@ -157,11 +137,10 @@ export async function runQueued(
         await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
       }
     });
-    producer.abort();
-    await queued;
-    checkProducer();
+    await producer.stop();
+    producer.check();
   } finally {
-    producer.abort();
+    void producer.stop();
     await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
     await stopMetrics();
   }

@@ -8,6 +8,7 @@ import { isHeld, targetMismatch } from "../queue/RunStore.js";
 import { SCHEDULES_QUEUE, type ScheduleData } from "../queue/JobSchedules.js";
 import { formatOf } from "../input/openSource.js";
 import { afterJobRun, eventOf } from "./afterRun.js";
+import { type RunningProducer, startProducer } from "./startProducer.js";
 import type { AppContext } from "./context.js";
 import { enqueueOptions } from "./enqueueOptions.js";
 import { exitCodeOf } from "./exitCode.js";
@@ -59,26 +60,18 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
   if (elsewhere) return skip(`job ${data.name}: due now, but this work process cannot work it (${elsewhere}); give the job the workers' endpoint and region`);
   const mapping = columnMappingOf(loaded.job);
   // The producer keeps a window of the file in Redis: it goes on while the run is followed (which moves outcomes out).
-  const producer = new AbortController();
-  let ready: () => void = () => undefined;
-  const created = new Promise<void>((r) => {
-    ready = r;
-  });
-  const failure: { error?: unknown; failed: boolean } = { failed: false };
   const queue = (id: string) =>
-    enqueueFile(ctx.store, ctx.queues, {
-      ...enqueueOptions(config, loaded.inputPath, formatOf(loaded.inputPath, config.format)),
-      runId: id,
-      ...(mapping ? { mapping } : {}),
-      onReady: ready,
-      signal: producer.signal,
-      onWait: (why) => ctx.log.info({ job: data.name, runId: id }, `producer waits: ${why}`),
-    }).catch((error: unknown) => {
-      failure.failed = true;
-      failure.error = error;
-      return undefined;
-    });
-  let queued: Promise<unknown> = created;
+    startProducer((onReady, stop) =>
+      enqueueFile(ctx.store, ctx.queues, {
+        ...enqueueOptions(config, loaded.inputPath, formatOf(loaded.inputPath, config.format)),
+        runId: id,
+        ...(mapping ? { mapping } : {}),
+        onReady,
+        signal: stop,
+        onWait: (why) => ctx.log.info({ job: data.name, runId: id }, `producer waits: ${why}`),
+      }),
+    );
+  let producer: RunningProducer | undefined;
   if (!runId) {
     const previous = (await ctx.redis.get(currentKey(ctx, data.name)))?.split(" ") ?? [];
     const [prevId, prevAt] = [previous[0], Number(previous[1] ?? 0)];
@@ -91,25 +84,21 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
     await onRun(runId);
     if (loaded.inputNote) ctx.log.info({ job: data.name, runId }, loaded.inputNote);
     const id = runId;
-    queued = queue(id).then((enq) => {
+    producer = queue(id);
+    void producer.done.then((enq) => {
       if (enq && !enq.interrupted) ctx.log.info({ job: data.name, runId: id }, `job ${data.name}: run ${id} queued from ${loaded.inputPath}`);
     });
   } else if (!(await ctx.store.progress(runId))?.producerDone) {
     // Taken again after a crash of the process that started it while it was queueing: queueing goes on where it stopped.
-    queued = queue(runId);
-  } else ready();
-  await Promise.race([created, queued]);
-  const alive = () => {
-    if (failure.failed) throw failure.error;
-  };
-  alive();
+    producer = queue(runId);
+  }
+  await producer?.started;
   const id = runId;
   let followed: Awaited<ReturnType<typeof followRun>>;
   try {
-    followed = await followRun(ctx.store, config, id, signal, ctx.queues, alive);
+    followed = await followRun(ctx.store, config, id, signal, ctx.queues, producer?.check);
   } finally {
-    producer.abort();
-    await queued;
+    await producer?.stop();
   }
   const { stopReason, interrupted } = followed;
   // A `work` process that stops leaves the run to the others (and this due time to another process).

@@ -1,0 +1,44 @@
+import type { EnqueueResult } from "../queue/enqueueFile.js";
+
+/**
+ * A producer running beside the one who follows its run: it keeps a window of
+ * the file in Redis, so it goes on while the run is worked and its outcomes are
+ * moved out. `started` settles once the run exists (or the producer ended before,
+ * with its error); `check` throws the producer's error; `stop` stops it between
+ * two batches (its position is saved: the same command goes on) and waits for it.
+ */
+export interface RunningProducer {
+  readonly started: Promise<void>;
+  readonly done: Promise<EnqueueResult | undefined>;
+  check(): void;
+  stop(): Promise<EnqueueResult | undefined>;
+}
+
+export function startProducer(enqueue: (onReady: () => void, signal: AbortSignal) => Promise<EnqueueResult>, onReady: () => void = () => undefined): RunningProducer {
+  const stopper = new AbortController();
+  let ready: () => void = () => undefined;
+  const created = new Promise<void>((r) => {
+    ready = r;
+  });
+  const failure: { failed: boolean; error?: unknown } = { failed: false };
+  const check = () => {
+    if (failure.failed) throw failure.error;
+  };
+  const done = enqueue(() => {
+    onReady();
+    ready();
+  }, stopper.signal).catch((error: unknown) => {
+    failure.failed = true;
+    failure.error = error;
+    return undefined;
+  });
+  return {
+    started: Promise.race([created, done]).then(check),
+    done,
+    check,
+    stop: () => {
+      stopper.abort();
+      return done;
+    },
+  };
+}
