@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, harness, killBackground, REDIS_URL, readReport, ROOT, rows, startCli, until, type Harness } from "./helpers.js";
@@ -12,6 +12,14 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
+
+/** An `enqueue` in the background, with what it has said on stderr so far. */
+function startEnqueue(args: readonly string[]): { child: ChildProcess; said: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...args], { cwd: ROOT, env: { ...process.env, REDIS_URL } });
+  let said = "";
+  child.stderr.on("data", (d: Buffer) => (said += d.toString()));
+  return { child, said: () => said, exited: new Promise((r) => child.on("exit", (code) => r(code))) };
+}
 
 /** Chunks of the run in Redis now (queued, running, waiting for a predecessor). */
 async function chunksInRedis(x: Harness, runId: string): Promise<number> {
@@ -40,11 +48,9 @@ describe("--queue-window", () => {
       "--run-id",
       "cw",
     ];
-    const p = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...args], { cwd: ROOT, env: { ...process.env, REDIS_URL } });
-    let said = "";
-    p.stderr.on("data", (d: Buffer) => (said += d.toString()));
-    const exited = new Promise<number | null>((r) => p.on("exit", (code) => r(code)));
-    await until(() => /waiting: \d+ rows are queued ahead of the workers/.test(said), 20_000);
+    const p = startEnqueue(args);
+    const exited = p.exited;
+    await until(() => /waiting: \d+ rows are queued ahead of the workers/.test(p.said()), 20_000);
     const c = await cli(["cancel", "cw", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
     expect(c.code, c.stderr).not.toBe(2);
     expect(await exited).toBe(0);
@@ -100,21 +106,17 @@ describe("--queue-window", () => {
       "ew",
     ];
     // No worker yet: the producer queues its window, then waits; killed there, nothing it queued is lost.
-    const first = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...enqueueArgs], { cwd: ROOT, env: { ...process.env, REDIS_URL } });
-    let said = "";
-    first.stderr.on("data", (d: Buffer) => (said += d.toString()));
-    await until(() => /waiting: \d+ rows are queued ahead of the workers \(--queue-window 400\)/.test(said), 20_000);
+    const first = startEnqueue(enqueueArgs);
+    await until(() => /waiting: \d+ rows are queued ahead of the workers \(--queue-window 400\)/.test(first.said()), 20_000);
     expect(await chunksInRedis(h, "ew")).toBeLessThanOrEqual(6);
-    first.kill("SIGKILL");
-    await new Promise((r) => first.on("exit", r));
+    first.child.kill("SIGKILL");
+    await first.exited;
 
     // Workers without a report writer: outcomes pile up to twice the window, then the producer waits for one.
     startCli(["work", "--prefix", h.prefix, "--endpoint", h.endpoint, "--rate", "2000", "--concurrency", "16"]);
-    const again = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), ...enqueueArgs], { cwd: ROOT, env: { ...process.env, REDIS_URL } });
-    let said2 = "";
-    again.stderr.on("data", (d: Buffer) => (said2 += d.toString()));
-    const exited = new Promise<number | null>((r) => again.on("exit", (code) => r(code)));
-    await until(() => /waiting: \d+ outcomes wait in Redis for a report writer: keep "connect-backfill report ew --follow" running/.test(said2), 30_000);
+    const again = startEnqueue(enqueueArgs);
+    const exited = again.exited;
+    await until(() => /waiting: \d+ outcomes wait in Redis for a report writer: keep "connect-backfill report ew --follow" running/.test(again.said()), 30_000);
     const ctx = await h.ctx();
     expect(await ctx.store.outcomesInRedis("ew")).toBeLessThan(1000);
     // The follower moves them out: the producer goes on to the end of the file, and the run finishes.
