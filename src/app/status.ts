@@ -69,6 +69,7 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
   const pending = p.pending;
   // The governor of the run's API: quotas (and so rates) are per API.
   const gov = await ctx.redis.hget(ctx.keys.governor(m.operation ?? "UpdateContactAttributes"), "rate");
+  const gone = producerGone(p);
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return {
     runId,
@@ -89,7 +90,7 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
     lastOutcomeAt: iso(p.lastAt),
     failedChunks,
     ...(m.dryRun ? { dryRunCalls: p.planned } : {}),
-    ...(producerGone(p) ? { producerGone: producerGone(p) } : {}),
+    ...(gone ? { producerGone: gone } : {}),
   };
 }
 
