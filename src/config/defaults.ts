@@ -7,7 +7,7 @@ export const DEFAULTS = Object.freeze({
   headroom: 0.1,
   concurrency: 16,
   reportsDir: "./reports",
-  /** ~6.5 MB of rows in Redis at 130 bytes a row, whatever the file's size; tens of seconds of work ahead of the workers. */
+  /** A few MB of rows in Redis (4 MB in the bench), whatever the file's size; tens of seconds of work ahead of the workers. */
   queueWindow: 50_000,
   chunkSize: 500,
   maxAttempts: 5,
