@@ -1,5 +1,4 @@
 import { cancelRows } from "../queue/cancelRows.js";
-import { ChunkDecoder } from "../queue/decodeChunk.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
 import type { RunProgress } from "../queue/RunStore.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
@@ -36,9 +35,8 @@ export async function cancelRun(ctx: AppContext, runId: string, waitMs: number):
   const reason = `by "connect-backfill cancel" at ${new Date().toISOString()}`;
   await ctx.store.cancel(runId, reason);
   const message = `the run was cancelled (${reason})`;
-  const decoder = new ChunkDecoder(manifest);
   let settled = 0;
-  for (const chunk of await ctx.store.parked(runId)) settled += await cancelRows(ctx.store, decoder, chunk, message);
+  for (const chunk of await ctx.store.parked(runId)) settled += await cancelRows(ctx.store, manifest, chunk, message);
   await ctx.store.dropParked(runId, Number.MAX_SAFE_INTEGER);
   const queue = ctx.queues.named(queueOfManifest(manifest));
   const seen = new Set<string>();
@@ -49,7 +47,7 @@ export async function cancelRun(ctx: AppContext, runId: string, waitMs: number):
     if (mine.length === 0) break;
     for (const job of mine) {
       seen.add(String(job.id));
-      settled += await cancelRows(ctx.store, decoder, job.data, message);
+      settled += await cancelRows(ctx.store, manifest, job.data, message);
       // A worker may have taken it meanwhile: it settles the same rows, the first outcome wins.
       await job.remove().catch(() => undefined);
     }

@@ -1,11 +1,8 @@
-import type { ConnectClient } from "@aws-sdk/client-connect";
-import pLimit from "p-limit";
 import type { ColumnMapping } from "../input/columnRoles.js";
 import { formatOf } from "../input/openSource.js";
 import { operationNamed } from "../operations/registry.js";
 import { ChangeMemory } from "../queue/ChangeMemory.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
-import { ChunkDecoder } from "../queue/decodeChunk.js";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
 import { breakerOf, type RunManifest } from "../queue/RunStore.js";
 import type { DryRunPlan } from "../report/RunSummary.js";
@@ -18,11 +15,6 @@ import { openRunSpool, writeRunReport } from "./report.js";
 import { drainOutcomes } from "../queue/drainOutcomes.js";
 import type { OutcomeSpool } from "../report/OutcomeSpool.js";
 import { requireWritableDir, type RunFileResult } from "./runFile.js";
-
-/** A dry run's chunks are planned here, in this process: nothing is queued and no worker ever sees them. */
-function neverCalled(): never {
-  throw new Error("a dry run sends nothing");
-}
 
 /**
  * `--dry-run`: reads and checks the whole file as a run would, and writes the
@@ -46,16 +38,12 @@ export async function dryRunFile(
   if (await ctx.store.manifest(runId)) throw new AppError(`run ${runId} already exists; give a dry run its own --run-id (or none).`);
   const base = enqueueOptions(config, file, format);
   const signal = opts.signal ?? new AbortController().signal;
-  let run: { manifest: RunManifest; decoder: ChunkDecoder } | undefined;
-  const writer = new OutcomeWriter(ctx.store, () => breakerOf(run?.manifest));
+  let run: RunManifest | undefined;
+  const writer = new OutcomeWriter(ctx.store, () => breakerOf(run));
+  // No way to send: a dry run's chunks go through its own executor, which only says what each call would do.
   const chunkContext = {
     store: ctx.store,
     writer,
-    governorFor: neverCalled,
-    // Never reached: a dry run's rows stop before the send.
-    client: {} as ConnectClient,
-    limit: pLimit(1),
-    policy: { maxAttempts: 1, maxTries: 1 },
     signal,
     runFor: async () => run,
     changesFor: (job: string) => new ChangeMemory(ctx.redis, ctx.keys.changed(job)),
@@ -71,7 +59,7 @@ export async function dryRunFile(
     if (!run) {
       const manifest = await ctx.store.manifest(runId);
       if (!manifest) throw new AppError(`dry run ${runId} is gone from Redis.`);
-      run = { manifest, decoder: new ChunkDecoder(manifest) };
+      run = manifest;
     }
     // In file order, one at a time: a contact's earlier rows are settled before its later ones are planned.
     // Anything but done (an interrupt) ends the dry run: the producer must not save a position past rows without an outcome.

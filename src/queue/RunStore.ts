@@ -1,3 +1,4 @@
+import type { ColumnPlan } from "../domain/originalOf.js";
 import type { ColumnMapping } from "../input/columnRoles.js";
 import type { OperationName } from "../operations/Operation.js";
 import type { Redis } from "ioredis";
@@ -38,8 +39,10 @@ export interface RunJob {
 export interface RunManifest {
   /** Set for a job's runs. */
   readonly job?: RunJob;
-  /** A job's CSV column mapping: workers read the rows again with it. */
+  /** A job's CSV column mapping: a producer going on with the run reads the file with it again. */
   readonly mapping?: ColumnMapping;
+  /** A CSV run's columns: where a queued row's cells go, to give a failed row back as the file had it. */
+  readonly columns?: ColumnPlan;
   /** The contact operation every row of the run applies; absent: UpdateContactAttributes (runs queued before operations existed). */
   readonly operation?: OperationName;
   readonly runId: string;

@@ -1,7 +1,7 @@
+import { contactRowOf } from "../domain/queuedRow.js";
 import { notSent } from "../report/outcomes.js";
 import type { ChunkJobData } from "./ChunkJob.js";
-import type { ChunkDecoder } from "./decodeChunk.js";
-import { breakerOf, type RecordedOutcome, type RunStore } from "./RunStore.js";
+import { breakerOf, type RecordedOutcome, type RunManifest, type RunStore } from "./RunStore.js";
 
 /**
  * Gives every row of a chunk that has no outcome yet the status `cancelled`
@@ -9,17 +9,16 @@ import { breakerOf, type RecordedOutcome, type RunStore } from "./RunStore.js";
  * outcome of a line is the only one. Used by workers meeting a cancelled run and
  * by `cancel` for the chunks still queued or parked.
  */
-export async function cancelRows(store: RunStore, decoder: ChunkDecoder, chunk: ChunkJobData, reason: string): Promise<number> {
+export async function cancelRows(store: RunStore, manifest: Pick<RunManifest, "defaultInstanceId">, chunk: ChunkJobData, reason: string): Promise<number> {
   const finished = await store.finished(
     chunk.runId,
     chunk.rows.map(([line]) => line),
   );
   const items: RecordedOutcome[] = [];
-  for (const row of chunk.rows) {
-    if (finished.has(row[0])) continue;
-    const { line, check } = decoder.decode(row);
-    const ids = check.ok ? { contactId: check.row.contactId, instanceId: check.row.instanceId } : { contactId: "", instanceId: "" };
-    items.push({ flag: 0, outcome: notSent({ line, ...ids }, "cancelled", "Cancelled", `line ${line}: not sent: ${reason}`) });
+  for (const q of chunk.rows) {
+    if (finished.has(q[0])) continue;
+    const { line, contactId, instanceId } = contactRowOf(q, chunk.names, manifest.defaultInstanceId);
+    items.push({ flag: 0, outcome: notSent({ line, contactId, instanceId }, "cancelled", "Cancelled", `line ${line}: not sent: ${reason}`) });
   }
   // Not-sent rows (flag 0) never touch the breaker: its settings here are only the defaults.
   if (items.length > 0) await store.record(chunk.runId, items, breakerOf(undefined));

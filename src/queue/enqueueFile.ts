@@ -1,25 +1,21 @@
 import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { ColumnMapping, ColumnRoles } from "../input/columnRoles.js";
+import type { ColumnMapping } from "../input/columnRoles.js";
 import { fileFingerprint, fingerprintSize } from "../input/fileFingerprint.js";
 import { InputFileError } from "../input/InputFileError.js";
 import { STDIN } from "../input/openInput.js";
 import { openSource, type InputFormat } from "../input/openSource.js";
-import type { SourceRecord } from "../input/SourceRecord.js";
-import { checkRecord } from "../operations/checkRecord.js";
+import { ChunkRows, type ChunkJobData } from "../domain/queuedRow.js";
 import type { OperationName } from "../operations/Operation.js";
 import { operationNamed } from "../operations/registry.js";
-import type { Outcome } from "../report/Outcome.js";
-import { notSent } from "../report/outcomes.js";
-import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
+import { columnPlanOf, RowChecker } from "./RowChecker.js";
 import { addChunks } from "./addChunks.js";
 import { ChangeMemory } from "./ChangeMemory.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
 import { cancelRows } from "./cancelRows.js";
-import { ChunkDecoder } from "./decodeChunk.js";
 import {
   breakerManifestFields,
   breakerOf,
@@ -150,26 +146,6 @@ export function newRunId(now = new Date(), job?: string): string {
   return job ? `${job.slice(0, 64 - id.length - 1)}-${id}` : id;
 }
 
-function originalOf(rec: SourceRecord): Outcome["original"] {
-  if (rec.kind === "fields") return { fields: rec.fields };
-  if (rec.kind === "object") return { object: rec.value };
-  return { raw: rec.raw };
-}
-
-function idsOf(rec: SourceRecord, roles: ColumnRoles | undefined, defaultInstance: string | undefined): { contactId: string; instanceId: string } {
-  if (rec.kind === "fields" && roles) {
-    const instance = roles.instanceId === undefined ? "" : (rec.fields[roles.instanceId] ?? "").trim();
-    return { contactId: (rec.fields[roles.contactId] ?? "").trim().slice(0, 300), instanceId: (instance || defaultInstance) ?? "" };
-  }
-  if (rec.kind === "object") {
-    const v = rec.value;
-    const c = v.contactId ?? v.initialContactId ?? v.InitialContactId ?? v.ContactId;
-    const i = v.instanceId ?? v.InstanceId;
-    return { contactId: typeof c === "string" ? c.slice(0, 300) : "", instanceId: (typeof i === "string" && i ? i : defaultInstance) ?? "" };
-  }
-  return { contactId: "", instanceId: defaultInstance ?? "" };
-}
-
 /**
  * Streams a file into the queue as chunk jobs of `chunkSize` valid rows; invalid
  * rows get their outcome at once and are never queued. The position is saved
@@ -212,6 +188,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const fingerprint = print?.fingerprint;
   const before = print?.stat;
   const runId = opts.runId;
+  const columns = columnPlanOf(source.roles, source.shape.format === "csv" ? source.shape.header : undefined);
   const wanted: RunManifest = {
     runId,
     input: path,
@@ -221,6 +198,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     operation: op.name,
     ...(opts.job ? { job: opts.job } : {}),
     ...(mapping ? { mapping } : {}),
+    ...(columns ? { columns } : {}),
     chunkSize: opts.chunkSize,
     createdAt: Date.now(),
     parentRunId: opts.parentRunId,
@@ -285,13 +263,13 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     return { runId, rows: progress.read, invalid: progress.counts.invalid, chunks: progress.chunks, alreadyQueued: true, resumed: false };
   }
   const alreadyQueuedRows = (progress?.chunks ?? 0) * manifest.chunkSize;
-  const defaults = { instanceId: manifest.defaultInstanceId };
+  const checker = new RowChecker(source.roles, { instanceId: manifest.defaultInstanceId }, op, manifest.columns);
   const breaker = breakerOf(manifest);
 
   let read = 0;
   let valid = 0;
   let invalid = 0;
-  let current: ChunkRow[] = [];
+  const current = new ChunkRows();
   let chunkIndex = Math.floor(alreadyQueuedRows / manifest.chunkSize);
   let pendingJobs: ChunkJobData[] = [];
   let invalidBatch: RecordedOutcome[] = [];
@@ -345,8 +323,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
 
   const flushJobs = async (done: boolean) => {
     if (current.length > 0 && (done || current.length >= manifest.chunkSize)) {
-      pendingJobs.push({ runId, index: chunkIndex++, rows: current });
-      current = [];
+      pendingJobs.push({ runId, index: chunkIndex++, ...current.take() });
     }
     if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
     // Stopped (its run stopped, paused or interrupted): nothing more is queued, whatever the window.
@@ -366,15 +343,10 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   try {
     for await (const rec of source.records) {
       read++;
-      const check = checkRecord(rec, source.roles, defaults, op);
+      const check = checker.check(rec);
       if (!check.ok) {
         invalid++;
-        invalidBatch.push({
-          outcome: notSent({ line: rec.line, ...idsOf(rec, source.roles, manifest.defaultInstanceId) }, "invalid", check.code, `line ${rec.line} ${check.reason}`, {
-            original: originalOf(rec),
-          }),
-          flag: 0,
-        });
+        invalidBatch.push({ outcome: check.outcome, flag: 0 });
         if (invalidBatch.length >= 500) await flushInvalid();
         continue;
       }
@@ -382,8 +354,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       // Fed for rows queued before a crash too, so a resumed producer names the same predecessors.
       const prev = chain.previous(check.row.instanceId, check.row.contactId, rec.line);
       if (valid <= alreadyQueuedRows) continue; // queued before the crash
-      const record = rec.kind === "fields" ? rec.fields : (rec as { value: Record<string, unknown> }).value;
-      current.push(prev === 0 ? [rec.line, record] : [rec.line, record, prev]);
+      current.add(check.row, prev);
       if (current.length >= manifest.chunkSize) await flushJobs(false);
     }
     await flushJobs(true);
@@ -397,10 +368,10 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     if (!(err instanceof RunCancelled)) throw err;
     // Cancelled while reading: the rows read so far are the run; the rest of the file is not part of it. Rows
     // read but never queued get their `cancelled` outcome here: no worker will ever see them.
-    const decoder = new ChunkDecoder(manifest);
     const why = (await store.state(runId)).stopReason;
     const reason = `the run was cancelled${why ? ` (${why})` : ""}`;
-    for (const chunk of [...pendingJobs, { runId, index: chunkIndex, rows: current }]) if (chunk.rows.length > 0) await cancelRows(store, decoder, chunk, reason);
+    for (const chunk of [...pendingJobs, { runId, index: chunkIndex, ...current.take() }])
+      if (chunk.rows.length > 0) await cancelRows(store, manifest, chunk, reason);
     await store.saveProducerPosition(runId, read, queued, true, source.blankLines());
     return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, cancelled: true };
   }

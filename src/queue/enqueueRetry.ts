@@ -2,10 +2,15 @@ import type { Outcome } from "../report/Outcome.js";
 import { addChunks } from "./addChunks.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
-import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
+import { type CheckedRow, ChunkRows, type ChunkJobData } from "../domain/queuedRow.js";
+import type { SourceRecord } from "../input/SourceRecord.js";
+import { rolesOf } from "../operations/checkRecord.js";
+import { operationNamed } from "../operations/registry.js";
+import { RowChecker } from "./RowChecker.js";
+import type { RecordedOutcome } from "./RunStore.js";
 import type { EnqueueResult } from "./enqueueFile.js";
 import { newRunId } from "./enqueueFile.js";
-import { breakerManifestFields, type BreakerSettings, type MaxContactAge, type RunManifest, type RunTarget, type RunStore } from "./RunStore.js";
+import { breakerManifestFields, breakerOf, type BreakerSettings, type MaxContactAge, type RunManifest, type RunTarget, type RunStore } from "./RunStore.js";
 
 export interface RetryOptions {
   readonly parent: RunManifest;
@@ -51,21 +56,33 @@ export async function enqueueRetry(store: RunStore, queues: RunQueues, opts: Ret
     picked.push(o);
   }
   picked.sort((a, b) => a.line - b.line);
+  // Read again by the producer's own check (the run's header, mapping and defaults): the one place a record is checked.
+  const checker = new RowChecker(
+    rolesOf(opts.parent.shape, opts.parent.mapping),
+    { instanceId: opts.parent.defaultInstanceId },
+    operationNamed(opts.parent.operation),
+    opts.parent.columns,
+  );
   const chain = new ContactChain();
-  const rows: ChunkRow[] = picked.map((o) => {
-    const record = "fields" in (o.original as object) ? [...(o.original as { fields: string[] }).fields] : (o.original as { object: Record<string, unknown> }).object;
+  const rows: Array<{ row: CheckedRow; prev: number; omit: Array<[string, number]> }> = [];
+  const invalid: RecordedOutcome[] = [];
+  for (const o of picked) {
+    const orig = o.original as { fields: string[] } | { object: Record<string, unknown> };
+    const rec: SourceRecord = "fields" in orig ? { kind: "fields", line: o.line, fields: [...orig.fields] } : { kind: "object", line: o.line, value: orig.object };
+    const check = checker.check(rec);
+    if (!check.ok) {
+      invalid.push({ outcome: check.outcome, flag: 0 });
+      continue;
+    }
     const prev = chain.previous(o.instanceId, o.contactId, o.line);
     const omit = new Map<string, number>(o.omit ?? []);
     for (const [line, keys] of applied.get(contactOf(o)) ?? []) {
       if (line <= o.line) continue;
       for (const k of keys) omit.set(k, Math.max(omit.get(k) ?? 0, line));
     }
-    const row: ChunkRow = [o.line, record];
-    if (prev !== 0 || omit.size > 0) row.push(prev);
-    if (omit.size > 0) row.push([...omit]);
-    return row;
-  });
-  if (rows.length === 0) return { runId, rows: 0, invalid: 0, chunks: 0, alreadyQueued: false, resumed: false };
+    rows.push({ row: check.row, prev, omit: [...omit] });
+  }
+  if (rows.length === 0 && invalid.length === 0) return { runId, rows: 0, invalid: 0, chunks: 0, alreadyQueued: false, resumed: false };
   const { manifest, created } = await store.create({
     ...opts.parent,
     runId,
@@ -85,9 +102,15 @@ export async function enqueueRetry(store: RunStore, queues: RunQueues, opts: Ret
     const p = await store.progress(runId);
     if (p?.producerDone) return { runId, rows: p.read, invalid: 0, chunks: p.chunks, alreadyQueued: true, resumed: false };
   }
+  if (invalid.length > 0) await store.record(runId, invalid, breakerOf(manifest));
   const jobs: ChunkJobData[] = [];
-  for (let i = 0; i < rows.length; i += opts.chunkSize) jobs.push({ runId, index: jobs.length, rows: rows.slice(i, i + opts.chunkSize) });
+  const chunk = new ChunkRows();
+  for (const { row, prev, omit } of rows) {
+    chunk.add(row, prev, omit);
+    if (chunk.length >= opts.chunkSize) jobs.push({ runId, index: jobs.length, ...chunk.take() });
+  }
+  if (chunk.length > 0) jobs.push({ runId, index: jobs.length, ...chunk.take() });
   for (let i = 0; i < jobs.length; i += 20) await addChunks(queue, jobs.slice(i, i + 20), `run retry again with --run-id ${runId}`);
-  await store.saveProducerPosition(runId, rows.length, jobs.length, true);
-  return { runId, rows: rows.length, invalid: 0, chunks: jobs.length, alreadyQueued: false, resumed: !created };
+  await store.saveProducerPosition(runId, rows.length + invalid.length, jobs.length, true);
+  return { runId, rows: rows.length + invalid.length, invalid: invalid.length, chunks: jobs.length, alreadyQueued: false, resumed: !created };
 }

@@ -2,8 +2,9 @@
 export const STATUSES = ["updated", "skipped_pre_api", "invalid", "failed", "skipped_expired", "superseded", "cancelled", "unchanged", "would_update"] as const;
 export type OutcomeStatus = (typeof STATUSES)[number];
 
-/** The row as it came in, kept only for rows that end up in failures.csv. */
-export type OriginalRecord = { readonly fields: readonly string[] } | { readonly object: Record<string, unknown> } | { readonly raw: string };
+import type { OriginalRecord } from "../domain/originalOf.js";
+
+export type { OriginalRecord };
 
 /** Exactly one per input row. */
 export interface Outcome {

@@ -7,7 +7,6 @@ import { createConnectClient } from "../connect/createConnectClient.js";
 import type { Logger } from "../log/createLogger.js";
 import { ChangeMemory } from "../queue/ChangeMemory.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
-import { ChunkDecoder } from "../queue/decodeChunk.js";
 import type { ApiName } from "../connect/readContact.js";
 import { StartCache } from "./beforeSend.js";
 import type { Keys } from "../queue/keys.js";
@@ -21,6 +20,7 @@ import { OutcomeWriter } from "./OutcomeWriter.js";
 import { TimelineRecorder } from "./TimelineRecorder.js";
 import { within } from "./within.js";
 import { processChunk } from "./processChunk.js";
+import { workRowsOf } from "./chunk/WorkRow.js";
 import type { CallResult, SendPolicy } from "./sendRow.js";
 
 export interface BackfillWorkerOptions {
@@ -96,7 +96,7 @@ export class BackfillWorker {
   private readonly client: ConnectClient;
   private readonly ownsClient: boolean;
   private readonly writer: OutcomeWriter;
-  private readonly runs = new Map<string, { manifest: RunManifest; decoder: ChunkDecoder }>();
+  private readonly runs = new Map<string, RunManifest>();
   private active = 0;
   private readonly timeline: TimelineRecorder;
   /** Chunks handed back in a row because Redis refused them: the wait before the next grows with it. */
@@ -112,27 +112,29 @@ export class BackfillWorker {
     this.ownsClient = !opts.client;
     this.client =
       opts.client ?? createConnectClient({ endpoint: opts.endpoint, region: opts.region, requestTimeoutMs: opts.requestTimeoutMs, maxSockets: opts.concurrency * 2 });
-    this.writer = new OutcomeWriter(this.store, (runId) => breakerOf(this.runs.get(runId)?.manifest));
+    this.writer = new OutcomeWriter(this.store, (runId) => breakerOf(this.runs.get(runId)));
     this.timeline = new TimelineRecorder(opts.redis, opts.keys);
     const limit = pLimit(opts.concurrency);
     const ctx = {
       store: this.store,
       writer: this.writer,
-      governorFor: (api: ApiName) => this.governorFor(api),
       changesFor: (job: string) => this.changesFor(job),
-      starts: new StartCache(),
-      client: this.client,
-      limit,
-      policy: opts.policy,
+      send: {
+        client: this.client,
+        governorFor: (api: ApiName) => this.governorFor(api),
+        limit,
+        policy: opts.policy,
+        starts: new StartCache(),
+        onAttempt: (runId: string, call: CallResult) => {
+          this.timeline.record(runId, call.result === "throttled");
+          this.events.emit("attempt", runId, call);
+        },
+      },
       signal: this.shutdown.signal,
       stopNew: this.stopNew,
       runFor: (runId: string) => this.runFor(runId),
       log: opts.log,
       onOutcome: (runId: string, o: Outcome) => this.events.emit("outcome", runId, o),
-      onAttempt: (runId: string, call: CallResult) => {
-        this.timeline.record(runId, call.result === "throttled");
-        this.events.emit("attempt", runId, call);
-      },
     };
     this.lockDuration = opts.lockDurationMs ?? 15_000;
     this.process = async (job: Job<ChunkJobData>, token?: string) => {
@@ -206,7 +208,7 @@ export class BackfillWorker {
         const p = await this.store.progress(id);
         if (!p) {
           // Known a moment ago, gone now: not a prune (that takes finished runs only).
-          if (this.workers.has(queueOfManifest(run.manifest))) this.runLost(id, "");
+          if (this.workers.has(queueOfManifest(run))) this.runLost(id, "");
           else this.runs.delete(id);
           continue;
         }
@@ -214,7 +216,7 @@ export class BackfillWorker {
           this.finished.add(id);
           continue;
         }
-        wanted.add(queueOfManifest(run.manifest));
+        wanted.add(queueOfManifest(run));
       }
       for (const name of wanted) if (!this.workers.has(name) && !this.closing) this.attach(name);
       for (const [name, w] of this.workers) {
@@ -232,7 +234,7 @@ export class BackfillWorker {
     if (this.opts.runs && !this.opts.runs.includes(runId)) return false;
     const run = await this.runFor(runId);
     if (!run) return true; // processChunk reports an unknown run
-    const why = targetMismatch(run.manifest.target, this.opts.target);
+    const why = targetMismatch(run.target, this.opts.target);
     if (why && !this.leftAlone.has(runId)) {
       this.leftAlone.add(runId);
       this.opts.log.warn({ runId }, `run ${runId} left alone: ${why}`);
@@ -374,7 +376,7 @@ export class BackfillWorker {
     if (!run) {
       const manifest = await this.store.manifest(runId);
       if (!manifest) return undefined;
-      run = { manifest, decoder: new ChunkDecoder(manifest) };
+      run = manifest;
       this.runs.set(runId, run);
     }
     return run;
@@ -387,11 +389,10 @@ export class BackfillWorker {
       data.rows.map(([l]) => l),
     );
     const run = await this.runFor(data.runId);
-    for (const row of data.rows) {
-      if (finished.has(row[0])) continue;
-      const d = run?.decoder.decode(row);
-      const ids = d?.check.ok ? { contactId: d.check.row.contactId, instanceId: d.check.row.instanceId } : { contactId: "", instanceId: "" };
-      await this.writer.add(data.runId, { outcome: workerFailed({ line: row[0], ...ids }, err.message, d?.original), flag: 0 });
+    for (const row of workRowsOf(data, { columns: run?.columns, defaultInstanceId: run?.defaultInstanceId })) {
+      if (finished.has(row.line)) continue;
+      const ids = { contactId: row.contactId, instanceId: row.instanceId };
+      await this.writer.add(data.runId, { outcome: workerFailed({ line: row.line, ...ids }, err.message, row.original), flag: 0 });
     }
   }
 

@@ -3,8 +3,7 @@ import { type ContactStart, describeContactStart, getContactAttributes } from ".
 import type { ContactRow } from "../operations/ContactRow.js";
 import type { ContactTarget, Fields, OperationName } from "../operations/Operation.js";
 import { LIMITS } from "../operations/updateContactAttributes/limits.js";
-import type { ChunkRow } from "../queue/ChunkJob.js";
-import type { DecodedRow } from "../queue/decodeChunk.js";
+import type { OriginalRecord } from "../domain/originalOf.js";
 import type { RecordedOutcome, SendFlag } from "../queue/RunStore.js";
 import type { Outcome } from "../report/Outcome.js";
 import { sent } from "../report/outcomes.js";
@@ -85,7 +84,7 @@ const NOTHING: LookedUp = { rows: new Map(), settled: [], settledLines: new Set(
  * initial contact gives the start. A row naming a later leg fails (the update
  * takes the initial contact's id) unless `--follow-initial` sends it there.
  */
-export async function lookUpStarts(rows: readonly ChunkRow[], decode: (row: ChunkRow) => DecodedRow, lc: LookupContext): Promise<LookedUp> {
+export async function lookUpStarts(rows: ReadonlyArray<ContactRow & { readonly original: OriginalRecord }>, lc: LookupContext): Promise<LookedUp> {
   if (!lc.enabled) return NOTHING;
   const out = {
     rows: new Map<number, ContactRow>(),
@@ -104,23 +103,20 @@ export async function lookUpStarts(rows: readonly ChunkRow[], decode: (row: Chun
     lc.cache?.set(lc.runId, to.instanceId, to.contactId, start);
     return { start };
   };
-  const settle = (row: ContactRow, d: DecodedRow, res: Done, message: string, retryable: boolean, flag: SendFlag) => {
+  const settle = (row: ContactRow & { readonly original: OriginalRecord }, res: Done, message: string, retryable: boolean, flag: SendFlag) => {
     out.settledLines.add(row.line);
     out.settled.push({
       flag,
-      outcome: sent({ line: row.line, contactId: row.contactId, instanceId: row.instanceId }, res, message, { carrier: true, original: d.original, retryable }),
+      outcome: sent({ line: row.line, contactId: row.contactId, instanceId: row.instanceId }, res, message, { carrier: true, original: row.original, retryable }),
     });
   };
-  for (const chunkRow of rows) {
-    const d = decode(chunkRow);
-    if (!d.check.ok || d.check.row.initiationTimestamp !== undefined) continue;
-    const row = d.check.row;
+  for (const row of rows) {
+    if (row.initiationTimestamp !== undefined) continue;
     const first = await describe(row.line, row);
     if (!first) return { ...NOTHING, handback: true };
     if ("failed" in first) {
       settle(
         row,
-        d,
         first.failed,
         `line ${row.line}: looking up the contact's start time failed: ${first.failed.message}${notFound(first.failed)}; nothing was written`,
         !first.failed.permanent,
@@ -147,7 +143,7 @@ export async function lookUpStarts(rows: readonly ChunkRow[], decode: (row: Chun
       const why =
         `line ${row.line}: contact ${row.contactId} is a later leg (a transfer) of contact ${initial}, and ${lc.op} takes the chain's initial contact id: ` +
         `put ${initial} in the file, or run with --follow-initial to send it there; nothing was written`;
-      settle(row, d, res, why, false, 0);
+      settle(row, res, why, false, 0);
       continue;
     }
     const second = await describe(row.line, { instanceId: row.instanceId, contactId: initial });
@@ -155,7 +151,6 @@ export async function lookUpStarts(rows: readonly ChunkRow[], decode: (row: Chun
     if ("failed" in second) {
       settle(
         row,
-        d,
         second.failed,
         `line ${row.line}: looking up initial contact ${initial} failed: ${second.failed.message}; nothing was written`,
         !second.failed.permanent,
@@ -175,7 +170,7 @@ export interface CallRows {
     readonly line: number;
     readonly contactId: string;
     readonly instanceId: string;
-    readonly original: Outcome["original"];
+    readonly source: { readonly original: OriginalRecord };
     readonly ifCurrent: ContactRow["ifCurrent"];
   }>;
   readonly fields: Fields;
@@ -206,7 +201,7 @@ export async function readBefore(make: MakeSendContext, to: ContactTarget, call:
       flag: flagged ? flagOf(status) : (0 as SendFlag),
       outcome: sent({ line: row.line, contactId: row.contactId, instanceId: row.instanceId }, status, message(row.line), {
         carrier: i === call.rows.length - 1,
-        original: row.original,
+        original: row.source.original,
         retryable,
       }),
     }));

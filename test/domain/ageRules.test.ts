@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expired, expiredMessage, retentionCutoff } from "../../src/worker/ageCheck.js";
+import { expired, expiredMessage, retentionCutoff } from "../../src/domain/ageRules.js";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");
 

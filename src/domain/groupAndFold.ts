@@ -1,5 +1,4 @@
 import type { Fields, Operation } from "../operations/Operation.js";
-import type { ChunkRow } from "../queue/ChunkJob.js";
 
 /**
  * The rows of one contact inside a chunk, in file order, and the line in an
@@ -12,25 +11,31 @@ import type { ChunkRow } from "../queue/ChunkJob.js";
  * group whose first predecessor is in another chunk waits until that line has
  * an outcome, whichever worker has it. Rows of different contacts never wait.
  */
-export interface RowGroup {
-  readonly rows: ChunkRow[];
+/** What grouping needs of a row: its line and the previous line of its contact (0: none). */
+export interface Chained {
+  readonly line: number;
+  readonly prev: number;
+}
+
+export interface RowGroup<R extends Chained = Chained> {
+  readonly rows: R[];
   /** A line in another chunk that must be finished first; 0 for none. */
   readonly after: number;
 }
 
 /** Pure. Rows come in line order (the producer and `retry` both queue them so). */
-export function groupRows(rows: readonly ChunkRow[]): RowGroup[] {
-  const groups: Array<{ rows: ChunkRow[]; after: number }> = [];
-  const groupOfLine = new Map<number, { rows: ChunkRow[]; after: number }>();
+export function groupRows<R extends Chained>(rows: readonly R[]): Array<RowGroup<R>> {
+  const groups: Array<{ rows: R[]; after: number }> = [];
+  const groupOfLine = new Map<number, { rows: R[]; after: number }>();
   for (const row of rows) {
-    const prev = row[2] ?? 0;
+    const prev = row.prev;
     let g = prev === 0 ? undefined : groupOfLine.get(prev);
     if (!g) {
       g = { rows: [], after: prev };
       groups.push(g);
     }
     g.rows.push(row);
-    groupOfLine.set(row[0], g);
+    groupOfLine.set(row.line, g);
   }
   return groups;
 }

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { ChunkRow } from "../../src/queue/ChunkJob.js";
 import { updateContact } from "../../src/operations/updateContact/operation.js";
 import { updateContactAttributes } from "../../src/operations/updateContactAttributes/operation.js";
-import { foldCalls, groupRows, type FoldRules, type Sendable } from "../../src/worker/planChunk.js";
+import { foldCalls, groupRows, type FoldRules, type Sendable } from "../../src/domain/groupAndFold.js";
 
-const row = (line: number, prev?: number): ChunkRow => (prev === undefined ? [line, []] : [line, [], prev]);
+const row = (line: number, prev?: number) => ({ line, prev: prev ?? 0 });
 
 describe("groupRows", () => {
   it.each([
@@ -42,7 +41,7 @@ describe("groupRows", () => {
       ],
     },
   ])("$name", ({ rows, want }) => {
-    expect(groupRows(rows).map((g) => [g.rows.map((r) => r[0]), g.after])).toEqual(want);
+    expect(groupRows(rows).map((g) => [g.rows.map((r) => r.line), g.after])).toEqual(want);
   });
 });
 

@@ -1,0 +1,40 @@
+import type { ConnectClient } from "@aws-sdk/client-connect";
+import type { LimitFunction } from "p-limit";
+import type { ApiName } from "../../connect/readContact.js";
+import type { ChangeMemory } from "../../queue/ChangeMemory.js";
+import type { RunManifest, RunStore } from "../../queue/RunStore.js";
+import type { RateGovernor } from "../../rate/RateGovernor.js";
+import type { StartCache } from "../beforeSend.js";
+import type { CallResult, SendPolicy } from "../sendRow.js";
+import type { RecorderDeps } from "./Recorder.js";
+
+/** How a chunk's calls are sent: absent where nothing is sent (a dry run plans in the producer). */
+export interface SendDeps {
+  readonly client: ConnectClient;
+  /** The shared governor of an API (the run's operation, or a read): quotas are per API. */
+  readonly governorFor: (api: ApiName) => RateGovernor;
+  /** Shared by every chunk of this process: the process's in-flight call budget. */
+  readonly limit: LimitFunction;
+  readonly policy: SendPolicy;
+  /** Every call's result, for live figures and the report's timeline. */
+  readonly onAttempt?: ((runId: string, call: CallResult) => void) | undefined;
+  /** `--lookup-start-time`: DescribeContact answers, kept per run and contact by this process. */
+  readonly starts?: StartCache | undefined;
+}
+
+export interface ChunkContext extends RecorderDeps {
+  readonly store: RunStore;
+  readonly runFor: (runId: string) => Promise<RunManifest | undefined>;
+  /** Fires on shutdown: calls in flight are cancelled and their rows handed back. */
+  readonly signal: AbortSignal;
+  /** Fires when a graceful stop begins: no new call starts (retries included); rows without an outcome go back. */
+  readonly stopNew?: AbortSignal | undefined;
+  /** A job's memory of what it last sent to each contact (`onlyChanged`). */
+  readonly changesFor?: ((job: string) => ChangeMemory) | undefined;
+  readonly send?: SendDeps | undefined;
+  readonly log?: { debug: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void } | undefined;
+  /** How often a chunk looks again for a predecessor line finished by another worker. */
+  readonly waitPollMs?: number | undefined;
+  /** How long a chunk waits for predecessors once its other rows are done, before it goes back to the queue. */
+  readonly waitHoldMs?: number | undefined;
+}

@@ -1,0 +1,68 @@
+import type { RecordedOutcome } from "../../queue/RunStore.js";
+import type { Outcome } from "../../report/Outcome.js";
+import type { OutcomeWriter } from "../OutcomeWriter.js";
+import type { StopState } from "./StopState.js";
+
+export interface RecorderDeps {
+  readonly writer: OutcomeWriter;
+  readonly onOutcome?: ((runId: string, o: Outcome) => void) | undefined;
+  /** Row-level debug logs: ids and codes only, never attribute values (customer data). */
+  readonly log?: { debug: (obj: object, msg: string) => void } | undefined;
+}
+
+/**
+ * The chunk's last stage: outcomes go to the run's outcome log, all rows of one
+ * call in one script call (a crash never leaves half of them), outside the call
+ * budget (the next call need not wait for Redis). What the log answers (the run
+ * stopped, paused, cancelled, gone) goes to the stop state; a write that fails
+ * stops the chunk, never as an unhandled rejection.
+ */
+export class Recorder {
+  private readonly writes: Array<Promise<void>> = [];
+
+  constructor(
+    private readonly runId: string,
+    private readonly deps: RecorderDeps,
+    private readonly stop: StopState,
+    /** Outcomes this call of the chunk recorded, by status (for the chunk's log line and metrics). */
+    private readonly tally: Record<string, number>,
+  ) {}
+
+  write(items: readonly RecordedOutcome[]): void {
+    if (items.length === 0) return;
+    for (const { outcome: o } of items) {
+      if (o.status !== "updated") {
+        this.deps.log?.debug(
+          { runId: this.runId, line: o.line, contactId: o.contactId, status: o.status, errorCode: o.errorCode, httpStatus: o.httpStatus },
+          "row not updated",
+        );
+      }
+    }
+    this.writes.push(
+      this.deps.writer.addAll(this.runId, items).then(
+        (state) => {
+          if (state === "gone") {
+            this.stop.learn(state);
+            return;
+          }
+          for (const { outcome } of items) {
+            this.tally[outcome.status] = (this.tally[outcome.status] ?? 0) + 1;
+            this.deps.onOutcome?.(this.runId, outcome);
+          }
+          this.stop.learn(state);
+        },
+        (err) => this.stop.fail(err),
+      ),
+    );
+  }
+
+  /** Not-sent outcomes (they never touch the breaker). */
+  settle(outcomes: readonly Outcome[]): void {
+    this.write(outcomes.map((outcome) => ({ outcome, flag: 0 })));
+  }
+
+  /** The chunk completes only once every outcome is durable. */
+  async done(): Promise<void> {
+    await Promise.all(this.writes);
+  }
+}

@@ -1,0 +1,151 @@
+import type { ApiName } from "../../connect/readContact.js";
+import type { PlannedCall } from "../../domain/groupAndFold.js";
+import type { Ready } from "../../domain/settle.js";
+import type { Operation } from "../../operations/Operation.js";
+import type { BreakerSettings, RecordedOutcome, RunManifest, SendFlag } from "../../queue/RunStore.js";
+import type { Outcome } from "../../report/Outcome.js";
+import { sent } from "../../report/outcomes.js";
+import { canaryPauseReason, lookUpStarts, readBefore } from "../beforeSend.js";
+import { type ApiCall, type SendContext, sendRow, type SendResult } from "../sendRow.js";
+import type { ChunkContext, SendDeps } from "./ChunkContext.js";
+import type { Executor } from "./Executor.js";
+import type { Recorder } from "./Recorder.js";
+import type { StopState } from "./StopState.js";
+import type { Changes } from "./lookUpChanges.js";
+
+type Done = Extract<SendResult, { kind: "done" }>;
+type Answer = { readonly kind: "handback" } | { readonly kind: "settled"; readonly items: RecordedOutcome[] } | (Done & { readonly image: Outcome["image"] });
+
+/** What the circuit breaker counts of a call's answer (0: nothing; see the outcome log's record script). */
+export function flagOf(res: Done, ignored: ReadonlySet<string>): SendFlag {
+  if (res.status === "updated") return 1;
+  if (ignored.has(res.errorCode)) return 0;
+  if (res.failure === "credentials") return 4;
+  if (res.failure === "unanswered") return 3;
+  return 2;
+}
+
+/** One outcome per row of a call; the last row carries the call (its attempts, its before-image). */
+export function outcomesOf(call: PlannedCall<Ready>, res: Done, flag: SendFlag, image?: Outcome["image"]): RecordedOutcome[] {
+  const lines = call.rows.map((r) => r.line);
+  return call.rows.map((row, i) => {
+    const others = lines.filter((l) => l !== row.line);
+    const together = others.length > 0 ? `applied in one call with line ${others.join(", ")} of the same contact, in file order` : "";
+    const without = row.omitted.length > 0 ? `sent without ${row.omitted.map(([k, l]) => `${k} (applied by line ${l})`).join(", ")}` : "";
+    const notes = [row.note ?? "", together, without].filter((n) => n !== "").join("; ");
+    const carrier = i === call.rows.length - 1;
+    const failed = res.status === "failed";
+    const message = failed ? `line ${row.line}: ${res.message}${notes ? ` (${notes})` : ""}` : notes ? `line ${row.line}: ${notes}` : "";
+    const outcome = sent({ line: row.line, contactId: row.contactId, instanceId: row.instanceId }, res, message, {
+      carrier,
+      original: failed ? row.source.original : undefined,
+      retryable: failed && !res.permanent,
+      keys: !failed && (row.chained || call.rows.length > 1) ? Object.keys(row.fields) : undefined,
+      omit: failed && row.omitted.length > 0 ? row.omitted : undefined,
+      image: carrier && !failed ? image : undefined,
+    });
+    return { outcome, flag };
+  });
+}
+
+/**
+ * A real run's execute stage: each call waits for its turn in the process's
+ * call budget, takes its canary places, reads the contact first where the run
+ * keeps before-images or the row has a condition, and is sent through its API's
+ * governor; the job's memory learns what was applied before its outcome is visible.
+ */
+export function sendCalls(
+  runId: string,
+  manifest: RunManifest,
+  op: Operation,
+  breaker: BreakerSettings,
+  ctx: ChunkContext,
+  stop: StopState,
+  recorder: Recorder,
+  changes: Changes,
+): Executor {
+  const deps = ctx.send as SendDeps;
+  if (!deps) throw new Error("a chunk of a real run needs a client to send with");
+  const ignored = new Set(breaker.ignore);
+  const flag = (res: Done) => flagOf(res, ignored);
+  const onAttempt = deps.onAttempt ? (call: Parameters<NonNullable<SendDeps["onAttempt"]>>[1]) => deps.onAttempt?.(runId, call) : undefined;
+  const sendContext =
+    (line: number) =>
+    (api: ApiCall): SendContext => ({
+      client: deps.client,
+      // Quotas are per API: each call goes through its own API's governor.
+      governor: deps.governorFor(api.name as ApiName),
+      op: api,
+      policy: deps.policy,
+      signal: ctx.signal,
+      ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
+      ...(onAttempt ? { onAttempt } : {}),
+      ...(ctx.log ? { log: ctx.log, line } : {}),
+    });
+
+  const readAndSend = async (call: PlannedCall<Ready>): Promise<Answer> => {
+    const carrier = call.rows[call.rows.length - 1] as Ready;
+    const target = { instanceId: carrier.instanceId, contactId: carrier.contactId };
+    const make = sendContext(carrier.line);
+    let image: Outcome["image"];
+    let read: { attempts: number; throttles: number } | undefined;
+    if (manifest.captureBefore || call.rows.some((r) => r.ifCurrent !== undefined)) {
+      const before = await readBefore(make, target, call);
+      if (before.kind === "handback") return before;
+      if (before.kind === "settled") return { kind: "settled", items: before.outcomes(flag) };
+      image = before.image;
+      read = before.read;
+    }
+    const res = await sendRow(make(op), target, call.fields);
+    // The read is part of the row's cost: its calls count in the row's attempts.
+    if (read && res.kind === "done") return { ...res, attempts: res.attempts + read.attempts, throttles: res.throttles + read.throttles, image };
+    return res.kind === "done" ? { ...res, image } : { kind: "handback" };
+  };
+
+  /** In the call's turn: a stop may have come while it queued; a canary's places are taken right before it goes. */
+  const inTurn = async (call: PlannedCall<Ready>): Promise<Answer | undefined> => {
+    if (stop.halted()) return undefined;
+    if (manifest.canary) {
+      const go = await ctx.store.takeCanary(runId, call.rows.length, canaryPauseReason(runId, manifest.canary));
+      if (go !== "send") {
+        stop.learn(go);
+        return undefined;
+      }
+    }
+    const res = await readAndSend(call);
+    // A call handed back (shutdown) gives its places back.
+    if (manifest.canary && res.kind === "handback") await ctx.store.refundCanary(runId, call.rows.length);
+    return res;
+  };
+
+  return {
+    lookUp: (rows) =>
+      lookUpStarts(rows, {
+        enabled: manifest.lookupStartTime === true,
+        followInitial: manifest.followInitial === true,
+        runId,
+        op: op.name,
+        ...(deps.starts ? { cache: deps.starts } : {}),
+        send: sendContext,
+        limit: deps.limit,
+        flagOf: flag,
+        halted: () => stop.halted(),
+      }),
+    async execute(calls) {
+      // One call at a time: a contact's next call goes out only once the previous one is answered.
+      for (const call of calls) {
+        if (stop.halted()) return stop.handBack();
+        const answer = await deps.limit(() => inTurn(call));
+        if (!answer || answer.kind === "handback") return stop.handBack();
+        if (answer.kind === "settled") {
+          recorder.write(answer.items);
+          continue;
+        }
+        // Remembered only once applied (a row that failed is sent again next time), and before its outcome is visible.
+        if (answer.status === "updated") await changes.remember(call.rows);
+        recorder.write(outcomesOf(call, answer, flag(answer), answer.image));
+      }
+    },
+    finish: async () => undefined,
+  };
+}
