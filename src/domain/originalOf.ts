@@ -44,9 +44,11 @@ export function csvContext(plan: ColumnPlan, raw: readonly string[], plain: read
  * the same row. Only failed rows need it, so it is made only for them.
  */
 export function originalOf(q: QueuedRow, names: readonly string[], plan: ColumnPlan | undefined): OriginalRecord {
+  const values = q[4];
   const valueNamed = (name: string) => {
+    if (!Array.isArray(values)) return Object.hasOwn(values, name) ? values[name] : undefined;
     const i = names.indexOf(name);
-    return i < 0 ? undefined : q[4][i];
+    return i < 0 ? undefined : values[i];
   };
   const context = q[8] ?? undefined;
   if (plan) {
@@ -58,9 +60,11 @@ export function originalOf(q: QueuedRow, names: readonly string[], plan: ColumnP
   const ctx = context && !Array.isArray(context) ? context : undefined;
   if (ctx?.object) return { object: ctx.object };
   const attributes: Record<string, unknown> = Object.create(null);
-  q[4].forEach((v, i) => {
-    if (v !== null && v !== undefined) attributes[names[i] as string] = v;
-  });
+  if (Array.isArray(values)) {
+    values.forEach((v, i) => {
+      if (v !== null && v !== undefined) attributes[names[i] as string] = v;
+    });
+  } else Object.assign(attributes, values);
   const start = ctx?.start ?? (q[3] === null ? undefined : q[3]);
   return {
     object: {

@@ -7,7 +7,8 @@ import type { Fields } from "../operations/Operation.js";
  * checks a record again (the producer is the one place that validates).
  *
  * `values[i]` is the value of the chunk's `names[i]` (null: the row does not set
- * it); `instanceId` is the instance as the row gave it ("": the run's default);
+ * it), or, for a row that names its fields in another order than the chunk met
+ * them, an object (values are sent in the row's own order); `instanceId` is the instance as the row gave it ("": the run's default);
  * `start` is epoch ms or null; `prev` the previous line of the same contact (0:
  * none); `omit` (retry runs) names fields a later line of the contact applied;
  * `context` keeps what is needed to give the record back exactly as it was read
@@ -18,7 +19,7 @@ export type QueuedRow = [
   contactId: string,
   instanceId: string,
   start: number | null,
-  values: unknown[],
+  values: unknown[] | Record<string, unknown>,
   prev?: number,
   omit?: Array<[key: string, line: number]> | null,
   ifCurrent?: Readonly<Record<string, string | null>> | null,
@@ -56,7 +57,8 @@ export class ChunkRows {
   }
 
   add(row: CheckedRow, prev: number, omit?: Array<[string, number]>): void {
-    const values: unknown[] = [];
+    let values: unknown[] | Record<string, unknown> = [];
+    let last = -1;
     for (const name of Object.keys(row.fields)) {
       let i = this.index.get(name);
       if (i === undefined) {
@@ -64,6 +66,11 @@ export class ChunkRows {
         this.names.push(name);
         this.index.set(name, i);
       }
+      if (i < last) {
+        values = row.fields;
+        break;
+      }
+      last = i;
       while (values.length < i) values.push(null);
       values[i] = row.fields[name];
     }
@@ -95,10 +102,12 @@ export interface CheckedRow extends ContactRow {
 export function contactRowOf(q: QueuedRow, names: readonly string[], defaultInstanceId: string | undefined): ContactRow {
   const fields = Object.create(null) as Fields;
   const values = q[4];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== null && v !== undefined) fields[names[i] as string] = v;
-  }
+  if (Array.isArray(values)) {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== null && v !== undefined) fields[names[i] as string] = v;
+    }
+  } else for (const [k, v] of Object.entries(values)) fields[k] = v;
   const ifCurrent = q[7] ?? undefined;
   return {
     line: q[0],

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { csvContext, originalOf, plainCells, type ColumnPlan } from "../../src/domain/originalOf.js";
+import { type CheckedRow, ChunkRows, contactRowOf } from "../../src/domain/queuedRow.js";
+
+function checked(line: number, fields: Record<string, unknown>, extra: Partial<CheckedRow> = {}): CheckedRow {
+  return {
+    line,
+    contactId: `c${line}`,
+    instanceId: "inst",
+    givenInstanceId: "",
+    initiationTimestamp: undefined,
+    fields: Object.assign(Object.create(null), fields),
+    ...extra,
+  };
+}
+
+/** Through JSON, as BullMQ stores a job's data. */
+const viaRedis = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+describe("ChunkRows and contactRowOf", () => {
+  it.each([
+    {
+      name: "same columns every row",
+      rows: [
+        { a: "1", b: "2" },
+        { a: "3", b: "4" },
+      ],
+    },
+    { name: "empty cells left out", rows: [{ a: "1" }, { b: "2" }, { a: "5", b: "6" }] },
+    { name: "another order than the chunk met them", rows: [{ v: "1" }, { __proto__x: "k", v: "3" }, { b: "z", a: "y" }, { a: "q", b: "r" }] },
+    { name: "__proto__ as a name", rows: [{ v: "1" }, JSON.parse('{"__proto__":"kept","v":"3"}') as Record<string, unknown>] },
+    { name: "object values (UpdateContact)", rows: [{ Name: "n", "ref:x": { Value: "1", Type: "URL" } }] },
+  ])("$name: each row comes back with its fields, in its own order", ({ rows }) => {
+    const chunk = new ChunkRows();
+    rows.forEach((f, i) => chunk.add(checked(i + 2, f), i === 0 ? 0 : i + 1));
+    const { names, rows: queued } = viaRedis(chunk.take());
+    queued.forEach((q, i) => {
+      const row = contactRowOf(q, names, "default-inst");
+      expect(Object.entries(row.fields)).toEqual(Object.entries(rows[i] as object));
+      expect(row.line).toBe(i + 2);
+      expect(row.instanceId).toBe("default-inst");
+    });
+    expect(chunk.length).toBe(0);
+  });
+
+  it("keeps the start, the instance given, the predecessor, omit and ifCurrent", () => {
+    const chunk = new ChunkRows();
+    chunk.add(checked(7, { a: "1" }, { givenInstanceId: "mine", instanceId: "mine", initiationTimestamp: 1_700_000_000_000, ifCurrent: { a: null } }), 3, [["b", 9]]);
+    const { names, rows } = viaRedis(chunk.take());
+    const q = rows[0];
+    if (!q) throw new Error("no row");
+    expect(contactRowOf(q, names, "default")).toMatchObject({ instanceId: "mine", initiationTimestamp: 1_700_000_000_000, ifCurrent: { a: null } });
+    expect(q[5]).toBe(3);
+    expect(q[6]).toEqual([["b", 9]]);
+  });
+
+  it("a plain row costs no trailing elements", () => {
+    const chunk = new ChunkRows();
+    chunk.add(checked(2, { a: "1" }), 0);
+    expect(JSON.stringify(chunk.take().rows[0])).toBe('[2,"c2","",null,["1"]]');
+  });
+});
+
+describe("originalOf gives a CSV row's cells back exactly", () => {
+  const plan: ColumnPlan = { width: 5, contactId: 0, instanceId: 1, fields: [[3, "phone"]] };
+  it.each([
+    { name: "plain cells", raw: ["c1", "", "", "555", ""], contactId: "c1", given: "", phone: "555" },
+    { name: "a start, a # column, padded id", raw: [" c1 ", "i", "2024-01-01", "555", "note"], contactId: "c1", given: "i", phone: "555" },
+    { name: "a transformed cell", raw: ["c1", "", "", "ABC", ""], contactId: "c1", given: "", phone: "abc" },
+  ])("$name", ({ raw, contactId, given, phone }) => {
+    const fields = { phone };
+    const plain = plainCells(plan, contactId, given, (n) => (fields as Record<string, unknown>)[n]);
+    const context = csvContext(plan, raw, plain);
+    const chunk = new ChunkRows();
+    chunk.add({ ...checked(2, fields), contactId, givenInstanceId: given, context }, 0);
+    const { names, rows } = viaRedis(chunk.take());
+    expect(originalOf(rows[0] as never, names, plan)).toEqual({ fields: raw });
+  });
+});
