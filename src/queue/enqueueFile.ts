@@ -1,95 +1,22 @@
-import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { ColumnMapping } from "../input/columnRoles.js";
 import { fileFingerprint, fingerprintSize } from "../input/fileFingerprint.js";
 import { InputFileError } from "../input/InputFileError.js";
 import { STDIN } from "../input/openInput.js";
-import { openSource, type InputFormat } from "../input/openSource.js";
+import { openSource } from "../input/openSource.js";
 import { ChunkRows, type ChunkJobData } from "../domain/queuedRow.js";
-import type { OperationName } from "../operations/Operation.js";
 import { operationNamed } from "../operations/registry.js";
 import { columnPlanOf, RowChecker } from "./RowChecker.js";
+import { type EnqueueOptions, type EnqueueResult, newRunId, safetyFields } from "./EnqueueOptions.js";
+
+export { type EnqueueOptions, type EnqueueResult, newRunId, type QueueWindow, type RunSafety, safetyFields } from "./EnqueueOptions.js";
 import { addChunks } from "./addChunks.js";
 import { ChangeMemory } from "./ChangeMemory.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
 import { cancelRows } from "./cancelRows.js";
-import {
-  breakerManifestFields,
-  breakerOf,
-  type BreakerSettings,
-  type MaxContactAge,
-  type RecordedOutcome,
-  type RunJob,
-  type RunTarget,
-  type RunManifest,
-  type RunStore,
-} from "./RunStore.js";
-
-export interface EnqueueOptions {
-  readonly path: string;
-  readonly format: InputFormat;
-  readonly runId?: string | undefined;
-  readonly instanceId: string | undefined;
-  /** CSV field separator (default ","). */
-  readonly delimiter?: string | undefined;
-  /** The job the run belongs to: its change memory, history and webhook. */
-  readonly job?: RunJob | undefined;
-  /** A job's CSV column mapping, kept in the run for the workers. */
-  readonly mapping?: ColumnMapping | undefined;
-  /** With `job`: forget what the job sent before, so every row is sent. */
-  readonly forget?: boolean | undefined;
-  /** The contact operation of every row (default UpdateContactAttributes). */
-  readonly operation?: OperationName | undefined;
-  /** Rows of contacts started earlier are `skipped_pre_api`; default: the operation's own date (none for UpdateContact). */
-  readonly minContactDate: Date | undefined;
-  readonly chunkSize: number;
-  readonly parentRunId?: string | undefined;
-  readonly breaker: BreakerSettings;
-  readonly maxContactAge: MaxContactAge;
-  /** Where the run's calls must go (config's target). */
-  readonly target: RunTarget;
-  /** Dry run, canary, before-images, start-time look-ups: kept in the run for every worker. */
-  readonly safety?: RunSafety | undefined;
-  /**
-   * Takes the chunks instead of the queue (a dry run plans them in this process);
-   * called in file order, one batch at a time, before the position is saved.
-   */
-  readonly deliver?: ((chunks: readonly ChunkJobData[]) => Promise<void>) | undefined;
-  /** Called once the run is created or found and checked, before the first row is queued. */
-  readonly onReady?: () => void;
-  /** Called after each queued batch with rows read so far. */
-  readonly onProgress?: (read: number) => void;
-  /**
-   * How far the producer runs ahead of the workers (rows in queued, running and
-   * parked chunks, and outcomes not yet moved out of Redis): Redis then holds a
-   * window of the file, not the file. Absent or 0: the whole file at once.
-   */
-  readonly window?: QueueWindow | undefined;
-  /** Stops the producer between two batches (its position is saved: the same command goes on). */
-  readonly signal?: AbortSignal | undefined;
-  /** Called once each time the producer starts waiting for room, with why (for the log). */
-  readonly onWait?: ((why: string) => void) | undefined;
-}
-
-export interface EnqueueResult {
-  readonly runId: string;
-  readonly rows: number;
-  readonly invalid: number;
-  readonly chunks: number;
-  /** The run existed and its file was already fully queued: nothing was added. */
-  readonly alreadyQueued: boolean;
-  /** The run existed and was partly queued: queueing went on where it stopped. */
-  readonly resumed: boolean;
-  /** The run was cancelled while the file was read: the rest of the file was not queued. */
-  readonly cancelled?: boolean;
-  /** The file changed while it was read (an export still being written): what the command should say. */
-  readonly inputChanged?: string;
-  /** The producer was stopped (`signal`) before the end of the file: the same command with the run id goes on. */
-  readonly interrupted?: boolean;
-}
+import { breakerManifestFields, breakerOf, type RecordedOutcome, type RunManifest, type RunStore } from "./RunStore.js";
 
 async function statOf(path: string): Promise<{ size: number; mtimeMs: number } | undefined> {
   try {
@@ -103,48 +30,8 @@ async function statOf(path: string): Promise<{ size: number; mtimeMs: number } |
 class RunCancelled extends Error {}
 class ProducerStopped extends Error {}
 
-export interface QueueWindow {
-  /** Rows in chunks not yet done (queued, running, waiting, parked). */
-  readonly rows: number;
-  /** Outcomes recorded and not yet moved out of Redis to a report writer's spool. */
-  readonly outcomes: number;
-}
-
-/** What `--dry-run`, `--canary`, `--capture-before`, `--lookup-start-time` and `--follow-initial` ask of a run. */
-export interface RunSafety {
-  readonly dryRun?: boolean | undefined;
-  readonly canary?: number | undefined;
-  readonly captureBefore?: boolean | undefined;
-  readonly lookupStartTime?: boolean | undefined;
-  readonly followInitial?: boolean | undefined;
-  readonly rollbackOf?: string | undefined;
-}
-
-/** Only what is set goes into the manifest: older runs (and plain ones) keep theirs as they were. */
-export function safetyFields(s: RunSafety | undefined): Partial<RunManifest> {
-  if (!s) return {};
-  return {
-    ...(s.dryRun ? { dryRun: true } : {}),
-    ...(s.canary ? { canary: s.canary } : {}),
-    ...(s.captureBefore ? { captureBefore: true } : {}),
-    ...(s.lookupStartTime ? { lookupStartTime: true } : {}),
-    ...(s.followInitial ? { followInitial: true } : {}),
-    ...(s.rollbackOf ? { rollbackOf: s.rollbackOf } : {}),
-  };
-}
-
 /** Chunks sent to Redis per addBulk round trip. */
 const CHUNKS_PER_BATCH = 2;
-
-export function newRunId(now = new Date(), job?: string): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "");
-  const id = `${stamp}-${randomBytes(3).toString("hex")}`;
-  // A job's runs say whose they are (`status`, `history`, the reports folder); run ids are at most 64 characters.
-  return job ? `${job.slice(0, 64 - id.length - 1)}-${id}` : id;
-}
 
 /**
  * Streams a file into the queue as chunk jobs of `chunkSize` valid rows; invalid

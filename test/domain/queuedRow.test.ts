@@ -32,7 +32,7 @@ describe("ChunkRows and contactRowOf", () => {
     { name: "object values (UpdateContact)", rows: [{ Name: "n", "ref:x": { Value: "1", Type: "URL" } }] },
   ])("$name: each row comes back with its fields, in its own order", ({ rows }) => {
     const chunk = new ChunkRows();
-    rows.forEach((f, i) => chunk.add(checked(i + 2, f), i === 0 ? 0 : i + 1));
+    for (const [i, f] of rows.entries()) chunk.add(checked(i + 2, f), i === 0 ? 0 : i + 1);
     const { names, rows: queued } = viaRedis(chunk.take());
     queued.forEach((q, i) => {
       const row = contactRowOf(q, names, "default-inst");
