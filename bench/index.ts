@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|headroom] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -27,6 +27,10 @@ if (!which || which === "capture") {
 if (!which || which === "redis") {
   const { benchRedisFootprint } = await import("./redisFootprint.js");
   await benchRedisFootprint();
+}
+if (!which || which === "core") {
+  const { benchOneCore } = await import("./oneCore.js");
+  await benchOneCore();
 }
 if (!which || which === "headroom") {
   const { benchHeadroom } = await import("./headroom.js");

@@ -1,0 +1,121 @@
+// Decode once (issue 21): the producer queues the checked row and workers no
+// longer read records again. Ingest, Redis bytes per row and unthrottled
+// throughput, this release beside the previous one, alternating, in one run.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { keysFor } from "../src/queue/keys.js";
+import { RunStore } from "../src/queue/RunStore.js";
+import { ConnectSimulator } from "../src/simulator/index.js";
+import { makeFile, runTracked, usedMb } from "./ingest.js";
+import { deletePrefix, median, REDIS_URL, ROOT, runCli, table, writeSection } from "./lib.js";
+import { previousRelease, type PreviousRelease } from "./previousRelease.js";
+
+/** The last commit before the one-core change; CB_BENCH_BASELINE picks another. */
+const BEFORE = process.env.CB_BENCH_BASELINE ?? "b3c0d17";
+const OURS = join(ROOT, "bin/connect-backfill.js");
+const ROUNDS = Number(process.env.CB_BENCH_ROUNDS ?? 3);
+const FLOW_ROWS = 10_000;
+const INGEST_ROWS = 1_000_000;
+
+type Sample = { wallS: number; peakRssMb: number; bytesPerRow: number };
+
+async function ingestOnce(bin: string, file: string, redis: Redis): Promise<Sample> {
+  const prefix = `core-${randomBytes(3).toString("hex")}`;
+  const before = await usedMb(redis);
+  const t = await runTracked(process.execPath, [bin, "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error"], {
+    CONNECT_BACKFILL_QUEUE_WINDOW: "0",
+  });
+  const after = await usedMb(redis);
+  const p = await new RunStore(redis, keysFor(prefix)).progress("ingest");
+  await deletePrefix(redis, prefix);
+  if (t.code !== 0 || p?.read !== INGEST_ROWS) throw new Error(`enqueue did not queue the whole file (code ${t.code}, read ${p?.read})`);
+  return { wallS: t.wallS, peakRssMb: t.peakRssMb, bytesPerRow: ((after - before) * 1024 * 1024) / INGEST_ROWS };
+}
+
+/** enqueue + one `work --exit-when-idle`; rows/s from the first accepted call to the last. */
+async function flowOnce(bin: string, sim: ConnectSimulator, endpoint: string, file: string, redis: Redis): Promise<number> {
+  const prefix = `core-${randomBytes(3).toString("hex")}`;
+  const common = ["--prefix", prefix, "--log-level", "error"];
+  const env = { AWS_ENDPOINT_URL_CONNECT: endpoint };
+  try {
+    const enq = await runCli(["enqueue", file, "--instance-id", "bench", "--run-id", "bench", ...common], env, bin).done;
+    if (enq.code !== 0) throw new Error(`enqueue failed: ${enq.stderr}`);
+    sim.reset();
+    const w = await runCli(["work", "--exit-when-idle", "--rate", "100000", "--concurrency", "50", ...common], env, bin).done;
+    if (w.code !== 0) throw new Error(`work failed: ${w.stderr}`);
+    const p = await new RunStore(redis, keysFor(prefix)).progress("bench");
+    if (p?.counts.updated !== FLOW_ROWS) throw new Error(`only ${p?.counts.updated} of ${FLOW_ROWS} rows updated`);
+    const ups = sim.updates();
+    return FLOW_ROWS / (((ups.at(-1)?.at ?? 0) - (ups[0]?.at ?? 0)) / 1000);
+  } finally {
+    await deletePrefix(redis, prefix);
+  }
+}
+
+export async function benchOneCore(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "cb-core-"));
+  const redis = new Redis(REDIS_URL);
+  const prev: PreviousRelease | undefined = await previousRelease(BEFORE);
+  try {
+    const big = join(dir, "1m.csv");
+    const bytes = await makeFile(big);
+    const small = join(dir, "10k.csv");
+    await writeFile(
+      small,
+      `contactId,initiationTimestamp,crmCaseId,tier,agent\n${Array.from({ length: FLOW_ROWS }, (_, i) => `d-${i},2026-01-01T00:00:00Z,CASE-${i},gold,agent-${i % 50}`).join("\n")}\n`,
+    );
+    const ingest: Record<"ours" | "prev", Sample[]> = { ours: [], prev: [] };
+    const flow: Record<"ours" | "prev", number[]> = { ours: [], prev: [] };
+    const sim = new ConnectSimulator({ autoCreate: true, latencyMs: 5 });
+    const { endpoint } = await sim.start();
+    try {
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const [k, bin] of [
+          ["ours", OURS],
+          ["prev", prev?.bin],
+        ] as const) {
+          if (!bin) continue;
+          ingest[k].push(await ingestOnce(bin, big, redis));
+          flow[k].push(await flowOnce(bin, sim, endpoint, small, redis));
+          console.log("core round", r, k, ingest[k].at(-1), flow[k].at(-1));
+        }
+      }
+    } finally {
+      await sim.stop();
+    }
+    const m = (k: "ours" | "prev", f: keyof Sample) => median(ingest[k].map((s) => s[f]));
+    const ingestRow = (label: string, k: "ours" | "prev") =>
+      ingest[k].length === 0
+        ? [label, "-", "-", "-", "-"]
+        : [label, m(k, "wallS").toFixed(1), ingest[k].map((s) => s.wallS.toFixed(1)).join(", "), m(k, "bytesPerRow").toFixed(0), m(k, "peakRssMb").toFixed(0)];
+    const flowRow = (label: string, k: "ours" | "prev") =>
+      flow[k].length === 0 ? [label, "-", "-"] : [label, median(flow[k]).toFixed(0), flow[k].map((x) => x.toFixed(0)).join(", ")];
+    const ratio = (a: number, b: number) => (prev ? (a / b).toFixed(2) : "-");
+    const body = `## One core: rows decoded once (issue 21)
+
+Command: \`npm run bench -- core\` (run on ${new Date().toISOString().slice(0, 10)}, 2-core machine, Redis and the simulator on the same host).
+The previous release (${BEFORE}) is checked out from git history into a temporary worktree and built there, then run alternately with this one, ${ROUNDS} rounds${prev ? "" : " (**not available here: no git history**, so its rows are empty)"}.
+Before, the producer checked each row, threw the result away and queued the raw cells, and every worker checked them again; now the producer queues the checked row (positional, field names once per chunk) and the worker reads it as it is.
+
+### Ingest: ${INGEST_ROWS.toLocaleString("en")}-row CSV (${(bytes / 1e6).toFixed(1)} MB), \`enqueue\` with \`--queue-window 0\`, as its own process
+
+${table(["producer", "wall s (median)", "rounds", "Redis bytes per row", "peak RSS MB"], [ingestRow("this release", "ours"), ingestRow(`previous release (${BEFORE})`, "prev")])}
+
+Ratios this / previous (medians): wall **${ratio(m("ours", "wallS"), m("prev", "wallS"))}x**, Redis bytes per row **${ratio(m("ours", "bytesPerRow"), m("prev", "bytesPerRow"))}x**.
+
+### Unthrottled throughput: ${FLOW_ROWS.toLocaleString("en")} rows with a start and 3 attributes, 5 ms latency, one \`work\` process, concurrency 50
+
+${table(["worker", "rows/s, first call to last (median)", "rounds"], [flowRow("this release", "ours"), flowRow(`previous release (${BEFORE})`, "prev")])}
+
+Ratio this / previous (medians): **${ratio(median(flow.ours), median(flow.prev))}x**.`;
+    console.log(body);
+    await writeSection("core", body);
+  } finally {
+    await prev?.remove();
+    await redis.quit();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
