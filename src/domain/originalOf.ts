@@ -12,30 +12,62 @@ export interface ColumnPlan {
   readonly width: number;
   readonly contactId: number;
   readonly instanceId?: number | undefined;
+  /** The initiationTimestamp column: given back as ISO-8601 (without zero milliseconds) unless the row kept its own text. */
+  readonly start?: number | undefined;
   readonly fields: ReadonlyArray<readonly [index: number, name: string]>;
 }
 
-/** The cells a checked row gives back by itself, before its context: what the producer compares with the file's. */
-export function plainCells(plan: ColumnPlan, contactId: string, givenInstanceId: string, valueNamed: (name: string) => unknown): string[] {
-  const cells = new Array<string>(plan.width).fill("");
-  cells[plan.contactId] = contactId;
-  if (plan.instanceId !== undefined) cells[plan.instanceId] = givenInstanceId;
-  for (const [i, name] of plan.fields) {
-    const v = valueNamed(name);
-    if (typeof v === "string") cells[i] = v;
-  }
-  return cells;
+/** A start as the cells give it back by themselves: the text most exports write. */
+export function startText(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? "" : new Date(ms).toISOString().replace(".000Z", "Z");
 }
 
-/** What a CSV row's context must keep so that `originalOf` gives back `raw` exactly. */
-export function csvContext(plan: ColumnPlan, raw: readonly string[], plain: readonly string[]): RowContext | undefined {
-  const out: Array<[number, string]> = [];
-  const n = Math.max(plan.width, raw.length);
+/** The text a checked row gives column `i` by itself, before its context: what the producer compares with the file's. */
+export type CellOf = (i: number) => string;
+
+/** How a checked row fills a column by itself: the contact, the instance given, the start, a field by name, or nothing. */
+export type CellRole =
+  | { readonly kind: "contact" }
+  | { readonly kind: "instance" }
+  | { readonly kind: "start" }
+  | { readonly kind: "field"; readonly name: string }
+  | undefined;
+
+/** Per column of the plan, its role. */
+export function cellsOf(plan: ColumnPlan): CellRole[] {
+  const roles: CellRole[] = new Array(plan.width).fill(undefined);
+  roles[plan.contactId] = { kind: "contact" };
+  if (plan.instanceId !== undefined) roles[plan.instanceId] = { kind: "instance" };
+  if (plan.start !== undefined) roles[plan.start] = { kind: "start" };
+  for (const [i, name] of plan.fields) roles[i] = { kind: "field", name };
+  return roles;
+}
+
+/** The cells of one row, given back by the plan alone. */
+export function plainCell(
+  role: CellRole,
+  contactId: string,
+  givenInstanceId: string,
+  start: number | null | undefined,
+  valueNamed: (name: string) => unknown,
+): string {
+  if (!role) return "";
+  if (role.kind === "contact") return contactId;
+  if (role.kind === "instance") return givenInstanceId;
+  if (role.kind === "start") return startText(start);
+  const v = valueNamed(role.name);
+  return typeof v === "string" ? v : "";
+}
+
+/** What a CSV row's context must keep so that `originalOf` gives back `raw` exactly; undefined (most rows) when nothing. */
+export function csvContext(raw: readonly string[], width: number, cell: CellOf): RowContext | undefined {
+  let out: Array<[number, string]> | undefined;
+  const n = Math.max(width, raw.length);
   for (let i = 0; i < n; i++) {
     const text = raw[i] ?? "";
-    if (text !== (plain[i] ?? "")) out.push([i, text]);
+    if (text !== (i < width ? cell(i) : "")) (out ??= []).push([i, text]);
   }
-  return out.length > 0 ? out : undefined;
+  return out;
 }
 
 /**
@@ -52,7 +84,8 @@ export function originalOf(q: QueuedRow, names: readonly string[], plan: ColumnP
   };
   const context = q[8] ?? undefined;
   if (plan) {
-    const cells = plainCells(plan, q[1], q[2], valueNamed);
+    const roles = cellsOf(plan);
+    const cells = roles.map((role) => plainCell(role, q[1], q[2], q[3], valueNamed));
     if (Array.isArray(context)) for (const [i, text] of context) cells[i] = text;
     while (cells.length > plan.width && cells[cells.length - 1] === "") cells.pop();
     return { fields: cells };

@@ -100,6 +100,19 @@ export interface CheckedRow extends ContactRow {
 
 /** The row a queued row stands for, with the run's default instance filled in. Pure, no check: the producer checked it. */
 export function contactRowOf(q: QueuedRow, names: readonly string[], defaultInstanceId: string | undefined): ContactRow {
+  const ifCurrent = q[7] ?? undefined;
+  return {
+    line: q[0],
+    contactId: q[1],
+    instanceId: q[2] || (defaultInstanceId ?? ""),
+    initiationTimestamp: q[3] ?? undefined,
+    fields: fieldsOf(q, names),
+    ...(ifCurrent ? { ifCurrent } : {}),
+  };
+}
+
+/** A queued row's fields by name (null-prototype: "__proto__" is a legal name). */
+export function fieldsOf(q: QueuedRow, names: readonly string[]): Fields {
   const fields = Object.create(null) as Fields;
   const values = q[4];
   if (Array.isArray(values)) {
@@ -108,15 +121,7 @@ export function contactRowOf(q: QueuedRow, names: readonly string[], defaultInst
       if (v !== null && v !== undefined) fields[names[i] as string] = v;
     }
   } else for (const [k, v] of Object.entries(values)) fields[k] = v;
-  const ifCurrent = q[7] ?? undefined;
-  return {
-    line: q[0],
-    contactId: q[1],
-    instanceId: q[2] || (defaultInstanceId ?? ""),
-    initiationTimestamp: q[3] ?? undefined,
-    fields,
-    ...(ifCurrent ? { ifCurrent } : {}),
-  };
+  return fields;
 }
 
 export const prevOf = (q: QueuedRow): number => q[5] ?? 0;

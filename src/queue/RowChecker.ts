@@ -1,7 +1,7 @@
 import type { ColumnRoles } from "../input/columnRoles.js";
 import { pick, textOf } from "../input/jsonValues.js";
 import type { SourceRecord } from "../input/SourceRecord.js";
-import { type ColumnPlan, csvContext, type OriginalRecord, plainCells } from "../domain/originalOf.js";
+import { type CellRole, type ColumnPlan, cellsOf, csvContext, type OriginalRecord, plainCell } from "../domain/originalOf.js";
 import type { CheckedRow, RowContext } from "../domain/queuedRow.js";
 import { checkRecord, type RowDefaults } from "../operations/checkRecord.js";
 import type { Operation } from "../operations/Operation.js";
@@ -10,10 +10,18 @@ import { notSent } from "../report/outcomes.js";
 
 export type Checked = { readonly ok: true; readonly row: CheckedRow } | { readonly ok: false; readonly outcome: Outcome };
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** Where a CSV file's cells go, for the run: workers give failed rows back as the file had them (originalOf). */
 export function columnPlanOf(roles: ColumnRoles | undefined, header: readonly string[] | undefined): ColumnPlan | undefined {
   if (!roles || !header) return undefined;
-  return { width: header.length, contactId: roles.contactId, instanceId: roles.instanceId, fields: roles.fields.map(([i, name]) => [i, name] as const) };
+  return {
+    width: header.length,
+    contactId: roles.contactId,
+    instanceId: roles.instanceId,
+    start: roles.initiationTimestamp,
+    fields: roles.fields.map(([i, name]) => [i, name] as const),
+  };
 }
 
 function originalOfRecord(rec: SourceRecord): OriginalRecord {
@@ -28,12 +36,16 @@ function originalOfRecord(rec: SourceRecord): OriginalRecord {
  * names the line and what is wrong. A worker never reads a record again.
  */
 export class RowChecker {
+  private readonly cells: CellRole[] | undefined;
+
   constructor(
     private readonly roles: ColumnRoles | undefined,
     private readonly defaults: RowDefaults,
     private readonly op: Operation,
     private readonly plan: ColumnPlan | undefined,
-  ) {}
+  ) {
+    this.cells = plan ? cellsOf(plan) : undefined;
+  }
 
   check(rec: SourceRecord): Checked {
     const check = checkRecord(rec, this.roles, this.defaults, this.op);
@@ -43,9 +55,12 @@ export class RowChecker {
         outcome: notSent({ line: rec.line, ...this.idsOf(rec) }, "invalid", check.code, `line ${rec.line} ${check.reason}`, { original: originalOfRecord(rec) }),
       };
     }
-    const row = check.row;
-    const given = this.givenInstance(rec, row.instanceId);
-    return { ok: true, row: { ...row, givenInstanceId: given, context: this.contextOf(rec, row.contactId, given, row.fields) } };
+    // The checked row is this call's own: completed in place, no copy per row.
+    const row = check.row as Mutable<CheckedRow>;
+    row.givenInstanceId = this.givenInstance(rec, row.instanceId);
+    const context = this.contextOf(rec, row);
+    if (context) row.context = context;
+    return { ok: true, row };
   }
 
   /** The instance as the row named it ("" when the run's default filled it in). */
@@ -61,10 +76,12 @@ export class RowChecker {
     return "";
   }
 
-  private contextOf(rec: SourceRecord, contactId: string, given: string, fields: Readonly<Record<string, unknown>>): RowContext | undefined {
-    if (rec.kind === "fields" && this.plan) {
-      const plain = plainCells(this.plan, contactId, given, (name) => (Object.hasOwn(fields, name) ? fields[name] : undefined));
-      return csvContext(this.plan, rec.fields, plain);
+  private contextOf(rec: SourceRecord, row: CheckedRow): RowContext | undefined {
+    const cells = this.cells;
+    if (rec.kind === "fields" && cells && this.plan) {
+      const { fields } = row;
+      const valueNamed = (name: string) => (Object.hasOwn(fields, name) ? fields[name] : undefined);
+      return csvContext(rec.fields, this.plan.width, (i) => plainCell(cells[i], row.contactId, row.givenInstanceId, row.initiationTimestamp, valueNamed));
     }
     if (rec.kind !== "object") return undefined;
     // The object reads back from the row only where its fields are its `attributes`.

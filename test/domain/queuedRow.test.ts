@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { csvContext, originalOf, plainCells, type ColumnPlan } from "../../src/domain/originalOf.js";
+import { cellsOf, csvContext, originalOf, plainCell, type ColumnPlan } from "../../src/domain/originalOf.js";
 import { type CheckedRow, ChunkRows, contactRowOf } from "../../src/domain/queuedRow.js";
 
 function checked(line: number, fields: Record<string, unknown>, extra: Partial<CheckedRow> = {}): CheckedRow {
@@ -62,17 +62,36 @@ describe("ChunkRows and contactRowOf", () => {
 });
 
 describe("originalOf gives a CSV row's cells back exactly", () => {
-  const plan: ColumnPlan = { width: 5, contactId: 0, instanceId: 1, fields: [[3, "phone"]] };
+  const plan: ColumnPlan = { width: 5, contactId: 0, instanceId: 1, start: 2, fields: [[3, "phone"]] };
+  const roles = cellsOf(plan);
   it.each([
     { name: "plain cells", raw: ["c1", "", "", "555", ""], contactId: "c1", given: "", phone: "555" },
-    { name: "a start, a # column, padded id", raw: [" c1 ", "i", "2024-01-01", "555", "note"], contactId: "c1", given: "i", phone: "555" },
+    {
+      name: "a start as most exports write it",
+      raw: ["c1", "i", "2024-01-01T10:00:00Z", "555", ""],
+      contactId: "c1",
+      given: "i",
+      phone: "555",
+      start: Date.UTC(2024, 0, 1, 10),
+      context: undefined,
+    },
+    {
+      name: "a start of its own, a # column, padded id",
+      raw: [" c1 ", "i", "2024-01-01", "555", "note"],
+      contactId: "c1",
+      given: "i",
+      phone: "555",
+      start: Date.UTC(2024, 0, 1),
+    },
     { name: "a transformed cell", raw: ["c1", "", "", "ABC", ""], contactId: "c1", given: "", phone: "abc" },
-  ])("$name", ({ raw, contactId, given, phone }) => {
-    const fields = { phone };
-    const plain = plainCells(plan, contactId, given, (n) => (fields as Record<string, unknown>)[n]);
-    const context = csvContext(plan, raw, plain);
+  ])("$name", (c) => {
+    const { raw, contactId, given, phone } = c;
+    const start = "start" in c ? c.start : undefined;
+    const fields: Record<string, unknown> = { phone };
+    const context = csvContext(raw, plan.width, (i) => plainCell(roles[i], contactId, given, start, (n) => fields[n]));
+    if ("context" in c) expect(context).toBe(c.context);
     const chunk = new ChunkRows();
-    chunk.add({ ...checked(2, fields), contactId, givenInstanceId: given, context }, 0);
+    chunk.add({ ...checked(2, fields), contactId, givenInstanceId: given, initiationTimestamp: start, context }, 0);
     const { names, rows } = viaRedis(chunk.take());
     expect(originalOf(rows[0] as never, names, plan)).toEqual({ fields: raw });
   });

@@ -1,5 +1,5 @@
 import { type ColumnPlan, type OriginalRecord, originalOf } from "../../domain/originalOf.js";
-import { type ChunkJobData, contactRowOf, omitOf, prevOf, type QueuedRow } from "../../domain/queuedRow.js";
+import { type ChunkJobData, fieldsOf, omitOf, prevOf, type QueuedRow } from "../../domain/queuedRow.js";
 import type { ContactRow } from "../../operations/ContactRow.js";
 import type { Fields } from "../../operations/Operation.js";
 
@@ -24,13 +24,12 @@ export class WorkRow implements ContactRow {
     private readonly plan: ColumnPlan | undefined,
     defaultInstanceId: string | undefined,
   ) {
-    const row = contactRowOf(q, names, defaultInstanceId);
-    this.line = row.line;
-    this.contactId = row.contactId;
-    this.instanceId = row.instanceId;
-    this.initiationTimestamp = row.initiationTimestamp;
-    this.fields = row.fields;
-    this.ifCurrent = row.ifCurrent;
+    this.line = q[0];
+    this.contactId = q[1];
+    this.instanceId = q[2] || (defaultInstanceId ?? "");
+    this.initiationTimestamp = q[3] ?? undefined;
+    this.fields = fieldsOf(q, names);
+    this.ifCurrent = q[7] ?? undefined;
     this.prev = prevOf(q);
     this.omit = omitOf(q);
   }
