@@ -19,11 +19,10 @@ export interface ColumnPlan {
 
 /** A start as the cells give it back by themselves: the text most exports write. */
 export function startText(ms: number | null | undefined): string {
-  return ms === null || ms === undefined ? "" : new Date(ms).toISOString().replace(".000Z", "Z");
+  if (ms === null || ms === undefined) return "";
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith(".000Z") ? `${iso.slice(0, -5)}Z` : iso;
 }
-
-/** The text a checked row gives column `i` by itself, before its context: what the producer compares with the file's. */
-export type CellOf = (i: number) => string;
 
 /** How a checked row fills a column by itself: the contact, the instance given, the start, a field by name, or nothing. */
 export type CellRole =
@@ -59,15 +58,31 @@ export function plainCell(
   return typeof v === "string" ? v : "";
 }
 
-/** What a CSV row's context must keep so that `originalOf` gives back `raw` exactly; undefined (most rows) when nothing. */
-export function csvContext(raw: readonly string[], width: number, cell: CellOf): RowContext | undefined {
+/**
+ * What a CSV row's context must keep so that `originalOf` gives back `raw` exactly;
+ * undefined (most rows) when nothing. `same(i, text)`: the row gives column i's text by itself.
+ */
+export function csvContext(raw: readonly string[], width: number, same: (i: number, text: string) => boolean): RowContext | undefined {
   let out: Array<[number, string]> | undefined;
   const n = Math.max(width, raw.length);
   for (let i = 0; i < n; i++) {
     const text = raw[i] ?? "";
-    if (text !== (i < width ? cell(i) : "")) (out ??= []).push([i, text]);
+    if (i < width ? !same(i, text) : text !== "") (out ??= []).push([i, text]);
   }
   return out;
+}
+
+/** `plainCell(role, …) === text`, without formatting a start that cannot be ISO-8601 as `startText` writes it. */
+export function sameCell(
+  role: CellRole,
+  text: string,
+  contactId: string,
+  givenInstanceId: string,
+  start: number | null | undefined,
+  valueNamed: (name: string) => unknown,
+): boolean {
+  if (role?.kind === "start") return (text.length === 20 || text.length === 24) && text.charCodeAt(10) === 84 /* T */ && text === startText(start);
+  return text === plainCell(role, contactId, givenInstanceId, start, valueNamed);
 }
 
 /**

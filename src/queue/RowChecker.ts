@@ -1,7 +1,7 @@
 import type { ColumnRoles } from "../input/columnRoles.js";
 import { pick, textOf } from "../input/jsonValues.js";
 import type { SourceRecord } from "../input/SourceRecord.js";
-import { type CellRole, type ColumnPlan, cellsOf, csvContext, type OriginalRecord, plainCell } from "../domain/originalOf.js";
+import { type CellRole, type ColumnPlan, cellsOf, csvContext, type OriginalRecord, sameCell } from "../domain/originalOf.js";
 import type { CheckedRow, RowContext } from "../domain/queuedRow.js";
 import { checkRecord, type RowDefaults } from "../operations/checkRecord.js";
 import type { Operation } from "../operations/Operation.js";
@@ -81,7 +81,7 @@ export class RowChecker {
     if (rec.kind === "fields" && cells && this.plan) {
       const { fields } = row;
       const valueNamed = (name: string) => (Object.hasOwn(fields, name) ? fields[name] : undefined);
-      return csvContext(rec.fields, this.plan.width, (i) => plainCell(cells[i], row.contactId, row.givenInstanceId, row.initiationTimestamp, valueNamed));
+      return csvContext(rec.fields, this.plan.width, (i, text) => sameCell(cells[i], text, row.contactId, row.givenInstanceId, row.initiationTimestamp, valueNamed));
     }
     if (rec.kind !== "object") return undefined;
     // The object reads back from the row only where its fields are its `attributes`.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cellsOf, csvContext, originalOf, plainCell, type ColumnPlan } from "../../src/domain/originalOf.js";
+import { cellsOf, csvContext, originalOf, sameCell, type ColumnPlan } from "../../src/domain/originalOf.js";
 import { type CheckedRow, ChunkRows, contactRowOf } from "../../src/domain/queuedRow.js";
 
 function checked(line: number, fields: Record<string, unknown>, extra: Partial<CheckedRow> = {}): CheckedRow {
@@ -88,7 +88,7 @@ describe("originalOf gives a CSV row's cells back exactly", () => {
     const { raw, contactId, given, phone } = c;
     const start = "start" in c ? c.start : undefined;
     const fields: Record<string, unknown> = { phone };
-    const context = csvContext(raw, plan.width, (i) => plainCell(roles[i], contactId, given, start, (n) => fields[n]));
+    const context = csvContext(raw, plan.width, (i, text) => sameCell(roles[i], text, contactId, given, start, (n) => fields[n]));
     if ("context" in c) expect(context).toBe(c.context);
     const chunk = new ChunkRows();
     chunk.add({ ...checked(2, fields), contactId, givenInstanceId: given, initiationTimestamp: start, context }, 0);
