@@ -24,9 +24,12 @@ describe("per-operation quotas", () => {
     const { sim, endpoint } = await startSim({ autoCreate: true, rate: 10 });
     expect(sim.quotas().UpdateContactAttributes).toEqual({ rate: 10, burst: 15 });
     const client = clientFor(endpoint);
+    const t0 = performance.now();
     const ok = await granted(25, (i) => client.send(update(`c-${i}`)));
+    // The burst, plus what the bucket refilled while 25 calls went through (10/s: one token per 100 ms of a loaded machine).
+    const refilled = Math.floor(((performance.now() - t0) / 1000) * 10);
     expect(ok).toBeGreaterThanOrEqual(15);
-    expect(ok).toBeLessThanOrEqual(16);
+    expect(ok).toBeLessThanOrEqual(15 + Math.max(1, refilled));
   });
 
   it("the quotas option overrides rate/burst for the operations it names", async () => {
