@@ -16,9 +16,14 @@ export interface RollbackOptions extends RunFileOptions {
 }
 
 /** `unimaged`: calls the run applied that carry no before-image (a worker of a version before --capture-before worked them): not undone. */
+/**
+ * `unvouched`: contacts a call of the run may have written although no row of
+ * theirs ended `updated` (a worker died holding the call and the run was
+ * cancelled, or retries ran out without an answer): not in the rollback, said in numbers.
+ */
 export type RollbackResult =
-  | ({ readonly kind: "run"; readonly contacts: number; readonly unimaged: number } & RunFileResult)
-  | { readonly kind: "nothing"; readonly unimaged: number };
+  | ({ readonly kind: "run"; readonly contacts: number; readonly unimaged: number; readonly unvouched: number } & RunFileResult)
+  | { readonly kind: "nothing"; readonly unimaged: number; readonly unvouched: number };
 
 /** One contact's undo: the value each name held before the run's first write, and what the run last wrote. */
 interface Undo {
@@ -33,10 +38,14 @@ interface Undo {
  * write of each name (its rows were applied in file order, so that is the value
  * before the run) and the value its last write left.
  */
-export function undoOf(outcomes: Iterable<Outcome>): { undo: Map<string, Undo>; unimaged: number } {
+export function undoOf(outcomes: Iterable<Outcome>): { undo: Map<string, Undo>; unimaged: number; unvouched: number } {
   const undo = new Map<string, Undo>();
+  const maybe = new Set<string>();
   let unimaged = 0;
   for (const o of outcomes) {
+    // A call that may have been applied: its worker died holding it (MaybeSent), or it went unanswered.
+    if ((o.status === "cancelled" && o.errorCode === "MaybeSent") || (o.status === "failed" && o.retryable && o.attempts > 0))
+      maybe.add(`${o.instanceId}\u0000${o.contactId}`);
     if (o.status !== "updated") continue;
     // The row that closed a call carries the call's attempts and, captured, its image.
     if (!o.image) {
@@ -52,7 +61,9 @@ export function undoOf(outcomes: Iterable<Outcome>): { undo: Map<string, Undo>; 
     for (const [k, v] of Object.entries(o.image.before)) if (!u.before.has(k)) u.before.set(k, v);
     for (const [k, v] of Object.entries(o.image.wrote)) u.wrote.set(k, v);
   }
-  return { undo, unimaged };
+  let unvouched = 0;
+  for (const key of maybe) if (!undo.has(key)) unvouched++;
+  return { undo, unimaged, unvouched };
 }
 
 /**
@@ -88,12 +99,13 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
   const spool = await openRunSpool(ctx.store, config, parentId);
   let undo: Map<string, Undo>;
   let unimaged: number;
+  let unvouched: number;
   try {
-    ({ undo, unimaged } = undoOf(spool.inLineOrder().outcomes()));
+    ({ undo, unimaged, unvouched } = undoOf(spool.inLineOrder().outcomes()));
   } finally {
     spool.close();
   }
-  if (undo.size === 0) return { kind: "nothing", unimaged };
+  if (undo.size === 0) return { kind: "nothing", unimaged, unvouched };
   const runId = config.runId ?? newRunId(new Date(), m.job?.name);
   // The rows are customer data: they live in the rollback's own report folder, owner-only.
   const dir = join(config.reportsDir, runId);
@@ -132,5 +144,5 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
       }),
     opts,
   );
-  return { kind: "run", contacts: undo.size, unimaged, ...res };
+  return { kind: "run", contacts: undo.size, unimaged, unvouched, ...res };
 }

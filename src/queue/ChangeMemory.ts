@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 
 /** One row as the memory sees it: its contact key and its fingerprint (see fieldsFingerprint.ts), 8 bytes each, as Buffers or 16 hex digits. */
@@ -35,25 +36,30 @@ const ROWS_PER_CALL = 1000;
 const BUCKET_SUFFIX = /^[0-9a-f]{1,6}$/;
 
 /**
- * KEYS: the buckets of the rows. ARGV: 3 per row: index into KEYS, field (contact), fingerprint.
- * Returns: a string of one character per row, '1' where the bucket holds that fingerprint for that contact.
+ * KEYS: the buckets of the rows. ARGV: [1] the asking run's tag ("" for none), then 3 per row: index into
+ * KEYS, field (contact), fingerprint. Returns: a string of one character per row, '1' where the bucket holds
+ * that fingerprint for that contact, remembered by another run than the asking one (a value is the
+ * fingerprint, then the tag of the run that remembered it; values without a tag are an earlier run's).
  */
 const SAME = `
+local tag = ARGV[1]
 local out = {}
-for i = 1, #ARGV, 3 do
-  out[#out + 1] = redis.call('HGET', KEYS[tonumber(ARGV[i])], ARGV[i + 1]) == ARGV[i + 2] and '1' or '0'
+for i = 2, #ARGV, 3 do
+  local v = redis.call('HGET', KEYS[tonumber(ARGV[i])], ARGV[i + 1])
+  out[#out + 1] = (v and string.sub(v, 1, 8) == ARGV[i + 2] and (tag == '' or string.sub(v, 9) ~= tag)) and '1' or '0'
 end
 return table.concat(out)
 `;
 
 /**
- * KEYS: the buckets of the rows. ARGV: [1] expiry (ms), then 3 per row: index into KEYS, field (contact), fingerprint.
- * Returns: how many contacts were new to the memory. Later rows of the same contact win (file order).
+ * KEYS: the buckets of the rows. ARGV: [1] expiry (ms), [2] the remembering run's tag, then 3 per row: index
+ * into KEYS, field (contact), fingerprint. Returns: how many contacts were new to the memory. Later rows of
+ * the same contact win (file order).
  */
 const REMEMBER = `
 local added = 0
-for i = 2, #ARGV, 3 do
-  added = added + redis.call('HSET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+for i = 3, #ARGV, 3 do
+  added = added + redis.call('HSET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2] .. ARGV[2])
 end
 for k = 1, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
 return added
@@ -133,12 +139,17 @@ export class ChangeMemory {
     return `${this.prefix}:${(c.readUInt32BE(0) >>> (32 - this.bucketBits)).toString(16).padStart(this.hexWidth, "0")}`;
   }
 
-  /** For each entry, whether its fingerprint is the one remembered for its contact. One round trip. */
-  async unchanged(entries: readonly ChangeEntry[]): Promise<boolean[]> {
+  /**
+   * For each entry, whether its fingerprint is the one remembered for its contact. One round trip.
+   * `runId`: the asking run; what that same run remembered does not count (a call of the run whose worker
+   * died before its outcome was written must not make the row look unchanged when it is taken up again).
+   */
+  async unchanged(entries: readonly ChangeEntry[], runId?: string): Promise<boolean[]> {
     const calls: Array<Promise<string>> = [];
+    const tag = runId === undefined ? "" : runTag(runId);
     for (let i = 0; i < entries.length; i += ROWS_PER_CALL) {
       const { keys, args } = this.scriptArgs(entries.slice(i, i + ROWS_PER_CALL));
-      calls.push((this.redis.cbChangeSame as Cmd<string>)(keys.length, ...keys, ...args));
+      calls.push((this.redis.cbChangeSame as Cmd<string>)(keys.length, ...keys, tag, ...args));
     }
     const out: boolean[] = [];
     for (const same of await Promise.all(calls)) for (let j = 0; j < same.length; j++) out.push(same.charCodeAt(j) === 49);
@@ -149,11 +160,12 @@ export class ChangeMemory {
    * Remembers the entries as sent; call it only for rows whose call succeeded. Later
    * entries of a contact win. One round trip. Returns how many contacts were new.
    */
-  async remember(entries: readonly ChangeEntry[]): Promise<number> {
+  async remember(entries: readonly ChangeEntry[], runId?: string): Promise<number> {
     const calls: Array<Promise<number>> = [];
+    const tag = runId === undefined ? "" : runTag(runId);
     for (let i = 0; i < entries.length; i += ROWS_PER_CALL) {
       const { keys, args } = this.scriptArgs(entries.slice(i, i + ROWS_PER_CALL));
-      calls.push((this.redis.cbChangeRemember as Cmd<number>)(keys.length, ...keys, this.ttlMs, ...args));
+      calls.push((this.redis.cbChangeRemember as Cmd<number>)(keys.length, ...keys, this.ttlMs, tag, ...args));
     }
     // Sequential in Redis (one connection, in order), so within a batch the later entry of a contact wins.
     return (await Promise.all(calls)).reduce((a, b) => a + Number(b), 0);
@@ -232,6 +244,14 @@ export class ChangeMemory {
     }
     return { keys, args };
   }
+}
+
+/**
+ * Two bytes naming the run that remembered a value: enough to tell a run's own writes from an earlier
+ * run's (two runs sharing a tag, one chance in 65,536, only make a row look changed: sent once more).
+ */
+export function runTag(runId: string): Buffer {
+  return createHash("sha256").update(runId).digest().subarray(0, 2);
 }
 
 function bytes8(v: Buffer | string, what: string): Buffer {

@@ -563,7 +563,7 @@ export class RunStore {
     const k = this.keys;
     await this.redis
       .multi()
-      .del(k.run(runId), k.outcomes(runId), k.done(runId), k.parked(runId), k.timeline(runId), k.breaker(runId), k.breakerCodes(runId))
+      .del(k.run(runId), k.outcomes(runId), k.done(runId), k.parked(runId), k.timeline(runId), k.breaker(runId), k.breakerCodes(runId), k.beforeImages(runId))
       .zrem(k.runs, runId)
       .exec();
   }

@@ -13,6 +13,8 @@ export function keysFor(prefix: string) {
     /** One bit per input line: set once the line has its outcome. */
     done: (runId: string) => `${prefix}:run:${runId}:done`,
     parked: (runId: string) => `${prefix}:run:${runId}:parked`,
+    /** `--capture-before`: what each contact held before the run's first write to it (first read wins). */
+    beforeImages: (runId: string) => `${prefix}:run:${runId}:before`,
     timeline: (runId: string) => `${prefix}:run:${runId}:tl`,
     /** Circuit breaker: one bit per recent row sent (1 = failed), a ring of the run's window. */
     breaker: (runId: string) => `${prefix}:run:${runId}:brk`,

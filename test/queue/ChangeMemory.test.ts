@@ -78,6 +78,18 @@ describe("ChangeMemory (real Redis)", () => {
     expect(await m.unchanged([])).toEqual([]);
   });
 
+  it("what a run remembered counts for later runs, never for the run itself (a call retried after its worker died)", async () => {
+    const m = memory();
+    const sent = [entry("c1", { tier: "gold" })];
+    await m.remember(sent, "night-1");
+    expect(await m.unchanged(sent, "night-1")).toEqual([false]);
+    expect(await m.unchanged(sent, "night-2")).toEqual([true]);
+    expect(await m.unchanged(sent)).toEqual([true]);
+    // Values remembered without a run (an earlier release) count as another run's.
+    await m.remember([entry("c2", { tier: "silver" })]);
+    expect(await m.unchanged([entry("c2", { tier: "silver" })], "night-1")).toEqual([true]);
+  });
+
   it("takes contact and fingerprint as 16 hex digits too, and refuses anything else", async () => {
     const m = memory();
     const e = entry("hex", { a: "1" });

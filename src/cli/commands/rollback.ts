@@ -29,9 +29,14 @@ export const rollback: Command = {
             `connect-backfill: ${res.unimaged} call${res.unimaged === 1 ? "" : "s"} of run ${parentId} carry no before-image (a worker older than --capture-before sent ${res.unimaged === 1 ? "it" : "them"}?) and ${res.unimaged === 1 ? "is" : "are"} not undone; upgrade every worker before a --capture-before run.\n`,
           );
         }
+        if (res.unvouched > 0) {
+          process.stderr.write(
+            `connect-backfill: rollback cannot vouch for ${res.unvouched} contact${res.unvouched === 1 ? "" : "s"} of run ${parentId}: a call may have written ${res.unvouched === 1 ? "it" : "them"} (its worker died holding it, or it went unanswered) though no row of ${res.unvouched === 1 ? "it" : "theirs"} ended updated; ${res.unvouched === 1 ? "it is" : "they are"} not in the rollback (their lines in run ${parentId}'s failures.csv).\n`,
+          );
+        }
         if (res.kind === "nothing") {
           process.stdout.write(`run ${parentId}: no update with a before-image; nothing to roll back\n`);
-          return res.unimaged > 0 ? EXIT.couldNotRun : EXIT.ok;
+          return res.unimaged > 0 ? EXIT.couldNotRun : res.unvouched > 0 ? EXIT.someRowsFailed : EXIT.ok;
         }
         progress.finish();
         logRunEnded(ctx.log, res);
@@ -42,7 +47,9 @@ export const rollback: Command = {
             `connect-backfill: ${changed} contact${changed === 1 ? " was" : "s were"} changed by someone else since run ${parentId} and left as ${changed === 1 ? "it is" : "they are"} (failures.csv); "connect-backfill rollback ${parentId} --force" overwrites them.\n`,
           );
         }
-        return exitCodeOf(res);
+        const code = exitCodeOf(res);
+        // Contacts it could not vouch for are not restored: not a clean rollback.
+        return code === EXIT.ok && res.unvouched > 0 ? EXIT.someRowsFailed : code;
       } finally {
         stop.dispose();
       }

@@ -44,7 +44,13 @@ export async function lookUpChanges(
   let same = new Set<number>();
   if (job.onlyChanged) {
     const firsts = rows.filter((r) => r.prev === 0 && entries.has(r.line)).map((r) => r.line);
-    const answers = firsts.length > 0 ? await memory.unchanged(firsts.map((l) => entries.get(l) as Entry)) : [];
+    const answers =
+      firsts.length > 0
+        ? await memory.unchanged(
+            firsts.map((l) => entries.get(l) as Entry),
+            manifest.runId,
+          )
+        : [];
     same = new Set(firsts.filter((_, i) => answers[i] === true));
   }
   return {
@@ -55,7 +61,7 @@ export async function lookUpChanges(
         .filter((r) => r.omitted.length === 0)
         .map((r) => entries.get(r.line))
         .filter((e): e is Entry => e !== undefined);
-      if (known.length > 0) await memory.remember(known);
+      if (known.length > 0) await memory.remember(known, manifest.runId);
     },
   };
 }

@@ -2,6 +2,7 @@ import type { ApiName } from "../../connect/readContact.js";
 import type { PlannedCall } from "../../domain/groupAndFold.js";
 import type { Ready } from "../../domain/settle.js";
 import type { Operation } from "../../operations/Operation.js";
+import { BeforeImages } from "../../store/BeforeImages.js";
 import type { BreakerSettings, RecordedOutcome, RunManifest, SendFlag } from "../../queue/RunStore.js";
 import type { Outcome } from "../../report/Outcome.js";
 import { sent } from "../../report/outcomes.js";
@@ -67,6 +68,7 @@ export function sendCalls(
   const deps = ctx.send as SendDeps;
   if (!deps) throw new Error("a chunk of a real run needs a client to send with");
   const ignored = new Set(breaker.ignore);
+  const images = new BeforeImages(ctx.store.redisClient, ctx.store.keys);
   const flag = (res: Done) => flagOf(res, ignored);
   const onAttempt = deps.onAttempt ? (call: Parameters<NonNullable<SendDeps["onAttempt"]>>[1]) => deps.onAttempt?.(runId, call) : undefined;
   const sendContext =
@@ -93,7 +95,9 @@ export function sendCalls(
       const before = await readBefore(make, target, call);
       if (before.kind === "handback") return before;
       if (before.kind === "settled") return { kind: "settled", items: before.outcomes(flag) };
-      image = before.image;
+      // Kept before the call goes, first read wins: a call sent again after its worker died reads the run's own
+      // values back, and the image its outcome carries must still be what the contact held before the run.
+      image = manifest.captureBefore ? { ...before.image, before: await images.keep(runId, target.instanceId, target.contactId, before.image.before) } : before.image;
       read = before.read;
     }
     const res = await sendRow(make(op), target, call.fields);
