@@ -10,14 +10,14 @@ import { breakerOf, isHeld, type RecordedOutcome, type RunManifest, type RunStor
 import type { ApiName } from "../connect/readContact.js";
 import type { ContactRow } from "../operations/ContactRow.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
-import { sleep } from "../rate/RateGovernor.js";
+import { sleep } from "../lib/sleep.js";
 import type { Outcome } from "../report/Outcome.js";
 import { notSent, sent, wouldUpdate } from "../report/outcomes.js";
 import { canaryPauseReason, lookUpStarts, readBefore, type StartCache } from "./beforeSend.js";
 import { expired, expiredMessage, preApiMessage, retentionCutoff, startedBeforeApi } from "./ageCheck.js";
 import type { OutcomeWriter } from "./OutcomeWriter.js";
 import { foldCalls, groupRows, type PlannedCall, type RowGroup, type Sendable } from "./planChunk.js";
-import { type ApiCall, type CallResult, type SendContext, sendRow, type SendPolicy, type SendResult } from "./sendRow.js";
+import { type ApiCall, type CallResult, type SendContext, sendCall, type SendPolicy, type SendResult } from "../connect/sendCall.js";
 
 export interface ChunkContext {
   readonly store: RunStore;
@@ -326,7 +326,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
           image = before.image;
           read = before.read;
         }
-        const res = await sendRow(sendCtx(decoder.op), target, call.fields);
+        const res = await sendCall(sendCtx(decoder.op), target, call.fields);
         // The read is part of the row's cost: its calls count in the row's attempts.
         if (read && res.kind === "done") return { ...res, attempts: res.attempts + read.attempts, throttles: res.throttles + read.throttles, image };
         return res.kind === "done" ? { ...res, image } : { kind: "handback" };
