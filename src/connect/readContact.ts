@@ -1,6 +1,6 @@
 import { DescribeContactCommand, GetContactAttributesCommand } from "@aws-sdk/client-connect";
 import type { OperationName } from "../operations/Operation.js";
-import { callWithDeadline } from "./callWithDeadline.js";
+import { callWithDeadline } from "../lib/callWithDeadline.js";
 import type { ApiCall } from "./sendCall.js";
 
 /** The APIs a run calls besides its operation: each has its own quota, so its own governor. */
