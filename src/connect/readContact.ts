@@ -1,7 +1,7 @@
 import { DescribeContactCommand, GetContactAttributesCommand } from "@aws-sdk/client-connect";
 import type { OperationName } from "../operations/Operation.js";
-import type { ApiCall } from "../worker/sendRow.js";
-import { callWithDeadline } from "./callWithDeadline.js";
+import { callWithDeadline } from "../lib/callWithDeadline.js";
+import type { ApiCall } from "./sendCall.js";
 
 /** The APIs a run calls besides its operation: each has its own quota, so its own governor. */
 export const READ_APIS = ["GetContactAttributes", "DescribeContact"] as const;

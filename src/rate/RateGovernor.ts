@@ -1,4 +1,6 @@
 import type { Redis } from "ioredis";
+import { abortError, untilAborted } from "../lib/abort.js";
+import { sleep } from "../lib/sleep.js";
 import { RESERVE, THROTTLED } from "./governorScripts.js";
 
 export interface RateGovernorOptions {
@@ -186,51 +188,4 @@ export class RateGovernor {
     this.epoch = String(epoch);
     return { decreased: Number(decreased) === 1, rate: Number(rate) };
   }
-}
-
-/** setTimeout as a promise that an AbortSignal can cut short. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(abortError());
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError());
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** `p`, or an AbortError as soon as `signal` fires; the listener is removed either way (long runs, many calls). */
-function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(abortError());
-      return;
-    }
-    const onAbort = () => reject(abortError());
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
-
-function abortError(): Error {
-  const err = new Error("aborted");
-  err.name = "AbortError";
-  return err;
 }

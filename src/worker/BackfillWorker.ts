@@ -12,7 +12,8 @@ import { StartCache } from "./beforeSend.js";
 import type { Keys } from "../queue/keys.js";
 import { queueOfManifest, RunQueues } from "../queue/RunQueues.js";
 import { breakerOf, RunStore, targetMismatch, type RunManifest, type RunTarget } from "../queue/RunStore.js";
-import { RateGovernor, sleep } from "../rate/RateGovernor.js";
+import { sleep } from "../lib/sleep.js";
+import { RateGovernor } from "../rate/RateGovernor.js";
 import { redisTrouble, runLostMessage, troubleMessage, type RedisTrouble } from "../queue/redisTrouble.js";
 import type { Outcome } from "../report/Outcome.js";
 import { workerFailed } from "../report/outcomes.js";
@@ -21,7 +22,7 @@ import { TimelineRecorder } from "./TimelineRecorder.js";
 import { within } from "./within.js";
 import { processChunk } from "./processChunk.js";
 import { workRowsOf } from "./chunk/WorkRow.js";
-import type { CallResult, SendPolicy } from "./sendRow.js";
+import type { CallResult, SendPolicy } from "../connect/sendCall.js";
 
 export interface BackfillWorkerOptions {
   /** A long-lived connection (`maxRetriesPerRequest: null`). */

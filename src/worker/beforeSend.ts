@@ -7,7 +7,7 @@ import type { OriginalRecord } from "../domain/originalOf.js";
 import type { RecordedOutcome, SendFlag } from "../queue/RunStore.js";
 import type { Outcome } from "../report/Outcome.js";
 import { sent } from "../report/outcomes.js";
-import { sendRow, type SendContext, type SendResult } from "./sendRow.js";
+import { sendCall, type SendContext, type SendResult } from "../connect/sendCall.js";
 
 /*
  * What a call may need to know before it goes: the contact's start time
@@ -96,7 +96,7 @@ export async function lookUpStarts(rows: ReadonlyArray<ContactRow & { readonly o
   const describe = async (line: number, to: ContactTarget): Promise<{ start: ContactStart } | { failed: Done } | undefined> => {
     const cached = lc.cache?.get(lc.runId, to.instanceId, to.contactId);
     if (cached) return { start: cached };
-    const res = await lc.limit(() => (lc.halted() ? undefined : sendRow(lc.send(line)(describeContactStart), to, {})));
+    const res = await lc.limit(() => (lc.halted() ? undefined : sendCall(lc.send(line)(describeContactStart), to, {})));
     if (!res || res.kind === "handback") return undefined;
     if (res.status === "failed") return { failed: res };
     const start = res.value as ContactStart;
@@ -194,7 +194,7 @@ function utf8(s: string): number {
  * `ifCurrent` (rollback: the contact still holds what the run wrote).
  */
 export async function readBefore(make: MakeSendContext, to: ContactTarget, call: CallRows): Promise<BeforeRead> {
-  const res = await sendRow(make(getContactAttributes), to, {});
+  const res = await sendCall(make(getContactAttributes), to, {});
   if (res.kind === "handback") return { kind: "handback" };
   const each = (status: Done, message: (line: number) => string, retryable: boolean, flagged: boolean) => (flagOf: (r: Done) => SendFlag) =>
     call.rows.map((row, i) => ({

@@ -1,5 +1,5 @@
 import { UpdateContactCommand, type Reference, type SegmentAttributeValue } from "@aws-sdk/client-connect";
-import { callWithDeadline } from "../../connect/callWithDeadline.js";
+import { callWithDeadline } from "../../lib/callWithDeadline.js";
 import type { Fields, Operation } from "../Operation.js";
 import { checkColumns, DESCRIPTION, fieldsFromCells, fieldsFromObject, NAME, REF, SEG } from "./fields.js";
 import { validateUpdateContact } from "./validate.js";

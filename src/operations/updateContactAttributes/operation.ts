@@ -1,5 +1,5 @@
 import { UpdateContactAttributesCommand } from "@aws-sdk/client-connect";
-import { callWithDeadline } from "../../connect/callWithDeadline.js";
+import { callWithDeadline } from "../../lib/callWithDeadline.js";
 import { emptyFields, type Fields, type FieldsCheck, type Operation, type Verdict } from "../Operation.js";
 import { pick, textOf } from "../../input/jsonValues.js";
 import { show } from "../show.js";

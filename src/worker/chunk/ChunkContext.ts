@@ -5,7 +5,7 @@ import type { ChangeMemory } from "../../queue/ChangeMemory.js";
 import type { RunManifest, RunStore } from "../../queue/RunStore.js";
 import type { RateGovernor } from "../../rate/RateGovernor.js";
 import type { StartCache } from "../beforeSend.js";
-import type { CallResult, SendPolicy } from "../sendRow.js";
+import type { CallResult, SendPolicy } from "../../connect/sendCall.js";
 import type { RecorderDeps } from "./Recorder.js";
 
 /** How a chunk's calls are sent: absent where nothing is sent (a dry run plans in the producer). */

@@ -1,6 +1,6 @@
 import type { RowGroup } from "../../domain/groupAndFold.js";
 import type { RunStore } from "../../queue/RunStore.js";
-import { sleep } from "../../rate/RateGovernor.js";
+import { sleep } from "../../lib/sleep.js";
 import type { StopState } from "./StopState.js";
 
 /**

@@ -7,7 +7,7 @@ import type { BreakerSettings, RecordedOutcome, RunManifest, SendFlag } from "..
 import type { Outcome } from "../../report/Outcome.js";
 import { sent } from "../../report/outcomes.js";
 import { canaryPauseReason, lookUpStarts, readBefore } from "../beforeSend.js";
-import { type ApiCall, type SendContext, sendRow, type SendResult } from "../sendRow.js";
+import { type ApiCall, type SendContext, sendCall, type SendResult } from "../../connect/sendCall.js";
 import type { ChunkContext, SendDeps } from "./ChunkContext.js";
 import type { Executor } from "./Executor.js";
 import type { Recorder } from "./Recorder.js";
@@ -100,7 +100,7 @@ export function sendCalls(
       image = manifest.captureBefore ? { ...before.image, before: await images.keep(runId, target.instanceId, target.contactId, before.image.before) } : before.image;
       read = before.read;
     }
-    const res = await sendRow(make(op), target, call.fields);
+    const res = await sendCall(make(op), target, call.fields);
     // The read is part of the row's cost: its calls count in the row's attempts.
     if (read && res.kind === "done") return { ...res, attempts: res.attempts + read.attempts, throttles: res.throttles + read.throttles, image };
     return res.kind === "done" ? { ...res, image } : { kind: "handback" };

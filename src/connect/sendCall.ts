@@ -1,8 +1,9 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
-import { classifyError, type ClassifiedError } from "../connect/classifyError.js";
+import { sleep } from "../lib/sleep.js";
 import type { ContactTarget, Fields, Operation } from "../operations/Operation.js";
 import { backoffDelay, type BackoffOptions } from "../rate/backoff.js";
-import { sleep, type RateGovernor } from "../rate/RateGovernor.js";
+import type { RateGovernor } from "../rate/RateGovernor.js";
+import { classifyError, type ClassifiedError } from "./classifyError.js";
 
 export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
@@ -40,11 +41,6 @@ export type SendResult =
   /** Stopped before an answer (shutdown): the row has no outcome and goes back to the queue. */
   | { readonly kind: "handback"; readonly attempts: number; readonly throttles: number };
 
-/**
- * `permanent`: the service refused the row; `credentials`: it refused who we are;
- * `unanswered`: transient errors until the tries ran out (refused, DNS, TLS,
- * timeouts, 5xx); `throttled`: still throttled at --max-tries.
- */
 /** One call as metrics count it: `ok`, `throttled`, `transient` (retried), `permanent` (the row fails). */
 export interface CallResult {
   readonly operation: string;
@@ -52,6 +48,11 @@ export interface CallResult {
   readonly durationMs: number;
 }
 
+/**
+ * `permanent`: the service refused the row; `credentials`: it refused who we are;
+ * `unanswered`: transient errors until the tries ran out (refused, DNS, TLS,
+ * timeouts, 5xx); `throttled`: still throttled at --max-tries.
+ */
 export type FailureKind = "permanent" | "credentials" | "unanswered" | "throttled";
 
 /**
@@ -65,11 +66,15 @@ export interface ApiCall {
   readonly read?: boolean;
 }
 
+/** What the loop asks of a governor (a RateGovernor; tests pass a fake). */
+export type SendGovernor = Pick<RateGovernor, "acquire" | "succeeded" | "throttled">;
+
 export interface SendContext {
   readonly client: ConnectClient;
   /** The call made: the run's operation, or a read. */
   readonly op: ApiCall;
-  readonly governor: RateGovernor;
+  /** The API's shared governor: a turn before every attempt, told of every answer. */
+  readonly governor: SendGovernor;
   readonly policy: SendPolicy;
   readonly signal: AbortSignal;
   /**
@@ -84,10 +89,6 @@ export interface SendContext {
   readonly onAttempt?: (call: CallResult) => void;
 }
 
-/**
- * Sends one row, retrying by the error table of classifyError. Every attempt,
- * first or retry, takes its turn from the shared governor first.
- */
 let capSaid = false;
 
 /** Caps a Retry-After at the policy's limit, saying so once per process (not per row). */
@@ -104,7 +105,11 @@ function capRetryAfter(c: ClassifiedError, ctx: SendContext): ClassifiedError {
   return { ...c, retryAfterMs: cap };
 }
 
-export async function sendRow(ctx: SendContext, to: ContactTarget, fields: Fields): Promise<SendResult> {
+/**
+ * Sends one call (the run's operation, or a read), retrying by the error table of
+ * classifyError. Every attempt, first or retry, takes its turn from the shared governor first.
+ */
+export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fields): Promise<SendResult> {
   let attempts = 0;
   let throttles = 0;
   let transient = 0;
