@@ -32,7 +32,8 @@ export async function openRunSpool(store: RunStore, config: Config, runId: strin
   const sidecar = `${path}.run`;
   // Held until the spool is closed: one writer drains a run into its folder at a time.
   const release = await lockReportDir(join(config.reportsDir, runId), lockWaitMs).catch((err: unknown) => {
-    throw err instanceof ReportDirLockedError ? new AppError(err.message) : err;
+    // An AppError for programs using the API, with the lock's code to tell it apart.
+    throw err instanceof ReportDirLockedError ? new AppError(err.message, { code: err.code }) : err;
   });
   try {
     const held = existsSync(sidecar) ? readFileSync(sidecar, "utf8").trim() : undefined;
