@@ -19,7 +19,8 @@ export { cancelRun, type CancelResult } from "./app/cancelRun.js";
 export { pruneRuns } from "./app/pruneRuns.js";
 export { workQueue, type WorkOptions } from "./app/workQueue.js";
 export { runStatus, listRuns, type RunStatus, type RunList } from "./app/status.js";
-export { writeRunReport, followRun } from "./app/report.js";
+export { writeRunReport } from "./app/report.js";
+export { followRun } from "./app/followRun.js";
 export { AppError, RunNotFoundError } from "./app/AppError.js";
 
 // Operations: what a row becomes, and the call that applies it.

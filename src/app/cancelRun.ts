@@ -1,6 +1,7 @@
 import { cancelRows } from "../queue/cancelRows.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
 import type { RunProgress } from "../queue/RunStore.js";
+import { ReportDirLockedError } from "../report/reportDirLock.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";
@@ -65,7 +66,7 @@ export async function cancelRun(ctx: AppContext, runId: string, waitMs: number):
     report = await writeRunReport(ctx.store, ctx.config, runId, 3_000);
   } catch (err) {
     // A `run` or `report --follow` holds the run's report folder: it writes the reports (and tells the job's end) when it sees the cancel.
-    if (err instanceof AppError && /being written by process/.test(err.message))
+    if (err instanceof AppError && err.code === ReportDirLockedError.code)
       return { runId, alreadyFinished: false, settled, inWorkers, report: undefined, reportsBy: err.message };
     throw err;
   }

@@ -1,6 +1,18 @@
 import { loadConfig, type Config, type ConfigFlags } from "../config/loadConfig.js";
 import type { LoadedJob } from "../jobs/JobFile.js";
 import { jobFlags } from "../jobs/jobFlags.js";
+import { loadJob } from "../jobs/loadJob.js";
+
+export type { LoadedJob };
+
+/** A job file given as a command's first argument: loaded and checked, its flags under the command line's. */
+export async function openJobFile(
+  path: string,
+  commandLine: Record<string, string | number | boolean>,
+): Promise<{ job: LoadedJob; flags: Record<string, string | number | boolean> }> {
+  const job = await loadJob(path);
+  return { job, flags: flagsWithJob(job, commandLine) };
+}
 
 /**
  * The flags a job file gives, under the command line's own: the command line

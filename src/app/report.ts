@@ -3,14 +3,15 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import type { Config } from "../config/loadConfig.js";
 import { drainOutcomes } from "../queue/drainOutcomes.js";
-import { isHeld, type RunManifest, type RunStore } from "../queue/RunStore.js";
+import type { RunManifest, RunStore } from "../queue/RunStore.js";
 import { queueOfManifest, type RunQueues } from "../queue/RunQueues.js";
 import { OutcomeSpool } from "../report/OutcomeSpool.js";
 import { lockReportDir, ReportDirLockedError } from "../report/reportDirLock.js";
 import { writeHtmlReport } from "../report/writeHtmlReport.js";
 import { writeReportFiles, type ReportFiles } from "../report/writeReportFiles.js";
+
+export type { RunSummary } from "../report/RunSummary.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
-import { runLostMessage } from "../queue/redisTrouble.js";
 
 /** Where a run's outcomes live once they leave Redis (keep it: `report` rewrites the files from it). */
 export function spoolPath(config: Config, runId: string): string {
@@ -32,7 +33,8 @@ export async function openRunSpool(store: RunStore, config: Config, runId: strin
   const sidecar = `${path}.run`;
   // Held until the spool is closed: one writer drains a run into its folder at a time.
   const release = await lockReportDir(join(config.reportsDir, runId), lockWaitMs).catch((err: unknown) => {
-    throw err instanceof ReportDirLockedError ? new AppError(err.message) : err;
+    // An AppError for programs using the API, with the lock's code to tell it apart.
+    throw err instanceof ReportDirLockedError ? new AppError(err.message, { code: err.code }) : err;
   });
   try {
     const held = existsSync(sidecar) ? readFileSync(sidecar, "utf8").trim() : undefined;
@@ -141,39 +143,4 @@ export async function untilParked(queues: RunQueues, manifest: RunManifest, maxM
     if (((await queue.getJobCounts("active")).active ?? 0) === 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/**
- * `report --follow`: moves the run's outcomes out of Redis as workers produce
- * them, until the run is finished or stopped (or `signal` fires). A run that
- * vanishes meanwhile is named as lost: Redis lost its data.
- */
-export async function followRun(
-  store: RunStore,
-  config: Config,
-  runId: string,
-  signal: AbortSignal,
-  queues?: RunQueues,
-  /** Throws when what feeds the run has failed (a producer in this process): the follow ends with its error. */
-  alive?: () => void,
-): Promise<{ stopReason: string | undefined; interrupted: boolean; paused?: boolean }> {
-  let seen = false;
-  return followOutcomes(store, config, runId, async (drain) => {
-    for (;;) {
-      alive?.();
-      const p = await store.progress(runId);
-      if (!p && seen) throw new AppError(`${runLostMessage(runId)}; the outcomes moved out before are in ${spoolPath(config, runId)}.`);
-      if (!p) throw new RunNotFoundError(runId, config.prefix);
-      seen = true;
-      await drain();
-      if (p.complete) return { stopReason: p.state === "cancelled" ? "cancelled" : undefined, interrupted: false };
-      if (isHeld(p.state)) {
-        if (queues) await untilParked(queues, p.manifest);
-        await drain();
-        return { stopReason: p.stopReason ?? p.state, paused: p.state === "paused", interrupted: false };
-      }
-      if (signal.aborted) return { stopReason: undefined, interrupted: true };
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  });
 }

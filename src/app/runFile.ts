@@ -6,7 +6,9 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { ColumnMapping } from "../input/columnRoles.js";
 import { formatOf } from "../input/openSource.js";
 import { enqueueFile, newRunId, type EnqueueResult } from "../queue/enqueueFile.js";
-import { isHeld, type RunProgress } from "../queue/RunStore.js";
+import type { RunProgress } from "../queue/RunStore.js";
+
+export type { RunProgress };
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import type { BackfillWorker } from "../worker/BackfillWorker.js";
 import { enqueueOptions } from "./enqueueOptions.js";
@@ -15,9 +17,9 @@ import { afterJobRun } from "./afterRun.js";
 import { metricsFor } from "./metricsFor.js";
 import { AppError } from "./AppError.js";
 import { exitCodeOf } from "./exitCode.js";
-import { runLostMessage } from "../queue/redisTrouble.js";
 import type { AppContext } from "./context.js";
-import { followOutcomes, untilParked, writeRunReport } from "./report.js";
+import { followRunWith } from "./followRun.js";
+import { writeRunReport } from "./report.js";
 import { startProducer } from "./startProducer.js";
 
 export interface RunFileOptions {
@@ -112,31 +114,16 @@ export async function runQueued(
       if (!enq.interrupted) ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
     });
     await producer.started;
-    const id = runId;
-    stopReason = await followOutcomes(ctx.store, config, id, async (drain) => {
-      let lastDrain = Date.now();
-      for (;;) {
-        producer.check();
-        // Outcomes leave Redis for the spool as the run goes, so Redis holds only the backlog.
-        if (Date.now() - lastDrain >= 1000) {
-          await drain();
-          lastDrain = Date.now();
-        }
-        const p = await ctx.store.progress(id);
-        if (!p) throw new AppError(`${runLostMessage(id)}.`);
-        opts.onProgress?.(p);
-        if (p.state === "cancelled") {
-          // Workers settle its unsent rows as cancelled; wait for that, then report.
-          if (p.complete) return "cancelled";
-        } else if (p.complete) return undefined;
-        if (isHeld(p.state)) {
-          await untilParked(ctx.queues, p.manifest);
-          return p.stopReason ?? p.state;
-        }
-        if (opts.signal?.aborted) return "interrupted";
-        await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
-      }
+    const followed = await followRunWith(ctx.store, config, runId, {
+      signal: opts.signal,
+      queues: ctx.queues,
+      alive: producer.check,
+      onProgress: opts.onProgress,
+      pollMs: opts.pollMs ?? 100,
+      drainEveryMs: 1000,
+      ownRun: true,
     });
+    stopReason = followed.interrupted ? "interrupted" : followed.stopReason;
     await producer.stop();
     producer.check();
   } finally {

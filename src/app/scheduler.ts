@@ -12,7 +12,8 @@ import { type RunningProducer, startProducer } from "./startProducer.js";
 import type { AppContext } from "./context.js";
 import { enqueueOptions } from "./enqueueOptions.js";
 import { exitCodeOf } from "./exitCode.js";
-import { followRun, writeRunReport } from "./report.js";
+import { followRun } from "./followRun.js";
+import { writeRunReport } from "./report.js";
 
 /** The run a job started last: a due time that finds it still going is skipped (no overlap). */
 function currentKey(ctx: AppContext, job: string): string {

@@ -1,21 +1,23 @@
-import { EXIT } from "../app/exitCode.js";
 import type { Config } from "../config/loadConfig.js";
+import { BackfillError, type ExitCategory } from "../lib/errors.js";
 
 export { EXIT, exitCodeOf } from "../app/exitCode.js";
 
-/** Ends a command with a code and one sentence; main prints the sentence, never a stack trace. */
-export class CliError extends Error {
+/** Ends a command with one sentence; main prints the sentence, never a stack trace. */
+export class CliError extends BackfillError {
   override readonly name = "CliError";
+  readonly code: string;
   constructor(
     message: string,
-    readonly exitCode: number,
+    override readonly category: ExitCategory,
   ) {
     super(message);
+    this.code = category;
   }
 }
 
-export const usageError = (message: string) => new CliError(message, EXIT.usage);
-export const fatalError = (message: string) => new CliError(message, EXIT.couldNotRun);
+export const usageError = (message: string) => new CliError(message, "usage");
+export const fatalError = (message: string) => new CliError(message, "cannot-run");
 
 /**
  * `retry` and `rollback` make their run from another run's outcomes: a dry run or

@@ -1,4 +1,4 @@
-import type { RunSummary } from "../report/RunSummary.js";
+import type { RunSummary } from "../app/report.js";
 
 function seconds(ms: number | undefined): string {
   if (ms === undefined) return "-";

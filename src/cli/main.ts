@@ -1,19 +1,18 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
-import { AppError } from "../app/AppError.js";
-import { ConfigError } from "../config/ConfigError.js";
-import type { LoadedJob } from "../jobs/JobFile.js";
-import { JobFileError } from "../jobs/JobFileError.js";
+import { knownError } from "../app/knownError.js";
+import type { LoadedJob } from "../app/jobConfig.js";
 import { loadConfig, type ConfigFlags } from "../config/loadConfig.js";
-import { InputFileError, MissingInstanceIdError } from "../input/InputFileError.js";
-import { scrub } from "../log/createLogger.js";
-import { RedisUnavailableError } from "../queue/redisConnection.js";
-import { RedisRefusedError, redisTrouble, troubleMessage } from "../queue/redisTrouble.js";
+import { BackfillError, type ExitCategory } from "../lib/errors.js";
+import { scrub } from "../lib/scrub.js";
 import { commands, HELP } from "./commands/index.js";
-import { CliError, EXIT } from "./exitCodes.js";
+import { EXIT, fatalError, usageError } from "./exitCodes.js";
 import { usageWithFlags } from "./flagHelp.js";
 import { parseArgs } from "./parseArgs.js";
+
+/** The one place an error's category becomes an exit code; anything not a BackfillError is an internal error (1). */
+const EXIT_OF: Readonly<Record<ExitCategory, number>> = { usage: EXIT.usage, "cannot-run": EXIT.couldNotRun };
 
 /** From package.json, two folders up from both src/cli and dist/cli. */
 function version(): string {
@@ -43,14 +42,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const command = commands[name];
   try {
-    if (!command) throw new CliError(`unknown command "${name}"; run "connect-backfill help"`, EXIT.usage);
+    if (!command) throw usageError(`unknown command "${name}"; run "connect-backfill help"`);
     const args = parseArgs(rest, { ...command.flags, help: "boolean" }, name);
     if (args.flags.help) {
       process.stdout.write(`${usageWithFlags(command.usage, command.flags)}\n`);
       return EXIT.ok;
     }
     if (args.positionals.length < command.positionals[0] || args.positionals.length > command.positionals[1]) {
-      throw new CliError(`usage: ${command.usage.split("\n")[0]}`, EXIT.usage);
+      throw usageError(`usage: ${command.usage.split("\n")[0]}`);
     }
     // A job file as the first argument: its settings go under the command line's flags.
     const first = args.positionals[0];
@@ -58,37 +57,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     let flags = args.flags;
     if (command.takesJobFile && first?.toLowerCase().endsWith(".json")) {
       // A missing file is said as such (exit 1), as for any input file.
-      if (!existsSync(first)) throw new CliError(`${resolvePath(first)}: no such file.`, EXIT.couldNotRun);
-      const { loadJob } = await import("../jobs/loadJob.js");
-      const { flagsWithJob } = await import("../app/jobConfig.js");
-      job = await loadJob(first);
-      flags = flagsWithJob(job, args.flags);
+      if (!existsSync(first)) throw fatalError(`${resolvePath(first)}: no such file.`);
+      const { openJobFile } = await import("../app/jobConfig.js");
+      ({ job, flags } = await openJobFile(first, args.flags));
     }
     const config = loadConfig(flags as ConfigFlags, process.env, { interactive: Boolean(process.stderr.isTTY), runIdList: command.runIdList === true });
     return await command.run({ config, positionals: args.positionals, flags, ...(job ? { job } : {}) });
   } catch (caught) {
-    // A Redis refusal met anywhere (a full Redis under `resume`, `cancel`…) is one known sentence too.
-    const said = caught instanceof RedisRefusedError || caught instanceof RedisUnavailableError;
-    const trouble = said ? undefined : redisTrouble(caught);
-    const err = trouble ? new RedisRefusedError(`${troubleMessage(trouble)}.`) : caught;
+    const err = knownError(caught);
+    if (err instanceof BackfillError) {
+      process.stderr.write(`connect-backfill: ${scrub(err.message)}\n`);
+      return EXIT_OF[err.category];
+    }
     const e = err as Error;
-    const code =
-      err instanceof CliError
-        ? err.exitCode
-        : err instanceof ConfigError || err instanceof MissingInstanceIdError || err instanceof JobFileError
-          ? EXIT.usage
-          : EXIT.couldNotRun;
-    const known =
-      err instanceof CliError ||
-      err instanceof AppError ||
-      err instanceof ConfigError ||
-      err instanceof JobFileError ||
-      err instanceof InputFileError ||
-      err instanceof RedisUnavailableError ||
-      err instanceof RedisRefusedError;
-    process.stderr.write(`connect-backfill: ${known ? "" : "could not run: "}${scrub(e.message)}\n`);
-    if (!known && process.env.CONNECT_BACKFILL_DEBUG) process.stderr.write(`${e.stack ?? ""}\n`);
-    return code;
+    process.stderr.write(`connect-backfill: could not run: ${scrub(e.message)}\n`);
+    if (process.env.CONNECT_BACKFILL_DEBUG) process.stderr.write(`${e.stack ?? ""}\n`);
+    return EXIT.couldNotRun;
   }
 }
 

@@ -1,10 +1,10 @@
 import type { RunFileResult } from "../app/runFile.js";
-import type { Logger } from "../log/createLogger.js";
+import type { AppContext } from "../app/context.js";
 import { exitCodeOf } from "./exitCodes.js";
 import { formatSummary } from "./formatSummary.js";
 
 /** The line cron mail and log collectors keep: one JSON record of how the run ended (stderr, level info). */
-export function logRunEnded(log: Logger, res: RunFileResult): void {
+export function logRunEnded(log: AppContext["log"], res: RunFileResult): void {
   const s = res.report.summaryData;
   log.info(
     {

@@ -1,4 +1,8 @@
 import { pino, type Logger } from "pino";
+import { scrub } from "../lib/scrub.js";
+
+// Where it was first: importers of the logger find it here too.
+export { scrub };
 
 /**
  * Paths that may hold secrets or customer data, redacted wherever they appear.
@@ -26,15 +30,6 @@ export const REDACT_PATHS = [
   "*.authorization",
   "*.headers.authorization",
 ];
-
-/** Removes passwords from URLs and AWS secrets from free text (error messages included). */
-export function scrub(text: string): string {
-  return text
-    .replace(/(rediss?:\/\/[^:/@\s]*:)[^@\s]+@/gi, "$1***@")
-    .replace(/([?&][A-Za-z_]*(?:pass|secret|token)[A-Za-z_]*=)[^&\s]+/gi, "$1***")
-    .replace(/(aws_secret_access_key|secretAccessKey|sessionToken|x-amz-security-token)(["'=:\s]+)[A-Za-z0-9/+=]+/gi, "$1$2***")
-    .replace(/Credential=[A-Z0-9]+/g, "Credential=***");
-}
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(

@@ -1,4 +1,5 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+import { BackfillError } from "../lib/errors.js";
 
 /** What Redis answers a wrong or missing password with (the connection is then closed: "Connection is closed"). */
 const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password|ERR AUTH/i;
@@ -7,8 +8,9 @@ const GENERIC = /^Connection is closed|refresh slots cache|None of startup nodes
 /** What a Redis without cluster mode answers CLUSTER SLOTS with. */
 const NOT_A_CLUSTER = /cluster support disabled/i;
 
-export class RedisUnavailableError extends Error {
+export class RedisUnavailableError extends BackfillError {
   override readonly name = "RedisUnavailableError";
+  readonly code = "redis-unavailable";
 }
 
 /** The URL with any password replaced, for messages and logs. */

@@ -1,3 +1,5 @@
+import { BackfillError } from "../lib/errors.js";
+
 /**
  * Errors that say Redis cannot take a command right now, not that the command
  * or the chunk is wrong: they must never use up a chunk's attempts or stop a
@@ -40,8 +42,9 @@ export function troubleMessage(kind: RedisTrouble): string {
 }
 
 /** A command Redis refused, said in one sentence with what to do next. */
-export class RedisRefusedError extends Error {
+export class RedisRefusedError extends BackfillError {
   override readonly name = "RedisRefusedError";
+  readonly code = "redis-refused";
 }
 
 /** A run known a moment ago whose hash is gone: not a prune (that takes finished runs only), so Redis lost it. */

@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { BackfillError } from "../lib/errors.js";
 import { ensureDir } from "./ensureDir.js";
 
 /** Locks held by this process, by path: `run` follows and then writes the same run's reports. */
@@ -10,8 +11,11 @@ const HEARTBEAT_MS = 10_000;
 export const STALE_MS = 60_000;
 const beats = new Map<string, NodeJS.Timeout>();
 
-export class ReportDirLockedError extends Error {
+/** Another live process writes this run's reports (a `run` or `report --follow`). */
+export class ReportDirLockedError extends BackfillError {
   override readonly name = "ReportDirLockedError";
+  static readonly code = "reports-locked";
+  readonly code = ReportDirLockedError.code;
 }
 
 function alive(pid: number): boolean {

@@ -1,6 +1,6 @@
 import type { Config } from "../../config/loadConfig.js";
 import { openContext, type AppContext } from "../../app/context.js";
-import type { LoadedJob } from "../../jobs/JobFile.js";
+import type { LoadedJob } from "../../app/jobConfig.js";
 import type { FlagSpec } from "../parseArgs.js";
 
 export interface CommandInput {

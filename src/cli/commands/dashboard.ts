@@ -16,9 +16,9 @@ export const dashboard: Command = {
       throw usageError(`dashboard: --port must be an integer from 0 to 65535, got ${port}`);
     const host = flags.host as string | undefined;
     if (host !== undefined && host.trim() === "") throw usageError("dashboard: --host needs an address, such as 127.0.0.1 or 0.0.0.0");
-    const { startDashboard } = await import("../../dashboard/dashboardServer.js");
+    const { openDashboard } = await import("../../app/dashboard.js");
     return withContext(config, "long-lived", async (ctx) => {
-      const board = await startDashboard(ctx, { port, host, allowActions: flags["allow-actions"] === true });
+      const board = await openDashboard(ctx, { port, host, allowActions: flags["allow-actions"] === true });
       for (const w of board.warnings) process.stderr.write(`connect-backfill: warning: ${w}\n`);
       process.stdout.write(`dashboard on ${board.url} (bull-board at /queues)${flags["allow-actions"] === true ? "; actions allowed" : ""}\n`);
       await new Promise<void>((resolve) => {

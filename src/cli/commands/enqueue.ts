@@ -1,10 +1,8 @@
-import { enqueueOptions } from "../../app/enqueueOptions.js";
-import { formatOf } from "../../input/openSource.js";
+import { inputFormat, jobMapping } from "../../app/inputFormat.js";
 import { EXIT } from "../exitCodes.js";
 import { ENQUEUE_FLAGS } from "../parseArgs.js";
 import { withContext, type Command } from "./Command.js";
 import { dryRunCommand, inputOf, requireFile } from "./run.js";
-import { columnMappingOf } from "../../jobs/columnMapping.js";
 
 export const enqueue: Command = {
   usage: "connect-backfill enqueue <file | job.json [file]> [--run-id ID] [--instance-id ID] [--format csv|jsonl] [--chunk-size N]\n  Prints the run id on stdout.",
@@ -13,15 +11,14 @@ export const enqueue: Command = {
   takesJobFile: true,
   async run({ config, positionals, job }) {
     const file = inputOf(positionals, job);
-    const mapping = job ? columnMappingOf(job.job) : undefined;
+    const mapping = jobMapping(job);
     requireFile(file);
-    const format = formatOf(file, config.format);
+    const format = inputFormat(file, config);
     // Nothing is queued: the file is checked and planned here, and its reports say what a run would do.
     if (config.dryRun) return dryRunCommand(config, file, mapping, false);
-    const { enqueueFile } = await import("../../queue/enqueueFile.js");
+    const { enqueueRun } = await import("../../app/enqueueRun.js");
     return withContext(config, "command", async (ctx) => {
-      const res = await enqueueFile(ctx.store, ctx.queues, {
-        ...enqueueOptions(config, file, format),
+      const res = await enqueueRun(ctx, file, format, {
         mapping,
         // The producer keeps a window of the file in Redis: it waits for workers, and says why once per cause.
         onWait: (why) =>

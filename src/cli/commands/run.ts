@@ -1,12 +1,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { formatOf } from "../../input/openSource.js";
-import { columnMappingOf } from "../../jobs/columnMapping.js";
-import type { LoadedJob } from "../../jobs/JobFile.js";
+import { inputFormat, jobMapping, type ColumnMapping } from "../../app/inputFormat.js";
+import type { LoadedJob } from "../../app/jobConfig.js";
 import { exitCodeOf, fatalError, usageError } from "../exitCodes.js";
 import { ENQUEUE_FLAGS, WORK_FLAGS } from "../parseArgs.js";
 import type { Config } from "../../config/loadConfig.js";
-import type { ColumnMapping } from "../../input/columnRoles.js";
 import { formatSummary } from "../formatSummary.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { logRunEnded, sayRunEnded } from "../runEnded.js";
@@ -39,9 +37,9 @@ export const run: Command = {
   takesJobFile: true,
   async run({ config, positionals, flags, job }) {
     const file = inputOf(positionals, job);
-    const mapping = job ? columnMappingOf(job.job) : undefined;
+    const mapping = jobMapping(job);
     requireFile(file);
-    formatOf(file, config.format); // a bad extension is reported before Redis is touched
+    inputFormat(file, config); // a bad extension is reported before Redis is touched
     // Commands load what they use: the AWS SDK alone is tens of MB that enqueue does not need.
     if (config.dryRun) return dryRunCommand(config, file, mapping, Boolean(flags.quiet));
     const { runFile } = await import("../../app/runFile.js");

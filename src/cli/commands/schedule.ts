@@ -10,13 +10,12 @@ export const schedule: Command = {
   positionals: [0, 1],
   takesJobFile: true,
   async run({ config, positionals, flags, job }) {
-    const { JobSchedules } = await import("../../queue/JobSchedules.js");
+    const { listSchedules, removeSchedule, scheduleJob } = await import("../../app/jobSchedules.js");
     const wanted = [job !== undefined, flags.list === true, typeof flags.remove === "string"].filter(Boolean).length;
     if (wanted !== 1 || (positionals.length > 0 && !job)) throw usageError(`usage: ${schedule.usage.split("\n")[0]}`);
     return withContext(config, "command", async (ctx) => {
-      const schedules = new JobSchedules(ctx.queues);
       if (flags.list) {
-        const all = await schedules.list();
+        const all = await listSchedules(ctx);
         if (flags.json) process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
         else if (all.length === 0) process.stdout.write("no job schedules on this Redis\n");
         else {
@@ -29,7 +28,7 @@ export const schedule: Command = {
         return EXIT.ok;
       }
       if (typeof flags.remove === "string") {
-        const removed = await schedules.remove(flags.remove);
+        const removed = await removeSchedule(ctx, flags.remove);
         process.stderr.write(`connect-backfill: ${removed ? `schedule of job ${flags.remove} removed` : `no schedule for a job named ${flags.remove}`}\n`);
         return removed ? EXIT.ok : EXIT.couldNotRun;
       }
@@ -40,7 +39,7 @@ export const schedule: Command = {
       const tz = loaded.job.timezone ?? "UTC";
       let next: number | undefined;
       try {
-        next = await schedules.upsert(loaded.job.name, pattern, tz, where);
+        next = await scheduleJob(ctx, loaded.job.name, pattern, tz, where);
       } catch (err) {
         throw usageError(`${positionals[0]}: "schedule" ${JSON.stringify(pattern)} in ${tz} is not a schedule BullMQ can follow (${(err as Error).message})`);
       }

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { ConnectSimulator } from "../../simulator/index.js";
+import { type ConnectSimulator, connectSimulator } from "../../app/simulator.js";
 import { EXIT, fatalError, usageError } from "../exitCodes.js";
 import type { CommandInput } from "./Command.js";
 
@@ -36,7 +36,7 @@ export async function simulateCommand({ flags }: CommandInput): Promise<number> 
   const quotas = typeof flags.quota === "string" ? parseQuotas(flags.quota) : undefined;
   let sim: ConnectSimulator;
   try {
-    sim = new ConnectSimulator({
+    sim = connectSimulator({
       port: (flags.port as number | undefined) ?? 4566,
       host: (flags.host as string | undefined) ?? "127.0.0.1",
       rate: (flags.rate as number | undefined) ?? null,

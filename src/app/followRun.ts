@@ -1,0 +1,87 @@
+import type { Config } from "../config/loadConfig.js";
+import { runLostMessage } from "../queue/redisTrouble.js";
+import { isHeld, type RunProgress, type RunStore } from "../queue/RunStore.js";
+import type { RunQueues } from "../queue/RunQueues.js";
+import { AppError, RunNotFoundError } from "./AppError.js";
+import { followOutcomes, spoolPath, untilParked } from "./report.js";
+
+export interface FollowOptions {
+  /** Ends the follow early (`interrupted`); the run goes on without this process. */
+  readonly signal?: AbortSignal | undefined;
+  /** Given: a stopped or paused run's chunks finish their calls in flight before the follow ends. */
+  readonly queues?: RunQueues | undefined;
+  /** Throws when what feeds the run has failed (a producer in this process): the follow ends with its error. */
+  readonly alive?: (() => void) | undefined;
+  /** Called with the run's progress at each look (the TTY progress line). */
+  readonly onProgress?: ((p: RunProgress) => void) | undefined;
+  /** How often to look at the run (default 1 s). */
+  readonly pollMs?: number | undefined;
+  /** Outcomes leave Redis at most this often (default: at every look). */
+  readonly drainEveryMs?: number | undefined;
+  /**
+   * The run was made by this process (`run`): gone at any look means Redis lost
+   * it, said without the spool (the command names its reports folder itself).
+   */
+  readonly ownRun?: boolean | undefined;
+}
+
+export interface Followed {
+  /** Set when the run ended before every row had an outcome (stopped, paused, cancelled). */
+  readonly stopReason: string | undefined;
+  /** `signal` fired: the run goes on, unfollowed. */
+  readonly interrupted: boolean;
+  readonly paused?: boolean;
+}
+
+/**
+ * The one loop that follows a run: moves its outcomes out of Redis as workers
+ * produce them, until the run is finished or held (stopped, paused), or
+ * `signal` fires. A run that vanishes meanwhile is named as lost: Redis lost its data.
+ */
+export async function followRunWith(store: RunStore, config: Config, runId: string, opts: FollowOptions = {}): Promise<Followed> {
+  const pollMs = opts.pollMs ?? 1000;
+  const drainEveryMs = opts.drainEveryMs ?? 0;
+  let seen = opts.ownRun === true;
+  return followOutcomes(store, config, runId, async (drain) => {
+    let lastDrain = Date.now();
+    for (;;) {
+      opts.alive?.();
+      const p = await store.progress(runId);
+      if (!p && opts.ownRun) throw new AppError(`${runLostMessage(runId)}.`);
+      if (!p && seen) throw new AppError(`${runLostMessage(runId)}; the outcomes moved out before are in ${spoolPath(config, runId)}.`);
+      if (!p) throw new RunNotFoundError(runId, config.prefix);
+      seen = true;
+      // Outcomes leave Redis for the spool as the run goes, so Redis holds only the backlog.
+      if (Date.now() - lastDrain >= drainEveryMs) {
+        await drain();
+        lastDrain = Date.now();
+      }
+      opts.onProgress?.(p);
+      // A cancelled run's workers settle its unsent rows as cancelled: it is followed until that is done.
+      if (p.complete) return { stopReason: p.state === "cancelled" ? "cancelled" : undefined, interrupted: false };
+      if (isHeld(p.state)) {
+        if (opts.queues) await untilParked(opts.queues, p.manifest);
+        await drain();
+        return { stopReason: p.stopReason ?? p.state, paused: p.state === "paused", interrupted: false };
+      }
+      if (opts.signal?.aborted) return { stopReason: undefined, interrupted: true };
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  });
+}
+
+/**
+ * `report --follow` (and the public API): follows a run made elsewhere until
+ * it is finished or held, or `signal` fires.
+ */
+export function followRun(
+  store: RunStore,
+  config: Config,
+  runId: string,
+  signal: AbortSignal,
+  queues?: RunQueues,
+  /** Throws when what feeds the run has failed (a producer in this process): the follow ends with its error. */
+  alive?: () => void,
+): Promise<Followed> {
+  return followRunWith(store, config, runId, { signal, queues, alive });
+}
