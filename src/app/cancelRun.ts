@@ -1,7 +1,7 @@
 import { cancelRows } from "../queue/cancelRows.js";
 import { ChunkDecoder } from "../queue/decodeChunk.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
-import type { RunProgress } from "../queue/RunStore.js";
+import type { RunProgress } from "../domain/run/state.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";

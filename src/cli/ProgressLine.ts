@@ -1,4 +1,4 @@
-import type { RunProgress } from "../queue/RunStore.js";
+import type { RunProgress } from "../domain/run/state.js";
 
 function clock(seconds: number): string {
   if (!Number.isFinite(seconds)) return "-";

@@ -1,7 +1,8 @@
 import { notSent } from "../report/outcomes.js";
 import type { ChunkJobData } from "./ChunkJob.js";
 import type { ChunkDecoder } from "./decodeChunk.js";
-import { breakerOf, type RecordedOutcome, type RunStore } from "./RunStore.js";
+import { breakerOf, type RecordedOutcome } from "../domain/breaker.js";
+import type { RunStore } from "../store/RunStore.js";
 
 /**
  * Gives every row of a chunk that has no outcome yet the status `cancelled`

@@ -5,7 +5,7 @@ import type { Operation } from "../operations/Operation.js";
 import { operationNamed } from "../operations/registry.js";
 import type { Outcome } from "../report/Outcome.js";
 import type { ChunkRow } from "./ChunkJob.js";
-import type { RunManifest } from "./RunStore.js";
+import type { RunManifest } from "../domain/run/manifest.js";
 
 export interface DecodedRow {
   readonly line: number;

@@ -14,23 +14,14 @@ import type { Outcome } from "../report/Outcome.js";
 import { notSent } from "../report/outcomes.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import { addChunks } from "./addChunks.js";
-import { ChangeMemory } from "./ChangeMemory.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
 import { cancelRows } from "./cancelRows.js";
 import { ChunkDecoder } from "./decodeChunk.js";
-import {
-  breakerManifestFields,
-  breakerOf,
-  type BreakerSettings,
-  type MaxContactAge,
-  type RecordedOutcome,
-  type RunJob,
-  type RunTarget,
-  type RunManifest,
-  type RunStore,
-} from "./RunStore.js";
+import { breakerManifestFields, breakerOf, type BreakerSettings, type RecordedOutcome } from "../domain/breaker.js";
+import { MANIFEST_VERSION, type MaxContactAge, type RunJob, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
+import type { RunStore } from "../store/RunStore.js";
 
 export interface EnqueueOptions {
   readonly path: string;
@@ -213,6 +204,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const before = print?.stat;
   const runId = opts.runId;
   const wanted: RunManifest = {
+    version: MANIFEST_VERSION,
     runId,
     input: path,
     shape: source.shape,
@@ -233,8 +225,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   };
   // Forgotten before the run exists, so a crash in between cannot leave a new run with the old memory
   // (going on with its --run-id would find it created and forget nothing).
-  if (opts.job && opts.forget && !opts.safety?.dryRun && !(await store.manifest(runId)))
-    await new ChangeMemory(store.redisClient, store.keys.changed(opts.job.name)).forget();
+  if (opts.job && opts.forget && !opts.safety?.dryRun && !(await store.manifest(runId))) await store.changeMemory(opts.job.name).forget();
   const { manifest, created } = await store.create(wanted);
   if (!created && operationNamed(manifest.operation) !== op) {
     throw new InputFileError(

@@ -5,7 +5,9 @@ import { ContactChain } from "./ContactChain.js";
 import type { ChunkJobData, ChunkRow } from "./ChunkJob.js";
 import type { EnqueueResult } from "./enqueueFile.js";
 import { newRunId } from "./enqueueFile.js";
-import { breakerManifestFields, type BreakerSettings, type MaxContactAge, type RunManifest, type RunTarget, type RunStore } from "./RunStore.js";
+import { breakerManifestFields, type BreakerSettings } from "../domain/breaker.js";
+import type { MaxContactAge, RunManifest, RunTarget } from "../domain/run/manifest.js";
+import type { RunStore } from "../store/RunStore.js";
 
 export interface RetryOptions {
   readonly parent: RunManifest;

@@ -5,7 +5,7 @@ import type { ContactTarget, Fields, OperationName } from "../operations/Operati
 import { LIMITS } from "../operations/updateContactAttributes/limits.js";
 import type { ChunkRow } from "../queue/ChunkJob.js";
 import type { DecodedRow } from "../queue/decodeChunk.js";
-import type { RecordedOutcome, SendFlag } from "../queue/RunStore.js";
+import type { RecordedOutcome, SendFlag } from "../domain/breaker.js";
 import type { Outcome } from "../report/Outcome.js";
 import { sent } from "../report/outcomes.js";
 import { sendRow, type SendContext, type SendResult } from "./sendRow.js";

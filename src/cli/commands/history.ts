@@ -3,7 +3,7 @@ import { EXIT, usageError } from "../exitCodes.js";
 import { REDIS_FLAGS } from "../parseArgs.js";
 import { withContext, type Command } from "./Command.js";
 
-function line(e: import("../../queue/JobHistory.js").HistoryEntry): string {
+function line(e: import("../../store/jobHistory.js").HistoryEntry): string {
   const counts = Object.entries(e.counts)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)
@@ -19,14 +19,13 @@ export const history: Command = {
   flags: { ...REDIS_FLAGS, json: "boolean", limit: "number", keep: "string" },
   positionals: [0, 1],
   async run({ config, positionals, flags }) {
-    const { JobHistory } = await import("../../queue/JobHistory.js");
     const { parseAge } = await import("../../app/pruneRuns.js");
     const only = positionals[0] !== undefined ? validateRunId(positionals[0], "the job name") : undefined;
     const keepMs = typeof flags.keep === "string" ? parseAge(flags.keep) : undefined;
     if (typeof flags.keep === "string" && keepMs === undefined)
       throw usageError(`history: --keep must be days, hours or minutes such as 90d, 12h or 90m, got "${flags.keep}"`);
     return withContext(config, "command", async (ctx) => {
-      const store = new JobHistory(ctx.redis, ctx.keys);
+      const store = ctx.store.jobHistory;
       if (keepMs !== undefined) {
         const removed = await store.keep(keepMs);
         process.stderr.write(`connect-backfill: ${removed} history entr${removed === 1 ? "y" : "ies"} older than ${flags.keep} removed\n`);
@@ -39,7 +38,7 @@ export const history: Command = {
       else if (jobs.length === 0) process.stdout.write("no job history on this Redis\n");
       else {
         for (const job of jobs) {
-          const entries = all[job] as Array<import("../../queue/JobHistory.js").HistoryEntry>;
+          const entries = all[job] as Array<import("../../store/jobHistory.js").HistoryEntry>;
           process.stdout.write(
             `job ${job}: ${entries.length} run${entries.length === 1 ? "" : "s"}\n${entries.map(line).join("\n")}${entries.length > 0 ? "\n" : ""}`,
           );
