@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import { Redis } from "ioredis";
-import { ChangeMemory, type ChangeEntry } from "../src/queue/ChangeMemory.js";
+import { ChangeMemory, type ChangeEntry } from "../src/store/changeMemory.js";
 import { contactKey, fingerprint } from "../src/queue/fieldsFingerprint.js";
 import { deletePrefix, median, REDIS_URL, table } from "./lib.js";
 

@@ -8,8 +8,8 @@ import { ConnectClient, UpdateContactAttributesCommand } from "@aws-sdk/client-c
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import pLimit from "p-limit";
-import { keysFor } from "../src/queue/keys.js";
-import { RunStore } from "../src/queue/RunStore.js";
+import { keysFor } from "../src/store/keys.js";
+import { RunStore } from "../src/store/RunStore.js";
 import type { AcceptedUpdate, SimulatorStats } from "../src/simulator/index.js";
 import { freePort } from "../test/integration/privateRedis.js";
 import { deletePrefix, median, REDIS_URL, runCli, sleep, table, writeSection } from "./lib.js";

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
 import { Redis } from "ioredis";
-import { keysFor } from "../src/queue/keys.js";
-import { RunStore } from "../src/queue/RunStore.js";
+import { keysFor } from "../src/store/keys.js";
+import { RunStore } from "../src/store/RunStore.js";
 import { deletePrefix, median, REDIS_URL, ROOT, sampleRss, table, writeSection } from "./lib.js";
 
 const ROWS = 1_000_000;

@@ -11,8 +11,8 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { Redis } from "ioredis";
-import { keysFor } from "../src/queue/keys.js";
-import { RunStore } from "../src/queue/RunStore.js";
+import { keysFor } from "../src/store/keys.js";
+import { RunStore } from "../src/store/RunStore.js";
 import { deletePrefix, REDIS_URL, ROOT, redisUsedMb, runCli, sleep, table, writeSection } from "./lib.js";
 
 const SIZES = [1_000_000, 10_000_000];

@@ -1,5 +1,4 @@
-import { JobHistory } from "../queue/JobHistory.js";
-import type { RunManifest } from "../queue/RunStore.js";
+import type { RunManifest } from "../domain/run/manifest.js";
 import { notifyWebhook, type RunEvent } from "../report/notifyWebhook.js";
 import type { RunSummary } from "../report/RunSummary.js";
 import type { AppContext } from "./context.js";
@@ -16,7 +15,7 @@ export function eventOf(stopReason: string | undefined): RunEvent {
  * logged (the URL's query string may hold a token: only its origin is named).
  */
 export async function afterJobRun(
-  ctx: Pick<AppContext, "redis" | "keys" | "log">,
+  ctx: Pick<AppContext, "store" | "log">,
   manifest: RunManifest,
   summary: RunSummary,
   stopReason: string | undefined,
@@ -26,13 +25,13 @@ export async function afterJobRun(
   // Interrupted (Ctrl-C on `run`): the run goes on with other workers; its end is told by whoever sees it.
   // A dry run changed nothing; a paused canary has not ended (its end is told once resumed and finished).
   if (!job || stopReason === "interrupted" || manifest.dryRun) return;
-  if ((await ctx.redis.hget(ctx.keys.run(manifest.runId), "state").catch(() => null)) === "paused") return;
+  if ((await ctx.store.state(manifest.runId).catch(() => undefined))?.state === "paused") return;
   const event = eventOf(stopReason);
   // Told once per run, whoever sees the end first (`cancel`, the follower, `run`): one history line, one webhook.
-  const first = await ctx.redis.set(`${ctx.keys.prefix}:job-ended:${manifest.runId}`, event, "EX", 30 * 24 * 3600, "NX").catch(() => "OK");
-  if (first === null) return;
+  const first = await ctx.store.jobHistory.claimEnd(manifest.runId, event).catch(() => true);
+  if (!first) return;
   try {
-    await new JobHistory(ctx.redis, ctx.keys).record({
+    await ctx.store.jobHistory.record({
       job: job.name,
       runId: manifest.runId,
       event,

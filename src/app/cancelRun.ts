@@ -1,6 +1,6 @@
 import { cancelRows } from "../queue/cancelRows.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
-import type { RunProgress } from "../queue/RunStore.js";
+import type { RunProgress } from "../domain/run/state.js";
 import { ReportDirLockedError } from "../report/reportDirLock.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import { AppError, RunNotFoundError } from "./AppError.js";

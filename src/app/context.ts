@@ -2,10 +2,11 @@ import type { Redis } from "ioredis";
 import type { Config } from "../config/loadConfig.js";
 import { createLogger, type Logger } from "../log/createLogger.js";
 import { checkRedis } from "../queue/checkRedis.js";
-import { keysFor, type Keys } from "../queue/keys.js";
+import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { connectRedis } from "../queue/redisConnection.js";
 import { RunQueues } from "../queue/RunQueues.js";
-import { RunStore } from "../queue/RunStore.js";
+import { keysFor, type Keys } from "../store/keys.js";
+import { RunStore } from "../store/RunStore.js";
 import { within } from "../worker/within.js";
 
 export interface AppContext {
@@ -13,7 +14,7 @@ export interface AppContext {
   readonly log: Logger;
   readonly redis: Redis;
   readonly keys: Keys;
-  readonly store: RunStore;
+  readonly store: RunStore<ChunkJobData>;
   /** Producer-side handles on the runs' queues (one BullMQ queue per run). */
   readonly queues: RunQueues;
   close(): Promise<void>;
@@ -35,7 +36,7 @@ export async function openContext(config: Config, kind: "long-lived" | "command"
     log,
     redis,
     keys,
-    store: new RunStore(redis, keys),
+    store: new RunStore<ChunkJobData>(redis, keys),
     queues,
     async close() {
       // Bounded: with Redis down, QUIT on a retry-forever connection would wait for ever.

@@ -1,10 +1,10 @@
 import type { ColumnMapping } from "../input/columnRoles.js";
 import { formatOf } from "../input/openSource.js";
 import { operationNamed } from "../operations/registry.js";
-import { ChangeMemory } from "../queue/ChangeMemory.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
-import { breakerOf, type RunManifest } from "../queue/RunStore.js";
+import { breakerOf } from "../domain/breaker.js";
+import type { RunManifest } from "../domain/run/manifest.js";
 import type { DryRunPlan } from "../report/RunSummary.js";
 import { OutcomeWriter } from "../worker/OutcomeWriter.js";
 import { processChunk } from "../worker/processChunk.js";
@@ -46,7 +46,7 @@ export async function dryRunFile(
     writer,
     signal,
     runFor: async () => run,
-    changesFor: (job: string) => new ChangeMemory(ctx.redis, ctx.keys.changed(job)),
+    changesFor: (job: string) => ctx.store.changeMemory(job),
   };
   // Opened once the run exists (the spool is named after it), so outcomes leave Redis as the file is planned.
   let spool: OutcomeSpool | undefined;
@@ -93,7 +93,7 @@ export async function dryRunFile(
   const op = operationNamed(config.operation);
   const calls = progress?.planned ?? 0;
   // What the service served when it last said no (the rate sent then overstates it by the burst it let through).
-  const [safe, wmax] = await ctx.redis.hmget(ctx.keys.governor(op.name), "safe", "wmax");
+  const { safe, wmax } = await ctx.store.governor(op.name);
   const learned = Number(safe ?? wmax);
   const plan: DryRunPlan = {
     calls,

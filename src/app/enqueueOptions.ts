@@ -1,7 +1,7 @@
 import type { Config } from "../config/loadConfig.js";
 import type { InputFormat } from "../input/openSource.js";
 import type { EnqueueOptions } from "../queue/enqueueFile.js";
-import type { BreakerSettings } from "../queue/RunStore.js";
+import type { BreakerSettings } from "../domain/breaker.js";
 
 // Its own file, apart from workerFor: `enqueue` must not load the worker and the AWS SDK.
 /** What `enqueue` and `run` pass to the producer, from the command's config. */

@@ -1,6 +1,7 @@
 import type { Config } from "../config/loadConfig.js";
 import { runLostMessage } from "../queue/redisTrouble.js";
-import { isHeld, type RunProgress, type RunStore } from "../queue/RunStore.js";
+import { isHeld, type RunProgress } from "../domain/run/state.js";
+import type { RunStore } from "../store/RunStore.js";
 import type { RunQueues } from "../queue/RunQueues.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
 import { followOutcomes, spoolPath, untilParked } from "./report.js";

@@ -1,4 +1,4 @@
-import { type HistoryEntry, JobHistory } from "../queue/JobHistory.js";
+import { type HistoryEntry, JobHistory } from "../store/jobHistory.js";
 import type { AppContext } from "./context.js";
 
 export type { HistoryEntry };

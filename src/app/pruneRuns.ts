@@ -1,4 +1,4 @@
-import { queueNameOf, queueOfManifest } from "../queue/RunQueues.js";
+import { queueOfManifest } from "../queue/RunQueues.js";
 import { RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";
 
@@ -36,8 +36,8 @@ export async function pruneRuns(ctx: AppContext, opts: { runId?: string | undefi
       kept.push({ runId, why: `${waiting} of its outcomes are not written to a report yet: run "connect-backfill report ${runId}" first` });
       continue;
     }
-    // Its own queue goes too (the shared legacy queue stays: other runs may use it).
-    if (queueOfManifest(p.manifest) === queueNameOf(runId)) await ctx.queues.named(queueNameOf(runId)).obliterate({ force: true });
+    // Its own queue goes too.
+    await ctx.queues.named(queueOfManifest(p.manifest)).obliterate({ force: true });
     await ctx.store.remove(runId);
     pruned.push(runId);
   }

@@ -80,7 +80,7 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
   if (!parent) throw new RunNotFoundError(parentId, config.prefix);
   const m = parent.manifest;
   if (m.dryRun) throw new AppError(`run ${parentId} was a dry run: it wrote nothing, there is nothing to roll back.`);
-  if ((m.operation ?? "UpdateContactAttributes") !== "UpdateContactAttributes") {
+  if (m.operation !== "UpdateContactAttributes") {
     throw new AppError(
       `run ${parentId} applied ${m.operation}, which keeps no before-images (Connect has no read of a contact's references); only UpdateContactAttributes runs roll back.`,
     );

@@ -6,7 +6,7 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { ColumnMapping } from "../input/columnRoles.js";
 import { formatOf } from "../input/openSource.js";
 import { enqueueFile, newRunId, type EnqueueResult } from "../queue/enqueueFile.js";
-import type { RunProgress } from "../queue/RunStore.js";
+import type { RunProgress } from "../domain/run/state.js";
 
 export type { RunProgress };
 import type { ReportFiles } from "../report/writeReportFiles.js";

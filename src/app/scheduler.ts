@@ -3,8 +3,8 @@ import type { Config } from "../config/loadConfig.js";
 import { loadJob } from "../jobs/loadJob.js";
 import { columnMappingOf } from "../jobs/columnMapping.js";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
-import { JobHistory } from "../queue/JobHistory.js";
-import { isHeld, targetMismatch } from "../queue/RunStore.js";
+import { targetMismatch } from "../domain/run/manifest.js";
+import { isHeld } from "../domain/run/state.js";
 import { SCHEDULES_QUEUE, type ScheduleData } from "../queue/JobSchedules.js";
 import { formatOf } from "../input/openSource.js";
 import { afterJobRun, eventOf } from "./afterRun.js";
@@ -15,11 +15,6 @@ import { exitCodeOf } from "./exitCode.js";
 import { followRun } from "./followRun.js";
 import { writeRunReport } from "./report.js";
 
-/** The run a job started last: a due time that finds it still going is skipped (no overlap). */
-function currentKey(ctx: AppContext, job: string): string {
-  return `${ctx.keys.prefix}:job:${job}:current`;
-}
-
 /**
  * Runs a job when its schedule is due, in a `work` process: reads the job file
  * (it must be readable on this host), queues its input as a new run (which this
@@ -28,7 +23,7 @@ function currentKey(ctx: AppContext, job: string): string {
  * job's previous run still going is skipped, logged and recorded.
  */
 export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (runId: string) => Promise<void>, signal: AbortSignal): Promise<string> {
-  const history = new JobHistory(ctx.redis, ctx.keys);
+  const history = ctx.store.jobHistory;
   const skip = async (note: string) => {
     ctx.log.warn({ job: data.name }, note);
     await history.record({
@@ -74,14 +69,14 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
     );
   let producer: RunningProducer | undefined;
   if (!runId) {
-    const previous = (await ctx.redis.get(currentKey(ctx, data.name)))?.split(" ") ?? [];
-    const [prevId, prevAt] = [previous[0], Number(previous[1] ?? 0)];
+    // The run the job started last: a due time that finds it still going is skipped (no overlap).
+    const { runId: prevId, at: prevAt } = await history.currentRun(data.name);
     const p = prevId ? await ctx.store.progress(prevId) : undefined;
     // Going: not finished, or so new that its run is not created yet (a due time taken by another process just now).
     const going = prevId !== undefined && (p ? !p.complete && p.state !== "cancelled" && !isHeld(p.state) : Date.now() - prevAt < 60_000);
     if (going) return skip(`job ${data.name}: due now, but its previous run ${prevId} is still going; this time is skipped`);
     runId = newRunId(new Date(), data.name);
-    await ctx.redis.set(currentKey(ctx, data.name), `${runId} ${Date.now()}`);
+    await history.setCurrentRun(data.name, runId);
     await onRun(runId);
     if (loaded.inputNote) ctx.log.info({ job: data.name, runId }, loaded.inputNote);
     const id = runId;

@@ -1,5 +1,6 @@
 import { queueOfManifest } from "../queue/RunQueues.js";
-import { isHeld, type RunManifest, type RunProgress } from "../queue/RunStore.js";
+import type { RunManifest } from "../domain/run/manifest.js";
+import { isHeld, type RunProgress } from "../domain/run/state.js";
 import type { OutcomeStatus } from "../report/Outcome.js";
 import type { AppContext } from "./context.js";
 import { RunNotFoundError } from "./AppError.js";
@@ -51,7 +52,7 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
   let failedChunks = 0;
   if (!p.complete && p.state !== "cancelled") {
     const { failedChunks: failed } = await import("../queue/requeueRun.js");
-    failedChunks = (await failed(ctx.queues, queueOfManifest(m), runId)).length;
+    failedChunks = (await failed(ctx.queues, queueOfManifest(m))).length;
   }
   if (p.state === "cancelled") state = "cancelled";
   else if (p.complete) state = "finished";
@@ -68,14 +69,14 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
   const rate = elapsed > 0 && sent > 0 ? sent / elapsed : null;
   const pending = p.pending;
   // The governor of the run's API: quotas (and so rates) are per API.
-  const gov = await ctx.redis.hget(ctx.keys.governor(m.operation ?? "UpdateContactAttributes"), "rate");
+  const gov = (await ctx.store.governor(m.operation)).rate;
   const gone = producerGone(p);
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return {
     runId,
     state,
     input: m.input,
-    operation: m.operation ?? "UpdateContactAttributes",
+    operation: m.operation,
     parentRunId: m.parentRunId ?? null,
     ...(m.rollbackOf ? { rollbackOf: m.rollbackOf } : {}),
     total: p.producerDone ? p.read : null,

@@ -1,6 +1,6 @@
 import type { ContactRow } from "../operations/ContactRow.js";
 import type { Fields, Operation } from "../operations/Operation.js";
-import type { MaxContactAge } from "../queue/RunStore.js";
+import type { MaxContactAge } from "./run/manifest.js";
 import type { OriginalRecord } from "./originalOf.js";
 import type { Outcome } from "../report/Outcome.js";
 import { notSent } from "../report/outcomes.js";

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { RunQueues } from "../queue/RunQueues.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
-import type { RunStore } from "../queue/RunStore.js";
+import type { RunStore } from "../store/RunStore.js";
 import type { BackfillWorker } from "../worker/BackfillWorker.js";
 
 /**

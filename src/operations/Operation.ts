@@ -1,6 +1,6 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
 
-/** The contact operations a run can apply. A run records its operation; runs queued before this existed are UpdateContactAttributes. */
+/** The contact operations a run can apply. A run records its operation in its manifest. */
 export const OPERATION_NAMES = ["UpdateContactAttributes", "UpdateContact"] as const;
 export type OperationName = (typeof OPERATION_NAMES)[number];
 

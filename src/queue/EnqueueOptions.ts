@@ -3,7 +3,8 @@ import type { ColumnMapping } from "../input/columnRoles.js";
 import type { InputFormat } from "../input/openSource.js";
 import type { ChunkJobData } from "../domain/queuedRow.js";
 import type { OperationName } from "../operations/Operation.js";
-import type { BreakerSettings, MaxContactAge, RunJob, RunManifest, RunTarget } from "./RunStore.js";
+import type { BreakerSettings } from "../domain/breaker.js";
+import type { MaxContactAge, RunJob, RunManifest, RunTarget } from "../domain/run/manifest.js";
 
 export interface EnqueueOptions {
   readonly path: string;

@@ -1,10 +1,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { Keys } from "./keys.js";
-import type { RunManifest } from "./RunStore.js";
-
-/** The queue that runs queued before per-run queues existed share. */
-export const LEGACY_QUEUE = "chunks";
+import type { RunManifest } from "../domain/run/manifest.js";
+import type { Keys } from "../store/keys.js";
 
 /**
  * Each run has a BullMQ queue of its own, so a process can work exactly the runs
@@ -16,9 +13,9 @@ export function queueNameOf(runId: string): string {
   return `chunks.${runId}`;
 }
 
-/** The queue a run's chunks are in (runs from before per-run queues: the shared legacy queue). */
+/** The queue a run's chunks are in, as its manifest names it. */
 export function queueOfManifest(m: Pick<RunManifest, "queue">): string {
-  return m.queue ?? LEGACY_QUEUE;
+  return m.queue;
 }
 
 /** Producer-side Queue handles, one per run, opened when first needed and closed together. */

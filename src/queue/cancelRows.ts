@@ -1,7 +1,9 @@
 import { contactRowOf } from "../domain/queuedRow.js";
 import { notSent } from "../report/outcomes.js";
 import type { ChunkJobData } from "./ChunkJob.js";
-import { breakerOf, type RecordedOutcome, type RunManifest, type RunStore } from "./RunStore.js";
+import { breakerOf, type RecordedOutcome } from "../domain/breaker.js";
+import type { RunManifest } from "../domain/run/manifest.js";
+import type { RunStore } from "../store/RunStore.js";
 
 /**
  * Gives every row of a chunk that has no outcome yet the status `cancelled`

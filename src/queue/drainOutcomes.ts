@@ -1,5 +1,5 @@
 import type { OutcomeSpool } from "../report/OutcomeSpool.js";
-import type { RunStore } from "./RunStore.js";
+import type { RunStore } from "../store/RunStore.js";
 
 /**
  * Moves a run's outcomes from Redis to its spool file: append and sync first,

@@ -11,12 +11,13 @@ import { type EnqueueOptions, type EnqueueResult, newRunId, safetyFields } from 
 
 export { type EnqueueOptions, type EnqueueResult, newRunId, type QueueWindow, type RunSafety, safetyFields } from "./EnqueueOptions.js";
 import { addChunks } from "./addChunks.js";
-import { ChangeMemory } from "./ChangeMemory.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
 import { cancelRows } from "./cancelRows.js";
-import { breakerManifestFields, breakerOf, type RecordedOutcome, type RunManifest, type RunStore } from "./RunStore.js";
+import { breakerManifestFields, breakerOf, type RecordedOutcome } from "../domain/breaker.js";
+import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
+import type { RunStore } from "../store/RunStore.js";
 
 async function statOf(path: string): Promise<{ size: number; mtimeMs: number } | undefined> {
   try {
@@ -77,6 +78,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const runId = opts.runId;
   const columns = columnPlanOf(source.roles, source.shape.format === "csv" ? source.shape.header : undefined);
   const wanted: RunManifest = {
+    version: MANIFEST_VERSION,
     runId,
     input: path,
     shape: source.shape,
@@ -98,8 +100,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   };
   // Forgotten before the run exists, so a crash in between cannot leave a new run with the old memory
   // (going on with its --run-id would find it created and forget nothing).
-  if (opts.job && opts.forget && !opts.safety?.dryRun && !(await store.manifest(runId)))
-    await new ChangeMemory(store.redisClient, store.keys.changed(opts.job.name)).forget();
+  if (opts.job && opts.forget && !opts.safety?.dryRun && !(await store.manifest(runId))) await store.changeMemory(opts.job.name).forget();
   const { manifest, created } = await store.create(wanted);
   if (!created && operationNamed(manifest.operation) !== op) {
     throw new InputFileError(

@@ -7,10 +7,11 @@ import type { SourceRecord } from "../input/SourceRecord.js";
 import { rolesOf } from "../operations/checkRecord.js";
 import { operationNamed } from "../operations/registry.js";
 import { RowChecker } from "./RowChecker.js";
-import type { RecordedOutcome } from "./RunStore.js";
 import type { EnqueueResult } from "./enqueueFile.js";
 import { newRunId } from "./enqueueFile.js";
-import { breakerManifestFields, breakerOf, type BreakerSettings, type MaxContactAge, type RunManifest, type RunTarget, type RunStore } from "./RunStore.js";
+import { breakerManifestFields, breakerOf, type BreakerSettings, type RecordedOutcome } from "../domain/breaker.js";
+import type { MaxContactAge, RunManifest, RunTarget } from "../domain/run/manifest.js";
+import type { RunStore } from "../store/RunStore.js";
 
 export interface RetryOptions {
   readonly parent: RunManifest;

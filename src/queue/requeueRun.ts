@@ -1,8 +1,8 @@
 import type { Job } from "bullmq";
 import { addChunks } from "./addChunks.js";
 import type { ChunkJobData } from "./ChunkJob.js";
-import { LEGACY_QUEUE, queueOfManifest, type RunQueues } from "./RunQueues.js";
-import type { RunStore } from "./RunStore.js";
+import { queueOfManifest, type RunQueues } from "./RunQueues.js";
+import type { RunStore } from "../store/RunStore.js";
 
 export interface Requeued {
   /** Chunks the circuit breaker parked. */
@@ -11,10 +11,10 @@ export interface Requeued {
   readonly failed: number;
 }
 
-/** The run's chunks that BullMQ failed outright (the legacy shared queue holds other runs' too). */
-export async function failedChunks(queues: RunQueues, queueName: string, runId: string): Promise<Array<Job<ChunkJobData>>> {
+/** The run's chunks that BullMQ failed outright (its queue is its own). */
+export async function failedChunks(queues: RunQueues, queueName: string): Promise<Array<Job<ChunkJobData>>> {
   const jobs = (await queues.named(queueName).getFailed(0, -1)) as Array<Job<ChunkJobData> | undefined>;
-  return jobs.filter((j): j is Job<ChunkJobData> => j !== undefined && (queueName !== LEGACY_QUEUE || j.data.runId === runId));
+  return jobs.filter((j): j is Job<ChunkJobData> => j !== undefined);
 }
 
 /**
@@ -24,7 +24,7 @@ export async function failedChunks(queues: RunQueues, queueName: string, runId: 
  * exist, and BullMQ would ignore a duplicate id. Rows that have an outcome are
  * skipped by the worker, so queueing a chunk twice sends nothing twice.
  */
-export async function requeueRun(store: RunStore, queues: RunQueues, runId: string): Promise<Requeued> {
+export async function requeueRun(store: RunStore<ChunkJobData>, queues: RunQueues, runId: string): Promise<Requeued> {
   const manifest = await store.manifest(runId);
   if (!manifest) return { parked: 0, failed: 0 };
   const name = queueOfManifest(manifest);
@@ -37,7 +37,7 @@ export async function requeueRun(store: RunStore, queues: RunQueues, runId: stri
   await addChunks(queue, parked, "run resume again", suffix);
   await store.dropParked(runId, parked.length);
   // Failed jobs: queued anew first, removed after, so a crash in between loses nothing.
-  const failed = await failedChunks(queues, name, runId);
+  const failed = await failedChunks(queues, name);
   await addChunks(
     queue,
     failed.map((j) => j.data),

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { Keys } from "../queue/keys.js";
+import type { Keys } from "./keys.js";
 
 /**
  * KEYS[1]: the run's before-images hash. ARGV: pairs of field, value.

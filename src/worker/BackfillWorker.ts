@@ -4,25 +4,28 @@ import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import pLimit from "p-limit";
 import { createConnectClient } from "../connect/createConnectClient.js";
+import { breakerOf } from "../domain/breaker.js";
+import { targetMismatch, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
 import type { Logger } from "../log/createLogger.js";
-import { ChangeMemory } from "../queue/ChangeMemory.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
 import type { ApiName } from "../connect/readContact.js";
 import { StartCache } from "./beforeSend.js";
-import type { Keys } from "../queue/keys.js";
 import { queueOfManifest, RunQueues } from "../queue/RunQueues.js";
-import { breakerOf, RunStore, targetMismatch, type RunManifest, type RunTarget } from "../queue/RunStore.js";
 import { sleep } from "../lib/sleep.js";
 import { RateGovernor } from "../rate/RateGovernor.js";
 import { redisTrouble, runLostMessage, troubleMessage, type RedisTrouble } from "../queue/redisTrouble.js";
 import type { Outcome } from "../report/Outcome.js";
 import { workerFailed } from "../report/outcomes.js";
 import { OutcomeWriter } from "./OutcomeWriter.js";
-import { TimelineRecorder } from "./TimelineRecorder.js";
 import { within } from "./within.js";
 import { processChunk } from "./processChunk.js";
 import { workRowsOf } from "./chunk/WorkRow.js";
 import type { CallResult, SendPolicy } from "../connect/sendCall.js";
+import type { ChangeMemory } from "../store/changeMemory.js";
+import type { Keys } from "../store/keys.js";
+import { ManifestVersionError } from "../store/ManifestVersionError.js";
+import { RunStore } from "../store/RunStore.js";
+import type { TimelineRecorder } from "../store/timeline.js";
 
 export interface BackfillWorkerOptions {
   /** A long-lived connection (`maxRetriesPerRequest: null`). */
@@ -72,7 +75,7 @@ export interface WorkerEvents {
  * shared governor.
  */
 export class BackfillWorker {
-  readonly store: RunStore;
+  readonly store: RunStore<ChunkJobData>;
   readonly events = new EventEmitter<WorkerEvents>();
   /** One governor per API (quotas are per API), shared with every process on the prefix. */
   private readonly governors = new Map<ApiName, RateGovernor>();
@@ -109,12 +112,12 @@ export class BackfillWorker {
   constructor(private readonly opts: BackfillWorkerOptions) {
     // Every call and sleep in flight listens to the shutdown signal; hundreds is normal, not a leak.
     setMaxListeners(0, this.shutdown.signal, this.stopNew);
-    this.store = new RunStore(opts.redis, opts.keys);
+    this.store = new RunStore<ChunkJobData>(opts.redis, opts.keys);
     this.ownsClient = !opts.client;
     this.client =
       opts.client ?? createConnectClient({ endpoint: opts.endpoint, region: opts.region, requestTimeoutMs: opts.requestTimeoutMs, maxSockets: opts.concurrency * 2 });
     this.writer = new OutcomeWriter(this.store, (runId) => breakerOf(this.runs.get(runId)));
-    this.timeline = new TimelineRecorder(opts.redis, opts.keys);
+    this.timeline = this.store.timelineRecorder();
     const limit = pLimit(opts.concurrency);
     const ctx = {
       store: this.store,
@@ -141,12 +144,12 @@ export class BackfillWorker {
     this.process = async (job: Job<ChunkJobData>, token?: string) => {
       this.active++;
       try {
-        let result: Awaited<ReturnType<typeof processChunk>> | "not-mine";
+        let result: Awaited<ReturnType<typeof processChunk>>;
         const tally: Record<string, number> = {};
         const started = Date.now();
         try {
-          // Only the legacy shared queue can hold chunks of runs this worker must not touch.
-          result = (await this.allowed(job.data.runId)) ? await processChunk(job.data, ctx, tally) : "not-mine";
+          // The run's own queue: taken up only for a run this worker may work (lookForRuns).
+          result = await processChunk(job.data, ctx, tally);
         } catch (err) {
           const trouble = redisTrouble(err);
           if (!trouble) throw err;
@@ -169,10 +172,10 @@ export class BackfillWorker {
           opts.log.warn({ runId: job.data.runId, chunk: job.id }, "run is stopped or paused; chunk parked until resume");
           await this.sayStopped(job.data.runId);
         }
-        if (result === "handback" || result === "waiting" || result === "not-mine") {
+        if (result === "handback" || result === "waiting") {
           // Back to the queue without using an attempt; another worker (or this one after restart) takes it.
           // A chunk waiting for an earlier line of a contact looks again a little later.
-          const delay = result === "waiting" ? 500 : result === "not-mine" ? 5_000 : 200;
+          const delay = result === "waiting" ? 500 : 200;
           await job.moveToDelayed(Date.now() + delay, token);
           throw new DelayedError();
         }
@@ -204,7 +207,7 @@ export class BackfillWorker {
       const wanted = new Set<string>();
       for (const id of ids) {
         if (this.finished.has(id)) continue;
-        const run = await this.runFor(id);
+        const run = await this.runFor(id).catch((err: unknown) => this.unreadable(id, err));
         if (!run || !(await this.allowed(id))) continue;
         const p = await this.store.progress(id);
         if (!p) {
@@ -228,6 +231,16 @@ export class BackfillWorker {
     } catch (err) {
       this.opts.log.warn({ err }, "could not read the runs on this Redis; trying again");
     }
+  }
+
+  /** Another release's run is left alone (said once); any other failure to read it is the caller's. */
+  private unreadable(runId: string, err: unknown): undefined {
+    if (!(err instanceof ManifestVersionError)) throw err;
+    if (!this.leftAlone.has(runId)) {
+      this.leftAlone.add(runId);
+      this.opts.log.warn({ runId }, err.message);
+    }
+    return undefined;
   }
 
   /** This worker may work the run: asked for it (or for all), and aimed where the run's calls must go. */
@@ -283,7 +296,7 @@ export class BackfillWorker {
   private changesFor(job: string): ChangeMemory {
     let m = this.memories.get(job);
     if (!m) {
-      m = new ChangeMemory(this.opts.redis, this.opts.keys.changed(job));
+      m = this.store.changeMemory(job);
       this.memories.set(job, m);
     }
     return m;

@@ -1,4 +1,5 @@
-import type { BreakerSettings, RecordedOutcome, RunStore } from "../queue/RunStore.js";
+import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
+import type { RunStore } from "../store/RunStore.js";
 
 interface Waiting {
   readonly item: RecordedOutcome;

@@ -4,7 +4,7 @@ import type { ContactRow } from "../operations/ContactRow.js";
 import type { ContactTarget, Fields, OperationName } from "../operations/Operation.js";
 import { LIMITS } from "../operations/updateContactAttributes/limits.js";
 import type { OriginalRecord } from "../domain/originalOf.js";
-import type { RecordedOutcome, SendFlag } from "../queue/RunStore.js";
+import type { RecordedOutcome, SendFlag } from "../domain/breaker.js";
 import type { Outcome } from "../report/Outcome.js";
 import { sent } from "../report/outcomes.js";
 import { sendCall, type SendContext, type SendResult } from "../connect/sendCall.js";

@@ -5,9 +5,9 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChunkJobData } from "../../src/queue/ChunkJob.js";
-import { keysFor } from "../../src/queue/keys.js";
+import { keysFor } from "../../src/store/keys.js";
 import { queueNameOf } from "../../src/queue/RunQueues.js";
-import { RunStore } from "../../src/queue/RunStore.js";
+import { RunStore } from "../../src/store/RunStore.js";
 import { OutcomeSpool } from "../../src/report/OutcomeSpool.js";
 import { cli, harness, killBackground, REDIS_URL, rows, startCli, until, type Harness } from "./helpers.js";
 

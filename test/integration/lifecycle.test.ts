@@ -182,6 +182,8 @@ describe("status over many runs", () => {
     const ctx = await h.ctx();
     for (let i = 0; i < 60; i++) {
       await ctx.store.create({
+        version: 1,
+        operation: "UpdateContactAttributes",
         runId: `many-${i}`,
         input: "/x.csv",
         shape: { format: "jsonl" },
@@ -192,6 +194,12 @@ describe("status over many runs", () => {
         parentRunId: undefined,
         breakerWindow: 1000,
         breakerRatio: 0.5,
+        breakerAuth: 5,
+        breakerConsecutive: 25,
+        breakerIgnore: [],
+        maxContactAge: null,
+        queue: `chunks.many-${i}`,
+        target: { endpoint: undefined, region: undefined },
       });
     }
     await ctx.redis.del(ctx.keys.run("many-7"));

@@ -1,8 +1,9 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { LimitFunction } from "p-limit";
 import type { ApiName } from "../../connect/readContact.js";
-import type { ChangeMemory } from "../../queue/ChangeMemory.js";
-import type { RunManifest, RunStore } from "../../queue/RunStore.js";
+import type { ChangeMemory } from "../../store/changeMemory.js";
+import type { RunManifest } from "../../domain/run/manifest.js";
+import type { RunStore } from "../../store/RunStore.js";
 import type { RateGovernor } from "../../rate/RateGovernor.js";
 import type { StartCache } from "../beforeSend.js";
 import type { CallResult, SendPolicy } from "../../connect/sendCall.js";

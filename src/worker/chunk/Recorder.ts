@@ -1,4 +1,4 @@
-import type { RecordedOutcome } from "../../queue/RunStore.js";
+import type { RecordedOutcome } from "../../domain/breaker.js";
 import type { Outcome } from "../../report/Outcome.js";
 import type { OutcomeWriter } from "../OutcomeWriter.js";
 import type { StopState } from "./StopState.js";

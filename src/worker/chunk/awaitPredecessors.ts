@@ -1,5 +1,5 @@
 import type { RowGroup } from "../../domain/groupAndFold.js";
-import type { RunStore } from "../../queue/RunStore.js";
+import type { RunStore } from "../../store/RunStore.js";
 import { sleep } from "../../lib/sleep.js";
 import type { StopState } from "./StopState.js";
 

@@ -1,4 +1,4 @@
-import type { RunStore } from "../../queue/RunStore.js";
+import type { RunStore } from "../../store/RunStore.js";
 import { wouldUpdate } from "../../report/outcomes.js";
 import type { Executor } from "./Executor.js";
 import type { Recorder } from "./Recorder.js";

@@ -1,5 +1,5 @@
 import type { Operation } from "../../operations/Operation.js";
-import type { RunManifest } from "../../queue/RunStore.js";
+import type { RunManifest } from "../../domain/run/manifest.js";
 import { contactKey, fingerprint } from "../../queue/fieldsFingerprint.js";
 import type { ChunkContext } from "./ChunkContext.js";
 import type { WorkRow } from "./WorkRow.js";

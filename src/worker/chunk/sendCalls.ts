@@ -2,8 +2,8 @@ import type { ApiName } from "../../connect/readContact.js";
 import type { PlannedCall } from "../../domain/groupAndFold.js";
 import type { Ready } from "../../domain/settle.js";
 import type { Operation } from "../../operations/Operation.js";
-import { BeforeImages } from "../../store/BeforeImages.js";
-import type { BreakerSettings, RecordedOutcome, RunManifest, SendFlag } from "../../queue/RunStore.js";
+import type { BreakerSettings, RecordedOutcome, SendFlag } from "../../domain/breaker.js";
+import type { RunManifest } from "../../domain/run/manifest.js";
 import type { Outcome } from "../../report/Outcome.js";
 import { sent } from "../../report/outcomes.js";
 import { canaryPauseReason, lookUpStarts, readBefore } from "../beforeSend.js";
@@ -68,7 +68,7 @@ export function sendCalls(
   const deps = ctx.send as SendDeps;
   if (!deps) throw new Error("a chunk of a real run needs a client to send with");
   const ignored = new Set(breaker.ignore);
-  const images = new BeforeImages(ctx.store.redisClient, ctx.store.keys);
+  const images = ctx.store.beforeImages;
   const flag = (res: Done) => flagOf(res, ignored);
   const onAttempt = deps.onAttempt ? (call: Parameters<NonNullable<SendDeps["onAttempt"]>>[1]) => deps.onAttempt?.(runId, call) : undefined;
   const sendContext =

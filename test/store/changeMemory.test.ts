@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHANGE_MEMORY_TTL_MS, ChangeMemory, type ChangeEntry } from "../../src/queue/ChangeMemory.js";
+import { CHANGE_MEMORY_TTL_MS, ChangeMemory, type ChangeEntry } from "../../src/store/changeMemory.js";
 import { contactKey, fingerprint, stableJson } from "../../src/queue/fieldsFingerprint.js";
 import { deletePrefix, REDIS_URL, uniquePrefix } from "../integration/helpers.js";
 

@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { Keys } from "../queue/keys.js";
+import { type Keys, timelineField } from "./keys.js";
 
 /**
  * Counts calls per run and second (successful, throttled) in memory and adds
@@ -36,8 +36,8 @@ export class TimelineRecorder {
     for (const [runId, secs] of counts) {
       const key = this.keys.timeline(runId);
       for (const [sec, c] of secs) {
-        if (c.ok) pipe.hincrby(key, `${sec}:ok`, c.ok);
-        if (c.thr) pipe.hincrby(key, `${sec}:thr`, c.thr);
+        if (c.ok) pipe.hincrby(key, timelineField(sec, "ok"), c.ok);
+        if (c.thr) pipe.hincrby(key, timelineField(sec, "thr"), c.thr);
       }
     }
     await pipe.exec();
@@ -47,4 +47,19 @@ export class TimelineRecorder {
     clearInterval(this.timer);
     await this.flush();
   }
+}
+
+/** Calls per second over the run: [unix second, successful, throttled], in time order. */
+export async function readTimeline(redis: Redis, keys: Keys, runId: string): Promise<Array<[number, number, number]>> {
+  const h = await redis.hgetall(keys.timeline(runId));
+  const bySec = new Map<number, [number, number, number]>();
+  for (const [field, value] of Object.entries(h)) {
+    const [sec, kind] = field.split(":") as [string, string];
+    const s = Number(sec);
+    const entry = bySec.get(s) ?? [s, 0, 0];
+    if (kind === "ok") entry[1] += Number(value);
+    else entry[2] += Number(value);
+    bySec.set(s, entry);
+  }
+  return [...bySec.values()].sort((a, b) => a[0] - b[0]);
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import { changedBucket } from "./keys.js";
 
 /** One row as the memory sees it: its contact key and its fingerprint (see fieldsFingerprint.ts), 8 bytes each, as Buffers or 16 hex digits. */
 export interface ChangeEntry {
@@ -136,7 +137,7 @@ export class ChangeMemory {
   /** The bucket key holding a contact. */
   bucketKey(contact: Buffer | string): string {
     const c = bytes8(contact, "contact");
-    return `${this.prefix}:${(c.readUInt32BE(0) >>> (32 - this.bucketBits)).toString(16).padStart(this.hexWidth, "0")}`;
+    return changedBucket(this.prefix, (c.readUInt32BE(0) >>> (32 - this.bucketBits)).toString(16).padStart(this.hexWidth, "0"));
   }
 
   /**
@@ -211,7 +212,7 @@ export class ChangeMemory {
   }
 
   private async *scanBuckets(): AsyncGenerator<string[]> {
-    const match = `${this.prefix.replace(/[*?[\]\\]/g, "\\$&")}:*`;
+    const match = changedBucket(this.prefix.replace(/[*?[\]\\]/g, "\\$&"), "*");
     const from = this.prefix.length + 1;
     // SCAN is per server: on a Redis Cluster ioredis sends it to any one master, so each master is scanned.
     const cluster = this.redis as unknown as { isCluster?: boolean; nodes?: (role: "master") => Redis[] };

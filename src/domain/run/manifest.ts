@@ -1,0 +1,94 @@
+import type { ColumnPlan } from "../originalOf.js";
+import type { ColumnMapping } from "../../input/columnRoles.js";
+import type { SourceShape } from "../../input/openSource.js";
+import type { OperationName } from "../../operations/Operation.js";
+
+/** The layout of the manifest this release writes and reads; a manifest of another version is refused when read. */
+export const MANIFEST_VERSION = 1;
+
+/** Contacts older than this are skipped; null: no limit. Mirrors config's ContactAge. */
+export type MaxContactAge = { readonly unit: "months" | "days"; readonly n: number } | null;
+
+/** A run that belongs to a job (a job file, or `--job-name`): its change memory, history and notification are the job's. */
+export interface RunJob {
+  readonly name: string;
+  /** Rows equal to what the job last sent for their contact are `unchanged`, not sent. */
+  readonly onlyChanged: boolean;
+  /** A webhook told when the run ends. */
+  readonly notify?: string | undefined;
+}
+
+/**
+ * The Connect endpoint and Region a run was queued for, as far as the operator
+ * gave them (flags or the standard AWS variables); undefined means the AWS
+ * default for the endpoint, unknown for the Region.
+ */
+export interface RunTarget {
+  readonly endpoint: string | undefined;
+  readonly region: string | undefined;
+}
+
+/** What every worker must know about a run to process its rows the same way. */
+export interface RunManifest {
+  readonly version: typeof MANIFEST_VERSION;
+  /** Set for a job's runs. */
+  readonly job?: RunJob;
+  /** A job's CSV column mapping: workers read the rows again with it. */
+  readonly mapping?: ColumnMapping;
+  /** A CSV run's columns: where a queued row's cells go, to give a failed row back as the file had it. */
+  readonly columns?: ColumnPlan;
+  /** The contact operation every row of the run applies. */
+  readonly operation: OperationName;
+  readonly runId: string;
+  readonly input: string;
+  readonly shape: SourceShape;
+  readonly defaultInstanceId: string | undefined;
+  readonly minContactDate: number;
+  readonly chunkSize: number;
+  readonly createdAt: number;
+  readonly parentRunId: string | undefined;
+  readonly breakerWindow: number;
+  readonly breakerRatio: number;
+  readonly breakerAuth: number;
+  readonly breakerConsecutive: number;
+  readonly breakerIgnore: readonly string[];
+  readonly maxContactAge: MaxContactAge;
+  /** fileFingerprint of the input when queued (absent for standard input): a reused run id on a changed file is refused. */
+  readonly fingerprint?: string;
+  /** The run's own BullMQ queue. */
+  readonly queue: string;
+  /** Where the run's calls must go; workers aimed elsewhere leave it alone. */
+  readonly target: RunTarget;
+  /** `--dry-run`: rows are checked and planned in the producer, never queued, never sent. */
+  readonly dryRun?: boolean;
+  /** `--canary N`: the run pauses once N rows that need a call were sent (until `resume`). */
+  readonly canary?: number;
+  /** `--capture-before`: each call reads the contact's attributes first and keeps them with the outcome. */
+  readonly captureBefore?: boolean;
+  /** `--lookup-start-time`: rows without initiationTimestamp get the contact's start from DescribeContact. */
+  readonly lookupStartTime?: boolean;
+  /** `--follow-initial`: a row naming a later leg of a contact is sent to the chain's initial contact. */
+  readonly followInitial?: boolean;
+  /** Set on the runs `rollback` makes: the run whose writes they undo. */
+  readonly rollbackOf?: string;
+}
+
+/** Never print a secret that an endpoint URL might carry. */
+function withoutUserinfo(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** Why a worker aimed at `mine` must not work a run queued for `theirs`, or undefined when it may. */
+export function targetMismatch(theirs: RunTarget, mine: RunTarget): string | undefined {
+  const norm = (e: string | undefined) => (e ? withoutUserinfo(e).replace(/\/+$/, "").toLowerCase() : "the AWS default endpoint");
+  if (norm(theirs.endpoint) !== norm(mine.endpoint)) return `it was queued for ${norm(theirs.endpoint)}, this worker calls ${norm(mine.endpoint)}`;
+  if (theirs.region && mine.region && theirs.region !== mine.region) return `it was queued for Region ${theirs.region}, this worker calls ${mine.region}`;
+  return undefined;
+}

@@ -1,0 +1,39 @@
+import type { OutcomeStatus } from "../../report/Outcome.js";
+import type { RunManifest } from "./manifest.js";
+
+/** `paused`: a canary's rows were sent; like `stopped`, unsent rows wait for `resume`. */
+export type RunState = "enqueuing" | "queued" | "stopped" | "paused" | "cancelled";
+
+/** States in which workers park a run's chunks instead of sending (both end with `resume`). */
+export function isHeld(state: string): boolean {
+  return state === "stopped" || state === "paused";
+}
+
+/** Where a run stands: its manifest, state and counters as one reading. */
+export interface RunProgress {
+  readonly manifest: RunManifest;
+  readonly state: RunState;
+  readonly stopReason: string | undefined;
+  readonly producerDone: boolean;
+  /** Rows read from the file so far (all of them once the producer is done). */
+  readonly read: number;
+  readonly chunks: number;
+  readonly counts: Record<OutcomeStatus, number>;
+  readonly done: number;
+  readonly pending: number;
+  readonly errorCodes: Record<string, number>;
+  readonly requests: number;
+  readonly throttled: number;
+  /** A dry run's calls: what it would have sent. */
+  readonly planned: number;
+  /** `--canary`: rows that need a call still allowed before the run pauses (undefined: no canary, or resumed). */
+  readonly canaryLeft: number | undefined;
+  readonly startedAt: number | undefined;
+  /** Lines of the file that hold no row (every cell empty): not rows, no outcome. */
+  readonly blankLines: number;
+  /** When the producer last said it was alive (epoch ms): it saves its position, or waits for room in its window. */
+  readonly producerAt: number | undefined;
+  /** When the latest outcome was recorded (epoch ms). */
+  readonly lastAt: number | undefined;
+  readonly complete: boolean;
+}

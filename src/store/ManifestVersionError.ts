@@ -1,0 +1,14 @@
+import { MANIFEST_VERSION } from "../domain/run/manifest.js";
+
+/** A run whose manifest another release wrote, in a layout this one does not read. */
+export class ManifestVersionError extends Error {
+  override readonly name = "ManifestVersionError";
+  constructor(
+    readonly runId: string,
+    readonly version: unknown,
+  ) {
+    super(
+      `run ${runId} was queued by another release of connect-backfill (manifest version ${JSON.stringify(version ?? null)}, this release reads version ${MANIFEST_VERSION}); work, report or prune it with the release that queued it.`,
+    );
+  }
+}

@@ -1,0 +1,149 @@
+import type { Redis } from "ioredis";
+import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
+import type { RunManifest } from "../domain/run/manifest.js";
+import type { RunProgress } from "../domain/run/state.js";
+import type { DryRunPlan } from "../report/RunSummary.js";
+import { Canary, type CanaryAnswer } from "./canary.js";
+import { BeforeImages } from "./BeforeImages.js";
+import { ChangeMemory } from "./changeMemory.js";
+import { type GovernorReading, readGovernor } from "./governorState.js";
+import { JobHistory } from "./jobHistory.js";
+import type { Keys } from "./keys.js";
+import { OutcomeLog } from "./outcomeLog.js";
+import { ParkedChunks } from "./parkedChunks.js";
+import { Runs } from "./runs.js";
+import { readTimeline, TimelineRecorder } from "./timeline.js";
+
+/**
+ * The stores of one Redis and prefix, for callers that hold one object: each
+ * aggregate is its own class (runs, outcomeLog, canary, parked chunks, job
+ * history, change memory, timeline); the methods below only hand over to them.
+ * `Chunk` is the queue's chunk (the store keeps parked chunks as JSON, unread).
+ */
+export class RunStore<Chunk extends { readonly runId: string } = { readonly runId: string }> {
+  readonly runs: Runs;
+  readonly outcomeLog: OutcomeLog;
+  readonly canary: Canary;
+  readonly parkedChunks: ParkedChunks<Chunk>;
+  readonly jobHistory: JobHistory;
+  readonly beforeImages: BeforeImages;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {
+    this.runs = new Runs(redis, keys);
+    this.outcomeLog = new OutcomeLog(redis, keys);
+    this.canary = new Canary(redis, keys);
+    this.parkedChunks = new ParkedChunks(redis, keys);
+    this.jobHistory = new JobHistory(redis, keys);
+    this.beforeImages = new BeforeImages(redis, keys);
+  }
+
+  /** What job `job` last sent to each contact (`onlyChanged`). */
+  changeMemory(job: string): ChangeMemory {
+    return new ChangeMemory(this.redis, this.keys.changed(job));
+  }
+
+  /** Counts the calls of every run this process makes, per second (close it to write the last second). */
+  timelineRecorder(): TimelineRecorder {
+    return new TimelineRecorder(this.redis, this.keys);
+  }
+
+  timeline(runId: string): Promise<Array<[number, number, number]>> {
+    return readTimeline(this.redis, this.keys, runId);
+  }
+
+  /** What the rate governor of `api` last settled on. */
+  governor(api: string): Promise<GovernorReading> {
+    return readGovernor(this.redis, this.keys, api);
+  }
+
+  create(m: RunManifest): Promise<{ manifest: RunManifest; created: boolean }> {
+    return this.runs.create(m);
+  }
+  manifest(runId: string): Promise<RunManifest | undefined> {
+    return this.runs.manifest(runId);
+  }
+  saveProducerPosition(runId: string, read: number, chunks: number, done: boolean, blankLines = 0): Promise<string> {
+    return this.runs.saveProducerPosition(runId, read, chunks, done, blankLines);
+  }
+  touchProducer(runId: string): Promise<void> {
+    return this.runs.touchProducer(runId);
+  }
+  markStarted(runId: string, at: number): Promise<void> {
+    return this.runs.markStarted(runId, at);
+  }
+  state(runId: string): Promise<{ state: string; stopReason: string | undefined }> {
+    return this.runs.state(runId);
+  }
+  cancel(runId: string, reason: string): Promise<string> {
+    return this.runs.cancel(runId, reason);
+  }
+  stop(runId: string, reason: string): Promise<void> {
+    return this.runs.stop(runId, reason);
+  }
+  clearStop(runId: string): Promise<void> {
+    return this.runs.clearStop(runId);
+  }
+  progress(runId: string): Promise<RunProgress | undefined> {
+    return this.runs.progress(runId);
+  }
+  backlog(runId: string): Promise<{ parked: number; outcomes: number; state: string }> {
+    return this.runs.backlog(runId);
+  }
+  saveDryRunPlan(runId: string, plan: DryRunPlan): Promise<void> {
+    return this.runs.saveDryRunPlan(runId, plan);
+  }
+  dryRunPlan(runId: string): Promise<DryRunPlan | undefined> {
+    return this.runs.dryRunPlan(runId);
+  }
+  addPlanned(runId: string, calls: number): Promise<void> {
+    return this.runs.addPlanned(runId, calls);
+  }
+  noteSpool(runId: string, location: string): Promise<void> {
+    return this.runs.noteSpool(runId, location);
+  }
+  spoolLocation(runId: string): Promise<string | undefined> {
+    return this.runs.spoolLocation(runId);
+  }
+  remove(runId: string): Promise<void> {
+    return this.runs.remove(runId);
+  }
+  list(limit?: number): Promise<string[]> {
+    return this.runs.list(limit);
+  }
+
+  record(runId: string, rows: readonly RecordedOutcome[], breaker: BreakerSettings): Promise<{ added: number; state: string }> {
+    return this.outcomeLog.record(runId, rows, breaker);
+  }
+  finished(runId: string, lines: readonly number[]): Promise<Set<number>> {
+    return this.outcomeLog.finished(runId, lines);
+  }
+  pendingOutcomes(runId: string, after: string, count: number): Promise<Array<{ id: string; encoded: string }>> {
+    return this.outcomeLog.pending(runId, after, count);
+  }
+  trimOutcomes(runId: string, upto: string): Promise<void> {
+    return this.outcomeLog.trim(runId, upto);
+  }
+  outcomesInRedis(runId: string): Promise<number> {
+    return this.outcomeLog.inRedis(runId);
+  }
+
+  takeCanary(runId: string, rows: number, reason: string): Promise<CanaryAnswer> {
+    return this.canary.take(runId, rows, reason);
+  }
+  refundCanary(runId: string, rows: number): Promise<void> {
+    return this.canary.refund(runId, rows);
+  }
+
+  park(chunk: Chunk): Promise<void> {
+    return this.parkedChunks.park(chunk);
+  }
+  parked(runId: string): Promise<Chunk[]> {
+    return this.parkedChunks.list(runId);
+  }
+  dropParked(runId: string, count: number): Promise<void> {
+    return this.parkedChunks.drop(runId, count);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Every Redis key and hash field the project uses, in one place. All keys share the
+ * prefix, so a hash-tagged prefix such as `{cb}` puts them in one Redis Cluster slot
+ * (BullMQ's Lua scripts and ours touch several keys at once). BullMQ names its own
+ * keys under the same prefix (`<prefix>:chunks.<runId>:…`).
+ */
+export function keysFor(prefix: string) {
+  return {
+    prefix,
+    /** Sorted set of run ids, scored by creation time. */
+    runs: `${prefix}:runs`,
+    /** A run's hash: its manifest, state and counters (fields: RUN). */
+    run: (runId: string) => `${prefix}:run:${runId}`,
+    /** Stream of outcomes not yet written out by the report writer (field: OUTCOME_FIELD). */
+    outcomes: (runId: string) => `${prefix}:run:${runId}:out`,
+    /** One bit per input line: set once the line has its outcome. */
+    done: (runId: string) => `${prefix}:run:${runId}:done`,
+    /** List of a stopped or paused run's chunks (JSON), until `resume`. */
+    parked: (runId: string) => `${prefix}:run:${runId}:parked`,
+    /** `--capture-before`: what each contact held before the run's first write to it (first read wins). */
+    beforeImages: (runId: string) => `${prefix}:run:${runId}:before`,
+    /** Calls per second (fields: timelineField). */
+    timeline: (runId: string) => `${prefix}:run:${runId}:tl`,
+    /** Circuit breaker: one bit per recent row sent (1 = failed), a ring of the run's window. */
+    breaker: (runId: string) => `${prefix}:run:${runId}:brk`,
+    /** Circuit breaker: failures per error code with an example line, since the last resume (fields: BREAKER_CODES). */
+    breakerCodes: (runId: string) => `${prefix}:run:${runId}:brkc`,
+    /** The quota is per account, Region and API: one governor per API for all runs on this Redis (fields: GOVERNOR, and rate/governorScripts.ts). */
+    governor: (api: string) => `${prefix}:rate:${api}`,
+    /** A job's memory of what it last sent to each contact (`onlyChanged`): the prefix of its buckets (changedBucket). */
+    changed: (job: string) => `${prefix}:changed:${job}`,
+    /** Sorted set of a job's past runs (score: end time). */
+    history: (job: string) => `${prefix}:history:${job}`,
+    /** Set of the job names with a history. */
+    jobs: `${prefix}:jobs`,
+    /** The run a job started last and when: "<runId> <epoch ms>". */
+    jobCurrent: (job: string) => `${prefix}:job:${job}:current`,
+    /** Set once when a job's run ended (its history line and webhook go out once). */
+    jobEnded: (runId: string) => `${prefix}:job-ended:${runId}`,
+  };
+}
+
+export type Keys = ReturnType<typeof keysFor>;
+
+/** A change memory's bucket: the memory's prefix (keys.changed) and the bucket number in hex. */
+export function changedBucket(memoryPrefix: string, hex: string): string {
+  return `${memoryPrefix}:${hex}`;
+}
+
+/** Fields of a run's hash (keys.run). */
+export const RUN = {
+  /** The run's manifest (JSON, domain/run/manifest.ts). */
+  manifest: "manifest",
+  /** RunState. */
+  state: "state",
+  stopReason: "stopReason",
+  /** Rows read by the producer. */
+  read: "read",
+  /** Chunks queued by the producer. */
+  chunks: "chunks",
+  /** Lines of the file that hold no row. */
+  blank: "blank",
+  /** "1" once the producer read the whole file. */
+  producerDone: "producerDone",
+  /** When the producer last said it was alive (epoch ms). */
+  producerAt: "producerAt",
+  /** When work began (epoch ms). */
+  startedAt: "startedAt",
+  /** When the latest outcome was recorded (epoch ms). */
+  lastAt: "lastAt",
+  /** Calls made, and calls answered with a throttle. */
+  requests: "requests",
+  throttled: "throttled",
+  /** A dry run's calls, and its plan (JSON). */
+  planned: "planned",
+  plan: "plan",
+  /** `--canary`: rows that need a call still allowed before the run pauses. */
+  canaryLeft: "canaryLeft",
+  /** Where the run's outcomes went once out of Redis (host:path). */
+  spool: "spool",
+  /** Circuit breaker: rows sent, failed ones in the window, consecutive failures without an answer, credential failures. */
+  breakerSent: "bSent",
+  breakerFailed: "bFailed",
+  breakerConsecutive: "bConsecutive",
+  breakerAuth: "bAuth",
+  /** Prefix of the rows-per-status counters (`c:<status>`). */
+  countPrefix: "c:",
+  /** Prefix of the rows-per-error-code counters (`e:<code>`). */
+  errorPrefix: "e:",
+} as const;
+
+/** Fields of the breaker's codes hash (keys.breakerCodes): `n:<code>` failures, `l:<code>` an example line. */
+export const BREAKER_CODES = { countPrefix: "n:", linePrefix: "l:" } as const;
+
+/** The one field of an outcome stream entry (keys.outcomes): the encoded outcome. */
+export const OUTCOME_FIELD = "o";
+
+/** A timeline field: a unix second and the kind of call (successful or throttled). */
+export function timelineField(sec: number, kind: "ok" | "thr"): string {
+  return `${sec}:${kind}`;
+}
+
+/** Fields of a governor's hash read outside the governor (status, dry run); the governor writes them (rate/governorScripts.ts). */
+export const GOVERNOR = { rate: "rate", safe: "safe", wmax: "wmax" } as const;

@@ -1,0 +1,201 @@
+import type { Redis } from "ioredis";
+import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
+import type { RunProgress, RunState } from "../domain/run/state.js";
+import { STATUSES, type OutcomeStatus } from "../report/Outcome.js";
+import type { DryRunPlan } from "../report/RunSummary.js";
+import { type Keys, RUN } from "./keys.js";
+import { ManifestVersionError } from "./ManifestVersionError.js";
+
+/** A run's manifest as stored, refused when another release's layout. */
+function parseManifest(runId: string, raw: string): RunManifest {
+  const m = JSON.parse(raw) as { version?: unknown };
+  if (m.version !== MANIFEST_VERSION) throw new ManifestVersionError(runId, m.version);
+  return m as RunManifest;
+}
+
+/**
+ * The runs on this Redis: each run's hash (manifest, state, the producer's
+ * position, counters) and the index of runs. The outcome log, canary, parked
+ * chunks and timeline live beside it, each in a file of its own.
+ */
+export class Runs {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  /** Creates the run if it does not exist; returns the manifest in force (the existing one on resume). */
+  async create(m: RunManifest): Promise<{ manifest: RunManifest; created: boolean }> {
+    const key = this.keys.run(m.runId);
+    // One MULTI: a crash cannot leave a manifest without its state fields.
+    const tx = this.redis
+      .multi()
+      .hsetnx(key, RUN.manifest, JSON.stringify(m))
+      .hsetnx(key, RUN.state, "enqueuing")
+      .hsetnx(key, RUN.read, 0)
+      .hsetnx(key, RUN.chunks, 0);
+    // The canary's allowance, taken by every worker before a call (Canary.take).
+    if (m.canary) tx.hsetnx(key, RUN.canaryLeft, m.canary);
+    const res = await tx.zadd(this.keys.runs, "NX", m.createdAt, m.runId).exec();
+    const created = res?.[0]?.[1] === 1;
+    if (created) return { manifest: m, created };
+    const existing = await this.manifest(m.runId);
+    return { manifest: existing as RunManifest, created };
+  }
+
+  async manifest(runId: string): Promise<RunManifest | undefined> {
+    const raw = await this.redis.hget(this.keys.run(runId), RUN.manifest);
+    return raw ? parseManifest(runId, raw) : undefined;
+  }
+
+  /** Durable producer position: rows read and chunks queued, written after each queued batch. */
+  /** Returns the run's state as of the write, so the producer sees a cancel without a round trip of its own. */
+  async saveProducerPosition(runId: string, read: number, chunks: number, done: boolean, blankLines = 0): Promise<string> {
+    const key = this.keys.run(runId);
+    const fields: Array<string | number> = [RUN.read, read, RUN.chunks, chunks, RUN.blank, blankLines, RUN.producerAt, Date.now()];
+    if (done) fields.push(RUN.producerDone, 1);
+    const res = await this.redis
+      .multi()
+      .hset(key, ...fields)
+      .hget(key, RUN.state)
+      .exec();
+    const state = String(res?.[1]?.[1] ?? "");
+    // KEYS[1] run hash. Returns nothing. `enqueuing` → `queued`, leaving a cancel or a stop as it is.
+    if (done)
+      await this.redis.eval(`if redis.call('HGET', KEYS[1], '${RUN.state}') == 'enqueuing' then redis.call('HSET', KEYS[1], '${RUN.state}', 'queued') end`, 1, key);
+    return state;
+  }
+
+  /** The producer is alive (it waits for room in its window): `status` tells a producer that died from one that waits. */
+  async touchProducer(runId: string): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), RUN.producerAt, Date.now());
+  }
+
+  /** Notes when work began; never recreates the hash of a run that is gone (its keys would be orphans). */
+  async markStarted(runId: string, at: number): Promise<void> {
+    // KEYS[1] run hash; ARGV[1] now (epoch ms). Returns nothing.
+    await this.redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSETNX', KEYS[1], '${RUN.startedAt}', ARGV[1]) end`, 1, this.keys.run(runId), at);
+  }
+
+  async state(runId: string): Promise<{ state: string; stopReason: string | undefined }> {
+    const [state, reason] = await this.redis.hmget(this.keys.run(runId), RUN.state, RUN.stopReason);
+    return { state: state ?? "", stopReason: reason ?? undefined };
+  }
+
+  /**
+   * Cancels a run everywhere: workers that meet it write `cancelled` for rows
+   * not yet sent and take no more of its chunks; the producer stops queueing.
+   * A finished run is left as it is. Returns the state before.
+   */
+  async cancel(runId: string, reason: string): Promise<string> {
+    // KEYS[1] run hash; ARGV[1] the reason. Returns the state before.
+    const res = await this.redis.eval(
+      `local s = redis.call('HGET', KEYS[1], '${RUN.state}') or ''
+       if s ~= 'cancelled' then redis.call('HSET', KEYS[1], '${RUN.state}', 'cancelled', '${RUN.stopReason}', ARGV[1]) end
+       return s`,
+      1,
+      this.keys.run(runId),
+      reason,
+    );
+    return String(res);
+  }
+
+  async stop(runId: string, reason: string): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), RUN.state, "stopped", RUN.stopReason, reason);
+  }
+
+  /** Clears the stop and the breaker's memory (the operator fixed the cause), so workers take the run's chunks again. */
+  async clearStop(runId: string): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.keys.run(runId), RUN.state, "queued", RUN.breakerSent, 0, RUN.breakerFailed, 0, RUN.breakerConsecutive, 0, RUN.breakerAuth, 0)
+      // A canary is over once resumed: the run goes on without pausing again.
+      .hdel(this.keys.run(runId), RUN.stopReason, RUN.canaryLeft)
+      .del(this.keys.breaker(runId), this.keys.breakerCodes(runId))
+      .exec();
+  }
+
+  async progress(runId: string): Promise<RunProgress | undefined> {
+    const h = await this.redis.hgetall(this.keys.run(runId));
+    const manifest = h[RUN.manifest];
+    if (!manifest) return undefined;
+    const num = (field: string) => Number(h[field] ?? 0);
+    const optional = (field: string) => (h[field] ? Number(h[field]) : undefined);
+    const counts = Object.fromEntries(STATUSES.map((s) => [s, num(RUN.countPrefix + s)])) as Record<OutcomeStatus, number>;
+    const errorCodes: Record<string, number> = {};
+    for (const [k, v] of Object.entries(h)) if (k.startsWith(RUN.errorPrefix)) errorCodes[k.slice(RUN.errorPrefix.length)] = Number(v);
+    const done = STATUSES.reduce((n, s) => n + counts[s], 0);
+    const read = num(RUN.read);
+    const producerDone = h[RUN.producerDone] === "1";
+    const canaryLeft = h[RUN.canaryLeft];
+    return {
+      manifest: parseManifest(runId, manifest),
+      state: (h[RUN.state] ?? "queued") as RunState,
+      stopReason: h[RUN.stopReason],
+      producerDone,
+      read,
+      chunks: num(RUN.chunks),
+      counts,
+      done,
+      pending: Math.max(0, read - done),
+      errorCodes,
+      requests: num(RUN.requests),
+      throttled: num(RUN.throttled),
+      planned: num(RUN.planned),
+      canaryLeft: canaryLeft === undefined ? undefined : Number(canaryLeft),
+      startedAt: optional(RUN.startedAt),
+      lastAt: optional(RUN.lastAt),
+      producerAt: optional(RUN.producerAt),
+      blankLines: num(RUN.blank),
+      complete: producerDone && done >= read,
+    };
+  }
+
+  /**
+   * What the producer's window counts besides the queue: parked chunks (a stopped
+   * or paused run) and outcomes not yet moved out by a report writer. One round trip.
+   */
+  async backlog(runId: string): Promise<{ parked: number; outcomes: number; state: string }> {
+    const res = await this.redis.multi().llen(this.keys.parked(runId)).xlen(this.keys.outcomes(runId)).hget(this.keys.run(runId), RUN.state).exec();
+    return { parked: Number(res?.[0]?.[1] ?? 0), outcomes: Number(res?.[1]?.[1] ?? 0), state: String(res?.[2]?.[1] ?? "") };
+  }
+
+  /** A dry run's plan, kept with the run so `report` writes it again. */
+  async saveDryRunPlan(runId: string, plan: DryRunPlan): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), RUN.plan, JSON.stringify(plan));
+  }
+
+  async dryRunPlan(runId: string): Promise<DryRunPlan | undefined> {
+    const raw = await this.redis.hget(this.keys.run(runId), RUN.plan);
+    return raw ? (JSON.parse(raw) as DryRunPlan) : undefined;
+  }
+
+  /** A dry run's calls, counted as chunks are planned. */
+  async addPlanned(runId: string, calls: number): Promise<void> {
+    if (calls > 0) await this.redis.hincrby(this.keys.run(runId), RUN.planned, calls);
+  }
+
+  /** Where the run's outcomes are kept once they leave Redis (host:path), for a `report` run elsewhere. */
+  async noteSpool(runId: string, location: string): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), RUN.spool, location);
+  }
+
+  async spoolLocation(runId: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys.run(runId), RUN.spool)) ?? undefined;
+  }
+
+  /** Removes everything a run keeps in Redis except its BullMQ queue (prune removes that). */
+  async remove(runId: string): Promise<void> {
+    const k = this.keys;
+    await this.redis
+      .multi()
+      .del(k.run(runId), k.outcomes(runId), k.done(runId), k.parked(runId), k.timeline(runId), k.breaker(runId), k.breakerCodes(runId), k.beforeImages(runId))
+      .zrem(k.runs, runId)
+      .exec();
+  }
+
+  /** Known runs, newest first. */
+  async list(limit = 50): Promise<string[]> {
+    return this.redis.zrevrange(this.keys.runs, 0, limit - 1);
+  }
+}
