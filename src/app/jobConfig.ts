@@ -17,12 +17,11 @@ export async function openJobFile(
 /**
  * The flags a job file gives, under the command line's own: the command line
  * wins over the job file, which wins over the environment and the defaults
- * (loadConfig reads flags first). `notify` is a flag too.
+ * (loadConfig reads flags first).
  */
 export function flagsWithJob(loaded: LoadedJob, commandLine: Record<string, string | number | boolean>): Record<string, string | number | boolean> {
   return {
     ...jobFlags(loaded.job, loaded.dir),
-    ...(loaded.job.notify !== undefined ? { notify: loaded.job.notify } : {}),
     ...commandLine,
   };
 }

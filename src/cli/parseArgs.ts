@@ -1,7 +1,8 @@
 import { usageError } from "./exitCodes.js";
 
-export type FlagType = "string" | "number" | "boolean";
-export type FlagSpec = Record<string, FlagType>;
+import type { FlagSpec } from "../config/Option.js";
+
+export type { FlagSpec, FlagType } from "../config/Option.js";
 
 export interface ParsedArgs {
   readonly positionals: string[];
@@ -50,54 +51,3 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
   }
   return { positionals, flags };
 }
-
-/** Flags that map onto config/loadConfig.ts, shared by the queue commands. */
-export const REDIS_FLAGS: FlagSpec = { "redis-url": "string", "redis-cluster": "boolean", prefix: "string", "log-level": "string", "skip-redis-checks": "boolean" };
-
-export const WORK_FLAGS: FlagSpec = {
-  ...REDIS_FLAGS,
-  rate: "number",
-  headroom: "number",
-  concurrency: "number",
-  endpoint: "string",
-  region: "string",
-  "max-attempts": "number",
-  "max-tries": "number",
-  "max-retry-after": "number",
-  "shutdown-timeout": "number",
-  "request-timeout": "number",
-  "chunk-size": "number",
-  "lock-duration": "number",
-  "metrics-port": "number",
-};
-
-export const ENQUEUE_FLAGS: FlagSpec = {
-  ...REDIS_FLAGS,
-  "instance-id": "string",
-  format: "string",
-  delimiter: "string",
-  "run-id": "string",
-  "min-contact-date": "string",
-  operation: "string",
-  "job-name": "string",
-  "only-changed": "boolean",
-  forget: "boolean",
-  notify: "string",
-  "dry-run": "boolean",
-  canary: "number",
-  "capture-before": "boolean",
-  "lookup-start-time": "boolean",
-  "follow-initial": "boolean",
-  "chunk-size": "number",
-  "queue-window": "number",
-  "breaker-window": "number",
-  "breaker-ratio": "number",
-  "breaker-auth": "number",
-  "breaker-consecutive": "number",
-  "breaker-ignore": "string",
-  "max-contact-age": "string",
-  "reports-dir": "string",
-  // The target the run is queued for (recorded in it; workers aimed elsewhere leave it alone).
-  endpoint: "string",
-  region: "string",
-};

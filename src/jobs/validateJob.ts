@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import { ConfigError } from "../config/ConfigError.js";
-import { parseDateFlag } from "../config/loadConfig.js";
+import { parseDateFlag } from "../config/optionChecks.js";
+import { OPTIONS } from "../config/options.js";
 import { columnMappingOf, mappingProblem } from "./columnMapping.js";
 import type { JobFile } from "./JobFile.js";
 import { JobFileError } from "./JobFileError.js";
@@ -102,7 +103,7 @@ export function validateJob(value: unknown, file: string): JobFile {
     return fail(errors[0] === undefined ? "is not a valid job file" : sentence(errors[0]));
   }
   const job = value;
-  if (/^\d+$/.test(job.name) || /^\.+$/.test(job.name)) fail(`"name" must be ${JOB_SCHEMA.properties.name["x-expects"]}, got ${shown(job.name)}`);
+  if (/^\d+$/.test(job.name) || /^\.+$/.test(job.name)) fail(`"name" must be ${OPTIONS.jobName.job.schema["x-expects"]}, got ${shown(job.name)}`);
   if (job.input.trim() === "-") fail(`"input" must be a file: a job cannot read standard input`);
   if (/[*?]/.test(job.input.replace(/\\/g, "/").split("/").slice(0, -1).join("/"))) {
     fail(`"input" may use * and ? only in the file name, not in its folders, got ${shown(job.input)}`);
@@ -110,7 +111,7 @@ export function validateJob(value: unknown, file: string): JobFile {
   if (job.delimiter !== undefined) {
     const d = job.delimiter === "tab" || job.delimiter === "\\t" ? "\t" : job.delimiter;
     if (d.length !== 1 || d === '"' || d === "\n" || d === "\r" || d.charCodeAt(0) > 127) {
-      fail(`"delimiter" must be ${JOB_SCHEMA.properties.delimiter["x-expects"]}, got ${shown(job.delimiter)}`);
+      fail(`"delimiter" must be ${OPTIONS.delimiter.job.schema["x-expects"]}, got ${shown(job.delimiter)}`);
     }
   }
   if (job.minContactDate !== undefined) {

@@ -212,6 +212,7 @@ describe("jobFlags", () => {
       endpoint: "http://127.0.0.1:4566",
       region: "us-east-1",
       "reports-dir": "/srv/reports",
+      notify: "https://hooks.example.com/x",
     });
   });
 
@@ -220,8 +221,8 @@ describe("jobFlags", () => {
   });
 
   it("names only flags the command line has, typed as it types them (but --only-changed and --job-name, still to come)", async () => {
-    const { ENQUEUE_FLAGS, WORK_FLAGS } = await import("../../src/cli/parseArgs.js");
-    const spec: Record<string, string> = { ...ENQUEUE_FLAGS, ...WORK_FLAGS, "only-changed": "boolean", "job-name": "string" };
+    const { flagSpecOf } = await import("../../src/config/options.js");
+    const spec: Record<string, string> = flagSpecOf("run");
     const flags = jobFlags(
       {
         name: "j",

@@ -1,13 +1,13 @@
 import { validateRunId } from "../../config/loadConfig.js";
 import { EXIT } from "../exitCodes.js";
 import { formatSummary } from "../formatSummary.js";
-import { REDIS_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { withContext, type Command } from "./Command.js";
 
 export const cancel: Command = {
   usage:
     "connect-backfill cancel <runId> [--wait MS] [--reports-dir DIR]\n  Stops a run everywhere: rows not yet sent get the status cancelled (calls in flight finish), then the\n  reports are written. --wait: how long to wait for chunks that workers hold (default 30000).",
-  flags: { ...REDIS_FLAGS, "reports-dir": "string", wait: "number", quiet: "boolean" },
+  flags: flagSpecOf("cancel"),
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
     const runId = validateRunId(positionals[0] as string, "the run id");

@@ -1,5 +1,5 @@
 import { EXIT, usageError } from "../exitCodes.js";
-import { REDIS_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { withContext, type Command } from "./Command.js";
 
 export const dashboard: Command = {
@@ -8,7 +8,7 @@ export const dashboard: Command = {
     "  A web page of the runs (live counts, rate, ETA, reports) and bull-board at /queues, until SIGINT/SIGTERM.\n" +
     "  Read-only unless --allow-actions (cancel and resume buttons). Listens on 127.0.0.1:3000 by default; it has\n" +
     "  no authentication, so put it behind a proxy that authenticates before opening it with --host.",
-  flags: { ...REDIS_FLAGS, port: "number", host: "string", "allow-actions": "boolean", "reports-dir": "string" },
+  flags: flagSpecOf("dashboard"),
   positionals: [0, 0],
   async run({ config, flags }) {
     const port = flags.port as number | undefined;

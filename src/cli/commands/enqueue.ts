@@ -1,12 +1,12 @@
 import { inputFormat, jobMapping } from "../../app/inputFormat.js";
 import { EXIT } from "../exitCodes.js";
-import { ENQUEUE_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { withContext, type Command } from "./Command.js";
 import { dryRunCommand, inputOf, requireFile } from "./run.js";
 
 export const enqueue: Command = {
   usage: "connect-backfill enqueue <file | job.json [file]> [--run-id ID] [--instance-id ID] [--format csv|jsonl] [--chunk-size N]\n  Prints the run id on stdout.",
-  flags: ENQUEUE_FLAGS,
+  flags: flagSpecOf("enqueue"),
   positionals: [1, 2],
   takesJobFile: true,
   async run({ config, positionals, job }) {

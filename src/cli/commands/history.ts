@@ -1,7 +1,7 @@
 import type { HistoryEntry } from "../../app/jobHistory.js";
 import { validateRunId } from "../../config/loadConfig.js";
 import { EXIT, usageError } from "../exitCodes.js";
-import { REDIS_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { withContext, type Command } from "./Command.js";
 
 function line(e: HistoryEntry): string {
@@ -17,7 +17,7 @@ function line(e: HistoryEntry): string {
 export const history: Command = {
   usage:
     "connect-backfill history [job] [--json] [--limit N] [--keep 90d]\n  Past runs of each job (or of one): when, how long, rows by status, calls, throttled share, exit code.\n  --keep drops entries older than that (90d, 12h).",
-  flags: { ...REDIS_FLAGS, json: "boolean", limit: "number", keep: "string" },
+  flags: flagSpecOf("history"),
   positionals: [0, 1],
   async run({ config, positionals, flags }) {
     const { jobHistory } = await import("../../app/jobHistory.js");

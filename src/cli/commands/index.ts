@@ -1,3 +1,4 @@
+import { flagSpecOf } from "../../config/options.js";
 import { cancel } from "./cancel.js";
 import type { Command } from "./Command.js";
 import { dashboard } from "./dashboard.js";
@@ -10,7 +11,6 @@ import { retry } from "./retry.js";
 import { rollback } from "./rollback.js";
 import { run } from "./run.js";
 import { schedule } from "./schedule.js";
-import { SIMULATE_FLAGS } from "./simulateFlags.js";
 import { status } from "./status.js";
 import { work } from "./work.js";
 
@@ -18,7 +18,7 @@ export type { Command, CommandInput } from "./Command.js";
 
 const simulate: Command = {
   usage: "connect-backfill simulate [--port N] [--rate N] [--burst N] [--latency MS] [--auto-create] [--contacts FILE.json]",
-  flags: SIMULATE_FLAGS,
+  flags: flagSpecOf("simulate"),
   positionals: [0, 0],
   run: async (input) => (await import("./simulate.js")).simulateCommand(input),
 };

@@ -1,11 +1,11 @@
 import { EXIT, usageError } from "../exitCodes.js";
-import { REDIS_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { withContext, type Command } from "./Command.js";
 
 export const prune: Command = {
   usage:
     "connect-backfill prune [--older-than 30d] [--run-id ID]\n  Removes finished and cancelled runs' data from Redis (report files stay): runs created more than\n  --older-than ago (30d, 12h, 90m; default 30d), or the one run of --run-id, whatever its age.",
-  flags: { ...REDIS_FLAGS, "older-than": "string", "run-id": "string" },
+  flags: flagSpecOf("prune"),
   positionals: [0, 0],
   async run({ config, flags }) {
     const { parseAge, pruneRuns } = await import("../../app/pruneRuns.js");

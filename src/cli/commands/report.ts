@@ -1,13 +1,13 @@
 import { validateRunId } from "../../config/loadConfig.js";
 import { formatSummary } from "../formatSummary.js";
-import { REDIS_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { stopSignals } from "../stopSignals.js";
 import { withContext, type Command } from "./Command.js";
 
 export const report: Command = {
   usage:
     "connect-backfill report <runId> [--reports-dir DIR] [--follow]\n  (Re)writes outcomes.csv, failures.csv and summary.json of a run. --follow moves outcomes out of Redis\n  as workers produce them and writes the files when the run is finished (run it on the host that keeps the reports).",
-  flags: { ...REDIS_FLAGS, "reports-dir": "string", quiet: "boolean", follow: "boolean" },
+  flags: flagSpecOf("report"),
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
     const { reportRun } = await import("../../app/reportRun.js");

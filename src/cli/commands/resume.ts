@@ -1,12 +1,12 @@
 import { validateRunId } from "../../config/loadConfig.js";
 import { EXIT } from "../exitCodes.js";
-import { REDIS_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { withContext, type Command } from "./Command.js";
 
 export const resume: Command = {
   usage:
     "connect-backfill resume <runId>\n  Clears a stopped run (circuit breaker) and queues its parked rows again, and the chunks that failed\n  outright (for example while Redis was full), whose rows would otherwise stay pending.",
-  flags: REDIS_FLAGS,
+  flags: flagSpecOf("resume"),
   positionals: [1, 1],
   async run({ config, positionals }) {
     const runId = validateRunId(positionals[0] as string, "the run id");

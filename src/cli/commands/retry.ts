@@ -1,6 +1,6 @@
 import { validateRunId } from "../../config/loadConfig.js";
 import { EXIT, exitCodeOf, refuseFileSafety } from "../exitCodes.js";
-import { ENQUEUE_FLAGS, WORK_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { logRunEnded, sayRunEnded } from "../runEnded.js";
 import { stopSignals } from "../stopSignals.js";
@@ -9,7 +9,7 @@ import { withContext, type Command } from "./Command.js";
 export const retry: Command = {
   usage:
     "connect-backfill retry <runId> [--include-permanent] [--run-id ID] [--rate N] ...\n  A new run of the rows of <runId> that failed for a retryable cause (transient errors, the throttling cap),\n  worked and reported like `run`; --include-permanent takes every failed row.",
-  flags: { ...ENQUEUE_FLAGS, ...WORK_FLAGS, quiet: "boolean", "include-permanent": "boolean" },
+  flags: flagSpecOf("retry"),
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
     const parentId = validateRunId(positionals[0] as string, "the run id");

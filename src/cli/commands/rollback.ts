@@ -1,6 +1,6 @@
 import { validateRunId } from "../../config/loadConfig.js";
 import { EXIT, exitCodeOf, refuseFileSafety } from "../exitCodes.js";
-import { ENQUEUE_FLAGS, WORK_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { logRunEnded, sayRunEnded } from "../runEnded.js";
 import { stopSignals } from "../stopSignals.js";
@@ -9,7 +9,7 @@ import { withContext, type Command } from "./Command.js";
 export const rollback: Command = {
   usage:
     'connect-backfill rollback <runId> [--force] [--run-id ID] [--rate N] ...\n  A new run that writes back what the contacts of <runId> (run with --capture-before) held before it, for the\n  names it changed ("" where a name did not exist: Connect has no delete). A contact changed by someone else\n  since is left as it is and fails, unless --force. Worked and reported like `run`.',
-  flags: { ...ENQUEUE_FLAGS, ...WORK_FLAGS, quiet: "boolean", force: "boolean" },
+  flags: flagSpecOf("rollback"),
   positionals: [1, 1],
   async run({ config, positionals, flags }) {
     const parentId = validateRunId(positionals[0] as string, "the run id");

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { inputFormat, jobMapping, type ColumnMapping } from "../../app/inputFormat.js";
 import type { LoadedJob } from "../../app/jobConfig.js";
 import { exitCodeOf, fatalError, usageError } from "../exitCodes.js";
-import { ENQUEUE_FLAGS, WORK_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import type { Config } from "../../config/loadConfig.js";
 import { formatSummary } from "../formatSummary.js";
 import { ProgressLine } from "../ProgressLine.js";
@@ -32,7 +32,7 @@ export function inputOf(positionals: readonly string[], job: LoadedJob | undefin
 export const run: Command = {
   usage:
     "connect-backfill run <file | job.json [file]> [--instance-id ID] [--rate N] [--concurrency N] [--reports-dir DIR] [--run-id ID] ...\n  A job file (jobs/<name>.json) gives its settings under the command line's; a second file replaces its input.",
-  flags: { ...ENQUEUE_FLAGS, ...WORK_FLAGS, quiet: "boolean" },
+  flags: flagSpecOf("run"),
   positionals: [1, 2],
   takesJobFile: true,
   async run({ config, positionals, flags, job }) {

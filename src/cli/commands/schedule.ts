@@ -1,12 +1,12 @@
 import { resolve } from "node:path";
 import { EXIT, usageError } from "../exitCodes.js";
-import { REDIS_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { withContext, type Command } from "./Command.js";
 
 export const schedule: Command = {
   usage:
     'connect-backfill schedule <job.json> | --list [--json] | --remove NAME\n  Registers (or updates) a job\'s cron schedule (its "schedule", in its "timezone", default UTC) in Redis.\n  Every `work` process on the prefix runs a due job; the job file must be readable there at the same path.',
-  flags: { ...REDIS_FLAGS, list: "boolean", remove: "string", json: "boolean" },
+  flags: flagSpecOf("schedule"),
   positionals: [0, 1],
   takesJobFile: true,
   async run({ config, positionals, flags, job }) {

@@ -1,12 +1,12 @@
 import { validateRunId } from "../../config/loadConfig.js";
 import { EXIT } from "../exitCodes.js";
 import { formatStatus } from "../formatStatus.js";
-import { REDIS_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { withContext, type Command } from "./Command.js";
 
 export const status: Command = {
   usage: "connect-backfill status [runId] [--json] [--limit N]\n  Without a run id, lists the known runs, newest first (all of them, or the newest --limit).",
-  flags: { ...REDIS_FLAGS, json: "boolean", limit: "number" },
+  flags: flagSpecOf("status"),
   positionals: [0, 1],
   async run({ config, positionals, flags }) {
     const { listRuns, runStatus } = await import("../../app/status.js");

@@ -1,12 +1,12 @@
 import { EXIT } from "../exitCodes.js";
-import { WORK_FLAGS } from "../parseArgs.js";
+import { flagSpecOf } from "../../config/options.js";
 import { stopSignals } from "../stopSignals.js";
 import { withContext, type Command } from "./Command.js";
 
 export const work: Command = {
   usage:
     "connect-backfill work [--run-id ID[,ID]] [--rate N] [--concurrency N] [--exit-when-idle]\n  Processes queued runs (every run on the prefix, or those of --run-id) until SIGTERM/SIGINT.\n  A run queued for another endpoint or Region than this worker's is left alone (said once in the log).",
-  flags: { ...WORK_FLAGS, "exit-when-idle": "boolean", "run-id": "string" },
+  flags: flagSpecOf("work"),
   runIdList: true,
   positionals: [0, 0],
   async run({ config }) {

@@ -1,0 +1,62 @@
+import type { FlagDoc } from "./Option.js";
+
+/** Flags of one command or a few that are no configuration: each command reads them itself. */
+export const COMMAND_FLAGS: readonly FlagDoc[] = [
+  { flag: "quiet", type: "boolean", value: "", help: "print no summary", commands: ["run", "retry", "rollback", "report", "cancel"] },
+  { flag: "force", type: "boolean", value: "", help: "rollback: write the before-images even over values someone changed since the run", commands: ["rollback"] },
+  { flag: "json", type: "boolean", value: "", help: "machine-readable output", commands: ["status", "schedule", "history"] },
+  { flag: "limit", type: "number", value: "N", help: "list only the newest N runs (default: all)", commands: ["status", "history"] },
+  { flag: "list", type: "boolean", value: "", help: "list the job schedules on this Redis", commands: ["schedule"] },
+  { flag: "remove", type: "string", value: "NAME", help: "remove the schedule of job NAME", commands: ["schedule"] },
+  { flag: "keep", type: "string", value: "AGE", help: "drop history entries older than this (90d, 12h, 90m)", commands: ["history"] },
+  { flag: "follow", type: "boolean", value: "", help: "move outcomes out of Redis while the run goes on, write the files when it ends", commands: ["report"] },
+  { flag: "include-permanent", type: "boolean", value: "", help: "also retry rows that failed for reasons a retry does not fix by itself", commands: ["retry"] },
+  { flag: "wait", type: "number", value: "MS", help: "how long to wait for chunks that workers hold (default 30000)", commands: ["cancel"] },
+  { flag: "older-than", type: "string", value: "AGE", help: "prune runs created longer ago: 30d, 12h, 90m (default 30d)", commands: ["prune"] },
+  { flag: "port", type: "number", value: "N", help: "port to listen on (simulate: default 4566; dashboard: default 3000)", commands: ["simulate", "dashboard"] },
+  {
+    flag: "host",
+    type: "string",
+    value: "HOST",
+    help: "address to listen on (default 127.0.0.1; any other address is reachable by others)",
+    commands: ["simulate", "dashboard"],
+  },
+  {
+    flag: "allow-actions",
+    type: "boolean",
+    value: "",
+    help: "dashboard: cancel and resume buttons and writable bull-board queues (default: read-only)",
+    commands: ["dashboard"],
+  },
+  { flag: "burst", type: "number", value: "N", help: "bucket size of the simulated quota", commands: ["simulate"] },
+  { flag: "latency", type: "number", value: "MS", help: "added latency per call (default 0)", commands: ["simulate"] },
+  {
+    flag: "auto-create",
+    type: "boolean",
+    value: "",
+    help: "accept any contact id (unknown contacts are created by updates; reads still answer 404)",
+    commands: ["simulate"],
+  },
+  {
+    flag: "auto-create-on-read",
+    type: "boolean",
+    value: "",
+    help: "with it, reads (GetContactAttributes, DescribeContact) create unknown contacts too (implies --auto-create)",
+    commands: ["simulate"],
+  },
+  {
+    flag: "quota",
+    type: "string",
+    value: "OP=RATE[/BURST],…",
+    help: "a quota of its own per API, such as UpdateContact=5/10 (the others keep --rate/--burst)",
+    commands: ["simulate"],
+  },
+  {
+    flag: "accepted-log-limit",
+    type: "number",
+    value: "N",
+    help: "accepted updates kept for /__sim/updates (default 100000; counts stay exact)",
+    commands: ["simulate"],
+  },
+  { flag: "contacts", type: "string", value: "FILE", help: "JSON file of contacts to seed", commands: ["simulate"] },
+];
