@@ -1,0 +1,48 @@
+import type { ConnectClient } from "@aws-sdk/client-connect";
+import type { Redis } from "ioredis";
+import type { CallResult, SendPolicy } from "../connect/sendCall.js";
+import type { RunTarget } from "../domain/run/manifest.js";
+import type { Logger } from "../log/createLogger.js";
+import type { Outcome } from "../report/Outcome.js";
+import type { Keys } from "../store/keys.js";
+
+export interface BackfillWorkerOptions {
+  /** A long-lived connection (`maxRetriesPerRequest: null`). */
+  readonly redis: Redis;
+  readonly keys: Keys;
+  readonly log: Logger;
+  /** Requests/s across all workers: the governor's ceiling. */
+  readonly rate: number;
+  /** Share of the rate found safe left to the account's other callers (`--headroom`); default 0. */
+  readonly headroom?: number;
+  /** API calls in flight in this process. */
+  readonly concurrency: number;
+  readonly chunkSize: number;
+  readonly policy: SendPolicy;
+  readonly requestTimeoutMs: number;
+  readonly endpoint?: string | undefined;
+  readonly region?: string | undefined;
+  /** Where this worker's calls go: runs queued for another target are left alone. */
+  readonly target: RunTarget;
+  /** Only these runs (`run`: its own; `work --run-id`). Absent: every run on the prefix. */
+  readonly runs?: readonly string[] | undefined;
+  /** How often the runs index is read for new runs. */
+  readonly discoverMs?: number;
+  /** Given by tests and benchmarks; made from the options otherwise. */
+  readonly client?: ConnectClient;
+  /** BullMQ lock: a killed worker's chunk is picked up by another within about twice this. */
+  readonly lockDurationMs?: number;
+}
+
+/**
+ * What a worker tells whoever listens (the report's progress, live figures,
+ * the coming metrics), instead of callbacks threaded through every layer.
+ */
+export interface WorkerEvents {
+  /** An outcome is durable in Redis. */
+  outcome: [runId: string, outcome: Outcome];
+  /** A call ended: its operation, how (ok, throttled, transient, permanent) and how long it took. */
+  attempt: [runId: string, call: CallResult];
+  /** A chunk is done (every row has an outcome): its rows by status and how long it took. */
+  chunk: [runId: string, summary: { readonly chunk: string; readonly rows: number; readonly counts: Readonly<Record<string, number>>; readonly ms: number }];
+}
