@@ -16,7 +16,13 @@
 //   telling that needs the type checker: it counts here, and Biome's useImportType rule asks for
 //   `import type` there.
 //
-// Exit status: 0 with "no circular imports among N modules", 1 on a static cycle, 2 on a usage error.
+// Layers: each file's room is its first folder under src/ (src/index.ts is the package's front door).
+// Every import between rooms, type-only ones included (a type is a dependency of the design), must be
+// an arrow of ALLOWED below: data flows one way, and a reader finds a concern from the folder names.
+// Only the default src/ folder is checked for layers.
+//
+// Exit status: 0 with "no circular imports among N modules" and "layers kept", 1 on a static cycle or an
+// arrow outside ALLOWED, 2 on a usage error.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 
@@ -160,6 +166,7 @@ function resolveSpecifier(from, spec) {
 }
 
 const edges = new Map(); // file -> [{ to, kind: "static" | "dynamic", line }]
+const typeEdges = new Map(); // file -> [{ to, line }]: type-only imports, for the layers
 for (const file of files) {
   const raw = readFileSync(file, "utf8");
   const code = stripComments(raw);
@@ -170,7 +177,15 @@ for (const file of files) {
     if (to === undefined) unresolved.push(`${show(file)}:${line} ${spec}`);
     else if (to !== null) list.push({ to, kind, line });
   };
-  for (const m of code.matchAll(STATIC_FROM)) if (!typeOnly(m[2])) add(m[4], "static", m.index);
+  const types = [];
+  for (const m of code.matchAll(STATIC_FROM)) {
+    if (!typeOnly(m[2])) add(m[4], "static", m.index);
+    else {
+      const to = resolveSpecifier(file, m[4]);
+      if (to) types.push({ to, line: lineOf(code, m.index) });
+    }
+  }
+  typeEdges.set(file, types);
   for (const m of code.matchAll(SIDE_EFFECT)) add(m[2], "static", m.index);
   for (const m of code.matchAll(DYNAMIC)) {
     const member = m[4];
@@ -316,10 +331,61 @@ if (dynamicComps.length > 0) {
   }
 }
 
+/**
+ * The rooms of src/ and the rooms each may import. Top to bottom: cli parses and prints (and the
+ * dashboard, the tool's other face, shows); app holds one file per verb; worker, queue, report, dashboard and metrics do the work; below them the rooms they
+ * share; domain is pure. `simulator` stands apart (a stand-in of the service, never imported by the tool).
+ */
+const ALLOWED = {
+  "(index)": ["app", "cli", "config", "connect", "domain", "input", "jobs", "lib", "operations", "queue", "report", "simulator", "store", "worker"],
+  // The two faces: a command line and a web page, each calling app/'s verbs.
+  cli: ["app", "config", "dashboard", "lib", "log", "simulator"],
+  dashboard: ["app", "config", "domain", "lib", "queue", "report", "store"],
+  app: ["config", "connect", "domain", "input", "jobs", "lib", "log", "metrics", "operations", "queue", "rate", "report", "simulator", "store", "worker"],
+  metrics: ["domain", "lib", "queue", "store", "worker"],
+  worker: ["connect", "domain", "lib", "log", "operations", "queue", "rate", "report", "store"],
+  queue: ["domain", "input", "lib", "operations", "report", "store"],
+  report: ["domain", "lib", "store"],
+  jobs: ["config", "domain", "input", "lib", "operations"],
+  config: ["domain", "lib", "operations"],
+  store: ["domain", "lib"],
+  connect: ["domain", "lib", "operations", "rate"],
+  rate: ["lib"],
+  operations: ["domain", "input", "lib"],
+  input: ["lib"],
+  domain: ["lib", "operations"],
+  log: ["lib"],
+  lib: [],
+  simulator: ["lib"],
+};
+
+function roomOf(file) {
+  const rel = relative(srcDir, file).split(sep);
+  return rel.length === 1 ? "(index)" : rel[0];
+}
+
+const layerErrors = [];
+if (process.argv[2] === undefined) {
+  for (const file of files) {
+    const from = roomOf(file);
+    const allowed = ALLOWED[from];
+    for (const e of [...edges.get(file), ...typeEdges.get(file)]) {
+      const to = roomOf(e.to);
+      if (to === from) continue;
+      if (!allowed) layerErrors.push(`${show(file)}:${e.line} is in src/${from}/, a room the layers do not know: add it to ALLOWED in scripts/check-cycles.mjs`);
+      else if (!allowed.includes(to)) layerErrors.push(`${show(file)}:${e.line} imports ${show(e.to)}: ${from} → ${to} is not an allowed arrow`);
+    }
+  }
+  if (layerErrors.length > 0) {
+    console.log(`Imports against the layers (${layerErrors.length}):`);
+    for (const l of layerErrors) console.log(`  - ${l}`);
+  } else console.log("layers kept: every import between rooms is an allowed arrow");
+}
+
 const modules = files.length;
 if (staticComps.length === 0) {
   console.log(`no circular imports among ${modules} modules`);
-  process.exit(0);
+  process.exit(layerErrors.length > 0 ? 1 : 0);
 }
 
 let count = 0;
