@@ -352,7 +352,8 @@ const ALLOWED = {
   connect: ["domain", "lib", "operations", "rate"],
   rate: ["lib"],
   operations: ["domain", "input", "lib"],
-  input: ["lib"],
+  // A run's shape (header, column mapping) is the domain's; the readers give it.
+  input: ["domain", "lib"],
   domain: ["lib", "operations"],
   log: ["lib"],
   lib: [],

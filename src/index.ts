@@ -41,8 +41,8 @@ export { RedisUnavailableError } from "./queue/redisConnection.js";
 export { RedisRefusedError } from "./queue/redisTrouble.js";
 
 // Outcomes and reports.
-export { STATUSES, type Outcome, type OutcomeStatus } from "./report/Outcome.js";
-export type { RunSummary } from "./report/RunSummary.js";
+export { STATUSES, type Outcome, type OutcomeStatus } from "./domain/Outcome.js";
+export type { RunSummary } from "./domain/RunSummary.js";
 export type { ReportFiles } from "./report/writeReportFiles.js";
 
 // The local Connect stand-in.

@@ -1,6 +1,6 @@
 import type { RunManifest } from "../domain/run/manifest.js";
 import { notifyWebhook, type RunEvent } from "../report/notifyWebhook.js";
-import type { RunSummary } from "../report/RunSummary.js";
+import type { RunSummary } from "../domain/RunSummary.js";
 import type { AppContext } from "./context.js";
 
 /** The event a run's end is, for the history and the webhook. */

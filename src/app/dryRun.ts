@@ -5,7 +5,7 @@ import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
 import { breakerOf } from "../domain/breaker.js";
 import type { RunManifest } from "../domain/run/manifest.js";
-import type { DryRunPlan } from "../report/RunSummary.js";
+import type { DryRunPlan } from "../domain/RunSummary.js";
 import { OutcomeWriter } from "../worker/OutcomeWriter.js";
 import { processChunk } from "../worker/processChunk.js";
 import { AppError } from "./AppError.js";

@@ -11,7 +11,7 @@ import { lockReportDir, ReportDirLockedError } from "../report/reportDirLock.js"
 import { writeHtmlReport } from "../report/writeHtmlReport.js";
 import { writeReportFiles, type ReportFiles } from "../report/writeReportFiles.js";
 
-export type { RunSummary } from "../report/RunSummary.js";
+export type { RunSummary } from "../domain/RunSummary.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
 
 /** Where a run's outcomes live once they leave Redis (keep it: `report` rewrites the files from it). */

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
-import type { Outcome } from "../report/Outcome.js";
+import type { Outcome } from "../domain/Outcome.js";
 import { ensureDir } from "../report/ensureDir.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";

@@ -1,7 +1,7 @@
 import { queueOfManifest } from "../queue/RunQueues.js";
 import type { RunManifest } from "../domain/run/manifest.js";
 import { isHeld, type RunProgress } from "../domain/run/state.js";
-import type { OutcomeStatus } from "../report/Outcome.js";
+import type { OutcomeStatus } from "../domain/Outcome.js";
 import type { AppContext } from "./context.js";
 import { RunNotFoundError } from "./AppError.js";
 

@@ -1,5 +1,5 @@
 import type { Operation } from "../operations/Operation.js";
-import type { MaxContactAge } from "../domain/run/manifest.js";
+import type { MaxContactAge } from "./run/manifest.js";
 
 /**
  * UpdateContactAttributes cannot update contacts that started before the API was

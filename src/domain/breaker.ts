@@ -1,4 +1,4 @@
-import type { Outcome } from "../report/Outcome.js";
+import type { Outcome } from "./Outcome.js";
 import type { RunManifest } from "./run/manifest.js";
 
 /** The circuit breaker's rules for one run; every worker reads them from the manifest. */

@@ -2,8 +2,8 @@ import type { ContactRow } from "../operations/ContactRow.js";
 import type { Fields, Operation } from "../operations/Operation.js";
 import type { MaxContactAge } from "./run/manifest.js";
 import type { OriginalRecord } from "./originalOf.js";
-import type { Outcome } from "../report/Outcome.js";
-import { notSent } from "../report/outcomes.js";
+import type { Outcome } from "./Outcome.js";
+import { notSent } from "./outcomes.js";
 import { expired, expiredMessage, preApiMessage, startedBeforeApi } from "./ageRules.js";
 
 /** What settling needs of a row: the checked row, what `retry` told it to leave out, and its record for a failure. */

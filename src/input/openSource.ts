@@ -8,8 +8,9 @@ import type { SourceRecord } from "./SourceRecord.js";
 
 export type InputFormat = "csv" | "jsonl";
 
-/** What a worker needs to read a record again: the CSV header, or nothing for JSONL. */
-export type SourceShape = { readonly format: "csv"; readonly header: readonly string[] } | { readonly format: "jsonl" };
+import type { SourceShape } from "../domain/run/shape.js";
+
+export type { SourceShape } from "../domain/run/shape.js";
 
 export interface Source {
   readonly shape: SourceShape;

@@ -5,8 +5,8 @@ import { type CellRole, type ColumnPlan, cellsOf, csvContext, type OriginalRecor
 import type { CheckedRow, RowContext } from "../domain/queuedRow.js";
 import { checkRecord, type RowDefaults } from "../operations/checkRecord.js";
 import type { Operation } from "../operations/Operation.js";
-import type { Outcome } from "../report/Outcome.js";
-import { notSent } from "../report/outcomes.js";
+import type { Outcome } from "../domain/Outcome.js";
+import { notSent } from "../domain/outcomes.js";
 
 export type Checked = { readonly ok: true; readonly row: CheckedRow } | { readonly ok: false; readonly outcome: Outcome };
 

@@ -1,5 +1,5 @@
 import { contactRowOf } from "../domain/queuedRow.js";
-import { notSent } from "../report/outcomes.js";
+import { notSent } from "../domain/outcomes.js";
 import type { ChunkJobData } from "./ChunkJob.js";
 import { breakerOf, type RecordedOutcome } from "../domain/breaker.js";
 import type { RunManifest } from "../domain/run/manifest.js";

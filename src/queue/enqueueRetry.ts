@@ -1,4 +1,4 @@
-import type { Outcome } from "../report/Outcome.js";
+import type { Outcome } from "../domain/Outcome.js";
 import { addChunks } from "./addChunks.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";

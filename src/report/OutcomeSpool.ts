@@ -1,8 +1,8 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { ensureDir } from "./ensureDir.js";
 import { dirname } from "node:path";
-import { decodeOutcome } from "./outcomeCodec.js";
-import type { Outcome } from "./Outcome.js";
+import { decodeOutcome } from "../domain/outcomeCodec.js";
+import type { Outcome } from "../domain/Outcome.js";
 
 /** One outcome as it leaves Redis: the stream entry id and the encoded outcome. */
 export interface SpoolEntry {

@@ -1,4 +1,4 @@
-import type { RunSummary } from "./RunSummary.js";
+import type { RunSummary } from "../domain/RunSummary.js";
 
 export type RunEvent = "finished" | "stopped" | "cancelled" | "skipped";
 

@@ -1,7 +1,7 @@
 import { rename, writeFile } from "node:fs/promises";
 import { tmpPath } from "./tmpPath.js";
-import type { Outcome } from "./Outcome.js";
-import type { RunSummary } from "./RunSummary.js";
+import type { Outcome } from "../domain/Outcome.js";
+import type { RunSummary } from "../domain/RunSummary.js";
 
 /** [unix second, successful calls, throttled calls] */
 export type TimelinePoint = readonly [number, number, number];

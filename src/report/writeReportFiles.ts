@@ -4,8 +4,8 @@ import { chmod, rename, writeFile } from "node:fs/promises";
 import { ensureDir } from "./ensureDir.js";
 import { tmpPath } from "./tmpPath.js";
 import { join } from "node:path";
-import { STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
-import type { DryRunPlan, ErrorExample, RunSummary } from "./RunSummary.js";
+import { STATUSES, type Outcome, type OutcomeStatus } from "../domain/Outcome.js";
+import type { DryRunPlan, ErrorExample, RunSummary } from "../domain/RunSummary.js";
 import { csvLine, restore } from "./spreadsheetSafe.js";
 
 export const OUTCOME_COLUMNS = ["line", "contactId", "instanceId", "status", "errorCode", "httpStatus", "message", "attempts", "finishedAt"];

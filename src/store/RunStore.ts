@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
 import type { RunManifest } from "../domain/run/manifest.js";
 import type { RunProgress } from "../domain/run/state.js";
-import type { DryRunPlan } from "../report/RunSummary.js";
+import type { DryRunPlan } from "../domain/RunSummary.js";
 import { Canary, type CanaryAnswer } from "./canary.js";
 import { BeforeImages } from "./BeforeImages.js";
 import { ChangeMemory } from "./changeMemory.js";

@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
-import { encodeOutcome } from "../report/outcomeCodec.js";
+import { encodeOutcome } from "../domain/outcomeCodec.js";
 import { BREAKER_CODES, type Keys, OUTCOME_FIELD, RUN } from "./keys.js";
 
 const N = BREAKER_CODES.countPrefix;

@@ -1,8 +1,8 @@
 import type { Redis } from "ioredis";
 import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
 import type { RunProgress, RunState } from "../domain/run/state.js";
-import { STATUSES, type OutcomeStatus } from "../report/Outcome.js";
-import type { DryRunPlan } from "../report/RunSummary.js";
+import { STATUSES, type OutcomeStatus } from "../domain/Outcome.js";
+import type { DryRunPlan } from "../domain/RunSummary.js";
 import { type Keys, RUN } from "./keys.js";
 import { ManifestVersionError } from "./ManifestVersionError.js";
 

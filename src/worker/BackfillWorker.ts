@@ -9,7 +9,7 @@ import type { ChunkJobData } from "../queue/ChunkJob.js";
 import type { ApiName } from "../connect/readContact.js";
 import { StartCache } from "./beforeSend.js";
 import { queueOfManifest, RunQueues } from "../queue/RunQueues.js";
-import type { Outcome } from "../report/Outcome.js";
+import type { Outcome } from "../domain/Outcome.js";
 import { OutcomeWriter } from "./OutcomeWriter.js";
 import { within } from "./within.js";
 import { chunkHandler, reportRemaining } from "./chunkHandler.js";

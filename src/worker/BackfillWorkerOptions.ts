@@ -3,7 +3,7 @@ import type { Redis } from "ioredis";
 import type { CallResult, SendPolicy } from "../connect/sendCall.js";
 import type { RunTarget } from "../domain/run/manifest.js";
 import type { Logger } from "../log/createLogger.js";
-import type { Outcome } from "../report/Outcome.js";
+import type { Outcome } from "../domain/Outcome.js";
 import type { Keys } from "../store/keys.js";
 
 export interface BackfillWorkerOptions {

@@ -5,8 +5,8 @@ import type { ContactTarget, Fields, OperationName } from "../operations/Operati
 import { LIMITS } from "../operations/updateContactAttributes/limits.js";
 import type { OriginalRecord } from "../domain/originalOf.js";
 import type { RecordedOutcome, SendFlag } from "../domain/breaker.js";
-import type { Outcome } from "../report/Outcome.js";
-import { sent } from "../report/outcomes.js";
+import type { Outcome } from "../domain/Outcome.js";
+import { sent } from "../domain/outcomes.js";
 import { sendCall, type SendContext, type SendResult } from "../connect/sendCall.js";
 
 /*

@@ -10,7 +10,7 @@ import { processChunk } from "./processChunk.js";
 import { workRowsOf } from "./chunk/WorkRow.js";
 import type { OutcomeWriter } from "./OutcomeWriter.js";
 import type { RunManifest } from "../domain/run/manifest.js";
-import { workerFailed } from "../report/outcomes.js";
+import { workerFailed } from "../domain/outcomes.js";
 import type { RunStore } from "../store/RunStore.js";
 import type { WorkerVoice } from "./WorkerVoice.js";
 

@@ -6,7 +6,7 @@ import { columnRoles, type ColumnMapping } from "../../src/input/columnRoles.js"
 import { envelopeOfFields } from "../../src/input/envelope.js";
 import { readCsv } from "../../src/input/readCsv.js";
 import type { SourceRecord } from "../../src/input/SourceRecord.js";
-import type { Outcome } from "../../src/report/Outcome.js";
+import type { Outcome } from "../../src/domain/Outcome.js";
 import { writeReportFiles, type RunInfo } from "../../src/report/writeReportFiles.js";
 
 const FILE = "/data/in/export.csv";

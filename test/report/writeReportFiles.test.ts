@@ -14,7 +14,7 @@ const normalizeObject = (value: Record<string, unknown>, line: number, defaults:
   checkRecord({ kind: "object", line, value }, undefined, defaults, updateContactAttributes);
 import { openSource } from "../../src/input/openSource.js";
 import type { SourceRecord } from "../../src/input/SourceRecord.js";
-import type { Outcome } from "../../src/report/Outcome.js";
+import type { Outcome } from "../../src/domain/Outcome.js";
 import { FAILURE_COLUMNS, OUTCOME_COLUMNS, summarise, writeReportFiles, type RunInfo } from "../../src/report/writeReportFiles.js";
 
 let dir: string;

@@ -16,7 +16,7 @@ export const dashboard: Command = {
       throw usageError(`dashboard: --port must be an integer from 0 to 65535, got ${port}`);
     const host = flags.host as string | undefined;
     if (host !== undefined && host.trim() === "") throw usageError("dashboard: --host needs an address, such as 127.0.0.1 or 0.0.0.0");
-    const { openDashboard } = await import("../../app/dashboard.js");
+    const { startDashboard: openDashboard } = await import("../../dashboard/dashboardServer.js");
     return withContext(config, "long-lived", async (ctx) => {
       const board = await openDashboard(ctx, { port, host, allowActions: flags["allow-actions"] === true });
       for (const w of board.warnings) process.stderr.write(`connect-backfill: warning: ${w}\n`);

@@ -1,6 +1,5 @@
 import type { ColumnPlan } from "../originalOf.js";
-import type { ColumnMapping } from "../../input/columnRoles.js";
-import type { SourceShape } from "../../input/openSource.js";
+import type { ColumnMapping, SourceShape } from "./shape.js";
 import type { OperationName } from "../../operations/Operation.js";
 
 /** The layout of the manifest this release writes and reads; a manifest of another version is refused when read. */

@@ -1,4 +1,4 @@
-import type { OutcomeStatus } from "../../report/Outcome.js";
+import type { OutcomeStatus } from "../Outcome.js";
 import type { RunManifest } from "./manifest.js";
 
 /** `paused`: a canary's rows were sent; like `stopped`, unsent rows wait for `resume`. */

@@ -1,5 +1,5 @@
 import type { RecordedOutcome } from "../../domain/breaker.js";
-import type { Outcome } from "../../report/Outcome.js";
+import type { Outcome } from "../../domain/Outcome.js";
 import type { OutcomeWriter } from "../OutcomeWriter.js";
 import type { StopState } from "./StopState.js";
 

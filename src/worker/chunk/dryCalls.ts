@@ -1,5 +1,5 @@
 import type { RunStore } from "../../store/RunStore.js";
-import { wouldUpdate } from "../../report/outcomes.js";
+import { wouldUpdate } from "../../domain/outcomes.js";
 import type { Executor } from "./Executor.js";
 import type { Recorder } from "./Recorder.js";
 

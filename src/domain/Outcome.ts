@@ -2,7 +2,7 @@
 export const STATUSES = ["updated", "skipped_pre_api", "invalid", "failed", "skipped_expired", "superseded", "cancelled", "unchanged", "would_update"] as const;
 export type OutcomeStatus = (typeof STATUSES)[number];
 
-import type { OriginalRecord } from "../domain/originalOf.js";
+import type { OriginalRecord } from "./originalOf.js";
 
 export type { OriginalRecord };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Outcome } from "../../src/report/Outcome.js";
-import { decodeOutcome, encodeOutcome } from "../../src/report/outcomeCodec.js";
+import type { Outcome } from "../../src/domain/Outcome.js";
+import { decodeOutcome, encodeOutcome } from "../../src/domain/outcomeCodec.js";
 
 const base: Outcome = {
   line: 2,
