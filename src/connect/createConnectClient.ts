@@ -1,5 +1,6 @@
 import { ConnectClient } from "@aws-sdk/client-connect";
 import { checkResponses } from "./checkResponse.js";
+import { countSends } from "./countSends.js";
 
 export interface ConnectClientOptions {
   /** Overrides the endpoint; AWS_ENDPOINT_URL_CONNECT does the same through the SDK. */
@@ -31,5 +32,6 @@ export function createConnectClient(opts: ConnectClientOptions): ConnectClient {
     },
   });
   checkResponses(client);
+  countSends(client);
   return client;
 }

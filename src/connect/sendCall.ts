@@ -3,6 +3,7 @@ import { sleep } from "../lib/sleep.js";
 import type { ContactTarget, Fields, Operation } from "../operations/Operation.js";
 import { backoffDelay, type BackoffOptions } from "../rate/backoff.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
+import { whileSending } from "./countSends.js";
 import { classifyError, type ClassifiedError } from "./classifyError.js";
 
 export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
@@ -87,6 +88,13 @@ export interface SendContext {
   readonly line?: number;
   /** Called after every call, answered or not: for the timeline, live figures and metrics. */
   readonly onAttempt?: (call: CallResult) => void;
+  /** Asked after the governor's turn, right before each call goes: false hands the row back (a run paused meanwhile). */
+  readonly mayGo?: () => Promise<boolean>;
+  /**
+   * Fired as each call's request goes (countSends): the run counts it as sent, since the service applies
+   * a call whether or not its caller lives on. Not awaited; it must not throw.
+   */
+  readonly onSend?: () => void;
 }
 
 let capSaid = false;
@@ -135,11 +143,12 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
       if ((err as Error).name === "AbortError") return { kind: "handback", attempts, throttles };
       throw err;
     }
+    if (ctx.mayGo && !(await ctx.mayGo())) return { kind: "handback", attempts, throttles };
     attempts++;
     const started = performance.now();
     const told = (result: CallResult["result"]) => ctx.onAttempt?.({ operation: ctx.op.name, result, durationMs: performance.now() - started });
     try {
-      const value = await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs);
+      const value = await whileSending(ctx.client, ctx.onSend, () => ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs));
       ctx.governor.succeeded();
       told("ok");
       return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false, value };

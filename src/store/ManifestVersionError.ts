@@ -1,7 +1,9 @@
+import { BackfillError } from "../lib/errors.js";
 import { MANIFEST_VERSION } from "../domain/run/manifest.js";
 
 /** A run whose manifest another release wrote, in a layout this one does not read. */
-export class ManifestVersionError extends Error {
+export class ManifestVersionError extends BackfillError {
+  readonly code = "manifest-version";
   override readonly name = "ManifestVersionError";
   constructor(
     readonly runId: string,

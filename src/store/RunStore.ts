@@ -130,11 +130,11 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
     return this.outcomeLog.inRedis(runId);
   }
 
-  takeCanary(runId: string, rows: number, reason: string): Promise<CanaryAnswer> {
-    return this.canary.take(runId, rows, reason);
+  countSent(runId: string): Promise<void> {
+    return this.outcomeLog.countSent(runId);
   }
-  refundCanary(runId: string, rows: number): Promise<void> {
-    return this.canary.refund(runId, rows);
+  takeCanary(runId: string, lines: readonly number[], reason: string): Promise<CanaryAnswer> {
+    return this.canary.take(runId, lines, reason);
   }
 
   park(chunk: Chunk): Promise<void> {

@@ -1,10 +1,44 @@
 import type { Redis } from "ioredis";
 import { type Keys, RUN } from "./keys.js";
 
-/** What holds a call back: nothing (`send`), or the run's state that does. */
-export type CanaryAnswer = "send" | "paused" | "stopped" | "cancelled";
+/** What holds a call back: nothing (`send`), the run's state that does, or `wait`: the allowance is used up and calls that hold places have not all ended yet. */
+export type CanaryAnswer = "send" | "paused" | "stopped" | "cancelled" | "wait";
 
-/** `--canary`: the allowance of rows that need a call before the run pauses, kept in the run's hash. */
+/**
+ * KEYS: [1] run hash, [2] leases (line → 1), [3] leased lines not yet seen done, [4] the run's done bitmap.
+ * ARGV: [1] the pause's reason, then the call's lines. Returns send, wait, or the state that holds the call.
+ *
+ * A place is taken once per line: a line whose worker died holding it is sent again by the chunk's next
+ * holder on the same place, so N rows that needed a call are exactly N places, kills or not. Once the
+ * allowance is used up the run pauses only when every leased line has its outcome (until then: wait),
+ * so no call of the run reaches the service after it reports itself paused.
+ */
+const TAKE = `
+local s = redis.call('HGET', KEYS[1], '${RUN.state}')
+if s == 'paused' or s == 'stopped' or s == 'cancelled' then return s end
+local left = tonumber(redis.call('HGET', KEYS[1], '${RUN.canaryLeft}'))
+if left == nil then return 'send' end
+local new = {}
+for i = 2, #ARGV do
+  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then new[#new + 1] = ARGV[i] end
+end
+if #new == 0 then return 'send' end
+if left <= 0 then
+  for _, line in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+    if redis.call('GETBIT', KEYS[4], tonumber(line)) == 1 then redis.call('SREM', KEYS[3], line) else return 'wait' end
+  end
+  redis.call('HSET', KEYS[1], '${RUN.state}', 'paused', '${RUN.stopReason}', ARGV[1])
+  return 'paused'
+end
+for _, line in ipairs(new) do
+  redis.call('HSET', KEYS[2], line, 1)
+  redis.call('SADD', KEYS[3], line)
+end
+redis.call('HINCRBY', KEYS[1], '${RUN.canaryLeft}', -#new)
+return 'send'
+`;
+
+/** `--canary`: the allowance of rows that need a call before the run pauses, kept in the run's hash, with a place per line. */
 export class Canary {
   constructor(
     private readonly redis: Redis,
@@ -12,40 +46,15 @@ export class Canary {
   ) {}
 
   /**
-   * Takes `rows` from the canary's allowance right before a call.
-   * Returns `send`, or the state that holds the call: `paused` once the allowance
-   * is used up (the run is then paused, with the sentence saying what to do),
-   * `stopped` (the breaker) or `cancelled`. A run without an allowance (none, or resumed) always goes.
+   * Takes places for the call's rows right before it goes (a line that holds one already keeps it).
+   * Returns `send`; `wait` (the allowance is used up but calls holding places have not ended: ask again
+   * shortly); or the state that holds the call: `paused` once the allowance is used up and every placed
+   * row has its outcome (the run is then paused, with the sentence saying what to do), `stopped` (the
+   * breaker) or `cancelled`. A run without an allowance (none, or resumed) always goes.
    */
-  async take(runId: string, rows: number, reason: string): Promise<CanaryAnswer> {
-    // KEYS[1] run hash; ARGV[1] rows, ARGV[2] the pause's reason. Returns send, or the state that holds the call.
-    const res = await this.redis.eval(
-      `local s = redis.call('HGET', KEYS[1], '${RUN.state}')
-       if s == 'paused' or s == 'stopped' or s == 'cancelled' then return s end
-       local left = tonumber(redis.call('HGET', KEYS[1], '${RUN.canaryLeft}'))
-       if left == nil then return 'send' end
-       if left <= 0 then
-         redis.call('HSET', KEYS[1], '${RUN.state}', 'paused', '${RUN.stopReason}', ARGV[2])
-         return 'paused'
-       end
-       redis.call('HINCRBY', KEYS[1], '${RUN.canaryLeft}', -tonumber(ARGV[1]))
-       return 'send'`,
-      1,
-      this.keys.run(runId),
-      rows,
-      reason,
-    );
+  async take(runId: string, lines: readonly number[], reason: string): Promise<CanaryAnswer> {
+    const k = this.keys;
+    const res = await this.redis.eval(TAKE, 4, k.run(runId), k.canaryLeases(runId), k.canaryOpen(runId), k.done(runId), reason, ...lines);
     return String(res) as CanaryAnswer;
-  }
-
-  /** A call that took canary places and was handed back without going (shutdown) gives them back. */
-  async refund(runId: string, rows: number): Promise<void> {
-    // KEYS[1] run hash; ARGV[1] rows. Returns nothing; a resumed run (no allowance any more) is left alone.
-    await this.redis.eval(
-      `if redis.call('HEXISTS', KEYS[1], '${RUN.canaryLeft}') == 1 then redis.call('HINCRBY', KEYS[1], '${RUN.canaryLeft}', tonumber(ARGV[1])) end`,
-      1,
-      this.keys.run(runId),
-      rows,
-    );
   }
 }

@@ -17,6 +17,9 @@ export function keysFor(prefix: string) {
     done: (runId: string) => `${prefix}:run:${runId}:done`,
     /** List of a stopped or paused run's chunks (JSON), until `resume`. */
     parked: (runId: string) => `${prefix}:run:${runId}:parked`,
+    /** `--canary`: the lines that hold a place (line → 1), and those of them not yet seen with an outcome. */
+    canaryLeases: (runId: string) => `${prefix}:run:${runId}:cnl`,
+    canaryOpen: (runId: string) => `${prefix}:run:${runId}:cno`,
     /** `--capture-before`: what each contact held before the run's first write to it (first read wins). */
     beforeImages: (runId: string) => `${prefix}:run:${runId}:before`,
     /** Calls per second (fields: timelineField). */

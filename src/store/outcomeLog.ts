@@ -54,8 +54,8 @@ for i = 7, #ARGV, 7 do
     redis.call('HINCRBY', KEYS[2], '${RUN.countPrefix}' .. ARGV[i + 2], 1)
     local code = ARGV[i + 3]
     if code ~= '' then redis.call('HINCRBY', KEYS[2], '${RUN.errorPrefix}' .. code, 1) end
-    local req = tonumber(ARGV[i + 4])
-    if req > 0 then redis.call('HINCRBY', KEYS[2], '${RUN.requests}', req) end
+    -- ARGV[i + 4] (the row's calls) is not counted here: calls are counted when they are sent (countSent),
+    -- so a call whose worker died before its outcome was written still counts.
     local thr = tonumber(ARGV[i + 5])
     if thr > 0 then redis.call('HINCRBY', KEYS[2], '${RUN.throttled}', thr) end
     local flag = tonumber(ARGV[i + 6])
@@ -118,6 +118,11 @@ export class OutcomeLog {
   ) {
     this.redis = redis as OutcomeLog["redis"];
     if (!this.redis.cbRecord3) redis.defineCommand("cbRecord3", { numberOfKeys: 5, lua: RECORD });
+  }
+
+  /** A call about to go (any API): counted before it is sent, whatever becomes of its worker. */
+  async countSent(runId: string): Promise<void> {
+    await this.redis.hincrby(this.keys.run(runId), RUN.requests, 1);
   }
 
   /** Writes outcomes; returns how many were new and the run's state afterwards. */

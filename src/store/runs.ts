@@ -111,7 +111,7 @@ export class Runs {
       .hset(this.keys.run(runId), RUN.state, "queued", RUN.breakerSent, 0, RUN.breakerFailed, 0, RUN.breakerConsecutive, 0, RUN.breakerAuth, 0)
       // A canary is over once resumed: the run goes on without pausing again.
       .hdel(this.keys.run(runId), RUN.stopReason, RUN.canaryLeft)
-      .del(this.keys.breaker(runId), this.keys.breakerCodes(runId))
+      .del(this.keys.breaker(runId), this.keys.breakerCodes(runId), this.keys.canaryLeases(runId), this.keys.canaryOpen(runId))
       .exec();
   }
 
@@ -189,7 +189,18 @@ export class Runs {
     const k = this.keys;
     await this.redis
       .multi()
-      .del(k.run(runId), k.outcomes(runId), k.done(runId), k.parked(runId), k.timeline(runId), k.breaker(runId), k.breakerCodes(runId), k.beforeImages(runId))
+      .del(
+        k.run(runId),
+        k.outcomes(runId),
+        k.done(runId),
+        k.parked(runId),
+        k.timeline(runId),
+        k.breaker(runId),
+        k.breakerCodes(runId),
+        k.beforeImages(runId),
+        k.canaryLeases(runId),
+        k.canaryOpen(runId),
+      )
       .zrem(k.runs, runId)
       .exec();
   }

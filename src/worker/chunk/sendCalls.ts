@@ -15,6 +15,7 @@ import type { StopState } from "./StopState.js";
 import type { Changes } from "./lookUpChanges.js";
 
 type Done = Extract<SendResult, { kind: "done" }>;
+
 type Answer = { readonly kind: "handback" } | { readonly kind: "settled"; readonly items: RecordedOutcome[] } | (Done & { readonly image: Outcome["image"] });
 
 /** What the circuit breaker counts of a call's answer (0: nothing; see the outcome log's record script). */
@@ -71,6 +72,18 @@ export function sendCalls(
   const images = ctx.store.beforeImages;
   const flag = (res: Done) => flagOf(res, ignored);
   const onAttempt = deps.onAttempt ? (call: Parameters<NonNullable<SendDeps["onAttempt"]>>[1]) => deps.onAttempt?.(runId, call) : undefined;
+  // Written to Redis's socket at once, before the request's: a worker killed right after still counted it.
+  const countSent = () => {
+    ctx.store.countSent(runId).catch((err: unknown) => ctx.log?.warn({ runId, err }, "a call could not be counted (Redis); summary.json may count fewer calls"));
+  };
+  const stillGoing = async () => {
+    const { state } = await ctx.store.state(runId);
+    if (state === "paused" || state === "stopped" || state === "cancelled") {
+      stop.learn(state);
+      return false;
+    }
+    return true;
+  };
   const sendContext =
     (line: number) =>
     (api: ApiCall): SendContext => ({
@@ -82,6 +95,9 @@ export function sendCalls(
       signal: ctx.signal,
       ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
       ...(onAttempt ? { onAttempt } : {}),
+      onSend: countSent,
+      // A canary run pauses once its places are used: a call that waited for its turn meanwhile stays unsent.
+      ...(manifest.canary ? { mayGo: stillGoing } : {}),
       ...(ctx.log ? { log: ctx.log, line } : {}),
     });
 
@@ -106,21 +122,26 @@ export function sendCalls(
     return res.kind === "done" ? { ...res, image } : { kind: "handback" };
   };
 
-  /** In the call's turn: a stop may have come while it queued; a canary's places are taken right before it goes. */
-  const inTurn = async (call: PlannedCall<Ready>): Promise<Answer | undefined> => {
-    if (stop.halted()) return undefined;
-    if (manifest.canary) {
-      const go = await ctx.store.takeCanary(runId, call.rows.length, canaryPauseReason(runId, manifest.canary));
-      if (go !== "send") {
-        stop.learn(go);
-        return undefined;
-      }
-    }
-    const res = await readAndSend(call);
-    // A call handed back (shutdown) gives its places back.
-    if (manifest.canary && res.kind === "handback") await ctx.store.refundCanary(runId, call.rows.length);
-    return res;
+  /**
+   * A canary's places for the call's rows. `wait` (the allowance is used up, calls holding places are still
+   * out): the chunk goes back to the queue for a moment, so that a worker's chunk slots are free for the
+   * chunks of a dead holder, whose rows go again on the places they hold.
+   */
+  const placed = async (call: PlannedCall<Ready>): Promise<boolean> => {
+    if (!manifest.canary) return true;
+    const go = await ctx.store.takeCanary(
+      runId,
+      call.rows.map((r) => r.line),
+      canaryPauseReason(runId, manifest.canary),
+    );
+    if (go === "send") return true;
+    if (go === "wait") stop.handBack();
+    else stop.learn(go);
+    return false;
   };
+
+  /** In the call's turn: a stop may have come while it queued. */
+  const inTurn = async (call: PlannedCall<Ready>): Promise<Answer | undefined> => (stop.halted() ? undefined : readAndSend(call));
 
   return {
     lookUp: (rows) =>
@@ -139,6 +160,9 @@ export function sendCalls(
       // One call at a time: a contact's next call goes out only once the previous one is answered.
       for (const call of calls) {
         if (stop.halted()) return stop.handBack();
+        // Places are taken before the call waits for its turn. A call handed back keeps its places: its rows go
+        // again on them.
+        if (!(await placed(call))) return stop.handBack();
         const answer = await deps.limit(() => inTurn(call));
         if (!answer || answer.kind === "handback") return stop.handBack();
         if (answer.kind === "settled") {
