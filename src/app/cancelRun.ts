@@ -35,6 +35,9 @@ export async function cancelRun(ctx: AppContext, runId: string, waitMs: number):
   if (before?.complete) return { runId, alreadyFinished: true, settled: 0, inWorkers: 0, report: await writeRunReport(ctx.store, ctx.config, runId) };
   const reason = `by "connect-backfill cancel" at ${new Date().toISOString()}`;
   await ctx.store.cancel(runId, reason);
+  // Its file not all read (a producer that waits, or died): the run is the rows read so far. A producer still
+  // alive says so again with what it read last.
+  if (before && !before.producerDone) await ctx.store.markCutShort(runId, before.read);
   const message = `the run was cancelled (${reason})`;
   let settled = 0;
   for (const chunk of await ctx.store.parked(runId)) settled += await cancelRows(ctx.store, manifest, chunk, message);

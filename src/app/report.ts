@@ -117,9 +117,10 @@ export async function writeRunReport(
         blankLines: progress.blankLines,
         requests: progress.requests,
         throttled: progress.throttled,
-        complete: progress.complete && count >= progress.read,
+        complete: progress.complete && count >= progress.read && progress.cutShort === undefined,
         dryRun: m.dryRun ? await store.dryRunPlan(runId) : undefined,
         rollbackOf: m.rollbackOf,
+        cutShort: progress.cutShort,
       },
       outcomes,
     );

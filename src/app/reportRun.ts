@@ -1,7 +1,7 @@
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import { afterJobRun } from "./afterRun.js";
 import type { AppContext } from "./context.js";
-import { exitCodeOf } from "./exitCode.js";
+import { EXIT, exitCodeOf } from "./exitCode.js";
 import { followRun } from "./followRun.js";
 import { writeRunReport } from "./report.js";
 
@@ -31,7 +31,8 @@ export async function reportRun(ctx: AppContext, runId: string, opts: { follow: 
   const paused = state === "paused";
   return {
     report,
-    exitCode: exitCodeOf({ stopReason: undefined, paused, report }),
+    // A run whose file was not all read is no success, whatever its rows say.
+    exitCode: report.summaryData.cutShort && !paused ? EXIT.couldNotRun : exitCodeOf({ stopReason: undefined, paused, report }),
     ...(paused ? { paused: stopReason ?? `run ${runId} is paused` } : {}),
   };
 }

@@ -31,6 +31,8 @@ export interface RunSummary {
   readonly complete: boolean;
   /** Set on a rollback: the run whose writes it undoes (also its parentRunId). */
   readonly rollbackOf?: string;
+  /** Cancelled before its file was read to the end: the rows read (each has its outcome); the rest of the file has none. */
+  readonly cutShort?: { readonly readLines: number; readonly message: string };
   /** A dry run's plan: nothing was sent. */
   readonly dryRun?: DryRunPlan;
 }

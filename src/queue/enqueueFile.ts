@@ -261,6 +261,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     for (const chunk of [...pendingJobs, { runId, index: chunkIndex, ...current.take() }])
       if (chunk.rows.length > 0) await cancelRows(store, manifest, chunk, reason);
     await store.saveProducerPosition(runId, read, queued, true, source.blankLines());
+    // The rest of the file is not part of the run: said in numbers in its summary, not left to be guessed.
+    await store.markCutShort(runId, read);
     return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, cancelled: true };
   }
   const after = stdin ? undefined : await statOf(path);

@@ -29,6 +29,8 @@ export interface RunInfo {
   readonly complete: boolean;
   readonly dryRun?: DryRunPlan | undefined;
   readonly rollbackOf?: string | undefined;
+  /** Cancelled before the file was read to the end: the rows read by then. */
+  readonly cutShort?: number | undefined;
 }
 
 export interface ReportFiles {
@@ -165,6 +167,14 @@ export class SummaryBuilder {
       complete: info.complete,
       ...(info.dryRun ? { dryRun: info.dryRun } : {}),
       ...(info.rollbackOf ? { rollbackOf: info.rollbackOf } : {}),
+      ...(info.cutShort !== undefined
+        ? {
+            cutShort: {
+              readLines: info.cutShort,
+              message: `the run was cancelled before its file was read to the end: cut short after ${info.cutShort} rows; the rest of ${info.input} was never read and has no outcome`,
+            },
+          }
+        : {}),
     };
   }
 }

@@ -130,8 +130,14 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
     return this.outcomeLog.inRedis(runId);
   }
 
-  countSent(runId: string): Promise<void> {
-    return this.outcomeLog.countSent(runId);
+  countSent(runId: string, writes?: readonly number[]): Promise<void> {
+    return this.outcomeLog.countSent(runId, writes);
+  }
+  maybeSent(runId: string, lines: readonly number[]): Promise<Set<number>> {
+    return this.outcomeLog.maybeSent(runId, lines);
+  }
+  markCutShort(runId: string, read: number): Promise<void> {
+    return this.runs.markCutShort(runId, read);
   }
   takeCanary(runId: string, lines: readonly number[], reason: string): Promise<CanaryAnswer> {
     return this.canary.take(runId, lines, reason);

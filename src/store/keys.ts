@@ -17,6 +17,8 @@ export function keysFor(prefix: string) {
     done: (runId: string) => `${prefix}:run:${runId}:done`,
     /** List of a stopped or paused run's chunks (JSON), until `resume`. */
     parked: (runId: string) => `${prefix}:run:${runId}:parked`,
+    /** One bit per line whose write call was handed to the HTTP handler: `cancel` tells "may have been sent" from "not sent". */
+    sending: (runId: string) => `${prefix}:run:${runId}:snd`,
     /** `--canary`: the lines that hold a place (line → 1), and those of them not yet seen with an outcome. */
     canaryLeases: (runId: string) => `${prefix}:run:${runId}:cnl`,
     canaryOpen: (runId: string) => `${prefix}:run:${runId}:cno`,
@@ -79,6 +81,8 @@ export const RUN = {
   plan: "plan",
   /** `--canary`: rows that need a call still allowed before the run pauses. */
   canaryLeft: "canaryLeft",
+  /** The run was cancelled before its file was read to the end: the rows read by then. */
+  cutShort: "cutShort",
   /** Where the run's outcomes went once out of Redis (host:path). */
   spool: "spool",
   /** Circuit breaker: rows sent, failed ones in the window, consecutive failures without an answer, credential failures. */

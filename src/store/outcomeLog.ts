@@ -120,9 +120,27 @@ export class OutcomeLog {
     if (!this.redis.cbRecord3) redis.defineCommand("cbRecord3", { numberOfKeys: 5, lua: RECORD });
   }
 
-  /** A call about to go (any API): counted before it is sent, whatever becomes of its worker. */
-  async countSent(runId: string): Promise<void> {
-    await this.redis.hincrby(this.keys.run(runId), RUN.requests, 1);
+  /**
+   * A call going (any API): counted as its request goes, whatever becomes of its worker; a write's lines are
+   * marked as possibly sent (`sending`), so a cancel never calls a row whose call may have landed "not sent".
+   */
+  async countSent(runId: string, writes?: readonly number[]): Promise<void> {
+    if (!writes || writes.length === 0) {
+      await this.redis.hincrby(this.keys.run(runId), RUN.requests, 1);
+      return;
+    }
+    const tx = this.redis.multi().hincrby(this.keys.run(runId), RUN.requests, 1);
+    for (const line of writes) tx.setbit(this.keys.sending(runId), line, 1);
+    await tx.exec();
+  }
+
+  /** Of `lines`, those whose write call was handed to the HTTP handler at least once. */
+  async maybeSent(runId: string, lines: readonly number[]): Promise<Set<number>> {
+    if (lines.length === 0) return new Set();
+    const p = this.redis.pipeline();
+    for (const line of lines) p.getbit(this.keys.sending(runId), line);
+    const res = (await p.exec()) ?? [];
+    return new Set(lines.filter((_, i) => res[i]?.[1] === 1));
   }
 
   /** Writes outcomes; returns how many were new and the run's state afterwards. */

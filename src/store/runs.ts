@@ -105,6 +105,11 @@ export class Runs {
   }
 
   /** Clears the stop and the breaker's memory (the operator fixed the cause), so workers take the run's chunks again. */
+  /** Cancelled before the file was read to the end: `read` rows are the run, the rest of the file has no outcome. */
+  async markCutShort(runId: string, read: number): Promise<void> {
+    await this.redis.hset(this.keys.run(runId), RUN.cutShort, read);
+  }
+
   async clearStop(runId: string): Promise<void> {
     await this.redis
       .multi()
@@ -148,6 +153,7 @@ export class Runs {
       producerAt: optional(RUN.producerAt),
       blankLines: num(RUN.blank),
       complete: producerDone && done >= read,
+      cutShort: h[RUN.cutShort] === undefined ? undefined : Number(h[RUN.cutShort]),
     };
   }
 
@@ -200,6 +206,7 @@ export class Runs {
         k.beforeImages(runId),
         k.canaryLeases(runId),
         k.canaryOpen(runId),
+        k.sending(runId),
       )
       .zrem(k.runs, runId)
       .exec();

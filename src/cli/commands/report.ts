@@ -19,6 +19,8 @@ export const report: Command = {
         const res = await reportRun(ctx, runId, { follow: flags.follow === true, signal: stop.graceful });
         if (!flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
         if (res.paused !== undefined) process.stderr.write(`connect-backfill: ${res.paused}.\n`);
+        const cut = res.report.summaryData.cutShort;
+        if (cut) process.stderr.write(`connect-backfill: ${cut.message}.\n`);
         return res.exitCode;
       } finally {
         stop.dispose();

@@ -11,6 +11,8 @@ export function isHeld(state: string): boolean {
 
 /** Where a run stands: its manifest, state and counters as one reading. */
 export interface RunProgress {
+  /** Cancelled before its file was read to the end: the rows read by then (the rest of the file has no outcome). */
+  readonly cutShort?: number | undefined;
   readonly manifest: RunManifest;
   readonly state: RunState;
   readonly stopReason: string | undefined;

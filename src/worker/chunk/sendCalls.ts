@@ -73,8 +73,10 @@ export function sendCalls(
   const flag = (res: Done) => flagOf(res, ignored);
   const onAttempt = deps.onAttempt ? (call: Parameters<NonNullable<SendDeps["onAttempt"]>>[1]) => deps.onAttempt?.(runId, call) : undefined;
   // Written to Redis's socket at once, before the request's: a worker killed right after still counted it.
-  const countSent = () => {
-    ctx.store.countSent(runId).catch((err: unknown) => ctx.log?.warn({ runId, err }, "a call could not be counted (Redis); summary.json may count fewer calls"));
+  const countSent = (writes?: readonly number[]) => () => {
+    ctx.store
+      .countSent(runId, writes)
+      .catch((err: unknown) => ctx.log?.warn({ runId, err }, "a call could not be counted (Redis); summary.json may count fewer calls"));
   };
   const stillGoing = async () => {
     const { state } = await ctx.store.state(runId);
@@ -84,8 +86,9 @@ export function sendCalls(
     }
     return true;
   };
+  /** `writes`: the lines a call of the run's operation carries (marked as possibly sent as it goes). */
   const sendContext =
-    (line: number) =>
+    (line: number, writes?: readonly number[]) =>
     (api: ApiCall): SendContext => ({
       client: deps.client,
       // Quotas are per API: each call goes through its own API's governor.
@@ -95,7 +98,7 @@ export function sendCalls(
       signal: ctx.signal,
       ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
       ...(onAttempt ? { onAttempt } : {}),
-      onSend: countSent,
+      onSend: countSent(api === op ? writes : undefined),
       // A canary run pauses once its places are used: a call that waited for its turn meanwhile stays unsent.
       ...(manifest.canary ? { mayGo: stillGoing } : {}),
       ...(ctx.log ? { log: ctx.log, line } : {}),
@@ -104,7 +107,10 @@ export function sendCalls(
   const readAndSend = async (call: PlannedCall<Ready>): Promise<Answer> => {
     const carrier = call.rows[call.rows.length - 1] as Ready;
     const target = { instanceId: carrier.instanceId, contactId: carrier.contactId };
-    const make = sendContext(carrier.line);
+    const make = sendContext(
+      carrier.line,
+      call.rows.map((r) => r.line),
+    );
     let image: Outcome["image"];
     let read: { attempts: number; throttles: number } | undefined;
     if (manifest.captureBefore || call.rows.some((r) => r.ifCurrent !== undefined)) {
