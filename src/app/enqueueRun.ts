@@ -3,17 +3,28 @@ import type { InputFormat } from "../input/openSource.js";
 import { enqueueFile, type EnqueueResult } from "../queue/enqueueFile.js";
 import type { AppContext } from "./context.js";
 import { enqueueOptions } from "./enqueueOptions.js";
+import { watchRedis } from "./watchRedis.js";
 
 /** `connect-backfill enqueue`: queues a file as a run (or goes on with the one `--run-id` names) for workers to take. */
-export function enqueueRun(
+export async function enqueueRun(
   ctx: AppContext,
   file: string,
   format: InputFormat,
-  opts: { readonly mapping?: ColumnMapping | undefined; readonly onWait?: ((why: string) => void) | undefined },
+  opts: {
+    readonly mapping?: ColumnMapping | undefined;
+    readonly onWait?: ((why: string) => void) | undefined;
+    /** Said once when Redis goes away (the producer waits for it, a long backfill's producer lives for days) and once when it is back. */
+    readonly onRedis?: ((line: string) => void) | undefined;
+  },
 ): Promise<EnqueueResult> {
-  return enqueueFile(ctx.store, ctx.queues, {
-    ...enqueueOptions(ctx.config, file, format),
-    mapping: opts.mapping,
-    onWait: opts.onWait,
-  });
+  const unwatch = opts.onRedis ? watchRedis(ctx.redis, opts.onRedis) : () => undefined;
+  try {
+    return await enqueueFile(ctx.store, ctx.queues, {
+      ...enqueueOptions(ctx.config, file, format),
+      mapping: opts.mapping,
+      onWait: opts.onWait,
+    });
+  } finally {
+    unwatch();
+  }
 }

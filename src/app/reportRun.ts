@@ -4,6 +4,8 @@ import type { AppContext } from "./context.js";
 import { EXIT, exitCodeOf } from "./exitCode.js";
 import { followRun } from "./followRun.js";
 import { writeRunReport } from "./report.js";
+import { sleep } from "../lib/sleep.js";
+import { watchRedis } from "./watchRedis.js";
 
 export interface ReportRunResult {
   readonly report: ReportFiles & { html: string; duplicates: number };
@@ -18,7 +20,33 @@ export interface ReportRunResult {
  * its rows, or 4 while the run is paused; a run stopped early is told by
  * `status`, not by this code (the stop is not the report's failure).
  */
-export async function reportRun(ctx: AppContext, runId: string, opts: { follow: boolean; signal: AbortSignal }): Promise<ReportRunResult> {
+export async function reportRun(
+  ctx: AppContext,
+  runId: string,
+  opts: { follow: boolean; signal: AbortSignal; readonly say?: ((line: string) => void) | undefined },
+): Promise<ReportRunResult> {
+  const unwatch = opts.follow && opts.say ? watchRedis(ctx.redis, opts.say) : () => undefined;
+  try {
+    if (opts.follow) await untilRunExists(ctx, runId, opts.signal, opts.say);
+    return await reportOf(ctx, runId, opts);
+  } finally {
+    unwatch();
+  }
+}
+
+/**
+ * A follower started before its run (the report writer of a pipeline, started first) waits for the run to
+ * be queued, saying so once, instead of exiting; Ctrl-C ends the wait (the run is then not found).
+ */
+async function untilRunExists(ctx: AppContext, runId: string, signal: AbortSignal, say?: (line: string) => void): Promise<void> {
+  if (await ctx.store.manifest(runId)) return;
+  say?.(`no run ${runId} on this Redis yet (prefix ${ctx.config.prefix}); waiting for it to be queued`);
+  while (!signal.aborted && !(await ctx.store.manifest(runId))) await sleep(RUN_POLL_MS, signal).catch(() => undefined);
+}
+
+const RUN_POLL_MS = 500;
+
+async function reportOf(ctx: AppContext, runId: string, opts: { follow: boolean; signal: AbortSignal }): Promise<ReportRunResult> {
   const followed = opts.follow ? await followRun(ctx.store, ctx.config, runId, opts.signal, ctx.queues) : undefined;
   const report = await writeRunReport(ctx.store, ctx.config, runId);
   if (followed && !followed.interrupted) {

@@ -17,12 +17,14 @@ export const enqueue: Command = {
     // Nothing is queued: the file is checked and planned here, and its reports say what a run would do.
     if (config.dryRun) return dryRunCommand(config, file, mapping, false);
     const { enqueueRun } = await import("../../app/enqueueRun.js");
-    return withContext(config, "command", async (ctx) => {
+    // Long-lived: the producer lives as long as the file is read (days for a backfill) and rides out a Redis restart.
+    return withContext(config, "long-lived", async (ctx) => {
       const res = await enqueueRun(ctx, file, format, {
         mapping,
         // The producer keeps a window of the file in Redis: it waits for workers, and says why once per cause.
         onWait: (why) =>
           process.stderr.write(`connect-backfill: waiting: ${why}; stopping this is safe (the same command with --run-id goes on where it stopped).\n`),
+        onRedis: (line) => process.stderr.write(`connect-backfill: ${line}.\n`),
       });
       const what = res.alreadyQueued
         ? "already queued, nothing added"

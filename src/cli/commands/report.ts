@@ -16,7 +16,11 @@ export const report: Command = {
     return withContext(config, flags.follow ? "long-lived" : "command", async (ctx) => {
       const stop = stopSignals();
       try {
-        const res = await reportRun(ctx, runId, { follow: flags.follow === true, signal: stop.graceful });
+        const res = await reportRun(ctx, runId, {
+          follow: flags.follow === true,
+          signal: stop.graceful,
+          say: (line) => process.stderr.write(`connect-backfill: ${line}.\n`),
+        });
         if (!flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
         if (res.paused !== undefined) process.stderr.write(`connect-backfill: ${res.paused}.\n`);
         const cut = res.report.summaryData.cutShort;
