@@ -1,7 +1,7 @@
 /**
  * The producer's memory of the last queued line of every contact, so each row
  * can name its predecessor (the previous line of the same contact) and workers
- * apply a contact's rows in file order (see worker/planChunk.ts).
+ * apply a contact's rows in file order (see domain/groupAndFold.ts).
  *
  * A Map of strings would cost ~150 bytes per contact (1M contacts ≈ 150 MB, as
  * much as the rest of the producer). Here a contact is a 53-bit hash in an

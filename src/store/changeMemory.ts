@@ -100,7 +100,7 @@ type Cmd<T> = (numberOfKeys: number, ...keysAndArgs: Array<string | number | Buf
  * is atomic, and fingerprints only ever get replaced. Two workers remembering the
  * same contact at the same moment is a last-writer-wins race that is harmless:
  * both wrote values that were successfully sent to that contact, and the worker
- * applies a contact's rows in file order (worker/planChunk.ts), so the later row's
+ * applies a contact's rows in file order (domain/groupAndFold.ts), so the later row's
  * write is also the later remember. A fingerprint includes instance and contact
  * (fieldsFingerprint.ts), so two contacts sharing a field can only make a row look
  * changed (sent once more), never unchanged.
