@@ -53,19 +53,9 @@ export class BeforeImages {
     return out;
   }
 
-  /** Every contact the run read before a write (instance and contact id), whatever became of its call. */
-  async contacts(runId: string): Promise<Set<string>> {
-    const out = new Set<string>();
-    let cursor = "0";
-    do {
-      const [next, fields] = await this.redis.hscan(this.keys.beforeImages(runId), cursor, "COUNT", 1000);
-      cursor = next;
-      for (let i = 0; i < fields.length; i += 2) {
-        const f = fields[i] as string;
-        const cut = f.indexOf(NUL, f.indexOf(NUL) + 1);
-        out.add(f.slice(0, cut));
-      }
-    } while (cursor !== "0");
-    return out;
+  /** Lets go of a contact's kept values once the outcome carrying them is durable (best effort: a leftover is harmless). */
+  async forget(runId: string, to: { readonly instanceId: string; readonly contactId: string }, names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.redis.hdel(this.keys.beforeImages(runId), ...names.map((n) => `${to.instanceId}${NUL}${to.contactId}${NUL}${n}`)).catch(() => undefined);
   }
 }

@@ -28,8 +28,9 @@ export class Recorder {
     private readonly tally: Record<string, number>,
   ) {}
 
-  write(items: readonly RecordedOutcome[]): void {
-    if (items.length === 0) return;
+  /** Resolves once the outcomes are durable (or their write failed: the stop state has it). */
+  write(items: readonly RecordedOutcome[]): Promise<void> {
+    if (items.length === 0) return Promise.resolve();
     for (const { outcome: o } of items) {
       if (o.status !== "updated") {
         this.deps.log?.debug(
@@ -38,27 +39,27 @@ export class Recorder {
         );
       }
     }
-    this.writes.push(
-      this.deps.writer.addAll(this.runId, items).then(
-        (state) => {
-          if (state === "gone") {
-            this.stop.learn(state);
-            return;
-          }
-          for (const { outcome } of items) {
-            this.tally[outcome.status] = (this.tally[outcome.status] ?? 0) + 1;
-            this.deps.onOutcome?.(this.runId, outcome);
-          }
+    const written = this.deps.writer.addAll(this.runId, items).then(
+      (state) => {
+        if (state === "gone") {
           this.stop.learn(state);
-        },
-        (err) => this.stop.fail(err),
-      ),
+          return;
+        }
+        for (const { outcome } of items) {
+          this.tally[outcome.status] = (this.tally[outcome.status] ?? 0) + 1;
+          this.deps.onOutcome?.(this.runId, outcome);
+        }
+        this.stop.learn(state);
+      },
+      (err) => this.stop.fail(err),
     );
+    this.writes.push(written);
+    return written;
   }
 
   /** Not-sent outcomes (they never touch the breaker). */
   settle(outcomes: readonly Outcome[]): void {
-    this.write(outcomes.map((outcome) => ({ outcome, flag: 0 })));
+    void this.write(outcomes.map((outcome) => ({ outcome, flag: 0 })));
   }
 
   /** The chunk completes only once every outcome is durable. */

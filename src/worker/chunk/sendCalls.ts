@@ -177,7 +177,15 @@ export function sendCalls(
         }
         // Remembered only once applied (a row that failed is sent again next time), and before its outcome is visible.
         if (answer.status === "updated") await changes.remember(call.rows);
-        recorder.write(outcomesOf(call, answer, flag(answer), answer.image));
+        const written = recorder.write(outcomesOf(call, answer, flag(answer), answer.image));
+        // The image is in the call's outcome now: Redis keeps only the images of calls in flight, not of the
+        // whole backfill. A later call of the contact reads the run's own values for these names, but rollback
+        // takes each name's first image, this one.
+        const image = answer.status === "updated" ? answer.image : undefined;
+        if (image) {
+          const carrier = call.rows[call.rows.length - 1] as Ready;
+          void written.then(() => images.forget(runId, carrier, Object.keys(image.before)));
+        }
       }
     },
     finish: async () => undefined,
