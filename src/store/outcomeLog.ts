@@ -125,13 +125,18 @@ export class OutcomeLog {
    * marked as possibly sent (`sending`), so a cancel never calls a row whose call may have landed "not sent".
    */
   async countSent(runId: string, writes?: readonly number[]): Promise<void> {
-    if (!writes || writes.length === 0) {
-      await this.redis.hincrby(this.keys.run(runId), RUN.requests, 1);
-      return;
-    }
-    const tx = this.redis.multi().hincrby(this.keys.run(runId), RUN.requests, 1);
-    for (const line of writes) tx.setbit(this.keys.sending(runId), line, 1);
-    await tx.exec();
+    // KEYS[1] run hash, KEYS[2] the run's sending bitmap; ARGV: the write's lines. A run gone from Redis (lost
+    // data, pruned) is never written back: no orphan keys.
+    await this.redis.eval(
+      `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+       redis.call('HINCRBY', KEYS[1], '${RUN.requests}', 1)
+       for i = 1, #ARGV do redis.call('SETBIT', KEYS[2], tonumber(ARGV[i]), 1) end
+       return 1`,
+      2,
+      this.keys.run(runId),
+      this.keys.sending(runId),
+      ...(writes ?? []),
+    );
   }
 
   /** Of `lines`, those whose write call was handed to the HTTP handler at least once. */

@@ -107,7 +107,8 @@ export class Runs {
   /** Clears the stop and the breaker's memory (the operator fixed the cause), so workers take the run's chunks again. */
   /** Cancelled before the file was read to the end: `read` rows are the run, the rest of the file has no outcome. */
   async markCutShort(runId: string, read: number): Promise<void> {
-    await this.redis.hset(this.keys.run(runId), RUN.cutShort, read);
+    // KEYS[1] run hash; ARGV[1] rows read. A run gone from Redis is never written back.
+    await this.redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], '${RUN.cutShort}', ARGV[1]) end`, 1, this.keys.run(runId), read);
   }
 
   async clearStop(runId: string): Promise<void> {
