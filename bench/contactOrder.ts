@@ -8,11 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { ContactChain } from "../src/queue/ContactChain.js";
-import { keysFor } from "../src/store/keys.js";
-import { RunStore } from "../src/store/RunStore.js";
 import { ConnectSimulator } from "../src/simulator/index.js";
 import { makeFile, runTracked, usedMb } from "./ingest.js";
-import { deletePrefix, median, REDIS_URL, ROOT, runCli, table, writeSection } from "./lib.js";
+import { deletePrefix, median, rawRunFigures, REDIS_URL, ROOT, runCli, table, writeSection } from "./lib.js";
 import { previousRelease, type PreviousRelease } from "./previousRelease.js";
 
 /** The last commit before per-contact ordering; CB_BENCH_BASELINE picks another. */
@@ -38,8 +36,8 @@ async function flow(bin: string, sim: ConnectSimulator, endpoint: string, file: 
     sim.reset();
     const w = await runCli(["work", "--exit-when-idle", "--rate", "100000", "--concurrency", "50", ...common], env, bin).done;
     if (w.code !== 0) throw new Error(`work failed: ${w.stderr}`);
-    const p = await new RunStore(redis, keysFor(prefix)).progress("bench");
-    if (p?.counts.updated !== ROWS) throw new Error(`only ${p?.counts.updated} of ${ROWS} rows updated`);
+    const { updated } = await rawRunFigures(redis, prefix, "bench");
+    if (updated !== ROWS) throw new Error(`only ${updated} of ${ROWS} rows updated`);
     const ups = sim.updates();
     const span = ((ups.at(-1)?.at ?? 0) - (ups[0]?.at ?? 0)) / 1000;
     return { rowsPerS: ROWS / span, calls: ups.length };
@@ -109,8 +107,8 @@ async function ingest(prev: PreviousRelease | undefined, dir: string, redis: Red
         CONNECT_BACKFILL_QUEUE_WINDOW: "0",
       });
       const after = await usedMb(redis);
-      const p = await new RunStore(redis, keysFor(prefix)).progress("ingest");
-      if (t.code !== 0 || p?.read !== 1_000_000) throw new Error(`${k} enqueue did not queue the whole file`);
+      const { read } = await rawRunFigures(redis, prefix, "ingest");
+      if (t.code !== 0 || read !== 1_000_000) throw new Error(`${k} enqueue did not queue the whole file`);
       runs[k].push({ wallS: t.wallS, peakRssMb: t.peakRssMb, redisMb: after - before });
       await deletePrefix(redis, prefix);
       console.log("ingest", k, runs[k].at(-1));

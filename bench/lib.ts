@@ -5,6 +5,7 @@ import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
+import { keysFor, RUN } from "../src/store/keys.js";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -99,3 +100,12 @@ export async function writeSection(name: string, body: string): Promise<void> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A run's figures read from its hash itself, for a run made by any release: the previous release's manifest
+ * has no version, which today's store refuses to read.
+ */
+export async function rawRunFigures(redis: Redis, prefix: string, runId: string): Promise<{ read: number; updated: number }> {
+  const [read, updated] = await redis.hmget(keysFor(prefix).run(runId), RUN.read, `${RUN.countPrefix}updated`);
+  return { read: Number(read ?? 0), updated: Number(updated ?? 0) };
+}

@@ -6,10 +6,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { keysFor, RUN } from "../src/store/keys.js";
 import { ConnectSimulator } from "../src/simulator/index.js";
 import { makeFile, runTracked, usedMb } from "./ingest.js";
-import { deletePrefix, median, REDIS_URL, ROOT, runCli, table, writeSection } from "./lib.js";
+import { deletePrefix, median, rawRunFigures, REDIS_URL, ROOT, runCli, table, writeSection } from "./lib.js";
 import { previousRelease, type PreviousRelease } from "./previousRelease.js";
 
 /** The last commit before the one-core change; CB_BENCH_BASELINE picks another. */
@@ -29,7 +28,7 @@ async function ingestOnce(bin: string, file: string, redis: Redis): Promise<Samp
   });
   const after = await usedMb(redis);
   // Read from the run's hash itself: the previous release's manifest has no version, which today's store refuses.
-  const read = Number(await redis.hget(keysFor(prefix).run("ingest"), RUN.read));
+  const { read } = await rawRunFigures(redis, prefix, "ingest");
   await deletePrefix(redis, prefix);
   if (t.code !== 0 || read !== INGEST_ROWS) throw new Error(`enqueue did not queue the whole file (code ${t.code}, read ${read})`);
   return { wallS: t.wallS, peakRssMb: t.peakRssMb, bytesPerRow: ((after - before) * 1024 * 1024) / INGEST_ROWS };
@@ -46,7 +45,7 @@ async function flowOnce(bin: string, sim: ConnectSimulator, endpoint: string, fi
     sim.reset();
     const w = await runCli(["work", "--exit-when-idle", "--rate", "100000", "--concurrency", "50", ...common], env, bin).done;
     if (w.code !== 0) throw new Error(`work failed: ${w.stderr}`);
-    const updated = Number(await redis.hget(keysFor(prefix).run("bench"), `${RUN.countPrefix}updated`));
+    const { updated } = await rawRunFigures(redis, prefix, "bench");
     if (updated !== FLOW_ROWS) throw new Error(`only ${updated} of ${FLOW_ROWS} rows updated`);
     const ups = sim.updates();
     return FLOW_ROWS / (((ups.at(-1)?.at ?? 0) - (ups[0]?.at ?? 0)) / 1000);

@@ -102,6 +102,17 @@ if added > 0 then redis.call('HSET', KEYS[2], '${RUN.lastAt}', ARGV[6]) end
 return {added, redis.call('HGET', KEYS[2], '${RUN.state}') or ''}
 `;
 
+/**
+ * KEYS[1] run hash, KEYS[2] the run's sending bitmap; ARGV: the write's lines. A run gone from Redis (lost data,
+ * pruned) is never written back: no orphan keys. By its SHA (defineCommand): it goes with every call.
+ */
+const COUNT_SENT = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HINCRBY', KEYS[1], '${RUN.requests}', 1)
+for i = 1, #ARGV do redis.call('SETBIT', KEYS[2], tonumber(ARGV[i]), 1) end
+return 1`;
+
+type CountCmd = (k1: string, k2: string, ...lines: number[]) => Promise<number>;
+
 type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Array<string | number>) => Promise<[number, string]>;
 
 /**
@@ -110,7 +121,7 @@ type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ..
  * moved by one script.
  */
 export class OutcomeLog {
-  private readonly redis: Redis & { cbRecord3?: RecordCmd };
+  private readonly redis: Redis & { cbRecord3?: RecordCmd; cbCountSent?: CountCmd };
 
   constructor(
     redis: Redis,
@@ -118,6 +129,7 @@ export class OutcomeLog {
   ) {
     this.redis = redis as OutcomeLog["redis"];
     if (!this.redis.cbRecord3) redis.defineCommand("cbRecord3", { numberOfKeys: 5, lua: RECORD });
+    if (!this.redis.cbCountSent) redis.defineCommand("cbCountSent", { numberOfKeys: 2, lua: COUNT_SENT });
   }
 
   /**
@@ -125,18 +137,7 @@ export class OutcomeLog {
    * marked as possibly sent (`sending`), so a cancel never calls a row whose call may have landed "not sent".
    */
   async countSent(runId: string, writes?: readonly number[]): Promise<void> {
-    // KEYS[1] run hash, KEYS[2] the run's sending bitmap; ARGV: the write's lines. A run gone from Redis (lost
-    // data, pruned) is never written back: no orphan keys.
-    await this.redis.eval(
-      `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-       redis.call('HINCRBY', KEYS[1], '${RUN.requests}', 1)
-       for i = 1, #ARGV do redis.call('SETBIT', KEYS[2], tonumber(ARGV[i]), 1) end
-       return 1`,
-      2,
-      this.keys.run(runId),
-      this.keys.sending(runId),
-      ...(writes ?? []),
-    );
+    await (this.redis.cbCountSent as CountCmd)(this.keys.run(runId), this.keys.sending(runId), ...(writes ?? []));
   }
 
   /** Of `lines`, those whose write call was handed to the HTTP handler at least once. */
