@@ -1,6 +1,5 @@
 import { ConnectClient } from "@aws-sdk/client-connect";
 import { checkResponses } from "./checkResponse.js";
-import { countSends } from "./countSends.js";
 
 export interface ConnectClientOptions {
   /** Overrides the endpoint; AWS_ENDPOINT_URL_CONNECT does the same through the SDK. */
@@ -32,6 +31,5 @@ export function createConnectClient(opts: ConnectClientOptions): ConnectClient {
     },
   });
   checkResponses(client);
-  countSends(client);
   return client;
 }

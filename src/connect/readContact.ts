@@ -1,3 +1,4 @@
+import { onSent } from "../lib/onSent.js";
 import { DescribeContactCommand, GetContactAttributesCommand } from "@aws-sdk/client-connect";
 import type { OperationName } from "../operations/Operation.js";
 import { callWithDeadline } from "../lib/callWithDeadline.js";
@@ -16,9 +17,9 @@ export type ApiName = OperationName | ReadApi;
 export const getContactAttributes: ApiCall = {
   name: "GetContactAttributes",
   read: true,
-  send: async (client, to, _fields, signal, deadlineMs) => {
+  send: async (client, to, _fields, signal, deadlineMs, sent) => {
     const out = await callWithDeadline(
-      (abortSignal) => client.send(new GetContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId }), { abortSignal }),
+      (abortSignal) => client.send(onSent(new GetContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId }), sent), { abortSignal }),
       signal,
       deadlineMs,
     );
@@ -38,9 +39,9 @@ export interface ContactStart {
 export const describeContactStart: ApiCall = {
   name: "DescribeContact",
   read: true,
-  send: async (client, to, _fields, signal, deadlineMs) => {
+  send: async (client, to, _fields, signal, deadlineMs, sent) => {
     const out = await callWithDeadline(
-      (abortSignal) => client.send(new DescribeContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId }), { abortSignal }),
+      (abortSignal) => client.send(onSent(new DescribeContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId }), sent), { abortSignal }),
       signal,
       deadlineMs,
     );

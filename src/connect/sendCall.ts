@@ -3,7 +3,6 @@ import { sleep } from "../lib/sleep.js";
 import type { ContactTarget, Fields, Operation } from "../operations/Operation.js";
 import { backoffDelay, type BackoffOptions } from "../rate/backoff.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
-import { whileSending } from "./countSends.js";
 import { classifyError, type ClassifiedError } from "./classifyError.js";
 
 export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
@@ -91,7 +90,7 @@ export interface SendContext {
   /** Asked after the governor's turn, right before each call goes: false hands the row back (a run paused meanwhile). */
   readonly mayGo?: () => Promise<boolean>;
   /**
-   * Fired as each call's request goes (countSends): the run counts it as sent, since the service applies
+   * Fired as each call's request goes (lib/onSent): the run counts it as sent, since the service applies
    * a call whether or not its caller lives on. Not awaited; it must not throw.
    */
   readonly onSend?: () => void;
@@ -148,7 +147,7 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
     const started = performance.now();
     const told = (result: CallResult["result"]) => ctx.onAttempt?.({ operation: ctx.op.name, result, durationMs: performance.now() - started });
     try {
-      const value = await whileSending(ctx.client, ctx.onSend, () => ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs));
+      const value = await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs, ctx.onSend);
       ctx.governor.succeeded();
       told("ok");
       return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false, value };

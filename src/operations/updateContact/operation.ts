@@ -1,3 +1,4 @@
+import { onSent } from "../../lib/onSent.js";
 import { UpdateContactCommand, type Reference, type SegmentAttributeValue } from "@aws-sdk/client-connect";
 import { callWithDeadline } from "../../lib/callWithDeadline.js";
 import type { Fields, Operation } from "../Operation.js";
@@ -36,9 +37,10 @@ export const updateContact: Operation = {
   fieldsFromCells,
   fieldsFromObject,
   validate: validateUpdateContact,
-  send: (client, to, fields, signal, deadlineMs) =>
+  send: (client, to, fields, signal, deadlineMs, sent) =>
     callWithDeadline(
-      (abortSignal) => client.send(new UpdateContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId, ...requestOf(fields) }), { abortSignal }),
+      (abortSignal) =>
+        client.send(onSent(new UpdateContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId, ...requestOf(fields) }), sent), { abortSignal }),
       signal,
       deadlineMs,
     ),

@@ -1,3 +1,4 @@
+import { onSent } from "../../lib/onSent.js";
 import { UpdateContactAttributesCommand } from "@aws-sdk/client-connect";
 import { callWithDeadline } from "../../lib/callWithDeadline.js";
 import { emptyFields, type Fields, type FieldsCheck, type Operation, type Verdict } from "../Operation.js";
@@ -68,12 +69,16 @@ export const updateContactAttributes: Operation = {
   fieldsFromObject: attributesOfObject,
   validate: validateAttributes,
   callBudget: { limit: LIMITS.attributesTotalBytes, cost: bytesOf },
-  send: (client, to, fields, signal, deadlineMs) =>
+  send: (client, to, fields, signal, deadlineMs, sent) =>
     callWithDeadline(
       (abortSignal) =>
-        client.send(new UpdateContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId, Attributes: fields as Record<string, string> }), {
-          abortSignal,
-        }),
+        client.send(
+          onSent(
+            new UpdateContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId, Attributes: fields as Record<string, string> }),
+            sent,
+          ),
+          { abortSignal },
+        ),
       signal,
       deadlineMs,
     ),
