@@ -15,13 +15,24 @@ describe("StopState", () => {
     { name: "a canary paused the run", learn: ["paused"], handBack: false, waiting: false, result: "parked", halted: true },
     { name: "paused, then a call was handed back: still parked", learn: ["paused"], handBack: true, waiting: false, result: "parked", halted: true },
     { name: "handed back", learn: [], handBack: true, waiting: false, result: "handback", halted: true },
+    {
+      name: "rows wait for a canary place: the rest go on, the chunk goes back",
+      learn: [],
+      handBack: false,
+      defer: true,
+      waiting: false,
+      result: "handback",
+      halted: false,
+    },
     { name: "cancelled", learn: ["cancelled"], handBack: false, waiting: false, result: "cancelled", halted: true },
     { name: "the run is gone", learn: ["gone"], handBack: false, waiting: false, result: "unknown-run", halted: true },
     { name: "an ordinary state changes nothing", learn: ["queued"], handBack: false, waiting: false, result: "done", halted: false },
-  ])("$name", ({ learn, handBack, waiting, result, halted }) => {
+  ])("$name", (c) => {
+    const { learn, handBack, waiting, result, halted } = c;
     const { stop } = make();
     for (const s of learn) stop.learn(s);
     if (handBack) stop.handBack();
+    if ("defer" in c && c.defer) stop.defer();
     expect(stop.halted()).toBe(halted);
     expect(stop.result(waiting)).toBe(result);
   });

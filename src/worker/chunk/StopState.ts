@@ -13,6 +13,11 @@ export class StopState {
   cancelled = false;
   /** Rows go back to the queue without an outcome (shutdown, a stop during a read). */
   handback = false;
+  /**
+   * Some rows wait for a canary place (calls holding places are still out): their group stops, the others go
+   * on (a row that holds a place must still be able to go), and the chunk goes back to the queue at its end.
+   */
+  deferred = false;
   /** The run is gone from Redis. */
   gone = false;
   /** The first error of a write or a Redis read: the chunk stops sending and it goes to the caller. */
@@ -49,6 +54,10 @@ export class StopState {
     return this.stopped || this.paused;
   }
 
+  defer(): void {
+    this.deferred = true;
+  }
+
   /** Rows left without an outcome go back to the queue, unless the run is held (then the chunk is parked). */
   handBack(): void {
     if (!this.held()) this.handback = true;
@@ -60,7 +69,7 @@ export class StopState {
     if (this.gone) return "unknown-run";
     if (this.cancelled) return "cancelled";
     if (this.held()) return "parked";
-    if (this.handback || (waiting && this.halted())) return "handback";
+    if (this.handback || this.deferred || (waiting && this.halted())) return "handback";
     return waiting ? "waiting" : "done";
   }
 }

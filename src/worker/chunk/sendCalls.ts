@@ -130,8 +130,9 @@ export function sendCalls(
 
   /**
    * A canary's places for the call's rows. `wait` (the allowance is used up, calls holding places are still
-   * out): the chunk goes back to the queue for a moment, so that a worker's chunk slots are free for the
-   * chunks of a dead holder, whose rows go again on the places they hold.
+   * out): that contact's rows stop while the chunk's others go on (a row holding a place must still go), and
+   * the chunk goes back to the queue at its end, so a worker's chunk slots are free for a dead holder's chunks,
+   * whose rows go again on the places they hold.
    */
   const placed = async (call: PlannedCall<Ready>): Promise<boolean> => {
     if (!manifest.canary) return true;
@@ -141,7 +142,7 @@ export function sendCalls(
       canaryPauseReason(runId, manifest.canary),
     );
     if (go === "send") return true;
-    if (go === "wait") stop.handBack();
+    if (go === "wait") stop.defer();
     else stop.learn(go);
     return false;
   };
@@ -168,7 +169,7 @@ export function sendCalls(
         if (stop.halted()) return stop.handBack();
         // Places are taken before the call waits for its turn. A call handed back keeps its places: its rows go
         // again on them.
-        if (!(await placed(call))) return stop.handBack();
+        if (!(await placed(call))) return stop.deferred ? undefined : stop.handBack();
         const answer = await deps.limit(() => inTurn(call));
         if (!answer || answer.kind === "handback") return stop.handBack();
         if (answer.kind === "settled") {
