@@ -24,8 +24,8 @@ interface Flow {
   readonly calls: number;
 }
 
-/** enqueue + one `work --exit-when-idle`; rows/s from the first accepted call to the last. */
-async function flow(bin: string, sim: ConnectSimulator, endpoint: string, file: string, redis: Redis): Promise<Flow> {
+/** enqueue + one `work --exit-when-idle` of a file of `rows` rows; rows/s from the first accepted call to the last. */
+export async function flow(bin: string, sim: ConnectSimulator, endpoint: string, file: string, redis: Redis, rows = ROWS): Promise<Flow> {
   const prefix = `bench-${randomBytes(3).toString("hex")}`;
   const common = ["--prefix", prefix, "--log-level", "error"];
   // The standard variable, not --endpoint: both releases read it, and a run records the target it was queued for.
@@ -37,10 +37,10 @@ async function flow(bin: string, sim: ConnectSimulator, endpoint: string, file: 
     const w = await runCli(["work", "--exit-when-idle", "--rate", "100000", "--concurrency", "50", ...common], env, bin).done;
     if (w.code !== 0) throw new Error(`work failed: ${w.stderr}`);
     const { updated } = await rawRunFigures(redis, prefix, "bench");
-    if (updated !== ROWS) throw new Error(`only ${updated} of ${ROWS} rows updated`);
+    if (updated !== rows) throw new Error(`only ${updated} of ${rows} rows updated`);
     const ups = sim.updates();
     const span = ((ups.at(-1)?.at ?? 0) - (ups[0]?.at ?? 0)) / 1000;
-    return { rowsPerS: ROWS / span, calls: ups.length };
+    return { rowsPerS: rows / span, calls: ups.length };
   } finally {
     await deletePrefix(redis, prefix);
   }

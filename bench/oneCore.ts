@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { ConnectSimulator } from "../src/simulator/index.js";
+import { flow as flowOf } from "./contactOrder.js";
 import { makeFile, runTracked, usedMb } from "./ingest.js";
-import { deletePrefix, median, rawRunFigures, REDIS_URL, ROOT, runCli, table, writeSection } from "./lib.js";
+import { deletePrefix, median, rawRunFigures, REDIS_URL, ROOT, table, writeSection } from "./lib.js";
 import { previousRelease, type PreviousRelease } from "./previousRelease.js";
 
 /** The last commit before the one-core change; CB_BENCH_BASELINE picks another. */
@@ -32,26 +33,6 @@ async function ingestOnce(bin: string, file: string, redis: Redis): Promise<Samp
   await deletePrefix(redis, prefix);
   if (t.code !== 0 || read !== INGEST_ROWS) throw new Error(`enqueue did not queue the whole file (code ${t.code}, read ${read})`);
   return { wallS: t.wallS, peakRssMb: t.peakRssMb, bytesPerRow: ((after - before) * 1024 * 1024) / INGEST_ROWS };
-}
-
-/** enqueue + one `work --exit-when-idle`; rows/s from the first accepted call to the last. */
-async function flowOnce(bin: string, sim: ConnectSimulator, endpoint: string, file: string, redis: Redis): Promise<number> {
-  const prefix = `core-${randomBytes(3).toString("hex")}`;
-  const common = ["--prefix", prefix, "--log-level", "error"];
-  const env = { AWS_ENDPOINT_URL_CONNECT: endpoint };
-  try {
-    const enq = await runCli(["enqueue", file, "--instance-id", "bench", "--run-id", "bench", ...common], env, bin).done;
-    if (enq.code !== 0) throw new Error(`enqueue failed: ${enq.stderr}`);
-    sim.reset();
-    const w = await runCli(["work", "--exit-when-idle", "--rate", "100000", "--concurrency", "50", ...common], env, bin).done;
-    if (w.code !== 0) throw new Error(`work failed: ${w.stderr}`);
-    const { updated } = await rawRunFigures(redis, prefix, "bench");
-    if (updated !== FLOW_ROWS) throw new Error(`only ${updated} of ${FLOW_ROWS} rows updated`);
-    const ups = sim.updates();
-    return FLOW_ROWS / (((ups.at(-1)?.at ?? 0) - (ups[0]?.at ?? 0)) / 1000);
-  } finally {
-    await deletePrefix(redis, prefix);
-  }
 }
 
 export async function benchOneCore(): Promise<void> {
@@ -78,7 +59,7 @@ export async function benchOneCore(): Promise<void> {
         ] as const) {
           if (!bin) continue;
           ingest[k].push(await ingestOnce(bin, big, redis));
-          flow[k].push(await flowOnce(bin, sim, endpoint, small, redis));
+          flow[k].push((await flowOf(bin, sim, endpoint, small, redis, FLOW_ROWS)).rowsPerS);
           console.log("core round", r, k, ingest[k].at(-1), flow[k].at(-1));
         }
       }

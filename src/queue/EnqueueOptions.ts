@@ -86,7 +86,7 @@ export interface RunSafety {
   readonly rollbackOf?: string | undefined;
 }
 
-/** Only what is set goes into the manifest: older runs (and plain ones) keep theirs as they were. */
+/** Only what is set goes into the manifest: a plain run carries none of these fields. */
 export function safetyFields(s: RunSafety | undefined): Partial<RunManifest> {
   if (!s) return {};
   return {
