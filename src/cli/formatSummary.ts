@@ -5,8 +5,23 @@ function seconds(ms: number | undefined): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** Where a report went: its folder, or its S3 folder and where the local copy and the spool stay. */
+export interface ReportPlace {
+  readonly dir: string;
+  readonly uploadedTo?: string | undefined;
+  readonly uploadProblem?: string | undefined;
+  readonly spool?: string | undefined;
+}
+
+function whereReports(place: ReportPlace): string {
+  if (place.uploadProblem) return `${place.dir} (NOT uploaded: ${place.uploadProblem})`;
+  if (!place.uploadedTo) return place.dir;
+  return `${place.uploadedTo} (written first in ${place.dir}; the spool stays at ${place.spool ?? place.dir})`;
+}
+
 /** The short summary printed by `run` and `report`: what a person reads first. */
-export function formatSummary(s: RunSummary, dir: string): string {
+export function formatSummary(s: RunSummary, place: string | ReportPlace): string {
+  const dir = typeof place === "string" ? place : whereReports(place);
   if (s.dryRun) return formatDryRun(s, dir);
   const lines = [
     `run ${s.runId}${s.rollbackOf ? ` (rollback of ${s.rollbackOf})` : s.parentRunId ? ` (retry of ${s.parentRunId})` : ""}: ${s.rows} rows${s.complete ? `, finished in ${seconds(s.durationMs)}` : ", NOT finished"}`,

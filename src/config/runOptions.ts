@@ -93,19 +93,22 @@ export const RUN_OPTIONS = {
     value: "DIR",
     env: "CONNECT_BACKFILL_REPORTS_DIR",
     default: "./reports",
-    help: "where report files go (default {default})",
-    doc: "where report folders are written",
+    help: "where report files go: a folder, or s3://bucket/prefix to upload them (default {default})",
+    doc: "where report folders are written; `s3://bucket/prefix` uploads them there (see Files in S3)",
     commands: [...QUEUEING_COMMANDS, "report", "cancel", "dashboard"],
     job: {
       path: true,
       schema: {
         type: "string",
         minLength: 1,
-        "x-expects": "a folder path relative to the job file",
-        description: "Where report folders go, relative to the job file (default ./reports).",
+        "x-expects": "a folder path relative to the job file, or s3://bucket/prefix",
+        description: "Where report folders go, relative to the job file (default ./reports); s3://bucket/prefix uploads them.",
       },
     },
-    parse: (v) => v,
+    parse: (v) => {
+      if (v !== undefined && /^s3:/i.test(v) && !/^s3:\/\/[^/]+/i.test(v)) throw new ConfigError(`--reports-dir: "${v}" is not an S3 URL; write s3://bucket/prefix`);
+      return v;
+    },
   }),
   minContactDate: option({
     flag: "min-contact-date",
