@@ -124,6 +124,7 @@ export async function writeRunReport(
         cutShort: progress.cutShort,
       },
       outcomes,
+      { workbook: config.failuresWorkbook },
     );
     // The page a person opens: counts, errors, calls per second, the first failed rows.
     const html = join(files.dir, "report.html");
@@ -132,7 +133,7 @@ export async function writeRunReport(
     if (!config.reportsUpload) return { ...files, html, duplicates, spool: spoolAt };
     // Uploaded once written whole; a failed upload never fails the run (its rows were sent): it is said, with how to try again.
     try {
-      const uploadedTo = await uploadReport(config.reportsUpload, runId, [files.outcomes, files.failures, files.summary, html]);
+      const uploadedTo = await uploadReport(config.reportsUpload, runId, [files.outcomes, files.failures, ...(files.workbook ? [files.workbook] : []), files.summary, html]);
       return { ...files, html, duplicates, spool: spoolAt, uploadedTo };
     } catch (err) {
       const uploadProblem = `${(err as Error).message} The files are in ${files.dir}; "connect-backfill report ${runId} --reports-dir ${config.reportsUpload}" on this host uploads them again`;

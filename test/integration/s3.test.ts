@@ -83,7 +83,7 @@ describe("files in S3", () => {
     expect(jr.stderr).toContain("export-*.csv matched 2 objects; using the newest, s3://exports/nightly/export-2026-12-02.csv");
     expect(h.sim.attributesOf("i", "c1")?.night).toBe("second");
     expect(await s3.keys("job-reports/night-2/")).toContain("job-reports/night-2/outcomes.csv");
-  });
+  }, 120_000);
 
   it("a run killed mid-object resumes with the same command: every row applied and reported once", async () => {
     h = await harness({ latencyMs: 2 });
@@ -129,7 +129,7 @@ describe("files in S3", () => {
     expect(new Set(out.map(([c]) => c)).size).toBe(total);
     expect(out.every(([, s]) => s === "updated")).toBe(true);
     for (let i = 0; i < total; i++) expect(sim.attributesOf("i", `k${i}`)?.v).toBe(String(i));
-  });
+  }, 150_000);
 
   it("an object replaced under a run is refused like a changed file; a missing one is one sentence", async () => {
     h = await harness({ latencyMs: 1 });
@@ -150,5 +150,5 @@ describe("files in S3", () => {
     const missing = await cli(["run", "s3://exports/nope.csv", "--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--quiet"], env);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe("connect-backfill: s3://exports/nope.csv: cannot read it (no such object).");
-  });
+  }, 120_000);
 });
