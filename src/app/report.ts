@@ -133,7 +133,13 @@ export async function writeRunReport(
     if (!config.reportsUpload) return { ...files, html, duplicates, spool: spoolAt };
     // Uploaded once written whole; a failed upload never fails the run (its rows were sent): it is said, with how to try again.
     try {
-      const uploadedTo = await uploadReport(config.reportsUpload, runId, [files.outcomes, files.failures, ...(files.workbook ? [files.workbook] : []), files.summary, html]);
+      const uploadedTo = await uploadReport(config.reportsUpload, runId, [
+        files.outcomes,
+        files.failures,
+        ...(files.workbook ? [files.workbook] : []),
+        files.summary,
+        html,
+      ]);
       return { ...files, html, duplicates, spool: spoolAt, uploadedTo };
     } catch (err) {
       const uploadProblem = `${(err as Error).message} The files are in ${files.dir}; "connect-backfill report ${runId} --reports-dir ${config.reportsUpload}" on this host uploads them again`;

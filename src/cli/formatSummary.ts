@@ -11,6 +11,7 @@ export interface ReportPlace {
   readonly uploadedTo?: string | undefined;
   readonly uploadProblem?: string | undefined;
   readonly spool?: string | undefined;
+  readonly workbook?: string | undefined;
 }
 
 function whereReports(place: ReportPlace): string {
@@ -22,6 +23,7 @@ function whereReports(place: ReportPlace): string {
 /** The short summary printed by `run` and `report`: what a person reads first. */
 export function formatSummary(s: RunSummary, place: string | ReportPlace): string {
   const dir = typeof place === "string" ? place : whereReports(place);
+  const files = `outcomes.csv, failures.csv${typeof place !== "string" && place.workbook ? ", failures.xlsx" : ""}, summary.json, report.html`;
   if (s.dryRun) return formatDryRun(s, dir);
   const lines = [
     `run ${s.runId}${s.rollbackOf ? ` (rollback of ${s.rollbackOf})` : s.parentRunId ? ` (retry of ${s.parentRunId})` : ""}: ${s.rows} rows${s.complete ? `, finished in ${seconds(s.durationMs)}` : ", NOT finished"}`,
@@ -44,7 +46,7 @@ export function formatSummary(s: RunSummary, place: string | ReportPlace): strin
   }
   lines.push(
     `  API calls ${s.requests}, throttled ${s.throttled} (${(s.throttledShare * 100).toFixed(1)}%)${s.meanRate !== undefined ? `, mean ${s.meanRate} rows/s` : ""}`,
-    `reports in ${dir}: outcomes.csv, failures.csv, summary.json, report.html`,
+    `reports in ${dir}: ${files}`,
   );
   return lines.join("\n");
 }

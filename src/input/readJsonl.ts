@@ -1,6 +1,6 @@
 import { TextDecoder } from "node:util";
 import { MAX_RECORD_BYTES, type SourceRecord } from "./SourceRecord.js";
-import { inputName, type InputRef } from "./InputTransport.js";
+import type { InputRef } from "./InputTransport.js";
 import { openInput } from "./openInput.js";
 
 const NEWLINE = 0x0a;
@@ -56,7 +56,6 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
  * valid row is dropped as it streams instead of being held in memory.
  */
 export async function* readJsonl(input: InputRef): AsyncGenerator<SourceRecord> {
-  const path = inputName(input);
   const stream = await openInput(input);
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let parts: Buffer[] = [];

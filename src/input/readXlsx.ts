@@ -35,7 +35,13 @@ function textOf(value: ExcelJS.CellValue): string {
 export async function readXlsx(input: InputRef): Promise<CsvSource> {
   const path = inputName(input);
   const stream = await transportOf(input).open();
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, { sharedStrings: "cache", hyperlinks: "ignore", styles: "cache", worksheets: "emit", entries: "emit" });
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
+    sharedStrings: "cache",
+    hyperlinks: "ignore",
+    styles: "cache",
+    worksheets: "emit",
+    entries: "emit",
+  });
   const sheets = reader[Symbol.asyncIterator]();
   let rows: AsyncIterator<ExcelJS.Row>;
   let first: IteratorResult<ExcelJS.Row>;

@@ -7,10 +7,7 @@ import { parseS3Url, s3Client, s3Problem } from "../lib/s3.js";
  * holds * or ? in its last segment only (as a job's local `input`). Listed from
  * the literal part before the first wildcard, page by page.
  */
-export async function newestS3Match(
-  pattern: string,
-  matches: (name: string) => boolean,
-): Promise<{ url: string; mtime: Date; count: number } | undefined> {
+export async function newestS3Match(pattern: string, matches: (name: string) => boolean): Promise<{ url: string; mtime: Date; count: number } | undefined> {
   const { bucket, key } = parseS3Url(pattern);
   const folder = key.slice(0, key.lastIndexOf("/") + 1);
   const literal = key.slice(0, key.search(/[*?]/));

@@ -61,7 +61,8 @@ async function s3Input(path: string, job: LoadedJob["job"], dir: string): Promis
   const name = job.input.slice(job.input.lastIndexOf("/") + 1);
   if (!hasWildcard(name)) return { job, dir, inputPath: job.input };
   const match = await newestS3Match(job.input, fileNameMatcher(name));
-  if (match === undefined) throw new JobFileError(`${path}: "input" ${JSON.stringify(job.input)} matches no object in ${job.input.slice(0, job.input.lastIndexOf("/") + 1)}.`);
+  if (match === undefined)
+    throw new JobFileError(`${path}: "input" ${JSON.stringify(job.input)} matches no object in ${job.input.slice(0, job.input.lastIndexOf("/") + 1)}.`);
   const objects = match.count === 1 ? "1 object" : `${match.count} objects`;
   const which = match.count === 1 ? match.url : `the newest, ${match.url}`;
   return { job, dir, inputPath: match.url, inputNote: `${job.input} matched ${objects}; using ${which} (modified ${match.mtime.toISOString()})` };

@@ -17,7 +17,7 @@ export class S3Error extends BackfillError {
 
 export function parseS3Url(url: string): S3Location {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(url);
-  if (!m || !m[1]) throw new S3Error(`${url}: not an S3 URL; write it as s3://bucket/key.`);
+  if (!m?.[1]) throw new S3Error(`${url}: not an S3 URL; write it as s3://bucket/key.`);
   return { bucket: m[1], key: m[2] ?? "" };
 }
 

@@ -255,8 +255,6 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, cancelled: true };
   }
   const moved = await transport.changedWhileRead();
-  const changed = moved
-    ? `${moved}; run ${runId} holds the ${read} rows as they were read: for a finished export, queue it again under a new --run-id`
-    : undefined;
+  const changed = moved ? `${moved}; run ${runId} holds the ${read} rows as they were read: for a finished export, queue it again under a new --run-id` : undefined;
   return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created, ...(changed ? { inputChanged: changed } : {}) };
 }

@@ -37,10 +37,31 @@ describe("files in S3", () => {
   it("runs an object from S3 and uploads its reports to S3; a job's input pattern picks the newest object", async () => {
     h = await harness({ latencyMs: 1 });
     s3 = await startS3();
-    await s3.put("in/contacts.csv", csv([["contactId", "tier", "account"], ["c1", "gold", "00042"], ["c2", "silver", "12345678901234567890"], ["", "x", "y"]]));
+    await s3.put(
+      "in/contacts.csv",
+      csv([
+        ["contactId", "tier", "account"],
+        ["c1", "gold", "00042"],
+        ["c2", "silver", "12345678901234567890"],
+        ["", "x", "y"],
+      ]),
+    );
     const env = envOf(h, s3);
     const res = await cli(
-      ["run", "s3://exports/in/contacts.csv", "--reports-dir", "s3://exports/reports", "--run-id", "from-s3", "--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint],
+      [
+        "run",
+        "s3://exports/in/contacts.csv",
+        "--reports-dir",
+        "s3://exports/reports",
+        "--run-id",
+        "from-s3",
+        "--instance-id",
+        "i",
+        "--prefix",
+        h.prefix,
+        "--endpoint",
+        h.endpoint,
+      ],
       env,
     );
     expect(res.code, res.stderr).toBe(3); // one invalid row (no contactId)
@@ -72,12 +93,33 @@ describe("files in S3", () => {
     expect(rep.stdout).toMatch(/reports in s3:\/\/exports\/reports\/from-s3\/ \(written first in .*; the spool stays at .*\.outcomes\.spool\)/);
 
     // A job: its input a key pattern (the newest match), its reports in the bucket.
-    await s3.put("nightly/export-2026-12-01.csv", csv([["contactId", "night"], ["c1", "first"]]));
+    await s3.put(
+      "nightly/export-2026-12-01.csv",
+      csv([
+        ["contactId", "night"],
+        ["c1", "first"],
+      ]),
+    );
     await new Promise((r) => setTimeout(r, 1100)); // S3's LastModified has whole seconds
-    await s3.put("nightly/export-2026-12-02.csv", csv([["contactId", "night"], ["c1", "second"]]));
-    await s3.put("nightly/other.csv", csv([["contactId", "night"], ["c1", "wrong"]]));
+    await s3.put(
+      "nightly/export-2026-12-02.csv",
+      csv([
+        ["contactId", "night"],
+        ["c1", "second"],
+      ]),
+    );
+    await s3.put(
+      "nightly/other.csv",
+      csv([
+        ["contactId", "night"],
+        ["c1", "wrong"],
+      ]),
+    );
     const job = join(h.dir, "nightly.json");
-    await writeFile(job, JSON.stringify({ name: "nightly", input: "s3://exports/nightly/export-*.csv", instanceId: "i", endpoint: h.endpoint, reportsDir: "s3://exports/job-reports" }));
+    await writeFile(
+      job,
+      JSON.stringify({ name: "nightly", input: "s3://exports/nightly/export-*.csv", instanceId: "i", endpoint: h.endpoint, reportsDir: "s3://exports/job-reports" }),
+    );
     const jr = await cli(["run", job, "--prefix", h.prefix, "--run-id", "night-2", "--quiet"], env);
     expect(jr.code, jr.stderr).toBe(0);
     expect(jr.stderr).toContain("export-*.csv matched 2 objects; using the newest, s3://exports/nightly/export-2026-12-02.csv");
@@ -134,11 +176,38 @@ describe("files in S3", () => {
   it("an object replaced under a run is refused like a changed file; a missing one is one sentence", async () => {
     h = await harness({ latencyMs: 1 });
     s3 = await startS3();
-    await s3.put("nightly.csv", csv([["contactId", "v"], ["c1", "a"]]));
+    await s3.put(
+      "nightly.csv",
+      csv([
+        ["contactId", "v"],
+        ["c1", "a"],
+      ]),
+    );
     const env = envOf(h, s3);
-    const args = ["run", "s3://exports/nightly.csv", "--run-id", "same", "--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--quiet"];
+    const args = [
+      "run",
+      "s3://exports/nightly.csv",
+      "--run-id",
+      "same",
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--quiet",
+    ];
     expect((await cli(args, env)).code).toBe(0);
-    await s3.put("nightly.csv", csv([["contactId", "v"], ["c1", "b"], ["c2", "b"]]));
+    await s3.put(
+      "nightly.csv",
+      csv([
+        ["contactId", "v"],
+        ["c1", "b"],
+        ["c2", "b"],
+      ]),
+    );
     const res = await cli(args, env);
     expect(res.code).toBe(1);
     expect(res.stderr.trim()).toMatch(

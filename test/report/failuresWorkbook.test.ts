@@ -36,6 +36,7 @@ function failed(line: number, fields: string[]): Outcome {
     httpStatus: 409,
     message: "conflict",
     attempts: 1,
+    throttles: 0,
     finishedAt: Date.now(),
     original: { fields },
   } as Outcome;
