@@ -71,6 +71,7 @@ describe("files in S3", () => {
     // The reports in the bucket, and where the spool stays, said by the run.
     expect(await s3.keys("reports/")).toEqual([
       "reports/from-s3/failures.csv",
+      "reports/from-s3/failures.xlsx",
       "reports/from-s3/outcomes.csv",
       "reports/from-s3/report.html",
       "reports/from-s3/summary.json",
