@@ -10,6 +10,7 @@ import { OutcomeSpool } from "../report/OutcomeSpool.js";
 import { lockReportDir, ReportDirLockedError } from "../report/reportDirLock.js";
 import { writeHtmlReport } from "../report/writeHtmlReport.js";
 import { writeReportFiles, type ReportFiles } from "../report/writeReportFiles.js";
+import { uploadReport } from "../report/uploadReport.js";
 
 export type { RunSummary } from "../domain/RunSummary.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
@@ -95,7 +96,7 @@ export async function writeRunReport(
   config: Config,
   runId: string,
   lockWaitMs?: number,
-): Promise<ReportFiles & { html: string; duplicates: number }> {
+): Promise<ReportFiles & { html: string; duplicates: number; uploadedTo?: string; uploadProblem?: string; spool: string }> {
   const progress = await store.progress(runId);
   if (!progress) throw new RunNotFoundError(runId, config.prefix);
   const m = progress.manifest;
@@ -123,11 +124,27 @@ export async function writeRunReport(
         cutShort: progress.cutShort,
       },
       outcomes,
+      { workbook: config.failuresWorkbook },
     );
     // The page a person opens: counts, errors, calls per second, the first failed rows.
     const html = join(files.dir, "report.html");
     await writeHtmlReport(html, { summary: files.summaryData, timeline: await store.timeline(runId), failed: files.failed.first, failedTotal: files.failed.total });
-    return { ...files, html, duplicates };
+    const spoolAt = spoolLocation(config, runId);
+    if (!config.reportsUpload) return { ...files, html, duplicates, spool: spoolAt };
+    // Uploaded once written whole; a failed upload never fails the run (its rows were sent): it is said, with how to try again.
+    try {
+      const uploadedTo = await uploadReport(config.reportsUpload, runId, [
+        files.outcomes,
+        files.failures,
+        ...(files.workbook ? [files.workbook] : []),
+        files.summary,
+        html,
+      ]);
+      return { ...files, html, duplicates, spool: spoolAt, uploadedTo };
+    } catch (err) {
+      const uploadProblem = `${(err as Error).message} The files are in ${files.dir}; "connect-backfill report ${runId} --reports-dir ${config.reportsUpload}" on this host uploads them again`;
+      return { ...files, html, duplicates, spool: spoolAt, uploadProblem };
+    }
   } finally {
     spool.close();
   }

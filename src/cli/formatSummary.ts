@@ -5,8 +5,25 @@ function seconds(ms: number | undefined): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
+/** Where a report went: its folder, or its S3 folder and where the local copy and the spool stay. */
+export interface ReportPlace {
+  readonly dir: string;
+  readonly uploadedTo?: string | undefined;
+  readonly uploadProblem?: string | undefined;
+  readonly spool?: string | undefined;
+  readonly workbook?: string | undefined;
+}
+
+function whereReports(place: ReportPlace): string {
+  if (place.uploadProblem) return `${place.dir} (NOT uploaded: ${place.uploadProblem})`;
+  if (!place.uploadedTo) return place.dir;
+  return `${place.uploadedTo} (written first in ${place.dir}; the spool stays at ${place.spool ?? place.dir})`;
+}
+
 /** The short summary printed by `run` and `report`: what a person reads first. */
-export function formatSummary(s: RunSummary, dir: string): string {
+export function formatSummary(s: RunSummary, place: string | ReportPlace): string {
+  const dir = typeof place === "string" ? place : whereReports(place);
+  const files = `outcomes.csv, failures.csv${typeof place !== "string" && place.workbook ? ", failures.xlsx" : ""}, summary.json, report.html`;
   if (s.dryRun) return formatDryRun(s, dir);
   const lines = [
     `run ${s.runId}${s.rollbackOf ? ` (rollback of ${s.rollbackOf})` : s.parentRunId ? ` (retry of ${s.parentRunId})` : ""}: ${s.rows} rows${s.complete ? `, finished in ${seconds(s.durationMs)}` : ", NOT finished"}`,
@@ -29,7 +46,7 @@ export function formatSummary(s: RunSummary, dir: string): string {
   }
   lines.push(
     `  API calls ${s.requests}, throttled ${s.throttled} (${(s.throttledShare * 100).toFixed(1)}%)${s.meanRate !== undefined ? `, mean ${s.meanRate} rows/s` : ""}`,
-    `reports in ${dir}: outcomes.csv, failures.csv, summary.json, report.html`,
+    `reports in ${dir}: ${files}`,
   );
   return lines.join("\n");
 }

@@ -25,7 +25,7 @@ export function logRunEnded(log: AppContext["log"], res: RunFileResult): void {
 
 /** What a person reads when a `run` or `retry` ends: the summary, and how to go on when it stopped early. */
 export function sayRunEnded(res: RunFileResult, opts: { quiet: boolean; file?: string }): void {
-  if (!opts.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
+  if (!opts.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report)}\n`);
   const s = res.report.summaryData;
   const queued = s.rows - Object.values(s.counts).reduce((a, b) => a + b, 0);
   const id = res.runId;

@@ -1,3 +1,6 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isS3Url, parseS3Url } from "../lib/s3.js";
 import { ConfigError } from "./ConfigError.js";
 import type { FlagType, OptionSpec, ParseContext } from "./Option.js";
 import { hasHashTag, parseBoolEnv, validateRunId } from "./optionChecks.js";
@@ -17,6 +20,23 @@ export interface Config extends OptionValues {
   readonly target: { readonly endpoint: string | undefined; readonly region: string | undefined };
   /** `work --run-id A,B`: only these runs. Empty: every run on the prefix. */
   readonly onlyRuns: readonly string[];
+  /**
+   * `--reports-dir s3://bucket/prefix`: where each report's files are uploaded
+   * (under `<prefix>/<runId>/`). `reportsDir` is then the local folder where they
+   * are written first and the spool stays (reportsDirForS3).
+   */
+  readonly reportsUpload: string | undefined;
+}
+
+/**
+ * The local folder of reports bound for S3: the spool (the outcomes moved out
+ * of Redis) must stay where the report writer runs, and a container's temporary
+ * folder is what it has. The same URL always maps to the same folder, so a
+ * `report` on that host finds the spool again.
+ */
+export function reportsDirForS3(url: string): string {
+  const { bucket, key } = parseS3Url(url);
+  return join(tmpdir(), "connect-backfill-reports", bucket, ...key.split("/").filter((p) => p !== "" && p !== "." && p !== ".."));
 }
 
 type Given = string | number | boolean | undefined;
@@ -64,6 +84,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       region: nonEmpty(flags.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
     }),
     onlyRuns: Object.freeze(onlyRuns),
+    ...(isS3Url(String(values.reportsDir))
+      ? { reportsDir: reportsDirForS3(String(values.reportsDir)), reportsUpload: String(values.reportsDir) }
+      : { reportsUpload: undefined }),
   } satisfies Config;
   checkTogether(config);
   return Object.freeze(config);

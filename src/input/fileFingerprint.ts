@@ -30,8 +30,3 @@ export async function fileFingerprint(path: string): Promise<{ fingerprint: stri
     await fh.close();
   }
 }
-
-/** The size part of a fingerprint, for the message that says the file changed. */
-export function fingerprintSize(fp: string): number {
-  return Number(fp.split(":")[0]);
-}

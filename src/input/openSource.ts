@@ -3,7 +3,9 @@ import { type ColumnMapping, columnRoles, type ColumnRoles } from "./columnRoles
 import { InputFileError, MissingInstanceIdError } from "./InputFileError.js";
 import { readCsv } from "./readCsv.js";
 import { readJsonl } from "./readJsonl.js";
+import { readXlsx } from "./readXlsx.js";
 import { STDIN } from "./openInput.js";
+import { inputName, type InputRef } from "./InputTransport.js";
 import type { SourceRecord } from "./SourceRecord.js";
 
 export type InputFormat = "csv" | "jsonl";
@@ -43,27 +45,36 @@ export function formatOf(path: string, flag: InputFormat | undefined): InputForm
   if (flag) return flag;
   if (path === STDIN) throw new InputFileError(`standard input has no file name to tell the format by; pass --format csv or --format jsonl.`);
   const ext = extname(path).toLowerCase();
-  if (ext === ".csv" || ext === ".txt") return "csv";
+  // A workbook (failures.xlsx, fed back) is read as CSV rows: the first sheet, its first row the header.
+  if (ext === ".csv" || ext === ".txt" || ext === ".xlsx") return "csv";
   if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
   throw new InputFileError(`${path}: cannot tell the format from the extension "${ext}"; name it .csv or .jsonl, or pass --format csv|jsonl.`);
 }
 
 /** Opens a CSV or JSONL file as a stream of records; file-level problems throw InputFileError. */
-export async function openSource(path: string, format: InputFormat, opts: SourceOptions = {}): Promise<Source> {
+export async function openSource(input: InputRef, format: InputFormat, opts: SourceOptions = {}): Promise<Source> {
+  const path = inputName(input);
+  if (format === "csv" && extname(path).toLowerCase() === ".xlsx") {
+    const sheet = await readXlsx(input);
+    const roles = columnRoles(sheet.header, path, opts.mapping);
+    if (opts.requireInstance && roles.instanceId === undefined && !opts.requireInstance.defaultInstanceId)
+      throw noInstance(path, "the workbook has no instanceId column");
+    return { shape: { format, header: sheet.header }, roles, records: sheet.records, blankLines: sheet.blankLines };
+  }
   if (format === "csv") {
-    let csv = await readCsv(path, opts.delimiter === undefined ? {} : { delimiter: opts.delimiter });
+    let csv = await readCsv(input, opts.delimiter === undefined ? {} : { delimiter: opts.delimiter });
     // Our own failures.csv is always comma-separated: fed back as a job whose export uses ";", it is still read right.
     const only = csv.header.length === 1 ? (csv.header[0] ?? "") : "";
     if (opts.delimiter !== undefined && opts.delimiter !== "," && /(^|,)#line(,|$)/.test(only) && /(^|,)#status(,|$)/.test(only)) {
       await csv.records[Symbol.asyncIterator]().return?.();
-      csv = await readCsv(path, {});
+      csv = await readCsv(input, {});
     }
     const roles = columnRoles(csv.header, path, opts.mapping);
     if (opts.requireInstance && roles.instanceId === undefined && !opts.requireInstance.defaultInstanceId)
       throw noInstance(path, "the file has no instanceId column");
     return { shape: { format, header: csv.header }, roles, records: csv.records, blankLines: csv.blankLines };
   }
-  const records = readJsonl(path);
+  const records = readJsonl(input);
   // Opening happens on the first pull; do it now so a missing file fails before anything is queued.
   const first = await records.next();
   if (opts.requireInstance && !opts.requireInstance.defaultInstanceId && !first.done && first.value.kind === "object") {

@@ -1,6 +1,7 @@
 import { parse, type CsvError } from "csv-parse";
 import { InputFileError } from "./InputFileError.js";
 import { MAX_RECORD_BYTES, type SourceRecord } from "./SourceRecord.js";
+import { inputName, type InputRef } from "./InputTransport.js";
 import { openInput } from "./openInput.js";
 import { OVERSIZED_MARK, type Oversized, RecordSplitter } from "./RecordSplitter.js";
 
@@ -31,9 +32,10 @@ function newlinesIn(raw: string): number {
  * callbacks), counts lines itself (csv-parse counts a quoted CRLF twice), and turns
  * every broken record into a `malformed` record instead of an exception.
  */
-export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvSource> {
+export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<CsvSource> {
   const delimiter = opts.delimiter ?? ",";
-  const stream = await openInput(path);
+  const path = inputName(input);
+  const stream = await openInput(input);
   const pending: SourceRecord[] = [];
   let line = 1;
   let blank = 0;

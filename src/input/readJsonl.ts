@@ -1,5 +1,6 @@
 import { TextDecoder } from "node:util";
 import { MAX_RECORD_BYTES, type SourceRecord } from "./SourceRecord.js";
+import type { InputRef } from "./InputTransport.js";
 import { openInput } from "./openInput.js";
 
 const NEWLINE = 0x0a;
@@ -54,8 +55,8 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
  * fatal decoder, so invalid UTF-8 is caught exactly, and a line longer than any
  * valid row is dropped as it streams instead of being held in memory.
  */
-export async function* readJsonl(path: string): AsyncGenerator<SourceRecord> {
-  const stream = await openInput(path);
+export async function* readJsonl(input: InputRef): AsyncGenerator<SourceRecord> {
+  const stream = await openInput(input);
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let parts: Buffer[] = [];
   let size = 0;

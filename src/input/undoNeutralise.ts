@@ -9,3 +9,8 @@ const NEUTRALISED = /^'+[=+\-@\t\r]/;
 export function undoNeutralise(cell: string): string {
   return NEUTRALISED.test(cell) ? cell.slice(1) : cell;
 }
+
+/** What failures.csv writes for a value (report/spreadsheetSafe.ts neutralise): a cell of failures.xlsx read as if from the CSV. */
+export function neutraliseLikeCsv(cell: string): string {
+  return /^'*[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { JOB_OPTION_KEYS } from "../config/options.js";
+import { isS3Url } from "../lib/s3.js";
 import type { JobFile } from "./JobFile.js";
 
 /**
@@ -15,7 +16,8 @@ export function jobFlags(job: JobFile, dir: string): Record<string, string | num
   for (const { jobKey, flag, path } of JOB_OPTION_KEYS) {
     const value = values[jobKey];
     if (value === undefined) continue;
-    flags[flag] = path ? resolve(dir, String(value)) : value;
+    // An S3 URL (reports in a bucket) is no path to make absolute.
+    flags[flag] = path && !isS3Url(String(value)) ? resolve(dir, String(value)) : value;
   }
   return flags;
 }

@@ -2,8 +2,10 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import type { LoadedJob } from "./JobFile.js";
 import { JobFileError } from "./JobFileError.js";
-import { hasWildcard, newestMatch } from "./newestMatch.js";
+import { fileNameMatcher, hasWildcard, newestMatch } from "./newestMatch.js";
 import { validateJob } from "./validateJob.js";
+import { isS3Url } from "../lib/s3.js";
+import { newestS3Match } from "../input/s3Newest.js";
 
 /** "… at position 42" (Node 20) or "(line 3 column 5)" (Node 22) → "at line 3, column 5", counted in `text`. */
 function jsonProblem(message: string, text: string): string {
@@ -42,6 +44,7 @@ export async function loadJob(path: string): Promise<LoadedJob> {
   }
   const job = validateJob(value, path);
   const dir = dirname(resolve(path));
+  if (isS3Url(job.input)) return s3Input(path, job, dir);
   const input = resolve(dir, job.input);
   if (!hasWildcard(basename(job.input))) return { job, dir, inputPath: input };
   const match = await newestMatch(input);
@@ -51,4 +54,16 @@ export async function loadJob(path: string): Promise<LoadedJob> {
   const files = match.count === 1 ? "1 file" : `${match.count} files`;
   const which = match.count === 1 ? basename(match.path) : `the newest, ${basename(match.path)}`;
   return { job, dir, inputPath: match.path, inputNote: `${job.input} matched ${files}; using ${which} (modified ${match.mtime.toISOString()})` };
+}
+
+/** An `input` in S3: the object itself, or (with * or ? in its last segment) the newest object whose key matches. */
+async function s3Input(path: string, job: LoadedJob["job"], dir: string): Promise<LoadedJob> {
+  const name = job.input.slice(job.input.lastIndexOf("/") + 1);
+  if (!hasWildcard(name)) return { job, dir, inputPath: job.input };
+  const match = await newestS3Match(job.input, fileNameMatcher(name));
+  if (match === undefined)
+    throw new JobFileError(`${path}: "input" ${JSON.stringify(job.input)} matches no object in ${job.input.slice(0, job.input.lastIndexOf("/") + 1)}.`);
+  const objects = match.count === 1 ? "1 object" : `${match.count} objects`;
+  const which = match.count === 1 ? match.url : `the newest, ${match.url}`;
+  return { job, dir, inputPath: match.url, inputNote: `${job.input} matched ${objects}; using ${which} (modified ${match.mtime.toISOString()})` };
 }

@@ -1,8 +1,6 @@
-import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
-import { fileFingerprint, fingerprintSize } from "../input/fileFingerprint.js";
 import { InputFileError } from "../input/InputFileError.js";
-import { STDIN } from "../input/openInput.js";
+import { fingerprintSize } from "../input/InputTransport.js";
+import { STDIN, transportOf } from "../input/transportOf.js";
 import { openSource } from "../input/openSource.js";
 import { ChunkRows, type ChunkJobData } from "../domain/queuedRow.js";
 import { operationNamed } from "../operations/registry.js";
@@ -18,15 +16,6 @@ import { cancelRows } from "./cancelRows.js";
 import { breakerManifestFields, breakerOf, type RecordedOutcome } from "../domain/breaker.js";
 import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
 import type { RunStore } from "../store/RunStore.js";
-
-async function statOf(path: string): Promise<{ size: number; mtimeMs: number } | undefined> {
-  try {
-    const s = await stat(path);
-    return { size: s.size, mtimeMs: s.mtimeMs };
-  } catch {
-    return undefined;
-  }
-}
 
 class RunCancelled extends Error {}
 class ProducerStopped extends Error {}
@@ -59,11 +48,13 @@ export async function enqueueFile(store: RunStore, queues: RunQueues, opts: Enqu
 
 async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOptions & { runId: string }): Promise<EnqueueResult> {
   const stdin = opts.path === STDIN;
-  const path = stdin ? STDIN : resolve(opts.path);
+  // A file, standard input or an S3 object: the run records its id and fingerprint alike.
+  const transport = transportOf(opts.path);
+  const path = transport.id;
   // Open (and so check) the file before anything is written to Redis.
   // Going on with a job's run without its job file: the run keeps the job's column mapping.
   const mapping = opts.mapping ?? (await store.manifest(opts.runId))?.mapping;
-  const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId }, mapping });
+  const source = await openSource(transport, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId }, mapping });
   const op = operationNamed(opts.operation);
   // A column that means nothing to the operation is said now, not as one invalid row per line.
   if (source.roles)
@@ -72,9 +63,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       path,
     );
   // Standard input cannot be read twice: no fingerprint, and no resume (below).
-  const print = stdin ? undefined : await fileFingerprint(path);
-  const fingerprint = print?.fingerprint;
-  const before = print?.stat;
+  const fingerprint = await transport.fingerprint();
   const runId = opts.runId;
   const columns = columnPlanOf(source.roles, source.shape.format === "csv" ? source.shape.header : undefined);
   const wanted: RunManifest = {
@@ -265,10 +254,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     await store.markCutShort(runId, read);
     return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, cancelled: true };
   }
-  const after = stdin ? undefined : await statOf(path);
-  const changed =
-    before && (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs)
-      ? `${path} changed while it was read (${before.size} bytes at the start, ${after ? `${after.size} at the end` : "gone at the end"}); run ${runId} holds the ${read} rows as they were read: for a finished export, queue it again under a new --run-id`
-      : undefined;
+  const moved = await transport.changedWhileRead();
+  const changed = moved ? `${moved}; run ${runId} holds the ${read} rows as they were read: for a finished export, queue it again under a new --run-id` : undefined;
   return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created, ...(changed ? { inputChanged: changed } : {}) };
 }

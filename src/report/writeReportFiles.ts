@@ -1,7 +1,8 @@
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
-import { chmod, rename, writeFile } from "node:fs/promises";
+import { chmod, rename, rm, writeFile } from "node:fs/promises";
 import { ensureDir } from "./ensureDir.js";
+import { FailuresWorkbook } from "./failuresWorkbook.js";
 import { tmpPath } from "./tmpPath.js";
 import { join } from "node:path";
 import { STATUSES, type Outcome, type OutcomeStatus } from "../domain/Outcome.js";
@@ -38,6 +39,8 @@ export interface ReportFiles {
   readonly outcomes: string;
   readonly failures: string;
   readonly summary: string;
+  /** failures.xlsx, when written. */
+  readonly workbook?: string;
   readonly summaryData: RunSummary;
   /** The first FAILED_SAMPLE invalid or failed outcomes (for report.html), and how many there are. */
   readonly failed: { readonly first: readonly Outcome[]; readonly total: number };
@@ -190,11 +193,17 @@ export function summarise(info: RunInfo, outcomes: Iterable<Outcome>): RunSummar
  * Writes outcomes.csv, failures.csv and summary.json into `dir` (created private:
  * the files carry customer data). `outcomes` must be sorted by line.
  */
-export async function writeReportFiles(dir: string, info: RunInfo, source: readonly Outcome[] | (() => Iterable<Outcome>)): Promise<ReportFiles> {
+export async function writeReportFiles(
+  dir: string,
+  info: RunInfo,
+  source: readonly Outcome[] | (() => Iterable<Outcome>),
+  opts: { readonly workbook?: boolean } = {},
+): Promise<ReportFiles> {
   // Read twice (outcomes, then failures) rather than held in memory.
   const outcomes = Array.isArray(source) ? () => source : (source as () => Iterable<Outcome>);
   await ensureDir(dir);
   const paths = { outcomes: join(dir, "outcomes.csv"), failures: join(dir, "failures.csv"), summary: join(dir, "summary.json") };
+  const workbookPath = join(dir, "failures.xlsx");
 
   const out = new AtomicFile(paths.outcomes);
   await out.write(BOM + csvLine(OUTCOME_COLUMNS));
@@ -222,19 +231,25 @@ export async function writeReportFiles(dir: string, info: RunInfo, source: reado
   const columns = failureColumnsFor(info, jsonlKeys);
   const fail = new AtomicFile(paths.failures);
   await fail.write(BOM + csvLine([...columns, ...FAILURE_COLUMNS]));
+  const book = opts.workbook ? new FailuresWorkbook(workbookPath, [...columns, ...FAILURE_COLUMNS]) : undefined;
   const failedFirst: Outcome[] = [];
   let failedTotal = 0;
   for (const o of outcomes()) {
     if (o.status !== "invalid" && o.status !== "failed") continue;
     if (failedTotal++ < FAILED_SAMPLE) failedFirst.push(o);
     const { cells, raw } = originalCells(info, columns, o);
-    await fail.write(csvLine([...cells, String(o.line), o.status, o.errorCode, o.message, raw]));
+    const row = [...cells, String(o.line), o.status, o.errorCode, o.message, raw];
+    await fail.write(csvLine(row));
+    book?.add(row);
   }
   await fail.commit();
+  await book?.commit();
+  // Without the workbook, none from an earlier writing is left beside a newer failures.csv.
+  if (!book) await rm(workbookPath, { force: true });
 
   const summary = summaryBuilder.result(info);
   const summaryTmp = tmpPath(paths.summary);
-  await writeFile(summaryTmp, `${JSON.stringify({ ...summary, files: paths }, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(summaryTmp, `${JSON.stringify({ ...summary, files: { ...paths, ...(book ? { workbook: workbookPath } : {}) } }, null, 2)}\n`, { mode: 0o600 });
   await rename(summaryTmp, paths.summary);
-  return { dir, ...paths, summaryData: summary, failed: { first: failedFirst, total: failedTotal } };
+  return { dir, ...paths, ...(book ? { workbook: workbookPath } : {}), summaryData: summary, failed: { first: failedFirst, total: failedTotal } };
 }

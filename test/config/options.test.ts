@@ -15,7 +15,8 @@ const FIX = "run `npx tsx scripts/write-option-docs.ts`";
 /** A value of the option's type, unlike its default where that is possible (every option reads it the same way). */
 const SAMPLES: Record<string, string> = { operation: "UpdateContact", format: "jsonl", delimiter: ";", "max-contact-age": "90d", "log-level": "debug" };
 function sample(o: OptionSpec): FlagValue<typeof o.type> {
-  if (o.type === "boolean") return true;
+  // A value other than the default: a switch on by default (--failures-workbook) is sampled off.
+  if (o.type === "boolean") return o.default !== true;
   if (o.type === "number") return typeof o.default === "number" ? o.default * 2 : 3;
   return SAMPLES[o.flag] ?? "x";
 }

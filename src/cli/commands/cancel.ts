@@ -23,7 +23,7 @@ export const cancel: Command = {
         process.stderr.write(`connect-backfill: run ${runId} cancelled: ${res.settled} queued rows cancelled${left}\n`);
       }
       if (res.reportsBy) process.stderr.write(`connect-backfill: the reports are not written here: ${res.reportsBy}\n`);
-      if (res.report && !flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
+      if (res.report && !flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report)}\n`);
       return EXIT.ok;
     });
   },

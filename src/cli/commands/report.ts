@@ -21,7 +21,7 @@ export const report: Command = {
           signal: stop.graceful,
           say: (line) => process.stderr.write(`connect-backfill: ${line}.\n`),
         });
-        if (!flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
+        if (!flags.quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report)}\n`);
         if (res.paused !== undefined) process.stderr.write(`connect-backfill: ${res.paused}.\n`);
         const cut = res.report.summaryData.cutShort;
         if (cut) process.stderr.write(`connect-backfill: ${cut.message}.\n`);

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { inputFormat, jobMapping, type ColumnMapping } from "../../app/inputFormat.js";
 import type { LoadedJob } from "../../app/jobConfig.js";
 import { exitCodeOf, fatalError, usageError } from "../exitCodes.js";
+import { isS3Url } from "../../lib/s3.js";
 import { flagSpecOf } from "../../config/options.js";
 import type { Config } from "../../config/loadConfig.js";
 import { formatSummary } from "../formatSummary.js";
@@ -13,7 +14,8 @@ import { withContext, type Command } from "./Command.js";
 
 /** A missing file is said as such, before its name's extension is judged. */
 export function requireFile(file: string): void {
-  if (file !== "-" && !existsSync(file)) throw fatalError(`${resolve(file)}: no such file.`);
+  // An S3 object is looked for when it is read (GetObject), with the same sentence for a missing one.
+  if (file !== "-" && !isS3Url(file) && !existsSync(file)) throw fatalError(`${resolve(file)}: no such file.`);
 }
 
 /**
@@ -67,7 +69,7 @@ export async function dryRunCommand(config: Config, file: string, mapping: Colum
     try {
       const res = await dryRunFile(ctx, file, { mapping, signal: stop.graceful });
       logRunEnded(ctx.log, res);
-      if (!quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report.dir)}\n`);
+      if (!quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report)}\n`);
       return exitCodeOf(res);
     } finally {
       stop.dispose();

@@ -1,0 +1,60 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { BackfillError } from "./errors.js";
+
+/** `s3://bucket/key`: an object (input) or a key prefix (reports, a job's pattern). */
+export interface S3Location {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+export const isS3Url = (s: string): boolean => /^s3:\/\//i.test(s);
+
+/** An S3 URL given wrongly, or an object that cannot be read or written: one sentence, never a stack. */
+export class S3Error extends BackfillError {
+  override readonly name = "S3Error";
+  readonly code: string = "s3";
+}
+
+export function parseS3Url(url: string): S3Location {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/i.exec(url);
+  if (!m?.[1]) throw new S3Error(`${url}: not an S3 URL; write it as s3://bucket/key.`);
+  return { bucket: m[1], key: m[2] ?? "" };
+}
+
+export const s3UrlOf = (loc: S3Location): string => `s3://${loc.bucket}/${loc.key}`;
+
+let client: S3Client | undefined;
+
+/**
+ * One client per process. Credentials, Region and endpoint come the SDK's own
+ * way (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_S3...). Only whether an
+ * endpoint is set is looked at here: an S3-compatible server (MinIO, s3rver,
+ * LocalStack) wants path-style addresses (http://host/bucket/key), and so may a
+ * user who asks for them (AWS_S3_FORCE_PATH_STYLE=true).
+ */
+export function s3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
+  if (client) return client;
+  const compatible = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
+  const pathStyle = compatible || env.AWS_S3_FORCE_PATH_STYLE === "true";
+  // Since 2025 the SDK streams uploads as aws-chunked bodies with a trailing checksum; S3-compatible servers
+  // that predate it store the chunk framing as the file's content. Against such an endpoint a checksum is sent
+  // only where the API requires one, unless AWS_REQUEST_CHECKSUM_CALCULATION (the SDK's own variable) says otherwise.
+  const checksums = compatible && !env.AWS_REQUEST_CHECKSUM_CALCULATION ? { requestChecksumCalculation: "WHEN_REQUIRED" as const } : {};
+  client = new S3Client({ forcePathStyle: pathStyle, ...checksums });
+  return client;
+}
+
+/** What the SDK threw, in a sentence that names the object and the S3 error. */
+export function s3Problem(url: string, verb: string, err: unknown): S3Error {
+  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  const why =
+    e.name === "NoSuchKey" || (status === 404 && verb === "read")
+      ? "no such object"
+      : e.name === "NoSuchBucket"
+        ? "no such bucket"
+        : status === 403 || e.name === "AccessDenied"
+          ? "access denied (check the credentials and the bucket's policy)"
+          : `${e.name ?? "error"}${status ? ` (HTTP ${status})` : ""}: ${e.message ?? String(err)}`;
+  return new S3Error(`${url}: cannot ${verb} it (${why}).`);
+}

@@ -1,0 +1,56 @@
+import { chmod, rename } from "node:fs/promises";
+import ExcelJS from "exceljs";
+import { tmpPath } from "./tmpPath.js";
+
+/** Every cell is text: a spreadsheet shows `00042` as written and keeps what a person types into it as text too. */
+const TEXT = "@";
+/** The `#` columns: our context about the row, not data (grey, italic; the reader ignores them). */
+const CONTEXT_FILL = { type: "pattern", pattern: "solid", fgColor: { argb: "FFE7E6E6" } } as const;
+const CONTEXT_FONT = { italic: true, color: { argb: "FF595959" } } as const;
+/** Excel's limit for one cell: longer text (a huge #raw) would make the file one Excel refuses to open. */
+const MAX_CELL = 32_767;
+
+/**
+ * failures.xlsx, written beside failures.csv with the same columns and rows.
+ * A CSV opened in a spreadsheet loses leading zeros, long numbers and phone
+ * numbers, and runs formula-looking text; here each value is a string cell in a
+ * text-formatted column, so the spreadsheet keeps it as written and saves it
+ * back as written. Streamed (one row at a time to the zip), atomically renamed.
+ */
+export class FailuresWorkbook {
+  private readonly tmp: string;
+  private readonly book: ExcelJS.stream.xlsx.WorkbookWriter;
+  private readonly sheet: ExcelJS.Worksheet;
+  private readonly context: boolean[];
+
+  constructor(
+    readonly path: string,
+    header: readonly string[],
+  ) {
+    this.tmp = tmpPath(path);
+    this.book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: this.tmp, useStyles: true, useSharedStrings: false });
+    this.sheet = this.book.addWorksheet("failures", { views: [{ state: "frozen", ySplit: 1 }] });
+    this.context = header.map((h) => h.trim().startsWith("#"));
+    this.sheet.columns = header.map((h, i) => ({
+      header: h,
+      key: String(i),
+      width: Math.min(Math.max(h.length + 2, this.context[i] ? 14 : 12), 60),
+      style: this.context[i] ? { numFmt: TEXT, fill: CONTEXT_FILL, font: CONTEXT_FONT } : { numFmt: TEXT },
+    }));
+    const top = this.sheet.getRow(1);
+    top.font = { bold: true };
+    top.commit();
+  }
+
+  add(cells: readonly string[]): void {
+    const row = this.sheet.addRow(cells.map((c) => (c.length > MAX_CELL ? c.slice(0, MAX_CELL) : c)));
+    row.commit();
+  }
+
+  async commit(): Promise<void> {
+    this.sheet.commit();
+    await this.book.commit();
+    await rename(this.tmp, this.path);
+    await chmod(this.path, 0o600);
+  }
+}

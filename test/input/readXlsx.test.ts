@@ -1,0 +1,73 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ExcelJS from "exceljs";
+import { afterEach, describe, expect, it } from "vitest";
+import { openSource } from "../../src/input/openSource.js";
+import { envelopeOfFields } from "../../src/input/envelope.js";
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+async function workbook(rows: ExcelJS.CellValue[][], extraSheet = false): Promise<string> {
+  dir ??= await mkdtemp(join(tmpdir(), "cb-xlsx-"));
+  const book = new ExcelJS.Workbook();
+  const sheet = book.addWorksheet("first");
+  for (const r of rows) sheet.addRow(r);
+  if (extraSheet) book.addWorksheet("second").addRow(["contactId", "x"]);
+  const path = join(dir, "in.xlsx");
+  await book.xlsx.writeFile(path);
+  return path;
+}
+
+async function all(path: string) {
+  const src = await openSource(path, "csv");
+  const out = [];
+  for await (const r of src.records) out.push(r);
+  return { src, out };
+}
+
+describe("reading a workbook", () => {
+  it("reads the first sheet as CSV rows: header row, line = row number, every cell as the text it shows", async () => {
+    const path = await workbook(
+      [
+        ["contactId", "n", "when", "f", "rich"],
+        ["c1", 42, new Date("2026-01-02T03:04:05Z"), { formula: "1+1", result: 2 }, { richText: [{ text: "a" }, { text: "b" }] }],
+        [],
+        ["c2", "00042", "", "=1+1", "x"],
+      ],
+      true,
+    );
+    const { src, out } = await all(path);
+    expect(src.shape).toEqual({ format: "csv", header: ["contactId", "n", "when", "f", "rich"] });
+    expect(out).toEqual([
+      { kind: "fields", line: 2, fields: ["c1", "42", "2026-01-02T03:04:05.000Z", "2", "ab"] },
+      { kind: "fields", line: 4, fields: ["c2", "00042", "", "=1+1", "x"] },
+    ]);
+  });
+
+  it("a failures workbook gives every value back exactly, formula-looking text and apostrophes included", async () => {
+    const header = ["contactId", "v", "#line", "#status"];
+    const path = await workbook([header, ["c1", "=1+1", "2", "failed"], ["c2", "'=x", "3", "failed"], ["c3", "'plain", "4", "failed"]]);
+    const { src, out } = await all(path);
+    const sent = out.map((r) => {
+      if (r.kind !== "fields" || !src.roles) throw new Error("not a row");
+      const check = envelopeOfFields(r.fields, src.roles, { instanceId: "i" });
+      if (!check.ok || check.envelope.body.kind !== "cells") throw new Error("not valid");
+      return Object.fromEntries(check.envelope.body.cells);
+    });
+    expect(sent).toEqual([{ v: "=1+1" }, { v: "'=x" }, { v: "'plain" }]);
+  });
+
+  it("a file that is not a workbook, or a workbook with an empty first sheet, is one sentence", async () => {
+    dir = await mkdtemp(join(tmpdir(), "cb-xlsx-"));
+    const bad = join(dir, "bad.xlsx");
+    await writeFile(bad, "contactId,v\nc1,1\n");
+    await expect(openSource(bad, "csv")).rejects.toThrow(/^.*bad\.xlsx: could not be read as an \.xlsx workbook \(.*\)\.$/);
+    const empty = await workbook([]);
+    await expect(openSource(empty, "csv")).rejects.toThrow(/in\.xlsx: the first sheet is empty; it needs a header row naming its columns\./);
+  });
+});

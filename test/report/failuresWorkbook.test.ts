@@ -1,0 +1,84 @@
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import ExcelJS from "exceljs";
+import { afterEach, describe, expect, it } from "vitest";
+import { writeReportFiles, type RunInfo } from "../../src/report/writeReportFiles.js";
+import type { Outcome } from "../../src/domain/Outcome.js";
+
+let dir: string | undefined;
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+const info = (header: string[]): RunInfo => ({
+  runId: "r",
+  parentRunId: undefined,
+  input: "in.csv",
+  format: "csv",
+  header,
+  createdAt: Date.now(),
+  startedAt: undefined,
+  rows: 2,
+  requests: 0,
+  throttled: 0,
+  complete: true,
+});
+
+function failed(line: number, fields: string[]): Outcome {
+  return {
+    line,
+    contactId: fields[0] ?? "",
+    instanceId: "i",
+    status: "failed",
+    errorCode: "ConflictException",
+    httpStatus: 409,
+    message: "conflict",
+    attempts: 1,
+    throttles: 0,
+    finishedAt: Date.now(),
+    original: { fields },
+  } as Outcome;
+}
+
+describe("failures.xlsx", () => {
+  it("holds failures.csv's rows as text cells in text-formatted columns, # columns styled as context, the header frozen", async () => {
+    dir = await mkdtemp(join(tmpdir(), "cb-wb-"));
+    const header = ["contactId", "account", "phone", "note"];
+    const files = await writeReportFiles(
+      dir,
+      info(header),
+      [failed(2, ["c1", "00042", "441234567890", "=1+1"]), failed(3, ["c2", "12345678901234567890", "+44 20 7946 0000", "'=x"])],
+      { workbook: true },
+    );
+    expect(files.workbook).toBe(join(dir, "failures.xlsx"));
+    expect((await stat(join(dir, "failures.xlsx"))).mode & 0o777).toBe(0o600);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(join(dir, "failures.xlsx"));
+    const sheet = book.worksheets[0] as ExcelJS.Worksheet;
+    expect(sheet.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
+    expect((sheet.getRow(1).values as unknown[]).slice(1)).toEqual(["contactId", "account", "phone", "note", "#line", "#status", "#errorCode", "#message", "#raw"]);
+    // Values exactly as in the input: no apostrophe (the cell is text, nothing runs), no number.
+    expect((sheet.getRow(2).values as unknown[]).slice(1, 8)).toEqual(["c1", "00042", "441234567890", "=1+1", "2", "failed", "ConflictException"]);
+    expect((sheet.getRow(3).values as unknown[]).slice(1, 5)).toEqual(["c2", "12345678901234567890", "+44 20 7946 0000", "'=x"]);
+    for (const c of [1, 2, 3, 4, 5]) {
+      const cell = sheet.getRow(2).getCell(c);
+      expect(cell.type).toBe(ExcelJS.ValueType.String);
+      expect(cell.numFmt).toBe("@");
+    }
+    const data = sheet.getRow(2).getCell(2);
+    const context = sheet.getRow(2).getCell(6);
+    expect((data.fill as { pattern?: string } | undefined)?.pattern ?? "none").toBe("none");
+    expect(context.fill).toMatchObject({ type: "pattern", pattern: "solid" });
+    expect(context.font).toMatchObject({ italic: true });
+  });
+
+  it("is left out when not asked for, and an older one is not left beside a newer failures.csv", async () => {
+    dir = await mkdtemp(join(tmpdir(), "cb-wb-"));
+    await writeReportFiles(dir, info(["contactId"]), [failed(2, ["c1"])], { workbook: true });
+    const files = await writeReportFiles(dir, info(["contactId"]), [failed(2, ["c1"])]);
+    expect(files.workbook).toBeUndefined();
+    await expect(stat(join(dir, "failures.xlsx"))).rejects.toThrow(/ENOENT/);
+  });
+});
