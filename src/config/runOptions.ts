@@ -132,14 +132,14 @@ export const RUN_OPTIONS = {
     value: "AGE",
     env: "CONNECT_BACKFILL_MAX_CONTACT_AGE",
     default: "24mo",
-    help: "rows of older contacts are skipped_expired: 24mo, 730d, 0 for none (default {default})",
-    doc: "older contacts are `skipped_expired` (`730d` for days, `0` off)",
+    help: "rows of older contacts are skipped_expired: 24mo (months), 730d, 2y, 0 for none (default {default})",
+    doc: "older contacts are `skipped_expired` (`mo` months, `d` days, `w`, `y`; `0` off)",
     commands: QUEUEING_COMMANDS,
     job: {
       schema: {
         type: "string",
-        pattern: "^(0|[1-9][0-9]{0,4}([mM][oO]|[dD]))$",
-        "x-expects": "months such as 24mo, days such as 730d, or 0 (no limit)",
+        pattern: "^(0|[1-9][0-9]{0,6}([mM][oO]|[dDwWyY]))$",
+        "x-expects": "days, weeks, months or years such as 730d or 24mo (24m would be minutes), or 0 (no limit)",
         description: "Rows of older contacts are skipped_expired (default 24mo).",
       },
     },
