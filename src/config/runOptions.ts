@@ -194,6 +194,17 @@ export const RUN_OPTIONS = {
     job: { schema: { type: "string", pattern: "^https?://[^\\s]+$", "x-expects": "an http or https URL", description: "A webhook told when a run ends." } },
     parse: parseNotify,
   }),
+  /** Never a job-file key: job files are shared and committed; the environment keeps it out of `ps` too. */
+  notifySecret: option({
+    flag: "notify-secret",
+    type: "string",
+    value: "SECRET",
+    env: "CONNECT_BACKFILL_NOTIFY_SECRET",
+    help: "shared secret: the webhook gets X-Connect-Backfill-Signature: sha256=HMAC-SHA256(body) (prefer the env CONNECT_BACKFILL_NOTIFY_SECRET)",
+    doc: "signs the webhook: `X-Connect-Backfill-Signature: sha256=<HMAC-SHA256 of the body>` (prefer the environment: a flag shows in `ps`)",
+    commands: ["run", "enqueue", "work", "report", "cancel", "retry", "rollback"],
+    parse: (v) => (v === undefined || v === "" ? undefined : v),
+  }),
   dryRun: option({
     flag: "dry-run",
     type: "boolean",

@@ -11,7 +11,9 @@ function line(e: HistoryEntry): string {
     .join(", ");
   const took = e.durationMs === null ? "" : `, ${(e.durationMs / 1000).toFixed(1)} s`;
   if (e.event === "skipped") return `  ${e.endedAt} skipped: ${e.note ?? ""}`;
-  return `  ${e.endedAt} ${e.runId} ${e.event}${took}: ${e.rows} rows (${counts || "none"}), ${e.calls} calls, throttled ${(e.throttledShare * 100).toFixed(1)}%, exit ${e.exitCode ?? "-"}${e.note ? ` (${e.note})` : ""}`;
+  if (e.event === "not-started") return `  ${e.endedAt} not started, exit ${e.exitCode ?? "-"}: ${e.note ?? ""}`;
+  const verdict = e.verdict && e.verdict !== "ok" && e.verdict !== e.event ? ` (${e.verdict})` : "";
+  return `  ${e.endedAt} ${e.runId} ${e.event}${verdict}${took}: ${e.rows} rows (${counts || "none"}), ${e.calls} calls, throttled ${(e.throttledShare * 100).toFixed(1)}%, exit ${e.exitCode ?? "-"}${e.note ? ` (${e.note})` : ""}`;
 }
 
 export const history: Command = {
