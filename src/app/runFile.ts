@@ -9,6 +9,7 @@ import { enqueueFile, newRunId, type EnqueueResult } from "../queue/enqueueFile.
 import type { RunProgress } from "../domain/run/state.js";
 
 export type { RunProgress };
+export { expectedRows } from "../domain/run/state.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import type { BackfillWorker } from "../worker/BackfillWorker.js";
 import { enqueueOptions } from "./enqueueOptions.js";

@@ -44,7 +44,7 @@ export function describeDuration(d: Duration): string {
 }
 
 /** The instant `d` before `now` (epoch ms); months and years are calendar ones in UTC. */
-export function before(d: Duration, now: number): number {
+export function instantBefore(d: Duration, now: number): number {
   const fixed = FIXED_MS[d.unit];
   if (fixed !== undefined) return now - d.n * fixed;
   const t = new Date(now);
@@ -54,5 +54,5 @@ export function before(d: Duration, now: number): number {
 
 /** How long `d` is, counted back from `now`. */
 export function durationMs(d: Duration, now = Date.now()): number {
-  return now - before(d, now);
+  return now - instantBefore(d, now);
 }

@@ -15,6 +15,8 @@ export interface CsvSource {
 export interface CsvOptions {
   /** The field separator: "," by default, ";" from European Excel, tab, "|". */
   readonly delimiter?: string;
+  /** Told, as each record is handed on, the file's bytes up to its end (about: records that are dropped count as they come). */
+  readonly onOffset?: ((bytes: number) => void) | undefined;
 }
 
 function newlinesIn(raw: string): number {
@@ -35,6 +37,13 @@ export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvS
   const delimiter = opts.delimiter ?? ",";
   const stream = await openInput(path);
   const pending: SourceRecord[] = [];
+  // The file's bytes up to the end of each pending record, for the producer's progress (`onOffset`).
+  const ends: number[] = [];
+  let consumed = 0;
+  const push = (rec: SourceRecord) => {
+    pending.push(rec);
+    ends.push(consumed);
+  };
   let line = 1;
   let blank = 0;
   let header: string[] | undefined;
@@ -52,6 +61,7 @@ export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvS
     on_record: (given: { record: string[]; raw: string }) => {
       const record = given.record;
       const raw = given.raw ?? "";
+      if (opts.onOffset) consumed += Buffer.byteLength(raw);
       const start = line;
       if (header === undefined) {
         line += newlinesIn(raw);
@@ -61,7 +71,7 @@ export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvS
       if (record.some((f) => f.includes(OVERSIZED_MARK))) {
         const dropped = oversized.shift();
         line += dropped ? dropped.newlines : newlinesIn(raw);
-        pending.push({
+        push({
           kind: "malformed",
           line: start,
           code: "RecordTooLarge",
@@ -78,9 +88,9 @@ export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvS
         return null;
       }
       if (record.some((f) => f.includes("\uFFFD"))) {
-        pending.push({ kind: "malformed", line: start, code: "InvalidUtf8", reason: "is not valid UTF-8", raw });
+        push({ kind: "malformed", line: start, code: "InvalidUtf8", reason: "is not valid UTF-8", raw });
       } else if (record.length !== header.length) {
-        pending.push({
+        push({
           kind: "malformed",
           line: start,
           code: "RaggedRow",
@@ -88,17 +98,18 @@ export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvS
           raw,
         });
       } else {
-        pending.push({ kind: "fields", line: start, fields: record });
+        push({ kind: "fields", line: start, fields: record });
       }
       return null;
     },
     on_skip: (err: CsvError | undefined, raw?: string) => {
       const text = raw ?? "";
+      if (opts.onOffset) consumed += Buffer.byteLength(text);
       const reason =
         err?.code === "CSV_QUOTE_NOT_CLOSED"
           ? "has a quoted field that is never closed (it runs to the end of the file)"
           : `could not be parsed as CSV (${err?.message ?? "unknown error"})`;
-      pending.push({ kind: "malformed", line, code: "MalformedCsv", reason, raw: text.slice(0, 2000) });
+      push({ kind: "malformed", line, code: "MalformedCsv", reason, raw: text.slice(0, 2000) });
       line += newlinesIn(text);
     },
   } as unknown as import("csv-parse").Options);
@@ -163,7 +174,14 @@ export async function readCsv(path: string, opts: CsvOptions = {}): Promise<CsvS
       for (;;) {
         if (pending.length > 0) {
           // splice, not shift: a 64 KiB chunk holds hundreds of records
-          yield* pending.splice(0, pending.length);
+          const batch = pending.splice(0, pending.length);
+          const at = ends.splice(0, ends.length);
+          if (!opts.onOffset) yield* batch;
+          else
+            for (let i = 0; i < batch.length; i++) {
+              opts.onOffset(at[i] ?? consumed);
+              yield batch[i] as SourceRecord;
+            }
           continue;
         }
         if (!(await pump()) && pending.length === 0) return;

@@ -54,8 +54,10 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
  * fatal decoder, so invalid UTF-8 is caught exactly, and a line longer than any
  * valid row is dropped as it streams instead of being held in memory.
  */
-export async function* readJsonl(path: string): AsyncGenerator<SourceRecord> {
+export async function* readJsonl(path: string, onOffset?: (bytes: number) => void): AsyncGenerator<SourceRecord> {
   const stream = await openInput(path);
+  // The file's bytes up to the end of the line being handed on (the producer's progress).
+  let consumed = 0;
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let parts: Buffer[] = [];
   let size = 0;
@@ -66,6 +68,8 @@ export async function* readJsonl(path: string): AsyncGenerator<SourceRecord> {
       let start = 0;
       for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
         const piece = chunk.subarray(start, nl);
+        consumed += size + piece.length + 1;
+        onOffset?.(consumed);
         start = nl + 1;
         if (tooLong || size + piece.length > MAX_RECORD_BYTES) {
           yield tooLongRecord(line, parts);
@@ -90,6 +94,7 @@ export async function* readJsonl(path: string): AsyncGenerator<SourceRecord> {
         }
       }
     }
+    onOffset?.(consumed + size);
     if (tooLong) yield tooLongRecord(line, parts);
     else if (size > 0) {
       const rec = decodeLine(Buffer.concat(parts), line, decoder);

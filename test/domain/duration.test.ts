@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { before, describeDuration, isDuration, parseDuration } from "../../src/domain/duration.js";
+import { instantBefore, describeDuration, isDuration, parseDuration } from "../../src/domain/duration.js";
 
 describe("durations: one reading for every option", () => {
   it.each([
@@ -32,9 +32,9 @@ describe("durations: one reading for every option", () => {
 
   it("months and years are calendar ones in UTC; the others fixed", () => {
     const now = Date.parse("2026-03-31T12:00:00Z");
-    expect(new Date(before({ n: 1, unit: "mo" }, now)).toISOString()).toBe("2026-03-03T12:00:00.000Z"); // Feb 31st rolls over, as setUTCMonth does
-    expect(new Date(before({ n: 2, unit: "y" }, now)).toISOString()).toBe("2024-03-31T12:00:00.000Z");
-    expect(before({ n: 90, unit: "m" }, now)).toBe(now - 90 * 60_000);
-    expect(before({ n: 1, unit: "w" }, now)).toBe(now - 7 * 86_400_000);
+    expect(new Date(instantBefore({ n: 1, unit: "mo" }, now)).toISOString()).toBe("2026-03-03T12:00:00.000Z"); // Feb 31st rolls over, as setUTCMonth does
+    expect(new Date(instantBefore({ n: 2, unit: "y" }, now)).toISOString()).toBe("2024-03-31T12:00:00.000Z");
+    expect(instantBefore({ n: 90, unit: "m" }, now)).toBe(now - 90 * 60_000);
+    expect(instantBefore({ n: 1, unit: "w" }, now)).toBe(now - 7 * 86_400_000);
   });
 });
