@@ -155,7 +155,7 @@ describe("--only-changed (a job's memory of what it sent)", () => {
     for (const u of sent) expect(u.attributes.tier).toBe("platinum");
     for (const i of changed) expect(h.sim.attributesOf("i", `r${i}`)?.tier).toBe("platinum");
     expect(h.sim.attributesOf("i", "r4")?.tier).toBe("gold");
-  });
+  }, 180_000);
 
   it("a run of the job without --only-changed still updates its memory", async () => {
     h = await harness({ latencyMs: 1 });
