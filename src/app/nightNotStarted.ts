@@ -49,10 +49,12 @@ export async function tellNightNotStarted(night: NightNotStarted): Promise<void>
   const verdict = verdictOf(night.exitCode, runId !== undefined);
   const event = runId !== undefined ? "stopped" : "not-started";
   const log = createLogger(base?.logLevel ?? "info");
-  let history = "not recorded: the job file names no job";
-  if (name !== undefined) history = await record(base, name, runId, event, verdict, night);
+  // A dry run is outside the job's history and webhook, whether it ran or not.
+  const dry = night.config ? night.config.dryRun : night.flags["dry-run"] === true || night.job?.job.dryRun === true;
+  let history = dry ? "not recorded: a dry run" : "not recorded: the job file names no job";
+  if (name !== undefined && !dry) history = await record(base, name, runId, event, verdict, night);
   log.info({ job: name ?? null, jobFile: night.jobPath, runId: runId ?? null, exitCode: night.exitCode, verdict, reason: night.reason, history }, "run ended");
-  if (name !== undefined) {
+  if (name !== undefined && !dry) {
     await tellWebhook(log, notify, base?.notifySecret, { job: name, runId: runId ?? null, event, verdict, exitCode: night.exitCode, reason: night.reason, history });
   }
 }
