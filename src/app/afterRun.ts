@@ -1,7 +1,24 @@
 import type { RunManifest } from "../domain/run/manifest.js";
 import { notifyWebhook, type RunEvent } from "../report/notifyWebhook.js";
 import type { RunSummary } from "../domain/RunSummary.js";
+import type { HistoryEntry } from "../store/jobHistory.js";
 import type { AppContext } from "./context.js";
+import { EXIT } from "./exitCode.js";
+
+/**
+ * How a job's night ended, in one word cron mail, the history and a chat channel agree on:
+ * `ok` (exit 0), `failed-rows` (exit 3: the run ended, some rows invalid or failed), `stopped`
+ * (the run was stopped, cancelled or could not go on) or `not-started` (nothing was queued: no
+ * export, Redis away, a bad job file, a check that failed).
+ */
+export type Verdict = "ok" | "failed-rows" | "stopped" | "not-started";
+
+export function verdictOf(exitCode: number, started = true): Verdict {
+  if (!started) return "not-started";
+  if (exitCode === EXIT.ok) return "ok";
+  if (exitCode === EXIT.someRowsFailed) return "failed-rows";
+  return "stopped";
+}
 
 /** The event a run's end is, for the history and the webhook. */
 export function eventOf(stopReason: string | undefined): RunEvent {
@@ -9,13 +26,51 @@ export function eventOf(stopReason: string | undefined): RunEvent {
   return stopReason === "cancelled" ? "cancelled" : "stopped";
 }
 
+/** What a webhook receives and a person reads first (Slack's `text`): the job, the verdict, the exit code, the gist. */
+export interface NightMessage {
+  readonly job: string;
+  readonly runId: string | null;
+  readonly event: RunEvent;
+  readonly verdict: Verdict;
+  readonly exitCode: number;
+  /** A run that could not start or go on: why, in one sentence. */
+  readonly reason?: string;
+  /** "recorded", or why the history could not be written (Redis away). */
+  readonly history: string;
+  readonly summary?: RunSummary;
+}
+
+export function nightText(m: Omit<NightMessage, "history"> & { readonly history?: string }): string {
+  const s = m.summary;
+  const counts = s
+    ? Object.entries(s.counts)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ")
+    : "";
+  const what = s ? `: ${s.rows} rows (${counts || "none"}), ${s.requests} calls` : "";
+  const run = m.runId ? `run ${m.runId} ` : "";
+  const why = m.reason ? `: ${m.reason}` : "";
+  const history = m.history && m.history !== "recorded" ? ` (history ${m.history})` : "";
+  return `job ${m.job}: ${run}${m.verdict} (exit ${m.exitCode})${what}${why}${history}`;
+}
+
+/** Tells the webhook, if the job has one; a failure is logged (only the URL's origin: its query may hold a token). */
+export async function tellWebhook(log: AppContext["log"], notify: string | undefined, secret: string | undefined, m: NightMessage): Promise<void> {
+  if (!notify) return;
+  const res = await notifyWebhook(notify, { ...m, text: nightText(m) }, { secret });
+  const where = originOf(notify);
+  const ids = { runId: m.runId, job: m.job, tries: res.tries };
+  if (res.ok) log.info(ids, `notified ${where} (${m.event}, ${m.verdict})`);
+  else log.warn(ids, `could not notify ${where} (${res.detail}); the run is not affected`);
+}
+
 /**
  * What a job's run does once its reports are written: a line in the job's
- * history, and the webhook told. Neither ever fails the run: a failure is
- * logged (the URL's query string may hold a token: only its origin is named).
+ * history, and the webhook told. Neither ever fails the run: a failure is logged.
  */
 export async function afterJobRun(
-  ctx: Pick<AppContext, "store" | "log">,
+  ctx: Pick<AppContext, "store" | "log"> & { readonly config?: Pick<AppContext["config"], "notifySecret"> },
   manifest: RunManifest,
   summary: RunSummary,
   stopReason: string | undefined,
@@ -30,29 +85,40 @@ export async function afterJobRun(
   // Told once per run, whoever sees the end first (`cancel`, the follower, `run`): one history line, one webhook.
   const first = await ctx.store.jobHistory.claimEnd(manifest.runId, event).catch(() => true);
   if (!first) return;
+  const verdict = verdictOf(exitCode);
+  const note = stopReason && stopReason !== "cancelled" ? stopReason : undefined;
+  const entry: HistoryEntry = {
+    job: job.name,
+    runId: manifest.runId,
+    event,
+    verdict,
+    startedAt: summary.startedAt ?? null,
+    endedAt: summary.finishedAt ?? new Date().toISOString(),
+    durationMs: summary.durationMs ?? null,
+    rows: summary.rows,
+    counts: { ...summary.counts },
+    calls: summary.requests,
+    throttledShare: summary.throttledShare,
+    exitCode,
+    ...(note ? { note } : {}),
+  };
+  let history = "recorded";
   try {
-    await ctx.store.jobHistory.record({
-      job: job.name,
-      runId: manifest.runId,
-      event,
-      startedAt: summary.startedAt ?? null,
-      endedAt: summary.finishedAt ?? new Date().toISOString(),
-      durationMs: summary.durationMs ?? null,
-      rows: summary.rows,
-      counts: { ...summary.counts },
-      calls: summary.requests,
-      throttledShare: summary.throttledShare,
-      exitCode,
-      ...(stopReason && stopReason !== "cancelled" ? { note: stopReason } : {}),
-    });
+    await ctx.store.jobHistory.record(entry);
   } catch (err) {
+    history = `not recorded (${(err as Error).message})`;
     ctx.log.warn({ runId: manifest.runId, job: job.name, err }, "could not record the run in the job's history");
   }
-  if (!job.notify) return;
-  const res = await notifyWebhook(job.notify, event, summary);
-  const where = originOf(job.notify);
-  if (res.ok) ctx.log.info({ runId: manifest.runId, job: job.name, tries: res.tries }, `notified ${where} (${event})`);
-  else ctx.log.warn({ runId: manifest.runId, job: job.name, tries: res.tries }, `could not notify ${where} (${res.detail}); the run is not affected`);
+  await tellWebhook(ctx.log, job.notify, ctx.config?.notifySecret, {
+    job: job.name,
+    runId: manifest.runId,
+    event,
+    verdict,
+    exitCode,
+    ...(note ? { reason: note } : {}),
+    history,
+    summary,
+  });
 }
 
 function originOf(url: string): string {

@@ -1,4 +1,6 @@
 import { cancelRows } from "../queue/cancelRows.js";
+import { chunkHolders } from "../queue/chunkHolders.js";
+import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
 import type { RunProgress } from "../domain/run/state.js";
 import { ReportDirLockedError } from "../report/reportDirLock.js";
@@ -8,6 +10,9 @@ import type { AppContext } from "./context.js";
 import { afterJobRun } from "./afterRun.js";
 import { exitCodeOf } from "./exitCode.js";
 import { writeRunReport } from "./report.js";
+
+/** A producer that waits for room says it is alive every 5 s (store.touchProducer). */
+const PRODUCER_ALIVE_MS = 7_000;
 
 export interface CancelResult {
   readonly runId: string;
@@ -56,11 +61,31 @@ export async function cancelRun(ctx: AppContext, runId: string, waitMs: number):
       await job.remove().catch(() => undefined);
     }
   }
-  // Chunks in workers' hands: they finish their calls in flight, then settle the rest.
+  // Chunks in live workers' hands: they finish their calls in flight, then settle the rest. A producer still
+  // alive stops at its next step and settles what it read. Nobody else is waited for: with no worker and no
+  // producer, nothing would ever come.
   const end = Date.now() + waitMs;
-  let p: RunProgress | undefined = await ctx.store.progress(runId);
-  while (p && !p.complete && Date.now() < end) {
+  let p: RunProgress | undefined;
+  let producerAlive = false;
+  for (;;) {
+    p = await ctx.store.progress(runId);
+    if (!p || p.complete) break;
+    const holders = await chunkHolders(queue, ctx.redis);
+    producerAlive = !p.producerDone && p.producerAt !== undefined && Date.now() - p.producerAt < PRODUCER_ALIVE_MS;
+    if (holders.held === 0 && !producerAlive) {
+      // Left active by a worker that died: their rows are settled here (a call that may have gone is `MaybeSent`).
+      for (const job of holders.abandonedJobs) {
+        settled += await cancelRows(ctx.store, manifest, job.data as ChunkJobData, message);
+        await job.remove().catch(() => undefined);
+      }
+      break;
+    }
+    if (Date.now() >= end) break;
     await new Promise((r) => setTimeout(r, 200));
+  }
+  // A producer that is gone (stopped or killed) will never say its file is done: the run is the rows read.
+  if (p && !p.producerDone && !producerAlive) {
+    await ctx.store.saveProducerPosition(runId, p.cutShort ?? p.read, p.chunks, true, p.blankLines);
     p = await ctx.store.progress(runId);
   }
   const inWorkers = p ? Math.max(0, p.read - p.done) : 0;

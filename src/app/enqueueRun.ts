@@ -1,6 +1,6 @@
 import type { ColumnMapping } from "../input/columnRoles.js";
 import type { InputFormat } from "../input/openSource.js";
-import { enqueueFile, type EnqueueResult } from "../queue/enqueueFile.js";
+import { enqueueFile, newRunId, type EnqueueResult } from "../queue/enqueueFile.js";
 import type { AppContext } from "./context.js";
 import { enqueueOptions } from "./enqueueOptions.js";
 import { watchRedis } from "./watchRedis.js";
@@ -15,14 +15,22 @@ export async function enqueueRun(
     readonly onWait?: ((why: string) => void) | undefined;
     /** Said once when Redis goes away (the producer waits for it, a long backfill's producer lives for days) and once when it is back. */
     readonly onRedis?: ((line: string) => void) | undefined;
+    /** The run id, as soon as the run is known to be this file's (before its rows are queued: hours at a real quota). */
+    readonly onRunId?: ((runId: string) => void) | undefined;
+    /** Stops the producer (SIGINT, SIGTERM, SIGHUP): its position is saved, the same command with --run-id goes on. */
+    readonly signal?: AbortSignal | undefined;
   },
 ): Promise<EnqueueResult> {
   const unwatch = opts.onRedis ? watchRedis(ctx.redis, opts.onRedis) : () => undefined;
   try {
+    const runId = ctx.config.runId ?? newRunId(new Date(), ctx.config.jobName);
     return await enqueueFile(ctx.store, ctx.queues, {
       ...enqueueOptions(ctx.config, file, format),
+      runId,
       mapping: opts.mapping,
       onWait: opts.onWait,
+      onReady: () => opts.onRunId?.(runId),
+      signal: opts.signal,
     });
   } finally {
     unwatch();

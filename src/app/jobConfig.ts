@@ -10,7 +10,7 @@ export async function openJobFile(
   path: string,
   commandLine: Record<string, string | number | boolean>,
 ): Promise<{ job: LoadedJob; flags: Record<string, string | number | boolean> }> {
-  const job = await loadJob(path);
+  const job = await loadJob(path, { missingInput: "say" });
   return { job, flags: flagsWithJob(job, commandLine) };
 }
 

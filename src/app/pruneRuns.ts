@@ -1,3 +1,5 @@
+import { describeDuration, DURATION_UNITS, durationMs, isDuration, parseDuration } from "../domain/duration.js";
+import { ConfigError } from "../config/ConfigError.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
 import { RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";
@@ -44,9 +46,12 @@ export async function pruneRuns(ctx: AppContext, opts: { runId?: string | undefi
   return { pruned, kept };
 }
 
-/** `30d`, `12h`, `90m`: how old a run must be to be pruned. */
-export function parseAge(value: string): number | undefined {
-  const m = /^(\d{1,6})(d|h|m)$/.exec(value.trim());
-  if (!m) return undefined;
-  return Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as "d" | "h" | "m"];
+/**
+ * `30d`, `12h`, `90m` (minutes), `6mo` (months): how old a run or history entry must be to go, with the
+ * one duration reading (domain/duration.ts); a value that is not one is a usage error naming `flag`.
+ */
+export function parseAge(flag: string, value: string): { ms: number; said: string } {
+  const d = parseDuration(value);
+  if (!isDuration(d)) throw new ConfigError(`--${flag} must be a duration such as 30d, 12h, 90m (minutes) or 6mo (months): ${d.problem} (units: ${DURATION_UNITS})`);
+  return { ms: durationMs(d), said: describeDuration(d) };
 }

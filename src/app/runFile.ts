@@ -9,6 +9,7 @@ import { enqueueFile, newRunId, type EnqueueResult } from "../queue/enqueueFile.
 import type { RunProgress } from "../domain/run/state.js";
 
 export type { RunProgress };
+export { expectedRows } from "../domain/run/state.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import type { BackfillWorker } from "../worker/BackfillWorker.js";
 import { enqueueOptions } from "./enqueueOptions.js";
@@ -21,6 +22,7 @@ import type { AppContext } from "./context.js";
 import { followRunWith } from "./followRun.js";
 import { writeRunReport } from "./report.js";
 import { startProducer } from "./startProducer.js";
+import { noteStartedRun } from "./nightNotStarted.js";
 
 export interface RunFileOptions {
   /** Tests and benchmarks pass a client; otherwise one is made from config and the AWS chain. */
@@ -44,6 +46,8 @@ export interface RunFileResult {
   readonly stopReason: string | undefined;
   /** The run paused after its canary (`--canary`): exit code 4. */
   readonly paused?: boolean;
+  /** The job the run belongs to. */
+  readonly job?: string;
 }
 
 /**
@@ -105,6 +109,7 @@ export async function runQueued(
   // Work starts while the file is still being queued, but only once the run is
   // known to be this file's: a refused run id must not set a worker on the old run.
   const producer = startProducer(enqueue, () => worker.start());
+  let started = false;
   try {
     void producer.done.then((enq) => {
       if (!enq) return;
@@ -114,6 +119,7 @@ export async function runQueued(
       if (!enq.interrupted) ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
     });
     await producer.started;
+    started = true;
     const followed = await followRunWith(ctx.store, config, runId, {
       signal: opts.signal,
       queues: ctx.queues,
@@ -126,6 +132,10 @@ export async function runQueued(
     stopReason = followed.interrupted ? "interrupted" : followed.stopReason;
     await producer.stop();
     producer.check();
+  } catch (err) {
+    // The run was queued: a job's night that ends here is `stopped`, not `not-started`.
+    if (started) noteStartedRun(err, runId);
+    throw err;
   } finally {
     void producer.stop();
     await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
@@ -135,5 +145,5 @@ export async function runQueued(
   const manifest = await ctx.store.manifest(runId);
   const paused = (await ctx.store.state(runId)).state === "paused";
   if (manifest) await afterJobRun(ctx, manifest, report.summaryData, stopReason, exitCodeOf({ stopReason, paused, report }));
-  return { runId, report, stopReason, ...(paused ? { paused } : {}) };
+  return { runId, report, stopReason, ...(paused ? { paused } : {}), ...(manifest?.job ? { job: manifest.job.name } : {}) };
 }

@@ -1,6 +1,7 @@
+import { chunkHolders, type ChunkHolders } from "../queue/chunkHolders.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
 import type { RunManifest } from "../domain/run/manifest.js";
-import { isHeld, type RunProgress } from "../domain/run/state.js";
+import { expectedRows, isHeld, type RunProgress } from "../domain/run/state.js";
 import type { OutcomeStatus } from "../domain/Outcome.js";
 import type { AppContext } from "./context.js";
 import { RunNotFoundError } from "./AppError.js";
@@ -18,6 +19,8 @@ export interface RunStatus {
   /** Set on a rollback: the run whose writes it undoes. */
   readonly rollbackOf?: string;
   readonly total: number | null;
+  /** While the file is read: the rows it will hold, estimated from the bytes read so far. */
+  readonly expectedTotal?: number;
   readonly counts: Record<OutcomeStatus, number> & { pending: number };
   /** Rows with an outcome per second from the start to the latest outcome (frozen once the run ends). */
   readonly rate: number | null;
@@ -39,6 +42,12 @@ export interface RunStatus {
   readonly producerGone?: string;
   /** Set for a dry run: the calls it would send (nothing was sent). */
   readonly dryRunCalls?: number;
+  /** Chunks a live worker holds now (its lock is renewed). */
+  readonly heldChunks: number;
+  /** Chunks left active by a worker that is gone (their lock expired): the next worker on the run takes them up. */
+  readonly abandonedChunks: number;
+  /** Rows wait and no worker is on the run: how long none was seen, and the command to start one. */
+  readonly noWorker?: string;
 }
 
 /** Outcomes within this long mean a worker is on the run even between two chunks. */
@@ -48,7 +57,7 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
   const p = await ctx.store.progress(runId);
   if (!p) throw new RunNotFoundError(runId, ctx.config.prefix);
   const m = p.manifest;
-  let state: RunStateName;
+  let state: RunStateName | undefined;
   let failedChunks = 0;
   if (!p.complete && p.state !== "cancelled") {
     const { failedChunks: failed } = await import("../queue/requeueRun.js");
@@ -58,9 +67,11 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
   else if (p.complete) state = "finished";
   else if (p.state === "stopped") state = "stopped";
   else if (p.state === "paused") state = "paused";
-  else {
-    const active = (await ctx.queues.named(queueOfManifest(m)).getJobCounts("active")).active ?? 0;
-    state = active > 0 || (p.lastAt !== undefined && Date.now() - p.lastAt < ACTIVE_WINDOW_MS) ? "running" : "queued";
+  let holders: Pick<ChunkHolders, "held" | "abandoned"> = { held: 0, abandoned: 0 };
+  if (state === undefined) {
+    // A chunk left active by a dead worker is not held: only a renewed lock says a worker is on it.
+    holders = await chunkHolders(ctx.queues.named(queueOfManifest(m)), ctx.redis);
+    state = holders.held > 0 || (p.lastAt !== undefined && Date.now() - p.lastAt < ACTIVE_WINDOW_MS) ? "running" : "queued";
   }
   const sent = p.done - p.counts.invalid; // invalid rows are settled when read, not worked
   // A run that is not moving keeps the rate it had at its latest outcome, instead of falling forever.
@@ -68,6 +79,9 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
   const elapsed = p.startedAt ? (end - p.startedAt) / 1000 : 0;
   const rate = elapsed > 0 && sent > 0 ? sent / elapsed : null;
   const pending = p.pending;
+  // While the file is read, what is left is the rows to come too, estimated from the bytes read.
+  const expected = expectedRows(p);
+  const left = expected === undefined ? pending : Math.max(pending, expected - p.done);
   // The governor of the run's API: quotas (and so rates) are per API.
   const gov = (await ctx.store.governor(m.operation)).rate;
   const gone = producerGone(p);
@@ -80,9 +94,10 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
     parentRunId: m.parentRunId ?? null,
     ...(m.rollbackOf ? { rollbackOf: m.rollbackOf } : {}),
     total: p.producerDone ? p.read : null,
+    ...(!p.producerDone && expected !== undefined ? { expectedTotal: expected } : {}),
     counts: { ...p.counts, pending },
     rate: rate === null ? null : Math.round(rate * 100) / 100,
-    eta: state === "finished" ? 0 : state === "running" && rate && failedChunks === 0 ? Math.round(pending / rate) : null,
+    eta: state === "finished" ? 0 : state === "running" && rate && failedChunks === 0 ? Math.round(left / rate) : null,
     throttledShare: p.requests > 0 ? Math.round((p.throttled / p.requests) * 10_000) / 10_000 : 0,
     governorRate: gov ? Math.round(Number(gov) * 100) / 100 : null,
     stopReason: p.stopReason ?? null,
@@ -92,7 +107,18 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
     failedChunks,
     ...(m.dryRun ? { dryRunCalls: p.planned } : {}),
     ...(gone ? { producerGone: gone } : {}),
+    heldChunks: holders.held,
+    abandonedChunks: holders.abandoned,
+    ...(state === "queued" && (pending > 0 || !p.producerDone) ? { noWorker: noWorker(p, runId) } : {}),
   };
+}
+
+/** When a worker last showed itself on the run (took a chunk, or wrote an outcome), and what to run. */
+function noWorker(p: RunProgress, runId: string): string {
+  const seen = Math.max(p.workerAt ?? 0, p.lastAt ?? 0);
+  const start = `start one with "connect-backfill work --run-id ${runId}" (with the endpoint and Region the run was queued for)`;
+  if (seen === 0) return `no worker has taken any of its chunks in the ${Math.round((Date.now() - p.manifest.createdAt) / 1000)} s since it was queued: ${start}`;
+  return `no worker seen for ${Math.round((Date.now() - seen) / 1000)} s: ${start}`;
 }
 
 export interface RunList {

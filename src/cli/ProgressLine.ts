@@ -1,4 +1,4 @@
-import type { RunProgress } from "../app/runFile.js";
+import { expectedRows, type RunProgress } from "../app/runFile.js";
 
 function clock(seconds: number): string {
   if (!Number.isFinite(seconds)) return "-";
@@ -25,14 +25,15 @@ export class ProgressLine {
   update(p: RunProgress): void {
     if (!this.enabled || Date.now() - this.last < 250) return;
     this.last = Date.now();
-    const total = p.producerDone ? p.read : undefined;
+    // While the file is read, the rows to come are estimated from the bytes read, not the window queued so far.
+    const total = expectedRows(p);
     const sent = p.done - p.counts.invalid;
     const elapsed = p.startedAt ? (Date.now() - p.startedAt) / 1000 : 0;
     const rate = elapsed > 0 ? sent / elapsed : 0;
     const eta = total !== undefined && rate > 0 ? (total - p.done) / rate : Infinity;
     const pct = total ? ` (${((p.done / total) * 100).toFixed(1)}%)` : "";
     const failed = p.counts.failed + p.counts.invalid;
-    const text = `${p.done}/${total ?? `${p.read}+`}${pct}  ${rate.toFixed(1)} rows/s  ETA ${clock(eta)}  throttled ${p.throttled}  failed ${failed}`;
+    const text = `${p.done}/${total === undefined ? `${p.read}+` : p.producerDone ? total : `~${total}`}${pct}  ${rate.toFixed(1)} rows/s  ETA ${clock(eta)}  throttled ${p.throttled}  failed ${failed}`;
     this.out.write(`\r\x1b[2K${text}`);
     this.drawn = true;
   }

@@ -3,7 +3,7 @@ import { dirname, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
 import { knownError } from "../app/knownError.js";
 import type { LoadedJob } from "../app/jobConfig.js";
-import { loadConfig, type ConfigFlags } from "../config/loadConfig.js";
+import { loadConfig, type Config, type ConfigFlags } from "../config/loadConfig.js";
 import { BackfillError, type ExitCategory } from "../lib/errors.js";
 import { scrub } from "../lib/scrub.js";
 import { commands, HELP } from "./commands/index.js";
@@ -41,6 +41,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   const command = commands[name];
+  // A job's night (`run`/`enqueue` of a job file) that ends in an error is told like any end (history, webhook, `run ended`).
+  let night: { jobPath: string; job?: LoadedJob; config?: Config; flags: Record<string, string | number | boolean> } | undefined;
   try {
     if (!command) throw usageError(`unknown command "${name}"; run "connect-backfill help"`);
     const args = parseArgs(rest, { ...command.flags, help: "boolean" }, name);
@@ -56,23 +58,35 @@ export async function main(argv: readonly string[]): Promise<number> {
     let job: LoadedJob | undefined;
     let flags = args.flags;
     if (command.takesJobFile && first?.toLowerCase().endsWith(".json")) {
+      if (name === "run" || name === "enqueue") night = { jobPath: first, flags: args.flags };
       // A missing file is said as such (exit 1), as for any input file.
       if (!existsSync(first)) throw fatalError(`${resolvePath(first)}: no such file.`);
       const { openJobFile } = await import("../app/jobConfig.js");
       ({ job, flags } = await openJobFile(first, args.flags));
+      if (night) night.job = job;
     }
     const config = loadConfig(flags as ConfigFlags, process.env, { interactive: Boolean(process.stderr.isTTY), runIdList: command.runIdList === true });
+    if (night) night.config = config;
     return await command.run({ config, positionals: args.positionals, flags, ...(job ? { job } : {}) });
   } catch (caught) {
     const err = knownError(caught);
+    let code: number = EXIT.couldNotRun;
+    let said: string;
     if (err instanceof BackfillError) {
-      process.stderr.write(`connect-backfill: ${scrub(err.message)}\n`);
-      return EXIT_OF[err.category];
+      said = scrub(err.message);
+      process.stderr.write(`connect-backfill: ${said}\n`);
+      code = EXIT_OF[err.category];
+    } else {
+      const e = err as Error;
+      said = `could not run: ${scrub(e.message)}`;
+      process.stderr.write(`connect-backfill: ${said}\n`);
+      if (process.env.CONNECT_BACKFILL_DEBUG) process.stderr.write(`${e.stack ?? ""}\n`);
     }
-    const e = err as Error;
-    process.stderr.write(`connect-backfill: could not run: ${scrub(e.message)}\n`);
-    if (process.env.CONNECT_BACKFILL_DEBUG) process.stderr.write(`${e.stack ?? ""}\n`);
-    return EXIT.couldNotRun;
+    if (night) {
+      const { tellNightNotStarted } = await import("../app/nightNotStarted.js");
+      await tellNightNotStarted({ ...night, env: process.env, reason: said, exitCode: code, error: caught });
+    }
+    return code;
   }
 }
 

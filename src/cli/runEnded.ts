@@ -1,15 +1,19 @@
 import type { RunFileResult } from "../app/runFile.js";
 import type { AppContext } from "../app/context.js";
+import { verdictOf } from "../app/afterRun.js";
 import { exitCodeOf } from "./exitCodes.js";
 import { formatSummary } from "./formatSummary.js";
 
 /** The line cron mail and log collectors keep: one JSON record of how the run ended (stderr, level info). */
 export function logRunEnded(log: AppContext["log"], res: RunFileResult): void {
   const s = res.report.summaryData;
+  const exitCode = exitCodeOf(res);
   log.info(
     {
+      ...(res.job ? { job: res.job } : {}),
       runId: res.runId,
-      exitCode: exitCodeOf(res),
+      exitCode,
+      verdict: verdictOf(exitCode),
       stopReason: res.stopReason,
       rows: s.rows,
       counts: s.counts,

@@ -1,6 +1,11 @@
+/** The exit code of a process ended by a signal, as a shell reports it (128 + its number). */
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
 /**
- * Two-stage stop: the first SIGINT/SIGTERM asks for a graceful stop, the second
+ * Two-stage stop: the first SIGINT/SIGTERM/SIGHUP asks for a graceful stop, the second
  * cancels calls in flight and exits at once (rows without an outcome stay queued).
+ * SIGHUP is a closed terminal or SSH session: without a handler Node dies on it
+ * without a word, leaving the run looking alive; with one it stops like Ctrl-C.
  */
 export function stopSignals(): { graceful: AbortSignal; hard: AbortSignal; dispose: () => void } {
   const graceful = new AbortController();
@@ -12,17 +17,19 @@ export function stopSignals(): { graceful: AbortSignal; hard: AbortSignal; dispo
     } else {
       hard.abort();
       process.stderr.write(`connect-backfill: second ${sig}, exiting now; unfinished rows stay queued\n`);
-      setTimeout(() => process.exit(sig === "SIGINT" ? 130 : 143), 50);
+      setTimeout(() => process.exit(SIGNAL_EXIT[sig] ?? 1), 50);
     }
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  process.on("SIGHUP", onSignal);
   return {
     graceful: graceful.signal,
     hard: hard.signal,
     dispose: () => {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+      process.off("SIGHUP", onSignal);
     },
   };
 }

@@ -148,14 +148,14 @@ export const RUN_OPTIONS = {
     value: "AGE",
     env: "CONNECT_BACKFILL_MAX_CONTACT_AGE",
     default: "24mo",
-    help: "rows of older contacts are skipped_expired: 24mo, 730d, 0 for none (default {default})",
-    doc: "older contacts are `skipped_expired` (`730d` for days, `0` off)",
+    help: "rows of older contacts are skipped_expired: 24mo (months), 730d, 2y, 0 for none (default {default})",
+    doc: "older contacts are `skipped_expired` (`mo` months, `d` days, `w`, `y`; `0` off)",
     commands: QUEUEING_COMMANDS,
     job: {
       schema: {
         type: "string",
-        pattern: "^(0|[1-9][0-9]{0,4}([mM][oO]|[dD]))$",
-        "x-expects": "months such as 24mo, days such as 730d, or 0 (no limit)",
+        pattern: "^(0|[1-9][0-9]{0,6}([mM][oO]|[dDwWyY]))$",
+        "x-expects": "days, weeks, months or years such as 730d or 24mo (24m would be minutes), or 0 (no limit)",
         description: "Rows of older contacts are skipped_expired (default 24mo).",
       },
     },
@@ -209,6 +209,17 @@ export const RUN_OPTIONS = {
     commands: QUEUEING_COMMANDS,
     job: { schema: { type: "string", pattern: "^https?://[^\\s]+$", "x-expects": "an http or https URL", description: "A webhook told when a run ends." } },
     parse: parseNotify,
+  }),
+  /** Never a job-file key: job files are shared and committed; the environment keeps it out of `ps` too. */
+  notifySecret: option({
+    flag: "notify-secret",
+    type: "string",
+    value: "SECRET",
+    env: "CONNECT_BACKFILL_NOTIFY_SECRET",
+    help: "shared secret: the webhook gets X-Connect-Backfill-Signature: sha256=HMAC-SHA256(body) (prefer the env CONNECT_BACKFILL_NOTIFY_SECRET)",
+    doc: "signs the webhook: `X-Connect-Backfill-Signature: sha256=<HMAC-SHA256 of the body>` (prefer the environment: a flag shows in `ps`)",
+    commands: ["run", "enqueue", "work", "report", "cancel", "retry", "rollback"],
+    parse: (v) => (v === undefined || v === "" ? undefined : v),
   }),
   dryRun: option({
     flag: "dry-run",

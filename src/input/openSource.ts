@@ -33,6 +33,8 @@ export interface SourceOptions {
   readonly requireInstance?: { readonly defaultInstanceId: string | undefined };
   /** CSV only: a job's column mapping (renames, drops, transforms, constants). */
   readonly mapping?: ColumnMapping | undefined;
+  /** Told, as each record is handed on, how far into the file (bytes) it ends: the producer's progress. */
+  readonly onOffset?: ((bytes: number) => void) | undefined;
 }
 
 function noInstance(path: string, what: string): MissingInstanceIdError {
@@ -62,19 +64,20 @@ export async function openSource(input: InputRef, format: InputFormat, opts: Sou
     return { shape: { format, header: sheet.header }, roles, records: sheet.records, blankLines: sheet.blankLines };
   }
   if (format === "csv") {
-    let csv = await readCsv(input, opts.delimiter === undefined ? {} : { delimiter: opts.delimiter });
+    const bytes = opts.onOffset ? { onOffset: opts.onOffset } : {};
+    let csv = await readCsv(input, opts.delimiter === undefined ? bytes : { delimiter: opts.delimiter, ...bytes });
     // Our own failures.csv is always comma-separated: fed back as a job whose export uses ";", it is still read right.
     const only = csv.header.length === 1 ? (csv.header[0] ?? "") : "";
     if (opts.delimiter !== undefined && opts.delimiter !== "," && /(^|,)#line(,|$)/.test(only) && /(^|,)#status(,|$)/.test(only)) {
       await csv.records[Symbol.asyncIterator]().return?.();
-      csv = await readCsv(input, {});
+      csv = await readCsv(input, bytes);
     }
     const roles = columnRoles(csv.header, path, opts.mapping);
     if (opts.requireInstance && roles.instanceId === undefined && !opts.requireInstance.defaultInstanceId)
       throw noInstance(path, "the file has no instanceId column");
     return { shape: { format, header: csv.header }, roles, records: csv.records, blankLines: csv.blankLines };
   }
-  const records = readJsonl(input);
+  const records = readJsonl(input, opts.onOffset);
   // Opening happens on the first pull; do it now so a missing file fails before anything is queued.
   const first = await records.next();
   if (opts.requireInstance && !opts.requireInstance.defaultInstanceId && !first.done && first.value.kind === "object") {

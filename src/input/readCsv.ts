@@ -16,6 +16,8 @@ export interface CsvSource {
 export interface CsvOptions {
   /** The field separator: "," by default, ";" from European Excel, tab, "|". */
   readonly delimiter?: string;
+  /** Told, as each record is handed on, the file's bytes up to its end (about: records that are dropped count as they come). */
+  readonly onOffset?: ((bytes: number) => void) | undefined;
 }
 
 function newlinesIn(raw: string): number {
@@ -37,6 +39,13 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
   const path = inputName(input);
   const stream = await openInput(input);
   const pending: SourceRecord[] = [];
+  // The file's bytes up to the end of each pending record, for the producer's progress (`onOffset`).
+  const ends: number[] = [];
+  let consumed = 0;
+  const push = (rec: SourceRecord) => {
+    pending.push(rec);
+    ends.push(consumed);
+  };
   let line = 1;
   let blank = 0;
   let header: string[] | undefined;
@@ -54,6 +63,7 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
     on_record: (given: { record: string[]; raw: string }) => {
       const record = given.record;
       const raw = given.raw ?? "";
+      if (opts.onOffset) consumed += Buffer.byteLength(raw);
       const start = line;
       if (header === undefined) {
         line += newlinesIn(raw);
@@ -63,7 +73,7 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
       if (record.some((f) => f.includes(OVERSIZED_MARK))) {
         const dropped = oversized.shift();
         line += dropped ? dropped.newlines : newlinesIn(raw);
-        pending.push({
+        push({
           kind: "malformed",
           line: start,
           code: "RecordTooLarge",
@@ -80,9 +90,9 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
         return null;
       }
       if (record.some((f) => f.includes("\uFFFD"))) {
-        pending.push({ kind: "malformed", line: start, code: "InvalidUtf8", reason: "is not valid UTF-8", raw });
+        push({ kind: "malformed", line: start, code: "InvalidUtf8", reason: "is not valid UTF-8", raw });
       } else if (record.length !== header.length) {
-        pending.push({
+        push({
           kind: "malformed",
           line: start,
           code: "RaggedRow",
@@ -90,17 +100,18 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
           raw,
         });
       } else {
-        pending.push({ kind: "fields", line: start, fields: record });
+        push({ kind: "fields", line: start, fields: record });
       }
       return null;
     },
     on_skip: (err: CsvError | undefined, raw?: string) => {
       const text = raw ?? "";
+      if (opts.onOffset) consumed += Buffer.byteLength(text);
       const reason =
         err?.code === "CSV_QUOTE_NOT_CLOSED"
           ? "has a quoted field that is never closed (it runs to the end of the file)"
           : `could not be parsed as CSV (${err?.message ?? "unknown error"})`;
-      pending.push({ kind: "malformed", line, code: "MalformedCsv", reason, raw: text.slice(0, 2000) });
+      push({ kind: "malformed", line, code: "MalformedCsv", reason, raw: text.slice(0, 2000) });
       line += newlinesIn(text);
     },
   } as unknown as import("csv-parse").Options);
@@ -165,7 +176,14 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
       for (;;) {
         if (pending.length > 0) {
           // splice, not shift: a 64 KiB chunk holds hundreds of records
-          yield* pending.splice(0, pending.length);
+          const batch = pending.splice(0, pending.length);
+          const at = ends.splice(0, ends.length);
+          if (!opts.onOffset) yield* batch;
+          else
+            for (let i = 0; i < batch.length; i++) {
+              opts.onOffset(at[i] ?? consumed);
+              yield batch[i] as SourceRecord;
+            }
           continue;
         }
         if (!(await pump()) && pending.length === 0) return;

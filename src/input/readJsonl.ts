@@ -55,8 +55,10 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
  * fatal decoder, so invalid UTF-8 is caught exactly, and a line longer than any
  * valid row is dropped as it streams instead of being held in memory.
  */
-export async function* readJsonl(input: InputRef): AsyncGenerator<SourceRecord> {
+export async function* readJsonl(input: InputRef, onOffset?: (bytes: number) => void): AsyncGenerator<SourceRecord> {
   const stream = await openInput(input);
+  // The file's bytes up to the end of the line being handed on (the producer's progress).
+  let consumed = 0;
   const decoder = new TextDecoder("utf-8", { fatal: true });
   let parts: Buffer[] = [];
   let size = 0;
@@ -67,6 +69,8 @@ export async function* readJsonl(input: InputRef): AsyncGenerator<SourceRecord> 
       let start = 0;
       for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
         const piece = chunk.subarray(start, nl);
+        consumed += size + piece.length + 1;
+        onOffset?.(consumed);
         start = nl + 1;
         if (tooLong || size + piece.length > MAX_RECORD_BYTES) {
           yield tooLongRecord(line, parts);
@@ -91,6 +95,7 @@ export async function* readJsonl(input: InputRef): AsyncGenerator<SourceRecord> 
         }
       }
     }
+    onOffset?.(consumed + size);
     if (tooLong) yield tooLongRecord(line, parts);
     else if (size > 0) {
       const rec = decodeLine(Buffer.concat(parts), line, decoder);

@@ -31,4 +31,6 @@ export interface LoadedJob {
   readonly inputPath: string;
   /** When `input` is a pattern: which file it picked among how many, for the log and the summary. */
   readonly inputNote?: string;
+  /** When `input` is a pattern that matches no file (and the loader was asked to say so, not throw): the sentence. */
+  readonly inputMissing?: string;
 }

@@ -23,9 +23,10 @@ function jsonProblem(message: string, text: string): string {
  * Reads and checks a job file. `input` and `reportsDir` are relative to the job
  * file's folder; an `input` with * or ? in its file name resolves to the newest
  * matching file, said in `inputNote`. Every problem is a JobFileError of one
- * sentence naming `path` (as given) and the key.
+ * sentence naming `path` (as given) and the key. `missingInput: "say"`: a pattern that
+ * matches nothing is not an error here but `inputMissing`, for the command to say.
  */
-export async function loadJob(path: string): Promise<LoadedJob> {
+export async function loadJob(path: string, opts: { readonly missingInput?: "throw" | "say" } = {}): Promise<LoadedJob> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -49,7 +50,10 @@ export async function loadJob(path: string): Promise<LoadedJob> {
   if (!hasWildcard(basename(job.input))) return { job, dir, inputPath: input };
   const match = await newestMatch(input);
   if (match === undefined) {
-    throw new JobFileError(`${path}: "input" ${JSON.stringify(job.input)} matches no file in ${dirname(input)}.`);
+    const sentence = `${path}: "input" ${JSON.stringify(job.input)} matches no file in ${dirname(input)}.`;
+    // `run` and `enqueue` say it as a missing file (exit 1), once the job's settings are known: its night is told.
+    if (opts.missingInput === "say") return { job, dir, inputPath: input, inputMissing: sentence };
+    throw new JobFileError(sentence);
   }
   const files = match.count === 1 ? "1 file" : `${match.count} files`;
   const which = match.count === 1 ? basename(match.path) : `the newest, ${basename(match.path)}`;

@@ -54,7 +54,15 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   // Open (and so check) the file before anything is written to Redis.
   // Going on with a job's run without its job file: the run keeps the job's column mapping.
   const mapping = opts.mapping ?? (await store.manifest(opts.runId))?.mapping;
-  const source = await openSource(transport, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId }, mapping });
+  let bytesRead = 0;
+  const source = await openSource(transport, opts.format, {
+    delimiter: opts.delimiter,
+    requireInstance: { defaultInstanceId: opts.instanceId },
+    mapping,
+    onOffset: (at) => {
+      bytesRead = at;
+    },
+  });
   const op = operationNamed(opts.operation);
   // A column that means nothing to the operation is said now, not as one invalid row per line.
   if (source.roles)
@@ -64,6 +72,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     );
   // Standard input cannot be read twice: no fingerprint, and no resume (below).
   const fingerprint = await transport.fingerprint();
+  // The input's size (a file's, an S3 object's; none for standard input): the ETA while it is read.
+  const total = fingerprint !== undefined ? fingerprintSize(fingerprint) : undefined;
   const runId = opts.runId;
   const columns = columnPlanOf(source.roles, source.shape.format === "csv" ? source.shape.header : undefined);
   const wanted: RunManifest = {
@@ -212,7 +222,9 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     else await addChunks(queue, pendingJobs, `run enqueue again with --run-id ${runId} to resume`);
     pendingJobs = [];
     // Saved only once every chunk before it is in Redis: a resume never skips a row.
-    const state = await store.saveProducerPosition(runId, read, chunkIndex, done, source.blankLines());
+    // Bytes read and the file's size: `status` and the progress line estimate the rows still to come from them.
+    const bytes = total !== undefined ? { read: Math.min(bytesRead, total), total } : undefined;
+    const state = await store.saveProducerPosition(runId, read, chunkIndex, done, source.blankLines(), bytes);
     opts.onProgress?.(read);
     if (!done && state === "cancelled") throw new RunCancelled();
   };

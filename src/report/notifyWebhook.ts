@@ -1,6 +1,13 @@
-import type { RunSummary } from "../domain/RunSummary.js";
+import { createHmac } from "node:crypto";
 
-export type RunEvent = "finished" | "stopped" | "cancelled" | "skipped";
+export type RunEvent = "finished" | "stopped" | "cancelled" | "skipped" | "not-started";
+
+/** The header a receiver checks: `sha256=<hex HMAC-SHA256 of the raw body, keyed with the shared secret>`. */
+export const SIGNATURE_HEADER = "x-connect-backfill-signature";
+
+export function signatureOf(body: string, secret: string): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
 
 export interface NotifyOptions {
   /** Tries in all (default 3). */
@@ -9,6 +16,8 @@ export interface NotifyOptions {
   readonly timeoutMs?: number;
   /** Before the 2nd, 3rd… try (default 1 s, then 2 s…). */
   readonly backoffMs?: number;
+  /** A shared secret: the body's HMAC goes in SIGNATURE_HEADER, so the receiver knows who sent it. */
+  readonly secret?: string | undefined;
 }
 
 export interface NotifyResult {
@@ -19,19 +28,21 @@ export interface NotifyResult {
 }
 
 /**
- * POSTs a run's summary.json to a webhook when the run ends (`event`). A failed
+ * POSTs how a job's night ended (its event, verdict, exit code, a `text` line for
+ * Slack-compatible receivers and the run's summary.json) to a webhook. A failed
  * notification never fails the run: the result says what happened, the caller
- * logs it. The summary holds counts, codes and line numbers, never attribute values.
+ * logs it. The body holds counts, codes and line numbers, never attribute values.
  */
-export async function notifyWebhook(url: string, event: RunEvent, summary: RunSummary | Record<string, unknown>, opts: NotifyOptions = {}): Promise<NotifyResult> {
+export async function notifyWebhook(url: string, message: Readonly<Record<string, unknown>>, opts: NotifyOptions = {}): Promise<NotifyResult> {
   const tries = opts.tries ?? 3;
-  const body = JSON.stringify({ event, summary });
+  const body = JSON.stringify(message);
+  const signed: Record<string, string> = opts.secret ? { [SIGNATURE_HEADER]: signatureOf(body, opts.secret) } : {};
   let detail = "";
   for (let i = 1; i <= tries; i++) {
     try {
       const res = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", "user-agent": "connect-backfill" },
+        headers: { "content-type": "application/json", "user-agent": "connect-backfill", ...signed },
         body,
         signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
       });

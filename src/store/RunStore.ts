@@ -65,8 +65,8 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
   manifest(runId: string): Promise<RunManifest | undefined> {
     return this.runs.manifest(runId);
   }
-  saveProducerPosition(runId: string, read: number, chunks: number, done: boolean, blankLines = 0): Promise<string> {
-    return this.runs.saveProducerPosition(runId, read, chunks, done, blankLines);
+  saveProducerPosition(runId: string, read: number, chunks: number, done: boolean, blankLines = 0, bytes?: { read: number; total: number }): Promise<string> {
+    return this.runs.saveProducerPosition(runId, read, chunks, done, blankLines, bytes);
   }
   touchProducer(runId: string): Promise<void> {
     return this.runs.touchProducer(runId);

@@ -8,8 +8,10 @@ const ENDED_TTL_S = 30 * 24 * 3600;
 export interface HistoryEntry {
   readonly job: string;
   readonly runId: string | null;
-  /** "finished", "stopped", "cancelled", or "skipped" (a schedule fired while the previous run was still going). */
+  /** "finished", "stopped", "cancelled", "not-started" (nothing was queued), or "skipped" (a schedule fired while the previous run was still going). */
   readonly event: string;
+  /** How the night ended: ok, failed-rows, stopped, not-started (entries written before it have none). */
+  readonly verdict?: string;
   readonly startedAt: string | null;
   readonly endedAt: string;
   readonly durationMs: number | null;

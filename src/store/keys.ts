@@ -65,12 +65,17 @@ export const RUN = {
   chunks: "chunks",
   /** Lines of the file that hold no row. */
   blank: "blank",
+  /** Bytes of the file read by the producer, and the file's size: while it reads, the ETA goes by them. */
+  bytesRead: "bytesRead",
+  bytesTotal: "bytesTotal",
   /** "1" once the producer read the whole file. */
   producerDone: "producerDone",
   /** When the producer last said it was alive (epoch ms). */
   producerAt: "producerAt",
   /** When work began (epoch ms). */
   startedAt: "startedAt",
+  /** When a worker last took one of the run's chunks (epoch ms): `status` tells a run nobody works. */
+  workerAt: "workerAt",
   /** When the latest outcome was recorded (epoch ms). */
   lastAt: "lastAt",
   /** Calls made, and calls answered with a throttle. */

@@ -50,9 +50,17 @@ export class Runs {
 
   /** Durable producer position: rows read and chunks queued, written after each queued batch. */
   /** Returns the run's state as of the write, so the producer sees a cancel without a round trip of its own. */
-  async saveProducerPosition(runId: string, read: number, chunks: number, done: boolean, blankLines = 0): Promise<string> {
+  async saveProducerPosition(
+    runId: string,
+    read: number,
+    chunks: number,
+    done: boolean,
+    blankLines = 0,
+    bytes?: { readonly read: number; readonly total: number },
+  ): Promise<string> {
     const key = this.keys.run(runId);
     const fields: Array<string | number> = [RUN.read, read, RUN.chunks, chunks, RUN.blank, blankLines, RUN.producerAt, Date.now()];
+    if (bytes) fields.push(RUN.bytesRead, bytes.read, RUN.bytesTotal, bytes.total);
     if (done) fields.push(RUN.producerDone, 1);
     const res = await this.redis
       .multi()
@@ -71,10 +79,15 @@ export class Runs {
     await this.redis.hset(this.keys.run(runId), RUN.producerAt, Date.now());
   }
 
-  /** Notes when work began; never recreates the hash of a run that is gone (its keys would be orphans). */
+  /** Notes when work began, and that a worker is on the run now; never recreates the hash of a run that is gone (its keys would be orphans). */
   async markStarted(runId: string, at: number): Promise<void> {
     // KEYS[1] run hash; ARGV[1] now (epoch ms). Returns nothing.
-    await this.redis.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSETNX', KEYS[1], '${RUN.startedAt}', ARGV[1]) end`, 1, this.keys.run(runId), at);
+    await this.redis.eval(
+      `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSETNX', KEYS[1], '${RUN.startedAt}', ARGV[1]); redis.call('HSET', KEYS[1], '${RUN.workerAt}', ARGV[1]) end`,
+      1,
+      this.keys.run(runId),
+      at,
+    );
   }
 
   async state(runId: string): Promise<{ state: string; stopReason: string | undefined }> {
@@ -151,6 +164,9 @@ export class Runs {
       canaryLeft: canaryLeft === undefined ? undefined : Number(canaryLeft),
       startedAt: optional(RUN.startedAt),
       lastAt: optional(RUN.lastAt),
+      workerAt: optional(RUN.workerAt),
+      bytesRead: optional(RUN.bytesRead),
+      bytesTotal: optional(RUN.bytesTotal),
       producerAt: optional(RUN.producerAt),
       blankLines: num(RUN.blank),
       complete: producerDone && done >= read,

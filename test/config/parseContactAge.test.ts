@@ -14,9 +14,18 @@ describe("--max-contact-age", () => {
     expect(formatContactAge(parseContactAge("max-contact-age", text))).toBe(text.trim().toLowerCase());
   });
 
-  it.each(["24", "2y", "-3d", "0d", "", "24 months"])("refuses %j with a sentence naming the option", (text) => {
+  it("weeks and years are days and months", () => {
+    expect(parseContactAge("max-contact-age", "2y")).toEqual({ unit: "months", n: 24 });
+    expect(parseContactAge("max-contact-age", "104w")).toEqual({ unit: "days", n: 728 });
+  });
+
+  it.each(["24", "-3d", "0d", "", "24 months", "24M"])("refuses %j with a sentence naming the option", (text) => {
     expect(() => parseContactAge("max-contact-age", text)).toThrow(ConfigError);
-    expect(() => parseContactAge("max-contact-age", text)).toThrow(/--max-contact-age must be months such as 24mo, days such as 730d, or 0/);
+    expect(() => parseContactAge("max-contact-age", text)).toThrow(/--max-contact-age must be days, weeks, months or years such as 730d or 24mo/);
+  });
+
+  it.each(["24m", "12h", "90s"])("refuses %j, a unit below a day, suggesting months", (text) => {
+    expect(() => parseContactAge("max-contact-age", text)).toThrow(/a contact age is counted in days or months .*: write \d+mo for \d+ months/);
   });
 
   it("defaults to 24 months, Connect's retention; the environment and flags override it", () => {

@@ -124,7 +124,8 @@ describe("job files", () => {
     await writeFile(bad, JSON.stringify({ name: "bad", input: "x.csv", rate: "fast" }));
     const res = await cli(["run", bad, "--prefix", h.prefix]);
     expect(res.code).toBe(2);
-    expect(res.stderr.trim()).toBe(`connect-backfill: ${bad}: "rate" must be a number above 0, got "fast".`);
+    // The sentence, then the night's `run ended` line (a job's night that did not start is told: nightEnd.test.ts).
+    expect(res.stderr.split("\n")[0]).toBe(`connect-backfill: ${bad}: "rate" must be a number above 0, got "fast".`);
 
     // A job run with a failed row: its failures.csv (with the export's own header) runs again as the job.
     h.sim.injectFaults("c2", ["ConflictException"]);

@@ -56,7 +56,7 @@ describe("--only-changed (a job's memory of what it sent)", () => {
     expect(status.stdout).toMatch(/updated 300/);
   });
 
-  it("a contact with several rows: compared with the last row the job sent it, later rows always sent; the contact ends in file order", async () => {
+  it("a contact with several rows: its rows folded in file order are compared with what the job left on it; the contact ends in file order", async () => {
     h = await harness({ latencyMs: 1 });
     const common = [
       "--instance-id",
@@ -81,11 +81,11 @@ describe("--only-changed (a job's memory of what it sent)", () => {
     expect((await cli(["run", await h.file("d1.csv", rows), ...common, "--run-id", "d1"])).code).toBe(0);
     expect((await cli(["run", await h.file("d2.csv", rows), ...common, "--run-id", "d2"])).code).toBe(0);
     const out = await readReport(join(h.dir, "reports", "d2", "outcomes.csv"));
-    // d1 last got "b": its first row "a" differs and is sent, then "b" again; d2 is unchanged.
+    // d1's rows fold to "b", what the job left on it: nothing is sent (its older row "a" is never written back).
     expect(out.map((o) => [o.line, o.status])).toEqual([
-      ["2", "updated"],
+      ["2", "unchanged"],
       ["3", "unchanged"],
-      ["4", "updated"],
+      ["4", "unchanged"],
     ]);
     expect(h.sim.attributesOf("i", "d1")?.tier).toBe("b");
     // Night 3 holds only d1's first row: it is not what the contact last got ("b"), so it is sent.
@@ -109,6 +109,53 @@ describe("--only-changed (a job's memory of what it sent)", () => {
     expect((await readReport(join(h.dir, "reports", "d3", "outcomes.csv"))).map((o) => o.status)).toEqual(["updated"]);
     expect(h.sim.attributesOf("i", "d1")?.tier).toBe("a");
   });
+
+  it("an unchanged export whose contacts appear twice sends nothing; a changed night sends exactly the changed contacts, each call with the file's last values", async () => {
+    h = await harness({ latencyMs: 1 });
+    const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--rate", "500", "--quiet"];
+    // A contact's rows in one chunk (the chunk holds the whole file): see README, "Send only what changed".
+    const job = ["--job-name", "twice", "--only-changed", "--chunk-size", "2000"];
+    /** 2,000 rows: 1,500 contacts, the first 500 of them twice (different tier, same owner), far apart in the file. */
+    const night = (changed: (i: number) => boolean = () => false) => {
+      const lines = [["contactId", "tier", "owner"]];
+      for (let i = 0; i < 1500; i++) lines.push([`r${i}`, "silver", `agent${i % 7}`]);
+      for (let i = 0; i < 500; i++) lines.push([`r${i}`, changed(i) ? "platinum" : "gold", `agent${i % 7}`]);
+      return csv(lines);
+    };
+    expect((await cli(["run", await h.file("n1.csv", night()), ...common, ...job, "--run-id", "t1"])).code).toBe(0);
+    const afterNight1 = h.sim.acceptedCount();
+    expect(afterNight1).toBe(1500); // a contact's two rows go in one folded call
+    expect(h.sim.attributesOf("i", "r7")).toEqual({ tier: "gold", owner: "agent0" });
+
+    const r2 = await cli(["run", await h.file("n2.csv", night()), ...common, ...job, "--run-id", "t2"]);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(afterNight1);
+    expect((await readReport(join(h.dir, "reports", "t2", "outcomes.csv"))).every((o) => o.status === "unchanged")).toBe(true);
+
+    // Night 3: five twice-listed contacts change their later row.
+    const changed = new Set([3, 40, 41, 250, 499]);
+    expect(
+      (
+        await cli([
+          "run",
+          await h.file(
+            "n3.csv",
+            night((i) => changed.has(i)),
+          ),
+          ...common,
+          ...job,
+          "--run-id",
+          "t3",
+        ])
+      ).code,
+    ).toBe(0);
+    const sent = h.sim.updates(afterNight1);
+    expect(sent.map((u) => u.contactId).sort()).toEqual([...changed].map((i) => `r${i}`).sort());
+    // Each call carries the contact's last values: the older "silver" is never written back.
+    for (const u of sent) expect(u.attributes.tier).toBe("platinum");
+    for (const i of changed) expect(h.sim.attributesOf("i", `r${i}`)?.tier).toBe("platinum");
+    expect(h.sim.attributesOf("i", "r4")?.tier).toBe("gold");
+  }, 180_000);
 
   it("a run of the job without --only-changed still updates its memory", async () => {
     h = await harness({ latencyMs: 1 });

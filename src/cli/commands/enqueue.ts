@@ -1,6 +1,7 @@
 import { inputFormat, jobMapping } from "../../app/inputFormat.js";
 import { EXIT } from "../exitCodes.js";
 import { flagSpecOf } from "../../config/options.js";
+import { stopSignals } from "../stopSignals.js";
 import { withContext, type Command } from "./Command.js";
 import { dryRunCommand, inputOf, requireFile } from "./run.js";
 
@@ -19,20 +20,38 @@ export const enqueue: Command = {
     const { enqueueRun } = await import("../../app/enqueueRun.js");
     // Long-lived: the producer lives as long as the file is read (days for a backfill) and rides out a Redis restart.
     return withContext(config, "long-lived", async (ctx) => {
-      const res = await enqueueRun(ctx, file, format, {
-        mapping,
-        // The producer keeps a window of the file in Redis: it waits for workers, and says why once per cause.
-        onWait: (why) =>
-          process.stderr.write(`connect-backfill: waiting: ${why}; stopping this is safe (the same command with --run-id goes on where it stopped).\n`),
-        onRedis: (line) => process.stderr.write(`connect-backfill: ${line}.\n`),
-      });
-      const what = res.alreadyQueued
-        ? "already queued, nothing added"
-        : `${res.rows} rows read, ${res.invalid} invalid, ${res.chunks} chunks queued${res.resumed ? " (resumed)" : ""}`;
-      process.stderr.write(`connect-backfill: run ${res.runId}: ${what}\n`);
-      if (res.inputChanged) process.stderr.write(`connect-backfill: warning: ${res.inputChanged}.\n`);
-      process.stdout.write(`${res.runId}\n`);
-      return EXIT.ok;
+      const stop = stopSignals();
+      let printed = false;
+      try {
+        const res = await enqueueRun(ctx, file, format, {
+          mapping,
+          // The producer keeps a window of the file in Redis: it waits for workers, and says why once per cause.
+          onWait: (why) =>
+            process.stderr.write(`connect-backfill: waiting: ${why}; stopping this is safe (the same command with --run-id goes on where it stopped).\n`),
+          onRedis: (line) => process.stderr.write(`connect-backfill: ${line}.\n`),
+          // At once: the file may take hours to queue at a real quota, and workers can start on it now.
+          onRunId: (runId) => {
+            printed = true;
+            process.stdout.write(`${runId}\n`);
+          },
+          signal: stop.graceful,
+        });
+        if (!printed) process.stdout.write(`${res.runId}\n`);
+        if (res.interrupted) {
+          process.stderr.write(
+            `connect-backfill: run ${res.runId}: stopped after ${res.rows} rows read (${res.chunks} chunks queued); "connect-backfill enqueue ${file} --run-id ${res.runId}" goes on where it stopped.\n`,
+          );
+          return EXIT.couldNotRun;
+        }
+        const what = res.alreadyQueued
+          ? "already queued, nothing added"
+          : `${res.rows} rows read, ${res.invalid} invalid, ${res.chunks} chunks queued${res.resumed ? " (resumed)" : ""}`;
+        process.stderr.write(`connect-backfill: run ${res.runId}: ${what}\n`);
+        if (res.inputChanged) process.stderr.write(`connect-backfill: warning: ${res.inputChanged}.\n`);
+        return EXIT.ok;
+      } finally {
+        stop.dispose();
+      }
     });
   },
 };

@@ -1,6 +1,6 @@
 import type { HistoryEntry } from "../../app/jobHistory.js";
 import { validateRunId } from "../../config/loadConfig.js";
-import { EXIT, usageError } from "../exitCodes.js";
+import { EXIT } from "../exitCodes.js";
 import { flagSpecOf } from "../../config/options.js";
 import { withContext, type Command } from "./Command.js";
 
@@ -11,26 +11,27 @@ function line(e: HistoryEntry): string {
     .join(", ");
   const took = e.durationMs === null ? "" : `, ${(e.durationMs / 1000).toFixed(1)} s`;
   if (e.event === "skipped") return `  ${e.endedAt} skipped: ${e.note ?? ""}`;
-  return `  ${e.endedAt} ${e.runId} ${e.event}${took}: ${e.rows} rows (${counts || "none"}), ${e.calls} calls, throttled ${(e.throttledShare * 100).toFixed(1)}%, exit ${e.exitCode ?? "-"}${e.note ? ` (${e.note})` : ""}`;
+  if (e.event === "not-started") return `  ${e.endedAt} not started, exit ${e.exitCode ?? "-"}: ${e.note ?? ""}`;
+  const verdict = e.verdict && e.verdict !== "ok" && e.verdict !== e.event ? ` (${e.verdict})` : "";
+  return `  ${e.endedAt} ${e.runId} ${e.event}${verdict}${took}: ${e.rows} rows (${counts || "none"}), ${e.calls} calls, throttled ${(e.throttledShare * 100).toFixed(1)}%, exit ${e.exitCode ?? "-"}${e.note ? ` (${e.note})` : ""}`;
 }
 
 export const history: Command = {
   usage:
-    "connect-backfill history [job] [--json] [--limit N] [--keep 90d]\n  Past runs of each job (or of one): when, how long, rows by status, calls, throttled share, exit code.\n  --keep drops entries older than that (90d, 12h).",
+    "connect-backfill history [job] [--json] [--limit N] [--keep 90d]\n  Past runs of each job (or of one): when, how long, rows by status, calls, throttled share, exit code.\n  --keep drops entries older than that (90d, 12h, 90m: minutes, 6mo: months).",
   flags: flagSpecOf("history"),
   positionals: [0, 1],
   async run({ config, positionals, flags }) {
     const { jobHistory } = await import("../../app/jobHistory.js");
     const { parseAge } = await import("../../app/pruneRuns.js");
     const only = positionals[0] !== undefined ? validateRunId(positionals[0], "the job name") : undefined;
-    const keepMs = typeof flags.keep === "string" ? parseAge(flags.keep) : undefined;
-    if (typeof flags.keep === "string" && keepMs === undefined)
-      throw usageError(`history: --keep must be days, hours or minutes such as 90d, 12h or 90m, got "${flags.keep}"`);
+    const keep = typeof flags.keep === "string" ? parseAge("keep", flags.keep) : undefined;
+    const keepMs = keep?.ms;
     return withContext(config, "command", async (ctx) => {
       const limit = typeof flags.limit === "number" && flags.limit > 0 ? flags.limit : 1_000;
       const { removed, jobs, entries: all } = await jobHistory(ctx, { only, keepMs, limit });
       if (removed !== undefined) {
-        process.stderr.write(`connect-backfill: ${removed} history entr${removed === 1 ? "y" : "ies"} older than ${flags.keep} removed\n`);
+        process.stderr.write(`connect-backfill: ${removed} history entr${removed === 1 ? "y" : "ies"} older than ${keep?.said} removed\n`);
       }
       if (flags.json) process.stdout.write(`${JSON.stringify(only ? all[only] : all, null, 2)}\n`);
       else if (jobs.length === 0) process.stdout.write("no job history on this Redis\n");

@@ -27,6 +27,8 @@ export function inputOf(positionals: readonly string[], job: LoadedJob | undefin
     if (positionals.length > 1) throw usageError(`only a job file (.json) takes a second argument, the file to read instead of its input`);
     return positionals[0] as string;
   }
+  // A night whose export is not there is a missing file (exit 1), as for any input file.
+  if (job.inputMissing && positionals[1] === undefined) throw fatalError(job.inputMissing);
   if (job.inputNote && positionals[1] === undefined) process.stderr.write(`connect-backfill: ${job.inputNote}\n`);
   return positionals[1] ?? job.inputPath;
 }

@@ -37,5 +37,23 @@ export interface RunProgress {
   readonly producerAt: number | undefined;
   /** When the latest outcome was recorded (epoch ms). */
   readonly lastAt: number | undefined;
+  /** When a worker last took one of its chunks (epoch ms). */
+  readonly workerAt?: number | undefined;
+  /** Bytes of the file the producer has read, and the file's size (not for standard input). */
+  readonly bytesRead?: number | undefined;
+  readonly bytesTotal?: number | undefined;
   readonly complete: boolean;
+}
+
+/**
+ * The rows a run will hold: all of them once its file is read; while it is read, the rows read so far scaled
+ * by the share of the file's bytes read (rows of a file are about the same size: a fair guess, where the rows
+ * queued so far would cover only the window ahead of the workers). Undefined when nothing tells.
+ */
+export function expectedRows(p: Pick<RunProgress, "producerDone" | "read" | "bytesRead" | "bytesTotal" | "cutShort">): number | undefined {
+  if (p.producerDone) return p.read;
+  if (p.cutShort !== undefined) return p.cutShort;
+  if (!p.bytesRead || !p.bytesTotal || p.read === 0) return undefined;
+  const share = Math.min(1, p.bytesRead / p.bytesTotal);
+  return Math.max(p.read, Math.round(p.read / share));
 }

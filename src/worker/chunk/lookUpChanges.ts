@@ -1,30 +1,41 @@
-import type { Operation } from "../../operations/Operation.js";
+import { groupRows } from "../../domain/groupAndFold.js";
+import type { Fields, Operation } from "../../operations/Operation.js";
 import type { RunManifest } from "../../domain/run/manifest.js";
 import { contactKey, fingerprint } from "../../queue/fieldsFingerprint.js";
 import type { ChunkContext } from "./ChunkContext.js";
 import type { WorkRow } from "./WorkRow.js";
 
-type Entry = { contact: Buffer; fp: Buffer };
-
 export interface Changes {
-  /** Lines whose values equal what the job last sent to their contact (`onlyChanged` only). */
+  /** Lines whose contact's folded values equal what the job last left on it (`onlyChanged` only). */
   readonly same: ReadonlySet<number>;
   /**
-   * Remembers the rows of an applied call, in file order (the contact ends with
-   * the last one's). Awaited before their outcomes are written: a later row of
-   * the contact (which waits for those outcomes) can then never be overwritten by it.
+   * Remembers what an applied call leaves on its contact: the fold, in file order, of the rows of its
+   * contact's group in this chunk applied so far. Awaited before their outcomes are written: a later row
+   * of the contact (which waits for those outcomes) can then never be overwritten by it.
    */
   remember(rows: ReadonlyArray<{ readonly line: number; readonly omitted: readonly unknown[] }>): Promise<void>;
 }
 
 export const NO_CHANGES: Changes = { same: new Set(), remember: async () => undefined };
 
+/** A contact's rows in this chunk, in file order, and the fold of those applied so far. */
+interface Group {
+  readonly rows: WorkRow[];
+  readonly contact: Buffer;
+  readonly applied: Fields;
+}
+
 /**
- * A job's memory of what it sent to each contact. Every run of a job keeps it
- * up to date (with or without `onlyChanged`: a run that sends everything still
- * changes what contacts hold); `onlyChanged` runs also compare, with one look-up
- * for the whole chunk. Only a contact's first row of the run is compared (no
- * `prev`): its later rows are always sent, so the contact ends in file order.
+ * A job's memory of what it left on each contact. Every run of a job keeps it up to date (with or without
+ * `onlyChanged`: a run that sends everything still changes what contacts hold); `onlyChanged` runs also
+ * compare, with one look-up for the whole chunk.
+ *
+ * What is compared is a contact's rows folded in file order (what they leave on the contact, the later line
+ * winning), not each row: an export that holds a contact twice leaves the same values every night, and its
+ * first row alone (an older value) must not look changed. A contact's rows in one chunk are compared
+ * together, as the fold the memory holds. Rows of the contact that continue a chain from an earlier chunk
+ * (`after`) are always sent: the contact ends in file order whatever the earlier rows did; their first rows
+ * are compared against a memory that holds the later fold, so such a contact is sent again (never left wrong).
  */
 export async function lookUpChanges(
   rows: readonly WorkRow[],
@@ -36,32 +47,55 @@ export async function lookUpChanges(
   const job = manifest.job;
   if (!job || !ctx.changesFor) return NO_CHANGES;
   const memory = ctx.changesFor(job.name);
-  const entries = new Map<number, Entry>();
-  for (const r of rows) {
-    if (finished.has(r.line)) continue;
-    entries.set(r.line, { contact: contactKey(r.instanceId, r.contactId), fp: fingerprint(r.instanceId, r.contactId, op.name, r.fields) });
+  const groupOf = new Map<number, Group>();
+  const groups: Array<{ group: Group; first: boolean }> = [];
+  for (const g of groupRows(rows)) {
+    const todo = g.rows.filter((r) => !finished.has(r.line));
+    if (todo.length === 0) continue;
+    const first = todo[0] as WorkRow;
+    const group: Group = { rows: todo, contact: contactKey(first.instanceId, first.contactId), applied: Object.create(null) as Fields };
+    for (const r of todo) groupOf.set(r.line, group);
+    // Compared only when the chunk holds the contact's rows from its first, none of them done yet (after a
+    // crash, the rows left are not the whole fold).
+    groups.push({ group, first: g.after === 0 && todo.length === g.rows.length });
   }
+  const fpOf = (g: Group, fields: Fields) => {
+    const r = g.rows[0] as WorkRow;
+    return fingerprint(r.instanceId, r.contactId, op.name, fields);
+  };
   let same = new Set<number>();
   if (job.onlyChanged) {
-    const firsts = rows.filter((r) => r.prev === 0 && entries.has(r.line)).map((r) => r.line);
+    const asked = groups.filter((g) => g.first).map((g) => g.group);
     const answers =
-      firsts.length > 0
+      asked.length > 0
         ? await memory.unchanged(
-            firsts.map((l) => entries.get(l) as Entry),
+            asked.map((g) => ({ contact: g.contact, fp: fpOf(g, foldOf(g.rows)) })),
             manifest.runId,
           )
         : [];
-    same = new Set(firsts.filter((_, i) => answers[i] === true));
+    same = new Set(asked.filter((_, i) => answers[i] === true).flatMap((g) => g.rows.map((r) => r.line)));
   }
   return {
     same,
     remember: async (applied) => {
       // A row sent without some of its fields (retry's omit) is not remembered: its full values were never applied together.
-      const known = applied
-        .filter((r) => r.omitted.length === 0)
-        .map((r) => entries.get(r.line))
-        .filter((e): e is Entry => e !== undefined);
-      if (known.length > 0) await memory.remember(known, manifest.runId);
+      const touched = new Set<Group>();
+      for (const r of applied) {
+        const g = groupOf.get(r.line);
+        if (!g || r.omitted.length > 0) continue;
+        const row = g.rows.find((w) => w.line === r.line) as WorkRow;
+        Object.assign(g.applied, row.fields);
+        touched.add(g);
+      }
+      const entries = [...touched].map((g) => ({ contact: g.contact, fp: fpOf(g, g.applied) }));
+      if (entries.length > 0) await memory.remember(entries, manifest.runId);
     },
   };
+}
+
+/** The fields rows leave on their contact, applied in file order (the API merges: what a row does not name is kept). */
+function foldOf(rows: readonly WorkRow[]): Fields {
+  const out = Object.create(null) as Fields;
+  for (const r of rows) Object.assign(out, r.fields);
+  return out;
 }
