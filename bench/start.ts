@@ -28,7 +28,8 @@ export async function benchStart(): Promise<void> {
     // A finished run for `status <run>` to read.
     const file = join(dir, "rows.csv");
     await writeFile(file, "contactId,tier\n11111111-aaaa-4bbb-8ccc-123456789abc,gold\n");
-    const made = await runCli(["run", file, "--instance-id", "inst", "--prefix", prefix, "--endpoint", endpoint, "--reports-dir", dir, "--quiet", "--run-id", "s1"]).done;
+    const made = await runCli(["run", file, "--instance-id", "inst", "--prefix", prefix, "--endpoint", endpoint, "--reports-dir", dir, "--quiet", "--run-id", "s1"])
+      .done;
     if (made.code !== 0) throw new Error(`bench run failed (${made.code}): ${made.stderr.slice(0, 300)}`);
     const bin = join(ROOT, "bin/connect-backfill.js");
     const cases: Array<[string, string[]]> = [
@@ -41,11 +42,19 @@ export async function benchStart(): Promise<void> {
     ];
     const samples = cases.map(() => [] as number[]);
     // Interleaved, so a busy moment of the machine falls on every command alike.
-    for (let i = 0; i < TIMES; i++) cases.forEach(([, args], k) => samples[k]?.push(timed(args, { LOG_LEVEL: "warn" })));
+    for (let i = 0; i < TIMES; i++) {
+      for (const [k, [, args]] of cases.entries()) samples[k]?.push(timed(args, { LOG_LEVEL: "warn" }));
+    }
     const base = median(samples[0] ?? []);
     const rows = cases.map(([name], k) => {
       const m = median(samples[k] ?? []);
-      return [name, m.toFixed(3), (samples[k] ?? []).map((x) => x.toFixed(2)).join(", "), k === 0 ? "–" : (m - base).toFixed(3), k === 0 ? "–" : m <= TARGET_S ? "yes" : "no"];
+      return [
+        name,
+        m.toFixed(3),
+        (samples[k] ?? []).map((x) => x.toFixed(2)).join(", "),
+        k === 0 ? "–" : (m - base).toFixed(3),
+        k === 0 ? "–" : m <= TARGET_S ? "yes" : "no",
+      ];
     });
     await writeSection(
       "start",

@@ -22,7 +22,11 @@ interface Stage {
 
 /** Stages of a Dockerfile: continuation lines joined, comments dropped. */
 function stagesOf(text: string): Stage[] {
-  const lines = text.replace(/\\\n\s*/g, " ").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const lines = text
+    .replace(/\\\n\s*/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
   const stages: Stage[] = [];
   for (const line of lines) {
     const [, op = "", args = ""] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
@@ -87,14 +91,18 @@ describe("Dockerfile", () => {
     expect(entry).toEqual(["node", "bin/connect-backfill.js"]);
     const bin = readFileSync(join(ROOT, "bin/connect-backfill.js"), "utf8");
     expect(bin).toContain("../dist/cli/main.js");
-    const code = bin.split("\n").filter((l) => !l.trim().startsWith("//")).join("\n");
+    const code = bin
+      .split("\n")
+      .filter((l) => !l.trim().startsWith("//"))
+      .join("\n");
     expect(code).not.toMatch(/tsx|\.ts["'`]/);
   });
 
   describe("its HEALTHCHECK", () => {
     const check = all(runtime, "HEALTHCHECK").at(-1) ?? "";
     const cmd = JSON.parse(/CMD\s+(\[.*\])$/.exec(check)?.[1] ?? "[]") as string[];
-    const probe = (env: Record<string, string>) => spawnSync(cmd[0] as string, cmd.slice(1), { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 15_000 }).status;
+    const probe = (env: Record<string, string>) =>
+      spawnSync(cmd[0] as string, cmd.slice(1), { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 15_000 }).status;
     const workers: Array<ReturnType<typeof spawn>> = [];
     afterAll(() => {
       for (const w of workers) w.kill("SIGKILL");

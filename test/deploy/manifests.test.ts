@@ -3,7 +3,7 @@
 // (its flags exist, its ports are the metrics port, its grace period covers a worker's graceful stop).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
 import { validateJob } from "../../src/jobs/validateJob.js";
@@ -156,7 +156,11 @@ const SCHEMAS: Record<string, object> = {
       },
     },
   },
-  ConfigMap: { type: "object", required: ["apiVersion", "kind", "metadata"], properties: { apiVersion: { const: "v1" }, metadata, data: { type: "object", additionalProperties: { type: "string" } } } },
+  ConfigMap: {
+    type: "object",
+    required: ["apiVersion", "kind", "metadata"],
+    properties: { apiVersion: { const: "v1" }, metadata, data: { type: "object", additionalProperties: { type: "string" } } },
+  },
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are checked by the schemas above before they are read
@@ -168,7 +172,8 @@ const manifests: Array<[string, Manifest]> = ["deploy/kubernetes/worker.yaml", "
   }),
 );
 const ajv = new Ajv({ allErrors: true });
-const envOf = (c: Manifest): Record<string, string> => Object.fromEntries((c.env ?? []).filter((e: Manifest) => e.value !== undefined).map((e: Manifest) => [e.name, e.value]));
+const envOf = (c: Manifest): Record<string, string> =>
+  Object.fromEntries((c.env ?? []).filter((e: Manifest) => e.value !== undefined).map((e: Manifest) => [e.name, e.value]));
 
 describe("the Kubernetes example", () => {
   it.each(manifests)("%s follows its kind's schema", (_where, m) => {

@@ -2,7 +2,7 @@
 // repository (its tracked files, with this checkout's node_modules and built dist/), against the simulator the
 // block starts and the shared Redis under a key prefix of its own, and each line exits as its comment says.
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -18,7 +18,10 @@ let clone: string;
 const portFree = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = connect(port, "127.0.0.1");
-    s.once("connect", () => (s.destroy(), resolve(false)));
+    s.once("connect", () => {
+      s.destroy();
+      resolve(false);
+    });
     s.once("error", () => resolve(true));
   });
 
@@ -50,37 +53,57 @@ describe("the shell blocks of the guides", () => {
     expect(skipped.length).toBeLessThanOrEqual(6);
   });
 
+  it("link only to files that exist", () => {
+    const broken: string[] = [];
+    for (const file of guides(ROOT)) {
+      const text = readFileSync(join(ROOT, file), "utf8");
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const path = (target as string).split("#")[0] as string;
+        if (path === "" || /^[a-z]+:/.test(path)) continue;
+        if (!existsSync(join(ROOT, dirname(file), path))) broken.push(`${file}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
   it("read a line's expected exit code from its comment, and leave quoted # alone", () => {
-    expect(splitComment(`npx connect-backfill run a.csv --prefix '{cb} #x'   # exit 3: rows fail`)).toEqual([`npx connect-backfill run a.csv --prefix '{cb} #x'`, "exit 3: rows fail"]);
+    expect(splitComment(`npx connect-backfill run a.csv --prefix '{cb} #x'   # exit 3: rows fail`)).toEqual([
+      `npx connect-backfill run a.csv --prefix '{cb} #x'`,
+      "exit 3: rows fail",
+    ]);
     expect(commandsOf("a \\\n  b  # 1. what it would do (exit 4: paused)\n# only a comment\n\nc &")).toEqual([
       { command: "a  b", expect: 4 },
       { command: "c &", expect: 0 },
     ]);
   });
 
-  it.each(toRun.map((b, i) => [`${b.file}:${b.line}`, b, i] as const))("%s runs as written", async (_where, block, i) => {
-    for (const port of [...block.text.matchAll(/--port[ =](\d+)/g)].map((m) => Number(m[1]))) {
-      for (let t = 0; t < 100 && !(await portFree(port)); t++) await new Promise((r) => setTimeout(r, 100));
-      expect(await portFree(port), `port ${port} is free for ${block.file}:${block.line}`).toBe(true);
-    }
-    const script = scriptOf(block.text, join(clone, "bin/connect-backfill.js"));
-    const child = spawn("bash", ["-c", script], {
-      cwd: clone,
-      detached: true, // its own process group: whatever the block leaves running is stopped with it
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", REDIS_URL, CONNECT_BACKFILL_PREFIX: `cb-docs-${process.pid}-${i}`, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-    try {
-      process.kill(-(child.pid as number), "SIGTERM");
-    } catch {
-      /* nothing left */
-    }
-    const failures = out.split("\n").filter((l) => l.startsWith("DOCS:"));
-    expect(failures, out.slice(-3000)).toEqual([]);
-    expect(code).toBe(0);
-  }, 90_000);
+  it.each(toRun.map((b, i) => [`${b.file}:${b.line}`, b, i] as const))(
+    "%s runs as written",
+    async (_where, block, i) => {
+      for (const port of [...block.text.matchAll(/--port[ =](\d+)/g)].map((m) => Number(m[1]))) {
+        for (let t = 0; t < 100 && !(await portFree(port)); t++) await new Promise((r) => setTimeout(r, 100));
+        expect(await portFree(port), `port ${port} is free for ${block.file}:${block.line}`).toBe(true);
+      }
+      const script = scriptOf(block.text, join(clone, "bin/connect-backfill.js"));
+      const child = spawn("bash", ["-c", script], {
+        cwd: clone,
+        detached: true, // its own process group: whatever the block leaves running is stopped with it
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", REDIS_URL, CONNECT_BACKFILL_PREFIX: `cb-docs-${process.pid}-${i}`, LOG_LEVEL: "warn" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      try {
+        process.kill(-(child.pid as number), "SIGTERM");
+      } catch {
+        /* nothing left */
+      }
+      const failures = out.split("\n").filter((l) => l.startsWith("DOCS:"));
+      expect(failures, out.slice(-3000)).toEqual([]);
+      expect(code).toBe(0);
+    },
+    90_000,
+  );
 });

@@ -14,7 +14,13 @@ export interface ShellBlock {
 }
 
 export function guides(root: string): string[] {
-  return ["README.md", ...readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`)];
+  return [
+    "README.md",
+    ...readdirSync(join(root, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .sort()
+      .map((f) => `docs/${f}`),
+  ];
 }
 
 export function shellBlocks(root: string, file: string): ShellBlock[] {

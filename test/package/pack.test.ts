@@ -42,7 +42,9 @@ describe("the packed tarball", () => {
     expect(paths).toContain("src/jobs/job.schema.json");
     expect(paths).toContain("examples/contacts.csv");
     expect(paths).toContain("jobs/nightly-crm.json");
-    const stray = paths.filter((p) => /\.ts$/.test(p) && !p.endsWith(".d.ts")).concat(paths.filter((p) => /^(test|bench|scripts|\.ci|docs|deploy)\/|\.map$|^Dockerfile$/.test(p)));
+    const stray = paths
+      .filter((p) => /\.ts$/.test(p) && !p.endsWith(".d.ts"))
+      .concat(paths.filter((p) => /^(test|bench|scripts|\.ci|docs|deploy)\/|\.map$|^Dockerfile$/.test(p)));
     expect(stray).toEqual([]);
   });
 
@@ -94,6 +96,9 @@ console.log(JSON.stringify({ code, stderr, calls, rate: loadConfig({}, {}).rate,
     expect(got.calls).toBeGreaterThan(0);
     expect(got.statuses).toBeGreaterThan(0);
     for (const f of ["outcomes.csv", "failures.csv", "summary.json"]) expect(existsSync(join(consumer, "reports/packed", f))).toBe(true);
-    spawnSync("npx", ["--no-install", "connect-backfill", "prune", "--run-id", "packed", "--older-than", "0m", "--prefix", prefix], { cwd: consumer, env: { ...process.env, REDIS_URL } });
+    spawnSync("npx", ["--no-install", "connect-backfill", "prune", "--run-id", "packed", "--older-than", "0m", "--prefix", prefix], {
+      cwd: consumer,
+      env: { ...process.env, REDIS_URL },
+    });
   }, 150_000);
 });
