@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "../integration/privateRedis.js";
 
@@ -104,8 +105,9 @@ describe("Dockerfile", () => {
     const probe = (env: Record<string, string>) =>
       spawnSync(cmd[0] as string, cmd.slice(1), { env: { PATH: process.env.PATH ?? "", ...env }, timeout: 15_000 }).status;
     const workers: Array<ReturnType<typeof spawn>> = [];
-    afterAll(() => {
+    afterAll(async () => {
       for (const w of workers) w.kill("SIGKILL");
+      await dropPrefix(`cb-health-${process.pid}:`);
     });
 
     it("is set, with a timeout, and runs node", () => {
@@ -133,3 +135,15 @@ describe("Dockerfile", () => {
     }, 60_000);
   });
 });
+
+/** Removes what the test left under its own prefix (a run's keys, the governor's state). */
+async function dropPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
+}

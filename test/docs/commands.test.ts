@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandsOf, guides, scriptOf, shellBlocks, splitComment } from "./shellBlocks.js";
 
@@ -41,8 +42,17 @@ beforeAll(() => {
   cpSync(join(ROOT, "dist"), join(clone, "dist"), { recursive: true });
 });
 
-afterAll(() => {
+afterAll(async () => {
   if (clone) rmSync(clone, { recursive: true, force: true });
+  // The runs the blocks made, under this process's prefixes.
+  const redis = new Redis(REDIS_URL);
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `cb-docs-${process.pid}-*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
 });
 
 describe("the shell blocks of the guides", () => {
@@ -104,6 +114,6 @@ describe("the shell blocks of the guides", () => {
       expect(failures, out.slice(-3000)).toEqual([]);
       expect(code).toBe(0);
     },
-    90_000,
+    180_000,
   );
 });

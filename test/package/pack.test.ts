@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -28,9 +29,22 @@ beforeAll(() => {
   npm(["install", "--omit=dev", "--prefer-offline", "--no-audit", "--no-fund", join(dir, out[0]?.filename ?? "")], consumer);
 }, 300_000);
 
-afterAll(() => {
+afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
+  await dropPrefix(`cb-pack-${process.pid}:`);
 });
+
+/** Removes what the test left under its own prefix (a run's keys, the governor's state). */
+async function dropPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
+}
 
 describe("the packed tarball", () => {
   it("holds what runs: compiled JS, declarations, the bin, the job schema and the examples; no sources, tests or maps", () => {
@@ -96,9 +110,13 @@ console.log(JSON.stringify({ code, stderr, calls, rate: loadConfig({}, {}).rate,
     expect(got.calls).toBeGreaterThan(0);
     expect(got.statuses).toBeGreaterThan(0);
     for (const f of ["outcomes.csv", "failures.csv", "summary.json"]) expect(existsSync(join(consumer, "reports/packed", f))).toBe(true);
-    spawnSync("npx", ["--no-install", "connect-backfill", "prune", "--run-id", "packed", "--older-than", "0m", "--prefix", prefix], {
+    // Its keys go with it: prune --run-id removes a finished run whatever its age.
+    const pruned = spawnSync("npx", ["--no-install", "connect-backfill", "prune", "--run-id", "packed", "--prefix", prefix], {
       cwd: consumer,
-      env: { ...process.env, REDIS_URL },
+      encoding: "utf8",
+      env: { ...process.env, REDIS_URL, LOG_LEVEL: "warn" },
     });
+    expect(pruned.stderr).toBe("");
+    expect(pruned.status).toBe(0);
   }, 150_000);
 });
