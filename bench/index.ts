@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom|workbook] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom|workbook|start] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -39,5 +39,9 @@ if (!which || which === "headroom") {
 if (!which || which === "workbook") {
   const { benchWorkbookCost } = await import("./workbookCost.js");
   await benchWorkbookCost();
+}
+if (!which || which === "start") {
+  const { benchStart } = await import("./start.js");
+  await benchStart();
 }
 process.exit(0);

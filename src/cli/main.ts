@@ -1,14 +1,11 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, resolve as resolvePath } from "node:path";
 import { fileURLToPath } from "node:url";
-import { knownError } from "../app/knownError.js";
 import type { LoadedJob } from "../app/jobConfig.js";
-import { loadConfig, type Config, type ConfigFlags } from "../config/loadConfig.js";
+import type { Config, ConfigFlags } from "../config/loadConfig.js";
 import { BackfillError, type ExitCategory } from "../lib/errors.js";
 import { scrub } from "../lib/scrub.js";
-import { commands, HELP } from "./commands/index.js";
 import { EXIT, fatalError, usageError } from "./exitCodes.js";
-import { usageWithFlags } from "./flagHelp.js";
 import { parseArgs } from "./parseArgs.js";
 
 /** The one place an error's category becomes an exit code; anything not a BackfillError is an internal error (1). */
@@ -27,6 +24,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`connect-backfill ${version()}\n`);
     return EXIT.ok;
   }
+  // Everything else loads here, after --version: the first keystroke waits for what its command needs only
+  // (each command's run() loads its own Redis, BullMQ, SDK or web server; see bench/start.ts).
+  const [{ commands, HELP }, { usageWithFlags }, { loadConfig }] = await Promise.all([
+    import("./commands/index.js"),
+    import("./flagHelp.js"),
+    import("../config/loadConfig.js"),
+  ]);
   if (name === "help" && rest[0] !== undefined) {
     const cmd = commands[rest[0]];
     if (!cmd) {
@@ -69,7 +73,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (night) night.config = config;
     return await command.run({ config, positionals: args.positionals, flags, ...(job ? { job } : {}) });
   } catch (caught) {
-    const err = knownError(caught);
+    // A sentence of ours is said as it is; anything else may be a Redis refusal, judged by a module loaded only then.
+    const err = caught instanceof BackfillError ? caught : (await import("../app/knownError.js")).knownError(caught);
     let code: number = EXIT.couldNotRun;
     let said: string;
     if (err instanceof BackfillError) {

@@ -79,9 +79,9 @@ export interface OptionSpec<F extends string = string, T extends FlagType = Flag
   readonly default?: D;
   /** Shown beside the default in the docs: ms, s, rows... */
   readonly unit?: string;
-  /** README's "meaning" column. */
+  /** The configuration table's "meaning" column (docs/configuration.md). */
   readonly doc: string;
-  /** README's "default" column when the value alone does not say it. */
+  /** The configuration table's "default" column when the value alone does not say it. */
   readonly docDefault?: string;
   readonly job?: J;
   readonly parse: (value: D extends undefined ? FlagValue<T> | undefined : FlagValue<T>, ctx: ParseContext) => R;

@@ -1,7 +1,7 @@
 import type { OptionSpec } from "./Option.js";
 import { OPTION_LIST } from "./options.js";
 
-/** README's configuration table sits between these lines; `scripts/write-option-docs.ts` writes it, a test compares it. */
+/** docs/configuration.md's table sits between these lines; `scripts/write-option-docs.ts` writes it, a test compares it. */
 export const TABLE_START = "<!-- options:start (written from src/config/options.ts by scripts/write-option-docs.ts) -->";
 export const TABLE_END = "<!-- options:end -->";
 
@@ -17,7 +17,7 @@ function defaultOf(o: OptionSpec): string {
   return `\`${String(o.default)}\``;
 }
 
-/** The README's configuration table: one row per option, in the table's order. */
+/** docs/configuration.md's table: one row per option, in the table's order. */
 export function configTable(): string {
   const rows = OPTION_LIST.map((o) => `| \`--${o.flag}\` | ${environment(o)} | ${defaultOf(o)} | ${o.doc} |`);
   return ["| flag | environment | default | meaning |", "|---|---|---|---|", ...rows].join("\n");

@@ -8,9 +8,9 @@ import { RUN_OPTIONS } from "./runOptions.js";
 /**
  * Every option of the configuration, once, under its Config field's name. The
  * argument parser's flags, `--help`, the environment variables read, the job
- * file's keys (jobs/jobSchema.ts) and README's configuration table all come
+ * file's keys (jobs/jobSchema.ts) and docs/configuration.md's table all come
  * from here; test/config/options.test.ts fails when a derived copy drifts.
- * The order is README's.
+ * The order is the table's in docs/configuration.md.
  */
 export const OPTIONS = { ...RUN_OPTIONS, ...PACE_OPTIONS, ...BREAKER_OPTIONS, ...REDIS_OPTIONS };
 

@@ -21,7 +21,7 @@ export const PACE_OPTIONS = {
     default: 10,
     unit: "req/s",
     help: "requests/s across all workers, a ceiling (default {default})",
-    doc: "requests/s ceiling: this process's, and the shared one's when it is the highest (see Rate)",
+    doc: "requests/s ceiling: this process's, and the shared one's when it is the highest (see [api.md](api.md))",
     commands: [...WORKING_COMMANDS, "simulate"],
     job: { schema: { type: "number", exclusiveMinimum: 0, "x-expects": "a number above 0", description: "Requests per second across every worker (default 10)." } },
     parse: positiveNumber,
@@ -34,7 +34,7 @@ export const PACE_OPTIONS = {
     env: "CONNECT_BACKFILL_HEADROOM",
     default: 0.1,
     help: "share of the rate found safe left to the account's other callers; probes above once a minute; 0 takes it all (default {default})",
-    doc: "share of the rate found safe left to the account's other callers (see Headroom)",
+    doc: "share of the rate found safe left to the account's other callers (see [api.md](api.md))",
     commands: WORKING_COMMANDS,
     job: {
       schema: {

@@ -12,7 +12,7 @@ export const REDIS_OPTIONS = {
     env: "REDIS_URL",
     default: "redis://127.0.0.1:6379",
     help: "Redis (default: REDIS_URL, else {default})",
-    doc: "Redis ≥ 6.2 with `maxmemory-policy noeviction`; `rediss://` for TLS (see Redis below)",
+    doc: "Redis ≥ 6.2 with `maxmemory-policy noeviction`; `rediss://` for TLS (see [running-at-scale.md](running-at-scale.md#redis))",
     commands: REDIS_COMMANDS,
     parse: (v) => v,
   }),

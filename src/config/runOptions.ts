@@ -30,7 +30,7 @@ export const RUN_OPTIONS = {
     env: "CONNECT_BACKFILL_OPERATION",
     default: "UpdateContactAttributes",
     help: "the contact operation of every row: {default} (default) or UpdateContact (name, description, references, segment attributes)",
-    doc: "or `UpdateContact` (see Input)",
+    doc: "or `UpdateContact` (see [input.md](input.md#updatecontact))",
     commands: QUEUEING_COMMANDS,
     job: {
       schema: {
@@ -226,7 +226,7 @@ export const RUN_OPTIONS = {
     type: "boolean",
     value: "",
     help: "check and plan the whole file and write the reports of what would happen (would_update...), the calls and how long at --rate; send nothing",
-    doc: "check and plan the file, write the reports of what would happen, send nothing (see Before a big backfill)",
+    doc: "check and plan the file, write the reports of what would happen, send nothing (see [big-backfill.md](big-backfill.md))",
     commands: QUEUEING_COMMANDS,
     job: { schema: { ...SWITCH, description: "Check and plan the file and write the reports of what would happen; send nothing (default false)." } },
     parse: (v) => v === true,

@@ -1,4 +1,5 @@
-import { Queue } from "bullmq";
+import { createRequire } from "node:module";
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunManifest } from "../domain/run/manifest.js";
 import type { Keys } from "../store/keys.js";
@@ -18,6 +19,16 @@ export function queueOfManifest(m: Pick<RunManifest, "queue">): string {
   return m.queue;
 }
 
+// BullMQ takes ~0.5 s to load: commands that never open a queue (`status` of a finished run, `history`, `prune`
+// of nothing) must not pay it, so it is required on the first queue opened. The same CommonJS build an `import`
+// of "bullmq" gives (one module instance for the whole process).
+const requireHere = createRequire(import.meta.url);
+let QueueClass: typeof Queue | undefined;
+function queueClass(): typeof Queue {
+  QueueClass ??= (requireHere("bullmq") as typeof import("bullmq")).Queue;
+  return QueueClass;
+}
+
 /** Producer-side Queue handles, one per run, opened when first needed and closed together. */
 export class RunQueues {
   private readonly open = new Map<string, Queue>();
@@ -32,7 +43,7 @@ export class RunQueues {
   named(name: string): Queue {
     let q = this.open.get(name);
     if (!q) {
-      q = new Queue(name, { connection: this.redis, prefix: this.keys.prefix });
+      q = new (queueClass())(name, { connection: this.redis, prefix: this.keys.prefix });
       q.on("error", this.onError);
       this.open.set(name, q);
     }

@@ -106,15 +106,15 @@ describe("job-file keys", () => {
 });
 
 describe("files derived from the table", () => {
-  it(`README's configuration table is the table's (${FIX})`, () => {
-    const readme = read("README.md");
+  it(`docs/configuration.md's table is the table's (${FIX})`, () => {
+    const readme = read("docs/configuration.md");
     const start = readme.indexOf(TABLE_START);
     const end = readme.indexOf(TABLE_END);
-    expect(start, "README.md has the table's start marker").toBeGreaterThan(-1);
+    expect(start, "docs/configuration.md has the table's start marker").toBeGreaterThan(-1);
     expect(readme.slice(start + TABLE_START.length, end).trim()).toBe(configTable());
   });
 
-  it(`README's table has a row per option`, () => {
+  it(`the configuration table has a row per option`, () => {
     expect(configTable().split("\n").slice(2)).toHaveLength(OPTION_LIST.length);
   });
 

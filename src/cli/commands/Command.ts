@@ -1,5 +1,5 @@
 import type { Config } from "../../config/loadConfig.js";
-import { openContext, type AppContext } from "../../app/context.js";
+import type { AppContext } from "../../app/context.js";
 import type { LoadedJob } from "../../app/jobConfig.js";
 import type { FlagSpec } from "../parseArgs.js";
 
@@ -30,6 +30,8 @@ export interface Command {
  * `command` for the quick ones (they fail fast with one sentence).
  */
 export async function withContext<T>(config: Config, kind: "long-lived" | "command", use: (ctx: AppContext) => Promise<T>): Promise<T> {
+  // Loaded here, not at the top: Redis, BullMQ and the logger cost ~0.3 s that --version, help and usage errors never need.
+  const { openContext } = await import("../../app/context.js");
   const ctx = await openContext(config, kind);
   try {
     return await use(ctx);

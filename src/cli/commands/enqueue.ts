@@ -1,4 +1,3 @@
-import { inputFormat, jobMapping } from "../../app/inputFormat.js";
 import { EXIT } from "../exitCodes.js";
 import { flagSpecOf } from "../../config/options.js";
 import { stopSignals } from "../stopSignals.js";
@@ -12,6 +11,7 @@ export const enqueue: Command = {
   takesJobFile: true,
   async run({ config, positionals, job }) {
     const file = inputOf(positionals, job);
+    const { inputFormat, jobMapping } = await import("../../app/inputFormat.js");
     const mapping = jobMapping(job);
     requireFile(file);
     const format = inputFormat(file, config);

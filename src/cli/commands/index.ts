@@ -62,9 +62,9 @@ Common options: --operation UpdateContactAttributes|UpdateContact, --instance-id
 --rate (req/s ceiling, default 10), --concurrency, --reports-dir (default ./reports), --min-contact-date, --max-contact-age
 (default 24mo; 730d; 0 for none), --breaker-window/--breaker-ratio/--breaker-auth/--breaker-consecutive,
 --breaker-ignore CODE[,CODE], --endpoint, --region. Before a big backfill: --dry-run, --canary N, --capture-before,
---lookup-start-time, --follow-initial (README "Before a big backfill").
+--lookup-start-time, --follow-initial (docs/big-backfill.md).
 Redis from REDIS_URL (default redis://127.0.0.1:6379); AWS configuration as the AWS SDK reads it.
 Exit codes: 0 all rows updated, skipped, unchanged or superseded, 3 some rows invalid or failed, 1 could not run
 (or the circuit breaker stopped the run), 2 usage error, 4 paused after --canary (resume or cancel).
-See README.md for everything else.
+See README.md and docs/ for everything else.
 `;

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { inputFormat, jobMapping, type ColumnMapping } from "../../app/inputFormat.js";
+import type { ColumnMapping } from "../../app/inputFormat.js";
 import type { LoadedJob } from "../../app/jobConfig.js";
 import { exitCodeOf, fatalError, usageError } from "../exitCodes.js";
 import { isS3Url } from "../../lib/s3.js";
@@ -41,6 +41,8 @@ export const run: Command = {
   takesJobFile: true,
   async run({ config, positionals, flags, job }) {
     const file = inputOf(positionals, job);
+    // The readers (csv-parse) load with the command that reads, not with every command line.
+    const { inputFormat, jobMapping } = await import("../../app/inputFormat.js");
     const mapping = jobMapping(job);
     requireFile(file);
     inputFormat(file, config); // a bad extension is reported before Redis is touched
