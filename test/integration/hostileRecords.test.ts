@@ -55,6 +55,47 @@ describe("hostile records", () => {
     ]);
   });
 
+  it("JSON numbers reach the contact as written; members naming one thing twice make their row invalid, naming both", async () => {
+    h = await harness();
+    const file = await h.file(
+      "numbers.jsonl",
+      [
+        '{"contactId":"n1","attributes":{"acct":12345678901234567890,"price":1.50,"big":123456789012345678901234567890,"n":7}}',
+        '{"contactId":"n2","ContactId":"n3","attributes":{"a":"1"}}',
+        '{"contactId":"n4","attributes":{"a":"1"},"Attributes":{"b":"2"}}',
+        '{"contactId":"n5","instanceId":"","InstanceId":"i","attributes":{"a":"1"}}',
+        '{"contactId":"n6","attributes":{"a":"6"}}',
+      ].join("\n") + "\n",
+    );
+    const reports = join(h.dir, "reports");
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--run-id",
+      "numbers",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      reports,
+      "--quiet",
+    ]);
+    expect(res.code).toBe(3);
+    expect(h.sim.attributesOf("i", "n1")).toEqual({ acct: "12345678901234567890", price: "1.50", big: "123456789012345678901234567890", n: "7" });
+    const out = await readReport(join(reports, "numbers", "outcomes.csv"));
+    expect(out.map((o) => [o.line, o.status, o.errorCode, o.message])).toEqual([
+      ["1", "updated", "", ""],
+      ["2", "invalid", "AmbiguousMembers", 'line 2 has both "contactId" and "ContactId", which name the same thing; keep one'],
+      ["3", "invalid", "AmbiguousMembers", 'line 3 has both "attributes" and "Attributes", which name the same thing; keep one'],
+      ["4", "invalid", "AmbiguousMembers", 'line 4 has both "instanceId" and "InstanceId", which name the same thing; keep one'],
+      ["5", "updated", "", ""],
+    ]);
+    for (const c of ["n2", "n3", "n4", "n5"]) expect(h.sim.attributesOf("i", c)).toBeUndefined();
+  });
+
   it("a CSV column named __proto__ is an attribute like any other", async () => {
     h = await harness();
     const file = await h.file(
