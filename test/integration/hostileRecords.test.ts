@@ -96,6 +96,21 @@ describe("hostile records", () => {
     for (const c of ["n2", "n3", "n4", "n5"]) expect(h.sim.attributesOf("i", c)).toBeUndefined();
   });
 
+  it("a valid CSV whose second line holds a 5 MB field: that row is invalid, the rest of the file runs", async () => {
+    h = await harness();
+    const file = await h.file("bigfield.csv", `contactId,instanceId,note,extra99\nb1,i,${"x".repeat(5 * 1024 * 1024)},y\nb2,i,ok,z\n`);
+    const reports = join(h.dir, "reports");
+    const res = await cli(["run", file, "--run-id", "bigfield", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", reports, "--quiet"]);
+    expect(res.stderr).not.toMatch(/no header line/);
+    expect(res.code).toBe(3);
+    const out = await readReport(join(reports, "bigfield", "outcomes.csv"));
+    expect(out.map((o) => [o.line, o.status, o.errorCode])).toEqual([
+      ["2", "invalid", "RecordTooLarge"],
+      ["3", "updated", ""],
+    ]);
+    expect(h.sim.attributesOf("i", "b2")).toEqual({ note: "ok", extra99: "z" });
+  });
+
   it("a CSV column named __proto__ is an attribute like any other", async () => {
     h = await harness();
     const file = await h.file(
