@@ -111,6 +111,43 @@ describe("hostile records", () => {
     expect(h.sim.attributesOf("i", "b2")).toEqual({ note: "ok", extra99: "z" });
   });
 
+  it("an impossible zone offset is InvalidTimestamp; year 0000 is said as year 0000, not 1900", async () => {
+    h = await harness();
+    const file = await h.file(
+      "times.csv",
+      csv([
+        ["contactId", "initiationTimestamp", "a"],
+        ["t1", "2018-09-11T23:59:59+99:99", "1"],
+        ["t2", "0000-01-01", "2"],
+        ["t3", new Date(Date.now() - 86_400_000).toISOString().replace("Z", "+00:00"), "3"],
+      ]),
+    );
+    const reports = join(h.dir, "reports");
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--run-id",
+      "times",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      reports,
+      "--quiet",
+    ]);
+    expect(res.code).toBe(3);
+    const out = await readReport(join(reports, "times", "outcomes.csv"));
+    expect(out.map((o) => [o.line, o.status, o.errorCode])).toEqual([
+      ["2", "invalid", "InvalidTimestamp"],
+      ["3", "skipped_pre_api", expect.any(String)],
+      ["4", "updated", ""],
+    ]);
+    expect(out[1]?.message).toMatch(/^line 3: contact started 0000-01-01T00:00:00\.000Z, before 2018-09-12/);
+  });
+
   it("a CSV column named __proto__ is an attribute like any other", async () => {
     h = await harness();
     const file = await h.file(
