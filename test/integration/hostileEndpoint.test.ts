@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createTcpServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
@@ -188,5 +188,86 @@ describe("endpoints that hang or lie", () => {
     expect(out.map((o) => o.message).join("\n")).toMatch(
       /HTTP 200 that did not come from Amazon Connect \((no x-amzn-requestid, )?content-type text\/(html|plain)\); a proxy or captive portal in the way\?/,
     );
+  });
+
+  it("a 301 is a permanent failure that says it was redirected and where to", async () => {
+    h = await harness();
+    const endpoint = await fakeConnect((_n, _req, res) => {
+      res.writeHead(301, { location: "https://elsewhere.example.com/contact/attributes" });
+      res.end();
+    });
+    const file = await h.file(
+      "moved.csv",
+      csv([
+        ["contactId", "a"],
+        ["c1", "x"],
+      ]),
+    );
+    const reports = join(h.dir, "reports");
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      endpoint,
+      "--reports-dir",
+      reports,
+      "--run-id",
+      "moved",
+      "--quiet",
+    ]);
+    expect(res.code).toBe(3);
+    const out = await readReport(join(reports, "moved", "outcomes.csv"));
+    expect(out.map((o) => [o.status, o.errorCode, o.httpStatus, o.attempts])).toEqual([["failed", "Redirected", "301", "1"]]);
+    expect(out[0]?.message).toMatch(/HTTP 301, a redirect to https:\/\/elsewhere\.example\.com\/contact\/attributes; redirects are not followed/);
+  });
+
+  it("bytes that are not HTTP are a transport error: retried, then failed saying the update may have been applied", async () => {
+    h = await harness();
+    let connections = 0;
+    const tcp = createTcpServer((sock) => {
+      connections++;
+      sock.on("error", () => {});
+      sock.once("data", () => sock.end("SSH-2.0-OpenSSH_9.6\r\n"));
+    });
+    await new Promise<void>((r) => tcp.listen(0, "127.0.0.1", r));
+    try {
+      const endpoint = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+      const file = await h.file(
+        "nothttp.csv",
+        csv([
+          ["contactId", "a"],
+          ["c1", "x"],
+        ]),
+      );
+      const reports = join(h.dir, "reports");
+      const res = await cli([
+        "run",
+        file,
+        "--instance-id",
+        "i",
+        "--prefix",
+        h.prefix,
+        "--endpoint",
+        endpoint,
+        "--reports-dir",
+        reports,
+        "--run-id",
+        "nothttp",
+        "--max-attempts",
+        "3",
+        "--quiet",
+      ]);
+      expect(res.code).toBe(3);
+      const out = await readReport(join(reports, "nothttp", "outcomes.csv"));
+      expect(out.map((o) => [o.status, o.errorCode, o.attempts])).toEqual([["failed", "NotHttp", "3"]]);
+      expect(out[0]?.message).toMatch(/the endpoint's answer is not HTTP \(Parse Error: .*\); the update may have been applied \(no answer came\)/);
+      expect(connections).toBeGreaterThanOrEqual(3);
+    } finally {
+      await new Promise((r) => tcp.close(r));
+    }
   });
 });
