@@ -13,6 +13,7 @@ export async function enqueueRun(
   opts: {
     readonly mapping?: ColumnMapping | undefined;
     readonly onWait?: ((why: string) => void) | undefined;
+    readonly onWaitOver?: ((why: string, seconds: number) => void) | undefined;
     /** Said once when Redis goes away (the producer waits for it, a long backfill's producer lives for days) and once when it is back. */
     readonly onRedis?: ((line: string) => void) | undefined;
   },
@@ -23,6 +24,7 @@ export async function enqueueRun(
       ...enqueueOptions(ctx.config, file, format),
       mapping: opts.mapping,
       onWait: opts.onWait,
+      onWaitOver: opts.onWaitOver,
     });
   } finally {
     unwatch();
