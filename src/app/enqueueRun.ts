@@ -13,6 +13,7 @@ export async function enqueueRun(
   opts: {
     readonly mapping?: ColumnMapping | undefined;
     readonly onWait?: ((why: string) => void) | undefined;
+    readonly onWaitOver?: ((why: string, seconds: number) => void) | undefined;
     /** Said once when Redis goes away (the producer waits for it, a long backfill's producer lives for days) and once when it is back. */
     readonly onRedis?: ((line: string) => void) | undefined;
     /** The run id, as soon as the run is known to be this file's (before its rows are queued: hours at a real quota). */
@@ -29,6 +30,7 @@ export async function enqueueRun(
       runId,
       mapping: opts.mapping,
       onWait: opts.onWait,
+      onWaitOver: opts.onWaitOver,
       onReady: () => opts.onRunId?.(runId),
       signal: opts.signal,
     });

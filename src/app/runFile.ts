@@ -69,6 +69,7 @@ export async function runFile(ctx: AppContext, file: string, opts: RunFileOption
         signal,
         mapping: opts.mapping,
         onWait: (why) => ctx.log.info({ runId }, `producer waits: ${why}`),
+        onWaitOver: (why, seconds) => ctx.log.info({ runId }, `producer waited ${seconds} s in all, now goes on: ${why}`),
       }),
     opts,
   );

@@ -1,6 +1,8 @@
 import { type Job, Worker } from "bullmq";
 import type { Config } from "../config/loadConfig.js";
 import { loadJob } from "../jobs/loadJob.js";
+import { Condition } from "../lib/Condition.js";
+import { redisTrouble } from "../queue/redisTrouble.js";
 import { columnMappingOf } from "../jobs/columnMapping.js";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
 import { targetMismatch } from "../domain/run/manifest.js";
@@ -65,6 +67,7 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
         onReady,
         signal: stop,
         onWait: (why) => ctx.log.info({ job: data.name, runId: id }, `producer waits: ${why}`),
+        onWaitOver: (why, seconds) => ctx.log.info({ job: data.name, runId: id }, `producer waited ${seconds} s in all, now goes on: ${why}`),
       }),
     );
   let producer: RunningProducer | undefined;
@@ -115,6 +118,17 @@ export function startScheduler(ctx: AppContext, signal: AbortSignal): Worker<Sch
     { connection: ctx.redis, prefix: ctx.keys.prefix, concurrency: 4, lockDuration: 60_000, maxStalledCount: 50 },
   );
   worker.on("failed", (job, err) => ctx.log.error({ job: job?.data.name, err }, "a scheduled job failed"));
-  worker.on("error", (err) => ctx.log.error({ err }, "scheduler error"));
+  // While Redis is away BullMQ reports every reconnect attempt (about 3 a second): said once, and once back.
+  const away = new Condition({
+    start: () => ctx.log.warn("scheduler: Redis does not answer; due times wait for it (nothing is lost)"),
+    end: (_k, _d, seconds) => ctx.log.info(`scheduler: Redis answers again after ${seconds} s; due times go on`),
+  });
+  const back = () => away.over();
+  ctx.redis.on("ready", back);
+  worker.on("closed", () => ctx.redis.off("ready", back));
+  worker.on("error", (err) => {
+    if (redisTrouble(err)) away.holds("away");
+    else ctx.log.error({ err }, "scheduler error");
+  });
   return worker;
 }

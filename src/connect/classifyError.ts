@@ -107,8 +107,24 @@ export function classifyError(err: unknown, opts: { readonly write?: boolean } =
   if (CREDENTIAL_NAMES.has(name) || status === 401 || status === 403) {
     return { ...base, kind: "permanent", code: name === "Error" ? `HTTP${status ?? ""}` : name, credentials: true };
   }
+  if (status !== undefined && status >= 300 && status < 400) {
+    // The SDK follows no redirect: a proxy or a wrong --endpoint. Every row would get the same; say where it points.
+    const location = e.$response?.headers?.location ?? e.$response?.headers?.Location;
+    const where = location ? `a redirect to ${location.slice(0, 200)}` : "a redirect with no Location";
+    return {
+      ...base,
+      kind: "permanent",
+      code: "Redirected",
+      message: `the endpoint answered HTTP ${status}, ${where}; redirects are not followed: set --endpoint (or AWS_ENDPOINT_URL_CONNECT) to the service's own address`,
+    };
+  }
   if (status !== undefined && status >= 400) return { ...base, kind: "permanent", code: name === "Error" ? `HTTP${status}` : name };
   const sysCode = e.code ?? (e.cause as SdkLikeError | undefined)?.code;
+  if (sysCode?.startsWith("HPE_")) {
+    // Node's HTTP parser refused the answer (not HTTP: another protocol on the port, a broken proxy). The request
+    // went out, so it may have been applied; like a reset, it is worth another try.
+    return { ...base, kind: "transient", code: "NotHttp", message: mayHaveApplied(`the endpoint's answer is not HTTP (${message})`) };
+  }
   if (sysCode && NETWORK_CODES[sysCode]) {
     const code = NETWORK_CODES[sysCode] as string;
     return { ...base, kind: "transient", code, ...(code === "Timeout" ? { message: mayHaveApplied(message) } : {}) };

@@ -3,7 +3,8 @@ import { sleep } from "../lib/sleep.js";
 import type { ContactTarget, Fields, Operation } from "../operations/Operation.js";
 import { backoffDelay, type BackoffOptions } from "../rate/backoff.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
-import { classifyError, type ClassifiedError } from "./classifyError.js";
+import { classifyError } from "./classifyError.js";
+import { throttleWatchFor } from "./throttleWatch.js";
 
 export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 
@@ -94,22 +95,11 @@ export interface SendContext {
    * a call whether or not its caller lives on. Not awaited; it must not throw.
    */
   readonly onSend?: () => void;
-}
-
-let capSaid = false;
-
-/** Caps a Retry-After at the policy's limit, saying so once per process (not per row). */
-function capRetryAfter(c: ClassifiedError, ctx: SendContext): ClassifiedError {
-  const cap = ctx.policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-  if (c.retryAfterMs === undefined || c.retryAfterMs <= cap) return c;
-  if (!capSaid) {
-    capSaid = true;
-    ctx.log?.warn?.(
-      { retryAfterMs: c.retryAfterMs, capMs: cap },
-      `the service asked to wait ${Math.round(c.retryAfterMs / 1000)} s (Retry-After); waiting ${Math.round(cap / 1000)} s instead (--max-retry-after)`,
-    );
-  }
-  return { ...c, retryAfterMs: cap };
+  /**
+   * Throttled without progress for too long (throttleWatch): stops the run for `reason` (rows not yet sent stay
+   * queued for `resume`); the row is handed back. Without it the row fails as still throttled.
+   */
+  readonly onStall?: (reason: string) => Promise<void>;
 }
 
 /**
@@ -149,20 +139,30 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
     try {
       const value = await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs, ctx.onSend);
       ctx.governor.succeeded();
+      throttleWatchFor(ctx.governor).succeeded();
       told("ok");
       return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false, value };
     } catch (err) {
-      const c = capRetryAfter(classifyError(err, { write: ctx.op.read !== true }), ctx);
+      const c = classifyError(err, { write: ctx.op.read !== true });
       if (c.kind !== "aborted") told(c.kind);
       switch (c.kind) {
         case "aborted":
           return { kind: "handback", attempts, throttles };
         case "permanent":
           return fail(c.code, c.httpStatus, c.message, c.credentials ? "credentials" : "permanent");
-        case "throttled":
+        case "throttled": {
           throttles++;
-          ctx.log?.debug({ line: ctx.line, attempt: attempts, retryAfterMs: c.retryAfterMs }, "throttled; the row waits for the governor");
-          await ctx.governor.throttled(c.retryAfterMs ?? 0);
+          const capMs = ctx.policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+          const verdict = throttleWatchFor(ctx.governor).throttled(c.retryAfterMs, capMs);
+          if (verdict.kind === "stalled") {
+            await ctx.governor.throttled(0);
+            if (!ctx.onStall) return fail("Throttled", c.httpStatus, `${verdict.reason}; retry it later with "connect-backfill retry"`, "throttled");
+            await ctx.onStall(verdict.reason);
+            return { kind: "handback", attempts, throttles };
+          }
+          if (verdict.said) ctx.log?.warn?.({ retryAfterMs: c.retryAfterMs, capMs }, verdict.said);
+          ctx.log?.debug({ line: ctx.line, attempt: attempts, retryAfterMs: verdict.retryAfterMs }, "throttled; the row waits for the governor");
+          await ctx.governor.throttled(verdict.retryAfterMs);
           if (attempts >= ctx.policy.maxTries) {
             return fail(
               "Throttled",
@@ -172,12 +172,15 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
             );
           }
           break;
+        }
         case "transient": {
           transient++;
           if (transient >= ctx.policy.maxAttempts || attempts >= ctx.policy.maxTries) {
             return fail(c.code, c.httpStatus, `${c.message} (gave up after ${transient} transient errors)`, "unanswered");
           }
-          const delayMs = Math.max(c.retryAfterMs ?? 0, backoffDelay(transient, ctx.policy.backoff));
+          // A 503's Retry-After is obeyed up to the cap, like a throttle's.
+          const retryAfterMs = Math.min(c.retryAfterMs ?? 0, ctx.policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS);
+          const delayMs = Math.max(retryAfterMs, backoffDelay(transient, ctx.policy.backoff));
           ctx.log?.debug({ line: ctx.line, attempt: attempts, errorCode: c.code, httpStatus: c.httpStatus, delayMs }, "transient error; retrying");
           try {
             await sleep(delayMs, waitSignal);

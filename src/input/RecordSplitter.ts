@@ -99,7 +99,6 @@ export class RecordSplitter {
   end(): void {
     if (this.dropping) {
       this.onOversized({ newlines: this.newlines + (this.afterCr ? 1 : 0), head: this.dropping });
-      this.give(Buffer.from(OVERSIZED_MARK));
       this.dropping = undefined;
     } else {
       this.giveParts(this.held);
@@ -123,13 +122,16 @@ export class RecordSplitter {
     this.dropping = Buffer.from(Buffer.concat(open).subarray(0, 200));
     this.held = [];
     this.completed = false;
+    // The marker goes now, not when the record ends: csv-parse hands over a record only once it has
+    // seen a few bytes past its end, so the record before (the header) would wait for the whole drop.
+    this.give(Buffer.from(OVERSIZED_MARK));
   }
 
   private recordEnds(end: number, terminator: string): void {
     if (terminator !== "") this.newlines++;
     if (this.dropping) {
       this.onOversized({ newlines: this.newlines, head: this.dropping });
-      this.give(Buffer.from(OVERSIZED_MARK + terminator));
+      this.give(Buffer.from(terminator));
       this.dropping = undefined;
       this.from = end;
     } else {

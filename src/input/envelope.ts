@@ -74,9 +74,35 @@ export function envelopeOfFields(fields: readonly string[], roles: ColumnRoles, 
   };
 }
 
+/** Member names that say the same thing: the contact id's four spellings are one member, as in a CSV header. */
+function memberOf(key: string): string {
+  const k = key.toLowerCase();
+  return k === "initialcontactid" ? "contactid" : k;
+}
+
+/**
+ * Two members of a row that name one thing (`contactId` beside `ContactId`, `attributes` beside
+ * `Attributes`): which one is meant cannot be told, so the row is refused rather than one taken.
+ */
+function ambiguousMembers(obj: Record<string, unknown>): [string, string] | undefined {
+  const seen = new Map<string, string>();
+  for (const key of Object.keys(obj)) {
+    const m = memberOf(key);
+    const first = seen.get(m);
+    if (first !== undefined) return [first, key];
+    seen.set(m, key);
+  }
+  return undefined;
+}
+
 /** A JSONL object's envelope. The API's own member names are accepted too. */
 export function envelopeOfObject(obj: Record<string, unknown>, defaults: RowDefaults): EnvelopeCheck {
   const bad = (code: string, reason: string): EnvelopeCheck => ({ ok: false, code, reason });
+  const twice = ambiguousMembers(obj);
+  if (twice) {
+    const [a, b] = twice.map((k) => JSON.stringify(k.slice(0, 40)));
+    return bad("AmbiguousMembers", `has both ${a} and ${b}, which name the same thing; keep one`);
+  }
   const rawContact = pick(obj, ["contactId", "initialContactId", "InitialContactId", "ContactId"]);
   const contactId = textOf(rawContact);
   if (rawContact !== undefined && rawContact !== null && contactId === undefined) {

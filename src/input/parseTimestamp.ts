@@ -25,11 +25,17 @@ export function parseTimestamp(text: string): number | undefined {
   if (zone && zone.toUpperCase() !== "Z") {
     const sign = zone.startsWith("-") ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");
-    offsetMin = sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0"));
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2, 4) || "0");
+    // +99:99 is no offset at all (RFC 3339: hours 00-23, minutes 00-59), not another instant.
+    if (oh > 23 || om > 59) return undefined;
+    offsetMin = sign * (oh * 60 + om);
   }
-  const ms = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(sec), Number(frac.padEnd(3, "0").slice(0, 3)));
-  // Date.UTC rolls 2021-02-30 over into March; a real date survives the round trip.
-  const check = new Date(ms);
-  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return undefined;
+  const date = new Date(Date.UTC(2000, month - 1, day, Number(h), Number(mi), Number(sec), Number(frac.padEnd(3, "0").slice(0, 3))));
+  // Date.UTC reads years 0-99 as 1900-1999: the year is set on its own, so 0000-01-01 is year 0, not 1900.
+  date.setUTCFullYear(Number(y), month - 1, day);
+  const ms = date.getTime();
+  // A day past the month's end rolls over into the next (2021-02-30 into March); a real date survives the round trip.
+  if (date.getUTCDate() !== day || date.getUTCMonth() !== month - 1) return undefined;
   return ms - offsetMin * 60_000;
 }

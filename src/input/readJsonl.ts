@@ -1,4 +1,5 @@
 import { TextDecoder } from "node:util";
+import { withExactNumbers } from "./exactNumbers.js";
 import { MAX_RECORD_BYTES, type SourceRecord } from "./SourceRecord.js";
 import type { InputRef } from "./InputTransport.js";
 import { openInput } from "./openInput.js";
@@ -8,18 +9,20 @@ const NEWLINE = 0x0a;
 /** Levels of nesting a row may have: a row is 3 deep (row → attributes → value); room to spare. */
 const MAX_DEPTH = 16;
 
-/** Depth of a parsed JSON value, counted without recursion and stopping past `limit`. */
-function nestingDepth(value: unknown, limit: number): number {
+/** Depth of a parsed JSON value, counted without recursion and stopping past `limit`; and whether it holds a number. */
+function nestingDepth(value: unknown, limit: number): { depth: number; numbers: boolean } {
   let max = 0;
+  let numbers = false;
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [v, d] = stack.pop() as [unknown, number];
+    if (typeof v === "number") numbers = true;
     if (v === null || typeof v !== "object") continue;
     if (d > max) max = d;
-    if (max > limit) return max;
+    if (max > limit) return { depth: max, numbers };
     for (const child of Object.values(v as object)) stack.push([child, d + 1]);
   }
-  return max;
+  return { depth: max, numbers };
 }
 
 function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRecord | undefined {
@@ -38,7 +41,7 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
   } catch (err) {
     return { kind: "malformed", line, code: "MalformedJson", reason: `is not valid JSON (${(err as Error).message})`, raw: text.slice(0, 2000) };
   }
-  const depth = nestingDepth(value, MAX_DEPTH);
+  const { depth, numbers } = nestingDepth(value, MAX_DEPTH);
   if (depth > MAX_DEPTH) {
     // Caught here: deeper values overflow the stack later (JSON.stringify when queued) and stop the whole file.
     return { kind: "malformed", line, code: "TooDeep", reason: `is nested more than ${MAX_DEPTH} levels deep; a row needs 3`, raw: text.slice(0, 2000) };
@@ -47,6 +50,8 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
     const what = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
     return { kind: "malformed", line, code: "NotAnObject", reason: `is ${what}, not a JSON object`, raw: text.slice(0, 2000) };
   }
+  // JSON.parse checked the text (and the depth is bounded): read it again only when a number's text may matter.
+  if (numbers) value = withExactNumbers(text);
   return { kind: "object", line, value: value as Record<string, unknown> };
 }
 

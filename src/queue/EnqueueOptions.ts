@@ -48,8 +48,13 @@ export interface EnqueueOptions {
   readonly window?: QueueWindow | undefined;
   /** Stops the producer between two batches (its position is saved: the same command goes on). */
   readonly signal?: AbortSignal | undefined;
-  /** Called once each time the producer starts waiting for room, with why (for the log). */
+  /**
+   * Called once when the producer starts waiting for room, with why (for the log); not again each time the
+   * window fills while that cause lasts (a producer ahead of its workers meets it at every batch).
+   */
   readonly onWait?: ((why: string) => void) | undefined;
+  /** Called once when that cause is over (room for 10 s, another cause, or the file all queued), with how long it lasted. */
+  readonly onWaitOver?: ((why: string, seconds: number) => void) | undefined;
 }
 
 export interface EnqueueResult {

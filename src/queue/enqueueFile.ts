@@ -16,12 +16,15 @@ import { cancelRows } from "./cancelRows.js";
 import { breakerManifestFields, breakerOf, type RecordedOutcome } from "../domain/breaker.js";
 import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
 import type { RunStore } from "../store/RunStore.js";
+import { Condition } from "../lib/Condition.js";
 
 class RunCancelled extends Error {}
 class ProducerStopped extends Error {}
 
 /** Chunks sent to Redis per addBulk round trip. */
 const CHUNKS_PER_BATCH = 2;
+/** A wait for room is over once the producer found room for this long (it fills again at every batch meanwhile). */
+const WAIT_SETTLE_MS = 10_000;
 
 /**
  * Streams a file into the queue as chunk jobs of `chunkSize` valid rows; invalid
@@ -168,7 +171,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     invalidBatch = [];
   };
   const window = opts.deliver ? undefined : opts.window;
-  let waitedFor = "";
+  // Said when a cause starts and when it is over, not at each batch the window fills again.
+  const waiting = new Condition({ start: (_k, why) => opts.onWait?.(why), end: (_k, why, s) => opts.onWaitOver?.(why, s) }, WAIT_SETTLE_MS);
   /**
    * Waits until the run has room for the next batch: Redis holds a window of the
    * file, whatever its size. The workers make room as chunks complete (removed
@@ -186,7 +190,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       const rowsFull = window.rows > 0 && inFlight > 0 && inFlight + rows > window.rows;
       const outcomesFull = window.outcomes > 0 && back.outcomes >= window.outcomes;
       if (!rowsFull && !outcomesFull) {
-        waitedFor = "";
+        waiting.cleared();
         return;
       }
       const why = outcomesFull
@@ -195,10 +199,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
           ? `run ${runId} is ${back.state || "held"} with ${back.parked} chunks parked; the rest of the file is queued once it is resumed`
           : `${inFlight} rows are queued ahead of the workers (--queue-window ${window.rows}); more are queued as they finish`;
       const kind = outcomesFull ? "outcomes" : back.parked > 0 ? "held" : "rows";
-      if (waitedFor !== kind) {
-        waitedFor = kind;
-        opts.onWait?.(why);
-      }
+      waiting.holds(kind, why);
       // Alive, for `status`: a producer that waits is not a producer that died.
       if (Date.now() - lastTouch >= 5_000) {
         await store.touchProducer(runId);
@@ -247,6 +248,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       if (current.length >= manifest.chunkSize) await flushJobs(false);
     }
     await flushJobs(true);
+    waiting.over();
   } catch (err) {
     // Chunks built but not in Redis when the producer stopped (it was waiting for room).
     const queued = chunkIndex - pendingJobs.length;

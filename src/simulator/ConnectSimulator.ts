@@ -267,7 +267,7 @@ export class ConnectSimulator implements AdminTarget {
     if ("code" in auth) return errorAnswer(auth);
     // A refused request takes no token and changes nothing, as with the real quota.
     if (!this.quotaBuckets.take(target.operation)) {
-      return errorAnswer(serviceError("ThrottlingException", "Rate exceeded"));
+      return this.throttleAnswer();
     }
     if ("error" in target) return errorAnswer(target.error);
     const ctx = this.context;
@@ -310,7 +310,7 @@ export class ConnectSimulator implements AdminTarget {
         return;
       case 429:
         this.recorder.outcome(operation, "throttled");
-        this.reply(res, errorAnswer(serviceError("ThrottlingException", "Rate exceeded")));
+        this.reply(res, this.throttleAnswer());
         return;
       case 500:
         this.recorder.outcome(operation, "error");
@@ -331,6 +331,13 @@ export class ConnectSimulator implements AdminTarget {
   }
 
   /** Sends now, or after the configured latency (the decision itself was taken on arrival). */
+  /** A 429, with the hostile mode's Retry-After when it is on. */
+  private throttleAnswer(): Answer {
+    const answer = errorAnswer(serviceError("ThrottlingException", "Rate exceeded"));
+    const s = this.options.throttleRetryAfterSeconds;
+    return s === undefined ? answer : { ...answer, retryAfter: String(s) };
+  }
+
   private reply(res: ServerResponse, answer: Answer): void {
     if (this.latencyMs <= 0) {
       write(res, answer);

@@ -44,6 +44,11 @@ export interface ConnectSimulatorOptions {
   rejectedAccessKeys?: string[];
   /** Contacts to create at construction. */
   contacts?: ContactSeed[];
+  /**
+   * A hostile service: every 429 carries `Retry-After: <this many seconds>` (e.g. 3600). Default: no
+   * Retry-After header, as Connect sends none.
+   */
+  throttleRetryAfterSeconds?: number;
 }
 
 export interface ResolvedOptions {
@@ -60,6 +65,7 @@ export interface ResolvedOptions {
   retentionMonths: number;
   rejectedAccessKeys: string[];
   contacts: ContactSeed[];
+  throttleRetryAfterSeconds: number | undefined;
 }
 
 const KNOWN = new Set<string>([
@@ -76,6 +82,7 @@ const KNOWN = new Set<string>([
   "retentionMonths",
   "rejectedAccessKeys",
   "contacts",
+  "throttleRetryAfterSeconds",
 ]);
 
 function fail(name: string, expectation: string, value: unknown): never {
@@ -174,6 +181,10 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const contactsIn = o.contacts ?? [];
   if (!Array.isArray(contactsIn)) fail("contacts", "an array", contactsIn);
   const contacts = contactsIn.map((c, i) => checkSeed(c, i));
+  const throttleRetryAfterSeconds = o.throttleRetryAfterSeconds;
+  if (throttleRetryAfterSeconds !== undefined && !isNonNegative(throttleRetryAfterSeconds)) {
+    fail("throttleRetryAfterSeconds", "a non-negative number", throttleRetryAfterSeconds);
+  }
 
   return {
     port,
@@ -189,5 +200,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     retentionMonths,
     rejectedAccessKeys,
     contacts,
+    throttleRetryAfterSeconds,
   };
 }

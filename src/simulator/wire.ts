@@ -78,6 +78,8 @@ export interface Answer {
   body: string;
   contentType: string;
   errorType?: string;
+  /** A Retry-After header's value (hostile mode: Connect sends none). */
+  retryAfter?: string;
 }
 
 export function jsonAnswer(status: number, value: unknown): Answer {
@@ -118,6 +120,7 @@ export function write(res: ServerResponse, answer: Answer): void {
     "x-amzn-requestid": randomUUID(),
   };
   if (answer.errorType !== undefined) headers["x-amzn-errortype"] = answer.errorType;
+  if (answer.retryAfter !== undefined) headers["Retry-After"] = answer.retryAfter;
   res.writeHead(answer.status, headers);
   res.end(answer.body);
 }

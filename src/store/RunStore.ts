@@ -83,6 +83,9 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
   stop(runId: string, reason: string): Promise<void> {
     return this.runs.stop(runId, reason);
   }
+  stopIfGoing(runId: string, reason: string): Promise<void> {
+    return this.runs.stopIfGoing(runId, reason);
+  }
   clearStop(runId: string): Promise<void> {
     return this.runs.clearStop(runId);
   }

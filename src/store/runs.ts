@@ -117,6 +117,18 @@ export class Runs {
     await this.redis.hset(this.keys.run(runId), RUN.state, "stopped", RUN.stopReason, reason);
   }
 
+  /** Stops a run still going (enqueuing or queued): a cancel, a stop or a pause already there stays. A gone run stays gone. */
+  async stopIfGoing(runId: string, reason: string): Promise<void> {
+    // KEYS[1] run hash; ARGV[1] the reason.
+    await this.redis.eval(
+      `local s = redis.call('HGET', KEYS[1], '${RUN.state}')
+       if s == 'enqueuing' or s == 'queued' then redis.call('HSET', KEYS[1], '${RUN.state}', 'stopped', '${RUN.stopReason}', ARGV[1]) end`,
+      1,
+      this.keys.run(runId),
+      reason,
+    );
+  }
+
   /** Clears the stop and the breaker's memory (the operator fixed the cause), so workers take the run's chunks again. */
   /** Cancelled before the file was read to the end: `read` rows are the run, the rest of the file has no outcome. */
   async markCutShort(runId: string, read: number): Promise<void> {

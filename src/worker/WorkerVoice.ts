@@ -1,4 +1,5 @@
 import type { ApiName } from "../connect/readContact.js";
+import { Condition } from "../lib/Condition.js";
 import type { Logger } from "../log/createLogger.js";
 import { type RedisTrouble, runLostMessage, troubleMessage } from "../queue/redisTrouble.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
@@ -12,7 +13,11 @@ export class WorkerVoice {
   private readonly stopSaid = new Set<string>();
   /** The governor rates last logged, by operation. */
   private readonly ratesSaid = new Map<string, number>();
-  private readonly troubleSaid = new Map<RedisTrouble, number>();
+  /** Redis refusing chunks: said when it starts and when it is over, with how long it lasted. */
+  private readonly troubleNow = new Condition<RedisTrouble>({
+    start: (kind) => this.log.error(`${troubleMessage(kind)}; chunks are kept and taken again once it does, without using an attempt`),
+    end: (_kind, _detail, seconds) => this.log.info(`Redis takes writes again after ${seconds} s; chunks go on`),
+  });
   /** Runs whose hash vanished while this worker had them: said once, then left. */
   private readonly lost = new Set<string>();
 
@@ -48,18 +53,14 @@ export class WorkerVoice {
     }
   }
 
-  /** Once a minute at most per kind: a full Redis refuses every write, and the log must not fill the disk too. */
+  /** Said once when it starts (and again only for another kind): a full Redis refuses every write, and the log must not fill the disk too. */
   trouble(kind: RedisTrouble): void {
-    const now = Date.now();
-    if (now - (this.troubleSaid.get(kind) ?? 0) < 60_000) return;
-    this.troubleSaid.set(kind, now);
-    this.log.error(`${troubleMessage(kind)}; chunks are kept and taken again once it does, without using an attempt`);
+    this.troubleNow.holds(kind);
   }
 
-  /** Redis answers again after refusing chunks: said once, and the next trouble is said again. */
+  /** Redis answers again after refusing chunks: said once, with how long the trouble lasted. */
   troubleOver(): void {
-    this.troubleSaid.clear();
-    this.log.info("Redis takes writes again; chunks go on");
+    this.troubleNow.over();
   }
 
   /** A run's hash vanished while its chunks were queued: Redis lost its data (or someone deleted the keys). */

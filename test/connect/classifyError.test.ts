@@ -97,6 +97,32 @@ describe("classifyError", () => {
     expect(classifyError(err)).toMatchObject({ kind: "transient", code: "UnexpectedResponse", httpStatus: 200 });
   });
 
+  it("a redirect is a permanent failure that says where it points (the SDK follows none)", () => {
+    const err = Object.assign(new Error("UnknownError"), {
+      name: "Unknown",
+      $metadata: { httpStatusCode: 301 },
+      $response: { statusCode: 301, headers: { location: "https://elsewhere.example.com/contact/attributes" } },
+    });
+    expect(classifyError(err)).toMatchObject({
+      kind: "permanent",
+      code: "Redirected",
+      httpStatus: 301,
+      message:
+        "the endpoint answered HTTP 301, a redirect to https://elsewhere.example.com/contact/attributes; redirects are not followed: set --endpoint (or AWS_ENDPOINT_URL_CONNECT) to the service's own address",
+    });
+    expect(classifyError(sdkError("SyntaxError", 307)).message).toMatch(/^the endpoint answered HTTP 307, a redirect with no Location;/);
+  });
+
+  it("an answer that is not HTTP is a transport error: retried, and a write may have been applied", () => {
+    const err = Object.assign(new Error("Parse Error: Expected HTTP/, RTSP/ or ICE/"), { code: "HPE_INVALID_CONSTANT", bytesParsed: 0 });
+    expect(classifyError(err)).toMatchObject({
+      kind: "transient",
+      code: "NotHttp",
+      message: "the endpoint's answer is not HTTP (Parse Error: Expected HTTP/, RTSP/ or ICE/); the update may have been applied (no answer came)",
+    });
+    expect(classifyError(err, { write: false }).message).toBe("the endpoint's answer is not HTTP (Parse Error: Expected HTTP/, RTSP/ or ICE/)");
+  });
+
   it("a 404 is not a credential error", () => {
     expect(classifyError(sdkError("ResourceNotFoundException", 404)).credentials).toBeUndefined();
   });

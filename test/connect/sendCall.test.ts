@@ -2,6 +2,7 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import { describe, expect, it, vi } from "vitest";
 import { getContactAttributes } from "../../src/connect/readContact.js";
 import { type ApiCall, type CallResult, type SendGovernor, type SendPolicy, type SendResult, sendCall } from "../../src/connect/sendCall.js";
+import { MIN_STALL_MS } from "../../src/connect/throttleWatch.js";
 import { abortError } from "../../src/lib/abort.js";
 import { operationNamed } from "../../src/operations/registry.js";
 
@@ -242,6 +243,53 @@ describe("sendCall: the Retry-After cap", () => {
     const r = await send({ script: [unavailable("0.06"), ok] });
     expect(r.res).toMatchObject({ kind: "done", status: "updated", attempts: 2 });
     expect(performance.now() - started).toBeGreaterThanOrEqual(55);
+  });
+});
+
+describe("sendCall: throttled without progress", () => {
+  /** A row throttled on every try, the clock moving 1 s a try: the watch finds no progress after MIN_STALL_MS. */
+  async function stalled(onStall?: (reason: string) => Promise<void>) {
+    const { client } = scriptedClient(Array.from({ length: 40 }, () => throttle("3600")));
+    const { governor, told } = fakeGovernor();
+    let t = 5_000_000;
+    const now = vi.spyOn(Date, "now").mockImplementation(() => {
+      t += 1_000;
+      return t;
+    });
+    try {
+      const res = await sendCall(
+        {
+          client,
+          op: UPDATE,
+          governor,
+          policy: { ...POLICY, maxTries: 40, maxRetryAfterMs: 1 },
+          signal: new AbortController().signal,
+          ...(onStall ? { onStall } : {}),
+        },
+        TO,
+        { topic: "billing" },
+      );
+      return { res, told };
+    } finally {
+      now.mockRestore();
+    }
+  }
+
+  it("stops the run (onStall) and hands the row back, long before --max-tries", async () => {
+    const reasons: string[] = [];
+    const { res } = await stalled(async (r) => {
+      reasons.push(r);
+    });
+    expect(res.kind).toBe("handback");
+    expect(res.attempts).toBeLessThan(40);
+    expect(res.attempts).toBeGreaterThanOrEqual(MIN_STALL_MS / 1_000 / 2);
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toMatch(/^sustained throttling: every call was throttled for \d+ s and none got through; it asks to wait 3600 s \(Retry-After\)$/);
+  });
+
+  it("without a run to stop, the row fails as throttled (retryable)", async () => {
+    const { res } = await stalled();
+    expect(res).toMatchObject({ kind: "done", status: "failed", errorCode: "Throttled", failure: "throttled", permanent: false });
   });
 });
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { columnRoles, type ColumnMapping } from "../../src/input/columnRoles.js";
-import { envelopeOfFields } from "../../src/input/envelope.js";
+import { envelopeOfFields, envelopeOfObject } from "../../src/input/envelope.js";
 import { readCsv } from "../../src/input/readCsv.js";
 import type { SourceRecord } from "../../src/input/SourceRecord.js";
 import type { Outcome } from "../../src/domain/Outcome.js";
@@ -189,5 +189,20 @@ describe("a mapped run's failures.csv fed back as the same job", () => {
     expect(recs.map((r) => (r.kind === "fields" ? envelopeOfFields(r.fields, roles, DEFAULTS) : r))).toEqual(
       rows.map((f) => envelopeOfFields(f, columnRoles(header, FILE, mapping), DEFAULTS)),
     );
+  });
+});
+
+describe("envelopeOfObject", () => {
+  it.each([
+    [{ contactId: "a", ContactId: "b", attributes: { x: "1" } }, '"contactId" and "ContactId"'],
+    [{ contactId: "a", InitialContactId: "b", attributes: { x: "1" } }, '"contactId" and "InitialContactId"'],
+    [{ contactId: "a", attributes: { a: "1" }, Attributes: { b: "2" } }, '"attributes" and "Attributes"'],
+    [{ contactId: "a", instanceId: "", InstanceId: "i2", attributes: { x: "1" } }, '"instanceId" and "InstanceId"'],
+  ])("members naming one thing twice make the row invalid, naming both: %j", (obj, names) => {
+    expect(envelopeOfObject(obj, DEFAULTS)).toEqual({ ok: false, code: "AmbiguousMembers", reason: `has both ${names}, which name the same thing; keep one` });
+  });
+
+  it("attribute names that differ only by case are two attributes (Connect's names are case-sensitive)", () => {
+    expect(envelopeOfObject({ contactId: "a", attributes: { tier: "1", Tier: "2" } }, DEFAULTS)).toMatchObject({ ok: true });
   });
 });

@@ -30,6 +30,10 @@ describe("parseTimestamp", () => {
     ["just below 1e11 is seconds", "99999999999", 99_999_999_999_000],
     ["1e11 is milliseconds", "100000000000", 100_000_000_000],
     ["just above 1e11 is milliseconds", "100000000001", 100_000_000_001],
+    ["offset at its largest, +23:59", "2021-06-01T23:59:00+23:59", utc(2021, 6, 1)],
+    ["year 0000 is year 0, not 1900", "0000-01-01", Date.parse("0000-01-01T00:00:00Z")],
+    ["year 0099 is year 99", "0099-12-31T12:00:00Z", Date.parse("0099-12-31T12:00:00Z")],
+    ["leap day of year 0", "0000-02-29", Date.parse("0000-02-29T00:00:00Z")],
   ];
   it.each(valid)("%s: %j", (_name, text, ms) => {
     expect(parseTimestamp(text)).toBe(ms);
@@ -58,6 +62,10 @@ describe("parseTimestamp", () => {
     ["bad zone", "2021-06-01T12:00:00 UTC"],
     ["epoch with exponent", "1e12"],
     ["epoch with letters", "1622505600abc"],
+    ["impossible offset +99:99", "2018-09-11T23:59:59+99:99"],
+    ["offset hour 24", "2021-06-01T12:00:00+24:00"],
+    ["offset minute 60", "2021-06-01T12:00:00-05:60"],
+    ["29 February of year 0100 (not a leap year)", "0100-02-29"],
   ];
   it.each(invalid)("%s: %j is undefined", (_name, text) => {
     expect(parseTimestamp(text)).toBeUndefined();

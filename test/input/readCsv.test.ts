@@ -271,6 +271,19 @@ describe("readCsv via openSource", () => {
       ]);
     });
 
+    it("a 5 MB field on the line right after the header: that row is RecordTooLarge, the header and the rest are read", async () => {
+      const five = "x".repeat(5 * 1024 * 1024);
+      for (const quoted of [false, true]) {
+        const field = quoted ? `"${five}"` : five;
+        const { header, records } = await read(`contactId,instanceId,note,extra99\nc1,i,${field},y\nc2,i,ok,z\n`);
+        expect(header).toEqual(["contactId", "instanceId", "note", "extra99"]);
+        expect(brief(records)).toEqual([
+          [2, "malformed:RecordTooLarge"],
+          [3, ["c2", "i", "ok", "z"]],
+        ]);
+      }
+    });
+
     it("an oversized record keeps its first bytes to show", async () => {
       const { records } = await read(`contactId,a\nc-big,${huge}\n`);
       const rec = records[0] as Extract<SourceRecord, { kind: "malformed" }>;

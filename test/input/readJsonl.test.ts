@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputFileError } from "../../src/input/InputFileError.js";
 import { openSource } from "../../src/input/openSource.js";
 import { readJsonl } from "../../src/input/readJsonl.js";
+import { textOf } from "../../src/input/jsonValues.js";
 import { MAX_RECORD_BYTES, type SourceRecord } from "../../src/input/SourceRecord.js";
 
 let dir: string;
@@ -204,6 +205,34 @@ describe("readJsonl", () => {
     records.forEach((r, i) => {
       expect(r).toEqual({ kind: "object", line: i + 1, value: JSON.parse(lines[i] as string) });
     });
+  });
+
+  it("numbers keep the text they were written with; strings, escapes and __proto__ read as JSON.parse reads them", async () => {
+    const line =
+      '{"contactId":7,"attributes":{"acct":12345678901234567890,"price":1.50,"big":123456789012345678901234567890,' +
+      '"e":1e2,"neg":-0,"n":42,"f":0.1,"s":"a\\"b\\u00e9\\\\","t":true,"z":null,"__proto__":1.0,"arr":[1.10,{"x":2}]}}\n';
+    const [rec] = await read(line);
+    if (rec?.kind !== "object") throw new Error(`expected an object, got ${JSON.stringify(rec)}`);
+    const attrs = rec.value.attributes as Record<string, unknown>;
+    const texts = Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, textOf(v) ?? v]));
+    expect(texts).toEqual({
+      acct: "12345678901234567890",
+      price: "1.50",
+      big: "123456789012345678901234567890",
+      e: "1e2",
+      neg: "-0",
+      n: "42",
+      f: "0.1",
+      s: 'a"bé\\',
+      t: "true",
+      z: null,
+      ["__proto__"]: "1.0",
+      arr: attrs.arr,
+    });
+    expect(Object.hasOwn(attrs, "__proto__")).toBe(true);
+    expect(textOf(rec.value.contactId)).toBe("7");
+    // Queued or handed on, a kept number is the number JSON.parse would have made.
+    expect(JSON.stringify(rec.value)).toBe(JSON.stringify(JSON.parse(line)));
   });
 
   describe("through openSource", () => {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createTcpServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
@@ -188,5 +188,161 @@ describe("endpoints that hang or lie", () => {
     expect(out.map((o) => o.message).join("\n")).toMatch(
       /HTTP 200 that did not come from Amazon Connect \((no x-amzn-requestid, )?content-type text\/(html|plain)\); a proxy or captive portal in the way\?/,
     );
+  });
+
+  it("a 301 is a permanent failure that says it was redirected and where to", async () => {
+    h = await harness();
+    const endpoint = await fakeConnect((_n, _req, res) => {
+      res.writeHead(301, { location: "https://elsewhere.example.com/contact/attributes" });
+      res.end();
+    });
+    const file = await h.file(
+      "moved.csv",
+      csv([
+        ["contactId", "a"],
+        ["c1", "x"],
+      ]),
+    );
+    const reports = join(h.dir, "reports");
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      endpoint,
+      "--reports-dir",
+      reports,
+      "--run-id",
+      "moved",
+      "--quiet",
+    ]);
+    expect(res.code).toBe(3);
+    const out = await readReport(join(reports, "moved", "outcomes.csv"));
+    expect(out.map((o) => [o.status, o.errorCode, o.httpStatus, o.attempts])).toEqual([["failed", "Redirected", "301", "1"]]);
+    expect(out[0]?.message).toMatch(/HTTP 301, a redirect to https:\/\/elsewhere\.example\.com\/contact\/attributes; redirects are not followed/);
+  });
+
+  it("bytes that are not HTTP are a transport error: retried, then failed saying the update may have been applied", async () => {
+    h = await harness();
+    let connections = 0;
+    const tcp = createTcpServer((sock) => {
+      connections++;
+      sock.on("error", () => {});
+      sock.once("data", () => sock.end("SSH-2.0-OpenSSH_9.6\r\n"));
+    });
+    await new Promise<void>((r) => tcp.listen(0, "127.0.0.1", r));
+    try {
+      const endpoint = `http://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
+      const file = await h.file(
+        "nothttp.csv",
+        csv([
+          ["contactId", "a"],
+          ["c1", "x"],
+        ]),
+      );
+      const reports = join(h.dir, "reports");
+      const res = await cli([
+        "run",
+        file,
+        "--instance-id",
+        "i",
+        "--prefix",
+        h.prefix,
+        "--endpoint",
+        endpoint,
+        "--reports-dir",
+        reports,
+        "--run-id",
+        "nothttp",
+        "--max-attempts",
+        "3",
+        "--quiet",
+      ]);
+      expect(res.code).toBe(3);
+      const out = await readReport(join(reports, "nothttp", "outcomes.csv"));
+      expect(out.map((o) => [o.status, o.errorCode, o.attempts])).toEqual([["failed", "NotHttp", "3"]]);
+      expect(out[0]?.message).toMatch(/the endpoint's answer is not HTTP \(Parse Error: .*\); the update may have been applied \(no answer came\)/);
+      expect(connections).toBeGreaterThanOrEqual(3);
+    } finally {
+      await new Promise((r) => tcp.close(r));
+    }
+  });
+
+  it("a 50/s service that sends Retry-After: 3600 on every 429: the hint is honoured once, not as a schedule; 300 rows finish", async () => {
+    // A shallow bucket: calls that bunch up are throttled, so 429s come however the governor ramps.
+    h = await harness({ rate: 50, burst: 2, throttleRetryAfterSeconds: 3600 });
+    const rows = [["contactId", "a"], ...Array.from({ length: 300 }, (_, i) => [`r${i}`, String(i)])];
+    const file = await h.file("ra300.csv", csv(rows));
+    const reports = join(h.dir, "reports");
+    const t0 = Date.now();
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      reports,
+      "--run-id",
+      "ra300",
+      "--rate",
+      "200",
+      "--max-retry-after",
+      "10",
+      "--log-level",
+      "warn",
+      "--quiet",
+    ]);
+    const tookMs = Date.now() - t0;
+    expect(res.code, res.stderr).toBe(0);
+    expect(h.sim.stats().throttled).toBeGreaterThan(1);
+    const out = await readReport(join(reports, "ra300", "outcomes.csv"));
+    expect(out.filter((o) => o.status === "updated")).toHaveLength(300);
+    // Honoured once (10 s), then the governor's own slowing: not a 10 s pause at every 429 (about a minute before).
+    expect(tookMs).toBeLessThan(40_000);
+    expect(res.stderr.split("\n").filter((l) => l.includes("asked to wait 3600 s"))).toHaveLength(1);
+  });
+
+  it("a service that throttles every call: the run stops in one sentence after twice the cap without progress, resumable, no row failed", async () => {
+    h = await harness();
+    const endpoint = await fakeConnect((n, _req, res) => {
+      res.writeHead(429, { "content-type": "application/json", "x-amzn-errortype": "ThrottlingException", "retry-after": "3600", "x-amzn-requestid": `req-${n}` });
+      res.end('{"Message":"Rate exceeded"}');
+    });
+    const file = await h.file("stall.csv", csv([["contactId", "a"], ...Array.from({ length: 20 }, (_, i) => [`s${i}`, String(i)])]));
+    const reports = join(h.dir, "reports");
+    const t0 = Date.now();
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      endpoint,
+      "--reports-dir",
+      reports,
+      "--run-id",
+      "stall",
+      "--max-retry-after",
+      "1",
+      "--quiet",
+    ]);
+    expect(res.code).toBe(1);
+    // 10 s without progress (twice a 1 s cap, at least 10 s), then the chunk's waiting rows go back at once.
+    expect(Date.now() - t0).toBeLessThan(40_000);
+    expect(res.stderr).toMatch(
+      /sustained throttling: every call was throttled for 1\d s and none got through; it asks to wait 3600 s \(Retry-After\); rows not yet sent stay queued: once the service lets calls through, run "connect-backfill resume stall"/,
+    );
+    const status = await cli(["status", "stall", "--prefix", h.prefix]);
+    expect(status.stdout).toMatch(/stopped/);
+    expect(status.stdout).not.toMatch(/failed\s+[1-9]/);
   });
 });

@@ -55,6 +55,99 @@ describe("hostile records", () => {
     ]);
   });
 
+  it("JSON numbers reach the contact as written; members naming one thing twice make their row invalid, naming both", async () => {
+    h = await harness();
+    const file = await h.file(
+      "numbers.jsonl",
+      [
+        '{"contactId":"n1","attributes":{"acct":12345678901234567890,"price":1.50,"big":123456789012345678901234567890,"n":7}}',
+        '{"contactId":"n2","ContactId":"n3","attributes":{"a":"1"}}',
+        '{"contactId":"n4","attributes":{"a":"1"},"Attributes":{"b":"2"}}',
+        '{"contactId":"n5","instanceId":"","InstanceId":"i","attributes":{"a":"1"}}',
+        '{"contactId":"n6","attributes":{"a":"6"}}',
+      ].join("\n") + "\n",
+    );
+    const reports = join(h.dir, "reports");
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--run-id",
+      "numbers",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      reports,
+      "--quiet",
+    ]);
+    expect(res.code).toBe(3);
+    expect(h.sim.attributesOf("i", "n1")).toEqual({ acct: "12345678901234567890", price: "1.50", big: "123456789012345678901234567890", n: "7" });
+    const out = await readReport(join(reports, "numbers", "outcomes.csv"));
+    expect(out.map((o) => [o.line, o.status, o.errorCode, o.message])).toEqual([
+      ["1", "updated", "", ""],
+      ["2", "invalid", "AmbiguousMembers", 'line 2 has both "contactId" and "ContactId", which name the same thing; keep one'],
+      ["3", "invalid", "AmbiguousMembers", 'line 3 has both "attributes" and "Attributes", which name the same thing; keep one'],
+      ["4", "invalid", "AmbiguousMembers", 'line 4 has both "instanceId" and "InstanceId", which name the same thing; keep one'],
+      ["5", "updated", "", ""],
+    ]);
+    for (const c of ["n2", "n3", "n4", "n5"]) expect(h.sim.attributesOf("i", c)).toBeUndefined();
+  });
+
+  it("a valid CSV whose second line holds a 5 MB field: that row is invalid, the rest of the file runs", async () => {
+    h = await harness();
+    const file = await h.file("bigfield.csv", `contactId,instanceId,note,extra99\nb1,i,${"x".repeat(5 * 1024 * 1024)},y\nb2,i,ok,z\n`);
+    const reports = join(h.dir, "reports");
+    const res = await cli(["run", file, "--run-id", "bigfield", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", reports, "--quiet"]);
+    expect(res.stderr).not.toMatch(/no header line/);
+    expect(res.code).toBe(3);
+    const out = await readReport(join(reports, "bigfield", "outcomes.csv"));
+    expect(out.map((o) => [o.line, o.status, o.errorCode])).toEqual([
+      ["2", "invalid", "RecordTooLarge"],
+      ["3", "updated", ""],
+    ]);
+    expect(h.sim.attributesOf("i", "b2")).toEqual({ note: "ok", extra99: "z" });
+  });
+
+  it("an impossible zone offset is InvalidTimestamp; year 0000 is said as year 0000, not 1900", async () => {
+    h = await harness();
+    const file = await h.file(
+      "times.csv",
+      csv([
+        ["contactId", "initiationTimestamp", "a"],
+        ["t1", "2018-09-11T23:59:59+99:99", "1"],
+        ["t2", "0000-01-01", "2"],
+        ["t3", new Date(Date.now() - 86_400_000).toISOString().replace("Z", "+00:00"), "3"],
+      ]),
+    );
+    const reports = join(h.dir, "reports");
+    const res = await cli([
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--run-id",
+      "times",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      reports,
+      "--quiet",
+    ]);
+    expect(res.code).toBe(3);
+    const out = await readReport(join(reports, "times", "outcomes.csv"));
+    expect(out.map((o) => [o.line, o.status, o.errorCode])).toEqual([
+      ["2", "invalid", "InvalidTimestamp"],
+      ["3", "skipped_pre_api", expect.any(String)],
+      ["4", "updated", ""],
+    ]);
+    expect(out[1]?.message).toMatch(/^line 3: contact started 0000-01-01T00:00:00\.000Z, before 2018-09-12/);
+  });
+
   it("a CSV column named __proto__ is an attribute like any other", async () => {
     h = await harness();
     const file = await h.file(

@@ -103,4 +103,87 @@ describe.runIf(hasRedisServer)("Redis restart (append-only file on)", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it("logs that do not flood: a worker says once that Redis went away and once that it is back, per outage; a producer ahead of its workers says so once", {
+    timeout: 180_000,
+  }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cb-redis-quiet-"));
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const sim = new ConnectSimulator({ autoCreate: true, rate: 100 });
+    const { endpoint } = await sim.start();
+    try {
+      let redis = startRedis(port, dir);
+      procs.push(redis);
+      await waitForPort(port);
+      const env = { REDIS_URL: url };
+      const worker = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "work", "--endpoint", endpoint, "--log-level", "info"], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      procs.push(worker);
+      let log = "";
+      worker.stderr?.on("data", (b: Buffer) => {
+        log += b.toString();
+      });
+      const exited = new Promise<number | null>((r) => worker.on("exit", (c) => r(c)));
+      const until = async (what: () => boolean) => {
+        for (let i = 0; i < 600 && !what(); i++) await new Promise((r) => setTimeout(r, 50));
+      };
+      const count = (re: RegExp) => log.split("\n").filter((l) => re.test(l)).length;
+      await until(() => /worker started/.test(log));
+      await new Promise((r) => setTimeout(r, 500)); // its scheduler is up
+      for (let outage = 1; outage <= 3; outage++) {
+        redis.kill("SIGKILL");
+        await new Promise((r) => redis.on("exit", r));
+        await new Promise((r) => setTimeout(r, 2000));
+        redis = startRedis(port, dir);
+        procs.push(redis);
+        await waitForPort(port);
+        await until(() => count(/scheduler: Redis answers again after \d+ s/) >= outage);
+      }
+      // The same worker takes a run while a producer runs ahead of it with a small window.
+      const lines = [["contactId", "v"], ...Array.from({ length: 400 }, (_, i) => [`q${i}`, String(i)])];
+      const file = join(dir, "rows.csv");
+      await (await import("node:fs/promises")).writeFile(file, csv(lines));
+      const run = await cli(
+        [
+          "run",
+          file,
+          "--endpoint",
+          endpoint,
+          "--instance-id",
+          "i",
+          "--run-id",
+          "quiet",
+          "--chunk-size",
+          "10",
+          "--queue-window",
+          "20",
+          "--rate",
+          "100",
+          "--log-level",
+          "info",
+          "--quiet",
+          "--reports-dir",
+          join(dir, "reports"),
+        ],
+        env,
+      );
+      expect(run.code).toBe(0);
+      worker.kill("SIGTERM");
+      await exited;
+      expect(count(/scheduler error/)).toBe(0);
+      expect(count(/scheduler: Redis does not answer/)).toBe(3);
+      expect(count(/scheduler: Redis answers again after \d+ s; due times go on/)).toBe(3);
+      const said = (re: RegExp) => run.stderr.split("\n").filter((l) => re.test(l)).length;
+      expect(said(/producer waits: \d+ rows are queued ahead of the workers/)).toBe(1);
+      expect(said(/producer waited \d+ s in all, now goes on: \d+ rows are queued ahead of the workers/)).toBe(1);
+    } finally {
+      await sim.stop();
+      for (const p of procs.splice(0)) if (p.exitCode === null) p.kill("SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -28,6 +28,7 @@ export const enqueue: Command = {
           // The producer keeps a window of the file in Redis: it waits for workers, and says why once per cause.
           onWait: (why) =>
             process.stderr.write(`connect-backfill: waiting: ${why}; stopping this is safe (the same command with --run-id goes on where it stopped).\n`),
+          onWaitOver: (why, seconds) => process.stderr.write(`connect-backfill: waited ${seconds} s in all, going on: ${why}.\n`),
           onRedis: (line) => process.stderr.write(`connect-backfill: ${line}.\n`),
           // At once: the file may take hours to queue at a real quota, and workers can start on it now.
           onRunId: (runId) => {

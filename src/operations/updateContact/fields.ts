@@ -1,6 +1,6 @@
 import { InputFileError } from "../../input/InputFileError.js";
 import { emptyFields, type FieldsCheck } from "../Operation.js";
-import { pick, textOf } from "../../input/jsonValues.js";
+import { JsonNumber, pick, plainJson, textOf } from "../../input/jsonValues.js";
 import { CONTACT_EXPIRY, EXTERNAL_AUDIO_ONLY, REFERENCE_TYPES, type ReferenceType } from "./model.js";
 
 /**
@@ -74,7 +74,7 @@ export function fieldsFromCells(cells: ReadonlyArray<readonly [string, string]>)
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof JsonNumber);
 }
 
 /**
@@ -109,7 +109,7 @@ export function fieldsFromObject(obj: Record<string, unknown>): FieldsCheck {
       else if (isObject(ref)) {
         const value = ref.Value === undefined ? undefined : textOf(ref.Value);
         if (ref.Value !== undefined && value === undefined) return bad("InvalidReference", `has reference "${key.slice(0, 40)}" whose Value is not text`);
-        fields[`${REF}${key}`] = { ...(value !== undefined ? { Value: value } : {}), Type: ref.Type };
+        fields[`${REF}${key}`] = { ...(value !== undefined ? { Value: value } : {}), Type: plainJson(ref.Type) };
       } else return bad("InvalidReference", `has reference "${key.slice(0, 40)}" that is neither text nor {"Value", "Type"}`);
     }
   }
@@ -120,7 +120,7 @@ export function fieldsFromObject(obj: Record<string, unknown>): FieldsCheck {
       if (value === null) continue;
       const text = textOf(value);
       if (text !== undefined) fields[`${SEG}${key}`] = { ValueString: text };
-      else if (isObject(value)) fields[`${SEG}${key}`] = value;
+      else if (isObject(value)) fields[`${SEG}${key}`] = plainJson(value);
       else return bad("InvalidSegmentAttribute", `has segment attribute "${key.slice(0, 40)}" that is neither text nor a SegmentAttributeValue`);
     }
   }

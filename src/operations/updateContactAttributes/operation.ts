@@ -2,7 +2,7 @@ import { onSent } from "../../lib/onSent.js";
 import { UpdateContactAttributesCommand } from "@aws-sdk/client-connect";
 import { callWithDeadline } from "../../lib/callWithDeadline.js";
 import { emptyFields, type Fields, type FieldsCheck, type Operation, type Verdict } from "../Operation.js";
-import { pick, textOf } from "../../input/jsonValues.js";
+import { isJsonNumber, pick, textOf } from "../../input/jsonValues.js";
 import { show } from "../show.js";
 import { ATTRIBUTE_KEY, LIMITS } from "./limits.js";
 
@@ -44,7 +44,7 @@ function attributesOfObject(obj: Record<string, unknown>): FieldsCheck {
   for (const [key, value] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
     if (value === null || value === undefined) continue;
     const text = textOf(value);
-    if (typeof value === "number" && text === undefined) return bad("InvalidAttributeValue", `has a value for "${key.slice(0, 40)}" that is not a finite number`);
+    if (isJsonNumber(value) && text === undefined) return bad("InvalidAttributeValue", `has a value for "${key.slice(0, 40)}" that is not a finite number`);
     if (text === undefined) return bad("InvalidAttributeValue", `has a value for "${key.slice(0, 40)}" that is an object or array; values must be strings`);
     fields[key] = text;
   }

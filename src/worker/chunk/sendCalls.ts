@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { ApiName } from "../../connect/readContact.js";
 import type { PlannedCall } from "../../domain/groupAndFold.js";
 import type { Ready } from "../../domain/settle.js";
@@ -86,6 +87,11 @@ export function sendCalls(
     }
     return true;
   };
+  // Set when the run stops for throttling without progress: no new try starts, waits for a turn end.
+  const stalled = new AbortController();
+  const stopNew = AbortSignal.any(ctx.stopNew ? [ctx.signal, ctx.stopNew, stalled.signal] : [ctx.signal, stalled.signal]);
+  // Every row of the chunk waits on it (a turn, a backoff): more than the default 10 listeners is expected.
+  setMaxListeners(0, stopNew);
   /** `writes`: the lines a call of the run's operation carries (marked as possibly sent as it goes). */
   const sendContext =
     (line: number, writes?: readonly number[]) =>
@@ -96,9 +102,16 @@ export function sendCalls(
       op: api,
       policy: deps.policy,
       signal: ctx.signal,
-      ...(ctx.stopNew ? { stopNew: ctx.stopNew } : {}),
+      stopNew,
       ...(onAttempt ? { onAttempt } : {}),
       onSend: countSent(api === op ? writes : undefined),
+      // Throttled without progress for long: the run stops (as the breaker stops it), its unsent rows stay queued.
+      onStall: async (reason) => {
+        await ctx.store.stopIfGoing(runId, `${reason}; rows not yet sent stay queued: once the service lets calls through, run "connect-backfill resume ${runId}"`);
+        stop.learn("stopped");
+        // The chunk's other rows waiting for a turn go back at once, not one turn (at the slowest rate) each.
+        stalled.abort();
+      },
       // A canary run pauses once its places are used: a call that waited for its turn meanwhile stays unsent.
       ...(manifest.canary ? { mayGo: stillGoing } : {}),
       ...(ctx.log ? { log: ctx.log, line } : {}),
