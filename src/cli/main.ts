@@ -9,10 +9,20 @@ import { scrub } from "../lib/scrub.js";
 import { commands, HELP } from "./commands/index.js";
 import { EXIT, fatalError, usageError } from "./exitCodes.js";
 import { usageWithFlags } from "./flagHelp.js";
-import { parseArgs } from "./parseArgs.js";
+import { parseArgs, unknownFlag } from "./parseArgs.js";
+import type { Command } from "./commands/Command.js";
+import { ALL_FLAGS } from "../config/options.js";
 
 /** The one place an error's category becomes an exit code; anything not a BackfillError is an internal error (1). */
 const EXIT_OF: Readonly<Record<ExitCategory, number>> = { usage: EXIT.usage, "cannot-run": EXIT.couldNotRun };
+
+/** A flag of other commands given to this one: said as such (and why, when the command knows), not as a typo. */
+function notTaken(name: string, command: Command, flag: string): string | undefined {
+  const doc = ALL_FLAGS.find((f) => f.flag === flag);
+  if (!doc) return undefined;
+  const others = doc.commands.map((c) => `"${c}"`).join(", ");
+  return `${name} does not take --${flag}${command.notTaken ? `: ${command.notTaken}` : ""}; it is an option of ${others} ("connect-backfill help ${name}" lists what ${name} takes)`;
+}
 
 /** From package.json, two folders up from both src/cli and dist/cli. */
 function version(): string {
@@ -43,7 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const command = commands[name];
   try {
     if (!command) throw usageError(`unknown command "${name}"; run "connect-backfill help"`);
-    const args = parseArgs(rest, { ...command.flags, help: "boolean" }, name);
+    const spec = { ...command.flags, help: "boolean" } as const;
+    const args = parseArgs(rest, spec, name, (flag) => notTaken(name, command, flag) ?? unknownFlag(name, flag, spec));
     if (args.flags.help) {
       process.stdout.write(`${usageWithFlags(command.usage, command.flags)}\n`);
       return EXIT.ok;

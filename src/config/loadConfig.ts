@@ -17,6 +17,12 @@ export interface Config extends OptionValues {
   readonly target: { readonly endpoint: string | undefined; readonly region: string | undefined };
   /** `work --run-id A,B`: only these runs. Empty: every run on the prefix. */
   readonly onlyRuns: readonly string[];
+  /**
+   * The flags the operator gave (command line or job file), not defaults or the
+   * environment: a command on an existing run refuses one that disagrees with the
+   * run, and takes the run's own value for everything else.
+   */
+  readonly given: ReadonlyMap<string, string | number | boolean>;
 }
 
 type Given = string | number | boolean | undefined;
@@ -64,6 +70,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       region: nonEmpty(flags.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
     }),
     onlyRuns: Object.freeze(onlyRuns),
+    given: new Map(Object.entries(given).filter((e): e is [string, string | number | boolean] => e[1] !== undefined)),
   } satisfies Config;
   checkTogether(config);
   return Object.freeze(config);

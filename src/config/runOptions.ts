@@ -1,5 +1,5 @@
 import { ConfigError } from "./ConfigError.js";
-import { option, QUEUEING_COMMANDS } from "./Option.js";
+import { FILE_COMMANDS, option, QUEUEING_COMMANDS } from "./Option.js";
 import { parseDateFlag, parseDelimiter, parseNotify, parseOperation, positive, validateRunId } from "./optionChecks.js";
 import { parseContactAge } from "./parseContactAge.js";
 
@@ -50,7 +50,7 @@ export const RUN_OPTIONS = {
     help: "input format (default: from the file's extension)",
     doc: "`csv` or `jsonl`",
     docDefault: "by extension",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: { schema: { type: "string", enum: ["csv", "jsonl"], "x-expects": '"csv" or "jsonl"', description: "Default: from the input's extension." } },
     parse: (v): InputFormat | undefined => {
       if (v !== undefined && v !== "csv" && v !== "jsonl") throw new ConfigError(`--format must be csv or jsonl, got "${v}"`);
@@ -65,7 +65,7 @@ export const RUN_OPTIONS = {
     default: ",",
     help: 'CSV field separator, one character or "tab" (default "{default}")',
     doc: "CSV field separator: one character, or `tab`",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: {
       schema: {
         type: "string",
@@ -152,7 +152,7 @@ export const RUN_OPTIONS = {
     help: "the job the run belongs to (a job file gives its name): its change memory, history and webhook",
     doc: "the job a run belongs to: its change memory, history and webhook",
     docDefault: "a job file's `name`",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: {
       key: "name",
       schema: {
@@ -170,7 +170,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "rows equal to what the job last sent to their contact are unchanged, not sent (needs a job)",
     doc: "rows equal to what the job last sent are `unchanged` (needs a job)",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: { schema: { ...SWITCH, description: "Send only values that differ from the last ones sent (default false)." } },
     parse: (v) => v === true,
   }),
@@ -180,7 +180,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "forget what the job sent before: every row of this run is sent",
     doc: "forget what the job sent: this run sends every row",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     parse: (v) => v === true,
   }),
   notify: option({
@@ -190,7 +190,7 @@ export const RUN_OPTIONS = {
     help: "a webhook POSTed summary.json when a job's run ends (finished, stopped or cancelled)",
     doc: "webhook told when a job's run ends",
     docDefault: "a job file's `notify`",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: { schema: { type: "string", pattern: "^https?://[^\\s]+$", "x-expects": "an http or https URL", description: "A webhook told when a run ends." } },
     parse: parseNotify,
   }),
@@ -200,7 +200,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "check and plan the whole file and write the reports of what would happen (would_update...), the calls and how long at --rate; send nothing",
     doc: "check and plan the file, write the reports of what would happen, send nothing (see Before a big backfill)",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: { schema: { ...SWITCH, description: "Check and plan the file and write the reports of what would happen; send nothing (default false)." } },
     parse: (v) => v === true,
   }),
@@ -210,7 +210,7 @@ export const RUN_OPTIONS = {
     value: "N",
     help: "send the first N rows that need a call, write their reports and pause the run (exit 4) until resume or cancel",
     doc: "send the first N rows that need a call, then pause the run (exit 4) until `resume` or `cancel`",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: {
       schema: {
         type: "integer",
@@ -227,7 +227,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "read each contact's attributes before writing (GetContactAttributes) and keep them for rollback; a contact pushed past 32,768 bytes fails unsent",
     doc: "read each contact's attributes before writing and keep them for `rollback` (UpdateContactAttributes only)",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: {
       schema: {
         ...SWITCH,
@@ -242,7 +242,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "rows without initiationTimestamp get the contact's start from DescribeContact before the pre-API and retention rules",
     doc: "rows without `initiationTimestamp` get the contact's start from DescribeContact",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: { schema: { ...SWITCH, description: "Rows without initiationTimestamp get the contact's start from DescribeContact (default false)." } },
     // --follow-initial needs the contact's chain, which the look-up reads.
     parse: (v, ctx) => v === true || ctx.flags["follow-initial"] === true,
@@ -253,7 +253,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "with the look-up: a row naming a transfer leg is sent to its chain's initial contact instead of failing (implies --lookup-start-time)",
     doc: "a row naming a transfer leg is sent to its chain's initial contact (implies `--lookup-start-time`)",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: {
       schema: { ...SWITCH, description: "A row naming a transfer leg is sent to its chain's initial contact (implies lookupStartTime; default false)." },
     },

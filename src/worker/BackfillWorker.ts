@@ -69,7 +69,14 @@ export class BackfillWorker {
     this.store = new RunStore<ChunkJobData>(opts.redis, opts.keys);
     this.ownsClient = !opts.client;
     this.client =
-      opts.client ?? createConnectClient({ endpoint: opts.endpoint, region: opts.region, requestTimeoutMs: opts.requestTimeoutMs, maxSockets: opts.concurrency * 2 });
+      opts.client ??
+      createConnectClient({
+        endpoint: opts.endpoint,
+        region: opts.region,
+        requestTimeoutMs: opts.requestTimeoutMs,
+        maxSockets: opts.concurrency * 2,
+        pinned: opts.pinned === true,
+      });
     this.writer = new OutcomeWriter(this.store, (runId) => breakerOf(this.runs.get(runId)));
     this.timeline = this.store.timelineRecorder();
     this.say = new WorkerVoice(opts.log, this.store);
