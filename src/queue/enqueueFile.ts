@@ -178,7 +178,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
    */
   const roomFor = async (rows: number) => {
     if (!window || (window.rows <= 0 && window.outcomes <= 0)) return;
-    let lastTouch = Date.now();
+    // At the first wait: `resume` tells a producer that waits from one that stopped.
+    let lastTouch = 0;
     for (;;) {
       if (opts.signal?.aborted) throw new ProducerStopped();
       const [counts, back] = await Promise.all([queue.getJobCounts("waiting", "active", "delayed", "prioritized"), store.backlog(runId)]);
@@ -250,6 +251,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     // Chunks built but not in Redis when the producer stopped (it was waiting for room).
     const queued = chunkIndex - pendingJobs.length;
     if (err instanceof ProducerStopped) {
+      await store.producerStopped(runId);
       // Every chunk before the saved position is in Redis: nothing is lost, nothing queued twice when it goes on.
       return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, interrupted: true };
     }

@@ -69,6 +69,8 @@ export const RUN = {
   producerDone: "producerDone",
   /** When the producer last said it was alive (epoch ms). */
   producerAt: "producerAt",
+  /** When a producer stopped between two batches (the run paused, Ctrl-C): none runs since, unless producerAt is later. */
+  producerStoppedAt: "producerStoppedAt",
   /** When work began (epoch ms). */
   startedAt: "startedAt",
   /** When the latest outcome was recorded (epoch ms). */

@@ -2,11 +2,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectSimulator } from "../../src/simulator/index.js";
-import { cli, csv, harness, type Harness } from "./helpers.js";
+import { cli, csv, harness, killBackground, rows, startCli, until, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
 let other: ConnectSimulator | undefined;
 afterEach(async () => {
+  killBackground();
   await other?.stop();
   other = undefined;
   await h?.close();
@@ -99,5 +100,75 @@ describe("a run's target and settings are the run's", () => {
     expect(h.sim.stats().requests).toBeGreaterThan(aBeforeRollback);
     expect(b.sim.stats().requests).toBe(0);
     expect(existsSync(join(reports, "undo", "outcomes.csv"))).toBe(true);
+  });
+});
+
+describe("a resumed canary stays resumed", () => {
+  it("restarting the producer with --run-id and --canary never pauses the run again", async () => {
+    h = await harness();
+    const file = await h.file("big.csv", rows(60, "c"));
+    const args = ["--instance-id", "i", "--run-id", "cr", "--canary", "5", "--chunk-size", "5", "--queue-window", "10", "--rate", "30"];
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--log-level", "warn", "--quiet"];
+    const first = await cli(["run", file, ...args, ...common]);
+    expect(first.code, first.stderr).toBe(4);
+    const resumed = await cli(["resume", "cr", "--prefix", h.prefix]);
+    expect(resumed.code).toBe(0);
+    // The run's producer stopped with it: the sentence says to start one.
+    expect(resumed.stderr).toMatch(/queue the rest and work it with "connect-backfill run .*big\.csv --run-id cr"/);
+    // The same command again, as advised, stopped part way (Ctrl-C)...
+    const updated = () => h?.sim.acceptedCount() ?? 0;
+    const stopped = await cli(["run", file, ...args, ...common], {}, { signalWhen: () => updated() >= 20 });
+    expect(stopped.code, stopped.stderr).not.toBe(4);
+    // ...and once more: it goes on to the end without a second pause.
+    const again = await cli(["run", file, ...args, ...common]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(new Set(h.sim.updates().map((u) => u.contactId)).size).toBe(60);
+  });
+
+  it("resume does not advise a producer while one is running", async () => {
+    h = await harness();
+    const file = await h.file("big.csv", rows(60, "p"));
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--log-level", "warn"];
+    // A producer that keeps a window of the file in Redis, waiting for room.
+    startCli(["enqueue", file, "--instance-id", "i", "--run-id", "pr", "--canary", "3", "--chunk-size", "5", "--queue-window", "10", ...common]);
+    const status = async () =>
+      JSON.parse((await cli(["status", "pr", "--json", "--prefix", h?.prefix ?? ""])).stdout || "{}") as { state?: string; counts?: { pending: number } };
+    await until(async () => ((await status()).counts?.pending ?? 0) >= 10);
+    const work = await cli(["work", "--exit-when-idle", "--run-id", "pr", ...common]);
+    expect(work.code).toBe(0);
+    expect((await status()).state).toBe("paused");
+    const resumed = await cli(["resume", "pr", "--prefix", h.prefix]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/its producer is running \(seen \d+ s ago\)/);
+    expect(resumed.stderr).not.toMatch(/queue the rest and work it with/);
+  });
+
+  it("report --follow follows on through a pause, says so once with the reports so far, and ends with the run", async () => {
+    h = await harness();
+    const file = await h.file("f.csv", rows(20, "f"));
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--log-level", "warn"];
+    const reports = join(h.dir, "reports");
+    const queued = await cli(["enqueue", file, "--instance-id", "i", "--run-id", "fr", "--canary", "3", "--chunk-size", "5", ...common]);
+    expect(queued.code, queued.stderr).toBe(0);
+    let ended = false;
+    const follower = cli(["report", "fr", "--follow", "--quiet", "--reports-dir", reports, "--prefix", h.prefix]).then((r) => {
+      ended = true;
+      return r;
+    });
+    const paused = await cli(["work", "--exit-when-idle", "--run-id", "fr", ...common]);
+    expect(paused.code).toBe(0);
+    // The reports of the canary's rows are written at the pause, by the follower that goes on.
+    await until(() => existsSync(join(reports, "fr", "outcomes.csv")));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(ended).toBe(false);
+    expect((await cli(["resume", "fr", "--prefix", h.prefix])).code).toBe(0);
+    const rest = await cli(["work", "--exit-when-idle", "--run-id", "fr", ...common]);
+    expect(rest.code).toBe(0);
+    const res = await follower;
+    expect(res.code).toBe(0);
+    expect(res.stderr.match(/Still following it/g)).toHaveLength(1);
+    expect(res.stderr).toMatch(/canary: the first 3 rows that needed a call were sent and run fr is paused/);
+    expect(h.sim.acceptedCount()).toBe(20);
   });
 });
