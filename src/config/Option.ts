@@ -19,6 +19,7 @@ export const COMMAND_NAMES = [
   "history",
   "simulate",
   "dashboard",
+  "check",
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 

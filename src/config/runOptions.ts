@@ -17,7 +17,7 @@ export const RUN_OPTIONS = {
     env: "CONNECT_INSTANCE_ID",
     help: "instance for rows without one (env CONNECT_INSTANCE_ID)",
     doc: "instance for rows without one",
-    commands: QUEUEING_COMMANDS,
+    commands: [...QUEUEING_COMMANDS, "check"],
     job: {
       schema: { type: "string", minLength: 1, maxLength: 100, "x-expects": "an instance id of 1-100 characters", description: "For rows that name no instance." },
     },
@@ -83,7 +83,7 @@ export const RUN_OPTIONS = {
     help: "name of the run (default: a new one from the date); work: ID[,ID] restricts it to those runs",
     doc: "1–64 of `A-Z a-z 0-9 _ - .`, not all digits; re-using one resumes that run",
     docDefault: "generated",
-    commands: [...QUEUEING_COMMANDS, "work", "prune"],
+    commands: [...QUEUEING_COMMANDS, "work", "prune", "check"],
     // `work --run-id A,B` restricts a worker to those runs (Config.onlyRuns); everywhere else it names one run.
     parse: (v, ctx) => (ctx.runIdList || v === undefined ? undefined : validateRunId(v)),
   }),

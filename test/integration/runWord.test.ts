@@ -172,3 +172,68 @@ describe("a resumed canary stays resumed", () => {
     expect(h.sim.acceptedCount()).toBe(20);
   });
 });
+
+/** A shell with no AWS credentials anywhere the SDK looks (the test environment gives some). */
+const NO_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: "",
+  AWS_SECRET_ACCESS_KEY: "",
+  AWS_PROFILE: "",
+  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/credentials",
+  AWS_CONFIG_FILE: "/nonexistent/config",
+  AWS_EC2_METADATA_DISABLED: "true",
+};
+
+describe("a run that cannot start is said before anything is queued", () => {
+  it("check: ok against the simulator; an unknown instance, refused credentials and a denied read each in one sentence", async () => {
+    h = await harness({ autoCreate: false });
+    h.sim.addContact({ instanceId: "i", contactId: "known", initiationTimestamp: new Date() });
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint];
+    const ok = await cli(["check", "--instance-id", "i", ...common]);
+    expect(ok.stderr).toBe("");
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^ok: credentials, Region us-east-1, http:\/\/127\.0\.0\.1:\d+, Redis, the instance and the permission to read it\n$/);
+
+    const unknown = await cli(["check", "--instance-id", "nope", ...common]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^connect-backfill: instance nope was not found in Region us-east-1 .*check --instance-id and --region\.\n$/);
+
+    h.sim.failNext(1, "AccessDeniedException", "DescribeContact");
+    const denied = await cli(["check", "--instance-id", "i", ...common]);
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^connect-backfill: the caller may not call Connect on instance i \(AccessDeniedException/);
+
+    h.sim.setRejectedAccessKeys(["AKIDTESTONLY"]);
+    const refused = await cli(["check", "--instance-id", "i", ...common]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^connect-backfill: the credentials were refused by Connect in Region us-east-1 \(UnrecognizedClientException\)/);
+
+    const none = await cli(["check", "--instance-id", "i", ...common], { ...NO_CREDENTIALS, AWS_REGION: "" });
+    expect(none.code).toBe(1);
+    const lines = none.stderr.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^connect-backfill: no AWS Region is set: give --region/);
+    expect(lines[1]).toMatch(/^connect-backfill: no AWS credentials were found \(CredentialsProviderError/);
+  });
+
+  it("run and enqueue with no credentials, or an endpoint that does not answer, fail before queueing (exit 1)", async () => {
+    h = await harness();
+    const file = await h.file("n.csv", rows(5, "n"));
+    const common = ["--prefix", h.prefix, "--reports-dir", join(h.dir, "reports"), "--instance-id", "i", "--log-level", "warn"];
+    const noCreds = await cli(["run", file, "--run-id", "nc", "--endpoint", h.endpoint, ...common], NO_CREDENTIALS);
+    expect(noCreds.code).toBe(1);
+    expect(noCreds.stderr.trim().split("\n")).toHaveLength(1);
+    expect(noCreds.stderr).toMatch(/^connect-backfill: cannot start: no AWS credentials were found/);
+    const enq = await cli(["enqueue", file, "--run-id", "nc2", "--endpoint", h.endpoint, ...common], NO_CREDENTIALS);
+    expect(enq.code).toBe(1);
+    expect(enq.stderr).toMatch(/cannot start: no AWS credentials were found/);
+    const down = await cli(["run", file, "--run-id", "down", "--endpoint", "http://127.0.0.1:9", ...common]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(
+      /^connect-backfill: cannot start: the Connect endpoint http:\/\/127\.0\.0\.1:9 \(Region us-east-1\) does not answer \(ECONNREFUSED\)/,
+    );
+    // Nothing was queued, and nothing reached the service.
+    const status = await cli(["status", "--json", "--prefix", h.prefix]);
+    expect(JSON.parse(status.stdout)).toEqual([]);
+    expect(h.sim.stats().requests).toBe(0);
+  });
+});

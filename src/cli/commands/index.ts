@@ -1,5 +1,6 @@
 import { flagSpecOf } from "../../config/options.js";
 import { cancel } from "./cancel.js";
+import { check } from "./check.js";
 import type { Command } from "./Command.js";
 import { dashboard } from "./dashboard.js";
 import { enqueue } from "./enqueue.js";
@@ -39,6 +40,7 @@ export const commands: Record<string, Command> = {
   history,
   simulate,
   dashboard,
+  check,
 };
 
 export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateContact for Amazon Connect, on BullMQ + Redis
@@ -55,6 +57,7 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateCo
   connect-backfill prune               remove finished runs' data from Redis (--older-than 30d, --run-id)
   connect-backfill schedule <job.json> register a job's cron schedule (--list, --remove NAME)
   connect-backfill history [job]       past runs of each job (--json, --keep 90d)
+  connect-backfill check [job.json]    can a run start here: credentials, Region, endpoint, instance, Redis
   connect-backfill simulate            start the local Connect stand-in
   connect-backfill dashboard           web page of the runs + bull-board at /queues (--allow-actions, --host)
 
