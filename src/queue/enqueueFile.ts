@@ -62,8 +62,11 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const path = stdin ? STDIN : resolve(opts.path);
   // Open (and so check) the file before anything is written to Redis.
   // Going on with a job's run without its job file: the run keeps the job's column mapping.
-  const mapping = opts.mapping ?? (await store.manifest(opts.runId))?.mapping;
-  const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: opts.instanceId }, mapping });
+  const known = await store.manifest(opts.runId);
+  const mapping = opts.mapping ?? known?.mapping;
+  // Going on with a run: its own default instance, whatever this shell's CONNECT_INSTANCE_ID says (a flag that disagrees was refused before).
+  const instanceId = known ? known.defaultInstanceId : opts.instanceId;
+  const source = await openSource(path, opts.format, { delimiter: opts.delimiter, requireInstance: { defaultInstanceId: instanceId }, mapping });
   const op = operationNamed(opts.operation);
   // A column that means nothing to the operation is said now, not as one invalid row per line.
   if (source.roles)
@@ -82,7 +85,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     runId,
     input: path,
     shape: source.shape,
-    defaultInstanceId: opts.instanceId,
+    defaultInstanceId: instanceId,
     minContactDate: (opts.minContactDate ?? op.availableSince)?.getTime() ?? 0,
     operation: op.name,
     ...(opts.job ? { job: opts.job } : {}),

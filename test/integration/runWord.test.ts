@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { Redis } from "ioredis";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectSimulator } from "../../src/simulator/index.js";
-import { cli, csv, harness, killBackground, rows, startCli, until, type Harness } from "./helpers.js";
+import { cli, csv, harness, killBackground, REDIS_URL, rows, startCli, until, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
 let other: ConnectSimulator | undefined;
@@ -235,5 +237,79 @@ describe("a run that cannot start is said before anything is queued", () => {
     const status = await cli(["status", "--json", "--prefix", h.prefix]);
     expect(JSON.parse(status.stdout)).toEqual([]);
     expect(h.sim.stats().requests).toBe(0);
+  });
+});
+
+describe("the smaller ones", () => {
+  it.each([
+    [["run", "x.csv", "--instance-di", "i"], /^connect-backfill: run: unknown option --instance-di; did you mean --instance-id\?\n$/],
+    [["retry", "r1", "--canray", "3"], /^connect-backfill: retry: unknown option --canray; "connect-backfill help retry" lists its options\n$/],
+    [
+      ["status", "--redis-url", "http://127.0.0.1:6379"],
+      /^connect-backfill: --redis-url \(REDIS_URL\) must be a redis:\/\/ or rediss:\/\/ URL .*got "http:\/\/…"\n$/,
+    ],
+  ])("%j exits 2 with one sentence", async (args, message) => {
+    const res = await cli(args);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(message);
+  });
+
+  it("help retry and help rollback list only the flags they take", async () => {
+    for (const cmd of ["retry", "rollback"]) {
+      const help = await cli(["help", cmd]);
+      expect(help.code).toBe(0);
+      for (const flag of ["--canary", "--dry-run", "--format", "--delimiter", "--capture-before", "--only-changed", "--notify", "--job-name"]) {
+        expect(help.stdout, `${cmd} ${flag}`).not.toContain(`${flag} `);
+      }
+      expect(help.stdout).toContain("--run-id ");
+    }
+  });
+
+  it("redis://…/N uses database N; a database the server does not have is refused in one sentence", async () => {
+    h = await harness();
+    const file = await h.file("db.csv", rows(3, "d"));
+    const db3 = `${REDIS_URL.replace(/\/\d*$/, "")}/3`;
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--instance-id", "i", "--quiet", "--log-level", "warn"];
+    try {
+      const run = await cli(["run", file, "--run-id", "in3", "--redis-url", db3, ...common]);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(JSON.parse((await cli(["status", "--json", "--prefix", h.prefix])).stdout)).toEqual([]);
+      const in3 = JSON.parse((await cli(["status", "in3", "--json", "--prefix", h.prefix, "--redis-url", db3])).stdout);
+      expect(in3).toMatchObject({ runId: "in3", counts: { updated: 3 } });
+    } finally {
+      const r = new Redis(db3);
+      const keys = await r.keys(`${h.prefix}:*`);
+      if (keys.length > 0) await r.del(...keys);
+      await r.quit();
+    }
+    const missing = await cli(["status", "--prefix", h.prefix, "--redis-url", `${REDIS_URL.replace(/\/\d*$/, "")}/99`]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^connect-backfill: Redis at .* has no database 99 \(ERR DB index is out of range\); give REDIS_URL a database number the server has/,
+    );
+  });
+
+  it("an instanceId column left empty and no --instance-id is a usage error before anything is queued", async () => {
+    h = await harness();
+    const file = await h.file("noinst.csv", "contactId,instanceId,v\nc1,,1\nc2,,2\n");
+    const res = await cli(["run", file, "--run-id", "ni", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports")]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/noinst\.csv: its first row \(line 2\) has an empty instanceId and no --instance-id was given/);
+    expect(JSON.parse((await cli(["status", "--json", "--prefix", h.prefix])).stdout)).toEqual([]);
+  });
+
+  it("a rollback's reports call it a rollback, not a retry", async () => {
+    h = await harness();
+    h.sim.addContact({ instanceId: "i", contactId: "r1", initiationTimestamp: new Date() });
+    const file = await h.file("rb.csv", "contactId,v\nr1,new\n");
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--log-level", "warn"];
+    expect((await cli(["run", file, "--instance-id", "i", "--run-id", "cap", "--capture-before", "--quiet", ...common])).code).toBe(0);
+    const undo = await cli(["rollback", "cap", "--run-id", "back", ...common]);
+    expect(undo.code).toBe(0);
+    expect(undo.stdout).toMatch(/run back \(rollback of cap\)/);
+    const html = await readFile(join(h.dir, "reports", "back", "report.html"), "utf8");
+    expect(html).toContain("rollback of cap");
+    expect(html).not.toContain("retry of");
   });
 });
