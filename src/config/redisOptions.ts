@@ -5,7 +5,7 @@ import { option, REDIS_COMMANDS } from "./Option.js";
 function parseRedisUrl(v: string): string {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v.trim())?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== "redis" && scheme !== "rediss") {
-    throw new ConfigError(`--redis-url (REDIS_URL) must be a redis:// or rediss:// URL (rediss for TLS), got \"${scheme}://…\"`);
+    throw new ConfigError(`--redis-url (REDIS_URL) must be a redis:// or rediss:// URL (rediss for TLS), got "${scheme}://…"`);
   }
   const db = /^rediss?:\/\/[^/?#]*\/([^?#]*)/i.exec(v.trim())?.[1];
   if (db !== undefined && db !== "" && !/^\d{1,5}$/.test(db)) {

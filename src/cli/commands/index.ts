@@ -68,6 +68,6 @@ Common options: --operation UpdateContactAttributes|UpdateContact, --instance-id
 --lookup-start-time, --follow-initial (README "Before a big backfill").
 Redis from REDIS_URL (default redis://127.0.0.1:6379); AWS configuration as the AWS SDK reads it.
 Exit codes: 0 all rows updated, skipped, unchanged or superseded, 3 some rows invalid or failed, 1 could not run
-(or the circuit breaker stopped the run), 2 usage error, 4 paused after --canary (resume or cancel).
+(or the circuit breaker stopped the run), 2 usage error, 4 paused after --canary (resume or cancel), 130 a second Ctrl-C (stopped at once).
 See README.md for everything else.
 `;
