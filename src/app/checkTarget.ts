@@ -144,6 +144,6 @@ async function writesRedis(ctx: AppContext): Promise<string | undefined> {
     return undefined;
   } catch (err) {
     const trouble = redisTrouble(err);
-    return `Redis refused a write (${trouble ? troubleMessage(trouble) : errText(err)}): queued rows and their outcomes could not be kept.`;
+    return trouble ? `${troubleMessage(trouble)}.` : `Redis refused a write (${errText(err)}): queued rows and their outcomes could not be kept.`;
   }
 }

@@ -102,7 +102,8 @@ describe("a run's target and settings are the run's", () => {
     expect(h.sim.stats().requests).toBeGreaterThan(aBeforeRollback);
     expect(b.sim.stats().requests).toBe(0);
     expect(existsSync(join(reports, "undo", "outcomes.csv"))).toBe(true);
-  });
+    // Eleven commands, each a process of its own: generous on a loaded machine.
+  }, 240_000);
 });
 
 describe("a resumed canary stays resumed", () => {
