@@ -43,8 +43,10 @@ export function refuseConflicts(run: RunManifest, config: Config, what = `run ${
   for (const [flag, runs, differs] of settings(run, config)) {
     if (!config.given.has(flag) || !differs) continue;
     const value = config.given.get(flag);
+    // A switch: the run was made with it or without it.
+    const holds = typeof value === "boolean" ? `was made ${runs === "true" ? "with" : "without"} it` : `holds ${flag} ${runs}`;
     throw new RunSettingConflict(
-      `--${flag}${value === true ? "" : ` ${String(value)}`} disagrees with ${what}, which holds ${flag} ${runs}; leave --${flag} out (the run keeps its own) or make a new run.`,
+      `--${flag}${typeof value === "boolean" ? "" : ` ${String(value)}`} disagrees with ${what}, which ${holds}; leave --${flag} out (the run keeps its own) or make a new run.`,
     );
   }
 }
