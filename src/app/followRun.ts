@@ -4,7 +4,8 @@ import { isHeld, type RunProgress } from "../domain/run/state.js";
 import type { RunStore } from "../store/RunStore.js";
 import type { RunQueues } from "../queue/RunQueues.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
-import { followOutcomes, spoolPath, untilParked } from "./report.js";
+import { followOutcomes, spoolPath, untilParked, writeRunReport } from "./report.js";
+import type { ReportFiles } from "../report/writeReportFiles.js";
 
 export interface FollowOptions {
   /** Ends the follow early (`interrupted`); the run goes on without this process. */
@@ -24,6 +25,12 @@ export interface FollowOptions {
    * it, said without the spool (the command names its reports folder itself).
    */
   readonly ownRun?: boolean | undefined;
+  /**
+   * Given: a stopped or paused run is followed on (its outcomes keep leaving Redis, for the
+   * producer waits for room), and this is called once each time it becomes held, with a
+   * writer of its reports so far. Without it the follow ends at the hold.
+   */
+  readonly onHold?: ((p: RunProgress, writeReports: () => Promise<ReportFiles>) => Promise<void>) | undefined;
 }
 
 export interface Followed {
@@ -43,8 +50,9 @@ export async function followRunWith(store: RunStore, config: Config, runId: stri
   const pollMs = opts.pollMs ?? 1000;
   const drainEveryMs = opts.drainEveryMs ?? 0;
   let seen = opts.ownRun === true;
-  return followOutcomes(store, config, runId, async (drain) => {
+  return followOutcomes(store, config, runId, async (drain, spool) => {
     let lastDrain = Date.now();
+    let held = false;
     for (;;) {
       opts.alive?.();
       const p = await store.progress(runId);
@@ -60,11 +68,13 @@ export async function followRunWith(store: RunStore, config: Config, runId: stri
       opts.onProgress?.(p);
       // A cancelled run's workers settle its unsent rows as cancelled: it is followed until that is done.
       if (p.complete) return { stopReason: p.state === "cancelled" ? "cancelled" : undefined, interrupted: false };
-      if (isHeld(p.state)) {
+      if (isHeld(p.state) && !held) {
         if (opts.queues) await untilParked(opts.queues, p.manifest);
         await drain();
-        return { stopReason: p.stopReason ?? p.state, paused: p.state === "paused", interrupted: false };
-      }
+        if (!opts.onHold) return { stopReason: p.stopReason ?? p.state, paused: p.state === "paused", interrupted: false };
+        held = true;
+        await opts.onHold(p, () => writeRunReport(store, config, runId, undefined, spool));
+      } else if (!isHeld(p.state)) held = false;
       if (opts.signal?.aborted) return { stopReason: undefined, interrupted: true };
       await new Promise((r) => setTimeout(r, pollMs));
     }
@@ -83,6 +93,7 @@ export function followRun(
   queues?: RunQueues,
   /** Throws when what feeds the run has failed (a producer in this process): the follow ends with its error. */
   alive?: () => void,
+  onHold?: FollowOptions["onHold"],
 ): Promise<Followed> {
-  return followRunWith(store, config, runId, { signal, queues, alive });
+  return followRunWith(store, config, runId, { signal, queues, alive, onHold });
 }

@@ -80,27 +80,33 @@ async function checkSpoolHere(store: RunStore, config: Config, runId: string, do
  * moves what Redis holds of the run's outcomes into it: one open (and one tail
  * check) per follow, not per drain.
  */
-export async function followOutcomes<T>(store: RunStore, config: Config, runId: string, follow: (drain: () => Promise<number>) => Promise<T>): Promise<T> {
+export async function followOutcomes<T>(
+  store: RunStore,
+  config: Config,
+  runId: string,
+  follow: (drain: () => Promise<number>, spool: OutcomeSpool) => Promise<T>,
+): Promise<T> {
   const spool = await openRunSpool(store, config, runId);
   try {
-    return await follow(() => drainOutcomes(store, runId, spool));
+    return await follow(() => drainOutcomes(store, runId, spool), spool);
   } finally {
     spool.close();
   }
 }
 
 /** Writes (or rewrites) the report files of a run: drains Redis into the spool, then writes from it. */
-/** `lockWaitMs`: how long to wait for another writer of the run's folder (default a minute). */
+/** `lockWaitMs`: how long to wait for another writer of the run's folder (default a minute); `held`: the spool this process follows the run with. */
 export async function writeRunReport(
   store: RunStore,
   config: Config,
   runId: string,
   lockWaitMs?: number,
+  held?: OutcomeSpool,
 ): Promise<ReportFiles & { html: string; duplicates: number; uploadedTo?: string; uploadProblem?: string; spool: string }> {
   const progress = await store.progress(runId);
   if (!progress) throw new RunNotFoundError(runId, config.prefix);
   const m = progress.manifest;
-  const spool = await openRunSpool(store, config, runId, progress.done, lockWaitMs);
+  const spool = held ?? (await openRunSpool(store, config, runId, progress.done, lockWaitMs));
   try {
     await drainOutcomes(store, runId, spool);
     const { outcomes, duplicates, count } = spool.inLineOrder();
@@ -146,7 +152,7 @@ export async function writeRunReport(
       return { ...files, html, duplicates, spool: spoolAt, uploadProblem };
     }
   } finally {
-    spool.close();
+    if (!held) spool.close();
   }
 }
 

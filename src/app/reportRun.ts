@@ -2,7 +2,8 @@ import type { ReportFiles } from "../report/writeReportFiles.js";
 import { afterJobRun } from "./afterRun.js";
 import type { AppContext } from "./context.js";
 import { EXIT, exitCodeOf } from "./exitCode.js";
-import { followRun } from "./followRun.js";
+import { type FollowOptions, followRun } from "./followRun.js";
+import type { RunProgress } from "../domain/run/state.js";
 import { writeRunReport } from "./report.js";
 import { sleep } from "../lib/sleep.js";
 import { watchRedis } from "./watchRedis.js";
@@ -28,7 +29,7 @@ export async function reportRun(
   const unwatch = opts.follow && opts.say ? watchRedis(ctx.redis, opts.say) : () => undefined;
   try {
     if (opts.follow) await untilRunExists(ctx, runId, opts.signal, opts.say);
-    return await reportOf(ctx, runId, opts);
+    return await reportOf(ctx, runId, { ...opts, onHold: (p, write) => sayHeld(runId, p, write, opts.say) });
   } finally {
     unwatch();
   }
@@ -46,8 +47,20 @@ async function untilRunExists(ctx: AppContext, runId: string, signal: AbortSigna
 
 const RUN_POLL_MS = 500;
 
-async function reportOf(ctx: AppContext, runId: string, opts: { follow: boolean; signal: AbortSignal }): Promise<ReportRunResult> {
-  const followed = opts.follow ? await followRun(ctx.store, ctx.config, runId, opts.signal, ctx.queues) : undefined;
+/**
+ * A follower goes on through a pause or a stop: the run's outcomes keep leaving Redis (a producer waits
+ * for room), and the person deciding whether to resume has the reports of what was sent so far.
+ */
+async function sayHeld(runId: string, p: RunProgress, write: () => Promise<ReportFiles>, say?: (line: string) => void): Promise<void> {
+  const files = await write();
+  const why = p.stopReason ?? `run ${runId} is ${p.state}`;
+  say?.(
+    `${why}; the reports of its rows so far are in ${files.dir}. Still following it (its outcomes keep leaving Redis): "connect-backfill resume ${runId}" goes on, "connect-backfill cancel ${runId}" ends it, Ctrl-C stops following`,
+  );
+}
+
+async function reportOf(ctx: AppContext, runId: string, opts: { follow: boolean; signal: AbortSignal; onHold: FollowOptions["onHold"] }): Promise<ReportRunResult> {
+  const followed = opts.follow ? await followRun(ctx.store, ctx.config, runId, opts.signal, ctx.queues, undefined, opts.onHold) : undefined;
   const report = await writeRunReport(ctx.store, ctx.config, runId);
   if (followed && !followed.interrupted) {
     // The follower is the one that saw the run end: a job's history and webhook are its to tell.

@@ -5,6 +5,8 @@ import type { AppContext } from "./context.js";
 import { breakerSettings } from "./enqueueOptions.js";
 import { followOutcomes, openRunSpool } from "./report.js";
 import { runQueued, type RunFileOptions, type RunFileResult } from "./runFile.js";
+import { besideParent } from "./besideParent.js";
+import { refuseConflicts } from "./runSettings.js";
 
 export interface RetryOptions extends RunFileOptions {
   /** Every failed row, not only those failed for a retryable cause. */
@@ -20,9 +22,12 @@ export type RetryResult = ({ readonly kind: "run" } & RunFileResult) | { readonl
  * into its spool, which is the list of rows read.
  */
 export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOptions): Promise<RetryResult> {
-  const { config } = ctx;
   const parent = await ctx.store.manifest(parentId);
-  if (!parent) throw new RunNotFoundError(parentId, config.prefix);
+  if (!parent) throw new RunNotFoundError(parentId, ctx.config.prefix);
+  // The retry is its parent's rows sent again: to the parent's target, instance and operation, whatever the shell says.
+  refuseConflicts(parent, ctx.config, `run ${parentId}, whose settings retry keeps`);
+  ctx = { ...ctx, config: await besideParent(ctx, parentId) };
+  const { config } = ctx;
   await followOutcomes(ctx.store, config, parentId, (drain) => drain());
   const spool = await openRunSpool(ctx.store, config, parentId);
   try {
@@ -43,16 +48,16 @@ export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOpt
             outcomes: outcomes(),
             includePermanent: opts.includePermanent,
             runId,
-            target: config.target,
+            target: parent.target,
             chunkSize: config.chunkSize,
             breaker: breakerSettings(config),
-            maxContactAge: config.maxContactAge,
+            maxContactAge: parent.maxContactAge,
           });
         } finally {
           spool.close();
         }
       },
-      opts,
+      { ...opts, target: parent.target },
     );
     return { kind: "run", ...res };
   } finally {

@@ -9,6 +9,8 @@ import type { AppContext } from "./context.js";
 import { breakerSettings } from "./enqueueOptions.js";
 import { followOutcomes, openRunSpool, untilParked } from "./report.js";
 import { runQueued, type RunFileOptions, type RunFileResult } from "./runFile.js";
+import { besideParent } from "./besideParent.js";
+import { refuseConflicts } from "./runSettings.js";
 
 export interface RollbackOptions extends RunFileOptions {
   /** Write the before-images even over values someone changed since the run. */
@@ -75,10 +77,13 @@ export function undoOf(outcomes: Iterable<Outcome>): { undo: Map<string, Undo>; 
  * before-images of its own, so it can be rolled back too.
  */
 export async function rollbackRun(ctx: AppContext, parentId: string, opts: RollbackOptions): Promise<RollbackResult> {
-  const { config } = ctx;
   const parent = await ctx.store.progress(parentId);
-  if (!parent) throw new RunNotFoundError(parentId, config.prefix);
+  if (!parent) throw new RunNotFoundError(parentId, ctx.config.prefix);
   const m = parent.manifest;
+  // The writes are undone where they were made, whatever the shell says.
+  refuseConflicts(m, ctx.config, `run ${parentId}, whose target rollback keeps`);
+  ctx = { ...ctx, config: await besideParent(ctx, parentId) };
+  const { config } = ctx;
   if (m.dryRun) throw new AppError(`run ${parentId} was a dry run: it wrote nothing, there is nothing to roll back.`);
   if (m.operation !== "UpdateContactAttributes") {
     throw new AppError(
@@ -137,12 +142,12 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
         chunkSize: config.chunkSize,
         parentRunId: parentId,
         breaker: breakerSettings(config),
-        maxContactAge: config.maxContactAge,
-        target: config.target,
+        maxContactAge: m.maxContactAge,
+        target: m.target,
         safety: { captureBefore: true, rollbackOf: parentId },
         onReady,
       }),
-    opts,
+    { ...opts, target: m.target },
   );
   return { kind: "run", contacts: undo.size, unimaged, unvouched, ...res };
 }

@@ -23,6 +23,8 @@ import { followRunWith } from "./followRun.js";
 import { writeRunReport } from "./report.js";
 import { startProducer } from "./startProducer.js";
 import { noteStartedRun } from "./nightNotStarted.js";
+import { configForRun, refuseConflicts } from "./runSettings.js";
+import type { RunTarget } from "../domain/run/manifest.js";
 
 export interface RunFileOptions {
   /** Tests and benchmarks pass a client; otherwise one is made from config and the AWS chain. */
@@ -37,6 +39,8 @@ export interface RunFileOptions {
   readonly pollMs?: number;
   /** Called with the run's progress several times a second (the TTY progress line). */
   readonly onProgress?: (p: RunProgress) => void;
+  /** Where the run's calls go when the run is new and not the command's (a retry's or a rollback's: its parent's). */
+  readonly target?: RunTarget;
 }
 
 export interface RunFileResult {
@@ -96,11 +100,16 @@ export async function runQueued(
   enqueue: (onReady: () => void, signal: AbortSignal) => Promise<EnqueueResult>,
   opts: RunFileOptions = {},
 ): Promise<RunFileResult> {
+  // A run that exists is worked where it was aimed, whatever the shell now says; a flag that says otherwise is refused.
+  const existing = await ctx.store.manifest(runId);
+  if (existing) refuseConflicts(existing, ctx.config);
+  ctx = { ...ctx, config: configForRun(ctx.config, existing?.target ?? opts.target ?? ctx.config.target) };
   const { config } = ctx;
   // Found out now, not after the whole file is queued and worked (a container's read-only /app).
   await requireWritableDir(config.reportsDir);
   const worker = workerFor(ctx, {
     runs: [runId],
+    pinned: true,
     ...(opts.client ? { client: opts.client } : {}),
   });
   opts.listen?.(worker.events);

@@ -16,6 +16,7 @@ import { enqueueOptions } from "./enqueueOptions.js";
 import { exitCodeOf } from "./exitCode.js";
 import { followRun } from "./followRun.js";
 import { writeRunReport } from "./report.js";
+import { configForRun } from "./runSettings.js";
 
 /**
  * Runs a job when its schedule is due, in a `work` process: reads the job file
@@ -52,10 +53,16 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
     return skip(`job ${data.name}: due now, but ${(err as Error).message}`);
   }
   const { scheduledJobConfig } = await import("./jobConfig.js");
-  const config: Config = scheduledJobConfig(loaded, ctx.config);
+  const asJob: Config = scheduledJobConfig(loaded, ctx.config);
   // Workers leave a run aimed elsewhere alone: queued anyway, it would wait for ever and block every later due time.
-  const elsewhere = targetMismatch(config.target, ctx.config.target);
+  const elsewhere = targetMismatch(asJob.target, ctx.config.target);
   if (elsewhere) return skip(`job ${data.name}: due now, but this work process cannot work it (${elsewhere}); give the job the workers' endpoint and region`);
+  // Before anything is queued, as `run` does: a night that cannot start is said, not a file of failed rows.
+  const { checkTarget } = await import("./checkTarget.js");
+  const checked = await checkTarget(ctx, { target: asJob.target, instanceId: asJob.instanceId, askConnect: false, timeoutMs: asJob.requestTimeoutMs });
+  if (checked.problems.length > 0) return skip(`job ${data.name}: due now, but it cannot start: ${checked.problems.join(" ")}`);
+  // The Region the SDK resolved is recorded in the run when the job gives none.
+  const config = configForRun(asJob, { ...asJob.target, region: asJob.target.region ?? checked.region });
   const mapping = columnMappingOf(loaded.job);
   // The producer keeps a window of the file in Redis: it goes on while the run is followed (which moves outcomes out).
   const queue = (id: string) =>

@@ -152,6 +152,16 @@ function producerGone(p: RunProgress): string | undefined {
   return `its file is queued up to row ${p.read} and its producer was last seen ${Math.round(silent / 1000)} s ago: queue the rest with ${goOnCommand(p.manifest)}`;
 }
 
+/**
+ * A producer waiting for room touches the run every 5 s (and saves its position after each batch): seen
+ * within 15 s, it is running. Seconds since it was seen, or undefined when none runs (or the file is all queued).
+ */
+export function producerAlive(p: RunProgress, now = Date.now()): number | undefined {
+  if (p.producerDone || p.producerAt === undefined || (p.producerStoppedAt ?? 0) >= p.producerAt) return undefined;
+  const silent = now - p.producerAt;
+  return silent < 15_000 ? Math.round(silent / 1000) : undefined;
+}
+
 /** The command that queues the rest of a run's file: a job's runs go on with their job file (its delimiter and settings). */
 export function goOnCommand(m: RunManifest): string {
   const input = m.input === "-" ? "<the same input>" : m.input;

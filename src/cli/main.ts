@@ -6,10 +6,20 @@ import type { Config, ConfigFlags } from "../config/loadConfig.js";
 import { BackfillError, type ExitCategory } from "../lib/errors.js";
 import { scrub } from "../lib/scrub.js";
 import { EXIT, fatalError, usageError } from "./exitCodes.js";
-import { parseArgs } from "./parseArgs.js";
+import { parseArgs, unknownFlag } from "./parseArgs.js";
+import type { Command } from "./commands/Command.js";
+import type { ALL_FLAGS } from "../config/options.js";
 
 /** The one place an error's category becomes an exit code; anything not a BackfillError is an internal error (1). */
 const EXIT_OF: Readonly<Record<ExitCategory, number>> = { usage: EXIT.usage, "cannot-run": EXIT.couldNotRun };
+
+/** A flag of other commands given to this one: said as such (and why, when the command knows), not as a typo. */
+function notTaken(allFlags: typeof ALL_FLAGS, name: string, command: Command, flag: string): string | undefined {
+  const doc = allFlags.find((f) => f.flag === flag);
+  if (!doc) return undefined;
+  const others = doc.commands.map((c) => `"${c}"`).join(", ");
+  return `${name} does not take --${flag}${command.notTaken ? `: ${command.notTaken}` : ""}; it is an option of ${others} ("connect-backfill help ${name}" lists what ${name} takes)`;
+}
 
 /** From package.json, two folders up from both src/cli and dist/cli. */
 function version(): string {
@@ -26,10 +36,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   // Everything else loads here, after --version: the first keystroke waits for what its command needs only
   // (each command's run() loads its own Redis, BullMQ, SDK or web server; see bench/start.ts).
-  const [{ commands, HELP }, { usageWithFlags }, { loadConfig }] = await Promise.all([
+  const [{ commands, HELP }, { usageWithFlags }, { loadConfig }, { ALL_FLAGS: allFlags }] = await Promise.all([
     import("./commands/index.js"),
     import("./flagHelp.js"),
     import("../config/loadConfig.js"),
+    import("../config/options.js"),
   ]);
   if (name === "help" && rest[0] !== undefined) {
     const cmd = commands[rest[0]];
@@ -49,7 +60,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   let night: { jobPath: string; job?: LoadedJob; config?: Config; flags: Record<string, string | number | boolean> } | undefined;
   try {
     if (!command) throw usageError(`unknown command "${name}"; run "connect-backfill help"`);
-    const args = parseArgs(rest, { ...command.flags, help: "boolean" }, name);
+    const spec = { ...command.flags, help: "boolean" } as const;
+    const args = parseArgs(rest, spec, name, (flag) => notTaken(allFlags, name, command, flag) ?? unknownFlag(name, flag, spec));
     if (args.flags.help) {
       process.stdout.write(`${usageWithFlags(command.usage, command.flags)}\n`);
       return EXIT.ok;

@@ -1,3 +1,4 @@
+import { closest } from "../lib/closest.js";
 import { usageError } from "./exitCodes.js";
 
 import type { FlagSpec } from "../config/Option.js";
@@ -13,7 +14,12 @@ export interface ParsedArgs {
  * `--name value`, `--name=value` and bare booleans. Unknown flags and values of
  * the wrong type are usage errors (exit 2), named with what was given.
  */
-export function parseArgs(argv: readonly string[], spec: FlagSpec, command: string): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  spec: FlagSpec,
+  command: string,
+  unknown: (name: string) => string = (n) => unknownFlag(command, n, spec),
+): ParsedArgs {
   const positionals: string[] = [];
   const flags: Record<string, string | number | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -30,7 +36,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
     const eq = arg.indexOf("=");
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     const type = spec[name];
-    if (!type) throw usageError(`${command}: unknown option --${name}; see "connect-backfill help"`);
+    if (!type) throw usageError(unknown(name));
     let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
     if (type === "boolean") {
       if (value === undefined) flags[name] = true;
@@ -50,4 +56,10 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
     } else flags[name] = value;
   }
   return { positionals, flags };
+}
+
+/** A flag the command does not know, with the one it most likely meant. */
+export function unknownFlag(command: string, name: string, spec: FlagSpec): string {
+  const near = closest(name, Object.keys(spec));
+  return `${command}: unknown option --${name}; ${near ? `did you mean --${near}?` : `"connect-backfill help ${command}" lists its options`}`;
 }

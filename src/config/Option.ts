@@ -19,6 +19,7 @@ export const COMMAND_NAMES = [
   "history",
   "simulate",
   "dashboard",
+  "check",
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -26,6 +27,8 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 export const REDIS_COMMANDS: readonly CommandName[] = COMMAND_NAMES.filter((c) => c !== "simulate");
 /** Commands that queue a file or rows: they take what a run is. */
 export const QUEUEING_COMMANDS: readonly CommandName[] = ["run", "enqueue", "retry", "rollback"];
+/** Commands that read a file into a new run: a retry or a rollback takes its rows, and these settings, from its parent. */
+export const FILE_COMMANDS: readonly CommandName[] = ["run", "enqueue"];
 /** Commands that work a queue: they take the pace and the client's settings. */
 export const WORKING_COMMANDS: readonly CommandName[] = ["run", "work", "retry", "rollback"];
 

@@ -21,6 +21,12 @@ export interface Config extends OptionValues {
   /** `work --run-id A,B`: only these runs. Empty: every run on the prefix. */
   readonly onlyRuns: readonly string[];
   /**
+   * The flags the operator gave (command line or job file), not defaults or the
+   * environment: a command on an existing run refuses one that disagrees with the
+   * run, and takes the run's own value for everything else.
+   */
+  readonly given: ReadonlyMap<string, string | number | boolean>;
+  /**
    * `--reports-dir s3://bucket/prefix`: where each report's files are uploaded
    * (under `<prefix>/<runId>/`). `reportsDir` is then the local folder where they
    * are written first and the spool stays (reportsDirForS3).
@@ -87,6 +93,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     ...(isS3Url(String(values.reportsDir))
       ? { reportsDir: reportsDirForS3(String(values.reportsDir)), reportsUpload: String(values.reportsDir) }
       : { reportsUpload: undefined }),
+    given: new Map(Object.entries(given).filter((e): e is [string, string | number | boolean] => e[1] !== undefined)),
   } satisfies Config;
   checkTogether(config);
   return Object.freeze(config);

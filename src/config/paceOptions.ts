@@ -8,7 +8,7 @@ import { atMost, fraction, nonNegativeWhole, parsePort, positive, positiveNumber
  */
 const MAX_CHUNK_SIZE = 10_000;
 
-const QUEUEING_OR_WORKING = [...new Set([...QUEUEING_COMMANDS, ...WORKING_COMMANDS])];
+const QUEUEING_OR_WORKING = [...new Set([...QUEUEING_COMMANDS, ...WORKING_COMMANDS, "check" as const])];
 
 /** How fast and how hard workers call Connect, and where the calls go. */
 export const PACE_OPTIONS = {

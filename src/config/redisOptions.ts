@@ -1,6 +1,19 @@
 import { ConfigError } from "./ConfigError.js";
 import { option, REDIS_COMMANDS } from "./Option.js";
 
+/** ioredis reads redis:// and rediss:// URLs (and a socket path); any other scheme would fail later as "connect ENOENT". */
+function parseRedisUrl(v: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v.trim())?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== "redis" && scheme !== "rediss") {
+    throw new ConfigError(`--redis-url (REDIS_URL) must be a redis:// or rediss:// URL (rediss for TLS), got "${scheme}://…"`);
+  }
+  const db = /^rediss?:\/\/[^/?#]*\/([^?#]*)/i.exec(v.trim())?.[1];
+  if (db !== undefined && db !== "" && !/^\d{1,5}$/.test(db)) {
+    throw new ConfigError(`--redis-url (REDIS_URL) may end in a database number such as /0, got "/${db}"`);
+  }
+  return v;
+}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 /** Where the queue lives, and how a process says what it does. */
@@ -14,7 +27,7 @@ export const REDIS_OPTIONS = {
     help: "Redis (default: REDIS_URL, else {default})",
     doc: "Redis ≥ 6.2 with `maxmemory-policy noeviction`; `rediss://` for TLS (see [running-at-scale.md](running-at-scale.md#redis))",
     commands: REDIS_COMMANDS,
-    parse: (v) => v,
+    parse: parseRedisUrl,
   }),
   /** `redisUrl` is a seed node of a Redis Cluster; the prefix then has a hash tag (checked by loadConfig). */
   redisCluster: option({

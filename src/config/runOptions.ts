@@ -1,5 +1,5 @@
 import { ConfigError } from "./ConfigError.js";
-import { option, QUEUEING_COMMANDS } from "./Option.js";
+import { FILE_COMMANDS, option, QUEUEING_COMMANDS } from "./Option.js";
 import { parseDateFlag, parseDelimiter, parseNotify, parseOperation, positive, validateRunId } from "./optionChecks.js";
 import { parseContactAge } from "./parseContactAge.js";
 
@@ -17,7 +17,7 @@ export const RUN_OPTIONS = {
     env: "CONNECT_INSTANCE_ID",
     help: "instance for rows without one (env CONNECT_INSTANCE_ID)",
     doc: "instance for rows without one",
-    commands: QUEUEING_COMMANDS,
+    commands: [...QUEUEING_COMMANDS, "check"],
     job: {
       schema: { type: "string", minLength: 1, maxLength: 100, "x-expects": "an instance id of 1-100 characters", description: "For rows that name no instance." },
     },
@@ -50,7 +50,7 @@ export const RUN_OPTIONS = {
     help: "input format (default: from the file's extension)",
     doc: "`csv` or `jsonl`",
     docDefault: "by extension",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: { schema: { type: "string", enum: ["csv", "jsonl"], "x-expects": '"csv" or "jsonl"', description: "Default: from the input's extension." } },
     parse: (v): InputFormat | undefined => {
       if (v !== undefined && v !== "csv" && v !== "jsonl") throw new ConfigError(`--format must be csv or jsonl, got "${v}"`);
@@ -65,7 +65,7 @@ export const RUN_OPTIONS = {
     default: ",",
     help: 'CSV field separator, one character or "tab" (default "{default}")',
     doc: "CSV field separator: one character, or `tab`",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: {
       schema: {
         type: "string",
@@ -83,7 +83,7 @@ export const RUN_OPTIONS = {
     help: "name of the run (default: a new one from the date); work: ID[,ID] restricts it to those runs",
     doc: "1–64 of `A-Z a-z 0-9 _ - .`, not all digits; re-using one resumes that run",
     docDefault: "generated",
-    commands: [...QUEUEING_COMMANDS, "work", "prune"],
+    commands: [...QUEUEING_COMMANDS, "work", "prune", "check"],
     // `work --run-id A,B` restricts a worker to those runs (Config.onlyRuns); everywhere else it names one run.
     parse: (v, ctx) => (ctx.runIdList || v === undefined ? undefined : validateRunId(v)),
   }),
@@ -168,7 +168,7 @@ export const RUN_OPTIONS = {
     help: "the job the run belongs to (a job file gives its name): its change memory, history and webhook",
     doc: "the job a run belongs to: its change memory, history and webhook",
     docDefault: "a job file's `name`",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: {
       key: "name",
       schema: {
@@ -186,7 +186,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "rows equal to what the job last sent to their contact are unchanged, not sent (needs a job)",
     doc: "rows equal to what the job last sent are `unchanged` (needs a job)",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: { schema: { ...SWITCH, description: "Send only values that differ from the last ones sent (default false)." } },
     parse: (v) => v === true,
   }),
@@ -196,7 +196,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "forget what the job sent before: every row of this run is sent",
     doc: "forget what the job sent: this run sends every row",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     parse: (v) => v === true,
   }),
   notify: option({
@@ -206,7 +206,7 @@ export const RUN_OPTIONS = {
     help: "a webhook POSTed summary.json when a job's run ends (finished, stopped or cancelled)",
     doc: "webhook told when a job's run ends",
     docDefault: "a job file's `notify`",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: { schema: { type: "string", pattern: "^https?://[^\\s]+$", "x-expects": "an http or https URL", description: "A webhook told when a run ends." } },
     parse: parseNotify,
   }),
@@ -227,7 +227,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "check and plan the whole file and write the reports of what would happen (would_update...), the calls and how long at --rate; send nothing",
     doc: "check and plan the file, write the reports of what would happen, send nothing (see [big-backfill.md](big-backfill.md))",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: { schema: { ...SWITCH, description: "Check and plan the file and write the reports of what would happen; send nothing (default false)." } },
     parse: (v) => v === true,
   }),
@@ -237,7 +237,7 @@ export const RUN_OPTIONS = {
     value: "N",
     help: "send the first N rows that need a call, write their reports and pause the run (exit 4) until resume or cancel",
     doc: "send the first N rows that need a call, then pause the run (exit 4) until `resume` or `cancel`",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: {
       schema: {
         type: "integer",
@@ -254,7 +254,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "read each contact's attributes before writing (GetContactAttributes) and keep them for rollback; a contact pushed past 32,768 bytes fails unsent",
     doc: "read each contact's attributes before writing and keep them for `rollback` (UpdateContactAttributes only)",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: {
       schema: {
         ...SWITCH,
@@ -269,7 +269,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "rows without initiationTimestamp get the contact's start from DescribeContact before the pre-API and retention rules",
     doc: "rows without `initiationTimestamp` get the contact's start from DescribeContact",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: { schema: { ...SWITCH, description: "Rows without initiationTimestamp get the contact's start from DescribeContact (default false)." } },
     // --follow-initial needs the contact's chain, which the look-up reads.
     parse: (v, ctx) => v === true || ctx.flags["follow-initial"] === true,
@@ -280,7 +280,7 @@ export const RUN_OPTIONS = {
     value: "",
     help: "with the look-up: a row naming a transfer leg is sent to its chain's initial contact instead of failing (implies --lookup-start-time)",
     doc: "a row naming a transfer leg is sent to its chain's initial contact (implies `--lookup-start-time`)",
-    commands: QUEUEING_COMMANDS,
+    commands: FILE_COMMANDS,
     job: {
       schema: { ...SWITCH, description: "A row naming a transfer leg is sent to its chain's initial contact (implies lookupStartTime; default false)." },
     },

@@ -7,6 +7,8 @@ export interface ConnectClientOptions {
   readonly region?: string | undefined;
   readonly requestTimeoutMs: number;
   readonly maxSockets: number;
+  /** Only `endpoint` (else AWS's own for the Region): AWS_ENDPOINT_URL and a profile's endpoint_url are not read. */
+  readonly pinned?: boolean;
 }
 
 /**
@@ -21,6 +23,7 @@ export function createConnectClient(opts: ConnectClientOptions): ConnectClient {
     maxAttempts: 1,
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.pinned ? { ignoreConfiguredEndpointUrls: true } : {}),
     requestHandler: {
       requestTimeout: opts.requestTimeoutMs,
       // Without this the handler only logs a warning and a hung call waits forever.

@@ -109,7 +109,7 @@ export function runPage(runId: string, nonce: string, allowActions: boolean, pol
 <tr><th>governor rate</th><td id="governor"></td></tr>
 <tr><th>operation</th><td id="operation"></td></tr>
 <tr><th>input</th><td id="input"></td></tr>
-<tr><th>retry of</th><td id="parent"></td></tr>
+<tr><th>made from</th><td id="parent"></td></tr>
 <tr><th>stop reason</th><td id="stop"></td></tr>
 <tr><th>chunks BullMQ gave up on</th><td id="failed-chunks"></td></tr>
 <tr><th>created</th><td id="created"></td></tr>
@@ -128,7 +128,7 @@ function render(s) {
   set("progress", progressOf(s)); document.getElementById("progress").dataset.done = String(doneOf(s));
   set("rate", rateOf(s)); set("eta", etaOf(s)); set("throttled", pctOf(s.throttledShare));
   set("governor", s.governorRate === null ? "-" : s.governorRate + " req/s"); set("operation", s.operation); set("input", s.input);
-  set("parent", s.parentRunId ?? "-"); set("stop", s.stopReason ?? "-"); set("failed-chunks", s.failedChunks);
+  set("parent", s.rollbackOf ? "rollback of " + s.rollbackOf : s.parentRunId ? "retry of " + s.parentRunId : "-"); set("stop", s.stopReason ?? "-"); set("failed-chunks", s.failedChunks);
   set("created", when(s.createdAt)); set("started", when(s.startedAt)); set("last", when(s.lastOutcomeAt));
   const rep = document.getElementById("report");
   if (s.reportWritten) { const a = el("a", "report.html"); a.href = encodeURIComponent(runId) + "/report.html"; rep.replaceChildren(a); }

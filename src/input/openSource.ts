@@ -75,7 +75,22 @@ export async function openSource(input: InputRef, format: InputFormat, opts: Sou
     const roles = columnRoles(csv.header, path, opts.mapping);
     if (opts.requireInstance && roles.instanceId === undefined && !opts.requireInstance.defaultInstanceId)
       throw noInstance(path, "the file has no instanceId column");
-    return { shape: { format, header: csv.header }, roles, records: csv.records, blankLines: csv.blankLines };
+    let records = csv.records;
+    // As for JSONL's first object: an instanceId column left empty names no instance either.
+    if (opts.requireInstance && !opts.requireInstance.defaultInstanceId && roles.instanceId !== undefined) {
+      const column = roles.instanceId;
+      const it = csv.records[Symbol.asyncIterator]();
+      const first = await it.next();
+      if (!first.done && first.value.kind === "fields" && (first.value.fields[column] ?? "").trim() === "") {
+        await it.return?.();
+        throw noInstance(path, `its first row (line ${first.value.line}) has an empty instanceId`);
+      }
+      records = (async function* () {
+        if (!first.done) yield first.value;
+        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+      })();
+    }
+    return { shape: { format, header: csv.header }, roles, records, blankLines: csv.blankLines };
   }
   const records = readJsonl(input, opts.onOffset);
   // Opening happens on the first pull; do it now so a missing file fails before anything is queued.

@@ -56,11 +56,14 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const path = transport.id;
   // Open (and so check) the file before anything is written to Redis.
   // Going on with a job's run without its job file: the run keeps the job's column mapping.
-  const mapping = opts.mapping ?? (await store.manifest(opts.runId))?.mapping;
+  const known = await store.manifest(opts.runId);
+  const mapping = opts.mapping ?? known?.mapping;
+  // Going on with a run: its own default instance, whatever this shell's CONNECT_INSTANCE_ID says (a flag that disagrees was refused before).
+  const instanceId = known ? known.defaultInstanceId : opts.instanceId;
   let bytesRead = 0;
   const source = await openSource(transport, opts.format, {
     delimiter: opts.delimiter,
-    requireInstance: { defaultInstanceId: opts.instanceId },
+    requireInstance: { defaultInstanceId: instanceId },
     mapping,
     onOffset: (at) => {
       bytesRead = at;
@@ -84,7 +87,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     runId,
     input: path,
     shape: source.shape,
-    defaultInstanceId: opts.instanceId,
+    defaultInstanceId: instanceId,
     minContactDate: (opts.minContactDate ?? op.availableSince)?.getTime() ?? 0,
     operation: op.name,
     ...(opts.job ? { job: opts.job } : {}),
@@ -181,7 +184,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
    */
   const roomFor = async (rows: number) => {
     if (!window || (window.rows <= 0 && window.outcomes <= 0)) return;
-    let lastTouch = Date.now();
+    // At the first wait: `resume` tells a producer that waits from one that stopped.
+    let lastTouch = 0;
     for (;;) {
       if (opts.signal?.aborted) throw new ProducerStopped();
       const [counts, back] = await Promise.all([queue.getJobCounts("waiting", "active", "delayed", "prioritized"), store.backlog(runId)]);
@@ -253,6 +257,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     // Chunks built but not in Redis when the producer stopped (it was waiting for room).
     const queued = chunkIndex - pendingJobs.length;
     if (err instanceof ProducerStopped) {
+      await store.producerStopped(runId);
       // Every chunk before the saved position is in Redis: nothing is lost, nothing queued twice when it goes on.
       return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, interrupted: true };
     }

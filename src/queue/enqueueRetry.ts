@@ -23,7 +23,7 @@ export interface RetryOptions {
   readonly chunkSize: number;
   readonly breaker: BreakerSettings;
   readonly maxContactAge: MaxContactAge;
-  /** Where the retry's calls go: this command's target, not necessarily the parent's. */
+  /** Where the retry's calls go: the parent's target (a retry sends the parent's rows again). */
   readonly target: RunTarget;
   /** Called once the run is created or found, before its rows are queued. */
   readonly onReady?: () => void;

@@ -41,6 +41,10 @@ export function clusterSeedOf(url: string): { host: string; port: number; tls: b
   if (u.protocol !== "redis:" && u.protocol !== "rediss:") {
     throw new RedisUnavailableError(`REDIS_URL must start with redis:// or rediss:// for --redis-cluster, got ${safeRedisUrl(url)}.`);
   }
+  const db = u.pathname.replace(/^\/+/, "");
+  if (db !== "" && db !== "0") {
+    throw new RedisUnavailableError(`a Redis Cluster has only database 0, but REDIS_URL names database ${db}: drop "/${db}" from it (a --prefix keeps runs apart).`);
+  }
   const redisOptions: Record<string, unknown> = {};
   for (const [key, value] of u.searchParams) redisOptions[key] = key === "family" ? Number(value) : value;
   if (u.username) redisOptions.username = decodeURIComponent(u.username);
@@ -85,7 +89,12 @@ export async function connectRedis(url: string, kind: "long-lived" | "command", 
   try {
     await withTimeout(redis.connect(), 6_000);
     await withTimeout(redis.ping(), 6_000);
+    refuseMissingDb(redis, url, errors);
   } catch (err) {
+    if (err instanceof RedisUnavailableError) {
+      redis.disconnect();
+      throw err;
+    }
     redis.disconnect();
     const seen = [err as Error, ...errors].flatMap((e) => [e, (e as { lastNodeError?: Error }).lastNodeError]).filter((e): e is Error => e instanceof Error);
     const auth = seen.find((e) => AUTH_FAILURE.test(e.message));
@@ -136,6 +145,21 @@ function openCluster(url: string, kind: "long-lived" | "command", base: RedisOpt
   // Redis: the rest of the code types the connection as Redis, and this is the one
   // place a Cluster is made. BullMQ's `connection` takes either.
   return new Cluster([{ host: seed.host, port: seed.port }], options) as unknown as Redis;
+}
+
+/**
+ * `redis://host/N` selects database N; ioredis says a SELECT the server refuses only as an error event
+ * and goes on in database 0, where the runs would silently mix with others'. Refused instead.
+ */
+function refuseMissingDb(redis: Redis, url: string, errors: readonly Error[]): void {
+  const db = redis.options?.db ?? 0;
+  if (db === 0 || redis.isCluster) return;
+  const refused = errors.find((e) => /DB index|SELECT/i.test(e.message));
+  if (refused) {
+    throw new RedisUnavailableError(
+      `Redis at ${safeRedisUrl(url)} has no database ${db} (${refused.message.replace(/\.$/, "")}); give REDIS_URL a database number the server has (0 up to its "databases" setting, 16 by default, minus one).`,
+    );
+  }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

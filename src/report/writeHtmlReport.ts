@@ -105,7 +105,7 @@ svg text{font-size:11px;fill:#66727f}.grid{stroke:#e3e7eb}.ok{fill:#2e9e5b}.thr{
 .legend span{display:inline-block;width:10px;height:10px;margin:0 4px 0 12px}
 </style></head><body>
 <h1>Run ${esc(s.runId)}${s.complete ? "" : " (not finished)"}</h1>
-<p class="muted">${esc(s.input)}${s.parentRunId ? ` · retry of ${esc(s.parentRunId)}` : ""} · started ${esc(s.startedAt ?? s.createdAt)}</p>
+<p class="muted">${esc(s.input)}${s.rollbackOf ? ` · rollback of ${esc(s.rollbackOf)}` : s.parentRunId ? ` · retry of ${esc(s.parentRunId)}` : ""} · started ${esc(s.startedAt ?? s.createdAt)}</p>
 <div class="facts">
 <div class="fact"><b>${s.rows}</b>rows</div>
 <div class="fact"><b>${duration}</b>duration</div>

@@ -68,6 +68,10 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
   saveProducerPosition(runId: string, read: number, chunks: number, done: boolean, blankLines = 0, bytes?: { read: number; total: number }): Promise<string> {
     return this.runs.saveProducerPosition(runId, read, chunks, done, blankLines, bytes);
   }
+  producerStopped(runId: string): Promise<void> {
+    return this.runs.producerStopped(runId);
+  }
+
   touchProducer(runId: string): Promise<void> {
     return this.runs.touchProducer(runId);
   }

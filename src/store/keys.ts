@@ -72,6 +72,8 @@ export const RUN = {
   producerDone: "producerDone",
   /** When the producer last said it was alive (epoch ms). */
   producerAt: "producerAt",
+  /** When a producer stopped between two batches (the run paused, Ctrl-C): none runs since, unless producerAt is later. */
+  producerStoppedAt: "producerStoppedAt",
   /** When work began (epoch ms). */
   startedAt: "startedAt",
   /** When a worker last took one of the run's chunks (epoch ms): `status` tells a run nobody works. */

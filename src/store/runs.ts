@@ -27,17 +27,27 @@ export class Runs {
   /** Creates the run if it does not exist; returns the manifest in force (the existing one on resume). */
   async create(m: RunManifest): Promise<{ manifest: RunManifest; created: boolean }> {
     const key = this.keys.run(m.runId);
-    // One MULTI: a crash cannot leave a manifest without its state fields.
-    const tx = this.redis
-      .multi()
-      .hsetnx(key, RUN.manifest, JSON.stringify(m))
-      .hsetnx(key, RUN.state, "enqueuing")
-      .hsetnx(key, RUN.read, 0)
-      .hsetnx(key, RUN.chunks, 0);
-    // The canary's allowance, taken by every worker before a call (Canary.take).
-    if (m.canary) tx.hsetnx(key, RUN.canaryLeft, m.canary);
-    const res = await tx.zadd(this.keys.runs, "NX", m.createdAt, m.runId).exec();
-    const created = res?.[0]?.[1] === 1;
+    // KEYS[1] run hash, KEYS[2] runs index; ARGV manifest, canary ("" for none), createdAt, runId. Returns 1 when created.
+    // One script: a crash cannot leave a manifest without its state fields. The canary's allowance (taken by every
+    // worker before a call, Canary.take) is set only with the manifest: a run that exists keeps its own, so going on
+    // with a run whose canary was resumed never pauses it again.
+    const res = await this.redis.eval(
+      `if redis.call('HSETNX', KEYS[1], '${RUN.manifest}', ARGV[1]) == 0 then return 0 end
+       redis.call('HSETNX', KEYS[1], '${RUN.state}', 'enqueuing')
+       redis.call('HSETNX', KEYS[1], '${RUN.read}', 0)
+       redis.call('HSETNX', KEYS[1], '${RUN.chunks}', 0)
+       if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], '${RUN.canaryLeft}', ARGV[2]) end
+       redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[4])
+       return 1`,
+      2,
+      key,
+      this.keys.runs,
+      JSON.stringify(m),
+      m.canary ? String(m.canary) : "",
+      m.createdAt,
+      m.runId,
+    );
+    const created = Number(res) === 1;
     if (created) return { manifest: m, created };
     const existing = await this.manifest(m.runId);
     return { manifest: existing as RunManifest, created };
@@ -77,6 +87,17 @@ export class Runs {
   /** The producer is alive (it waits for room in its window): `status` tells a producer that died from one that waits. */
   async touchProducer(runId: string): Promise<void> {
     await this.redis.hset(this.keys.run(runId), RUN.producerAt, Date.now());
+  }
+
+  /** The producer stopped between two batches (its run paused or stopped, Ctrl-C): `resume` then says to start one. */
+  async producerStopped(runId: string): Promise<void> {
+    // KEYS[1] run hash; ARGV[1] now. A run gone from Redis is never written back.
+    await this.redis.eval(
+      `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], '${RUN.producerStoppedAt}', ARGV[1]) end`,
+      1,
+      this.keys.run(runId),
+      Date.now(),
+    );
   }
 
   /** Notes when work began, and that a worker is on the run now; never recreates the hash of a run that is gone (its keys would be orphans). */
@@ -180,6 +201,7 @@ export class Runs {
       bytesRead: optional(RUN.bytesRead),
       bytesTotal: optional(RUN.bytesTotal),
       producerAt: optional(RUN.producerAt),
+      producerStoppedAt: optional(RUN.producerStoppedAt),
       blankLines: num(RUN.blank),
       complete: producerDone && done >= read,
       cutShort: h[RUN.cutShort] === undefined ? undefined : Number(h[RUN.cutShort]),

@@ -68,8 +68,7 @@ export class BackfillWorker {
     setMaxListeners(0, this.shutdown.signal, this.stopNew);
     this.store = new RunStore<ChunkJobData>(opts.redis, opts.keys);
     this.ownsClient = !opts.client;
-    this.client =
-      opts.client ?? createConnectClient({ endpoint: opts.endpoint, region: opts.region, requestTimeoutMs: opts.requestTimeoutMs, maxSockets: opts.concurrency * 2 });
+    this.client = opts.client ?? createConnectClient({ ...opts, maxSockets: opts.concurrency * 2, pinned: opts.pinned === true });
     this.writer = new OutcomeWriter(this.store, (runId) => breakerOf(this.runs.get(runId)));
     this.timeline = this.store.timelineRecorder();
     this.say = new WorkerVoice(opts.log, this.store);

@@ -22,6 +22,11 @@ export interface BackfillWorkerOptions {
   readonly requestTimeoutMs: number;
   readonly endpoint?: string | undefined;
   readonly region?: string | undefined;
+  /**
+   * The endpoint and Region are a run's: the AWS SDK's own variables (AWS_ENDPOINT_URL...)
+   * are not read, so a shell aimed elsewhere cannot send the run's calls there.
+   */
+  readonly pinned?: boolean;
   /** Where this worker's calls go: runs queued for another target are left alone. */
   readonly target: RunTarget;
   /** Only these runs (`run`: its own; `work --run-id`). Absent: every run on the prefix. */

@@ -21,9 +21,11 @@ function sample(o: OptionSpec): FlagValue<typeof o.type> {
   return SAMPLES[o.flag] ?? "x";
 }
 
+/** The values a load gives (which flags were given is provenance, not a value: a variable and its flag differ there). */
 function outcome(load: () => unknown): unknown {
   try {
-    return load();
+    const { given: _given, ...values } = load() as Record<string, unknown>;
+    return values;
   } catch (err) {
     return `${(err as Error).name}: ${(err as Error).message}`;
   }

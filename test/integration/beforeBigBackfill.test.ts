@@ -360,8 +360,9 @@ describe("review: the edges of dry runs, canaries and rollbacks", () => {
     expect(dry.code).toBe(1);
     expect(dry.stderr).toMatch(/run realrun already exists; give a dry run its own --run-id \(or none\)\./);
     const again = await cli(["run", file, ...common(h), "--capture-before", "--run-id", "realrun"]);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/run realrun was queued without --capture-before/);
+    // A flag that disagrees with the run is a usage error, said before anything is read or queued.
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^connect-backfill: --capture-before disagrees with run realrun, which was made without it; leave --capture-before out/);
     expect(h.sim.acceptedCount()).toBe(2);
   });
 

@@ -19,6 +19,8 @@ export interface Command {
   /** `--run-id` takes a comma-separated list (work): several runs, not one to create. */
   readonly runIdList?: boolean;
   readonly flags: FlagSpec;
+  /** Why the options of other commands do not apply to this one (said when one is given). */
+  readonly notTaken?: string;
   /** [min, max] positional arguments. */
   readonly positionals: readonly [number, number];
   run(input: CommandInput): Promise<number>;

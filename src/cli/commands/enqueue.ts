@@ -19,7 +19,9 @@ export const enqueue: Command = {
     if (config.dryRun) return dryRunCommand(config, file, mapping, false);
     const { enqueueRun } = await import("../../app/enqueueRun.js");
     // Long-lived: the producer lives as long as the file is read (days for a backfill) and rides out a Redis restart.
-    return withContext(config, "long-lived", async (ctx) => {
+    const { preflight } = await import("../../app/preflight.js");
+    return withContext(config, "long-lived", async (opened) => {
+      const ctx = await preflight(opened);
       const stop = stopSignals();
       let printed = false;
       try {

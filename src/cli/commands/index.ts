@@ -1,5 +1,6 @@
 import { flagSpecOf } from "../../config/options.js";
 import { cancel } from "./cancel.js";
+import { check } from "./check.js";
 import type { Command } from "./Command.js";
 import { dashboard } from "./dashboard.js";
 import { enqueue } from "./enqueue.js";
@@ -39,6 +40,7 @@ export const commands: Record<string, Command> = {
   history,
   simulate,
   dashboard,
+  check,
 };
 
 export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateContact for Amazon Connect, on BullMQ + Redis
@@ -55,6 +57,7 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateCo
   connect-backfill prune               remove finished runs' data from Redis (--older-than 30d, --run-id)
   connect-backfill schedule <job.json> register a job's cron schedule (--list, --remove NAME)
   connect-backfill history [job]       past runs of each job (--json, --keep 90d)
+  connect-backfill check [job.json]    can a run start here: credentials, Region, endpoint, instance, Redis
   connect-backfill simulate            start the local Connect stand-in
   connect-backfill dashboard           web page of the runs + bull-board at /queues (--allow-actions, --host)
 
@@ -65,6 +68,6 @@ Common options: --operation UpdateContactAttributes|UpdateContact, --instance-id
 --lookup-start-time, --follow-initial (docs/big-backfill.md).
 Redis from REDIS_URL (default redis://127.0.0.1:6379); AWS configuration as the AWS SDK reads it.
 Exit codes: 0 all rows updated, skipped, unchanged or superseded, 3 some rows invalid or failed, 1 could not run
-(or the circuit breaker stopped the run), 2 usage error, 4 paused after --canary (resume or cancel).
+(or the circuit breaker stopped the run), 2 usage error, 4 paused after --canary (resume or cancel), 130 a second Ctrl-C (stopped at once).
 See README.md and docs/ for everything else.
 `;

@@ -18,8 +18,13 @@ export const resume: Command = {
       const p = await ctx.store.progress(runId);
       // The producer keeps a window of the file in Redis and stopped with the run: workers alone finish only what is queued.
       if (p && !p.producerDone) {
-        const { goOnCommand } = await import("../../app/status.js");
-        process.stderr.write(`connect-backfill: its file is queued up to row ${p.read}; queue the rest and work it with ${goOnCommand(p.manifest)}\n`);
+        const { goOnCommand, producerAlive } = await import("../../app/status.js");
+        const seen = producerAlive(p);
+        process.stderr.write(
+          seen === undefined
+            ? `connect-backfill: its file is queued up to row ${p.read}; queue the rest and work it with ${goOnCommand(p.manifest)}\n`
+            : `connect-backfill: its file is queued up to row ${p.read}; its producer is running (seen ${seen} s ago) and queues the rest now: start none, only workers if none runs\n`,
+        );
       }
       return EXIT.ok;
     });

@@ -1,5 +1,5 @@
 import { validateRunId } from "../../config/loadConfig.js";
-import { EXIT, exitCodeOf, refuseFileSafety } from "../exitCodes.js";
+import { EXIT, exitCodeOf } from "../exitCodes.js";
 import { flagSpecOf } from "../../config/options.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { logRunEnded, sayRunEnded } from "../runEnded.js";
@@ -11,9 +11,9 @@ export const rollback: Command = {
     'connect-backfill rollback <runId> [--force] [--run-id ID] [--rate N] ...\n  A new run that writes back what the contacts of <runId> (run with --capture-before) held before it, for the\n  names it changed ("" where a name did not exist: Connect has no delete). A contact changed by someone else\n  since is left as it is and fails, unless --force. Worked and reported like `run`.',
   flags: flagSpecOf("rollback"),
   positionals: [1, 1],
+  notTaken: "its rows come from the parent run's outcomes and keep that run's settings (target, instance, operation, look-ups, before-images)",
   async run({ config, positionals, flags }) {
     const parentId = validateRunId(positionals[0] as string, "the run id");
-    refuseFileSafety(config, "rollback");
     const { rollbackRun } = await import("../../app/rollbackRun.js");
     return withContext(config, "long-lived", async (ctx) => {
       const stop = stopSignals();

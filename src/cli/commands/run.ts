@@ -49,7 +49,9 @@ export const run: Command = {
     // Commands load what they use: the AWS SDK alone is tens of MB that enqueue does not need.
     if (config.dryRun) return dryRunCommand(config, file, mapping, Boolean(flags.quiet));
     const { runFile } = await import("../../app/runFile.js");
-    return withContext(config, "long-lived", async (ctx) => {
+    const { preflight } = await import("../../app/preflight.js");
+    return withContext(config, "long-lived", async (opened) => {
+      const ctx = await preflight(opened);
       const stop = stopSignals();
       const progress = new ProgressLine();
       try {

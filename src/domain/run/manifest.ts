@@ -84,10 +84,18 @@ function withoutUserinfo(url: string): string {
   }
 }
 
+/** An endpoint as said to a person (never its userinfo) and compared. */
+export const endpointShown = (e: string | undefined) => (e ? withoutUserinfo(e).replace(/\/+$/, "").toLowerCase() : "the AWS default endpoint");
+
+/** Two endpoints as a run compares them (no trailing slash, any case; undefined is the AWS default). */
+export function sameEndpoint(a: string | undefined, b: string | undefined): boolean {
+  return endpointShown(a) === endpointShown(b);
+}
+
 /** Why a worker aimed at `mine` must not work a run queued for `theirs`, or undefined when it may. */
 export function targetMismatch(theirs: RunTarget, mine: RunTarget): string | undefined {
-  const norm = (e: string | undefined) => (e ? withoutUserinfo(e).replace(/\/+$/, "").toLowerCase() : "the AWS default endpoint");
-  if (norm(theirs.endpoint) !== norm(mine.endpoint)) return `it was queued for ${norm(theirs.endpoint)}, this worker calls ${norm(mine.endpoint)}`;
+  if (endpointShown(theirs.endpoint) !== endpointShown(mine.endpoint))
+    return `it was queued for ${endpointShown(theirs.endpoint)}, this worker calls ${endpointShown(mine.endpoint)}`;
   if (theirs.region && mine.region && theirs.region !== mine.region) return `it was queued for Region ${theirs.region}, this worker calls ${mine.region}`;
   return undefined;
 }

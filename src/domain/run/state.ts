@@ -35,6 +35,8 @@ export interface RunProgress {
   readonly blankLines: number;
   /** When the producer last said it was alive (epoch ms): it saves its position, or waits for room in its window. */
   readonly producerAt: number | undefined;
+  /** When a producer last stopped on purpose (pause, Ctrl-C); it runs again once producerAt is later. */
+  readonly producerStoppedAt?: number | undefined;
   /** When the latest outcome was recorded (epoch ms). */
   readonly lastAt: number | undefined;
   /** When a worker last took one of its chunks (epoch ms). */
