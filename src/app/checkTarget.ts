@@ -137,7 +137,7 @@ async function askConnect(client: ConnectClient, instanceId: string, region: str
 
 /** Redis takes a write under the prefix (a replica, a full server or a user without write rights would refuse each outcome). */
 async function writesRedis(ctx: AppContext): Promise<string | undefined> {
-  const key = `${ctx.keys.prefix}:check:${randomUUID()}`;
+  const key = ctx.keys.writeProbe(randomUUID());
   try {
     await ctx.redis.set(key, "1", "PX", 10_000);
     await ctx.redis.del(key);

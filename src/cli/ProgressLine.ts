@@ -1,4 +1,4 @@
-import { expectedRows, type RunProgress } from "../app/runFile.js";
+import { expectedRows, type RunProgress } from "../app/runProgress.js";
 
 function clock(seconds: number): string {
   if (!Number.isFinite(seconds)) return "-";

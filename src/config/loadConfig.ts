@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isS3Url, parseS3Url } from "../lib/s3.js";
+import { isS3Url, parseS3Url } from "../lib/s3Url.js";
 import { ConfigError } from "./ConfigError.js";
 import type { FlagType, OptionSpec, ParseContext } from "./Option.js";
 import { hasHashTag, parseBoolEnv, validateRunId } from "./optionChecks.js";

@@ -1,4 +1,4 @@
-import { isS3Url } from "../lib/s3.js";
+import { isS3Url } from "../lib/s3Url.js";
 import { fileTransport } from "./fileTransport.js";
 import type { InputRef, InputTransport } from "./InputTransport.js";
 import { s3Transport } from "./s3Transport.js";

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { JOB_OPTION_KEYS } from "../config/options.js";
-import { isS3Url } from "../lib/s3.js";
+import { isS3Url } from "../lib/s3Url.js";
 import type { JobFile } from "./JobFile.js";
 
 /**

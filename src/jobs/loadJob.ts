@@ -4,7 +4,7 @@ import type { LoadedJob } from "./JobFile.js";
 import { JobFileError } from "./JobFileError.js";
 import { fileNameMatcher, hasWildcard, newestMatch } from "./newestMatch.js";
 import { validateJob } from "./validateJob.js";
-import { isS3Url } from "../lib/s3.js";
+import { isS3Url } from "../lib/s3Url.js";
 import { newestS3Match } from "../input/s3Newest.js";
 
 /** "… at position 42" (Node 20) or "(line 3 column 5)" (Node 22) → "at line 3, column 5", counted in `text`. */

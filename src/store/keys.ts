@@ -9,6 +9,8 @@ export function keysFor(prefix: string) {
     prefix,
     /** Sorted set of run ids, scored by creation time. */
     runs: `${prefix}:runs`,
+    /** `check`'s probe that Redis takes a write: set and deleted at once (expires in seconds if not). */
+    writeProbe: (id: string) => `${prefix}:check:${id}`,
     /** A run's hash: its manifest, state and counters (fields: RUN). */
     run: (runId: string) => `${prefix}:run:${runId}`,
     /** Stream of outcomes not yet written out by the report writer (field: OUTCOME_FIELD). */

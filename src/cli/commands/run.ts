@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import type { ColumnMapping } from "../../app/inputFormat.js";
 import type { LoadedJob } from "../../app/jobConfig.js";
 import { exitCodeOf, fatalError, usageError } from "../exitCodes.js";
-import { isS3Url } from "../../lib/s3.js";
+import { isS3Url } from "../../lib/s3Url.js";
 import { flagSpecOf } from "../../config/options.js";
 import type { Config } from "../../config/loadConfig.js";
 import { formatSummary } from "../formatSummary.js";
