@@ -94,7 +94,7 @@ export const RUN_OPTIONS = {
     env: "CONNECT_BACKFILL_REPORTS_DIR",
     default: "./reports",
     help: "where report files go: a folder, or s3://bucket/prefix to upload them (default {default})",
-    doc: "where report folders are written; `s3://bucket/prefix` uploads them there (see Files in S3)",
+    doc: "where report folders are written; `s3://bucket/prefix` uploads them there (see [failure-review.md](failure-review.md#reports-in-s3))",
     commands: [...QUEUEING_COMMANDS, "report", "cancel", "dashboard"],
     job: {
       path: true,
