@@ -139,7 +139,7 @@ export const PACE_OPTIONS = {
     default: 60,
     unit: "s",
     help: "the longest Retry-After obeyed, in seconds; longer ones are cut to this (default {default})",
-    doc: "the longest `Retry-After` obeyed",
+    doc: "the longest `Retry-After` obeyed; throttled without a call getting through for twice this (at least 10 s), a run stops (see [api.md](api.md))",
     commands: WORKING_COMMANDS,
     parse: (v, ctx) => 1000 * positive(ctx.flag, v, false),
   }),
