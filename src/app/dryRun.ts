@@ -1,3 +1,4 @@
+import { scopeOf } from "../rate/quotaScope.js";
 import type { ColumnMapping } from "../input/columnRoles.js";
 import { formatOf } from "../input/openSource.js";
 import { operationNamed } from "../operations/registry.js";
@@ -93,7 +94,8 @@ export async function dryRunFile(
   const op = operationNamed(config.operation);
   const calls = progress?.planned ?? 0;
   // What the service served when it last said no (the rate sent then overstates it by the burst it let through).
-  const { safe, wmax } = await ctx.store.governor(op.name);
+  // The figures of the quota this run's target paces under (its account and Region, or its endpoint), never another's.
+  const { safe, wmax, scope, at } = await ctx.store.governor(scopeOf(config.target), op.name);
   const learned = Number(safe ?? wmax);
   const plan: DryRunPlan = {
     calls,
@@ -101,7 +103,14 @@ export async function dryRunFile(
     reads: config.captureBefore ? calls : 0,
     rate: config.rate,
     seconds: Math.round(calls / config.rate),
-    ...(Number.isFinite(learned) && learned > 0 ? { learnedRate: Math.round(learned * 100) / 100, learnedSeconds: Math.round(calls / learned) } : {}),
+    ...(Number.isFinite(learned) && learned > 0
+      ? {
+          learnedRate: Math.round(learned * 100) / 100,
+          learnedSeconds: Math.round(calls / learned),
+          learnedScope: scope,
+          ...(at ? { learnedAgeS: Math.max(0, Math.round((Date.now() - at) / 1000)) } : {}),
+        }
+      : {}),
   };
   await ctx.store.saveDryRunPlan(runId, plan);
   const report = await writeRunReport(ctx.store, config, runId);

@@ -1,3 +1,4 @@
+import { scopeOf } from "../rate/quotaScope.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
 import type { RunManifest } from "../domain/run/manifest.js";
 import { isHeld, type RunProgress } from "../domain/run/state.js";
@@ -25,6 +26,8 @@ export interface RunStatus {
   readonly eta: number | null;
   readonly throttledShare: number;
   readonly governorRate: number | null;
+  /** Whose figures `governorRate` is: the quota's scope of the run's target (its account and Region, or its endpoint). */
+  readonly governorScope: string;
   readonly stopReason: string | null;
   readonly createdAt: string;
   readonly startedAt: string | null;
@@ -69,7 +72,8 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
   const rate = elapsed > 0 && sent > 0 ? sent / elapsed : null;
   const pending = p.pending;
   // The governor of the run's API: quotas (and so rates) are per API.
-  const gov = (await ctx.store.governor(m.operation)).rate;
+  const governor = await ctx.store.governor(scopeOf(m.target), m.operation);
+  const gov = governor.rate;
   const gone = producerGone(p);
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return {
@@ -85,6 +89,7 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
     eta: state === "finished" ? 0 : state === "running" && rate && failedChunks === 0 ? Math.round(pending / rate) : null,
     throttledShare: p.requests > 0 ? Math.round((p.throttled / p.requests) * 10_000) / 10_000 : 0,
     governorRate: gov ? Math.round(Number(gov) * 100) / 100 : null,
+    governorScope: governor.scope,
     stopReason: p.stopReason ?? null,
     createdAt: new Date(m.createdAt).toISOString(),
     startedAt: iso(p.startedAt),

@@ -9,6 +9,8 @@ export function workerFor(ctx: AppContext, extra: Partial<BackfillWorkerOptions>
     keys: ctx.keys,
     log: ctx.log,
     rate: config.rate,
+    rateGiven: config.rateGiven,
+    quotasEndpoint: config.quotasEndpoint,
     headroom: config.headroom,
     concurrency: config.concurrency,
     chunkSize: config.chunkSize,

@@ -10,7 +10,8 @@
  *   so it climbs fast at first, lingers near wmax (where the last throttle was),
  *   then probes above it (exponentially after half a second on the plateau),
  *   never past the ceiling (the highest `--rate` among the callers of the last 2 s). Before the first
- *   throttle it starts at ceiling/8 and doubles every 250 ms (TCP's slow start); that throttle sets
+ *   throttle it starts at ceiling/8 (near the ceiling when it is the account's stated quota, or near an
+ *   old safe rate, a hint) and doubles every 250 ms (TCP's slow start); that throttle sets
  *   wmax to the rate of a quarter-second earlier (the last one the service took), not the doubled one.
  * wmax is capped by what the service actually served since the previous decrease
  * (successes reported by the workers): told 4x the quota, or when the quota drops,
@@ -30,7 +31,7 @@ end
 local beta = tonumber(ARGV[4])
 local C = tonumber(ARGV[5])
 local minRate = tonumber(ARGV[6])
-local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt', 'safe', 'probeGap')
+local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt', 'safe', 'probeGap', 'hint')
 -- the share of the rate found safe left to the account's other callers (--headroom); 0: take it all
 local headroom = tonumber(ARGV[8]) or 0
 local probeAt = tonumber(s[13]) or 0
@@ -50,6 +51,25 @@ local satOk = tonumber(s[7]) or 0
 local bIdx = tonumber(s[8]) or 0
 local bCur = tonumber(s[9]) or 0
 local bPrev = tonumber(s[10]) or 0
+-- what was learned ten minutes or more ago (another run, another day, a caller since gone) is a
+-- starting hint, not a cap: slow start begins again from near it and finds the quota as it is now
+local STALE = 600000
+local hint = tonumber(s[16])
+if wmax and last > 0 and now - last > STALE then
+  hint = safe or wmax
+  wmax = nil
+  safe = nil
+  t0 = 0
+  probeAt = 0
+  probeGap = 60000
+  satOk = 0
+  since = now
+  redis.call('HDEL', key, 'wmax', 't0', 'safe')
+  redis.call('HSET', key, 'hint', hint)
+end
+-- where slow start begins, as a share of the ceiling: an eighth of a guessed one (--rate or the
+-- default), near it when it is the account's own quota as Service Quotas states it
+local startShare = tonumber(ARGV[9]) or 0.125
 local idx = math.floor(now / 500)
 if idx ~= bIdx then
   if idx == bIdx + 1 then bPrev = bCur else bPrev = 0 end
@@ -89,7 +109,9 @@ end
 
 local function rateAt(t)
   if not wmax then
-    local r = (ceiling / 8) * 2 ^ ((t - since) / 250)
+    local start = ceiling * startShare
+    if hint and hint * 0.9 > start then start = math.min(hint * 0.9, ceiling) end
+    local r = start * 2 ^ ((t - since) / 250)
     if r > ceiling then r = ceiling end
     if r < minRate then r = minRate end
     return r
@@ -134,7 +156,7 @@ end
  *
  * KEYS[1]  the governor hash (one per API)
  * ARGV     ownCeiling (req/s, the caller's --rate), now (ms, or -1: Redis's clock),
- *          successesSinceLastCall, beta, C, minRate, count, headroom (0..1)
+ *          successesSinceLastCall, beta, C, minRate, count, headroom (0..1), startShare (0..1]
  * Returns  {waitMs to the first slot, rate, interval (ms), epoch ("t0:pause"),
  *           granted (1/0), horizon (ms)}
  */
@@ -173,7 +195,7 @@ return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0
  * A throttle: a multiplicative decrease (at most one per cooldown) and a pause for Retry-After.
  *
  * KEYS[1]  the governor hash
- * ARGV     ownCeiling, now (ms or -1), retryAfterMs (already capped), beta, C, minRate, cooldownMs, headroom
+ * ARGV     ownCeiling, now (ms or -1), retryAfterMs (already capped), beta, C, minRate, cooldownMs, headroom, startShare
  * Returns  {decreased (0/1), newRate, epoch ("t0:pause")}
  */
 export const THROTTLED = `${COMMON}

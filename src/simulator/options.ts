@@ -44,6 +44,8 @@ export interface ConnectSimulatorOptions {
   rejectedAccessKeys?: string[];
   /** Contacts to create at construction. */
   contacts?: ContactSeed[];
+  /** Service Quotas (same port) answers AccessDeniedException instead of the quotas. Default false. */
+  denyServiceQuotas?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -60,6 +62,7 @@ export interface ResolvedOptions {
   retentionMonths: number;
   rejectedAccessKeys: string[];
   contacts: ContactSeed[];
+  denyServiceQuotas: boolean;
 }
 
 const KNOWN = new Set<string>([
@@ -76,6 +79,7 @@ const KNOWN = new Set<string>([
   "retentionMonths",
   "rejectedAccessKeys",
   "contacts",
+  "denyServiceQuotas",
 ]);
 
 function fail(name: string, expectation: string, value: unknown): never {
@@ -174,6 +178,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const contactsIn = o.contacts ?? [];
   if (!Array.isArray(contactsIn)) fail("contacts", "an array", contactsIn);
   const contacts = contactsIn.map((c, i) => checkSeed(c, i));
+  const denyServiceQuotas = o.denyServiceQuotas ?? false;
+  if (typeof denyServiceQuotas !== "boolean") fail("denyServiceQuotas", "true or false", denyServiceQuotas);
 
   return {
     port,
@@ -189,5 +195,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     retentionMonths,
     rejectedAccessKeys,
     contacts,
+    denyServiceQuotas,
   };
 }
