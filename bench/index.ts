@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom|quota] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -35,5 +35,9 @@ if (!which || which === "core") {
 if (!which || which === "headroom") {
   const { benchHeadroom } = await import("./headroom.js");
   await benchHeadroom();
+}
+if (!which || which === "quota") {
+  const { benchQuota } = await import("./quotaScope.js");
+  await benchQuota();
 }
 process.exit(0);

@@ -31,7 +31,7 @@ end
 local beta = tonumber(ARGV[4])
 local C = tonumber(ARGV[5])
 local minRate = tonumber(ARGV[6])
-local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt', 'safe', 'probeGap', 'hint')
+local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt', 'safe', 'probeGap', 'hint', 'ssOk')
 -- the share of the rate found safe left to the account's other callers (--headroom); 0: take it all
 local headroom = tonumber(ARGV[8]) or 0
 local probeAt = tonumber(s[13]) or 0
@@ -55,6 +55,8 @@ local bPrev = tonumber(s[10]) or 0
 -- starting hint, not a cap: slow start begins again from near it and finds the quota as it is now
 local STALE = 600000
 local hint = tonumber(s[16])
+-- successes since slow start began (reported with each reservation)
+local ssOk = tonumber(s[17]) or 0
 if wmax and last > 0 and now - last > STALE then
   hint = safe or wmax
   wmax = nil
@@ -64,6 +66,7 @@ if wmax and last > 0 and now - last > STALE then
   probeGap = 60000
   satOk = 0
   since = now
+  ssOk = 0
   redis.call('HDEL', key, 'wmax', 't0', 'safe')
   redis.call('HSET', key, 'hint', hint)
 end
@@ -90,7 +93,10 @@ if own >= capHi or now - capAt > 2000 then
 end
 local ceiling = capHi
 -- after two idle seconds, slow start begins again (until the first throttle)
-if now - last > 2000 then since = now end
+if now - last > 2000 then
+  since = now
+  ssOk = 0
+end
 
 -- With headroom, the rate stays under (1 - headroom) of the rate found safe (what
 -- the service served when it last said no); once a minute it probes above, rising
@@ -163,6 +169,7 @@ end
 export const RESERVE = `${COMMON}
 satOk = satOk + tonumber(ARGV[3])
 bCur = bCur + tonumber(ARGV[3])
+if not wmax then ssOk = ssOk + tonumber(ARGV[3]) end
 if headroom > 0 and wmax and now - math.max(t0, probeAt) - probeGap > PROBE_MS then
   -- the probe passed without a throttle; what the service served at its top is safe
   -- (only what it served: an idle or capped caller proves nothing)
@@ -185,7 +192,7 @@ if slot - now <= horizon then
   granted = 1
   tat = slot + count * 1000 / rate
 end
-redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt, 'probeAt', probeAt, 'probeGap', probeGap)
+redis.call('HSET', key, 'ssOk', ssOk, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt, 'probeAt', probeAt, 'probeGap', probeGap)
 if safe then redis.call('HSET', key, 'safe', safe) end
 redis.call('PEXPIRE', key, 86400000)
 return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0) .. ':' .. tostring(pause), granted, tostring(horizon)}
@@ -221,6 +228,10 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   -- keeps the rate sent, and the throttles that follow measure it)
   if not wmax then
     w = rateAt(now - 250)
+    -- ...and never above what slow start was served on average: a deep bucket let the doubling run
+    -- far past the quota before saying no (that average counts the bucket too, so it is still above)
+    local served = ssOk * 1000 / math.max(250, now - since)
+    if served > 0 and served * 1.05 < w then w = served * 1.05 end
     if w < minRate then w = minRate end
   end
   wmax = w
