@@ -1,3 +1,4 @@
+import { DEFAULT_RATE } from "../config/paceOptions.js";
 import { scopeOf } from "../rate/quotaScope.js";
 import type { ColumnMapping } from "../input/columnRoles.js";
 import { formatOf } from "../input/openSource.js";
@@ -101,8 +102,8 @@ export async function dryRunFile(
     calls,
     operation: op.name,
     reads: config.captureBefore ? calls : 0,
-    rate: config.rate,
-    seconds: Math.round(calls / config.rate),
+    rate: config.rate ?? DEFAULT_RATE,
+    seconds: Math.round(calls / (config.rate ?? DEFAULT_RATE)),
     ...(Number.isFinite(learned) && learned > 0
       ? {
           learnedRate: Math.round(learned * 100) / 100,

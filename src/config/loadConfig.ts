@@ -17,8 +17,6 @@ export interface Config extends OptionValues {
   readonly target: { readonly endpoint: string | undefined; readonly region: string | undefined };
   /** `work --run-id A,B`: only these runs. Empty: every run on the prefix. */
   readonly onlyRuns: readonly string[];
-  /** `--rate` was given (flag, variable or job key); else the account's quota is asked for (Service Quotas). */
-  readonly rateGiven: boolean;
   /** Where Service Quotas answers: AWS_ENDPOINT_URL_SERVICE_QUOTAS, as the AWS SDK reads it. */
   readonly quotasEndpoint: string | undefined;
 }
@@ -55,12 +53,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
         .map((r) => validateRunId(r))
     : [];
   const values: Record<string, unknown> = {};
-  let rateGiven = false;
   for (const spec of OPTION_LIST) {
     const ctx: ParseContext = { flag: spec.flag, flags: given, env, interactive: opts.interactive === true, runIdList: opts.runIdList === true };
-    const stated = given[spec.flag] ?? fromEnv(spec, env);
-    if (spec.key === "rate") rateGiven = stated !== undefined;
-    const value = stated ?? (spec.default as Given);
+    const value = given[spec.flag] ?? fromEnv(spec, env) ?? (spec.default as Given);
     values[spec.key] = (spec.parse as (v: Given, c: ParseContext) => unknown)(value, ctx);
   }
   const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v.trim());
@@ -71,7 +66,6 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       region: nonEmpty(flags.region) ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
     }),
     onlyRuns: Object.freeze(onlyRuns),
-    rateGiven,
     quotasEndpoint: nonEmpty(env.AWS_ENDPOINT_URL_SERVICE_QUOTAS) ?? nonEmpty(env.AWS_ENDPOINT_URL),
   } satisfies Config;
   checkTogether(config);
