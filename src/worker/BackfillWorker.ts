@@ -16,7 +16,6 @@ import { chunkHandler, reportRemaining } from "./chunkHandler.js";
 import { runQueueWorker } from "./runQueueWorker.js";
 import { WorkerVoice } from "./WorkerVoice.js";
 import { Governors } from "./Governors.js";
-import { quotaSetup, type QuotaSetup } from "./quotaSetup.js";
 import type { RateGovernor } from "../rate/RateGovernor.js";
 import type { BackfillWorkerOptions, WorkerEvents } from "./BackfillWorkerOptions.js";
 
@@ -38,8 +37,6 @@ export class BackfillWorker {
   readonly events = new EventEmitter<WorkerEvents>();
   /** One governor per API (quotas are per API), shared with every process on the prefix. */
   private readonly governors: Governors;
-  /** The quota's scope and the account's quotas, read once when the first governor is made. */
-  private setup: Promise<QuotaSetup> | undefined;
   /** One BullMQ worker per run queue taken up, by queue name. */
   private readonly workers = new Map<string, Worker<ChunkJobData>>();
   /** Workers of finished runs, closing. */
@@ -76,20 +73,7 @@ export class BackfillWorker {
     this.writer = new OutcomeWriter(this.store, (runId) => breakerOf(this.runs.get(runId)));
     this.timeline = this.store.timelineRecorder();
     this.say = new WorkerVoice(opts.log, this.store);
-    this.governors = new Governors(opts, () => {
-      this.setup ??= quotaSetup({
-        client: this.client,
-        log: opts.log,
-        rate: opts.rate,
-        rateGiven: opts.rateGiven ?? true,
-        endpoint: opts.endpoint,
-        target: opts.target,
-        quotasEndpoint: opts.quotasEndpoint,
-        record: (target, scope) => this.store.recordScope(target, scope),
-        ...(opts.readQuotas ? { readQuotas: opts.readQuotas } : {}),
-      });
-      return this.setup;
-    });
+    this.governors = new Governors(opts, this.client, (target, scope) => this.store.recordScope(target, scope));
     const limit = pLimit(opts.concurrency);
     const ctx = {
       store: this.store,
