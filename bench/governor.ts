@@ -10,8 +10,8 @@ import { Redis } from "ioredis";
 import pLimit from "p-limit";
 import { keysFor } from "../src/store/keys.js";
 import { RunStore } from "../src/store/RunStore.js";
-import type { AcceptedUpdate, SimulatorStats } from "../src/simulator/index.js";
-import { freePort } from "../test/integration/privateRedis.js";
+import { foreignCaller } from "./foreignCaller.js";
+import { SimProcess } from "./simProcess.js";
 import { deletePrefix, median, REDIS_URL, runCli, sleep, table, writeSection } from "./lib.js";
 
 type Contender = "connect-backfill" | "sdk standard retry (p-limit 50)" | "sdk adaptive retry (p-limit 50)";
@@ -26,6 +26,12 @@ interface Scenario {
   /** [seconds after the first request, new limit] */
   readonly changes?: ReadonlyArray<readonly [number, number]>;
   readonly latencyMs: number;
+  /** The bucket's size for a rate: Connect's published defaults give 1.5x (10/s, burst 15); the shallow one is 20 whatever the rate. */
+  readonly shape: Shape;
+  /** Another caller of the account (a contact flow): a steady this many calls/s, one try each. */
+  readonly foreign?: number;
+  /** connect-backfill's --headroom (default 0: a backfill that owns the quota). */
+  readonly headroom?: number;
   /** Rows per queued job for connect-backfill (default 100; the unthrottled run uses the tool's default, 500). */
   readonly chunkSize?: number;
 }
@@ -34,85 +40,22 @@ interface Result {
   readonly contender: string;
   readonly goodputShare: number | undefined;
   readonly throttledShare: number;
+  /** The other caller's calls throttled, as a share of its calls (scenarios with one). */
+  readonly foreignThrottled?: number;
   readonly lost: number;
   readonly wallS: number;
   readonly rowsPerS: number;
 }
 
-const BURST = 20;
+interface Shape {
+  readonly name: string;
+  burst(rate: number): number;
+}
+const SHALLOW: Shape = { name: "burst 20", burst: () => 20 };
+const SERVICE: Shape = { name: "burst 1.5x the rate (Connect's shape)", burst: (rate) => Math.round(rate * 1.5) };
+
 const ITERATE = Number(process.env.BENCH_ITERATE ?? 0);
 const CONCURRENCY = 50;
-
-/**
- * The simulator in its own process (`connect-backfill simulate`), driven over its admin API: neither
- * contender shares an event loop with it, as neither would with Connect.
- */
-class SimProcess {
-  private constructor(
-    readonly endpoint: string,
-    private readonly cli: ReturnType<typeof runCli>,
-  ) {}
-
-  static async start(latencyMs: number): Promise<SimProcess> {
-    const port = await freePort();
-    const cli = runCli(["simulate", "--port", String(port), "--auto-create", "--latency", String(latencyMs)]);
-    const sim = new SimProcess(`http://127.0.0.1:${port}`, cli);
-    let exited = false;
-    void cli.done.then(() => (exited = true));
-    for (let i = 0; ; i++) {
-      if (exited) throw new Error(`simulator exited: ${(await cli.done).stderr.slice(-500)}`);
-      try {
-        await sim.stats();
-        return sim;
-      } catch (err) {
-        if (i > 300) {
-          await sim.stop();
-          throw err;
-        }
-        await sleep(50);
-      }
-    }
-  }
-
-  private async call<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.endpoint}/__sim/${path}`, {
-      method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`simulator ${method} ${path}: ${res.status} ${text}`);
-    return JSON.parse(text) as T;
-  }
-
-  stats(): Promise<SimulatorStats> {
-    return this.call("GET", "stats");
-  }
-
-  updates(from = 0): Promise<AcceptedUpdate[]> {
-    return this.call("GET", `updates?from=${from}`);
-  }
-
-  async reset(): Promise<void> {
-    await this.call("POST", "reset");
-  }
-
-  async setRate(rate: number | null, burst?: number): Promise<void> {
-    await this.call("POST", "rate", { rate, ...(burst === undefined ? {} : { burst }) });
-  }
-
-  async setLatency(ms: number): Promise<void> {
-    await this.call("POST", "latency", { ms });
-  }
-
-  async stop(): Promise<void> {
-    const { child } = this.cli;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-    child.kill("SIGTERM");
-    await this.cli.done;
-    clearTimeout(timer);
-  }
-}
 
 function integrateLimit(s: Scenario, fromS: number, toS: number): number {
   // piecewise constant limit; fromS/toS are seconds since the first request
@@ -130,7 +73,14 @@ function integrateLimit(s: Scenario, fromS: number, toS: number): number {
 
 async function measure(sim: SimProcess, s: Scenario, contender: string, go: () => Promise<number>): Promise<Result> {
   await sim.reset();
-  await sim.setRate(s.limit, s.limit ? BURST : undefined);
+  await sim.setRate(s.limit, s.limit ? s.shape.burst(s.limit) : undefined);
+  const foreign = s.foreign ? foreignCaller(sim.endpoint, s.foreign) : undefined;
+  if (foreign) {
+    // The other caller was there first: its steady state before the contender starts.
+    await sleep(2000);
+    await sim.reset();
+    foreign.reset();
+  }
   let first = 0;
   let done = false;
   const timers: NodeJS.Timeout[] = [];
@@ -138,9 +88,10 @@ async function measure(sim: SimProcess, s: Scenario, contender: string, go: () =
   // Polls for the first request every 5 ms, then stops (no admin traffic while the contenders run).
   const watch = (async () => {
     while (!done && first === 0) {
-      if ((await sim.stats()).requests > 0) {
+      // With another caller, its own calls do not count as the contender's first (measured afterwards from the accepted log).
+      if (!foreign && (await sim.stats()).requests > 0) {
         first = Date.now();
-        for (const [at, rate] of s.changes ?? []) timers.push(setTimeout(() => pending.push(sim.setRate(rate, BURST)), at * 1000));
+        for (const [at, rate] of s.changes ?? []) timers.push(setTimeout(() => pending.push(sim.setRate(rate, s.shape.burst(rate))), at * 1000));
       } else await sleep(5);
     }
   })();
@@ -152,21 +103,32 @@ async function measure(sim: SimProcess, s: Scenario, contender: string, go: () =
     done = true;
     for (const t of timers) clearTimeout(t);
     await watch.catch(() => undefined);
+    await foreign?.stop();
   }
-  const end = Date.now();
+  let end = Date.now();
   await Promise.all(pending);
   const st = await sim.stats();
   const op = st.byOperation.UpdateContactAttributes;
-  const calls = op.ok + op.throttled + op.errors;
+  const fc = foreign?.counts;
+  const calls = op.ok + op.throttled + op.errors - (fc?.sent ?? 0);
+  if (fc) {
+    // The contender's own first and last accepted calls (its rows are b-*).
+    const mine = (await sim.updates()).filter((u) => u.contactId.startsWith("b-"));
+    first = mine[0]?.at ?? t0;
+    end = mine.at(-1)?.at ?? end;
+  }
   let goodputShare: number | undefined;
   if (s.limit) {
     // steady state: leave out the first 2 s (start-up, discovery) and the last partial second
     const fromS = 2;
     const toS = (end - first) / 1000 - 1;
     const firstSec = Math.floor(first / 1000);
-    const ok = st.timeline.filter((e) => e.second - firstSec >= fromS && e.second - firstSec < Math.floor(toS)).reduce((n, e) => n + e.ok, 0);
-    const lim = integrateLimit(s, fromS, Math.floor(toS));
-    goodputShare = lim > 0 ? ok / lim : undefined;
+    const inWindow = (sec: number) => sec - firstSec >= fromS && sec - firstSec < Math.floor(toS);
+    const all = st.timeline.filter((e) => inWindow(e.second)).reduce((n, e) => n + e.ok, 0);
+    const theirs = (fc?.okAt ?? []).filter((at) => inWindow(Math.floor(at / 1000))).length;
+    // With another caller: the share of what it leaves (limit minus its rate) that the contender got.
+    const lim = integrateLimit(s, fromS, Math.floor(toS)) * (s.foreign ? 1 - s.foreign / s.limit : 1);
+    goodputShare = lim > 0 ? (all - theirs) / lim : undefined;
     if (process.env.BENCH_TRACE) console.log(contender, st.timeline.map((e) => `${e.second - firstSec}:${e.ok}/${e.throttled}`).join(" "));
   }
   // Throughput from the first accepted call to the last: the processing rate,
@@ -177,7 +139,8 @@ async function measure(sim: SimProcess, s: Scenario, contender: string, go: () =
   return {
     contender,
     goodputShare,
-    throttledShare: calls > 0 ? op.throttled / calls : 0,
+    throttledShare: calls > 0 ? (op.throttled - (fc?.throttled ?? 0)) / calls : 0,
+    ...(fc ? { foreignThrottled: fc.throttled / Math.max(1, fc.sent) } : {}),
     lost,
     wallS: (end - t0) / 1000,
     rowsPerS: total / span,
@@ -215,9 +178,9 @@ async function runOurs(sim: SimProcess, endpoint: string, s: Scenario): Promise<
           "--exit-when-idle",
           "--rate",
           String(s.told),
-          // These scenarios are a backfill that owns the quota (the headroom section measures sharing it).
+          // A backfill that owns the quota, unless the scenario shares it with another caller.
           "--headroom",
-          "0",
+          String(s.headroom ?? 0),
           "--concurrency",
           String(CONCURRENCY),
           "--endpoint",
@@ -330,21 +293,37 @@ export async function benchGovernor(only?: string): Promise<void> {
 
 async function runScenarios(sim: SimProcess, only?: string): Promise<void> {
   const { endpoint } = sim;
-  const scenarios: Scenario[] = [
-    { name: "limit 100/s, told 100", limit: 100, told: 100, processes: 1, rows: 2000, latencyMs: 10 },
-    { name: "limit 100/s, told 400", limit: 100, told: 400, processes: 1, rows: 2000, latencyMs: 10 },
-    {
-      name: "limit 100/s, 40/s from 10 s to 25 s, told 400",
-      limit: 100,
-      told: 400,
-      processes: 1,
-      rows: 3200,
-      changes: [[10, 40] as const, [25, 100] as const],
-      latencyMs: 10,
-    },
-    { name: "two processes told 400, limit 100/s", limit: 100, told: 400, processes: 2, rows: 2000, latencyMs: 10 },
-  ].filter((s) => !only || s.name.includes(only));
+  // Each scenario on both bucket shapes: the shallow one the bench used first, and the service's own (1.5x).
+  const scenarios: Scenario[] = [SHALLOW, SERVICE]
+    .flatMap((shape): Scenario[] => [
+      { name: "told exactly: limit 100/s, told 100", limit: 100, told: 100, processes: 1, rows: 2000, latencyMs: 10, shape },
+      { name: "told 4x: limit 100/s, told 400", limit: 100, told: 400, processes: 1, rows: 2000, latencyMs: 10, shape },
+      {
+        name: "limit drop: limit 100/s, 40/s from 10 s to 25 s, told 400",
+        limit: 100,
+        told: 400,
+        processes: 1,
+        rows: 3200,
+        changes: [[10, 40] as const, [25, 100] as const],
+        latencyMs: 10,
+        shape,
+      },
+      { name: "two processes told 400, limit 100/s", limit: 100, told: 400, processes: 2, rows: 2000, latencyMs: 10, shape },
+      {
+        name: "foreign caller: limit 100/s, another caller at 30/s, told 400, default --headroom 0.1",
+        limit: 100,
+        told: 400,
+        processes: 1,
+        rows: 2000,
+        latencyMs: 10,
+        shape,
+        foreign: 30,
+        headroom: 0.1,
+      },
+    ])
+    .filter((s) => !only || `${s.name} ${s.shape.name}`.includes(only));
   const sections: string[] = [];
+  const summary: Array<Array<string | number>> = [];
   const loadAtStart = loadavg()[0] ?? 0;
   for (const s of scenarios) {
     await sim.setLatency(s.latencyMs);
@@ -358,10 +337,21 @@ async function runScenarios(sim: SimProcess, only?: string): Promise<void> {
       results.push(await runSdk(sim, endpoint, s, "adaptive"));
     }
     await sleep(500);
-    const rows = results.map((r) => [r.contender, pct(r.goodputShare), pct(r.throttledShare), r.lost, r.wallS.toFixed(1)]);
+    const rows = results.map((r) => [
+      r.contender,
+      pct(r.goodputShare),
+      pct(r.throttledShare),
+      ...(s.foreign ? [pct(r.foreignThrottled)] : []),
+      r.lost,
+      r.wallS.toFixed(1),
+    ]);
+    const goodput = s.foreign ? `steady goodput / the ${(s.limit ?? 0) - s.foreign}/s left` : "steady goodput / limit";
     sections.push(
-      `### ${s.name} (${s.rows} rows, burst ${BURST}, ${s.latencyMs} ms latency)\n\n${table(["contender", "steady goodput / limit", "calls throttled", "rows lost", "wall s"], rows)}`,
+      `### ${s.name}; ${s.shape.name} (${s.rows} rows, ${s.latencyMs} ms latency)\n\n${table(["contender", goodput, "calls throttled", ...(s.foreign ? ["other caller throttled"] : []), "rows lost", "wall s"], rows)}`,
     );
+    const cell = (r: Result | undefined) =>
+      r ? `${pct(r.goodputShare)} / ${pct(r.throttledShare)}${r.foreignThrottled === undefined ? "" : ` (other: ${pct(r.foreignThrottled)})`}` : "-";
+    summary.push([s.name.split(":")[0] ?? s.name, s.shape.name, cell(results[0]), cell(results[1]), cell(results[2])]);
     console.log(sections.at(-1));
   }
   // Unthrottled end-to-end throughput against the bare BullMQ loop (also subject to the filter).
@@ -372,13 +362,15 @@ async function runScenarios(sim: SimProcess, only?: string): Promise<void> {
     "governor",
     `## Rate governor vs the SDK's retry modes (issue 3)\n\nCommand: \`npm run bench -- governor\` (run on ${new Date().toISOString().slice(0, 10)}, 2-core machine, Redis on the same host, the simulator in its own process: \`connect-backfill simulate\`, driven over its admin API; ${load}).\n` +
       `Goodput is successful calls per second from the third second to the last whole second, as a share of the limit in force (time-integrated when the limit changes). ` +
-      `"Rows lost" are rows that never got a successful call (for connect-backfill: rows not \`updated\`).\n\n${sections.join("\n\n")}`,
+      `"Rows lost" are rows that never got a successful call (for connect-backfill: rows not \`updated\`). ` +
+      `With another caller, goodput is the contender's share of what that caller leaves, and "other" is the share of that caller's calls throttled.\n\n` +
+      `Summary (steady goodput / calls throttled):\n\n${table(["scenario", "bucket", "connect-backfill", "sdk standard retry (p-limit 50)", "sdk adaptive retry (p-limit 50)"], summary)}\n\n${sections.join("\n\n")}`,
   );
 }
 
 async function unthrottled(sim: SimProcess): Promise<string> {
   const { endpoint } = sim;
-  const u: Scenario = { name: "unthrottled", limit: null, told: 100_000, processes: 1, rows: 10_000, latencyMs: 5, chunkSize: 500 };
+  const u: Scenario = { name: "unthrottled", limit: null, told: 100_000, processes: 1, rows: 10_000, latencyMs: 5, chunkSize: 500, shape: SHALLOW };
   await sim.setLatency(5);
   // Short runs on a noisy machine: three alternating rounds, medians reported.
   const oursRuns: Result[] = [];

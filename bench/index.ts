@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom|workbook|start] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom|workbook|start|quota] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -43,5 +43,9 @@ if (!which || which === "workbook") {
 if (!which || which === "start") {
   const { benchStart } = await import("./start.js");
   await benchStart();
+}
+if (!which || which === "quota") {
+  const { benchQuota } = await import("./quotaScope.js");
+  await benchQuota();
 }
 process.exit(0);

@@ -1,3 +1,5 @@
+import { DEFAULT_RATE } from "../config/paceOptions.js";
+import { scopeOf } from "../rate/quotaScope.js";
 import type { ColumnMapping } from "../input/columnRoles.js";
 import { formatOf } from "../input/openSource.js";
 import { operationNamed } from "../operations/registry.js";
@@ -93,15 +95,23 @@ export async function dryRunFile(
   const op = operationNamed(config.operation);
   const calls = progress?.planned ?? 0;
   // What the service served when it last said no (the rate sent then overstates it by the burst it let through).
-  const { safe, wmax } = await ctx.store.governor(op.name);
+  // The figures of the quota this run's target paces under (its account and Region, or its endpoint), never another's.
+  const { safe, wmax, scope, at } = await ctx.store.governor(scopeOf(config.target), op.name);
   const learned = Number(safe ?? wmax);
   const plan: DryRunPlan = {
     calls,
     operation: op.name,
     reads: config.captureBefore ? calls : 0,
-    rate: config.rate,
-    seconds: Math.round(calls / config.rate),
-    ...(Number.isFinite(learned) && learned > 0 ? { learnedRate: Math.round(learned * 100) / 100, learnedSeconds: Math.round(calls / learned) } : {}),
+    rate: config.rate ?? DEFAULT_RATE,
+    seconds: Math.round(calls / (config.rate ?? DEFAULT_RATE)),
+    ...(Number.isFinite(learned) && learned > 0
+      ? {
+          learnedRate: Math.round(learned * 100) / 100,
+          learnedSeconds: Math.round(calls / learned),
+          learnedScope: scope,
+          ...(at ? { learnedAgeS: Math.max(0, Math.round((Date.now() - at) / 1000)) } : {}),
+        }
+      : {}),
   };
   await ctx.store.saveDryRunPlan(runId, plan);
   const report = await writeRunReport(ctx.store, config, runId);

@@ -1,4 +1,5 @@
 import { chunkHolders, type ChunkHolders } from "../queue/chunkHolders.js";
+import { scopeOf } from "../rate/quotaScope.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
 import type { RunManifest } from "../domain/run/manifest.js";
 import { expectedRows, isHeld, type RunProgress } from "../domain/run/state.js";
@@ -28,6 +29,8 @@ export interface RunStatus {
   readonly eta: number | null;
   readonly throttledShare: number;
   readonly governorRate: number | null;
+  /** Whose figures `governorRate` is: the quota's scope of the run's target (its account and Region, or its endpoint). */
+  readonly governorScope: string;
   readonly stopReason: string | null;
   readonly createdAt: string;
   readonly startedAt: string | null;
@@ -83,7 +86,8 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
   const expected = expectedRows(p);
   const left = expected === undefined ? pending : Math.max(pending, expected - p.done);
   // The governor of the run's API: quotas (and so rates) are per API.
-  const gov = (await ctx.store.governor(m.operation)).rate;
+  const governor = await ctx.store.governor(scopeOf(m.target), m.operation);
+  const gov = governor.rate;
   const gone = producerGone(p);
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   return {
@@ -100,6 +104,7 @@ export async function runStatus(ctx: AppContext, runId: string): Promise<RunStat
     eta: state === "finished" ? 0 : state === "running" && rate && failedChunks === 0 ? Math.round(left / rate) : null,
     throttledShare: p.requests > 0 ? Math.round((p.throttled / p.requests) * 10_000) / 10_000 : 0,
     governorRate: gov ? Math.round(Number(gov) * 100) / 100 : null,
+    governorScope: governor.scope,
     stopReason: p.stopReason ?? null,
     createdAt: new Date(m.createdAt).toISOString(),
     startedAt: iso(p.startedAt),

@@ -1,3 +1,4 @@
+import { DEFAULT_RATE } from "../config/paceOptions.js";
 import { BackfillWorker, type BackfillWorkerOptions } from "../worker/BackfillWorker.js";
 import type { AppContext } from "./context.js";
 
@@ -8,7 +9,10 @@ export function workerFor(ctx: AppContext, extra: Partial<BackfillWorkerOptions>
     redis: ctx.redis,
     keys: ctx.keys,
     log: ctx.log,
-    rate: config.rate,
+    // Not given: the account's quota (Service Quotas) is the ceiling, DEFAULT_RATE when it cannot be read.
+    rate: config.rate ?? DEFAULT_RATE,
+    rateGiven: config.rate !== undefined,
+    quotasEndpoint: config.quotasEndpoint,
     headroom: config.headroom,
     concurrency: config.concurrency,
     chunkSize: config.chunkSize,

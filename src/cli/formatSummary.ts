@@ -80,7 +80,9 @@ function formatDryRun(s: RunSummary, dir: string): string {
   const reads = plan.reads > 0 ? ` and ${plan.reads} GetContactAttributes reads (--capture-before, their own quota)` : "";
   lines.push(`  would send ${plan.calls} ${plan.operation} calls${reads}: about ${duration(plan.seconds)} at --rate ${plan.rate}/s`);
   if (plan.learnedRate !== undefined && plan.learnedSeconds !== undefined) {
-    lines.push(`  about ${duration(plan.learnedSeconds)} at ${plan.learnedRate}/s, the rate the governor last found safe for ${plan.operation} on this Redis`);
+    const where = plan.learnedScope ? ` in ${plan.learnedScope}` : "";
+    const when = plan.learnedAgeS !== undefined ? `, last used ${duration(plan.learnedAgeS)} ago` : "";
+    lines.push(`  about ${duration(plan.learnedSeconds)} at ${plan.learnedRate}/s, the rate the governor last found safe for ${plan.operation}${where}${when}`);
   }
   lines.push(`reports in ${dir}: outcomes.csv, failures.csv, summary.json, report.html`);
   return lines.join("\n");

@@ -32,6 +32,8 @@ export interface Config extends OptionValues {
    * are written first and the spool stays (reportsDirForS3).
    */
   readonly reportsUpload: string | undefined;
+  /** Where Service Quotas answers: AWS_ENDPOINT_URL_SERVICE_QUOTAS, as the AWS SDK reads it. */
+  readonly quotasEndpoint: string | undefined;
 }
 
 /**
@@ -94,6 +96,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       ? { reportsDir: reportsDirForS3(String(values.reportsDir)), reportsUpload: String(values.reportsDir) }
       : { reportsUpload: undefined }),
     given: new Map(Object.entries(given).filter((e): e is [string, string | number | boolean] => e[1] !== undefined)),
+    quotasEndpoint: nonEmpty(env.AWS_ENDPOINT_URL_SERVICE_QUOTAS) ?? nonEmpty(env.AWS_ENDPOINT_URL),
   } satisfies Config;
   checkTogether(config);
   return Object.freeze(config);

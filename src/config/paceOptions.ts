@@ -8,23 +8,36 @@ import { atMost, fraction, nonNegativeWhole, parsePort, positive, positiveNumber
  */
 const MAX_CHUNK_SIZE = 10_000;
 
+/** The ceiling when `--rate` is not given and the account's quota cannot be read (requests/s). */
+export const DEFAULT_RATE = 10;
+
 const QUEUEING_OR_WORKING = [...new Set([...QUEUEING_COMMANDS, ...WORKING_COMMANDS, "check" as const])];
 
 /** How fast and how hard workers call Connect, and where the calls go. */
 export const PACE_OPTIONS = {
-  /** Requests per second across every worker on this Redis: the ceiling the governor never exceeds. */
+  /**
+   * Requests per second across every worker on this Redis: the ceiling the governor never exceeds. Not given:
+   * the account's applied quota for each API (Service Quotas), else DEFAULT_RATE.
+   */
   rate: option({
     flag: "rate",
     type: "number",
     value: "N",
     env: "CONNECT_BACKFILL_RATE",
-    default: 10,
     unit: "req/s",
-    help: "requests/s across all workers, a ceiling (default {default})",
+    docDefault: `the account's quota, else ${DEFAULT_RATE} req/s`,
+    help: `requests/s across all workers, a ceiling (default: the account's quota from Service Quotas, else ${DEFAULT_RATE})`,
     doc: "requests/s ceiling: this process's, and the shared one's when it is the highest (see [api.md](api.md))",
     commands: [...WORKING_COMMANDS, "simulate"],
-    job: { schema: { type: "number", exclusiveMinimum: 0, "x-expects": "a number above 0", description: "Requests per second across every worker (default 10)." } },
-    parse: positiveNumber,
+    job: {
+      schema: {
+        type: "number",
+        exclusiveMinimum: 0,
+        "x-expects": "a number above 0",
+        description: `Requests per second across every worker (default: the account's quota from Service Quotas, else ${DEFAULT_RATE}).`,
+      },
+    },
+    parse: (v: number | undefined, ctx) => (v === undefined ? undefined : positiveNumber(v, ctx)),
   }),
   /** The quota is the account's: a tenth of what is found safe stays with the contact center's own flows. */
   headroom: option({

@@ -50,4 +50,7 @@ export interface DryRunPlan {
   /** The rate the operation's governor last learned on this Redis (at its last throttle), when it knows one. */
   readonly learnedRate?: number;
   readonly learnedSeconds?: number;
+  /** Whose figures those are: the quota's scope (rate/quotaScope.ts), and how long ago they were last used (s). */
+  readonly learnedScope?: string;
+  readonly learnedAgeS?: number;
 }

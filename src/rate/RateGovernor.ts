@@ -27,6 +27,20 @@ export interface RateGovernorOptions {
    * minute. The quota is the account's; production flows share it. Default 0.
    */
   readonly headroom?: number;
+  /** Where slow start begins, as a share of the ceiling (default 1/8; near 1 when the ceiling is the account's stated quota). */
+  readonly start?: number;
+  /**
+   * Settings known only later (the quota's scope and the account's quota, read from AWS when the process
+   * starts): the governor waits for them before its first call, then uses them instead of key, ceiling and start.
+   */
+  readonly later?: Promise<RateSettings>;
+}
+
+/** What a governor learns when its process starts (see `later`). */
+export interface RateSettings {
+  readonly key: string;
+  readonly ceiling: number;
+  readonly start: number;
 }
 
 type Eval = (key: string, ...args: Array<string | number>) => Promise<Array<string | number>>;
@@ -48,12 +62,16 @@ function check(name: string, value: number, ok: boolean): number {
  * a 429; one process's 429 slows all of them.
  */
 export class RateGovernor {
-  readonly key: string;
+  private keyNow: string;
   private readonly redis: Redis & { cbReserve?: Eval; cbThrottled?: Eval };
-  private readonly ceiling: number;
+  private ceiling: number;
   private readonly beta: number;
   private readonly c: number;
-  private readonly minRate: number;
+  private minRate: number;
+  private readonly minRateGiven: boolean;
+  private start: number;
+  /** Until the settings of `later` are in (then undefined). */
+  private settling: Promise<void> | undefined;
   private readonly cooldownMs: number;
   private readonly now: (() => number) | undefined;
   private readonly headroom: number;
@@ -67,7 +85,7 @@ export class RateGovernor {
   private ownNext = 0;
 
   constructor(opts: RateGovernorOptions) {
-    this.key = opts.key;
+    this.keyNow = opts.key;
     this.ceiling = check("ceiling", opts.ceiling, opts.ceiling > 0 && Number.isFinite(opts.ceiling));
     this.beta = check("beta", opts.beta ?? 0.8, (opts.beta ?? 0.8) > 0 && (opts.beta ?? 0.8) < 1);
     this.c = check("c", opts.c ?? 0.0128, (opts.c ?? 0.0128) > 0);
@@ -75,12 +93,34 @@ export class RateGovernor {
     this.cooldownMs = check("cooldownMs", opts.cooldownMs ?? 500, (opts.cooldownMs ?? 500) >= 0);
     this.now = opts.now;
     this.headroom = check("headroom", opts.headroom ?? 0, (opts.headroom ?? 0) >= 0 && (opts.headroom ?? 0) < 1);
+    this.minRateGiven = opts.minRate !== undefined;
+    this.start = check("start", opts.start ?? 0.125, (opts.start ?? 0.125) > 0 && (opts.start ?? 0.125) <= 1);
     this.lastRate = opts.ceiling;
+    if (opts.later) {
+      this.settling = opts.later.then((s) => {
+        this.keyNow = s.key;
+        this.ceiling = check("ceiling", s.ceiling, s.ceiling > 0 && Number.isFinite(s.ceiling));
+        this.start = check("start", s.start, s.start > 0 && s.start <= 1);
+        if (!this.minRateGiven) this.minRate = Math.min(0.5, s.ceiling);
+        this.lastRate = s.ceiling;
+        this.settling = undefined;
+      });
+    }
     this.redis = opts.redis as RateGovernor["redis"];
     if (!this.redis.cbReserve) {
       opts.redis.defineCommand("cbReserve", { numberOfKeys: 1, lua: RESERVE });
       opts.redis.defineCommand("cbThrottled", { numberOfKeys: 1, lua: THROTTLED });
     }
+  }
+
+  /** Redis key of the shared state (the quota's scope and the API). */
+  get key(): string {
+    return this.keyNow;
+  }
+
+  /** This caller's own cap, requests/s (once its settings are in). */
+  get cap(): number {
+    return this.ceiling;
   }
 
   private clock(): number {
@@ -103,10 +143,11 @@ export class RateGovernor {
   }
 
   private async ask(count: number): Promise<{ wait: number; granted: boolean; horizon: number }> {
+    if (this.settling) await this.settling;
     const ok = this.successes;
     this.successes = 0;
     const [wait, rate, interval, epoch, granted, horizon] = await (this.redis.cbReserve as Eval)(
-      this.key,
+      this.keyNow,
       this.ceiling,
       this.clock(),
       ok,
@@ -115,6 +156,7 @@ export class RateGovernor {
       this.minRate,
       count,
       this.headroom,
+      this.start,
     );
     this.lastRate = Number(rate);
     this.epoch = String(epoch);
@@ -145,6 +187,7 @@ export class RateGovernor {
 
   /** Waits for this caller's turn. Rejects with an AbortError when `signal` fires. */
   async acquire(signal?: AbortSignal): Promise<void> {
+    if (this.settling) await (signal ? untilAborted(this.settling, signal) : this.settling);
     // This caller's own cap first, kept here and not in the shared schedule: a slow
     // caller that booked shared slots far ahead would hold every other caller back.
     const now = this.now ? this.now() : Date.now();
@@ -173,8 +216,9 @@ export class RateGovernor {
 
   /** Slows every worker down; `retryAfterMs` (from the service) pauses all of them that long. */
   async throttled(retryAfterMs = 0): Promise<{ decreased: boolean; rate: number }> {
+    if (this.settling) await this.settling;
     const [decreased, rate, epoch] = await (this.redis.cbThrottled as Eval)(
-      this.key,
+      this.keyNow,
       this.ceiling,
       this.clock(),
       Math.round(retryAfterMs),
@@ -183,6 +227,7 @@ export class RateGovernor {
       this.minRate,
       this.cooldownMs,
       this.headroom,
+      this.start,
     );
     this.lastRate = Number(rate);
     this.epoch = String(epoch);

@@ -10,7 +10,8 @@
  *   so it climbs fast at first, lingers near wmax (where the last throttle was),
  *   then probes above it (exponentially after half a second on the plateau),
  *   never past the ceiling (the highest `--rate` among the callers of the last 2 s). Before the first
- *   throttle it starts at ceiling/8 and doubles every 250 ms (TCP's slow start); that throttle sets
+ *   throttle it starts at ceiling/8 (near the ceiling when it is the account's stated quota, or near an
+ *   old safe rate, a hint) and doubles every 250 ms (TCP's slow start); that throttle sets
  *   wmax to the rate of a quarter-second earlier (the last one the service took), not the doubled one.
  * wmax is capped by what the service actually served since the previous decrease
  * (successes reported by the workers): told 4x the quota, or when the quota drops,
@@ -30,7 +31,7 @@ end
 local beta = tonumber(ARGV[4])
 local C = tonumber(ARGV[5])
 local minRate = tonumber(ARGV[6])
-local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt', 'safe', 'probeGap')
+local s = redis.call('HMGET', key, 'wmax', 't0', 'tat', 'pause', 'since', 'last', 'satOk', 'bIdx', 'bCur', 'bPrev', 'capHi', 'capAt', 'probeAt', 'safe', 'probeGap', 'hint', 'ssOk')
 -- the share of the rate found safe left to the account's other callers (--headroom); 0: take it all
 local headroom = tonumber(ARGV[8]) or 0
 local probeAt = tonumber(s[13]) or 0
@@ -50,6 +51,28 @@ local satOk = tonumber(s[7]) or 0
 local bIdx = tonumber(s[8]) or 0
 local bCur = tonumber(s[9]) or 0
 local bPrev = tonumber(s[10]) or 0
+-- what was learned ten minutes or more ago (another run, another day, a caller since gone) is a
+-- starting hint, not a cap: slow start begins again from near it and finds the quota as it is now
+local STALE = 600000
+local hint = tonumber(s[16])
+-- successes since slow start began (reported with each reservation)
+local ssOk = tonumber(s[17]) or 0
+if wmax and last > 0 and now - last > STALE then
+  hint = safe or wmax
+  wmax = nil
+  safe = nil
+  t0 = 0
+  probeAt = 0
+  probeGap = 60000
+  satOk = 0
+  since = now
+  ssOk = 0
+  redis.call('HDEL', key, 'wmax', 't0', 'safe')
+  redis.call('HSET', key, 'hint', hint)
+end
+-- where slow start begins, as a share of the ceiling: an eighth of a guessed one (--rate or the
+-- default), near it when it is the account's own quota as Service Quotas states it
+local startShare = tonumber(ARGV[9]) or 0.125
 local idx = math.floor(now / 500)
 if idx ~= bIdx then
   if idx == bIdx + 1 then bPrev = bCur else bPrev = 0 end
@@ -70,7 +93,10 @@ if own >= capHi or now - capAt > 2000 then
 end
 local ceiling = capHi
 -- after two idle seconds, slow start begins again (until the first throttle)
-if now - last > 2000 then since = now end
+if now - last > 2000 then
+  since = now
+  ssOk = 0
+end
 
 -- With headroom, the rate stays under (1 - headroom) of the rate found safe (what
 -- the service served when it last said no); once a minute it probes above, rising
@@ -89,7 +115,9 @@ end
 
 local function rateAt(t)
   if not wmax then
-    local r = (ceiling / 8) * 2 ^ ((t - since) / 250)
+    local start = ceiling * startShare
+    if hint and hint * 0.9 > start then start = math.min(hint * 0.9, ceiling) end
+    local r = start * 2 ^ ((t - since) / 250)
     if r > ceiling then r = ceiling end
     if r < minRate then r = minRate end
     return r
@@ -134,13 +162,14 @@ end
  *
  * KEYS[1]  the governor hash (one per API)
  * ARGV     ownCeiling (req/s, the caller's --rate), now (ms, or -1: Redis's clock),
- *          successesSinceLastCall, beta, C, minRate, count, headroom (0..1)
+ *          successesSinceLastCall, beta, C, minRate, count, headroom (0..1), startShare (0..1]
  * Returns  {waitMs to the first slot, rate, interval (ms), epoch ("t0:pause"),
  *           granted (1/0), horizon (ms)}
  */
 export const RESERVE = `${COMMON}
 satOk = satOk + tonumber(ARGV[3])
 bCur = bCur + tonumber(ARGV[3])
+if not wmax then ssOk = ssOk + tonumber(ARGV[3]) end
 if headroom > 0 and wmax and now - math.max(t0, probeAt) - probeGap > PROBE_MS then
   -- the probe passed without a throttle; what the service served at its top is safe
   -- (only what it served: an idle or capped caller proves nothing)
@@ -163,7 +192,7 @@ if slot - now <= horizon then
   granted = 1
   tat = slot + count * 1000 / rate
 end
-redis.call('HSET', key, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt, 'probeAt', probeAt, 'probeGap', probeGap)
+redis.call('HSET', key, 'ssOk', ssOk, 'tat', tat, 'satOk', satOk, 'rate', rate, 'since', since, 'last', now, 'bIdx', bIdx, 'bCur', bCur, 'bPrev', bPrev, 'capHi', capHi, 'capAt', capAt, 'probeAt', probeAt, 'probeGap', probeGap)
 if safe then redis.call('HSET', key, 'safe', safe) end
 redis.call('PEXPIRE', key, 86400000)
 return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0) .. ':' .. tostring(pause), granted, tostring(horizon)}
@@ -173,7 +202,7 @@ return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0
  * A throttle: a multiplicative decrease (at most one per cooldown) and a pause for Retry-After.
  *
  * KEYS[1]  the governor hash
- * ARGV     ownCeiling, now (ms or -1), retryAfterMs (already capped), beta, C, minRate, cooldownMs, headroom
+ * ARGV     ownCeiling, now (ms or -1), retryAfterMs (already capped), beta, C, minRate, cooldownMs, headroom, startShare
  * Returns  {decreased (0/1), newRate, epoch ("t0:pause")}
  */
 export const THROTTLED = `${COMMON}
@@ -199,6 +228,10 @@ if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
   -- keeps the rate sent, and the throttles that follow measure it)
   if not wmax then
     w = rateAt(now - 250)
+    -- ...and never above what slow start was served on average: a deep bucket let the doubling run
+    -- far past the quota before saying no (that average counts the bucket too, so it is still above)
+    local served = ssOk * 1000 / math.max(250, now - since)
+    if served > 0 and served * 1.05 < w then w = served * 1.05 end
     if w < minRate then w = minRate end
   end
   wmax = w

@@ -18,6 +18,7 @@ import { describeContact } from "./handlers/describeContact.js";
 import { getContactAttributes } from "./handlers/getContactAttributes.js";
 import { updateContact } from "./handlers/updateContact.js";
 import { updateContactAttributes } from "./handlers/updateContactAttributes.js";
+import { SERVICE_QUOTAS_TARGET, serviceQuotas } from "./handlers/serviceQuotas.js";
 import type { Operation, UpdateOperation } from "./model.js";
 import {
   checkAccessKeys,
@@ -68,6 +69,8 @@ export class ConnectSimulator implements AdminTarget {
   private readonly context: HandlerContext;
   private rejectedKeys: Set<string>;
   private latencyMs: number;
+  /** Service Quotas answers AccessDeniedException (a caller without `servicequotas:ListServiceQuotas`). */
+  private quotasDenied: boolean;
   private server: Server | undefined;
   private started: StartedSimulator | undefined;
   private readonly delayed = new Set<NodeJS.Timeout>();
@@ -86,6 +89,7 @@ export class ConnectSimulator implements AdminTarget {
     this.context = { store: this.store, log: this.log, now: Date.now };
     this.rejectedKeys = new Set(this.options.rejectedAccessKeys);
     this.latencyMs = this.options.latencyMs;
+    this.quotasDenied = this.options.denyServiceQuotas;
   }
 
   /** Listens on options.port (0 = a free port) and resolves once connections are accepted. */
@@ -182,6 +186,12 @@ export class ConnectSimulator implements AdminTarget {
     this.latencyMs = checkLatency(ms);
   }
 
+  /** Service Quotas refuses every caller (true) or answers from the quotas (false). */
+  setServiceQuotasDenied(denied: boolean): void {
+    if (typeof denied !== "boolean") throw new SimulatorConfigError(`denied must be true or false, got ${show(denied)}`);
+    this.quotasDenied = denied;
+  }
+
   setRejectedAccessKeys(keys: string[]): void {
     this.rejectedKeys = new Set(checkAccessKeys(keys));
   }
@@ -228,6 +238,14 @@ export class ConnectSimulator implements AdminTarget {
   }
 
   private serve(req: IncomingMessage, res: ServerResponse, body: string | undefined): void {
+    const amzTarget = req.headers["x-amz-target"];
+    if (req.method === "POST" && typeof amzTarget === "string" && amzTarget.startsWith(SERVICE_QUOTAS_TARGET)) {
+      // Service Quotas on the same port (AWS_ENDPOINT_URL_SERVICE_QUOTAS): not Connect, so not in Connect's stats or buckets.
+      const auth = this.authenticate(req.headers.authorization);
+      if ("code" in auth) this.reply(res, errorAnswer(auth));
+      else this.reply(res, serviceQuotas({ target: amzTarget, body, region: auth.region, quotas: this.quotas(), denied: this.quotasDenied }));
+      return;
+    }
     const target = route(req.method, req.url ?? "/");
     this.recorder.request(req.headers["amz-sdk-request"]);
     if (target === undefined) {

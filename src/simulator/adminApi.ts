@@ -29,6 +29,7 @@ export interface AdminTarget {
   failNext(count: number, fault: Fault, operation?: Operation): void;
   setLatency(ms: number): void;
   setRejectedAccessKeys(keys: string[]): void;
+  setServiceQuotasDenied(denied: boolean): void;
   reset(): void;
 }
 
@@ -152,6 +153,13 @@ function routePost(target: AdminTarget, name: string, body: string): Answer | un
       const o = object(body);
       target.setRejectedAccessKeys(checkAccessKeys(o.accessKeys));
       return jsonAnswer(200, { accessKeys: o.accessKeys });
+    }
+    case "service-quotas": {
+      // {"denied": true}: Service Quotas answers AccessDeniedException, as to a caller without servicequotas:ListServiceQuotas
+      const o = object(body);
+      if (typeof o.denied !== "boolean") throw new BadRequest(`"denied" must be true or false; got ${show(o.denied)}`);
+      target.setServiceQuotasDenied(o.denied);
+      return jsonAnswer(200, { denied: o.denied });
     }
     case "reset":
       target.reset();

@@ -49,6 +49,8 @@ export interface ConnectSimulatorOptions {
    * Retry-After header, as Connect sends none.
    */
   throttleRetryAfterSeconds?: number;
+  /** Service Quotas (same port) answers AccessDeniedException instead of the quotas. Default false. */
+  denyServiceQuotas?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -66,6 +68,7 @@ export interface ResolvedOptions {
   rejectedAccessKeys: string[];
   contacts: ContactSeed[];
   throttleRetryAfterSeconds: number | undefined;
+  denyServiceQuotas: boolean;
 }
 
 const KNOWN = new Set<string>([
@@ -83,6 +86,7 @@ const KNOWN = new Set<string>([
   "rejectedAccessKeys",
   "contacts",
   "throttleRetryAfterSeconds",
+  "denyServiceQuotas",
 ]);
 
 function fail(name: string, expectation: string, value: unknown): never {
@@ -185,6 +189,8 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   if (throttleRetryAfterSeconds !== undefined && !isNonNegative(throttleRetryAfterSeconds)) {
     fail("throttleRetryAfterSeconds", "a non-negative number", throttleRetryAfterSeconds);
   }
+  const denyServiceQuotas = o.denyServiceQuotas ?? false;
+  if (typeof denyServiceQuotas !== "boolean") fail("denyServiceQuotas", "true or false", denyServiceQuotas);
 
   return {
     port,
@@ -201,5 +207,6 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     rejectedAccessKeys,
     contacts,
     throttleRetryAfterSeconds,
+    denyServiceQuotas,
   };
 }

@@ -6,7 +6,7 @@ import type { DryRunPlan } from "../domain/RunSummary.js";
 import { Canary, type CanaryAnswer } from "./canary.js";
 import { BeforeImages } from "./BeforeImages.js";
 import { ChangeMemory } from "./changeMemory.js";
-import { type GovernorReading, readGovernor } from "./governorState.js";
+import { type GovernorReading, readGovernor, recordScope } from "./governorState.js";
 import { JobHistory } from "./jobHistory.js";
 import type { Keys } from "./keys.js";
 import { OutcomeLog } from "./outcomeLog.js";
@@ -54,9 +54,14 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
     return readTimeline(this.redis, this.keys, runId);
   }
 
-  /** What the rate governor of `api` last settled on. */
-  governor(api: string): Promise<GovernorReading> {
-    return readGovernor(this.redis, this.keys, api);
+  /** What the rate governor of `api` last settled on for a target (its scope without account: rate/quotaScope.ts). */
+  governor(target: string, api: string): Promise<GovernorReading> {
+    return readGovernor(this.redis, this.keys, target, api);
+  }
+
+  /** The scope the workers of `target` pace under (with the account, once they know it). */
+  recordScope(target: string, scope: string): Promise<void> {
+    return recordScope(this.redis, this.keys, target, scope);
   }
 
   create(m: RunManifest): Promise<{ manifest: RunManifest; created: boolean }> {

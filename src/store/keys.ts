@@ -32,8 +32,13 @@ export function keysFor(prefix: string) {
     breaker: (runId: string) => `${prefix}:run:${runId}:brk`,
     /** Circuit breaker: failures per error code with an example line, since the last resume (fields: BREAKER_CODES). */
     breakerCodes: (runId: string) => `${prefix}:run:${runId}:brkc`,
-    /** The quota is per account, Region and API: one governor per API for all runs on this Redis (fields: GOVERNOR, and rate/governorScripts.ts). */
-    governor: (api: string) => `${prefix}:rate:${api}`,
+    /**
+     * The quota is per account, Region and API: one governor per scope (rate/quotaScope.ts) and API for all
+     * runs on this Redis aimed there (fields: GOVERNOR, and rate/governorScripts.ts). Kept a day after its last use.
+     */
+    governor: (scope: string, api: string) => `${prefix}:rate:${scope}:${api}`,
+    /** Which scope the workers of a target last used (field: the target's own scope, without account; value: RATE_SCOPE JSON). */
+    rateScopes: `${prefix}:rate-scopes`,
     /** A job's memory of what it last sent to each contact (`onlyChanged`): the prefix of its buckets (changedBucket). */
     changed: (job: string) => `${prefix}:changed:${job}`,
     /** Sorted set of a job's past runs (score: end time). */
@@ -117,4 +122,4 @@ export function timelineField(sec: number, kind: "ok" | "thr"): string {
 }
 
 /** Fields of a governor's hash read outside the governor (status, dry run); the governor writes them (rate/governorScripts.ts). */
-export const GOVERNOR = { rate: "rate", safe: "safe", wmax: "wmax" } as const;
+export const GOVERNOR = { rate: "rate", safe: "safe", wmax: "wmax", last: "last" } as const;

@@ -72,7 +72,7 @@ export class BackfillWorker {
     this.writer = new OutcomeWriter(this.store, (runId) => breakerOf(this.runs.get(runId)));
     this.timeline = this.store.timelineRecorder();
     this.say = new WorkerVoice(opts.log, this.store);
-    this.governors = new Governors(opts);
+    this.governors = new Governors(opts, this.client, (target, scope) => this.store.recordScope(target, scope));
     const limit = pLimit(opts.concurrency);
     const ctx = {
       store: this.store,

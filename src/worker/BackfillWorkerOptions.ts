@@ -5,6 +5,7 @@ import type { RunTarget } from "../domain/run/manifest.js";
 import type { Logger } from "../log/createLogger.js";
 import type { Outcome } from "../domain/Outcome.js";
 import type { Keys } from "../store/keys.js";
+import type { readConnectQuotas } from "../connect/serviceQuotas.js";
 
 export interface BackfillWorkerOptions {
   /** A long-lived connection (`maxRetriesPerRequest: null`). */
@@ -13,6 +14,13 @@ export interface BackfillWorkerOptions {
   readonly log: Logger;
   /** Requests/s across all workers: the governor's ceiling. */
   readonly rate: number;
+  /**
+   * `--rate` was given (flag, variable or job key): it wins. Absent or false: the account's applied quota
+   * is read from Service Quotas and is the ceiling, `rate` only when there is no answer. Default true.
+   */
+  readonly rateGiven?: boolean;
+  /** Where Service Quotas answers (AWS_ENDPOINT_URL_SERVICE_QUOTAS); for a custom Connect endpoint it is asked only then. */
+  readonly quotasEndpoint?: string | undefined;
   /** Share of the rate found safe left to the account's other callers (`--headroom`); default 0. */
   readonly headroom?: number;
   /** API calls in flight in this process. */
@@ -35,6 +43,8 @@ export interface BackfillWorkerOptions {
   readonly discoverMs?: number;
   /** Given by tests and benchmarks; made from the options otherwise. */
   readonly client?: ConnectClient;
+  /** Given by tests; Service Quotas through the SDK otherwise. */
+  readonly readQuotas?: typeof readConnectQuotas;
   /** BullMQ lock: a killed worker's chunk is picked up by another within about twice this. */
   readonly lockDurationMs?: number;
 }

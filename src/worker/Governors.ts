@@ -1,18 +1,49 @@
-import type { Redis } from "ioredis";
+import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { ApiName } from "../connect/readContact.js";
 import { RateGovernor } from "../rate/RateGovernor.js";
-import type { Keys } from "../store/keys.js";
+import type { BackfillWorkerOptions } from "./BackfillWorkerOptions.js";
+import { type QuotaSetup, type QuotaSetupOptions, quotaSetup } from "./quotaSetup.js";
 
-/** One governor per API for every chunk of this process: quotas are per API, and the governor's state is shared through Redis. */
+/**
+ * One governor per API for every chunk of this process: quotas are per account, Region and API, and the
+ * governor's state is shared through Redis under the quota's scope (known once `setup` is in).
+ */
 export class Governors {
   readonly byApi = new Map<ApiName, RateGovernor>();
+  /** The quota's scope and the account's quotas, read once when the first governor is made. */
+  private settings: Promise<QuotaSetup> | undefined;
 
-  constructor(private readonly opts: { readonly redis: Redis; readonly keys: Keys; readonly rate: number; readonly headroom?: number | undefined }) {}
+  private readonly quota: QuotaSetupOptions;
+
+  constructor(
+    private readonly opts: BackfillWorkerOptions,
+    client: ConnectClient,
+    record: QuotaSetupOptions["record"],
+  ) {
+    this.quota = {
+      client,
+      log: opts.log,
+      rate: opts.rate,
+      rateGiven: opts.rateGiven ?? true,
+      // The SDK's own AWS_ENDPOINT_URL_CONNECT counts too (the target holds it): that endpoint is not AWS's.
+      endpoint: opts.endpoint ?? opts.target.endpoint,
+      target: opts.target,
+      quotasEndpoint: opts.quotasEndpoint,
+      record,
+      ...(opts.readQuotas ? { readQuotas: opts.readQuotas } : {}),
+    };
+  }
+
+  private setup(): Promise<QuotaSetup> {
+    this.settings ??= quotaSetup(this.quota);
+    return this.settings;
+  }
 
   of(api: ApiName): RateGovernor {
     let g = this.byApi.get(api);
     if (!g) {
-      g = new RateGovernor({ redis: this.opts.redis, key: this.opts.keys.governor(api), ceiling: this.opts.rate, headroom: this.opts.headroom ?? 0 });
+      const later = this.setup().then((s) => ({ key: this.opts.keys.governor(s.scope, api), ...s.settingsFor(api) }));
+      g = new RateGovernor({ redis: this.opts.redis, key: "", ceiling: this.opts.rate, headroom: this.opts.headroom ?? 0, later });
       this.byApi.set(api, g);
     }
     return g;

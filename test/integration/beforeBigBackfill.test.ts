@@ -1,6 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { scopeOf } from "../../src/rate/quotaScope.js";
+import { keysFor } from "../../src/store/keys.js";
 import { cli, csv, harness, killBackground, readReport, startCli, until, type Harness } from "./helpers.js";
 
 // Issue 14: what an operator does before (and after) a big historical backfill, end to end through the
@@ -37,14 +39,17 @@ describe("--dry-run", () => {
       ]),
     );
     const ctx = await h.ctx();
-    // The governor learned 4 req/s at its last throttle on this Redis.
-    await ctx.redis.hset(`${h.prefix}:rate:UpdateContactAttributes`, "wmax", 4);
+    // The governor learned 4 req/s at its last throttle on this Redis, for this target (its endpoint's scope).
+    const scope = scopeOf({ endpoint: h.endpoint, region: "us-east-1" });
+    await ctx.redis.hset(keysFor(h.prefix).governor(scope, "UpdateContactAttributes"), "wmax", 4);
+    // Another target's figures on the same prefix are not this one's.
+    await ctx.redis.hset(keysFor(h.prefix).governor("us-east-1@127.0.0.1:1", "UpdateContactAttributes"), "wmax", 1);
     const r = await cli(["run", file, ...common(h), "--dry-run", "--max-contact-age", "12mo", "--rate", "2", "--run-id", "dry1"]);
     expect(r.code, r.stderr).toBe(3); // one row is invalid
     expect(h.sim.stats().requests).toBe(0);
     expect(r.stdout).toMatch(/^DRY RUN dry1: 6 rows checked, nothing sent/m);
     expect(r.stdout).toMatch(/would send 2 UpdateContactAttributes calls: about 1 s at --rate 2\/s/);
-    expect(r.stdout).toMatch(/about 1 s at 4\/s, the rate the governor last found safe for UpdateContactAttributes/);
+    expect(r.stdout).toContain(`about 1 s at 4/s, the rate the governor last found safe for UpdateContactAttributes in ${scope}`);
     const out = await readReport(join(h.dir, "reports", "dry1", "outcomes.csv"));
     expect(out.map((o) => `${o.contactId}:${o.status}`)).toEqual([
       "d1:would_update",

@@ -103,6 +103,7 @@ describe("command line", () => {
         "eta",
         "failedChunks",
         "governorRate",
+        "governorScope",
         "input",
         "lastOutcomeAt",
         "operation",
@@ -116,7 +117,7 @@ describe("command line", () => {
         "total",
       ].sort(),
     );
-    expect(s).toMatchObject({ state: "finished", input: file, parentRunId: null, stopReason: null });
+    expect(s).toMatchObject({ state: "finished", input: file, parentRunId: null, stopReason: null, governorScope: `us-east-1@${new URL(h.endpoint).host}` });
 
     const report = await cli(["report", "q-run", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
     expect(report.code).toBe(0);

@@ -65,7 +65,7 @@ describe("first-hour papercuts", () => {
     expect(viaHelp.code).toBe(0);
     expect(viaFlag.stdout).toBe(viaHelp.stdout);
     for (const flag of Object.keys(commands.run?.flags ?? {})) expect(viaHelp.stdout).toContain(`--${flag}`);
-    expect(viaHelp.stdout).toMatch(/--rate N +requests\/s across all workers, a ceiling \(default 10\)/);
+    expect(viaHelp.stdout).toMatch(/--rate N +requests\/s across all workers, a ceiling \(default: the account's quota from Service Quotas, else 10\)/);
     expect(viaHelp.stdout).toMatch(/--max-contact-age AGE +.*\(default 24mo\)/);
     expect((await cli(["help", "nope"])).code).toBe(2);
   });

@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
+import { scopeOf } from "../../src/rate/quotaScope.js";
+import { keysFor } from "../../src/store/keys.js";
 import { cli, harness, killBackground, readReport, REDIS_URL, startCli, until, type Harness } from "./helpers.js";
 
 // UpdateContact end to end: the real CLI, the real SDK, the simulator serving
@@ -67,8 +69,10 @@ describe("--operation UpdateContact", () => {
     expect(h.sim.acceptedCount("UpdateContactAttributes")).toBe(0);
     const r = new Redis(REDIS_URL);
     try {
-      expect(await r.exists(`${h.prefix}:rate:UpdateContact`)).toBe(1);
-      expect(await r.exists(`${h.prefix}:rate:UpdateContactAttributes`)).toBe(0);
+      const keys = keysFor(h.prefix);
+      const scope = scopeOf({ endpoint: h.endpoint, region: "us-east-1" });
+      expect(await r.exists(keys.governor(scope, "UpdateContact"))).toBe(1);
+      expect(await r.exists(keys.governor(scope, "UpdateContactAttributes"))).toBe(0);
     } finally {
       r.disconnect();
     }

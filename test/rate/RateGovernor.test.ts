@@ -184,3 +184,68 @@ describe("RateGovernor arithmetic (fake clock, real Redis scripts)", () => {
     expect(() => new RateGovernor({ redis, key: "x", ceiling: 5, beta: 1.5 })).toThrow(/"beta"/);
   });
 });
+
+describe("where slow start begins, and old figures", () => {
+  it("starts near a ceiling that is the account's stated quota", async () => {
+    const clock = { now: 0 };
+    const g = new RateGovernor({ redis, key: `${prefix}:start:${n++}`, ceiling: 40, now: () => clock.now, start: 0.8 });
+    await g.reserve(1);
+    expect(g.rate).toBeCloseTo(32, 5);
+    clock.now = 250;
+    await g.reserve(1);
+    expect(g.rate).toBe(40);
+  });
+
+  it("waits for settings known later (scope and quota), then uses them", async () => {
+    const clock = { now: 0 };
+    const key = `${prefix}:later:${n++}`;
+    let settle: (s: { key: string; ceiling: number; start: number }) => void = () => undefined;
+    const later = new Promise<{ key: string; ceiling: number; start: number }>((r) => {
+      settle = r;
+    });
+    const g = new RateGovernor({ redis, key: "", ceiling: 10, now: () => clock.now, later });
+    let got = false;
+    const acquired = g.acquire().then(() => {
+      got = true;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(got).toBe(false);
+    settle({ key, ceiling: 40, start: 0.8 });
+    await acquired;
+    expect(g.key).toBe(key);
+    expect(g.rate).toBeCloseTo(32, 5);
+    expect(await redis.hget(key, "rate")).toBe("32");
+  });
+
+  it("a safe rate learned more than ten minutes ago is a starting hint, not a cap", async () => {
+    const clock = { now: 1_000 };
+    const key = `${prefix}:stale:${n++}`;
+    const g = new RateGovernor({ redis, key, ceiling: 100, now: () => clock.now, headroom: 0.1 });
+    await g.reserve(1);
+    clock.now = 2_000;
+    await g.reserve(1);
+    for (let i = 0; i < 30; i++) g.succeeded();
+    clock.now = 2_400;
+    await g.throttled(0);
+    clock.now = 2_900;
+    await g.throttled(0);
+    clock.now = 8_000;
+    await g.reserve(1);
+    const learned = g.rate;
+    expect(learned).toBeLessThan(90);
+    // Nine minutes later the figures still hold: the rate stays under the headroom's cap.
+    clock.now = 8_000 + 9 * 60_000;
+    await g.reserve(1);
+    expect(g.rate).toBeLessThanOrEqual(learned * 1.2);
+    // Past ten minutes since their last use: slow start again, from near the old safe rate, up to the ceiling.
+    clock.now += 10 * 60_000 + 1;
+    await g.reserve(1);
+    const hint = Number(await redis.hget(key, "hint"));
+    expect(hint).toBeGreaterThan(0);
+    expect(g.rate).toBeCloseTo(Math.max(100 / 8, hint * 0.9), 5);
+    clock.now += 1_000;
+    await g.reserve(1);
+    expect(g.rate).toBe(100);
+    expect(await redis.hget(key, "wmax")).toBeNull();
+  });
+});
