@@ -96,7 +96,8 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
       ? { reportsDir: reportsDirForS3(String(values.reportsDir)), reportsUpload: String(values.reportsDir) }
       : { reportsUpload: undefined }),
     given: new Map(Object.entries(given).filter((e): e is [string, string | number | boolean] => e[1] !== undefined)),
-    quotasEndpoint: nonEmpty(env.AWS_ENDPOINT_URL_SERVICE_QUOTAS) ?? nonEmpty(env.AWS_ENDPOINT_URL),
+    // Only where it is named: AWS_ENDPOINT_URL is the shell's Connect endpoint, and a run aimed elsewhere must not ask it.
+    quotasEndpoint: nonEmpty(env.AWS_ENDPOINT_URL_SERVICE_QUOTAS),
   } satisfies Config;
   checkTogether(config);
   return Object.freeze(config);

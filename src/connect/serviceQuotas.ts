@@ -39,7 +39,8 @@ export async function readConnectQuotas(opts: QuotaLookup): Promise<AccountQuota
   const client = new ServiceQuotasClient({
     maxAttempts: 2,
     ...(opts.region ? { region: opts.region } : {}),
-    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    // Only the endpoint named for Service Quotas (else AWS's own): AWS_ENDPOINT_URL is the shell's, maybe another target's.
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : { ignoreConfiguredEndpointUrls: true }),
     requestHandler: { requestTimeout: timeoutMs, connectionTimeout: Math.min(timeoutMs, 3_000) },
   });
   const byName = new Map<string, number>();
