@@ -149,7 +149,9 @@ export const PACE_OPTIONS = {
     type: "number",
     value: "S",
     env: "CONNECT_BACKFILL_MAX_RETRY_AFTER_S",
-    default: 60,
+    // 30 s: Connect sends no Retry-After; one from a proxy or a lying endpoint is honoured once up to this, and
+    // twice this with nothing getting through stops the run (resumable) within a minute, not two.
+    default: 30,
     unit: "s",
     help: "the longest Retry-After obeyed, in seconds; longer ones are cut to this (default {default})",
     doc: "the longest `Retry-After` obeyed; throttled without a call getting through for twice this (at least 10 s), a run stops (see [api.md](api.md))",

@@ -6,7 +6,7 @@ import type { RateGovernor } from "../rate/RateGovernor.js";
 import { classifyError } from "./classifyError.js";
 import { throttleWatchFor } from "./throttleWatch.js";
 
-export const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 
 export interface SendPolicy {
   /** Tries for transient errors (500/502/503/504, resets, timeouts). */

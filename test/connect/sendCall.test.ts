@@ -213,9 +213,9 @@ describe("sendCall: the Retry-After cap", () => {
       ["3600", 50, 50],
       ["2", 50, 50],
       ["0.04", 50, 40],
-      // --max-retry-after's default: 60 s.
-      ["3600", undefined, 60_000],
-      ["59", undefined, 59_000],
+      // --max-retry-after's default: 30 s.
+      ["3600", undefined, 30_000],
+      ["29", undefined, 29_000],
     ];
     const warned: unknown[][] = [];
     for (const [retryAfter, cap, told] of cases) {
