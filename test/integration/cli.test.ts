@@ -98,11 +98,13 @@ describe("command line", () => {
     expect(s).toMatchObject({ runId: "q-run", total: 25, counts: { updated: 25, pending: 0, failed: 0, invalid: 0, skipped_pre_api: 0 }, eta: 0 });
     expect(Object.keys(s).sort()).toEqual(
       [
+        "abandonedChunks",
         "counts",
         "createdAt",
         "eta",
         "failedChunks",
         "governorRate",
+        "heldChunks",
         "input",
         "lastOutcomeAt",
         "operation",
@@ -116,7 +118,8 @@ describe("command line", () => {
         "total",
       ].sort(),
     );
-    expect(s).toMatchObject({ state: "finished", input: file, parentRunId: null, stopReason: null });
+    // A finished run: no chunk held by a worker, none left behind by a dead one (and so no noWorker sentence).
+    expect(s).toMatchObject({ state: "finished", input: file, parentRunId: null, stopReason: null, heldChunks: 0, abandonedChunks: 0 });
 
     const report = await cli(["report", "q-run", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
     expect(report.code).toBe(0);
