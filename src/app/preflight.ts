@@ -1,19 +1,43 @@
+import type { ColumnMapping } from "../input/columnRoles.js";
+import type { InputFormat } from "../input/openSource.js";
+import { STDIN } from "../input/transportOf.js";
+import { checkRunInput } from "../queue/openRunInput.js";
 import { CheckFailed, checkTarget } from "./checkTarget.js";
 import type { AppContext } from "./context.js";
 import { configForRun, refuseConflicts } from "./runSettings.js";
 
+/** The input a run is about to read. */
+export interface PreflightInput {
+  readonly file: string;
+  readonly format: InputFormat;
+  readonly mapping?: ColumnMapping | undefined;
+}
+
 /**
  * Before anything is queued (run, enqueue, a scheduled run): the run's settings
- * agree with the flags given, AWS credentials and a Region resolve, the endpoint
- * answers and Redis takes a write. No call is made to Connect (it would count
- * against the account's quota at every run; `check` makes one). Returns the
- * context aimed where the run's calls go, with the Region the SDK resolved
- * when none was given, so the run records it.
+ * agree with the flags given, the input is one the producer can read, AWS
+ * credentials and a Region resolve, the endpoint answers and Redis takes a
+ * write. In that order: a flag, then the user's own file (cheap to look at, and
+ * what a person fixes first), then the network. No call is made to Connect (it
+ * would count against the account's quota at every run; `check` makes one).
+ * Returns the context aimed where the run's calls go, with the Region the SDK
+ * resolved when none was given, so the run records it.
  */
-export async function preflight(ctx: AppContext): Promise<AppContext> {
+export async function preflight(ctx: AppContext, input?: PreflightInput): Promise<AppContext> {
   const { config } = ctx;
   const existing = config.runId ? await ctx.store.manifest(config.runId) : undefined;
   if (existing) refuseConflicts(existing, config);
+  // Standard input cannot be read twice: the producer's own opening checks it (after the target).
+  if (input && input.file !== STDIN) {
+    await checkRunInput(input.file, {
+      format: input.format,
+      delimiter: config.delimiter,
+      // Going on with a run: its own instance and column mapping, as the producer takes them.
+      instanceId: existing ? existing.defaultInstanceId : config.instanceId,
+      mapping: input.mapping ?? existing?.mapping,
+      operation: config.operation,
+    });
+  }
   const target = existing?.target ?? config.target;
   const res = await checkTarget(ctx, {
     target,

@@ -74,9 +74,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     let job: LoadedJob | undefined;
     let flags = args.flags;
     if (command.takesJobFile && first?.toLowerCase().endsWith(".json")) {
-      if (name === "run" || name === "enqueue") night = { jobPath: first, flags: args.flags };
-      // A missing file is said as such (exit 1), as for any input file.
+      // A missing file is said as such (exit 1), as for any input file: one sentence. It holds no job to tell a
+      // night's end of (no name, no webhook, no history), so it is no night: `run notes.json` is a typo, not a job.
       if (!existsSync(first)) throw fatalError(`${resolvePath(first)}: no such file.`);
+      if (name === "run" || name === "enqueue") night = { jobPath: first, flags: args.flags };
       const { openJobFile } = await import("../app/jobConfig.js");
       ({ job, flags } = await openJobFile(first, args.flags));
       if (night) night.job = job;

@@ -86,8 +86,13 @@ export async function openSource(input: InputRef, format: InputFormat, opts: Sou
         throw noInstance(path, `its first row (line ${first.value.line}) has an empty instanceId`);
       }
       records = (async function* () {
-        if (!first.done) yield first.value;
-        for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+        try {
+          if (!first.done) yield first.value;
+          for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+        } finally {
+          // Left early (a check that looked at the first row), the file is closed all the same.
+          await it.return?.();
+        }
       })();
     }
     return { shape: { format, header: csv.header }, roles, records, blankLines: csv.blankLines };
@@ -100,8 +105,12 @@ export async function openSource(input: InputRef, format: InputFormat, opts: Sou
     if (typeof (v.instanceId ?? v.InstanceId) !== "string") throw noInstance(path, `its first object (line ${first.value.line}) has no instanceId`);
   }
   async function* all(): AsyncGenerator<SourceRecord> {
-    if (!first.done) yield first.value;
-    yield* records;
+    try {
+      if (!first.done) yield first.value;
+      yield* records;
+    } finally {
+      await records.return(undefined);
+    }
   }
   return { shape: { format }, roles: undefined, records: all(), blankLines: () => 0 };
 }

@@ -1,7 +1,7 @@
 import { InputFileError } from "../input/InputFileError.js";
 import { fingerprintSize } from "../input/InputTransport.js";
 import { STDIN, transportOf } from "../input/transportOf.js";
-import { openSource } from "../input/openSource.js";
+import { openRunInput } from "./openRunInput.js";
 import { ChunkRows, type ChunkJobData } from "../domain/queuedRow.js";
 import { operationNamed } from "../operations/registry.js";
 import { columnPlanOf, RowChecker } from "./RowChecker.js";
@@ -61,21 +61,16 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   // Going on with a run: its own default instance, whatever this shell's CONNECT_INSTANCE_ID says (a flag that disagrees was refused before).
   const instanceId = known ? known.defaultInstanceId : opts.instanceId;
   let bytesRead = 0;
-  const source = await openSource(transport, opts.format, {
+  const { source, op } = await openRunInput(transport, {
+    format: opts.format,
     delimiter: opts.delimiter,
-    requireInstance: { defaultInstanceId: instanceId },
+    instanceId,
     mapping,
+    operation: opts.operation,
     onOffset: (at) => {
       bytesRead = at;
     },
   });
-  const op = operationNamed(opts.operation);
-  // A column that means nothing to the operation is said now, not as one invalid row per line.
-  if (source.roles)
-    op.checkColumns(
-      source.roles.fields.map(([, name]) => name),
-      path,
-    );
   // Standard input cannot be read twice: no fingerprint, and no resume (below).
   const fingerprint = await transport.fingerprint();
   // The input's size (a file's, an S3 object's; none for standard input): the ETA while it is read.

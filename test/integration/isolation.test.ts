@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
+import { enqueueRun } from "../../src/app/enqueueRun.js";
 import { cli, deletePrefix, harness, REDIS_URL, ROOT, rows, type Harness } from "./helpers.js";
 
 // Runs that share a Redis: a process works only the runs it is meant to, and never
@@ -17,9 +18,13 @@ describe("run isolation", () => {
   it("a production run queued for AWS is never worked by `run` or `work` aimed at the simulator", async () => {
     h = await harness();
     const common = ["--prefix", h.prefix];
-    // Queued for AWS (no endpoint given), as an operator's nightly run would be.
+    // Queued for AWS (no endpoint given), as an operator's nightly run would be. By the producer `enqueue` runs:
+    // `enqueue` itself first checks that the run's endpoint answers (exit 1 and nothing queued when it does not),
+    // and AWS's endpoint does not answer from every test machine. Who works the run is this test's business.
     const victim = await h.file("nightly.csv", rows(50, "prod"));
-    expect((await cli(["enqueue", victim, "--instance-id", "prod-instance", "--run-id", "victim-run", ...common])).code).toBe(0);
+    const aws = await h.ctx({ endpoint: undefined, "instance-id": "prod-instance", "run-id": "victim-run" });
+    expect(aws.config.target.endpoint).toBeUndefined();
+    expect(await enqueueRun(aws, victim, "csv", {})).toMatchObject({ runId: "victim-run", rows: 50, invalid: 0 });
 
     // Someone runs another file against the simulator on the same Redis prefix.
     const mine = await h.file("mine.csv", rows(20, "sim"));

@@ -155,8 +155,10 @@ describe("prune", () => {
     const notFinished = await cli(["prune", "--run-id", "waiting", "--prefix", h.prefix]);
     expect(notFinished.code).toBe(1);
     expect(notFinished.stderr).toMatch(/kept run waiting: it is not finished \(cancel it first to drop it\)/);
-    expect((await cli(["prune", "--older-than", "soon", "--prefix", h.prefix])).stderr).toMatch(
-      /--older-than must be days, hours or minutes such as 30d, 12h or 90m, got "soon"/,
+    const soon = await cli(["prune", "--older-than", "soon", "--prefix", h.prefix]);
+    expect(soon.code).toBe(2);
+    expect(soon.stderr).toMatch(
+      /--older-than must be a duration such as 30d, 12h, 90m \(minutes\) or 6mo \(months\): "soon" is not a whole number followed by a unit/,
     );
   });
 });

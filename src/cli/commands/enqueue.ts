@@ -21,7 +21,7 @@ export const enqueue: Command = {
     // Long-lived: the producer lives as long as the file is read (days for a backfill) and rides out a Redis restart.
     const { preflight } = await import("../../app/preflight.js");
     return withContext(config, "long-lived", async (opened) => {
-      const ctx = await preflight(opened);
+      const ctx = await preflight(opened, { file, format, mapping });
       const stop = stopSignals();
       let printed = false;
       try {

@@ -45,13 +45,13 @@ export const run: Command = {
     const { inputFormat, jobMapping } = await import("../../app/inputFormat.js");
     const mapping = jobMapping(job);
     requireFile(file);
-    inputFormat(file, config); // a bad extension is reported before Redis is touched
+    const format = inputFormat(file, config); // a bad extension is reported before Redis is touched
     // Commands load what they use: the AWS SDK alone is tens of MB that enqueue does not need.
     if (config.dryRun) return dryRunCommand(config, file, mapping, Boolean(flags.quiet));
     const { runFile } = await import("../../app/runFile.js");
     const { preflight } = await import("../../app/preflight.js");
     return withContext(config, "long-lived", async (opened) => {
-      const ctx = await preflight(opened);
+      const ctx = await preflight(opened, { file, format, mapping });
       const stop = stopSignals();
       const progress = new ProgressLine();
       try {
