@@ -119,12 +119,16 @@ describe("command line", () => {
         "total",
       ].sort(),
     );
-<<<<<<< HEAD
-    expect(s).toMatchObject({ state: "finished", input: file, parentRunId: null, stopReason: null, governorScope: `us-east-1@${new URL(h.endpoint).host}` });
-=======
     // A finished run: no chunk held by a worker, none left behind by a dead one (and so no noWorker sentence).
-    expect(s).toMatchObject({ state: "finished", input: file, parentRunId: null, stopReason: null, heldChunks: 0, abandonedChunks: 0 });
->>>>>>> fix1
+    expect(s).toMatchObject({
+      state: "finished",
+      input: file,
+      parentRunId: null,
+      stopReason: null,
+      heldChunks: 0,
+      abandonedChunks: 0,
+      governorScope: `us-east-1@${new URL(h.endpoint).host}`,
+    });
 
     const report = await cli(["report", "q-run", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
     expect(report.code).toBe(0);
