@@ -88,8 +88,11 @@ export interface SendContext {
   readonly line?: number;
   /** Called after every call, answered or not: for the timeline, live figures and metrics. */
   readonly onAttempt?: (call: CallResult) => void;
-  /** Asked after the governor's turn, right before each call goes: false hands the row back (a run paused meanwhile). */
-  readonly mayGo?: () => Promise<boolean>;
+  /**
+   * Asked after the governor's turn, right before each call goes: false hands the row back (a run paused meanwhile);
+   * otherwise what to call once the call is answered (or failed).
+   */
+  readonly mayGo?: () => Promise<false | (() => void)>;
   /**
    * Fired as each call's request goes (lib/onSent): the run counts it as sent, since the service applies
    * a call whether or not its caller lives on. Not awaited; it must not throw.
@@ -132,12 +135,13 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
       if ((err as Error).name === "AbortError") return { kind: "handback", attempts, throttles };
       throw err;
     }
-    if (ctx.mayGo && !(await ctx.mayGo())) return { kind: "handback", attempts, throttles };
+    const go = ctx.mayGo ? await ctx.mayGo() : undefined;
+    if (go === false) return { kind: "handback", attempts, throttles };
     attempts++;
     const started = performance.now();
     const told = (result: CallResult["result"]) => ctx.onAttempt?.({ operation: ctx.op.name, result, durationMs: performance.now() - started });
     try {
-      const value = await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs, ctx.onSend);
+      const value = await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs, ctx.onSend).finally(() => go?.());
       ctx.governor.succeeded();
       throttleWatchFor(ctx.governor).succeeded();
       told("ok");

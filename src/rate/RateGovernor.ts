@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { RateTurns } from "./RateTurns.js";
 import { abortError, untilAborted } from "../lib/abort.js";
 import { sleep } from "../lib/sleep.js";
 import { RESERVE, THROTTLED } from "./governorScripts.js";
@@ -77,6 +78,8 @@ export class RateGovernor {
   private readonly headroom: number;
   private successes = 0;
   private lastRate: number;
+  /** Every rate reported, where it turned: what the worker's log says of the rate's moves. */
+  readonly turns = new RateTurns();
   /** Latest epoch seen in any reply: slots of an older one are dropped. */
   private epoch = "";
   private slots: Slot[] = [];
@@ -159,6 +162,7 @@ export class RateGovernor {
       this.start,
     );
     this.lastRate = Number(rate);
+    this.turns.note(this.lastRate);
     this.epoch = String(epoch);
     const first = Math.max(0, Number(wait));
     if (Number(granted) === 1) {
@@ -230,6 +234,7 @@ export class RateGovernor {
       this.start,
     );
     this.lastRate = Number(rate);
+    this.turns.note(this.lastRate);
     this.epoch = String(epoch);
     return { decreased: Number(decreased) === 1, rate: Number(rate) };
   }

@@ -154,6 +154,9 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
   takeCanary(runId: string, lines: readonly number[], reason: string): Promise<CanaryAnswer> {
     return this.canary.take(runId, lines, reason);
   }
+  flyCanary(runId: string): ReturnType<Canary["fly"]> {
+    return this.canary.fly(runId);
+  }
 
   park(chunk: Chunk): Promise<void> {
     return this.parkedChunks.park(chunk);

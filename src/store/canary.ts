@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { type Keys, RUN } from "./keys.js";
 
@@ -5,7 +6,8 @@ import { type Keys, RUN } from "./keys.js";
 export type CanaryAnswer = "send" | "paused" | "stopped" | "cancelled" | "wait";
 
 /**
- * KEYS: [1] run hash, [2] leases (line → 1), [3] leased lines not yet seen done, [4] the run's done bitmap.
+ * KEYS: [1] run hash, [2] leases (line → 1), [3] leased lines not yet seen done, [4] the run's done bitmap,
+ * [5] calls in flight (token → expiry).
  * ARGV: [1] the pause's reason, then the call's lines. Returns send, wait, or the state that holds the call.
  *
  * A place is taken once per line: a line whose worker died holding it is sent again by the chunk's next
@@ -27,6 +29,15 @@ if left <= 0 then
   for _, line in ipairs(redis.call('SMEMBERS', KEYS[3])) do
     if redis.call('GETBIT', KEYS[4], tonumber(line)) == 1 then redis.call('SREM', KEYS[3], line) else return 'wait' end
   end
+  -- A call that passed its last look at the state and is not answered yet (a second holder of a chunk sending a
+  -- line again, whose first holder's outcome took it out of the open set): the pause waits for it too.
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local flying = redis.call('HGETALL', KEYS[5])
+  for i = 1, #flying, 2 do
+    if tonumber(flying[i + 1]) > now then return 'wait' end
+    redis.call('HDEL', KEYS[5], flying[i])
+  end
   redis.call('HSET', KEYS[1], '${RUN.state}', 'paused', '${RUN.stopReason}', ARGV[1])
   return 'paused'
 end
@@ -36,6 +47,22 @@ for _, line in ipairs(new) do
 end
 redis.call('HINCRBY', KEYS[1], '${RUN.canaryLeft}', -#new)
 return 'send'
+`;
+
+/**
+ * How long a call noted in flight holds a pause back at most: the time from its last look at the state to its
+ * request being written, with room for a loaded machine (a live call says it landed once answered).
+ */
+const FLYING_MS = 5_000;
+
+/** KEYS: [1] run hash, [2] calls in flight. ARGV: [1] token, [2] ms it holds. Returns go, or the state that holds the call. */
+const FLY = `
+local s = redis.call('HGET', KEYS[1], '${RUN.state}')
+if s == 'paused' or s == 'stopped' or s == 'cancelled' then return s end
+local t = redis.call('TIME')
+redis.call('HSET', KEYS[2], ARGV[1], tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[2]))
+redis.call('PEXPIRE', KEYS[2], 10 * tonumber(ARGV[2]))
+return 'go'
 `;
 
 /** `--canary`: the allowance of rows that need a call before the run pauses, kept in the run's hash, with a place per line. */
@@ -54,7 +81,20 @@ export class Canary {
    */
   async take(runId: string, lines: readonly number[], reason: string): Promise<CanaryAnswer> {
     const k = this.keys;
-    const res = await this.redis.eval(TAKE, 4, k.run(runId), k.canaryLeases(runId), k.canaryOpen(runId), k.done(runId), reason, ...lines);
+    const res = await this.redis.eval(TAKE, 5, k.run(runId), k.canaryLeases(runId), k.canaryOpen(runId), k.done(runId), k.canaryFlying(runId), reason, ...lines);
     return String(res) as CanaryAnswer;
+  }
+
+  /**
+   * Right before a canary run's call goes (after its turn): the run's state that holds it, or the call noted as in
+   * flight until `landed` (or `FLYING_MS`, for a worker killed meanwhile), in one step: a pause is never said
+   * between this look and the call reaching the service.
+   */
+  async fly(runId: string): Promise<{ readonly held: string } | { readonly landed: () => Promise<void> }> {
+    const k = this.keys;
+    const token = randomUUID();
+    const res = String(await this.redis.eval(FLY, 2, k.run(runId), k.canaryFlying(runId), token, FLYING_MS));
+    if (res !== "go") return { held: res };
+    return { landed: async () => void (await this.redis.hdel(k.canaryFlying(runId), token)) };
   }
 }

@@ -24,6 +24,8 @@ export function keysFor(prefix: string) {
     /** `--canary`: the lines that hold a place (line → 1), and those of them not yet seen with an outcome. */
     canaryLeases: (runId: string) => `${prefix}:run:${runId}:cnl`,
     canaryOpen: (runId: string) => `${prefix}:run:${runId}:cno`,
+    /** Canary calls past their last look at the run's state and not yet answered (token → expiry, epoch ms): a pause waits for them. */
+    canaryFlying: (runId: string) => `${prefix}:run:${runId}:cnf`,
     /** `--capture-before`: what each contact held before the run's first write to it (first read wins). */
     beforeImages: (runId: string) => `${prefix}:run:${runId}:before`,
     /** Calls per second (fields: timelineField). */

@@ -163,7 +163,7 @@ export class Runs {
       .hset(this.keys.run(runId), RUN.state, "queued", RUN.breakerSent, 0, RUN.breakerFailed, 0, RUN.breakerConsecutive, 0, RUN.breakerAuth, 0)
       // A canary is over once resumed: the run goes on without pausing again.
       .hdel(this.keys.run(runId), RUN.stopReason, RUN.canaryLeft)
-      .del(this.keys.breaker(runId), this.keys.breakerCodes(runId), this.keys.canaryLeases(runId), this.keys.canaryOpen(runId))
+      .del(this.keys.breaker(runId), this.keys.breakerCodes(runId), this.keys.canaryLeases(runId), this.keys.canaryOpen(runId), this.keys.canaryFlying(runId))
       .exec();
   }
 
@@ -257,6 +257,7 @@ export class Runs {
         k.beforeImages(runId),
         k.canaryLeases(runId),
         k.canaryOpen(runId),
+        k.canaryFlying(runId),
         k.sending(runId),
       )
       .zrem(k.runs, runId)

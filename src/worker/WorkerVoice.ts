@@ -38,18 +38,24 @@ export class WorkerVoice {
     else this.log.error({ runId }, `run ${runId} stopped: ${stopReason ?? "stopped"}`);
   }
 
-  /** A line when a governor's rate moved by more than 20% since the last one said: throttles and recoveries, not every step. */
-  rates(governors: ReadonlyMap<ApiName, RateGovernor>): void {
+  /**
+   * A line when a governor's rate moved by more than 20% since the last one said: throttles and recoveries, not
+   * every step. Looked at once a second, through the rates' turns since the last look: a slow start's rise and the
+   * throttle that cuts it back within one second are both said, not seen as no move at all.
+   */
+  rates(governors: ReadonlyMap<ApiName, Pick<RateGovernor, "rate" | "turns">>): void {
     for (const [op, g] of governors) {
-      const now = g.rate;
-      const before = this.ratesSaid.get(op);
-      if (before !== undefined && Math.abs(now - before) <= before * 0.2) continue;
-      this.ratesSaid.set(op, now);
-      if (before !== undefined)
-        this.log.info(
-          { operation: op, from: Math.round(before * 10) / 10, to: Math.round(now * 10) / 10 },
-          `governor rate ${before.toFixed(1)} → ${now.toFixed(1)} req/s (${op})`,
-        );
+      const seen = g.turns.take();
+      for (const now of seen.length > 0 ? seen : [g.rate]) {
+        const before = this.ratesSaid.get(op);
+        if (before !== undefined && Math.abs(now - before) <= before * 0.2) continue;
+        this.ratesSaid.set(op, now);
+        if (before !== undefined)
+          this.log.info(
+            { operation: op, from: Math.round(before * 10) / 10, to: Math.round(now * 10) / 10 },
+            `governor rate ${before.toFixed(1)} → ${now.toFixed(1)} req/s (${op})`,
+          );
+      }
     }
   }
 

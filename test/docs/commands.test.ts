@@ -26,6 +26,25 @@ const portFree = (port: number) =>
     s.once("error", () => resolve(true));
   });
 
+/** Who listens on `port` (for the failure message): another process of this machine, or a block's leftover. */
+const holderOf = (port: number): string => {
+  try {
+    return execFileSync("ss", ["-Hltnp", `sport = :${port}`], { encoding: "utf8" }).trim() || "(ss names no listener)";
+  } catch {
+    return "(ss is not available)";
+  }
+};
+
+/** Whether any process of the group led by `pid` still lives. */
+const groupAlive = (pid: number): boolean => {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 beforeAll(() => {
   clone = mkdtempSync(join(tmpdir(), "cb-docs-"));
   const files = execFileSync("git", ["ls-files", "-co", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\n").filter(Boolean);
@@ -90,9 +109,12 @@ describe("the shell blocks of the guides", () => {
   it.each(toRun.map((b, i) => [`${b.file}:${b.line}`, b, i] as const))(
     "%s runs as written",
     async (_where, block, i) => {
+      // Blocks run one after another and several start the simulator on 4566; each block's processes are gone
+      // before the next starts (below). Another process of a loaded machine (another checkout's docs test) may
+      // hold the port for a while: wait for it, bounded, and name the holder if it stays.
       for (const port of [...block.text.matchAll(/--port[ =](\d+)/g)].map((m) => Number(m[1]))) {
-        for (let t = 0; t < 100 && !(await portFree(port)); t++) await new Promise((r) => setTimeout(r, 100));
-        expect(await portFree(port), `port ${port} is free for ${block.file}:${block.line}`).toBe(true);
+        for (let t = 0; t < 600 && !(await portFree(port)); t++) await new Promise((r) => setTimeout(r, 100));
+        expect(await portFree(port), `port ${port} is free for ${block.file}:${block.line}; held by: ${holderOf(port)}`).toBe(true);
       }
       const script = scriptOf(block.text, join(clone, "bin/connect-backfill.js"));
       const child = spawn("bash", ["-c", script], {
@@ -105,11 +127,16 @@ describe("the shell blocks of the guides", () => {
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr.on("data", (d: Buffer) => (out += d.toString()));
       const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      const group = child.pid as number;
       try {
-        process.kill(-(child.pid as number), "SIGTERM");
+        process.kill(-group, "SIGTERM");
       } catch {
         /* nothing left */
       }
+      // What the block left running (a simulator on 4566, a worker handing back its rows) is gone before the next
+      // block starts: SIGTERM first (a worker's shutdown takes up to about 32 s), then SIGKILL.
+      for (let t = 0; t < 450 && groupAlive(group); t++) await new Promise((r) => setTimeout(r, 100));
+      if (groupAlive(group)) process.kill(-group, "SIGKILL");
       const failures = out.split("\n").filter((l) => l.startsWith("DOCS:"));
       expect(failures, out.slice(-3000)).toEqual([]);
       expect(code).toBe(0);

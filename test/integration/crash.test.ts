@@ -66,12 +66,21 @@ describe("crash safety with real processes", () => {
     const n = 300_000;
     const file = await h.file("big.csv", rows(n, "p"));
     // The whole file at once (no window): every row queued, with no worker to make room (queueWindow.test.ts covers the window).
-    const common = ["--prefix", h.prefix, "--instance-id", "i", "--run-id", "kp", "--chunk-size", "500", "--queue-window", "0"];
+    // Aimed at the simulator: enqueue checks the run's endpoint answers before it queues anything (no call is made).
+    const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--instance-id", "i", "--run-id", "kp", "--chunk-size", "500", "--queue-window", "0"];
     const redis = new Redis(REDIS_URL);
     try {
       const store = new RunStore(redis, keysFor(h.prefix));
       const p = start(["enqueue", file, ...common]);
-      await until(async () => ((await store.progress("kp"))?.read ?? 0) > 20_000);
+      let ended: number | null | undefined;
+      void p.exited.then((code) => {
+        ended = code;
+      });
+      await until(async () => {
+        // A producer that refuses to start is said as such, not as a time-out.
+        if (ended !== undefined) throw new Error(`the producer exited ${ended} before it had read 20,000 rows`);
+        return ((await store.progress("kp"))?.read ?? 0) > 20_000;
+      });
       p.child.kill("SIGKILL");
       await p.exited;
       const mid = await store.progress("kp");

@@ -81,8 +81,8 @@ describe("--metrics-port", () => {
       const wanted = new Set(dashboard.match(/connect_backfill_[a-z_]+/g));
       const served = new Set(end.map((x) => x.name));
       expect([...wanted].filter((n) => !served.has(n))).toEqual([]);
-      // And compose scrapes the workers on the port they serve.
-      expect(await readFile(join(ROOT, "docker-compose.yml"), "utf8")).toMatch(/"--metrics-port", "9464"/);
+      // And compose scrapes the workers on the port they serve (given as the flag or as its environment variable).
+      expect(await readFile(join(ROOT, "docker-compose.yml"), "utf8")).toMatch(/"--metrics-port", "9464"|CONNECT_BACKFILL_METRICS_PORT: "9464"/);
       expect(await readFile(join(ROOT, "examples", "prometheus.yml"), "utf8")).toMatch(/port: 9464/);
     } finally {
       const exited = new Promise((r) => w.on("exit", r));

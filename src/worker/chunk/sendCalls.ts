@@ -79,13 +79,17 @@ export function sendCalls(
       .countSent(runId, writes)
       .catch((err: unknown) => ctx.log?.warn({ runId, err }, "a call could not be counted (Redis); summary.json may count fewer calls"));
   };
-  const stillGoing = async () => {
-    const { state } = await ctx.store.state(runId);
-    if (state === "paused" || state === "stopped" || state === "cancelled") {
-      stop.learn(state);
+  // A canary run's call, after its turn: held by a pause that came meanwhile, or noted in flight until answered,
+  // in one step, so the run never says it is paused while this call may still reach the service.
+  const stillGoing = async (): Promise<false | (() => void)> => {
+    const go = await ctx.store.flyCanary(runId);
+    if ("held" in go) {
+      stop.learn(go.held);
       return false;
     }
-    return true;
+    return () => {
+      go.landed().catch((err: unknown) => ctx.log?.warn({ runId, err }, "a canary call's end could not be noted (Redis); the pause waits a few seconds more"));
+    };
   };
   // Set when the run stops for throttling without progress: no new try starts, waits for a turn end.
   const stalled = new AbortController();
