@@ -16,7 +16,7 @@ import { cancelRows } from "./cancelRows.js";
 import { breakerManifestFields, breakerOf, type RecordedOutcome } from "../domain/breaker.js";
 import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
 import type { RunStore } from "../store/RunStore.js";
-import { Condition } from "../lib/Condition.js";
+import { Conditions } from "../lib/Conditions.js";
 
 class RunCancelled extends Error {}
 class ProducerStopped extends Error {}
@@ -169,8 +169,9 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     invalidBatch = [];
   };
   const window = opts.deliver ? undefined : opts.window;
-  // Said when a cause starts and when it is over, not at each batch the window fills again.
-  const waiting = new Condition({ start: (_k, why) => opts.onWait?.(why), end: (_k, why, s) => opts.onWaitOver?.(why, s) }, WAIT_SETTLE_MS);
+  // Each cause said when it starts and when it is over, not at each batch the window fills again
+  // (nor each time the window switches between full of rows and full of outcomes).
+  const waiting = new Conditions({ start: (_k, why) => opts.onWait?.(why), end: (_k, why, s) => opts.onWaitOver?.(why, s) }, WAIT_SETTLE_MS);
   /**
    * Waits until the run has room for the next batch: Redis holds a window of the
    * file, whatever its size. The workers make room as chunks complete (removed
