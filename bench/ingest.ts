@@ -11,6 +11,7 @@ import { Redis } from "ioredis";
 import { keysFor } from "../src/store/keys.js";
 import { RunStore } from "../src/store/RunStore.js";
 import { deletePrefix, median, REDIS_URL, ROOT, sampleRss, table, writeSection } from "./lib.js";
+import { ConnectSimulator } from "../src/simulator/index.js";
 
 const ROWS = 1_000_000;
 
@@ -47,13 +48,16 @@ export async function benchIngest(): Promise<void> {
   const bytes = await makeFile(file);
   const redis = new Redis(REDIS_URL);
   const ours: Array<{ wallS: number; peakRssMb: number; redisMb: number }> = [];
+  // An endpoint that answers: `enqueue` checks its target before it queues anything (no call is made).
+  const sim = new ConnectSimulator({ autoCreate: true });
+  const { endpoint } = await sim.start();
   try {
     for (let round = 0; round < 3; round++) {
       const prefix = `ingest-${randomBytes(3).toString("hex")}`;
       const before = await usedMb(redis);
       const r = await runTracked(
         process.execPath,
-        [join(ROOT, "bin/connect-backfill.js"), "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error"],
+        [join(ROOT, "bin/connect-backfill.js"), "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error", "--endpoint", endpoint],
         // The whole file at once, no workers: what queueing costs (the window's footprint is the "redis" section).
         { CONNECT_BACKFILL_QUEUE_WINDOW: "0" },
       );
@@ -110,6 +114,7 @@ About 100 MB of the producer's RSS is the Node runtime with BullMQ, ioredis and 
     console.log(body);
     await writeSection("ingest", body);
   } finally {
+    await sim.stop();
     await redis.quit();
     await rm(dir, { recursive: true, force: true });
   }

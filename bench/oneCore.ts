@@ -21,10 +21,11 @@ const INGEST_ROWS = 1_000_000;
 
 type Sample = { wallS: number; peakRssMb: number; bytesPerRow: number };
 
-async function ingestOnce(bin: string, file: string, redis: Redis): Promise<Sample> {
+async function ingestOnce(bin: string, file: string, redis: Redis, endpoint: string): Promise<Sample> {
   const prefix = `core-${randomBytes(3).toString("hex")}`;
   const before = await usedMb(redis);
-  const t = await runTracked(process.execPath, [bin, "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error"], {
+  const t = await runTracked(process.execPath, // An endpoint that answers: `enqueue` checks its target before it queues anything (no call is made).
+    [bin, "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error", "--endpoint", endpoint], {
     CONNECT_BACKFILL_QUEUE_WINDOW: "0",
   });
   const after = await usedMb(redis);
@@ -58,7 +59,7 @@ export async function benchOneCore(): Promise<void> {
           ["prev", prev?.bin],
         ] as const) {
           if (!bin) continue;
-          ingest[k].push(await ingestOnce(bin, big, redis));
+          ingest[k].push(await ingestOnce(bin, big, redis, endpoint));
           flow[k].push((await flowOf(bin, sim, endpoint, small, redis, FLOW_ROWS)).rowsPerS);
           console.log("core round", r, k, ingest[k].at(-1), flow[k].at(-1));
         }
