@@ -24,8 +24,8 @@ type Sample = { wallS: number; peakRssMb: number; bytesPerRow: number };
 async function ingestOnce(bin: string, file: string, redis: Redis, endpoint: string): Promise<Sample> {
   const prefix = `core-${randomBytes(3).toString("hex")}`;
   const before = await usedMb(redis);
-  const t = await runTracked(process.execPath, // An endpoint that answers: `enqueue` checks its target before it queues anything (no call is made).
-    [bin, "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error", "--endpoint", endpoint], {
+  // An endpoint that answers: `enqueue` checks its target before it queues anything (no call is made).
+  const t = await runTracked(process.execPath, [bin, "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error", "--endpoint", endpoint], {
     CONNECT_BACKFILL_QUEUE_WINDOW: "0",
   });
   const after = await usedMb(redis);

@@ -1,4 +1,5 @@
 import type { QueuedRow, RowContext } from "./queuedRow.js";
+import { utcSecondsMs } from "./utcSeconds.js";
 
 /** The row as it came in, kept only for rows that end up in failures.csv (and read again by `retry`). */
 export type OriginalRecord = { readonly fields: readonly string[] } | { readonly object: Record<string, unknown> } | { readonly raw: string };
@@ -81,7 +82,12 @@ export function sameCell(
   start: number | null | undefined,
   valueNamed: (name: string) => unknown,
 ): boolean {
-  if (role?.kind === "start") return (text.length === 20 || text.length === 24) && text.charCodeAt(10) === 84 /* T */ && text === startText(start);
+  if (role?.kind === "start") {
+    // The common shape compared without formatting the start again (what startText would write for it).
+    const fast = text.length === 20 ? utcSecondsMs(text) : undefined;
+    if (fast !== undefined) return fast === start;
+    return (text.length === 20 || text.length === 24) && text.charCodeAt(10) === 84 /* T */ && text === startText(start);
+  }
   return text === plainCell(role, contactId, givenInstanceId, start, valueNamed);
 }
 

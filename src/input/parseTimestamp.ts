@@ -1,3 +1,5 @@
+import { utcSecondsMs } from "../domain/utcSeconds.js";
+
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
 const EPOCH = /^\d{1,16}(?:\.\d+)?$/;
 
@@ -10,6 +12,8 @@ const SECONDS_LIMIT = 1e11;
  * milliseconds, or undefined when the text is not a timestamp.
  */
 export function parseTimestamp(text: string): number | undefined {
+  const fast = utcSecondsMs(text);
+  if (fast !== undefined) return fast;
   const s = text.trim();
   if (EPOCH.test(s)) {
     const n = Number(s);
