@@ -24,10 +24,13 @@ type Sample = { wallS: number; peakRssMb: number; bytesPerRow: number };
 async function ingestOnce(bin: string, file: string, redis: Redis, endpoint: string): Promise<Sample> {
   const prefix = `core-${randomBytes(3).toString("hex")}`;
   const before = await usedMb(redis);
-  const t = await runTracked(process.execPath, // An endpoint that answers: `enqueue` checks its target before it queues anything (no call is made).
-    [bin, "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error", "--endpoint", endpoint], {
-    CONNECT_BACKFILL_QUEUE_WINDOW: "0",
-  });
+  const t = await runTracked(
+    process.execPath, // An endpoint that answers: `enqueue` checks its target before it queues anything (no call is made).
+    [bin, "enqueue", file, "--prefix", prefix, "--run-id", "ingest", "--log-level", "error", "--endpoint", endpoint],
+    {
+      CONNECT_BACKFILL_QUEUE_WINDOW: "0",
+    },
+  );
   const after = await usedMb(redis);
   // Read from the run's hash itself: the previous release's manifest has no version, which today's store refuses.
   const { read } = await rawRunFigures(redis, prefix, "ingest");
