@@ -109,7 +109,7 @@ export async function afterJobRun(
     throttledShare: summary.throttledShare,
     exitCode,
     invalidShare: summary.rows > 0 ? summary.counts.invalid / summary.rows : 0,
-    ...(manifest.night ? { changedShare: manifest.night.changedShare } : {}),
+    ...(manifest.night ? { judged: true, changedShare: manifest.night.changedShare } : {}),
     ...(note ? { note } : {}),
   };
   let history = "recorded";

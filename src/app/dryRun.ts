@@ -77,8 +77,8 @@ export async function dryRunFile(
       ...base,
       runId,
       mapping: opts.mapping,
-      // A job's night is judged as its real run would judge it (a job without guards: its figures only); never paused.
-      ...(base.job ? { guards: opts.guards ?? {} } : {}),
+      // A job's night is judged as its real run would judge it (`{}`, a job without guards: its figures only); never paused.
+      ...(base.job && opts.guards ? { guards: opts.guards } : {}),
       // `--forget` is never done by a dry run (the memory is only read).
       forget: false,
       safety: { ...base.safety, dryRun: true, canary: undefined },

@@ -39,10 +39,13 @@ export async function judgeInput(store: RunStore, input: InputRef, opts: JudgeOp
   return judgeNight(opts.guards, tonight, earlier);
 }
 
-/** The job's finished nights, newest first: a cancelled, stopped or skipped one is no measure of a normal night. */
+/**
+ * The job's finished nights that were judged, newest first: a cancelled, stopped or skipped one is no measure of a
+ * normal night, nor a file fed in place of the job's export (failures.csv, fixed), which is never judged.
+ */
 export async function earlierNights(store: RunStore, job: string): Promise<EarlierNight[]> {
   const entries = await store.jobHistory.entries(job, HISTORY_READ);
-  return entries.filter((e) => e.event === "finished" && e.runId !== null).map((e) => ({ rows: e.rows, changedShare: e.changedShare }));
+  return entries.filter((e) => e.event === "finished" && e.judged === true).map((e) => ({ rows: e.rows, changedShare: e.changedShare }));
 }
 
 async function countNight(input: InputRef, opts: JudgeOptions, memory: ChangeMemory | undefined): Promise<NightCount> {

@@ -20,6 +20,8 @@ export interface HistoryEntry {
   readonly calls: number;
   readonly throttledShare: number;
   readonly exitCode: number | null;
+  /** The run was judged against the job's guards when it was made (its own export, not a file fed in its place). */
+  readonly judged?: boolean;
   /** Invalid rows among the night's rows (entries written before it have none: the counts tell). */
   readonly invalidShare?: number;
   /**

@@ -16,8 +16,9 @@ export const enqueue: Command = {
     requireFile(file);
     const format = inputFormat(file, config);
     // Nothing is queued: the file is checked and planned here, and its reports say what a run would do.
-    const guards = job?.job.guards;
-    if (config.dryRun) return dryRunCommand(config, file, mapping, false, guards);
+    // A night is the job's own export: a file given in its place (failures fed back) is not judged.
+    const guards = positionals[1] === undefined ? job?.job.guards : undefined;
+    if (config.dryRun) return dryRunCommand(config, file, mapping, false, job && positionals[1] === undefined ? (guards ?? {}) : undefined);
     const { enqueueRun } = await import("../../app/enqueueRun.js");
     // Long-lived: the producer lives as long as the file is read (days for a backfill) and rides out a Redis restart.
     const { preflight } = await import("../../app/preflight.js");

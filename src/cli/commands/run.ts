@@ -48,8 +48,9 @@ export const run: Command = {
     requireFile(file);
     const format = inputFormat(file, config); // a bad extension is reported before Redis is touched
     // Commands load what they use: the AWS SDK alone is tens of MB that enqueue does not need.
-    const guards = job?.job.guards;
-    if (config.dryRun) return dryRunCommand(config, file, mapping, Boolean(flags.quiet), guards);
+    // A night is the job's own export: a file given in its place (failures fed back) is not judged.
+    const guards = positionals[1] === undefined ? job?.job.guards : undefined;
+    if (config.dryRun) return dryRunCommand(config, file, mapping, Boolean(flags.quiet), job && positionals[1] === undefined ? (guards ?? {}) : undefined);
     const { runFile } = await import("../../app/runFile.js");
     const { preflight } = await import("../../app/preflight.js");
     return withContext(config, "long-lived", async (opened) => {
@@ -69,7 +70,10 @@ export const run: Command = {
   },
 };
 
-/** `run --dry-run` and `enqueue --dry-run`: the file checked and planned here, its reports written, nothing sent or queued. */
+/**
+ * `run --dry-run` and `enqueue --dry-run`: the file checked and planned here, its reports written, nothing sent or queued.
+ * `guards`: a job's own export is judged as its real run would judge it (`{}` for a job without guards: its figures only).
+ */
 export async function dryRunCommand(
   config: Config,
   file: string,
