@@ -2,20 +2,24 @@ import type { RunManifest } from "../domain/run/manifest.js";
 import { notifyWebhook, type RunEvent } from "../report/notifyWebhook.js";
 import type { RunSummary } from "../domain/RunSummary.js";
 import type { HistoryEntry } from "../store/jobHistory.js";
+import type { NightReading } from "../domain/run/nightGuards.js";
 import type { AppContext } from "./context.js";
 import { EXIT } from "./exitCode.js";
 
 /**
  * How a job's night ended, in one word cron mail, the history and a chat channel agree on:
  * `ok` (exit 0), `failed-rows` (exit 3: the run ended, some rows invalid or failed), `stopped`
- * (the run was stopped, cancelled or could not go on) or `not-started` (nothing was queued: no
- * export, Redis away, a bad job file, a check that failed).
+ * (the run was stopped, cancelled or could not go on), `not-started` (nothing was queued: no
+ * export, Redis away, a bad job file, a check that failed) or `paused` (exit 4: its guards or a canary
+ * paused it for a person to decide).
  */
-export type Verdict = "ok" | "failed-rows" | "stopped" | "not-started";
+export type Verdict = "ok" | "failed-rows" | "stopped" | "not-started" | "paused";
 
 export function verdictOf(exitCode: number, started = true): Verdict {
   if (!started) return "not-started";
   if (exitCode === EXIT.ok) return "ok";
+  // Exit 4: the night waits for `resume` or `cancel` (its guards, or a canary).
+  if (exitCode === EXIT.paused) return "paused";
   if (exitCode === EXIT.someRowsFailed) return "failed-rows";
   return "stopped";
 }
@@ -38,6 +42,8 @@ export interface NightMessage {
   /** "recorded", or why the history could not be written (Redis away). */
   readonly history: string;
   readonly summary?: RunSummary;
+  /** A job with guards: the night's figures as judged when its run was made, and each bound's verdict. */
+  readonly night?: NightReading;
 }
 
 export function nightText(m: Omit<NightMessage, "history"> & { readonly history?: string }): string {
@@ -51,7 +57,8 @@ export function nightText(m: Omit<NightMessage, "history"> & { readonly history?
   const what = s ? `: ${s.rows} rows (${counts || "none"}), ${s.requests} calls` : "";
   const run = m.runId ? `run ${m.runId} ` : "";
   const why = m.reason ? `: ${m.reason}` : "";
-  const history = m.history && m.history !== "recorded" ? ` (history ${m.history})` : "";
+  // A pause is no end: the history line comes when the night ends.
+  const history = m.history && m.history !== "recorded" && m.event !== "paused" ? ` (history ${m.history})` : "";
   return `job ${m.job}: ${run}${m.verdict} (exit ${m.exitCode})${what}${why}${history}`;
 }
 
@@ -78,9 +85,10 @@ export async function afterJobRun(
 ): Promise<void> {
   const job = manifest.job;
   // Interrupted (Ctrl-C on `run`): the run goes on with other workers; its end is told by whoever sees it.
-  // A dry run changed nothing; a paused canary has not ended (its end is told once resumed and finished).
+  // A dry run changed nothing; a paused night has not ended: its pause is told now, its end once resumed and finished.
   if (!job || stopReason === "interrupted" || manifest.dryRun) return;
-  if ((await ctx.store.state(manifest.runId).catch(() => undefined))?.state === "paused") return;
+  const now = await ctx.store.state(manifest.runId).catch(() => undefined);
+  if (now?.state === "paused") return tellPause(ctx, manifest, now.stopReason, summary);
   const event = eventOf(stopReason);
   // Told once per run, whoever sees the end first (`cancel`, the follower, `run`): one history line, one webhook.
   const first = await ctx.store.jobHistory.claimEnd(manifest.runId, event).catch(() => true);
@@ -100,6 +108,8 @@ export async function afterJobRun(
     calls: summary.requests,
     throttledShare: summary.throttledShare,
     exitCode,
+    invalidShare: summary.rows > 0 ? summary.counts.invalid / summary.rows : 0,
+    ...(manifest.night ? { judged: true, changedShare: manifest.night.changedShare } : {}),
     ...(note ? { note } : {}),
   };
   let history = "recorded";
@@ -118,6 +128,33 @@ export async function afterJobRun(
     ...(note ? { reason: note } : {}),
     history,
     summary,
+    ...(manifest.night ? { night: manifest.night } : {}),
+  });
+}
+
+/**
+ * A job's night that waits for a person (its guards, or a canary): the webhook is told once, with the pause's
+ * sentence (the breached bound and its numbers) and the night's figures. No history line: the night has not ended.
+ */
+export async function tellPause(
+  ctx: Pick<AppContext, "store" | "log"> & { readonly config?: Pick<AppContext["config"], "notifySecret"> },
+  manifest: RunManifest,
+  reason: string | undefined,
+  summary?: RunSummary,
+): Promise<void> {
+  const job = manifest.job;
+  if (!job || manifest.dryRun) return;
+  if (!(await ctx.store.jobHistory.claimPause(manifest.runId).catch(() => true))) return;
+  await tellWebhook(ctx.log, job.notify, ctx.config?.notifySecret, {
+    job: job.name,
+    runId: manifest.runId,
+    event: "paused",
+    verdict: "paused",
+    exitCode: EXIT.paused,
+    ...(reason ? { reason } : {}),
+    history: "not yet: the night has not ended",
+    ...(summary ? { summary } : {}),
+    ...(manifest.night ? { night: manifest.night } : {}),
   });
 }
 

@@ -7,6 +7,7 @@ import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
 import { breakerOf } from "../domain/breaker.js";
 import type { RunManifest } from "../domain/run/manifest.js";
+import type { NightGuards } from "../domain/run/nightGuards.js";
 import type { DryRunPlan } from "../domain/RunSummary.js";
 import { OutcomeWriter } from "../worker/OutcomeWriter.js";
 import { processChunk } from "../worker/processChunk.js";
@@ -30,7 +31,7 @@ import { requireWritableDir, type RunFileResult } from "./runFile.js";
 export async function dryRunFile(
   ctx: AppContext,
   file: string,
-  opts: { readonly mapping?: ColumnMapping | undefined; readonly signal?: AbortSignal } = {},
+  opts: { readonly mapping?: ColumnMapping | undefined; readonly guards?: NightGuards | undefined; readonly signal?: AbortSignal } = {},
 ): Promise<RunFileResult> {
   const { config } = ctx;
   await requireWritableDir(config.reportsDir);
@@ -76,6 +77,8 @@ export async function dryRunFile(
       ...base,
       runId,
       mapping: opts.mapping,
+      // A job's night is judged as its real run would judge it (`{}`, a job without guards: its figures only); never paused.
+      ...(base.job && opts.guards ? { guards: opts.guards } : {}),
       // `--forget` is never done by a dry run (the memory is only read).
       forget: false,
       safety: { ...base.safety, dryRun: true, canary: undefined },

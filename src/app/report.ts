@@ -128,6 +128,7 @@ export async function writeRunReport(
         dryRun: m.dryRun ? await store.dryRunPlan(runId) : undefined,
         rollbackOf: m.rollbackOf,
         cutShort: progress.cutShort,
+        night: m.night,
       },
       outcomes,
       { workbook: config.failuresWorkbook },

@@ -1,5 +1,5 @@
 import type { ReportFiles } from "../report/writeReportFiles.js";
-import { afterJobRun } from "./afterRun.js";
+import { afterJobRun, tellPause } from "./afterRun.js";
 import type { AppContext } from "./context.js";
 import { EXIT, exitCodeOf } from "./exitCode.js";
 import { type FollowOptions, followRun } from "./followRun.js";
@@ -29,7 +29,14 @@ export async function reportRun(
   const unwatch = opts.follow && opts.say ? watchRedis(ctx.redis, opts.say) : () => undefined;
   try {
     if (opts.follow) await untilRunExists(ctx, runId, opts.signal, opts.say);
-    return await reportOf(ctx, runId, { ...opts, onHold: (p, write) => sayHeld(runId, p, write, opts.say) });
+    return await reportOf(ctx, runId, {
+      ...opts,
+      onHold: async (p, write) => {
+        // The follower may be the only process that sees a night pause (`enqueue` and `work` elsewhere): the webhook is told once.
+        if (p.state === "paused") await tellPause(ctx, p.manifest, p.stopReason);
+        await sayHeld(runId, p, write, opts.say);
+      },
+    });
   } finally {
     unwatch();
   }

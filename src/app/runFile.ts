@@ -21,10 +21,11 @@ import { exitCodeOf } from "./exitCode.js";
 import type { AppContext } from "./context.js";
 import { followRunWith } from "./followRun.js";
 import { writeRunReport } from "./report.js";
-import { startProducer } from "./startProducer.js";
+import { endProducer, startProducer } from "./startProducer.js";
 import { noteStartedRun } from "./nightNotStarted.js";
 import { configForRun, refuseConflicts } from "./runSettings.js";
 import type { RunTarget } from "../domain/run/manifest.js";
+import { type NightGuards, nightFigures } from "../domain/run/nightGuards.js";
 
 export interface RunFileOptions {
   /** Tests and benchmarks pass a client; otherwise one is made from config and the AWS chain. */
@@ -34,6 +35,8 @@ export interface RunFileOptions {
   readonly parentRunId?: string;
   /** A job's CSV column mapping. */
   readonly mapping?: ColumnMapping | undefined;
+  /** A job's bounds on a night, judged before its run is made. */
+  readonly guards?: NightGuards | undefined;
   /** Subscribes to the run's worker: outcomes and calls as they happen (`WorkerEvents`). */
   readonly listen?: (events: BackfillWorker["events"]) => void;
   readonly pollMs?: number;
@@ -72,6 +75,7 @@ export async function runFile(ctx: AppContext, file: string, opts: RunFileOption
         onReady,
         signal,
         mapping: opts.mapping,
+        guards: opts.guards,
         onWait: (why) => ctx.log.info({ runId }, `producer waits: ${why}`),
         onWaitOver: (why, seconds) => ctx.log.info({ runId }, `producer waited ${seconds} s in all, now goes on: ${why}`),
       }),
@@ -130,6 +134,8 @@ export async function runQueued(
     });
     await producer.started;
     started = true;
+    const judged = (await ctx.store.manifest(runId))?.night;
+    if (judged) ctx.log.info({ runId, night: judged }, `night judged: ${nightFigures(judged)}${judged.breach ? `; ${judged.breach}` : ""}`);
     const followed = await followRunWith(ctx.store, config, runId, {
       signal: opts.signal,
       queues: ctx.queues,
@@ -140,7 +146,7 @@ export async function runQueued(
       ownRun: true,
     });
     stopReason = followed.interrupted ? "interrupted" : followed.stopReason;
-    await producer.stop();
+    await endProducer(producer, followed.paused === true && (await ctx.store.manifest(runId))?.night?.breach !== undefined);
     producer.check();
   } catch (err) {
     // The run was queued: a job's night that ends here is `stopped`, not `not-started`.

@@ -10,7 +10,7 @@ import { isHeld } from "../domain/run/state.js";
 import { SCHEDULES_QUEUE, type ScheduleData } from "../queue/JobSchedules.js";
 import { formatOf } from "../input/openSource.js";
 import { afterJobRun, eventOf } from "./afterRun.js";
-import { type RunningProducer, startProducer } from "./startProducer.js";
+import { endProducer, type RunningProducer, startProducer } from "./startProducer.js";
 import type { AppContext } from "./context.js";
 import { enqueueOptions } from "./enqueueOptions.js";
 import { exitCodeOf } from "./exitCode.js";
@@ -64,6 +64,7 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
   // The Region the SDK resolved is recorded in the run when the job gives none.
   const config = configForRun(asJob, { ...asJob.target, region: asJob.target.region ?? checked.region });
   const mapping = columnMappingOf(loaded.job);
+  const guards = loaded.job.guards;
   // The producer keeps a window of the file in Redis: it goes on while the run is followed (which moves outcomes out).
   const queue = (id: string) =>
     startProducer((onReady, stop) =>
@@ -71,6 +72,7 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
         ...enqueueOptions(config, loaded.inputPath, formatOf(loaded.inputPath, config.format)),
         runId: id,
         ...(mapping ? { mapping } : {}),
+        ...(guards ? { guards } : {}),
         onReady,
         signal: stop,
         onWait: (why) => ctx.log.info({ job: data.name, runId: id }, `producer waits: ${why}`),
@@ -100,18 +102,18 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
   }
   await producer?.started;
   const id = runId;
-  let followed: Awaited<ReturnType<typeof followRun>>;
+  let followed: Awaited<ReturnType<typeof followRun>> | undefined;
   try {
     followed = await followRun(ctx.store, config, id, signal, ctx.queues, producer?.check);
   } finally {
-    await producer?.stop();
+    if (producer) await endProducer(producer, followed?.paused === true && (await ctx.store.manifest(id))?.night?.breach !== undefined);
   }
-  const { stopReason, interrupted } = followed;
+  const { stopReason, interrupted, paused } = followed;
   // A `work` process that stops leaves the run to the others (and this due time to another process).
   if (interrupted) throw new Error("stopping");
   const report = await writeRunReport(ctx.store, config, id);
   const manifest = await ctx.store.manifest(id);
-  if (manifest) await afterJobRun(ctx, manifest, report.summaryData, stopReason, exitCodeOf({ stopReason, report }));
+  if (manifest) await afterJobRun(ctx, manifest, report.summaryData, stopReason, exitCodeOf({ stopReason, paused, report }));
   ctx.log.info({ job: data.name, runId: id, reports: report.dir }, `job ${data.name}: run ${id} ${eventOf(stopReason)}`);
   return id;
 }

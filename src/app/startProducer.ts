@@ -42,3 +42,12 @@ export function startProducer(enqueue: (onReady: () => void, signal: AbortSignal
     },
   };
 }
+
+/**
+ * Once the follow of its run ended: a night its guards paused (born paused, nothing sent) lets its producer park
+ * what its window holds, so `resume` alone sends it; any other run's producer stops between two batches (its
+ * position is saved, the same command goes on).
+ */
+export async function endProducer(producer: RunningProducer, guardPaused: boolean): Promise<EnqueueResult | undefined> {
+  return guardPaused ? producer.done : producer.stop();
+}

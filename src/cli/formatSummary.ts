@@ -1,4 +1,5 @@
 import type { RunSummary } from "../app/report.js";
+import { type NightReading, nightFigures } from "../app/nightGuards.js";
 
 function seconds(ms: number | undefined): string {
   if (ms === undefined) return "-";
@@ -44,11 +45,20 @@ export function formatSummary(s: RunSummary, place: string | ReportPlace): strin
     lines.push("  top errors:");
     for (const e of top) lines.push(`    ${e.code} x${e.count}, e.g. ${e.message.slice(0, 160)}`);
   }
+  if (s.night) lines.push(...nightLines(s.night, false));
   lines.push(
     `  API calls ${s.requests}, throttled ${s.throttled} (${(s.throttledShare * 100).toFixed(1)}%)${s.meanRate !== undefined ? `, mean ${s.meanRate} rows/s` : ""}`,
     `reports in ${dir}: ${files}`,
   );
   return lines.join("\n");
+}
+
+/** A job's night as judged when its run was made: its figures, then each bound (a dry run says what a real run would do). */
+function nightLines(n: NightReading, dry: boolean): string[] {
+  const lines = [`  night: ${nightFigures(n)}`];
+  for (const c of n.checks) lines.push(`    ${c.result === "not-checked" ? "" : `${c.result} `}${c.bound}: ${c.text}`);
+  if (dry) lines.push(n.breach ? `  a real run would pause: ${n.breach}` : n.checks.length > 0 ? "  a real run would go on: within the job's guards" : "");
+  return lines.filter((l) => l !== "");
 }
 
 function duration(s: number): string {
@@ -77,6 +87,7 @@ function formatDryRun(s: RunSummary, dir: string): string {
     lines.push("  top errors:");
     for (const e of top) lines.push(`    ${e.code} x${e.count}, e.g. ${e.message.slice(0, 160)}`);
   }
+  if (s.night) lines.push(...nightLines(s.night, true));
   const reads = plan.reads > 0 ? ` and ${plan.reads} GetContactAttributes reads (--capture-before, their own quota)` : "";
   lines.push(`  would send ${plan.calls} ${plan.operation} calls${reads}: about ${duration(plan.seconds)} at --rate ${plan.rate}/s`);
   if (plan.learnedRate !== undefined && plan.learnedSeconds !== undefined) {

@@ -1,4 +1,5 @@
 import type { OutcomeStatus } from "./Outcome.js";
+import type { NightReading } from "./run/nightGuards.js";
 
 export interface ErrorExample {
   readonly code: string;
@@ -35,6 +36,8 @@ export interface RunSummary {
   readonly cutShort?: { readonly readLines: number; readonly message: string };
   /** A dry run's plan: nothing was sent. */
   readonly dryRun?: DryRunPlan;
+  /** A job's night as judged when its run was made (figures, each bound's verdict, the breach that paused it). */
+  readonly night?: NightReading;
 }
 
 /** What a dry run would send and how long that takes. */

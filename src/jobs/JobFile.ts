@@ -1,5 +1,6 @@
 import type { ColumnSpec } from "../input/columnRoles.js";
 import type { JobOptionValues } from "../config/options.js";
+import type { NightGuards } from "../domain/run/nightGuards.js";
 
 /**
  * A job file (`jobs/<name>.json`) as validated against job.schema.json: the keys as written, paths unresolved.
@@ -16,6 +17,8 @@ export interface JobFile extends JobOptionValues {
   readonly columns?: Readonly<Record<string, ColumnSpec>>;
   /** CSV only: fields added to every row that leaves them empty. */
   readonly constants?: Readonly<Record<string, string | number | boolean>>;
+  /** Bounds on a night, judged over its input before anything is sent: a breach makes the run paused (exit 4). */
+  readonly guards?: NightGuards;
   /** Five-field cron expression, for a scheduler; not used by `run`. */
   readonly schedule?: string;
   /** IANA time zone of `schedule` (default UTC). */

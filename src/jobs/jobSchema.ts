@@ -39,6 +39,31 @@ const JOB_PROPERTIES = {
   },
 } as const;
 
+const share = (description: string) => ({ type: "number", minimum: 0, maximum: 1, "x-expects": "a share from 0 to 1 (0.05 for 5%)", description }) as const;
+
+/** A night's bounds (domain/run/nightGuards.ts), checked before anything is sent. */
+const GUARD_PROPERTIES = {
+  guards: {
+    type: "object",
+    "x-expects": 'an object of bounds such as {"minRows": 1000, "rowCountDeviation": 0.5, "changedShareAbove": 0.2, "maxInvalidShare": 0.05}',
+    description: "Bounds on a night, judged over its input before anything is sent; a breached one makes the run paused (exit 4) until resume or cancel.",
+    additionalProperties: false,
+    properties: {
+      minRows: { type: "integer", minimum: 0, "x-expects": "a whole number of rows (0 or more)", description: "Fewer rows than this pauses the night." },
+      rowCountDeviation: share("A row count further than this share from the median of the job's last nights pauses (0.5: within 50%)."),
+      changedShareAbove: share("A changed share more than this many points above the job's usual one pauses (0.2: 20 points)."),
+      maxInvalidShare: share("A share of invalid rows above this pauses (0.05: more than 5%)."),
+      nights: {
+        type: "integer",
+        minimum: 1,
+        maximum: 100,
+        "x-expects": "a whole number of nights from 1 to 100",
+        description: "How many of the job's last finished nights make the median and the usual share (default 7).",
+      },
+    },
+  },
+} as const;
+
 const SCHEDULE_PROPERTIES = {
   schedule: {
     type: "string",
@@ -71,5 +96,5 @@ export const JOB_SCHEMA = {
   required: ["name", "input"],
   additionalProperties: false,
   // `name` (the job-name option) first: a key nothing like ours is answered with this list of keys.
-  properties: { ...EDITOR_PROPERTIES, name, ...JOB_PROPERTIES, ...OPTION_PROPERTIES, ...SCHEDULE_PROPERTIES },
+  properties: { ...EDITOR_PROPERTIES, name, ...JOB_PROPERTIES, ...OPTION_PROPERTIES, ...GUARD_PROPERTIES, ...SCHEDULE_PROPERTIES },
 } as const;

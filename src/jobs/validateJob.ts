@@ -14,6 +14,8 @@ ajv.addKeyword({ keyword: "x-expects", schemaType: "string" });
 const validate = ajv.compile<JobFile>(JOB_SCHEMA);
 
 const COLUMN_OBJECT_KEYS = Object.keys(JOB_SCHEMA.properties.columns.additionalProperties.properties);
+const GUARD_KEYS = Object.keys(JOB_SCHEMA.properties.guards.properties);
+const GUARD_BOUNDS = GUARD_KEYS.filter((k) => k !== "nights");
 const TOP_KEYS = Object.keys(JOB_SCHEMA.properties);
 
 /** `"rate"` at the top, `columns["Email"].case` below it. */
@@ -25,6 +27,8 @@ function keyOf(instancePath: string): string {
   if (parts.length === 0) return "the job";
   const [top, ...rest] = parts as [string, ...string[]];
   if (rest.length === 0) return JSON.stringify(top);
+  // Bounds are keys of their own, not names the user chose: "guards.minRows".
+  if (top === "guards") return JSON.stringify(`${top}.${rest.join(".")}`);
   return top + rest.map((p, i) => (i === 0 ? `[${JSON.stringify(p)}]` : `.${p}`)).join("");
 }
 
@@ -38,7 +42,7 @@ function shown(value: unknown): string {
 function sentence(e: ErrorObject): string {
   if (e.keyword === "additionalProperties") {
     const extra = (e.params as { additionalProperty: string }).additionalProperty;
-    const known = e.instancePath === "" ? TOP_KEYS : COLUMN_OBJECT_KEYS;
+    const known = e.instancePath === "" ? TOP_KEYS : e.instancePath === "/guards" ? GUARD_KEYS : COLUMN_OBJECT_KEYS;
     const near = closest(extra, known);
     const hint = near === undefined ? ` (known keys: ${known.filter((k) => k !== "$schema").join(", ")})` : ` (did you mean ${JSON.stringify(near)}?)`;
     return e.instancePath === "" ? `unknown key ${JSON.stringify(extra)}${hint}` : `${keyOf(e.instancePath)} has an unknown key ${JSON.stringify(extra)}${hint}`;
@@ -106,6 +110,8 @@ export function validateJob(value: unknown, file: string): JobFile {
   }
   if (job.timezone !== undefined && !validTimeZone(job.timezone))
     fail(`"timezone" must be ${JOB_SCHEMA.properties.timezone["x-expects"]}, got ${shown(job.timezone)}`);
+  if (job.guards !== undefined && !GUARD_BOUNDS.some((k) => (job.guards as Record<string, unknown>)[k] !== undefined))
+    fail(`"guards" sets no bound: give at least one of ${GUARD_BOUNDS.join(", ")}`);
   if (job.columns !== undefined || job.constants !== undefined) {
     const jsonl = job.format === "jsonl" || (job.format === undefined && /\.(jsonl|ndjson)$/i.test(job.input));
     if (jsonl) fail(`${job.columns !== undefined ? '"columns"' : '"constants"'} applies to CSV input only, and this job's input is JSONL`);

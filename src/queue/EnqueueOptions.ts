@@ -4,6 +4,7 @@ import type { InputFormat } from "../input/openSource.js";
 import type { ChunkJobData } from "../domain/queuedRow.js";
 import type { OperationName } from "../operations/Operation.js";
 import type { BreakerSettings } from "../domain/breaker.js";
+import type { NightGuards } from "../domain/run/nightGuards.js";
 import type { MaxContactAge, RunJob, RunManifest, RunTarget } from "../domain/run/manifest.js";
 
 export interface EnqueueOptions {
@@ -17,6 +18,8 @@ export interface EnqueueOptions {
   readonly job?: RunJob | undefined;
   /** A job's CSV column mapping, kept in the run for the workers. */
   readonly mapping?: ColumnMapping | undefined;
+  /** With `job`: its bounds on a night, judged over the input before the run is made (a breach makes it paused). */
+  readonly guards?: NightGuards | undefined;
   /** With `job`: forget what the job sent before, so every row is sent. */
   readonly forget?: boolean | undefined;
   /** The contact operation of every row (default UpdateContactAttributes). */
@@ -72,6 +75,8 @@ export interface EnqueueResult {
   readonly inputChanged?: string;
   /** The producer was stopped (`signal`) before the end of the file: the same command with the run id goes on. */
   readonly interrupted?: boolean;
+  /** The job's guards paused the night when its run was made: the sentence (numbers, and what to run). */
+  readonly paused?: string;
 }
 
 export interface QueueWindow {

@@ -1,9 +1,9 @@
-import { InputFileError } from "../input/InputFileError.js";
 import { fingerprintSize } from "../input/InputTransport.js";
+import { refuseOtherRun } from "./refuseOtherRun.js";
+import { judgeInput } from "./judgeNight.js";
 import { STDIN, transportOf } from "../input/transportOf.js";
 import { openRunInput } from "./openRunInput.js";
 import { ChunkRows, type ChunkJobData } from "../domain/queuedRow.js";
-import { operationNamed } from "../operations/registry.js";
 import { columnPlanOf, RowChecker } from "./RowChecker.js";
 import { type EnqueueOptions, type EnqueueResult, newRunId, safetyFields } from "./EnqueueOptions.js";
 
@@ -61,12 +61,14 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   // Going on with a run: its own default instance, whatever this shell's CONNECT_INSTANCE_ID says (a flag that disagrees was refused before).
   const instanceId = known ? known.defaultInstanceId : opts.instanceId;
   let bytesRead = 0;
+  const inputOptions = { format: opts.format, delimiter: opts.delimiter, instanceId, mapping, operation: opts.operation };
+  // A job's guards judge the night once, before its run exists (a run that exists was judged when it was made).
+  const night =
+    !known && opts.guards && opts.job
+      ? await judgeInput(store, transport, { ...inputOptions, job: opts.job.name, guards: opts.guards, chunkSize: opts.chunkSize, forget: opts.forget === true })
+      : undefined;
   const { source, op } = await openRunInput(transport, {
-    format: opts.format,
-    delimiter: opts.delimiter,
-    instanceId,
-    mapping,
-    operation: opts.operation,
+    ...inputOptions,
     onOffset: (at) => {
       bytesRead = at;
     },
@@ -97,53 +99,13 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     target: opts.target,
     ...(fingerprint ? { fingerprint } : {}),
     ...safetyFields(opts.safety),
+    ...(night ? { night } : {}),
   };
   // Forgotten before the run exists, so a crash in between cannot leave a new run with the old memory
   // (going on with its --run-id would find it created and forget nothing).
   if (opts.job && opts.forget && !opts.safety?.dryRun && !(await store.manifest(runId))) await store.changeMemory(opts.job.name).forget();
   const { manifest, created } = await store.create(wanted);
-  if (!created && operationNamed(manifest.operation) !== op) {
-    throw new InputFileError(
-      `run ${runId} was queued for ${operationNamed(manifest.operation).name}, not ${op.name}; give the same --operation to go on with it, or another --run-id.`,
-    );
-  }
-  if (!created) {
-    // A run id names one run: going on with it under other settings would silently drop them (or, for a
-    // dry run's id, send nothing at all).
-    const theirs = manifest.dryRun === true;
-    const mine = opts.safety?.dryRun === true;
-    if (theirs !== mine) {
-      throw new InputFileError(
-        theirs
-          ? `run ${runId} is a dry run (it sends nothing); give the real run its own --run-id.`
-          : `run ${runId} is a real run; give a dry run its own --run-id (or none).`,
-      );
-    }
-    // Left out, a setting is the run's own (going on after a crash or a resume); given, it must be the run's.
-    const s = opts.safety;
-    const differs = (
-      [
-        ["--canary", s?.canary !== undefined && s.canary !== manifest.canary],
-        ["--capture-before", s?.captureBefore === true && manifest.captureBefore !== true],
-        ["--lookup-start-time", s?.lookupStartTime === true && manifest.lookupStartTime !== true],
-        ["--follow-initial", s?.followInitial === true && manifest.followInitial !== true],
-      ] as const
-    ).find(([, d]) => d);
-    if (differs) {
-      throw new InputFileError(`run ${runId} was queued without ${differs[0]} (or with another value); go on with it as it was queued, or give a new --run-id.`);
-    }
-  }
-  if (!created && manifest.input !== path) {
-    throw new InputFileError(`run ${runId} already exists for ${manifest.input}; choose another --run-id for ${path}.`);
-  }
-  if (!created && (stdin || manifest.input === STDIN)) {
-    throw new InputFileError(`run ${runId} already exists, and a run read from standard input cannot be resumed or read again; give a new --run-id.`);
-  }
-  if (!created && manifest.fingerprint !== undefined && fingerprint !== undefined && manifest.fingerprint !== fingerprint) {
-    throw new InputFileError(
-      `run ${runId} was queued from ${path} when it held other content (${fingerprintSize(manifest.fingerprint)} bytes then, ${fingerprintSize(fingerprint)} now); give a new --run-id to queue the file as it is now.`,
-    );
-  }
+  if (!created) refuseOtherRun(manifest, { op, opts, path, stdin, fingerprint });
   const queue = queues.named(queueOfManifest(manifest));
   opts.onReady?.();
   const progress = await store.progress(runId);
@@ -151,8 +113,17 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     return { runId, rows: progress.read, invalid: progress.counts.invalid, chunks: progress.chunks, alreadyQueued: true, resumed: false };
   }
   const alreadyQueuedRows = (progress?.chunks ?? 0) * manifest.chunkSize;
+  // A night its guards paused: its chunks wait in the parked list (no worker takes them) until `resume`.
+  const guardHeld = manifest.night?.breach !== undefined && !manifest.dryRun;
   const checker = new RowChecker(source.roles, { instanceId: manifest.defaultInstanceId }, op, manifest.columns);
   const breaker = breakerOf(manifest);
+
+  /** A night its guards paused and nobody resumed yet: its sentence, for the command to say. */
+  const pausedBy = async (): Promise<{ paused?: string }> => {
+    if (!guardHeld) return {};
+    const { state, stopReason } = await store.state(runId);
+    return state === "paused" && stopReason ? { paused: stopReason } : {};
+  };
 
   let read = 0;
   let valid = 0;
@@ -199,6 +170,9 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
           ? `run ${runId} is ${back.state || "held"} with ${back.parked} chunks parked; the rest of the file is queued once it is resumed`
           : `${inFlight} rows are queued ahead of the workers (--queue-window ${window.rows}); more are queued as they finish`;
       const kind = outcomesFull ? "outcomes" : back.parked > 0 ? "held" : "rows";
+      // Paused by its guards, the window full of parked chunks (or of invalid rows' outcomes): the rest of the file waits
+      // for `resume` and the same command, not this producer.
+      if (guardHeld && kind !== "rows") throw new ProducerStopped();
       waiting.holds(kind, why);
       // Alive, for `status`: a producer that waits is not a producer that died.
       if (Date.now() - lastTouch >= 5_000) {
@@ -220,7 +194,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     if (invalidBatch.length > 0) await flushInvalid();
     await roomFor(pendingJobs.reduce((n, c) => n + c.rows.length, 0));
     if (opts.deliver) await opts.deliver(pendingJobs);
-    else await addChunks(queue, pendingJobs, `run enqueue again with --run-id ${runId} to resume`);
+    else if (!(guardHeld && (await store.parkedChunks.parkIfHeld(runId, pendingJobs))))
+      await addChunks(queue, pendingJobs, `run enqueue again with --run-id ${runId} to resume`);
     pendingJobs = [];
     // Saved only once every chunk before it is in Redis: a resume never skips a row.
     // Bytes read and the file's size: `status` and the progress line estimate the rows still to come from them.
@@ -255,7 +230,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     if (err instanceof ProducerStopped) {
       await store.producerStopped(runId);
       // Every chunk before the saved position is in Redis: nothing is lost, nothing queued twice when it goes on.
-      return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, interrupted: true };
+      return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, interrupted: true, ...(await pausedBy()) };
     }
     if (!(err instanceof RunCancelled)) throw err;
     // Cancelled while reading: the rows read so far are the run; the rest of the file is not part of it. Rows
@@ -271,5 +246,14 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   }
   const moved = await transport.changedWhileRead();
   const changed = moved ? `${moved}; run ${runId} holds the ${read} rows as they were read: for a finished export, queue it again under a new --run-id` : undefined;
-  return { runId, rows: read, invalid, chunks: chunkIndex, alreadyQueued: false, resumed: !created, ...(changed ? { inputChanged: changed } : {}) };
+  return {
+    runId,
+    rows: read,
+    invalid,
+    chunks: chunkIndex,
+    alreadyQueued: false,
+    resumed: !created,
+    ...(changed ? { inputChanged: changed } : {}),
+    ...(await pausedBy()),
+  };
 }

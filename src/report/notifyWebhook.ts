@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 
-export type RunEvent = "finished" | "stopped" | "cancelled" | "skipped" | "not-started";
+/** `paused`: the night waits for a person (its guards, or a canary): told once, when it pauses; its end is told too. */
+export type RunEvent = "finished" | "stopped" | "cancelled" | "skipped" | "not-started" | "paused";
 
 /** The header a receiver checks: `sha256=<hex HMAC-SHA256 of the raw body, keyed with the shared secret>`. */
 export const SIGNATURE_HEADER = "x-connect-backfill-signature";

@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import type { NightReading } from "../domain/run/nightGuards.js";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { chmod, rename, rm, writeFile } from "node:fs/promises";
 import { ensureDir } from "./ensureDir.js";
@@ -32,6 +33,8 @@ export interface RunInfo {
   readonly rollbackOf?: string | undefined;
   /** Cancelled before the file was read to the end: the rows read by then. */
   readonly cutShort?: number | undefined;
+  /** A job with guards: the night as judged when the run was made. */
+  readonly night?: NightReading | undefined;
 }
 
 export interface ReportFiles {
@@ -170,6 +173,7 @@ export class SummaryBuilder {
       complete: info.complete,
       ...(info.dryRun ? { dryRun: info.dryRun } : {}),
       ...(info.rollbackOf ? { rollbackOf: info.rollbackOf } : {}),
+      ...(info.night ? { night: info.night } : {}),
       ...(info.cutShort !== undefined
         ? {
             cutShort: {

@@ -40,14 +40,15 @@ const BUCKET_SUFFIX = /^[0-9a-f]{1,6}$/;
  * KEYS: the buckets of the rows. ARGV: [1] the asking run's tag ("" for none), then 3 per row: index into
  * KEYS, field (contact), fingerprint. Returns: a string of one character per row, '1' where the bucket holds
  * that fingerprint for that contact, remembered by another run than the asking one (a value is the
- * fingerprint, then the tag of the run that remembered it; values without a tag are an earlier run's).
+ * fingerprint, then the tag of the run that remembered it; values without a tag are an earlier run's);
+ * '2' where it holds something else for the contact, '0' where it holds nothing (a night's guards tell the two).
  */
 const SAME = `
 local tag = ARGV[1]
 local out = {}
 for i = 2, #ARGV, 3 do
   local v = redis.call('HGET', KEYS[tonumber(ARGV[i])], ARGV[i + 1])
-  out[#out + 1] = (v and string.sub(v, 1, 8) == ARGV[i + 2] and (tag == '' or string.sub(v, 9) ~= tag)) and '1' or '0'
+  out[#out + 1] = (v and string.sub(v, 1, 8) == ARGV[i + 2] and (tag == '' or string.sub(v, 9) ~= tag)) and '1' or (v and '2' or '0')
 end
 return table.concat(out)
 `;
@@ -146,14 +147,19 @@ export class ChangeMemory {
    * died before its outcome was written must not make the row look unchanged when it is taken up again).
    */
   async unchanged(entries: readonly ChangeEntry[], runId?: string): Promise<boolean[]> {
+    return (await this.compare(entries, runId)).map((c) => c === "same");
+  }
+
+  /** For each entry: its fingerprint is the one remembered (`same`), another one is (`differs`), or none is (`unknown`). One round trip. */
+  async compare(entries: readonly ChangeEntry[], runId?: string): Promise<Array<"same" | "differs" | "unknown">> {
     const calls: Array<Promise<string>> = [];
     const tag = runId === undefined ? "" : runTag(runId);
     for (let i = 0; i < entries.length; i += ROWS_PER_CALL) {
       const { keys, args } = this.scriptArgs(entries.slice(i, i + ROWS_PER_CALL));
       calls.push((this.redis.cbChangeSame as Cmd<string>)(keys.length, ...keys, tag, ...args));
     }
-    const out: boolean[] = [];
-    for (const same of await Promise.all(calls)) for (let j = 0; j < same.length; j++) out.push(same.charCodeAt(j) === 49);
+    const out: Array<"same" | "differs" | "unknown"> = [];
+    for (const same of await Promise.all(calls)) for (const c of same) out.push(c === "1" ? "same" : c === "2" ? "differs" : "unknown");
     return out;
   }
 

@@ -20,6 +20,15 @@ export interface HistoryEntry {
   readonly calls: number;
   readonly throttledShare: number;
   readonly exitCode: number | null;
+  /** The run was judged against the job's guards when it was made (its own export, not a file fed in its place). */
+  readonly judged?: boolean;
+  /** Invalid rows among the night's rows (entries written before it have none: the counts tell). */
+  readonly invalidShare?: number;
+  /**
+   * Rows whose contact's values differed from the job's change memory, among the valid ones, as judged when the
+   * run was made (a job with `guards`); null when the memory was new. Absent: not judged.
+   */
+  readonly changedShare?: number | null;
   /** Why a firing was skipped, or the stop reason. */
   readonly note?: string;
 }
@@ -66,6 +75,11 @@ export class JobHistory {
 
   async setCurrentRun(job: string, runId: string, at = Date.now()): Promise<void> {
     await this.redis.set(this.keys.jobCurrent(job), `${runId} ${at}`);
+  }
+
+  /** True for the first caller only: a night's pause is told once, whoever sees it (`run`, `enqueue`, a follower). */
+  async claimPause(runId: string): Promise<boolean> {
+    return (await this.redis.set(this.keys.jobPaused(runId), "1", "EX", ENDED_TTL_S, "NX")) !== null;
   }
 
   /** True for the first caller only (`cancel`, the follower, `run`): one history line, one webhook per run. */

@@ -51,6 +51,8 @@ export function keysFor(prefix: string) {
     jobCurrent: (job: string) => `${prefix}:job:${job}:current`,
     /** Set once when a job's run ended (its history line and webhook go out once). */
     jobEnded: (runId: string) => `${prefix}:job-ended:${runId}`,
+    /** Set once when a job's run paused (its webhook is told once). */
+    jobPaused: (runId: string) => `${prefix}:job-paused:${runId}`,
   };
 }
 

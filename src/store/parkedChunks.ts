@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { Keys } from "./keys.js";
+import { type Keys, RUN } from "./keys.js";
 
 /**
  * A stopped or paused run's chunks, kept in order until `resume` queues them
@@ -14,6 +14,27 @@ export class ParkedChunks<Chunk extends { readonly runId: string }> {
 
   async park(chunk: Chunk): Promise<void> {
     await this.redis.rpush(this.keys.parked(chunk.runId), JSON.stringify(chunk));
+  }
+
+  /**
+   * Parks a producer's chunks if the run is held (paused or stopped) at this moment, in one step with that look:
+   * `resume` clears the hold before it lists the parked chunks, so none is left parked by a run going on.
+   * Returns false when the run is not held (the chunks go to the queue).
+   */
+  async parkIfHeld(runId: string, chunks: readonly Chunk[]): Promise<boolean> {
+    if (chunks.length === 0) return true;
+    // KEYS[1] run hash, KEYS[2] parked list; ARGV the chunks (JSON). Returns 1 when parked.
+    const res = await this.redis.eval(
+      `local s = redis.call('HGET', KEYS[1], '${RUN.state}')
+       if s ~= 'paused' and s ~= 'stopped' then return 0 end
+       redis.call('RPUSH', KEYS[2], unpack(ARGV))
+       return 1`,
+      2,
+      this.keys.run(runId),
+      this.keys.parked(runId),
+      ...chunks.map((c) => JSON.stringify(c)),
+    );
+    return Number(res) === 1;
   }
 
   /** Oldest first (they stay parked until `drop`). */

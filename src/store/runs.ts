@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
+import { guardPauseReason } from "../domain/run/nightGuards.js";
 import type { RunProgress, RunState } from "../domain/run/state.js";
 import { STATUSES, type OutcomeStatus } from "../domain/Outcome.js";
 import type { DryRunPlan } from "../domain/RunSummary.js";
@@ -27,12 +28,15 @@ export class Runs {
   /** Creates the run if it does not exist; returns the manifest in force (the existing one on resume). */
   async create(m: RunManifest): Promise<{ manifest: RunManifest; created: boolean }> {
     const key = this.keys.run(m.runId);
-    // KEYS[1] run hash, KEYS[2] runs index; ARGV manifest, canary ("" for none), createdAt, runId. Returns 1 when created.
+    // KEYS[1] run hash, KEYS[2] runs index; ARGV manifest, canary ("" for none), createdAt, runId, the pause of a
+    // breached guard ("" for none). Returns 1 when created.
     // One script: a crash cannot leave a manifest without its state fields. The canary's allowance (taken by every
     // worker before a call, Canary.take) is set only with the manifest: a run that exists keeps its own, so going on
-    // with a run whose canary was resumed never pauses it again.
+    // with a run whose canary was resumed never pauses it again. A night that breached its guards is born paused:
+    // no worker, however many already run, ever sees it otherwise before `resume`.
     const res = await this.redis.eval(
       `if redis.call('HSETNX', KEYS[1], '${RUN.manifest}', ARGV[1]) == 0 then return 0 end
+       if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], '${RUN.state}', 'paused', '${RUN.stopReason}', ARGV[5]) end
        redis.call('HSETNX', KEYS[1], '${RUN.state}', 'enqueuing')
        redis.call('HSETNX', KEYS[1], '${RUN.read}', 0)
        redis.call('HSETNX', KEYS[1], '${RUN.chunks}', 0)
@@ -46,6 +50,7 @@ export class Runs {
       m.canary ? String(m.canary) : "",
       m.createdAt,
       m.runId,
+      m.night?.breach && !m.dryRun ? guardPauseReason(m.runId, m.night.breach) : "",
     );
     const created = Number(res) === 1;
     if (created) return { manifest: m, created };

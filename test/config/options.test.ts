@@ -102,7 +102,7 @@ describe("job-file keys", () => {
   });
 
   it("the schema's keys are the job's own and the options'", () => {
-    const own = ["$schema", "input", "columns", "constants", "schedule", "timezone"];
+    const own = ["$schema", "input", "columns", "constants", "guards", "schedule", "timezone"];
     expect(Object.keys(JOB_SCHEMA.properties).sort()).toEqual([...own, ...JOB_OPTION_KEYS.map((k) => k.jobKey)].sort());
   });
 });

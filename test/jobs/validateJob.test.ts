@@ -35,6 +35,7 @@ const full = {
   schedule: "0 2 * * *",
   timezone: "UTC",
   notify: "https://hooks.example.com/connect-backfill",
+  guards: { minRows: 1000, rowCountDeviation: 0.5, changedShareAbove: 0.2, maxInvalidShare: 0.05, nights: 7 },
 };
 
 function problem(value: unknown): string {
@@ -193,6 +194,21 @@ describe("validateJob", () => {
       '"columns" applies to CSV input only, and this job\'s input is JSONL.',
     ],
     ["constants for a JSONL format", { ...base, format: "jsonl", constants: { a: "b" } }, '"constants" applies to CSV input only'],
+    ["a share written as a percent", { ...base, guards: { maxInvalidShare: 5 } }, '"guards.maxInvalidShare" must be a share from 0 to 1 (0.05 for 5%), got 5.'],
+    ["a share as text", { ...base, guards: { changedShareAbove: "20%" } }, '"guards.changedShareAbove" must be a share from 0 to 1 (0.05 for 5%), got "20%".'],
+    ["a floor of part of a row", { ...base, guards: { minRows: 10.5 } }, '"guards.minRows" must be a whole number of rows (0 or more), got 10.5.'],
+    [
+      "no night to compare with",
+      { ...base, guards: { rowCountDeviation: 0.5, nights: 0 } },
+      '"guards.nights" must be a whole number of nights from 1 to 100, got 0.',
+    ],
+    ["a typo in a bound", { ...base, guards: { minRow: 10 } }, '"guards" has an unknown key "minRow" (did you mean "minRows"?).'],
+    [
+      "guards without a bound",
+      { ...base, guards: { nights: 7 } },
+      '"guards" sets no bound: give at least one of minRows, rowCountDeviation, changedShareAbove, maxInvalidShare.',
+    ],
+    ["guards that are not an object", { ...base, guards: true }, '"guards" must be an object of bounds such as {"minRows": 1000'],
   ];
   it.each(bad)("%s", (_name, value, says) => {
     expect(problem(value)).toContain(says);

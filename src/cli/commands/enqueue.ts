@@ -16,7 +16,9 @@ export const enqueue: Command = {
     requireFile(file);
     const format = inputFormat(file, config);
     // Nothing is queued: the file is checked and planned here, and its reports say what a run would do.
-    if (config.dryRun) return dryRunCommand(config, file, mapping, false);
+    // A night is the job's own export: a file given in its place (failures fed back) is not judged.
+    const guards = positionals[1] === undefined ? job?.job.guards : undefined;
+    if (config.dryRun) return dryRunCommand(config, file, mapping, false, job && positionals[1] === undefined ? (guards ?? {}) : undefined);
     const { enqueueRun } = await import("../../app/enqueueRun.js");
     // Long-lived: the producer lives as long as the file is read (days for a backfill) and rides out a Redis restart.
     const { preflight } = await import("../../app/preflight.js");
@@ -27,6 +29,7 @@ export const enqueue: Command = {
       try {
         const res = await enqueueRun(ctx, file, format, {
           mapping,
+          guards,
           // The producer keeps a window of the file in Redis: it waits for workers, and says why once per cause.
           onWait: (why) =>
             process.stderr.write(`connect-backfill: waiting: ${why}; stopping this is safe (the same command with --run-id goes on where it stopped).\n`),
@@ -40,6 +43,11 @@ export const enqueue: Command = {
           signal: stop.graceful,
         });
         if (!printed) process.stdout.write(`${res.runId}\n`);
+        // Its guards paused the night when its run was made: nothing is sent until a person decides.
+        if (res.paused) {
+          process.stderr.write(`connect-backfill: ${res.paused}; ${res.rows - res.invalid} rows wait.\n`);
+          return EXIT.paused;
+        }
         if (res.interrupted) {
           process.stderr.write(
             `connect-backfill: run ${res.runId}: stopped after ${res.rows} rows read (${res.chunks} chunks queued); "connect-backfill enqueue ${file} --run-id ${res.runId}" goes on where it stopped.\n`,

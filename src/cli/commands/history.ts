@@ -1,6 +1,7 @@
 import type { HistoryEntry } from "../../app/jobHistory.js";
 import { validateRunId } from "../../config/loadConfig.js";
 import { EXIT } from "../exitCodes.js";
+import { percent } from "../../app/nightGuards.js";
 import { flagSpecOf } from "../../config/options.js";
 import { withContext, type Command } from "./Command.js";
 
@@ -13,12 +14,19 @@ function line(e: HistoryEntry): string {
   if (e.event === "skipped") return `  ${e.endedAt} skipped: ${e.note ?? ""}`;
   if (e.event === "not-started") return `  ${e.endedAt} not started, exit ${e.exitCode ?? "-"}: ${e.note ?? ""}`;
   const verdict = e.verdict && e.verdict !== "ok" && e.verdict !== e.event ? ` (${e.verdict})` : "";
-  return `  ${e.endedAt} ${e.runId} ${e.event}${verdict}${took}: ${e.rows} rows (${counts || "none"}), ${e.calls} calls, throttled ${(e.throttledShare * 100).toFixed(1)}%, exit ${e.exitCode ?? "-"}${e.note ? ` (${e.note})` : ""}`;
+  return `  ${e.endedAt} ${e.runId} ${e.event}${verdict}${took}: ${e.rows} rows (${counts || "none"}), ${shares(e)}, ${e.calls} calls, throttled ${(e.throttledShare * 100).toFixed(1)}%, exit ${e.exitCode ?? "-"}${e.note ? ` (${e.note})` : ""}`;
+}
+
+/** The night's changed and invalid shares (what a job's guards judge): the changed share only where it was measured. */
+function shares(e: HistoryEntry): string {
+  const changed = typeof e.changedShare === "number" ? percent(e.changedShare) : e.changedShare === null ? "not known (new memory)" : "not measured";
+  const invalid = e.invalidShare ?? (e.rows > 0 ? (e.counts.invalid ?? 0) / e.rows : 0);
+  return `changed ${changed}, invalid ${percent(invalid)}`;
 }
 
 export const history: Command = {
   usage:
-    "connect-backfill history [job] [--json] [--limit N] [--keep 90d]\n  Past runs of each job (or of one): when, how long, rows by status, calls, throttled share, exit code.\n  --keep drops entries older than that (90d, 12h, 90m: minutes, 6mo: months).",
+    "connect-backfill history [job] [--json] [--limit N] [--keep 90d]\n  Past runs of each job (or of one): when, how long, rows by status, changed and invalid shares, calls, throttled share, exit code.\n  --keep drops entries older than that (90d, 12h, 90m: minutes, 6mo: months).",
   flags: flagSpecOf("history"),
   positionals: [0, 1],
   async run({ config, positionals, flags }) {

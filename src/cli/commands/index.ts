@@ -52,7 +52,7 @@ export const HELP = `connect-backfill: bulk UpdateContactAttributes and UpdateCo
   connect-backfill report <runId>      (re)write a run's report files (--follow during a run)
   connect-backfill retry <runId>       a new run of the retryable failed rows (--include-permanent: all failed)
   connect-backfill rollback <runId>    write back what a --capture-before run's contacts held before it (--force)
-  connect-backfill resume <runId>      go on with a run the circuit breaker stopped or a canary paused
+  connect-backfill resume <runId>      go on with a run the circuit breaker stopped, or a canary or a job's guards paused
   connect-backfill cancel <runId>      stop a run everywhere; rows not sent become cancelled
   connect-backfill prune               remove finished runs' data from Redis (--older-than 30d, --run-id)
   connect-backfill schedule <job.json> register a job's cron schedule (--list, --remove NAME)
@@ -68,6 +68,6 @@ Common options: --operation UpdateContactAttributes|UpdateContact, --instance-id
 --lookup-start-time, --follow-initial (docs/big-backfill.md).
 Redis from REDIS_URL (default redis://127.0.0.1:6379); AWS configuration as the AWS SDK reads it.
 Exit codes: 0 all rows updated, skipped, unchanged or superseded, 3 some rows invalid or failed, 1 could not run
-(or the circuit breaker stopped the run), 2 usage error, 4 paused after --canary (resume or cancel), 130 a second Ctrl-C (stopped at once).
+(or the circuit breaker stopped the run), 2 usage error, 4 paused (after --canary, or by a job's guards: resume or cancel), 130 a second Ctrl-C (stopped at once).
 See README.md and docs/ for everything else.
 `;

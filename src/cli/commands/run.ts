@@ -6,6 +6,7 @@ import { exitCodeOf, fatalError, usageError } from "../exitCodes.js";
 import { isS3Url } from "../../lib/s3Url.js";
 import { flagSpecOf } from "../../config/options.js";
 import type { Config } from "../../config/loadConfig.js";
+import type { NightGuards } from "../../app/nightGuards.js";
 import { formatSummary } from "../formatSummary.js";
 import { ProgressLine } from "../ProgressLine.js";
 import { logRunEnded, sayRunEnded } from "../runEnded.js";
@@ -47,7 +48,9 @@ export const run: Command = {
     requireFile(file);
     const format = inputFormat(file, config); // a bad extension is reported before Redis is touched
     // Commands load what they use: the AWS SDK alone is tens of MB that enqueue does not need.
-    if (config.dryRun) return dryRunCommand(config, file, mapping, Boolean(flags.quiet));
+    // A night is the job's own export: a file given in its place (failures fed back) is not judged.
+    const guards = positionals[1] === undefined ? job?.job.guards : undefined;
+    if (config.dryRun) return dryRunCommand(config, file, mapping, Boolean(flags.quiet), job && positionals[1] === undefined ? (guards ?? {}) : undefined);
     const { runFile } = await import("../../app/runFile.js");
     const { preflight } = await import("../../app/preflight.js");
     return withContext(config, "long-lived", async (opened) => {
@@ -55,7 +58,7 @@ export const run: Command = {
       const stop = stopSignals();
       const progress = new ProgressLine();
       try {
-        const res = await runFile(ctx, file, { signal: stop.graceful, mapping, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) });
+        const res = await runFile(ctx, file, { signal: stop.graceful, mapping, guards, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) });
         progress.finish();
         logRunEnded(ctx.log, res);
         sayRunEnded(res, { quiet: Boolean(flags.quiet), file });
@@ -67,13 +70,22 @@ export const run: Command = {
   },
 };
 
-/** `run --dry-run` and `enqueue --dry-run`: the file checked and planned here, its reports written, nothing sent or queued. */
-export async function dryRunCommand(config: Config, file: string, mapping: ColumnMapping | undefined, quiet: boolean): Promise<number> {
+/**
+ * `run --dry-run` and `enqueue --dry-run`: the file checked and planned here, its reports written, nothing sent or queued.
+ * `guards`: a job's own export is judged as its real run would judge it (`{}` for a job without guards: its figures only).
+ */
+export async function dryRunCommand(
+  config: Config,
+  file: string,
+  mapping: ColumnMapping | undefined,
+  quiet: boolean,
+  guards: NightGuards | undefined,
+): Promise<number> {
   const { dryRunFile } = await import("../../app/dryRun.js");
   return withContext(config, "command", async (ctx) => {
     const stop = stopSignals();
     try {
-      const res = await dryRunFile(ctx, file, { mapping, signal: stop.graceful });
+      const res = await dryRunFile(ctx, file, { mapping, guards, signal: stop.graceful });
       logRunEnded(ctx.log, res);
       if (!quiet) process.stdout.write(`${formatSummary(res.report.summaryData, res.report)}\n`);
       return exitCodeOf(res);

@@ -1,6 +1,7 @@
 import type { ColumnPlan } from "../originalOf.js";
 import type { ColumnMapping, SourceShape } from "./shape.js";
 import type { OperationName } from "../../operations/Operation.js";
+import type { NightReading } from "./nightGuards.js";
 
 /** The layout of the manifest this release writes and reads; a manifest of another version is refused when read. */
 export const MANIFEST_VERSION = 1;
@@ -70,6 +71,11 @@ export interface RunManifest {
   readonly followInitial?: boolean;
   /** Set on the runs `rollback` makes: the run whose writes they undo. */
   readonly rollbackOf?: string;
+  /**
+   * A job's night as judged against its `guards` when the run was made (never again: a run is judged once).
+   * With a `breach` the run was made paused: nothing is sent until `resume`.
+   */
+  readonly night?: NightReading;
 }
 
 /** Never print a secret that an endpoint URL might carry. */
