@@ -17,6 +17,8 @@ export interface EnqueueOptions {
   readonly job?: RunJob | undefined;
   /** A job's CSV column mapping, kept in the run for the workers. */
   readonly mapping?: ColumnMapping | undefined;
+  /** Put a contact's rows into one chunk even without `job.onlyChanged` (a dry run of such a job with `--forget` plans the same chunks). */
+  readonly contactsTogether?: boolean | undefined;
   /** With `job`: forget what the job sent before, so every row is sent. */
   readonly forget?: boolean | undefined;
   /** The contact operation of every row (default UpdateContactAttributes). */
