@@ -83,7 +83,7 @@ export async function dryRunFile(
       forget: false,
       safety: { ...base.safety, dryRun: true, canary: undefined },
       // `--forget`: planned as if the job's memory were empty (which the real run would make it), never written.
-      ...(config.forget && base.job ? { job: { ...base.job, onlyChanged: false } } : {}),
+      ...(config.forget && base.job ? { job: { ...base.job, onlyChanged: false }, contactsTogether: base.job.onlyChanged } : {}),
       deliver,
     });
   } catch (err) {

@@ -51,6 +51,7 @@ export class ChunkRows {
   private names: string[] = [];
   private index = new Map<string, number>();
   private rows: QueuedRow[] = [];
+  private unordered = false;
 
   get length(): number {
     return this.rows.length;
@@ -78,11 +79,16 @@ export class ChunkRows {
     const tail: unknown[] = [prev, omit && omit.length > 0 ? omit : null, row.ifCurrent ?? null, row.context ?? null];
     while (tail.length > 0 && (tail[tail.length - 1] === null || tail[tail.length - 1] === 0)) tail.pop();
     (q as unknown[]).push(...tail);
+    const before = this.rows[this.rows.length - 1];
+    if (before && before[0] > row.line) this.unordered = true;
     this.rows.push(q);
   }
 
   /** The rows so far and their names; the builder starts again empty. */
   take(): { names: string[]; rows: QueuedRow[] } {
+    // In line order, as workers group them: rows held back to join their contact's chunk come in late.
+    if (this.unordered) this.rows.sort((a, b) => a[0] - b[0]);
+    this.unordered = false;
     const out = { names: this.names, rows: this.rows };
     this.names = [];
     this.index = new Map();

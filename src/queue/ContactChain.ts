@@ -53,6 +53,17 @@ export class ContactChain {
     return 0;
   }
 
+  /** The contact's last line recorded so far (0: none), without recording anything. */
+  lastLine(instanceId: string, contactId: string): number {
+    const h = hash53(instanceId, contactId) || 1;
+    const mask = this.keys.length - 1;
+    for (let i = h % this.keys.length; ; i = (i + 1) & mask) {
+      const k = this.keys[i] as number;
+      if (k === 0) return 0;
+      if (k === h) return this.lines[i] as number;
+    }
+  }
+
   private grow(): void {
     const oldKeys = this.keys;
     const oldLines = this.lines;

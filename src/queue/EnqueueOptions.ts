@@ -20,6 +20,8 @@ export interface EnqueueOptions {
   readonly mapping?: ColumnMapping | undefined;
   /** With `job`: its bounds on a night, judged over the input before the run is made (a breach makes it paused). */
   readonly guards?: NightGuards | undefined;
+  /** Put a contact's rows into one chunk even without `job.onlyChanged` (a dry run of such a job with `--forget` plans the same chunks). */
+  readonly contactsTogether?: boolean | undefined;
   /** With `job`: forget what the job sent before, so every row is sent. */
   readonly forget?: boolean | undefined;
   /** The contact operation of every row (default UpdateContactAttributes). */

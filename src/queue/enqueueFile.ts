@@ -12,6 +12,7 @@ import { addChunks } from "./addChunks.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
+import { ContactsTogether } from "./ContactsTogether.js";
 import { cancelRows } from "./cancelRows.js";
 import { breakerManifestFields, breakerOf, type RecordedOutcome } from "../domain/breaker.js";
 import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
@@ -73,6 +74,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       bytesRead = at;
     },
   });
+  // Only-changed compares a contact's rows folded: they go into one chunk (a run keeps what it was created with).
+  const together = !stdin && (known ? known.contactsTogether === true : opts.job?.onlyChanged === true || opts.contactsTogether === true);
   // Standard input cannot be read twice: no fingerprint, and no resume (below).
   const fingerprint = await transport.fingerprint();
   // The input's size (a file's, an S3 object's; none for standard input): the ETA while it is read.
@@ -98,6 +101,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     queue: queueNameOf(runId),
     target: opts.target,
     ...(fingerprint ? { fingerprint } : {}),
+    ...(together ? { contactsTogether: true } : {}),
     ...safetyFields(opts.safety),
     ...(night ? { night } : {}),
   };
@@ -112,10 +116,14 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   if (!created && progress?.producerDone) {
     return { runId, rows: progress.read, invalid: progress.counts.invalid, chunks: progress.chunks, alreadyQueued: true, resumed: false };
   }
-  const alreadyQueuedRows = (progress?.chunks ?? 0) * manifest.chunkSize;
   // A night its guards paused: its chunks wait in the parked list (no worker takes them) until `resume`.
   const guardHeld = manifest.night?.breach !== undefined && !manifest.dryRun;
   const checker = new RowChecker(source.roles, { instanceId: manifest.defaultInstanceId }, op, manifest.columns);
+  const placing = together ? await ContactsTogether.read(async () => (await openRunInput(transport, inputOptions)).source, checker) : undefined;
+  // Going on after a crash: chunks of `chunkSize` rows skip the rows queued before it; chunks that keep a
+  // contact's rows together are rebuilt as they were (the same file gives the same chunks) and skipped by index.
+  const alreadyQueuedRows = placing ? 0 : (progress?.chunks ?? 0) * manifest.chunkSize;
+  const queuedChunks = placing ? (progress?.chunks ?? 0) : 0;
   const breaker = breakerOf(manifest);
 
   /** A night its guards paused and nobody resumed yet: its sentence, for the command to say. */
@@ -129,7 +137,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   let valid = 0;
   let invalid = 0;
   const current = new ChunkRows();
-  let chunkIndex = Math.floor(alreadyQueuedRows / manifest.chunkSize);
+  let chunkIndex = placing ? 0 : Math.floor(alreadyQueuedRows / manifest.chunkSize);
   let pendingJobs: ChunkJobData[] = [];
   let invalidBatch: RecordedOutcome[] = [];
   // Each row names the previous line of its contact; workers apply a contact's rows in file order.
@@ -185,7 +193,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
 
   const flushJobs = async (done: boolean) => {
     if (current.length > 0 && (done || current.length >= manifest.chunkSize)) {
-      pendingJobs.push({ runId, index: chunkIndex++, ...current.take() });
+      const chunk = { runId, index: chunkIndex++, ...current.take() };
+      if (chunk.index >= queuedChunks) pendingJobs.push(chunk);
     }
     if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
     // Stopped (its run stopped, paused or interrupted): nothing more is queued, whatever the window.
@@ -218,10 +227,18 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       valid++;
       // Fed for rows queued before a crash too, so a resumed producer names the same predecessors.
       const prev = chain.previous(check.row.instanceId, check.row.contactId, rec.line);
+      if (placing) {
+        // A group is added whole, then the chunk is closed: a contact's rows never straddle two chunks.
+        for (const h of placing.place(check.row, prev)) current.add(h.row, h.prev);
+        if (current.length >= manifest.chunkSize) await flushJobs(false);
+        continue;
+      }
       if (valid <= alreadyQueuedRows) continue; // queued before the crash
       current.add(check.row, prev);
       if (current.length >= manifest.chunkSize) await flushJobs(false);
     }
+    // Held rows whose last line never came (only if the input changed under the reader): queued as they are.
+    for (const h of placing?.rest() ?? []) current.add(h.row, h.prev);
     await flushJobs(true);
     waiting.over();
   } catch (err) {
@@ -237,6 +254,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     // read but never queued get their `cancelled` outcome here: no worker will ever see them.
     const why = (await store.state(runId)).stopReason;
     const reason = `the run was cancelled${why ? ` (${why})` : ""}`;
+    for (const h of placing?.rest() ?? []) current.add(h.row, h.prev);
     for (const chunk of [...pendingJobs, { runId, index: chunkIndex, ...current.take() }])
       if (chunk.rows.length > 0) await cancelRows(store, manifest, chunk, reason);
     await store.saveProducerPosition(runId, read, queued, true, source.blankLines());

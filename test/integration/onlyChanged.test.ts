@@ -1,11 +1,12 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
+import { cli, csv, harness, killBackground, readReport, startCli, until, type Harness } from "./helpers.js";
 
 // Change detection end to end: the second night of an export sends only what changed.
 
 let h: Harness | undefined;
 afterEach(async () => {
+  killBackground();
   await h?.close();
   h = undefined;
 });
@@ -156,6 +157,97 @@ describe("--only-changed (a job's memory of what it sent)", () => {
     for (const i of changed) expect(h.sim.attributesOf("i", `r${i}`)?.tier).toBe("platinum");
     expect(h.sim.attributesOf("i", "r4")?.tier).toBe("gold");
   }, 180_000);
+
+  it("a contact's rows in different chunks: all go into one chunk, so an unchanged night sends nothing and a change never writes an older value back", async () => {
+    h = await harness({ latencyMs: 1 });
+    const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--rate", "500", "--quiet"];
+    // Chunks of 100 rows: a contact's first row (line i + 2) and its second (line 1502 + i) are 15 chunks apart.
+    const job = ["--job-name", "apart", "--only-changed", "--chunk-size", "100"];
+    const night = (changed: (i: number) => boolean = () => false) => {
+      const lines = [["contactId", "tier", "owner"]];
+      for (let i = 0; i < 1500; i++) lines.push([`a${i}`, "silver", `agent${i % 7}`]);
+      for (let i = 0; i < 500; i++) lines.push([`a${i}`, changed(i) ? "platinum" : "gold", i === 9 ? "agent-x" : `agent${i % 7}`]);
+      return csv(lines);
+    };
+    const r1 = await cli(["run", await h.file("n1.csv", night()), ...common, ...job, "--run-id", "p1"]);
+    expect(r1.code, r1.stderr).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(1500); // each contact's rows folded into one call, across chunks
+    expect(h.sim.attributesOf("i", "a7")).toEqual({ tier: "gold", owner: "agent0" });
+    expect(h.sim.attributesOf("i", "a9")).toEqual({ tier: "gold", owner: "agent-x" });
+    expect(h.sim.attributesOf("i", "a700")).toEqual({ tier: "silver", owner: "agent0" });
+    const o1 = await readReport(join(h.dir, "reports", "p1", "outcomes.csv"));
+    expect(o1.length).toBe(2000);
+    expect(new Set(o1.map((o) => o.line)).size).toBe(2000);
+
+    const r2 = await cli(["run", await h.file("n2.csv", night()), ...common, ...job, "--run-id", "p2"]);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(1500); // an identical night: 0 calls
+    const o2 = await readReport(join(h.dir, "reports", "p2", "outcomes.csv"));
+    expect(o2.length).toBe(2000);
+    expect(o2.every((o) => o.status === "unchanged")).toBe(true);
+
+    const changed = new Set([0, 9, 123, 498]);
+    const r3 = await cli([
+      "run",
+      await h.file(
+        "n3.csv",
+        night((i) => changed.has(i)),
+      ),
+      ...common,
+      ...job,
+      "--run-id",
+      "p3",
+    ]);
+    expect(r3.code, r3.stderr).toBe(0);
+    const sent = h.sim.updates(1500);
+    expect(sent.map((u) => u.contactId).sort()).toEqual([...changed].map((i) => `a${i}`).sort());
+    // One call per changed contact, carrying its last values: "silver" is never written back.
+    for (const u of sent) expect(u.attributes.tier).toBe("platinum");
+    expect(h.sim.attributesOf("i", "a9")).toEqual({ tier: "platinum", owner: "agent-x" });
+    expect(h.sim.attributesOf("i", "a10")?.tier).toBe("gold");
+  }, 180_000);
+
+  it("a producer killed while it holds rows back goes on with the same command: every row one outcome, each contact one call", async () => {
+    h = await harness({ latencyMs: 1 });
+    const lines = [["contactId", "tier"]];
+    for (let i = 0; i < 1500; i++) lines.push([`b${i}`, "silver"]);
+    for (let i = 0; i < 500; i++) lines.push([`b${i}`, "gold"]);
+    const file = await h.file("n.csv", csv(lines));
+    const args = [
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--job-name",
+      "killed",
+      "--only-changed",
+      "--chunk-size",
+      "100",
+      "--run-id",
+      "k1",
+    ];
+    // No worker, a window of 300 rows: the producer queues 2 chunks, waits for room, and is killed there.
+    const producer = startCli(["enqueue", file, ...args, "--queue-window", "300", "--log-level", "error"]);
+    const ctx = await h.ctx();
+    try {
+      await until(async () => ((await ctx.store.progress("k1"))?.chunks ?? 0) >= 2);
+      producer.child.kill("SIGKILL");
+      await producer.exited;
+    } finally {
+      await ctx.close();
+    }
+    const r = await cli(["run", file, ...args, "--reports-dir", join(h.dir, "reports"), "--rate", "500", "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    const outcomes = await readReport(join(h.dir, "reports", "k1", "outcomes.csv"));
+    expect(outcomes.length).toBe(2000);
+    expect(new Set(outcomes.map((o) => o.line)).size).toBe(2000);
+    expect(outcomes.every((o) => o.status === "updated")).toBe(true);
+    expect(h.sim.acceptedCount()).toBe(1500);
+    expect(h.sim.attributesOf("i", "b3")).toEqual({ tier: "gold" });
+    expect(h.sim.attributesOf("i", "b1000")).toEqual({ tier: "silver" });
+  }, 120_000);
 
   it("a run of the job without --only-changed still updates its memory", async () => {
     h = await harness({ latencyMs: 1 });

@@ -53,6 +53,8 @@ export interface RunManifest {
   readonly breakerConsecutive: number;
   readonly breakerIgnore: readonly string[];
   readonly maxContactAge: MaxContactAge;
+  /** A contact's rows all go into one chunk (only-changed jobs: see queue/ContactsTogether.ts). */
+  readonly contactsTogether?: true;
   /** fileFingerprint of the input when queued (absent for standard input): a reused run id on a changed file is refused. */
   readonly fingerprint?: string;
   /** The run's own BullMQ queue. */
