@@ -249,6 +249,31 @@ describe("--only-changed (a job's memory of what it sent)", () => {
     expect(h.sim.attributesOf("i", "b1000")).toEqual({ tier: "silver" });
   }, 120_000);
 
+  it("a cancel while the producer holds rows back settles them too: every row read gets its one outcome", async () => {
+    h = await harness({ latencyMs: 1 });
+    const lines = [["contactId", "tier"]];
+    for (let i = 0; i < 1500; i++) lines.push([`c${i}`, "silver"]);
+    for (let i = 0; i < 500; i++) lines.push([`c${i}`, "gold"]);
+    const file = await h.file("n.csv", csv(lines));
+    const args = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--job-name", "cancelled", "--only-changed", "--chunk-size", "100"];
+    // No worker: the producer holds c0..c499 back (their last lines are at the end), queues 2 chunks and waits.
+    const producer = startCli(["enqueue", file, ...args, "--queue-window", "300", "--run-id", "cx", "--log-level", "error"]);
+    const ctx = await h.ctx();
+    try {
+      await until(async () => ((await ctx.store.progress("cx"))?.chunks ?? 0) >= 2);
+      const c = await cli(["cancel", "cx", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
+      expect(c.code, c.stderr).not.toBe(2);
+      expect(await producer.exited).toBe(0);
+      await until(async () => (await ctx.store.progress("cx"))?.complete === true, 10_000);
+      const progress = await ctx.store.progress("cx");
+      expect(progress?.read).toBeGreaterThan(500);
+      expect(progress?.counts.cancelled).toBe(progress?.read);
+      expect(h.sim.acceptedCount()).toBe(0);
+    } finally {
+      await ctx.close();
+    }
+  }, 60_000);
+
   it("a run of the job without --only-changed still updates its memory", async () => {
     h = await harness({ latencyMs: 1 });
     const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--quiet", "--job-name", "toggle"];
