@@ -5,14 +5,17 @@
  * condition has stayed cleared that long (a window that fills again at once is still one wait), or
  * at `over()`.
  */
+/** What is said of a condition: its start, and its end with how long it lasted. */
+export interface ConditionVoice<K extends string> {
+  readonly start: (kind: K, detail: string) => void;
+  readonly end: (kind: K, detail: string, seconds: number) => void;
+}
+
 export class Condition<K extends string = string> {
   private current: { kind: K; detail: string; since: number; clearedAt: number | undefined } | undefined;
 
   constructor(
-    private readonly say: {
-      readonly start: (kind: K, detail: string) => void;
-      readonly end: (kind: K, detail: string, seconds: number) => void;
-    },
+    private readonly say: ConditionVoice<K>,
     private readonly settleMs = 0,
     private readonly now: () => number = Date.now,
   ) {}

@@ -1,4 +1,4 @@
-import { Condition } from "./Condition.js";
+import { Condition, type ConditionVoice } from "./Condition.js";
 
 /**
  * Several causes of one wait, each said once when it starts and once when it ends. A producer's
@@ -10,10 +10,7 @@ export class Conditions<K extends string = string> {
   private readonly each = new Map<K, Condition<K>>();
 
   constructor(
-    private readonly say: {
-      readonly start: (kind: K, detail: string) => void;
-      readonly end: (kind: K, detail: string, seconds: number) => void;
-    },
+    private readonly say: ConditionVoice<K>,
     private readonly settleMs = 0,
     private readonly now: () => number = Date.now,
   ) {}

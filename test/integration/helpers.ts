@@ -108,6 +108,11 @@ export function cli(
   });
 }
 
+/** The flags that aim a command at a harness: its instance, Redis prefix and simulator. */
+export function targetFlags(x: Pick<Harness, "prefix" | "endpoint">): string[] {
+  return ["--instance-id", "i", "--prefix", x.prefix, "--endpoint", x.endpoint];
+}
+
 export function csv(rows: ReadonlyArray<ReadonlyArray<string>>): string {
   return rows.map((r) => r.join(",")).join("\n") + "\n";
 }

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, harness, killBackground, readReport, startCli, until, type Harness } from "./helpers.js";
+import { cli, csv, harness, killBackground, readReport, startCli, targetFlags, until, type Harness } from "./helpers.js";
 
 // Change detection end to end: the second night of an export sends only what changed.
 
@@ -14,6 +14,17 @@ afterEach(async () => {
 function exportOf(n: number, changed: (i: number) => boolean = () => false): string {
   const lines = [["contactId", "tier", "owner"]];
   for (let i = 0; i < n; i++) lines.push([`k${i}`, changed(i) ? "platinum" : "gold", `agent${i % 7}`]);
+  return csv(lines);
+}
+
+type Cell = (i: number, later: boolean) => string;
+
+/** 2,000 rows: 1,500 contacts, the first 500 of them again at the end (by default silver first, then gold). */
+function twiceApart(id: string, tier: Cell = (_i, later) => (later ? "gold" : "silver"), owner?: Cell): string {
+  const row = (i: number, later: boolean) => [`${id}${i}`, tier(i, later), ...(owner ? [owner(i, later)] : [])];
+  const lines = [["contactId", "tier", ...(owner ? ["owner"] : [])]];
+  for (let i = 0; i < 1500; i++) lines.push(row(i, false));
+  for (let i = 0; i < 500; i++) lines.push(row(i, true));
   return csv(lines);
 }
 
@@ -160,15 +171,16 @@ describe("--only-changed (a job's memory of what it sent)", () => {
 
   it("a contact's rows in different chunks: all go into one chunk, so an unchanged night sends nothing and a change never writes an older value back", async () => {
     h = await harness({ latencyMs: 1 });
-    const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--rate", "500", "--quiet"];
+    const common = [...targetFlags(h), "--reports-dir", join(h.dir, "reports"), "--rate", "500", "--quiet"];
     // Chunks of 100 rows: a contact's first row (line i + 2) and its second (line 1502 + i) are 15 chunks apart.
     const job = ["--job-name", "apart", "--only-changed", "--chunk-size", "100"];
-    const night = (changed: (i: number) => boolean = () => false) => {
-      const lines = [["contactId", "tier", "owner"]];
-      for (let i = 0; i < 1500; i++) lines.push([`a${i}`, "silver", `agent${i % 7}`]);
-      for (let i = 0; i < 500; i++) lines.push([`a${i}`, changed(i) ? "platinum" : "gold", i === 9 ? "agent-x" : `agent${i % 7}`]);
-      return csv(lines);
-    };
+    // Its later row: "platinum" where changed, and a9's owner only there.
+    const night = (changed: (i: number) => boolean = () => false) =>
+      twiceApart(
+        "a",
+        (i, later) => (!later ? "silver" : changed(i) ? "platinum" : "gold"),
+        (i, later) => (later && i === 9 ? "agent-x" : `agent${i % 7}`),
+      );
     const r1 = await cli(["run", await h.file("n1.csv", night()), ...common, ...job, "--run-id", "p1"]);
     expect(r1.code, r1.stderr).toBe(0);
     expect(h.sim.acceptedCount()).toBe(1500); // each contact's rows folded into one call, across chunks
@@ -209,25 +221,8 @@ describe("--only-changed (a job's memory of what it sent)", () => {
 
   it("a producer killed while it holds rows back goes on with the same command: every row one outcome, each contact one call", async () => {
     h = await harness({ latencyMs: 1 });
-    const lines = [["contactId", "tier"]];
-    for (let i = 0; i < 1500; i++) lines.push([`b${i}`, "silver"]);
-    for (let i = 0; i < 500; i++) lines.push([`b${i}`, "gold"]);
-    const file = await h.file("n.csv", csv(lines));
-    const args = [
-      "--instance-id",
-      "i",
-      "--prefix",
-      h.prefix,
-      "--endpoint",
-      h.endpoint,
-      "--job-name",
-      "killed",
-      "--only-changed",
-      "--chunk-size",
-      "100",
-      "--run-id",
-      "k1",
-    ];
+    const file = await h.file("n.csv", twiceApart("b"));
+    const args = [...targetFlags(h), "--job-name", "killed", "--only-changed", "--chunk-size", "100", "--run-id", "k1"];
     // No worker, a window of 300 rows: the producer queues 2 chunks, waits for room, and is killed there.
     const producer = startCli(["enqueue", file, ...args, "--queue-window", "300", "--log-level", "error"]);
     const ctx = await h.ctx();
@@ -251,11 +246,8 @@ describe("--only-changed (a job's memory of what it sent)", () => {
 
   it("a cancel while the producer holds rows back settles them too: every row read gets its one outcome", async () => {
     h = await harness({ latencyMs: 1 });
-    const lines = [["contactId", "tier"]];
-    for (let i = 0; i < 1500; i++) lines.push([`c${i}`, "silver"]);
-    for (let i = 0; i < 500; i++) lines.push([`c${i}`, "gold"]);
-    const file = await h.file("n.csv", csv(lines));
-    const args = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--job-name", "cancelled", "--only-changed", "--chunk-size", "100"];
+    const file = await h.file("n.csv", twiceApart("c"));
+    const args = [...targetFlags(h), "--job-name", "cancelled", "--only-changed", "--chunk-size", "100"];
     // No worker: the producer holds c0..c499 back (their last lines are at the end), queues 2 chunks and waits.
     const producer = startCli(["enqueue", file, ...args, "--queue-window", "300", "--run-id", "cx", "--log-level", "error"]);
     const ctx = await h.ctx();
