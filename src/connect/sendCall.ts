@@ -128,8 +128,10 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
   const waitSignal = ctx.stopNew ?? ctx.signal;
   for (;;) {
     if (waitSignal.aborted || ctx.signal.aborted) return { kind: "handback", attempts, throttles };
+    // The turn's epoch: a throttle of a call sent at the rate the last decrease set is new evidence.
+    let turn: string | undefined;
     try {
-      await ctx.governor.acquire(waitSignal);
+      turn = await ctx.governor.acquire(waitSignal);
     } catch (err) {
       // A stop; any other error (Redis) goes up: the chunk hands its rows back and the worker says why.
       if ((err as Error).name === "AbortError") return { kind: "handback", attempts, throttles };
@@ -159,14 +161,14 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
           const capMs = ctx.policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
           const verdict = throttleWatchFor(ctx.governor).throttled(c.retryAfterMs, capMs);
           if (verdict.kind === "stalled") {
-            await ctx.governor.throttled(0);
+            await ctx.governor.throttled(0, turn);
             if (!ctx.onStall) return fail("Throttled", c.httpStatus, `${verdict.reason}; retry it later with "connect-backfill retry"`, "throttled");
             await ctx.onStall(verdict.reason);
             return { kind: "handback", attempts, throttles };
           }
           if (verdict.said) ctx.log?.warn?.({ retryAfterMs: c.retryAfterMs, capMs }, verdict.said);
           ctx.log?.debug({ line: ctx.line, attempt: attempts, retryAfterMs: verdict.retryAfterMs }, "throttled; the row waits for the governor");
-          await ctx.governor.throttled(verdict.retryAfterMs);
+          await ctx.governor.throttled(verdict.retryAfterMs, turn);
           if (attempts >= ctx.policy.maxTries) {
             return fail(
               "Throttled",

@@ -189,8 +189,11 @@ export class RateGovernor {
     return this.reserving;
   }
 
-  /** Waits for this caller's turn. Rejects with an AbortError when `signal` fires. */
-  async acquire(signal?: AbortSignal): Promise<void> {
+  /**
+   * Waits for this caller's turn. Rejects with an AbortError when `signal` fires. Resolves with the turn's
+   * epoch: given back to `throttled`, it tells a call sent at the current rate from one sent before the last decrease.
+   */
+  async acquire(signal?: AbortSignal): Promise<string | undefined> {
     if (this.settling) await (signal ? untilAborted(this.settling, signal) : this.settling);
     // This caller's own cap first, kept here and not in the shared schedule: a slow
     // caller that booked shared slots far ahead would hold every other caller back.
@@ -210,7 +213,7 @@ export class RateGovernor {
       // Below a millisecond a timer only adds its own delay (at least 1 ms).
       if (wait >= 1) await sleep(wait, signal);
       // A throttle seen meanwhile (by any call of this process) voids slots of the old epoch.
-      if (slot.epoch === this.epoch) return;
+      if (slot.epoch === this.epoch) return slot.epoch;
     }
   }
 
@@ -219,7 +222,7 @@ export class RateGovernor {
   }
 
   /** Slows every worker down; `retryAfterMs` (from the service) pauses all of them that long. */
-  async throttled(retryAfterMs = 0): Promise<{ decreased: boolean; rate: number }> {
+  async throttled(retryAfterMs = 0, sentIn?: string): Promise<{ decreased: boolean; rate: number }> {
     if (this.settling) await this.settling;
     const [decreased, rate, epoch] = await (this.redis.cbThrottled as Eval)(
       this.keyNow,
@@ -232,6 +235,8 @@ export class RateGovernor {
       this.cooldownMs,
       this.headroom,
       this.start,
+      // the decrease the call was sent after ("" when unknown)
+      sentIn?.split(":")[0] ?? "",
     );
     this.lastRate = Number(rate);
     this.turns.note(this.lastRate);

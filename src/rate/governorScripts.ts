@@ -13,6 +13,9 @@
  *   throttle it starts at ceiling/8 (near the ceiling when it is the account's stated quota, or near an
  *   old safe rate, a hint) and doubles every 250 ms (TCP's slow start); that throttle sets
  *   wmax to the rate of a quarter-second earlier (the last one the service took), not the doubled one.
+ * A deep bucket (Connect's is 1.5x the rate) lets slow start run far past the quota before the first
+ * no, and that first decrease still overshoots; a call sent after a decrease and throttled decreases
+ * again at once (TCP's one decrease per round trip), instead of waiting for the cooldown.
  * wmax is capped by what the service actually served since the previous decrease
  * (successes reported by the workers): told 4x the quota, or when the quota drops,
  * the second throttle brings the rate near the real quota instead of stepping down.
@@ -199,10 +202,12 @@ return {tostring(slot - now), tostring(rate), tostring(1000 / rate), tostring(t0
 `;
 
 /**
- * A throttle: a multiplicative decrease (at most one per cooldown) and a pause for Retry-After.
+ * A throttle: a multiplicative decrease (at most one per cooldown, or one more each time a call sent
+ * after the last decrease is throttled) and a pause for Retry-After.
  *
  * KEYS[1]  the governor hash
- * ARGV     ownCeiling, now (ms or -1), retryAfterMs (already capped), beta, C, minRate, cooldownMs, headroom, startShare
+ * ARGV     ownCeiling, now (ms or -1), retryAfterMs (already capped), beta, C, minRate, cooldownMs, headroom, startShare,
+ *          sentT0 (the t0 of the epoch the throttled call was sent in; "" when unknown)
  * Returns  {decreased (0/1), newRate, epoch ("t0:pause")}
  */
 export const THROTTLED = `${COMMON}
@@ -213,15 +218,24 @@ local decreased = 0
 -- one decrease per cooldown: the calls already in flight when the service
 -- said no are the same overshoot, not new evidence
 local g = goodput()
--- ...unless the service serves far less than we send: then that is new evidence
-if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) then
+-- ...unless the service serves far less than we send: then that is new evidence; or the call was sent
+-- after the last decrease, at the rate it set: that rate is still too high (TCP's rule: one decrease
+-- per round trip, not per fixed cooldown)
+local sentT0 = tonumber(ARGV[10])
+local fresh = wmax and sentT0 and math.abs(sentT0 - t0) < 0.01
+if not wmax or now - t0 >= cooldown or (g > 0 and g * 1.05 < rate * beta) or fresh then
   local w = rate
   if g > 0 and g * 1.05 < w then w = g * 1.05 end
   if w < minRate then w = minRate end
   -- served, not sent: the rate sent when the service said no overshoots by the burst it let
   -- through; with the same 5% as wmax, since successes are reported late (with the next
   -- reservation), and below the cap a low estimate is only corrected by the minute's probe
-  if g > 0 then safe = math.min(g * 1.05, rate) else safe = w * beta end
+  if g > 0 then safe = math.min(g * 1.05, rate)
+  -- a throttle of a call sent at the rate the last decrease set, with no evidence yet: the rate is
+  -- too high, but says little of the quota (near it, a bucket just emptied refuses a call now and
+  -- then); the safe rate waits for what the service serves (the next decrease past the cooldown)
+  elseif fresh and now - t0 < cooldown then safe = safe or rate
+  else safe = w * beta end
   -- leaving slow start: the rate doubles every 250 ms, so the one it reached when the
   -- service said no is up to twice what the service takes; a quarter-second earlier
   -- it was taken (the cubic restarts from beta times that; --headroom's safe rate above

@@ -49,18 +49,20 @@ function scriptedClient(script: Answer[]) {
 }
 
 function fakeGovernor(acquire?: (signal?: AbortSignal) => Promise<void>) {
-  const told = { turns: 0, succeeded: 0, throttled: [] as number[] };
+  const told = { turns: 0, succeeded: 0, throttled: [] as number[], sentIn: [] as Array<string | undefined> };
   const governor: SendGovernor = {
     acquire: async (signal) => {
       // Without `acquire`, a turn is granted even after a stop: the loop itself must not start a try.
       if (acquire) await acquire(signal);
       told.turns++;
+      return `${told.turns}:0`;
     },
     succeeded: () => {
       told.succeeded++;
     },
-    throttled: async (retryAfterMs = 0) => {
+    throttled: async (retryAfterMs = 0, sentIn?: string) => {
       told.throttled.push(retryAfterMs);
+      told.sentIn.push(sentIn);
       return { decreased: true, rate: 1 };
     },
   };
@@ -194,6 +196,8 @@ describe("sendCall: retries by the error table", () => {
     expect(results).toEqual(c.results);
     expect(calls.every((x) => x.operation === "UpdateContactAttributes" && x.durationMs >= 0)).toBe(true);
     expect(told.throttled).toEqual(c.throttled);
+    // Each throttle names the turn its attempt was sent in (the governor tells a call sent after its last decrease).
+    expect(told.sentIn).toEqual(c.results.flatMap((r, i) => (r === "throttled" ? [`${i + 1}:0`] : [])));
     // One turn of the governor per attempt; success reported once, only when answered.
     expect(told.turns).toBe(c.results.length);
     expect(told.succeeded).toBe(c.results.at(-1) === "ok" ? 1 : 0);

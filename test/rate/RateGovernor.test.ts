@@ -179,6 +179,26 @@ describe("RateGovernor arithmetic (fake clock, real Redis scripts)", () => {
     expect(count.fast).toBeGreaterThan(250);
   });
 
+  it("decreases again within the cooldown when a call sent after the decrease is throttled (the new rate is still too high)", async () => {
+    const clock = { now: 0 };
+    const g = governor(100, clock);
+    await g.reserve();
+    clock.now = 1000;
+    await g.reserve();
+    const first = await g.throttled(0, "0:0");
+    expect(first).toEqual({ decreased: true, rate: 80 });
+    clock.now = 1050;
+    // sent before the decrease (epoch 0): the same overshoot, no new decrease
+    expect((await g.throttled(0, "0:0")).decreased).toBe(false);
+    // sent at the rate that decrease set (epoch 1000): one more, 50 ms on and not 500
+    const again = await g.throttled(0, "1000:0");
+    expect(again.decreased).toBe(true);
+    expect(again.rate).toBeLessThan(70);
+    // ...and only once for that rate: the next one needs a call sent after this decrease
+    clock.now = 1060;
+    expect((await g.throttled(0, "1000:0")).decreased).toBe(false);
+  });
+
   it("refuses nonsense options with the option named", () => {
     expect(() => new RateGovernor({ redis, key: "x", ceiling: -5 })).toThrow(/"ceiling" is out of range, got -5/);
     expect(() => new RateGovernor({ redis, key: "x", ceiling: 5, beta: 1.5 })).toThrow(/"beta"/);
