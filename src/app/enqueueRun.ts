@@ -3,6 +3,7 @@ import type { InputFormat } from "../input/openSource.js";
 import { enqueueFile, newRunId, type EnqueueResult } from "../queue/enqueueFile.js";
 import type { AppContext } from "./context.js";
 import { enqueueOptions } from "./enqueueOptions.js";
+import { settleAhead } from "./settleAhead.js";
 import { watchRedis } from "./watchRedis.js";
 import { tellPause } from "./afterRun.js";
 import type { NightGuards } from "../domain/run/nightGuards.js";
@@ -31,6 +32,7 @@ export async function enqueueRun(
     const res = await enqueueFile(ctx.store, ctx.queues, {
       ...enqueueOptions(ctx.config, file, format),
       runId,
+      settleFirst: settleAhead(ctx, runId),
       mapping: opts.mapping,
       guards: opts.guards,
       onWait: opts.onWait,

@@ -13,6 +13,7 @@ export { expectedRows } from "../domain/run/state.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import type { BackfillWorker } from "../worker/BackfillWorker.js";
 import { enqueueOptions } from "./enqueueOptions.js";
+import { settleAhead } from "./settleAhead.js";
 import { workerFor } from "./workerFor.js";
 import { afterJobRun } from "./afterRun.js";
 import { metricsFor } from "./metricsFor.js";
@@ -72,6 +73,7 @@ export async function runFile(ctx: AppContext, file: string, opts: RunFileOption
       enqueueFile(ctx.store, ctx.queues, {
         ...enqueueOptions(config, file, format, opts.parentRunId),
         runId,
+        settleFirst: settleAhead(ctx, runId),
         onReady,
         signal,
         mapping: opts.mapping,

@@ -13,6 +13,7 @@ import { afterJobRun, eventOf } from "./afterRun.js";
 import { endProducer, type RunningProducer, startProducer } from "./startProducer.js";
 import type { AppContext } from "./context.js";
 import { enqueueOptions } from "./enqueueOptions.js";
+import { settleAhead } from "./settleAhead.js";
 import { exitCodeOf } from "./exitCode.js";
 import { followRun } from "./followRun.js";
 import { writeRunReport } from "./report.js";
@@ -71,6 +72,7 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
       enqueueFile(ctx.store, ctx.queues, {
         ...enqueueOptions(config, loaded.inputPath, formatOf(loaded.inputPath, config.format)),
         runId: id,
+        settleFirst: settleAhead(ctx, id),
         ...(mapping ? { mapping } : {}),
         ...(guards ? { guards } : {}),
         onReady,

@@ -41,6 +41,12 @@ export interface EnqueueOptions {
    * called in file order, one batch at a time, before the position is saved.
    */
   readonly deliver?: ((chunks: readonly ChunkJobData[]) => Promise<void>) | undefined;
+  /**
+   * Settles what needs no call before the chunks are queued (a job that sends only what changed): returns
+   * the chunks that still hold rows for a worker, which skips the rows settled here. Not for a dry run
+   * (`deliver`) nor a night its guards paused (its chunks are parked whole).
+   */
+  readonly settleFirst?: ((chunks: readonly ChunkJobData[]) => Promise<readonly ChunkJobData[]>) | undefined;
   /** Called once the run is created or found and checked, before the first row is queued. */
   readonly onReady?: () => void;
   /** Called after each queued batch with rows read so far. */

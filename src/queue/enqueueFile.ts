@@ -203,8 +203,10 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     if (invalidBatch.length > 0) await flushInvalid();
     await roomFor(pendingJobs.reduce((n, c) => n + c.rows.length, 0));
     if (opts.deliver) await opts.deliver(pendingJobs);
-    else if (!(guardHeld && (await store.parkedChunks.parkIfHeld(runId, pendingJobs))))
-      await addChunks(queue, pendingJobs, `run enqueue again with --run-id ${runId} to resume`);
+    else if (!(guardHeld && (await store.parkedChunks.parkIfHeld(runId, pendingJobs)))) {
+      const left = opts.settleFirst && !guardHeld ? await opts.settleFirst(pendingJobs) : pendingJobs;
+      await addChunks(queue, left, `run enqueue again with --run-id ${runId} to resume`);
+    }
     pendingJobs = [];
     // Saved only once every chunk before it is in Redis: a resume never skips a row.
     // Bytes read and the file's size: `status` and the progress line estimate the rows still to come from them.

@@ -12,6 +12,7 @@ import type { ChunkContext } from "./chunk/ChunkContext.js";
 import type { ChunkResult } from "./chunk/ChunkResult.js";
 import { dryCalls } from "./chunk/dryCalls.js";
 import type { Executor } from "./chunk/Executor.js";
+import { leaveCalls } from "./chunk/leaveCalls.js";
 import { lookUpChanges } from "./chunk/lookUpChanges.js";
 import { Recorder } from "./chunk/Recorder.js";
 import { sendCalls } from "./chunk/sendCalls.js";
@@ -54,9 +55,11 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   const changes = await lookUpChanges(rows, finished, op, manifest, ctx);
   const stop = new StopState(ctx.signal, ctx.stopNew);
   const recorder = new Recorder(data.runId, ctx, stop, tally);
-  const executor: Executor = manifest.dryRun
-    ? dryCalls(data.runId, ctx.store, recorder)
-    : sendCalls(data.runId, manifest, op, breakerOf(manifest), ctx, stop, recorder, changes);
+  const executor: Executor = ctx.leave
+    ? leaveCalls(ctx.leave)
+    : manifest.dryRun
+      ? dryCalls(data.runId, ctx.store, recorder)
+      : sendCalls(data.runId, manifest, op, breakerOf(manifest), ctx, stop, recorder, changes);
   const rules = {
     op,
     minContactDate: manifest.minContactDate,

@@ -33,6 +33,11 @@ export interface ChunkContext extends RecorderDeps {
   /** A job's memory of what it last sent to each contact (`onlyChanged`). */
   readonly changesFor?: ((job: string) => ChangeMemory) | undefined;
   readonly send?: SendDeps | undefined;
+  /**
+   * Settle only (a producer ahead of the queue): rows that need no call get their outcome, the rows of each
+   * call are left to a worker and told here. Neither sent nor described, whatever the run.
+   */
+  readonly leave?: ((lines: readonly number[]) => void) | undefined;
   readonly log?: { debug: (obj: object, msg: string) => void; warn: (obj: object, msg: string) => void } | undefined;
   /** How often a chunk looks again for a predecessor line finished by another worker. */
   readonly waitPollMs?: number | undefined;

@@ -3,7 +3,7 @@ import { wouldUpdate } from "../../domain/outcomes.js";
 import type { Executor } from "./Executor.js";
 import type { Recorder } from "./Recorder.js";
 
-const NOTHING_LOOKED_UP = { rows: new Map(), settled: [], settledLines: new Set<number>(), notes: new Map(), handback: false };
+export const NOTHING_LOOKED_UP = { rows: new Map(), settled: [], settledLines: new Set<number>(), notes: new Map(), handback: false };
 
 /**
  * A dry run's execute stage: nothing is sent and nothing is read. Each row says

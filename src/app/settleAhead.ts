@@ -1,0 +1,58 @@
+import { breakerOf } from "../domain/breaker.js";
+import type { RunManifest } from "../domain/run/manifest.js";
+import type { ChunkJobData } from "../queue/ChunkJob.js";
+import { OutcomeWriter } from "../worker/OutcomeWriter.js";
+import { processChunk } from "../worker/processChunk.js";
+import type { AppContext } from "./context.js";
+
+/** Never fires: a chunk settled ahead holds no call that a stop would have to cut short. */
+const NEVER = new AbortController().signal;
+
+/**
+ * The producer of a job that sends only what changed settles, before queueing a chunk, every contact whose
+ * rows need no call: what an unchanged night is made of. It runs the workers' own chunk stages (the same
+ * settle rules, fold and change memory look-up, the same outcome script) with an executor that leaves
+ * every call to a worker, so the queue carries only chunks with something to send, and a worker skips the
+ * rows settled here (their done bits). Nothing is sent from here, whatever the run.
+ *
+ * Only where a contact's rows are all in one chunk (`contactsTogether`: a group is compared whole) and
+ * nothing needs a read first (`--lookup-start-time`, `--follow-initial`: the look-up is an API call).
+ * After a crash the producer rebuilds the chunk and settles it again: rows already settled keep their one
+ * outcome (the done bit), and the rest is queued.
+ */
+export function settleAhead(ctx: AppContext, runId: string): (chunks: readonly ChunkJobData[]) => Promise<readonly ChunkJobData[]> {
+  let run: RunManifest | undefined;
+  // In-process, one chunk at a time: its outcomes go as soon as they are settled, not after a batching delay.
+  const writer = new OutcomeWriter(ctx.store, () => breakerOf(run), 0, 1000);
+  return async (chunks) => {
+    run ??= await ctx.store.manifest(runId);
+    if (!run || !eligible(run)) return chunks;
+    // One at a time, in file order (settling two at once measured no faster: 7.7-8.7 s against 7.3-7.5 s for 100k rows).
+    const left: ChunkJobData[] = [];
+    for (const chunk of chunks) if (await needsWorker(chunk, run)) left.push(chunk);
+    return left;
+  };
+
+  async function needsWorker(chunk: ChunkJobData, manifest: RunManifest): Promise<boolean> {
+    let calls = 0;
+    const result = await processChunk(chunk, {
+      store: ctx.store,
+      writer,
+      signal: NEVER,
+      runFor: async () => manifest,
+      changesFor: (job) => ctx.store.changeMemory(job),
+      leave: () => {
+        calls++;
+      },
+      // A contact continued from another chunk (more rows than the producer holds) is the worker's to wait for.
+      waitPollMs: 0,
+      waitHoldMs: 0,
+    });
+    // Parked (the run is held) or settled whole (a cancel included): a worker has nothing to do with it.
+    return !(result === "parked" || (result === "done" && calls === 0));
+  }
+}
+
+function eligible(run: RunManifest): boolean {
+  return run.job?.onlyChanged === true && run.contactsTogether === true && !run.dryRun && !run.lookupStartTime && !run.followInitial;
+}
