@@ -1,4 +1,3 @@
-import { ListServiceQuotasCommand, ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import { accountOfArn } from "../rate/quotaScope.js";
 
 /** What the account's Service Quotas said of Connect: each API's applied rate quota (requests/s), and the account. */
@@ -36,6 +35,8 @@ export interface QuotaLookup {
  */
 export async function readConnectQuotas(opts: QuotaLookup): Promise<AccountQuotas | NoQuotas> {
   const timeoutMs = opts.timeoutMs ?? 5_000;
+  // Loaded only when a rate is to be learned from the account (a run given --rate never asks).
+  const { ListServiceQuotasCommand, ServiceQuotasClient } = await import("@aws-sdk/client-service-quotas");
   const client = new ServiceQuotasClient({
     maxAttempts: 2,
     ...(opts.region ? { region: opts.region } : {}),

@@ -3,7 +3,6 @@ import { type ColumnMapping, columnRoles, type ColumnRoles } from "./columnRoles
 import { InputFileError, MissingInstanceIdError } from "./InputFileError.js";
 import { readCsv } from "./readCsv.js";
 import { readJsonl } from "./readJsonl.js";
-import { readXlsx } from "./readXlsx.js";
 import { STDIN } from "./openInput.js";
 import { inputName, type InputRef } from "./InputTransport.js";
 import type { SourceRecord } from "./SourceRecord.js";
@@ -57,6 +56,8 @@ export function formatOf(path: string, flag: InputFormat | undefined): InputForm
 export async function openSource(input: InputRef, format: InputFormat, opts: SourceOptions = {}): Promise<Source> {
   const path = inputName(input);
   if (format === "csv" && extname(path).toLowerCase() === ".xlsx") {
+    // Loaded for a workbook only: the spreadsheet library is most of a CSV command's start-up.
+    const { readXlsx } = await import("./readXlsx.js");
     const sheet = await readXlsx(input);
     const roles = columnRoles(sheet.header, path, opts.mapping);
     if (opts.requireInstance && roles.instanceId === undefined && !opts.requireInstance.defaultInstanceId)

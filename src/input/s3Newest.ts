@@ -1,5 +1,5 @@
-import { ListObjectsV2Command, type ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
-import { parseS3Url, s3Client, s3Problem } from "../lib/s3.js";
+import type { ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
+import { parseS3Url, s3Client, s3Problem, s3Sdk } from "../lib/s3.js";
 
 /**
  * The newest object (by LastModified; the last key in sort order among equal
@@ -17,7 +17,7 @@ export async function newestS3Match(pattern: string, matches: (name: string) => 
   do {
     let page: ListObjectsV2CommandOutput;
     try {
-      page = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: literal, ContinuationToken: token }));
+      page = await (await s3Client()).send(new (await s3Sdk()).ListObjectsV2Command({ Bucket: bucket, Prefix: literal, ContinuationToken: token }));
     } catch (err) {
       throw s3Problem(`s3://${bucket}/${literal}`, "list", err);
     }

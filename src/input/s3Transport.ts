@@ -1,6 +1,5 @@
-import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
-import { parseS3Url, s3Client, s3Problem } from "../lib/s3.js";
+import { parseS3Url, s3Client, s3Problem, s3Sdk } from "../lib/s3.js";
 import { InputFileError } from "./InputFileError.js";
 import type { InputTransport } from "./InputTransport.js";
 
@@ -24,7 +23,7 @@ export function s3Transport(url: string): InputTransport {
   if (key === "" || key.endsWith("/")) throw new InputFileError(`${url}: names no object (a key is needed after the bucket).`);
   const head = async (): Promise<Version | undefined> => {
     try {
-      const h = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const h = await (await s3Client()).send(new (await s3Sdk()).HeadObjectCommand({ Bucket: bucket, Key: key }));
       return { etag: h.ETag ?? "", size: h.ContentLength ?? 0 };
     } catch (err) {
       if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
@@ -36,7 +35,7 @@ export function s3Transport(url: string): InputTransport {
     async open() {
       const known = version;
       try {
-        const res = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(known ? { IfMatch: known.etag } : {}) }));
+        const res = await (await s3Client()).send(new (await s3Sdk()).GetObjectCommand({ Bucket: bucket, Key: key, ...(known ? { IfMatch: known.etag } : {}) }));
         if (!known) version = { etag: res.ETag ?? "", size: res.ContentLength ?? 0 };
         return res.Body instanceof Readable ? res.Body : Readable.from([]);
       } catch (err) {

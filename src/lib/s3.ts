@@ -1,10 +1,15 @@
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { S3Error } from "./s3Url.js";
 
 // The URL side stays light (config and the CLI read URLs without loading the SDK).
 export { isS3Url, parseS3Url, S3Error, type S3Location, s3UrlOf } from "./s3Url.js";
 
 let client: S3Client | undefined;
+
+/** The S3 SDK, loaded by the first command that reads or writes S3 (a quarter of a second a command that does not need not pay). */
+export function s3Sdk(): Promise<typeof import("@aws-sdk/client-s3")> {
+  return import("@aws-sdk/client-s3");
+}
 
 /**
  * One client per process. Credentials, Region and endpoint come the SDK's own
@@ -13,8 +18,9 @@ let client: S3Client | undefined;
  * LocalStack) wants path-style addresses (http://host/bucket/key), and so may a
  * user who asks for them (AWS_S3_FORCE_PATH_STYLE=true).
  */
-export function s3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
+export async function s3Client(env: NodeJS.ProcessEnv = process.env): Promise<S3Client> {
   if (client) return client;
+  const { S3Client } = await s3Sdk();
   const compatible = Boolean(env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL);
   const pathStyle = compatible || env.AWS_S3_FORCE_PATH_STYLE === "true";
   // Since 2025 the SDK streams uploads as aws-chunked bodies with a trailing checksum; S3-compatible servers

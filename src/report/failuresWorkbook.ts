@@ -1,5 +1,5 @@
 import { chmod, rename } from "node:fs/promises";
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import { tmpPath } from "./tmpPath.js";
 
 /** Every cell is text: a spreadsheet shows `00042` as written and keeps what a person types into it as text too. */
@@ -23,12 +23,19 @@ export class FailuresWorkbook {
   private readonly sheet: ExcelJS.Worksheet;
   private readonly context: boolean[];
 
-  constructor(
+  /** Loads the spreadsheet library when a workbook is written, not when a command starts. */
+  static async open(path: string, header: readonly string[]): Promise<FailuresWorkbook> {
+    const { default: excel } = await import("exceljs");
+    return new FailuresWorkbook(excel, path, header);
+  }
+
+  private constructor(
+    excel: typeof ExcelJS,
     readonly path: string,
     header: readonly string[],
   ) {
     this.tmp = tmpPath(path);
-    this.book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: this.tmp, useStyles: true, useSharedStrings: false });
+    this.book = new excel.stream.xlsx.WorkbookWriter({ filename: this.tmp, useStyles: true, useSharedStrings: false });
     this.sheet = this.book.addWorksheet("failures", { views: [{ state: "frozen", ySplit: 1 }] });
     this.context = header.map((h) => h.trim().startsWith("#"));
     this.sheet.columns = header.map((h, i) => ({

@@ -1,8 +1,7 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { parseS3Url, s3Client, s3Problem, s3UrlOf } from "../lib/s3.js";
+import { parseS3Url, s3Client, s3Problem, s3Sdk, s3UrlOf } from "../lib/s3.js";
 
 const TYPES: Record<string, string> = {
   ".csv": "text/csv; charset=utf-8",
@@ -26,8 +25,8 @@ export async function uploadReport(prefixUrl: string, runId: string, files: read
     const target = s3UrlOf({ bucket, key: folder + name });
     try {
       const { size } = await stat(file);
-      await s3Client().send(
-        new PutObjectCommand({
+      await (await s3Client()).send(
+        new (await s3Sdk()).PutObjectCommand({
           Bucket: bucket,
           Key: folder + name,
           Body: createReadStream(file),

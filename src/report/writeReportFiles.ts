@@ -235,7 +235,7 @@ export async function writeReportFiles(
   const columns = failureColumnsFor(info, jsonlKeys);
   const fail = new AtomicFile(paths.failures);
   await fail.write(BOM + csvLine([...columns, ...FAILURE_COLUMNS]));
-  const book = opts.workbook ? new FailuresWorkbook(workbookPath, [...columns, ...FAILURE_COLUMNS]) : undefined;
+  const book = opts.workbook ? await FailuresWorkbook.open(workbookPath, [...columns, ...FAILURE_COLUMNS]) : undefined;
   const failedFirst: Outcome[] = [];
   let failedTotal = 0;
   for (const o of outcomes()) {
