@@ -11,7 +11,7 @@ describe("outcomeLog: which lines are finished (the done bitmap, read by byte sp
     redis = new Redis(REDIS_URL);
   });
   afterAll(async () => {
-    await deletePrefix(redis, prefix);
+    await deletePrefix(prefix);
     redis.disconnect();
   });
 
