@@ -42,7 +42,9 @@ export async function dryRunFile(
   const base = enqueueOptions(config, file, format);
   const signal = opts.signal ?? new AbortController().signal;
   let run: RunManifest | undefined;
-  const writer = new OutcomeWriter(ctx.store, () => breakerOf(run));
+  // In-process, one chunk at a time: a chunk's outcomes go as soon as it has settled them (a worker's writer waits
+  // 10 ms to gather several chunks': here each chunk of a 200k-row file waited for it, 35% of the dry run idle).
+  const writer = new OutcomeWriter(ctx.store, () => breakerOf(run), 0, 1000);
   // No way to send: a dry run's chunks go through its own executor, which only says what each call would do.
   const chunkContext = {
     store: ctx.store,
