@@ -1,0 +1,133 @@
+// Where users wait (issue 25): the unchanged night of a job that sends only what changed, a 1%-changed night
+// and the dry run, against the release before this work (built in a temporary worktree), interleaved in one run.
+import { writeFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { deletePrefix, median, rawRunFigures, REDIS_URL, runCli, table, writeSection } from "./lib.js";
+import { previousRelease } from "./previousRelease.js";
+import { SimProcess } from "./simProcess.js";
+
+/** The last commit before the producer settled what needs no call (issue 25's second round): the baseline. */
+const BEFORE = "0db1a49";
+const NIGHT_ROWS = 100_000;
+const DRY_ROWS = 200_000;
+const ROUNDS = Number(process.env.CB_BENCH_ROUNDS ?? 3);
+
+function exportOf(rows: number, changedEvery = 0): string {
+  const lines = ["contactId,tier,owner,score"];
+  for (let i = 0; i < rows; i++) {
+    const tier = changedEvery > 0 && i % changedEvery === 0 ? "platinum" : "gold";
+    lines.push(`${String(i).padStart(8, "0")}-aaaa-4bbb-8ccc-123456789abc,${tier},agent-${i % 500},${i % 100}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export async function benchUserWaits(): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  const dir = await mkdtemp(join(tmpdir(), "cb-bench-waits-"));
+  // The simulator in its own process: its work is not on the producer's core.
+  const sim = await SimProcess.start(1);
+  const prev = await previousRelease(BEFORE);
+  const prefix = `cb-bench-waits-${Date.now()}`;
+  const same = join(dir, "same.csv");
+  const onePercent = join(dir, "one-percent.csv");
+  const dry = join(dir, "dry.csv");
+  await writeFile(same, exportOf(NIGHT_ROWS));
+  await writeFile(onePercent, exportOf(NIGHT_ROWS, 100));
+  await writeFile(dry, exportOf(DRY_ROWS));
+  const common = [
+    "--instance-id",
+    "inst",
+    "--prefix",
+    prefix,
+    "--endpoint",
+    sim.endpoint,
+    "--reports-dir",
+    join(dir, "reports"),
+    "--rate",
+    "4000",
+    "--concurrency",
+    "64",
+    "--quiet",
+  ];
+  let n = 0;
+  const timed = async (args: string[], bin?: string): Promise<{ runId: string; wallS: number; peakRssMb: number }> => {
+    const runId = `r${n++}`;
+    const t0 = Date.now();
+    const res = await runCli([...args, ...common, "--run-id", runId], { LOG_LEVEL: "warn" }, bin).done;
+    if (res.code !== 0) throw new Error(`bench run failed (${res.code}): ${res.stderr.slice(0, 300)}`);
+    return { runId, wallS: (Date.now() - t0) / 1000, peakRssMb: res.peakRssMb };
+  };
+  const job = ["--job-name", "waits", "--only-changed"];
+  const builds: Array<{ name: string; bin: string | undefined }> = [
+    { name: "this release", bin: undefined },
+    ...(prev ? [{ name: `before (${BEFORE})`, bin: prev.bin }] : []),
+  ];
+  const figures = new Map<string, { unchanged: number[]; calls0: number[]; dry: number[]; dryRss: number[] }>();
+  for (const b of builds) figures.set(b.name, { unchanged: [], calls0: [], dry: [], dryRss: [] });
+  try {
+    await timed(["run", same, ...job]); // the job's first night: sends all, remembers
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const b of builds) {
+        const f = figures.get(b.name) as { unchanged: number[]; calls0: number[]; dry: number[]; dryRss: number[] };
+        const night = await timed(["run", same, ...job], b.bin);
+        f.unchanged.push(night.wallS);
+        f.calls0.push((await rawRunFigures(redis, prefix, night.runId)).updated);
+        const d = await timed(["run", dry, "--dry-run"], b.bin);
+        f.dry.push(d.wallS);
+        f.dryRss.push(d.peakRssMb);
+      }
+    }
+    // 1% changed, then back: exactly those rows are sent (this release only: what it sends is the point).
+    const changed = await timed(["run", onePercent, ...job]);
+    const changedCalls = (await rawRunFigures(redis, prefix, changed.runId)).updated;
+    const back = await timed(["run", same, ...job]);
+    const backCalls = (await rawRunFigures(redis, prefix, back.runId)).updated;
+    const ours = figures.get("this release") as { unchanged: number[]; calls0: number[]; dry: number[]; dryRss: number[] };
+    const base = prev ? figures.get(`before (${BEFORE})`) : undefined;
+    const ratio = (a: number[], b?: number[]) => (b ? `${(median(a) / median(b)).toFixed(2)}x` : "–");
+    const each = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(", ");
+    const rows: Array<Array<string | number>> = [];
+    for (const [name, f] of figures) {
+      rows.push([
+        `unchanged night, ${NIGHT_ROWS.toLocaleString("en-US")} rows — ${name}`,
+        median(f.unchanged).toFixed(1),
+        each(f.unchanged),
+        Math.max(...f.calls0),
+        name === "this release" ? ratio(ours.unchanged, base?.unchanged) : "–",
+      ]);
+    }
+    for (const [name, f] of figures) {
+      const rate = Math.round(DRY_ROWS / median(f.dry));
+      rows.push([
+        `dry run, ${DRY_ROWS.toLocaleString("en-US")} rows — ${name} (${rate.toLocaleString("en-US")} rows/s, peak RSS ${Math.round(median(f.dryRss))} MB)`,
+        median(f.dry).toFixed(1),
+        each(f.dry),
+        0,
+        name === "this release" ? ratio(ours.dry, base?.dry) : "–",
+      ]);
+    }
+    rows.push([`night with 1% changed (this release)`, changed.wallS.toFixed(1), "1 run", changedCalls, "–"]);
+    rows.push([`the 1% changed back (this release)`, back.wallS.toFixed(1), "1 run", backCalls, "–"]);
+    await writeSection(
+      "waits",
+      `## Where users wait: the unchanged night and the dry run (issue 25)
+
+Command: \`npm run bench -- waits\` (run on ${new Date().toISOString().slice(0, 10)}, 2-core machine, Redis and the simulator (its own process, 1 ms latency) on the same host).
+\`connect-backfill run\` (producer, workers and report in one process) of a ${NIGHT_ROWS.toLocaleString("en-US")}-row export with \`--job-name waits --only-changed --rate 4000 --concurrency 64\`, after a first night that sent it all;
+and \`run --dry-run\` of a ${DRY_ROWS.toLocaleString("en-US")}-row file. Wall time from spawn to exit, medians of ${ROUNDS}, this release and the release before (${BEFORE}, built in a temporary worktree) interleaved.
+Targets (issue 25): the unchanged night ≤ 1.5 s with 0 calls; the dry run ≥ 100,000 rows/s.
+
+${table(["run", "median wall s", "each run", "calls", "÷ before"], rows)}
+`,
+    );
+    console.log(rows);
+  } finally {
+    await sim.stop();
+    await prev?.remove();
+    await deletePrefix(redis, prefix);
+    await rm(dir, { recursive: true, force: true });
+    redis.disconnect();
+  }
+}
