@@ -13,7 +13,7 @@ export { expectedRows } from "../domain/run/state.js";
 import type { ReportFiles } from "../report/writeReportFiles.js";
 import type { BackfillWorker } from "../worker/BackfillWorker.js";
 import { enqueueOptions } from "./enqueueOptions.js";
-import { settleAhead } from "./settleAhead.js";
+import { type OutcomeListener, settleAhead } from "./settleAhead.js";
 import { workerFor } from "./workerFor.js";
 import { afterJobRun } from "./afterRun.js";
 import { metricsFor } from "./metricsFor.js";
@@ -69,11 +69,11 @@ export async function runFile(ctx: AppContext, file: string, opts: RunFileOption
   return runQueued(
     ctx,
     runId,
-    (onReady, signal) =>
+    (onReady, signal, onOutcome) =>
       enqueueFile(ctx.store, ctx.queues, {
         ...enqueueOptions(config, file, format, opts.parentRunId),
         runId,
-        settleFirst: settleAhead(ctx, runId),
+        settleFirst: settleAhead(ctx, runId, onOutcome),
         onReady,
         signal,
         mapping: opts.mapping,
@@ -103,7 +103,8 @@ export async function requireWritableDir(dir: string): Promise<void> {
 export async function runQueued(
   ctx: AppContext,
   runId: string,
-  enqueue: (onReady: () => void, signal: AbortSignal) => Promise<EnqueueResult>,
+  /** `onOutcome`: outcomes the producer settles itself, told to this process's worker events (its metrics count them). */
+  enqueue: (onReady: () => void, signal: AbortSignal, onOutcome: OutcomeListener) => Promise<EnqueueResult>,
   opts: RunFileOptions = {},
 ): Promise<RunFileResult> {
   // A run that exists is worked where it was aimed, whatever the shell now says; a flag that says otherwise is refused.
@@ -124,7 +125,10 @@ export async function runQueued(
   // The producer stops when the run does (stopped, paused, interrupted): its position is saved, the same command goes on.
   // Work starts while the file is still being queued, but only once the run is
   // known to be this file's: a refused run id must not set a worker on the old run.
-  const producer = startProducer(enqueue, () => worker.start());
+  const producer = startProducer(
+    (onReady, signal) => enqueue(onReady, signal, (id, o) => worker.events.emit("outcome", id, o)),
+    () => worker.start(),
+  );
   let started = false;
   try {
     void producer.done.then((enq) => {

@@ -4,6 +4,10 @@ import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { OutcomeWriter } from "../worker/OutcomeWriter.js";
 import { processChunk } from "../worker/processChunk.js";
 import type { AppContext } from "./context.js";
+import type { Outcome } from "../domain/Outcome.js";
+
+/** Told each outcome settled here (a `run` process's metrics count them as its workers' own). */
+export type OutcomeListener = (runId: string, outcome: Outcome) => void;
 
 /** Never fires: a chunk settled ahead holds no call that a stop would have to cut short. */
 const NEVER = new AbortController().signal;
@@ -20,7 +24,7 @@ const NEVER = new AbortController().signal;
  * After a crash the producer rebuilds the chunk and settles it again: rows already settled keep their one
  * outcome (the done bit), and the rest is queued.
  */
-export function settleAhead(ctx: AppContext, runId: string): (chunks: readonly ChunkJobData[]) => Promise<readonly ChunkJobData[]> {
+export function settleAhead(ctx: AppContext, runId: string, onOutcome?: OutcomeListener): (chunks: readonly ChunkJobData[]) => Promise<readonly ChunkJobData[]> {
   let run: RunManifest | undefined;
   // In-process, one chunk at a time: its outcomes go as soon as they are settled, not after a batching delay.
   const writer = new OutcomeWriter(ctx.store, () => breakerOf(run), 0, 1000);
@@ -41,6 +45,7 @@ export function settleAhead(ctx: AppContext, runId: string): (chunks: readonly C
       signal: NEVER,
       runFor: async () => manifest,
       changesFor: (job) => ctx.store.changeMemory(job),
+      onOutcome,
       leave: () => {
         calls++;
       },

@@ -2,13 +2,14 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, harness, rows, ROOT, until, type Harness } from "./helpers.js";
+import { cli, csv, harness, killBackground, rows, ROOT, startCli, targetFlags, until, type Harness } from "./helpers.js";
 import { freePort } from "./privateRedis.js";
 
 // Prometheus metrics of a real `work` process, scraped over HTTP and parsed as the text format.
 
 let h: Harness | undefined;
 afterEach(async () => {
+  killBackground();
   await h?.close();
   h = undefined;
 });
@@ -90,6 +91,30 @@ describe("--metrics-port", () => {
       await exited;
     }
   });
+});
+
+describe("--metrics-port on run: rows its producer settles count as this process's", () => {
+  it("an only-changed night: the unchanged rows the producer settled are in rows_total while the changed one is still being sent", async () => {
+    h = await harness({ latencyMs: 1 });
+    const args = [...targetFlags(h), "--job-name", "metered", "--only-changed", "--reports-dir", join(h.dir, "reports"), "--rate", "200", "--quiet"];
+    const lines = (changed: boolean) => {
+      const out = [["contactId", "tier"]];
+      for (let i = 0; i < 100; i++) out.push([`q${i}`, changed && i === 42 ? "platinum" : "gold"]);
+      return csv(out);
+    };
+    expect((await cli(["run", await h.file("n1.csv", lines(false)), ...args, "--run-id", "mq1"])).code).toBe(0);
+    // The one changed row's call takes 4 s: the run is alive, and scraped, while the other 99 are settled.
+    h.sim.setLatency(4_000);
+    const port = await freePort();
+    const run = startCli(["run", await h.file("n2.csv", lines(true)), ...args, "--run-id", "mq2", "--metrics-port", String(port)]);
+    const scrape = async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
+      return res?.ok ? parse(await res.text()) : [];
+    };
+    await until(async () => sum(await scrape(), "connect_backfill_rows_total", { run: "mq2", status: "unchanged" }) === 99, 20_000);
+    expect(await run.exited).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(101);
+  }, 60_000);
 });
 
 describe("work's log lines a person can follow", () => {
