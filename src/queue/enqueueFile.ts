@@ -191,44 +191,29 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     }
   };
 
-  /**
-   * A batch's chunks into Redis (settled first where the run asks), then the position after them. Runs while the
-   * next batch is read: one batch at a time in flight, each awaited before the next goes (file order, and the
-   * position is saved only once every chunk before it is in Redis: a resume never skips a row).
-   */
-  const finishBatch = async (batch: ChunkJobData[], at: { read: number; chunks: number; done: boolean; blank: number; bytes?: { read: number; total: number } }) => {
-    if (opts.deliver) await opts.deliver(batch);
-    else if (!(guardHeld && (await store.parkedChunks.parkIfHeld(runId, batch)))) {
-      const left = opts.settleFirst && !guardHeld ? await opts.settleFirst(batch) : batch;
-      await addChunks(queue, left, `run enqueue again with --run-id ${runId} to resume`);
-    }
-    const state = await store.saveProducerPosition(runId, at.read, at.chunks, at.done, at.blank, at.bytes);
-    opts.onProgress?.(at.read);
-    if (!at.done && state === "cancelled") throw new RunCancelled();
-  };
-  let inFlight: Promise<void> = Promise.resolve();
-
   const flushJobs = async (done: boolean) => {
     if (current.length > 0 && (done || current.length >= manifest.chunkSize)) {
       const chunk = { runId, index: chunkIndex++, ...current.take() };
       if (chunk.index >= queuedChunks) pendingJobs.push(chunk);
     }
     if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
-    await inFlight;
     // Stopped (its run stopped, paused or interrupted): nothing more is queued, whatever the window.
     if (opts.signal?.aborted) throw new ProducerStopped();
     // Invalid rows first: a worker that reads a chunk never meets a line whose outcome is still on its way.
     if (invalidBatch.length > 0) await flushInvalid();
     await roomFor(pendingJobs.reduce((n, c) => n + c.rows.length, 0));
-    const batch = pendingJobs;
+    if (opts.deliver) await opts.deliver(pendingJobs);
+    else if (!(guardHeld && (await store.parkedChunks.parkIfHeld(runId, pendingJobs)))) {
+      const left = opts.settleFirst && !guardHeld ? await opts.settleFirst(pendingJobs) : pendingJobs;
+      await addChunks(queue, left, `run enqueue again with --run-id ${runId} to resume`);
+    }
     pendingJobs = [];
+    // Saved only once every chunk before it is in Redis: a resume never skips a row.
     // Bytes read and the file's size: `status` and the progress line estimate the rows still to come from them.
     const bytes = total !== undefined ? { read: Math.min(bytesRead, total), total } : undefined;
-    const at = { read, chunks: chunkIndex, done, blank: source.blankLines(), ...(bytes ? { bytes } : {}) };
-    inFlight = finishBatch(batch, at);
-    // Its failure is met where it is awaited (the next batch, the end, or the way out below), never unhandled.
-    inFlight.catch(() => undefined);
-    if (done) await inFlight;
+    const state = await store.saveProducerPosition(runId, read, chunkIndex, done, source.blankLines(), bytes);
+    opts.onProgress?.(read);
+    if (!done && state === "cancelled") throw new RunCancelled();
   };
 
   try {
@@ -258,13 +243,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     for (const h of placing?.rest() ?? []) current.add(h.row, h.prev);
     await flushJobs(true);
     waiting.over();
-  } catch (thrown) {
-    // The batch in flight ends first (its chunks are in Redis, or its failure is the one to tell).
-    const err =
-      (await inFlight.then(
-        () => undefined,
-        (e: unknown) => e,
-      )) ?? thrown;
+  } catch (err) {
     // Chunks built but not in Redis when the producer stopped (it was waiting for room).
     const queued = chunkIndex - pendingJobs.length;
     if (err instanceof ProducerStopped) {
