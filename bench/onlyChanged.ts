@@ -9,9 +9,10 @@ import { deletePrefix, median, REDIS_URL, runCli, table, writeSection } from "./
 
 const ROWS = 100_000;
 
-function exportOf(changedEvery = 0): string {
+/** A nightly export of `rows` contacts; every `changedEvery`-th one has a new tier (0: none). Shared with bench/userWaits.ts. */
+export function exportOf(changedEvery = 0, rows = ROWS): string {
   const lines = ["contactId,tier,owner,score"];
-  for (let i = 0; i < ROWS; i++) {
+  for (let i = 0; i < rows; i++) {
     const tier = changedEvery > 0 && i % changedEvery === 0 ? "platinum" : "gold";
     lines.push(`${String(i).padStart(8, "0")}-aaaa-4bbb-8ccc-123456789abc,${tier},agent-${i % 500},${i % 100}`);
   }

@@ -4,6 +4,7 @@ import { writeFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { exportOf } from "./onlyChanged.js";
 import { deletePrefix, median, rawRunFigures, REDIS_URL, runCli, table, writeSection } from "./lib.js";
 import { previousRelease } from "./previousRelease.js";
 import { SimProcess } from "./simProcess.js";
@@ -13,15 +14,6 @@ const BEFORE = "0db1a49";
 const NIGHT_ROWS = 100_000;
 const DRY_ROWS = 200_000;
 const ROUNDS = Number(process.env.CB_BENCH_ROUNDS ?? 3);
-
-function exportOf(rows: number, changedEvery = 0): string {
-  const lines = ["contactId,tier,owner,score"];
-  for (let i = 0; i < rows; i++) {
-    const tier = changedEvery > 0 && i % changedEvery === 0 ? "platinum" : "gold";
-    lines.push(`${String(i).padStart(8, "0")}-aaaa-4bbb-8ccc-123456789abc,${tier},agent-${i % 500},${i % 100}`);
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 export async function benchUserWaits(): Promise<void> {
   const redis = new Redis(REDIS_URL);
@@ -33,9 +25,9 @@ export async function benchUserWaits(): Promise<void> {
   const same = join(dir, "same.csv");
   const onePercent = join(dir, "one-percent.csv");
   const dry = join(dir, "dry.csv");
-  await writeFile(same, exportOf(NIGHT_ROWS));
-  await writeFile(onePercent, exportOf(NIGHT_ROWS, 100));
-  await writeFile(dry, exportOf(DRY_ROWS));
+  await writeFile(same, exportOf(0, NIGHT_ROWS));
+  await writeFile(onePercent, exportOf(100, NIGHT_ROWS));
+  await writeFile(dry, exportOf(0, DRY_ROWS));
   const common = [
     "--instance-id",
     "inst",

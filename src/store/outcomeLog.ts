@@ -182,12 +182,12 @@ export class OutcomeLog {
     const done = new Set<number>();
     res.forEach(([err, bytes], i) => {
       if (err) throw err;
-      const [from, to, spanLines] = spans[i] as Span;
+      const [from, , spanLines] = spans[i] as Span;
       const buf = bytes as Buffer;
       for (const line of spanLines) {
         const at = Math.floor(line / 8) - from;
         // Redis numbers a bitmap's bits from the most significant bit of each byte; past the string's end all are 0.
-        if (at <= to - from && at < buf.length && ((buf[at] as number) >> (7 - (line % 8))) & 1) done.add(line);
+        if (at < buf.length && ((buf[at] as number) >> (7 - (line % 8))) & 1) done.add(line);
       }
     });
     return done;
