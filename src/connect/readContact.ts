@@ -1,7 +1,11 @@
-import { onSent } from "../lib/onSent.js";
-import { DescribeContactCommand, GetContactAttributesCommand } from "@aws-sdk/client-connect";
+import {
+  type DescribeContactCommandOutput,
+  DescribeContactCommand,
+  type GetContactAttributesCommandOutput,
+  GetContactAttributesCommand,
+} from "@aws-sdk/client-connect";
 import type { OperationName } from "../operations/Operation.js";
-import { callWithDeadline } from "../lib/callWithDeadline.js";
+import { sendCommand } from "../lib/sendCommand.js";
 import type { ApiCall } from "./sendCall.js";
 
 /** The APIs a run calls besides its operation: each has its own quota, so its own governor. */
@@ -18,10 +22,12 @@ export const getContactAttributes: ApiCall = {
   name: "GetContactAttributes",
   read: true,
   send: async (client, to, _fields, signal, deadlineMs, sent) => {
-    const out = await callWithDeadline(
-      (abortSignal) => client.send(onSent(new GetContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId }), sent), { abortSignal }),
+    const out = await sendCommand<GetContactAttributesCommandOutput>(
+      client,
+      new GetContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId }),
       signal,
       deadlineMs,
+      sent,
     );
     return { ...(out.Attributes ?? {}) } as Record<string, string>;
   },
@@ -40,10 +46,12 @@ export const describeContactStart: ApiCall = {
   name: "DescribeContact",
   read: true,
   send: async (client, to, _fields, signal, deadlineMs, sent) => {
-    const out = await callWithDeadline(
-      (abortSignal) => client.send(onSent(new DescribeContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId }), sent), { abortSignal }),
+    const out = await sendCommand<DescribeContactCommandOutput>(
+      client,
+      new DescribeContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId }),
       signal,
       deadlineMs,
+      sent,
     );
     const c = out.Contact;
     const start: ContactStart = {

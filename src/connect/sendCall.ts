@@ -94,10 +94,11 @@ export interface SendContext {
    */
   readonly mayGo?: () => Promise<false | (() => void)>;
   /**
-   * Fired as each call's request goes (lib/onSent): the run counts it as sent, since the service applies
-   * a call whether or not its caller lives on. Not awaited; it must not throw.
+   * Fired as each call's request goes (lib/sendCommand): the run counts it as sent, since the service
+   * applies a call whether or not its caller lives on. The request waits for the promise it returns (the
+   * count is written to Redis first); it must not reject.
    */
-  readonly onSend?: () => void;
+  readonly onSend?: () => void | Promise<void>;
   /**
    * Throttled without progress for too long (throttleWatch): stops the run for `reason` (rows not yet sent stay
    * queued for `resume`); the row is handed back. Without it the row fails as still throttled.

@@ -46,7 +46,7 @@ export interface Operation {
    */
   readonly callBudget?: { readonly limit: number; cost(name: string, value: unknown): number };
   /** One call; errors as the SDK throws them. `signal` and `deadlineMs` as in `callWithDeadline`; `sent` fires as its request goes. */
-  send(client: ConnectClient, to: ContactTarget, fields: Fields, signal?: AbortSignal, deadlineMs?: number, sent?: () => void): Promise<unknown>;
+  send(client: ConnectClient, to: ContactTarget, fields: Fields, signal?: AbortSignal, deadlineMs?: number, sent?: () => void | Promise<void>): Promise<unknown>;
 }
 
 export function emptyFields(): Fields {

@@ -8,6 +8,7 @@ import { BeforeImages } from "./BeforeImages.js";
 import { ChangeMemory } from "./changeMemory.js";
 import { type GovernorReading, readGovernor, recordScope } from "./governorState.js";
 import { JobHistory } from "./jobHistory.js";
+import type { Counted } from "./sentCalls.js";
 import type { Keys } from "./keys.js";
 import { OutcomeLog } from "./outcomeLog.js";
 import { ParkedChunks } from "./parkedChunks.js";
@@ -142,7 +143,7 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
     return this.outcomeLog.inRedis(runId);
   }
 
-  countSent(runId: string, writes?: readonly number[]): Promise<void> {
+  countSent(runId: string, writes?: readonly number[]): Counted {
     return this.outcomeLog.countSent(runId, writes);
   }
   maybeSent(runId: string, lines: readonly number[]): Promise<Set<number>> {

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
 import { encodeOutcome } from "../domain/outcomeCodec.js";
 import { BREAKER_CODES, type Keys, OUTCOME_FIELD, RUN } from "./keys.js";
+import { type Counted, SentCalls } from "./sentCalls.js";
 
 const N = BREAKER_CODES.countPrefix;
 const L = BREAKER_CODES.linePrefix;
@@ -106,13 +107,6 @@ return {added, redis.call('HGET', KEYS[2], '${RUN.state}') or ''}
  * KEYS[1] run hash, KEYS[2] the run's sending bitmap; ARGV: the write's lines. A run gone from Redis (lost data,
  * pruned) is never written back: no orphan keys. By its SHA (defineCommand): it goes with every call.
  */
-const COUNT_SENT = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HINCRBY', KEYS[1], '${RUN.requests}', 1)
-for i = 1, #ARGV do redis.call('SETBIT', KEYS[2], tonumber(ARGV[i]), 1) end
-return 1`;
-
-type CountCmd = (k1: string, k2: string, ...lines: number[]) => Promise<number>;
-
 type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Array<string | number>) => Promise<[number, string]>;
 
 /**
@@ -121,7 +115,8 @@ type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ..
  * moved by one script.
  */
 export class OutcomeLog {
-  private readonly redis: Redis & { cbRecord3?: RecordCmd; cbCountSent?: CountCmd };
+  private readonly redis: Redis & { cbRecord3?: RecordCmd };
+  private readonly sent: SentCalls;
 
   constructor(
     redis: Redis,
@@ -129,15 +124,12 @@ export class OutcomeLog {
   ) {
     this.redis = redis as OutcomeLog["redis"];
     if (!this.redis.cbRecord3) redis.defineCommand("cbRecord3", { numberOfKeys: 5, lua: RECORD });
-    if (!this.redis.cbCountSent) redis.defineCommand("cbCountSent", { numberOfKeys: 2, lua: COUNT_SENT });
+    this.sent = new SentCalls(redis, keys);
   }
 
-  /**
-   * A call going (any API): counted as its request goes, whatever becomes of its worker; a write's lines are
-   * marked as possibly sent (`sending`), so a cancel never calls a row whose call may have landed "not sent".
-   */
-  async countSent(runId: string, writes?: readonly number[]): Promise<void> {
-    await (this.redis.cbCountSent as CountCmd)(this.keys.run(runId), this.keys.sending(runId), ...(writes ?? []));
+  /** A call going (any API): see SentCalls. */
+  countSent(runId: string, writes?: readonly number[]): Counted {
+    return this.sent.count(runId, writes);
   }
 
   /** Of `lines`, those whose write call was handed to the HTTP handler at least once. */

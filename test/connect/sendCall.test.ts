@@ -2,6 +2,7 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import { describe, expect, it, vi } from "vitest";
 import { getContactAttributes } from "../../src/connect/readContact.js";
 import { type ApiCall, type CallResult, type SendGovernor, type SendPolicy, type SendResult, sendCall } from "../../src/connect/sendCall.js";
+import { callSignalOf } from "../../src/lib/sendCommand.js";
 import { MIN_STALL_MS } from "../../src/connect/throttleWatch.js";
 import { abortError } from "../../src/lib/abort.js";
 import { operationNamed } from "../../src/operations/registry.js";
@@ -35,13 +36,18 @@ const ok: Answer = { answer: {} };
 
 function scriptedClient(script: Answer[]) {
   const sent: string[] = [];
+  // What lib/sendCommand needs of a client beside `send`: a stack and a request handler to hook into.
   const client = {
-    send: async (command: object, opts: { abortSignal: AbortSignal }): Promise<unknown> => {
+    config: { requestHandler: { handle: async () => undefined } },
+    middlewareStack: { add: () => undefined },
+    send: async (command: { input: object }): Promise<unknown> => {
       sent.push(command.constructor.name);
       const next = script.shift();
       if (next === undefined) throw new Error("the script ran out: a call too many");
       if (next instanceof Error) throw next;
-      if (typeof next === "function") return next(opts.abortSignal);
+      const signal = callSignalOf(command.input);
+      if (!signal) throw new Error("the call was sent without its abort signal");
+      if (typeof next === "function") return next(signal);
       return next.answer;
     },
   };

@@ -1,6 +1,5 @@
-import { onSent } from "../../lib/onSent.js";
 import { UpdateContactCommand, type Reference, type SegmentAttributeValue } from "@aws-sdk/client-connect";
-import { callWithDeadline } from "../../lib/callWithDeadline.js";
+import { sendCommand } from "../../lib/sendCommand.js";
 import type { Fields, Operation } from "../Operation.js";
 import { checkColumns, DESCRIPTION, fieldsFromCells, fieldsFromObject, NAME, REF, SEG } from "./fields.js";
 import { validateUpdateContact } from "./validate.js";
@@ -38,10 +37,5 @@ export const updateContact: Operation = {
   fieldsFromObject,
   validate: validateUpdateContact,
   send: (client, to, fields, signal, deadlineMs, sent) =>
-    callWithDeadline(
-      (abortSignal) =>
-        client.send(onSent(new UpdateContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId, ...requestOf(fields) }), sent), { abortSignal }),
-      signal,
-      deadlineMs,
-    ),
+    sendCommand(client, new UpdateContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId, ...requestOf(fields) }), signal, deadlineMs, sent),
 };

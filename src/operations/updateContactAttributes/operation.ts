@@ -1,6 +1,5 @@
-import { onSent } from "../../lib/onSent.js";
 import { UpdateContactAttributesCommand } from "@aws-sdk/client-connect";
-import { callWithDeadline } from "../../lib/callWithDeadline.js";
+import { sendCommand } from "../../lib/sendCommand.js";
 import { emptyFields, type Fields, type FieldsCheck, type Operation, type Verdict } from "../Operation.js";
 import { isJsonNumber, pick, textOf } from "../../input/jsonValues.js";
 import { show } from "../show.js";
@@ -70,16 +69,11 @@ export const updateContactAttributes: Operation = {
   validate: validateAttributes,
   callBudget: { limit: LIMITS.attributesTotalBytes, cost: bytesOf },
   send: (client, to, fields, signal, deadlineMs, sent) =>
-    callWithDeadline(
-      (abortSignal) =>
-        client.send(
-          onSent(
-            new UpdateContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId, Attributes: fields as Record<string, string> }),
-            sent,
-          ),
-          { abortSignal },
-        ),
+    sendCommand(
+      client,
+      new UpdateContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId, Attributes: fields as Record<string, string> }),
       signal,
       deadlineMs,
+      sent,
     ),
 };

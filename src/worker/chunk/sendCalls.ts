@@ -73,11 +73,11 @@ export function sendCalls(
   const images = ctx.store.beforeImages;
   const flag = (res: Done) => flagOf(res, ignored);
   const onAttempt = deps.onAttempt ? (call: Parameters<NonNullable<SendDeps["onAttempt"]>>[1]) => deps.onAttempt?.(runId, call) : undefined;
-  // Written to Redis's socket at once, before the request's: a worker killed right after still counted it.
+  // On Redis's connection before the request is on the service's (SentCalls): a worker killed right after still counted it.
   const countSent = (writes?: readonly number[]) => () => {
-    ctx.store
-      .countSent(runId, writes)
-      .catch((err: unknown) => ctx.log?.warn({ runId, err }, "a call could not be counted (Redis); summary.json may count fewer calls"));
+    const counted = ctx.store.countSent(runId, writes);
+    counted.done.catch((err: unknown) => ctx.log?.warn({ runId, err }, "a call could not be counted (Redis); summary.json may count fewer calls"));
+    return counted.issued;
   };
   // A canary run's call, after its turn: held by a pause that came meanwhile, or noted in flight until answered,
   // in one step, so the run never says it is paused while this call may still reach the service.
