@@ -46,11 +46,12 @@ describe("cancel after a worker with calls in flight was SIGKILLed", () => {
     const notSent = reached.filter((o) => o.errorCode === "Cancelled").map((o) => `line ${o.line}: ${o.status} ${o.errorCode} attempts ${o.attempts}`);
     expect(notSent, `${notSent.length} rows the service applied are reported "not sent"`).toEqual([]);
     for (const o of inFlight) expect(`${o.status}/${o.errorCode}`).toBe("cancelled/MaybeSent");
-    // Rows that never reached the service are `Cancelled`; a call is marked as it goes to the HTTP handler, so the
-    // kill may land between the mark and the socket write of one call: that row says MaybeSent, which is true.
+    // Rows that never reached the service are `Cancelled`; the calls of one event-loop turn are marked together
+    // just before their requests go, so the kill may land between the mark and the socket writes of those calls
+    // (at most --concurrency 8): those rows say MaybeSent, which is true.
     const never = out.filter((x) => !sent.has(x.contactId));
     for (const o of never) expect(["cancelled/Cancelled", "cancelled/MaybeSent"]).toContain(`${o.status}/${o.errorCode}`);
-    expect(never.filter((o) => o.errorCode === "MaybeSent").length).toBeLessThanOrEqual(1);
+    expect(never.filter((o) => o.errorCode === "MaybeSent").length).toBeLessThanOrEqual(8);
     // The applied rows hold their values: the service has what was sent.
     for (const o of reached) expect(h.sim.attributesOf("i", o.contactId)?.v).toBe(o.contactId.slice(1));
   });
