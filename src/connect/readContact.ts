@@ -21,13 +21,12 @@ export type ApiName = OperationName | ReadApi;
 export const getContactAttributes: ApiCall = {
   name: "GetContactAttributes",
   read: true,
-  send: async (client, to, _fields, signal, deadlineMs, sent) => {
+  send: async (client, to, _fields, signal, deadlineMs) => {
     const out = await sendCommand<GetContactAttributesCommandOutput>(
       client,
       new GetContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId }),
       signal,
       deadlineMs,
-      sent,
     );
     return { ...(out.Attributes ?? {}) } as Record<string, string>;
   },
@@ -45,13 +44,12 @@ export interface ContactStart {
 export const describeContactStart: ApiCall = {
   name: "DescribeContact",
   read: true,
-  send: async (client, to, _fields, signal, deadlineMs, sent) => {
+  send: async (client, to, _fields, signal, deadlineMs) => {
     const out = await sendCommand<DescribeContactCommandOutput>(
       client,
       new DescribeContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId }),
       signal,
       deadlineMs,
-      sent,
     );
     const c = out.Contact;
     const start: ContactStart = {

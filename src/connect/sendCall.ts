@@ -94,11 +94,11 @@ export interface SendContext {
    */
   readonly mayGo?: () => Promise<false | (() => void)>;
   /**
-   * Fired as each call's request goes (lib/sendCommand): the run counts it as sent, since the service
-   * applies a call whether or not its caller lives on. The request waits for the promise it returns (the
-   * count is written to Redis first); it must not reject.
+   * Counts the call as sent before it goes (the service applies a call whether or not its caller lives
+   * on): awaited, so a call never reaches the service uncounted. Rejects when Redis cannot count it: the
+   * call is not made and the error goes up (the chunk hands its rows back), as the governor's do.
    */
-  readonly onSend?: () => void | Promise<void>;
+  readonly onSend?: () => Promise<void>;
   /**
    * Throttled without progress for too long (throttleWatch): stops the run for `reason` (rows not yet sent stay
    * queued for `resume`); the row is handed back. Without it the row fails as still throttled.
@@ -140,11 +140,19 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
     }
     const go = ctx.mayGo ? await ctx.mayGo() : undefined;
     if (go === false) return { kind: "handback", attempts, throttles };
+    if (ctx.onSend) {
+      try {
+        await ctx.onSend();
+      } catch (err) {
+        go?.();
+        throw err;
+      }
+    }
     attempts++;
     const started = performance.now();
     const told = (result: CallResult["result"]) => ctx.onAttempt?.({ operation: ctx.op.name, result, durationMs: performance.now() - started });
     try {
-      const value = await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs, ctx.onSend).finally(() => go?.());
+      const value = await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs).finally(() => go?.());
       ctx.governor.succeeded();
       throttleWatchFor(ctx.governor).succeeded();
       told("ok");

@@ -1,16 +1,10 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import { callWithDeadline } from "./callWithDeadline.js";
 
-/** What one call carries past the SDK's stack: its abort signal, and the hook fired as its request goes. */
-interface CallHooks {
-  readonly signal: AbortSignal;
-  readonly sent: (() => void | Promise<void>) | undefined;
-}
-
-/** Keyed by the command's input (the object the stack's `args.input` is), for the one call it belongs to. */
-const CALLS = new WeakMap<object, CallHooks>();
-/** Keyed by the signed HTTP request, for the request handler. */
-const SIGNALS = new WeakMap<object, AbortSignal>();
+/** Each call's abort signal, keyed by its command's input (the object the stack's `args.input` is). */
+const SIGNALS_BY_INPUT = new WeakMap<object, AbortSignal>();
+/** The same signal keyed by the call's signed HTTP request, for the request handler. */
+const SIGNALS_BY_REQUEST = new WeakMap<object, AbortSignal>();
 const READY = new WeakSet<object>();
 
 interface AnyCommand {
@@ -19,31 +13,24 @@ interface AnyCommand {
 
 /** The abort signal a call was sent with, by its command's input (what the request handler is given; test clients read it). */
 export function callSignalOf(input: object): AbortSignal | undefined {
-  return CALLS.get(input)?.signal;
+  return SIGNALS_BY_INPUT.get(input);
 }
 
 /**
- * Sends `command` on `client`, bounded by `deadlineMs` and `signal` (callWithDeadline); `sent` fires as
- * its request goes, after signing, and the request waits for the promise it returns (a run's count of
- * calls sent is written to Redis before the request is).
+ * Sends `command` on `client`, bounded by `deadlineMs` and `signal` (callWithDeadline).
  *
  * The client's middleware is resolved once per command type (the SDK's `cacheMiddleware`), not per call:
- * that resolution was 7% of a worker's CPU. A cached stack takes no per-call options or middleware, so a
- * call's own abort signal and hook travel beside it, keyed by its input, to one middleware of the client
- * (the last before the request handler) and to the handler.
+ * that resolution was 7% of a worker's CPU. A cached stack takes no per-call options, so a call's own
+ * abort signal travels beside it, keyed by its input, to one middleware of the client (the last before
+ * the request handler), which hands it to the handler. Nothing else of a call differs between calls on
+ * one client: its endpoint, Region and credentials are the client's.
  */
-export function sendCommand<T>(
-  client: ConnectClient,
-  command: AnyCommand,
-  signal: AbortSignal | undefined,
-  deadlineMs: number | undefined,
-  sent: (() => void | Promise<void>) | undefined,
-): Promise<T> {
+export function sendCommand<T>(client: ConnectClient, command: AnyCommand, signal: AbortSignal | undefined, deadlineMs: number | undefined): Promise<T> {
   prepare(client);
   const send = client.send.bind(client) as unknown as (c: AnyCommand) => Promise<T>;
   return callWithDeadline(
     (abortSignal) => {
-      CALLS.set(command.input, { signal: abortSignal, sent });
+      SIGNALS_BY_INPUT.set(command.input, abortSignal);
       return send(command);
     },
     signal,
@@ -65,28 +52,26 @@ interface Preparable {
   };
 }
 
-/** Once per client: the cached stack, the middleware that fires a call's hook, the handler that takes its signal. */
+/** Once per client: the cached stack, and a call's signal from its input to its request to the handler. */
 function prepare(client: ConnectClient): void {
   if (READY.has(client)) return;
   READY.add(client);
   const c = client as unknown as Preparable;
   c.config.cacheMiddleware = true;
   c.middlewareStack.add(
-    (next) => async (args) => {
-      const hooks = CALLS.get(args.input);
-      if (hooks) {
-        SIGNALS.set(args.request, hooks.signal);
-        const going = hooks.sent?.();
-        if (going) await going;
-      }
+    (next) => (args) => {
+      const signal = SIGNALS_BY_INPUT.get(args.input);
+      if (signal) SIGNALS_BY_REQUEST.set(args.request, signal);
       return next(args);
     },
-    { step: "deserialize", priority: "low", name: "connectBackfillCallHooks" },
+    { step: "deserialize", priority: "low", name: "connectBackfillCallSignal" },
   );
   const handler = c.config.requestHandler as Handler;
   const handle = handler.handle.bind(handler);
   handler.handle = (request, options) => {
-    const abortSignal = SIGNALS.get(request);
-    return handle(request, abortSignal ? { ...options, abortSignal } : options);
+    const abortSignal = SIGNALS_BY_REQUEST.get(request) ?? options?.abortSignal;
+    // Without its signal a call could not be stopped by a shutdown or its deadline: never send one so.
+    if (!abortSignal) return Promise.reject(new Error("a Connect call reached the HTTP handler without its abort signal"));
+    return handle(request, { ...options, abortSignal });
   };
 }

@@ -45,8 +45,8 @@ export interface Operation {
    * `validate` accepts the merge.
    */
   readonly callBudget?: { readonly limit: number; cost(name: string, value: unknown): number };
-  /** One call; errors as the SDK throws them. `signal` and `deadlineMs` as in `callWithDeadline`; `sent` fires as its request goes. */
-  send(client: ConnectClient, to: ContactTarget, fields: Fields, signal?: AbortSignal, deadlineMs?: number, sent?: () => void | Promise<void>): Promise<unknown>;
+  /** One call; errors as the SDK throws them. `signal` and `deadlineMs` as in `callWithDeadline`. */
+  send(client: ConnectClient, to: ContactTarget, fields: Fields, signal?: AbortSignal, deadlineMs?: number): Promise<unknown>;
 }
 
 export function emptyFields(): Fields {

@@ -8,7 +8,6 @@ import { BeforeImages } from "./BeforeImages.js";
 import { ChangeMemory } from "./changeMemory.js";
 import { type GovernorReading, readGovernor, recordScope } from "./governorState.js";
 import { JobHistory } from "./jobHistory.js";
-import type { Counted } from "./sentCalls.js";
 import type { Keys } from "./keys.js";
 import { OutcomeLog } from "./outcomeLog.js";
 import { ParkedChunks } from "./parkedChunks.js";
@@ -143,7 +142,7 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
     return this.outcomeLog.inRedis(runId);
   }
 
-  countSent(runId: string, writes?: readonly number[]): Counted {
+  countSent(runId: string, writes?: readonly number[]): Promise<void> {
     return this.outcomeLog.countSent(runId, writes);
   }
   maybeSent(runId: string, lines: readonly number[]): Promise<Set<number>> {

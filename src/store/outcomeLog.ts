@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
 import { encodeOutcome } from "../domain/outcomeCodec.js";
 import { BREAKER_CODES, type Keys, OUTCOME_FIELD, RUN } from "./keys.js";
-import { type Counted, SentCalls } from "./sentCalls.js";
+import { SentCalls } from "./sentCalls.js";
 
 const N = BREAKER_CODES.countPrefix;
 const L = BREAKER_CODES.linePrefix;
@@ -128,7 +128,7 @@ export class OutcomeLog {
   }
 
   /** A call going (any API): see SentCalls. */
-  countSent(runId: string, writes?: readonly number[]): Counted {
+  countSent(runId: string, writes?: readonly number[]): Promise<void> {
     return this.sent.count(runId, writes);
   }
 

@@ -87,6 +87,7 @@ interface Setup {
   readonly signal?: AbortSignal;
   readonly stopNew?: AbortSignal;
   readonly acquire?: (signal?: AbortSignal) => Promise<void>;
+  readonly onSend?: () => Promise<void>;
 }
 
 async function send(s: Setup) {
@@ -105,6 +106,7 @@ async function send(s: Setup) {
       log: { debug: () => undefined, warn },
       line: 2,
       onAttempt: (c) => calls.push(c),
+      ...(s.onSend ? { onSend: s.onSend } : {}),
     },
     TO,
     { topic: "billing" },
@@ -214,6 +216,43 @@ describe("sendCall: retries by the error table", () => {
     const { res, sent } = await send({ op: getContactAttributes, script: [throttle(), { answer: { Attributes: { topic: "sales" } } }] });
     expect(res).toMatchObject({ kind: "done", status: "updated", attempts: 2, throttles: 1, value: { topic: "sales" } });
     expect(sent).toEqual(["GetContactAttributesCommand", "GetContactAttributesCommand"]);
+  });
+});
+
+describe("sendCall: a call is counted before it goes", () => {
+  it("waits for each attempt's count before sending it", async () => {
+    const order: string[] = [];
+    let sentSoFar = 0;
+    const { res, sent } = await send({
+      script: [throttle(), ok],
+      onSend: async () => {
+        await new Promise((r) => setTimeout(r, 5));
+        order.push(`counted with ${sentSoFar} sent`);
+        sentSoFar++;
+      },
+    });
+    expect(res).toMatchObject({ kind: "done", status: "updated", attempts: 2 });
+    expect(order).toEqual(["counted with 0 sent", "counted with 1 sent"]);
+    expect(sent).toHaveLength(2);
+  });
+
+  it("sends nothing when the count cannot be written, and the error goes up", async () => {
+    const { client, sent } = scriptedClient([ok]);
+    const { governor } = fakeGovernor();
+    const call = sendCall(
+      {
+        client,
+        op: UPDATE,
+        governor,
+        policy: POLICY,
+        signal: new AbortController().signal,
+        onSend: () => Promise.reject(new Error("OOM command not allowed when used memory > 'maxmemory'")),
+      },
+      TO,
+      { topic: "billing" },
+    );
+    await expect(call).rejects.toThrow(/maxmemory/);
+    expect(sent).toEqual([]);
   });
 });
 

@@ -24,7 +24,7 @@ describe("SentCalls: calls counted as they go, a loop turn's calls in one script
     redis.disconnect();
   });
 
-  it("counts every call and marks every write line, one script per run per turn, issued before it resolves", async () => {
+  it("counts every call and marks every write line, one script per run per turn, in Redis when it resolves", async () => {
     await redis.hset(keys.run("a"), RUN.requests, 0);
     await redis.hset(keys.run("b"), RUN.requests, 0);
     const sent = new SentCalls(redis, keys);
@@ -32,33 +32,32 @@ describe("SentCalls: calls counted as they go, a loop turn's calls in one script
     const counted = [sent.count("a", [3, 4]), sent.count("a"), sent.count("b", [9]), sent.count("a", [70_000])];
     // Nothing on the connection yet: the turn is still gathering.
     expect(commands).toEqual([]);
-    await counted[0]?.issued;
+    await counted[0];
     expect(commands.filter((c) => c !== "evalsha" && c !== "eval")).toEqual([]);
-    expect(commands).toHaveLength(2);
-    await Promise.all(counted.map((c) => c.done));
+    expect(commands.filter((c) => c === "evalsha")).toHaveLength(2);
+    // Resolved: Redis has it.
     expect(await redis.hget(keys.run("a"), RUN.requests)).toBe("3");
+    await Promise.all(counted);
     expect(await redis.hget(keys.run("b"), RUN.requests)).toBe("1");
     const bit = (run: string, line: number) => redis.getbit(keys.sending(run), line);
     expect([await bit("a", 3), await bit("a", 4), await bit("a", 70_000), await bit("a", 5), await bit("b", 9), await bit("b", 3)]).toEqual([1, 1, 1, 0, 1, 0]);
     // The next turn is a new script.
     commands.length = 0;
-    await sent.count("b", [10]).done;
+    await sent.count("b", [10]);
     expect(commands).toHaveLength(1);
     expect(await redis.hget(keys.run("b"), RUN.requests)).toBe("2");
   });
 
   it("writes nothing for a run that is gone", async () => {
     const sent = new SentCalls(redis, keys);
-    await sent.count("gone", [1]).done;
+    await sent.count("gone", [1]);
     expect(await redis.exists(keys.run("gone"), keys.sending("gone"))).toBe(0);
   });
 
-  it("tells a Redis that is away through done, after issuing", async () => {
+  it("rejects when Redis cannot count the call", async () => {
     const away = new Redis({ port: 1, lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
     try {
-      const c = new SentCalls(away, keys).count("a", [1]);
-      await c.issued;
-      await expect(c.done).rejects.toThrow();
+      await expect(new SentCalls(away, keys).count("a", [1])).rejects.toThrow();
     } finally {
       away.disconnect();
     }

@@ -36,6 +36,6 @@ export const updateContact: Operation = {
   fieldsFromCells,
   fieldsFromObject,
   validate: validateUpdateContact,
-  send: (client, to, fields, signal, deadlineMs, sent) =>
-    sendCommand(client, new UpdateContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId, ...requestOf(fields) }), signal, deadlineMs, sent),
+  send: (client, to, fields, signal, deadlineMs) =>
+    sendCommand(client, new UpdateContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId, ...requestOf(fields) }), signal, deadlineMs),
 };

@@ -68,12 +68,11 @@ export const updateContactAttributes: Operation = {
   fieldsFromObject: attributesOfObject,
   validate: validateAttributes,
   callBudget: { limit: LIMITS.attributesTotalBytes, cost: bytesOf },
-  send: (client, to, fields, signal, deadlineMs, sent) =>
+  send: (client, to, fields, signal, deadlineMs) =>
     sendCommand(
       client,
       new UpdateContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId, Attributes: fields as Record<string, string> }),
       signal,
       deadlineMs,
-      sent,
     ),
 };

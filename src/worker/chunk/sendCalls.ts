@@ -73,12 +73,8 @@ export function sendCalls(
   const images = ctx.store.beforeImages;
   const flag = (res: Done) => flagOf(res, ignored);
   const onAttempt = deps.onAttempt ? (call: Parameters<NonNullable<SendDeps["onAttempt"]>>[1]) => deps.onAttempt?.(runId, call) : undefined;
-  // On Redis's connection before the request is on the service's (SentCalls): a worker killed right after still counted it.
-  const countSent = (writes?: readonly number[]) => () => {
-    const counted = ctx.store.countSent(runId, writes);
-    counted.done.catch((err: unknown) => ctx.log?.warn({ runId, err }, "a call could not be counted (Redis); summary.json may count fewer calls"));
-    return counted.issued;
-  };
+  // In Redis before the request goes (SentCalls): a worker killed at any point after has counted it.
+  const countSent = (writes?: readonly number[]) => () => ctx.store.countSent(runId, writes);
   // A canary run's call, after its turn: held by a pause that came meanwhile, or noted in flight until answered,
   // in one step, so the run never says it is paused while this call may still reach the service.
   const stillGoing = async (): Promise<false | (() => void)> => {
