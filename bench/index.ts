@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom|workbook|start|quota|waits] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom|workbook|start|quota|waits|unthrottled] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -47,6 +47,10 @@ if (!which || which === "start") {
 if (!which || which === "quota") {
   const { benchQuota } = await import("./quotaScope.js");
   await benchQuota();
+}
+if (!which || which === "unthrottled") {
+  const { benchUnthrottled } = await import("./unthrottled.js");
+  await benchUnthrottled();
 }
 if (!which || which === "waits") {
   const { benchUserWaits } = await import("./userWaits.js");

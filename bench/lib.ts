@@ -36,6 +36,33 @@ export function sampleRss(pid: number | undefined): { stop: () => number } {
   };
 }
 
+/**
+ * Samples a child's CPU time (user + system, from /proc/PID/stat) until `stop`, which returns the last seen
+ * in seconds: within one sampling period (50 ms) of what the process used in all.
+ */
+export function sampleCpu(pid: number | undefined): { stop: () => number } {
+  // Clock ticks per second: 100 on Linux (USER_HZ), what /proc reports in.
+  const TICKS = 100;
+  let last = 0;
+  const read = () => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // Fields after the command name (which may hold spaces) in its parentheses: utime and stime are the 12th and 13th.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      last = (Number(f[11]) + Number(f[12])) / TICKS;
+    } catch {
+      /* exited */
+    }
+  };
+  const timer = setInterval(read, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return last;
+    },
+  };
+}
+
 /** Runs the real CLI (ours, or `bin` of another checkout); resolves with its exit code and the peak RSS (VmHWM) seen. */
 export function runCli(
   args: string[],
