@@ -45,7 +45,7 @@ export interface Operation {
    * `validate` accepts the merge.
    */
   readonly callBudget?: { readonly limit: number; cost(name: string, value: unknown): number };
-  /** One call; errors as the SDK throws them. `signal` and `deadlineMs` as in `callWithDeadline`. */
+  /** One call; errors as the SDK throws them. `signal` and `deadlineMs` as in lib/sendCommand. */
   send(client: ConnectClient, to: ContactTarget, fields: Fields, signal?: AbortSignal, deadlineMs?: number): Promise<unknown>;
 }
 

@@ -2,7 +2,7 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import { describe, expect, it, vi } from "vitest";
 import { getContactAttributes } from "../../src/connect/readContact.js";
 import { type ApiCall, type CallResult, type SendGovernor, type SendPolicy, type SendResult, sendCall } from "../../src/connect/sendCall.js";
-import { callSignalOf } from "../../src/lib/sendCommand.js";
+import { type CallStop, callStopOf } from "../../src/lib/sendCommand.js";
 import { MIN_STALL_MS } from "../../src/connect/throttleWatch.js";
 import { abortError } from "../../src/lib/abort.js";
 import { operationNamed } from "../../src/operations/registry.js";
@@ -27,11 +27,13 @@ const unavailable = (retryAfter?: string) => sdkError("ServiceUnavailable", 503,
 const invalid = () => sdkError("InvalidRequestException", 400);
 const denied = () => sdkError("AccessDeniedException", 403);
 const reset = () => Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
-/** No answer until the call's signal fires; then the SDK's AbortError. */
-const hang = (signal: AbortSignal) =>
-  new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(Object.assign(new Error("The operation was aborted"), { name: "AbortError" }))));
+/** No answer until the call is stopped (taken as the SDK's handler takes it, by `onabort`); then the SDK's AbortError. */
+const hang = (stop: CallStop) =>
+  new Promise<never>((_, reject) => {
+    stop.onabort = () => reject(Object.assign(new Error("The operation was aborted"), { name: "AbortError" }));
+  });
 
-type Answer = Error | { readonly answer: unknown } | ((signal: AbortSignal) => Promise<unknown>);
+type Answer = Error | { readonly answer: unknown } | ((stop: CallStop) => Promise<unknown>);
 const ok: Answer = { answer: {} };
 
 function scriptedClient(script: Answer[]) {
@@ -45,9 +47,9 @@ function scriptedClient(script: Answer[]) {
       const next = script.shift();
       if (next === undefined) throw new Error("the script ran out: a call too many");
       if (next instanceof Error) throw next;
-      const signal = callSignalOf(command.input);
-      if (!signal) throw new Error("the call was sent without its abort signal");
-      if (typeof next === "function") return next(signal);
+      const stop = callStopOf(command.input);
+      if (!stop) throw new Error("the call was sent without its stop");
+      if (typeof next === "function") return next(stop);
       return next.answer;
     },
   };
@@ -423,10 +425,10 @@ describe("sendCall: stops hand the row back", () => {
 
   it("stopNew leaves the call in flight to finish", async () => {
     const stop = new AbortController();
-    const answer = (signal: AbortSignal) =>
+    const answer = (call: CallStop) =>
       new Promise((resolve, reject) => {
         stop.abort();
-        signal.addEventListener("abort", () => reject(abortError()));
+        call.onabort = () => reject(abortError());
         setTimeout(() => resolve({}), 20);
       });
     const { res, results, told } = await send({ script: [answer], stopNew: stop.signal });

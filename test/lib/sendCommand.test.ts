@@ -65,6 +65,26 @@ describe("sendCommand: each call its own signal, on a cached stack", () => {
     expect(sim.acceptedCount()).toBe(6);
   });
 
+  it("stops every call in flight under one shutdown signal, and none sent after it", async () => {
+    const { endpoint } = await startSim({ autoCreate: true, latencyMs: 300 });
+    const client = clientFor(endpoint);
+    const shutdown = new AbortController();
+    const call = (i: number) =>
+      sendCommand(
+        client,
+        new UpdateContactAttributesCommand({ InstanceId: INSTANCE, InitialContactId: contact(i), Attributes: { v: String(i) } }),
+        shutdown.signal,
+        5_000,
+      ).then(
+        () => "answered",
+        (err: Error) => err.name,
+      );
+    const first = [call(1), call(2), call(3)];
+    await new Promise((r) => setTimeout(r, 50));
+    shutdown.abort();
+    expect(await Promise.all([...first, call(4)])).toEqual(["AbortError", "AbortError", "AbortError", "AbortError"]);
+  });
+
   it("bounds a call by its deadline", async () => {
     const { endpoint } = await startSim({ autoCreate: true, latencyMs: 2_000 });
     const client = clientFor(endpoint);
