@@ -1,4 +1,4 @@
-// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom|workbook|start|quota|waits|unthrottled] [scenario filter]`: runs the benchmarks and
+// `npm run bench [-- governor|ingest|order|changed|metrics|capture|redis|core|headroom|workbook|start|quota|waits|unthrottled|workermem] [scenario filter]`: runs the benchmarks and
 // writes their tables, baselines included, to BENCHMARKS.md.
 import { benchGovernor } from "./governor.js";
 
@@ -51,6 +51,10 @@ if (!which || which === "quota") {
 if (!which || which === "unthrottled") {
   const { benchUnthrottled } = await import("./unthrottled.js");
   await benchUnthrottled();
+}
+if (!which || which === "workermem") {
+  const { benchWorkerMemory } = await import("./workerMemory.js");
+  await benchWorkerMemory();
 }
 if (!which || which === "waits") {
   const { benchUserWaits } = await import("./userWaits.js");
