@@ -82,6 +82,27 @@ export class OutcomeSpool {
   }
 
   /**
+   * Outcomes that were never in Redis (a dry run writes its own here): each line carries the id of the last
+   * entry moved from Redis, so a drain still goes on after it. Not synced: `sync` once they are all written
+   * (a dry run cut short is cancelled, never resumed, so nothing goes on from a torn tail).
+   */
+  appendOwn(encoded: readonly string[]): void {
+    if (encoded.length === 0) return;
+    const prefix = `${this.last}\t`;
+    let text = "";
+    for (const e of encoded) text += `${prefix}${e}\n`;
+    const buf = Buffer.from(text, "utf8");
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, this.size + off);
+    this.size += buf.length;
+  }
+
+  /** What appendOwn wrote, on disk. */
+  sync(): void {
+    fsyncSync(this.fd);
+  }
+
+  /**
    * Every outcome held, in line order, the first one of a line only (Redis can
    * lose its last second of writes on a crash, and a row then runs again).
    * Reads the file twice and keeps only a line number and an offset per outcome

@@ -78,4 +78,23 @@ describe("OutcomeSpool.inLineOrder", () => {
       other.close();
     }
   });
+
+  it("appendOwn: outcomes never in Redis carry the last drained id, so a drain goes on after it, and are read with the rest", async () => {
+    const path = join(dir, "s");
+    const spool = await OutcomeSpool.open(path);
+    spool.appendOwn([encodeOutcome(outcome(3))]);
+    expect(spool.lastId).toBe("0-0");
+    spool.append([{ id: "1700-4", encoded: encodeOutcome(outcome(9, { status: "invalid" })) }]);
+    spool.appendOwn([encodeOutcome(outcome(2)), encodeOutcome(outcome(4))]);
+    spool.sync();
+    expect(spool.lastId).toBe("1700-4");
+    spool.close();
+    expect((await readFile(path, "utf8")).split("\n").map((l) => l.split("\t")[0])).toEqual(["0-0", "1700-4", "1700-4", "1700-4", ""]);
+    const again = await OutcomeSpool.open(path);
+    expect(again.lastId).toBe("1700-4");
+    const { outcomes, count } = again.inLineOrder();
+    expect(count).toBe(4);
+    expect([...outcomes()].map((o) => `${o.line}:${o.status}`)).toEqual(["2:would_update", "3:would_update", "4:would_update", "9:invalid"]);
+    again.close();
+  });
 });
