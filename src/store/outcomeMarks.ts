@@ -56,12 +56,17 @@ export class OutcomeMarks {
   /** Marks and counts the rows; returns the lines that already had an outcome and the run's state afterwards. */
   async mark(runId: string, rows: readonly MarkedRow[]): Promise<{ already: Set<number>; state: string }> {
     if (rows.length === 0) return { already: new Set(), state: "" };
-    const groups = new Map<string, { status: string; errorCode: string; throttles: number; lines: number[] }>();
+    type Group = { status: string; errorCode: string; throttles: number; lines: number[] };
+    const groups = new Map<string, Group>();
+    let last: Group | undefined;
     for (const r of rows) {
-      const key = `${r.status}\n${r.errorCode}\n${r.throttles}`;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { status: r.status, errorCode: r.errorCode, throttles: r.throttles, lines: [] }));
-      g.lines.push(r.line);
+      // Most rows of a batch share the row before's group: no key made for them.
+      if (!last || last.status !== r.status || last.errorCode !== r.errorCode || last.throttles !== r.throttles) {
+        const key = `${r.status}\n${r.errorCode}\n${r.throttles}`;
+        last = groups.get(key);
+        if (!last) groups.set(key, (last = { status: r.status, errorCode: r.errorCode, throttles: r.throttles, lines: [] }));
+      }
+      last.lines.push(r.line);
     }
     const args: Array<string | number> = [Date.now()];
     for (const g of groups.values()) args.push(g.status, g.errorCode, g.throttles, g.lines.join(","));
