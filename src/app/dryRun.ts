@@ -5,12 +5,12 @@ import { formatOf } from "../input/openSource.js";
 import { operationNamed } from "../operations/registry.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
-import { breakerOf } from "../domain/breaker.js";
 import type { RunManifest } from "../domain/run/manifest.js";
 import type { NightGuards } from "../domain/run/nightGuards.js";
 import type { DryRunPlan } from "../domain/RunSummary.js";
-import { OutcomeWriter } from "../worker/OutcomeWriter.js";
-import { processChunk } from "../worker/processChunk.js";
+import { OutcomeMarks } from "../store/outcomeMarks.js";
+import { type ChunkContext, processChunk } from "../worker/processChunk.js";
+import { DryOutcomes } from "./DryOutcomes.js";
 import { AppError } from "./AppError.js";
 import type { AppContext } from "./context.js";
 import { enqueueOptions } from "./enqueueOptions.js";
@@ -18,6 +18,9 @@ import { openRunSpool, writeRunReport } from "./report.js";
 import { drainOutcomes } from "../queue/drainOutcomes.js";
 import type { OutcomeSpool } from "../report/OutcomeSpool.js";
 import { requireWritableDir, type RunFileResult } from "./runFile.js";
+
+/** The producer's outcomes (invalid rows) wait in Redis for at most this many rows read. */
+const DRAIN_EVERY_ROWS = 20_000;
 
 /**
  * `--dry-run`: reads and checks the whole file as a run would, and writes the
@@ -42,22 +45,17 @@ export async function dryRunFile(
   const base = enqueueOptions(config, file, format);
   const signal = opts.signal ?? new AbortController().signal;
   let run: RunManifest | undefined;
-  // In-process, one chunk at a time: a chunk's outcomes go as soon as it has settled them (a worker's writer waits
-  // 10 ms to gather several chunks': here each chunk of a 200k-row file waited for it, 35% of the dry run idle).
-  const writer = new OutcomeWriter(ctx.store, () => breakerOf(run), 0, 1000);
-  // No way to send: a dry run's chunks go through its own executor, which only says what each call would do.
-  const chunkContext = {
-    store: ctx.store,
-    writer,
-    signal,
-    runFor: async () => run,
-    changesFor: (job: string) => ctx.store.changeMemory(job),
-  };
-  // Opened once the run exists (the spool is named after it), so outcomes leave Redis as the file is planned.
+  // Opened once the run exists (the spool is named after it): the chunks' outcomes go straight into it, the
+  // producer's (invalid rows) leave Redis for it as the file is planned.
   let spool: OutcomeSpool | undefined;
-  const drain = async () => {
-    spool ??= await openRunSpool(ctx.store, config, runId);
-    await drainOutcomes(ctx.store, runId, spool);
+  let chunkContext: ChunkContext | undefined;
+  // Only the producer's outcomes (invalid rows) are in Redis: moved out every so many rows, not at every batch.
+  let sinceDrain = 0;
+  const drain = async (into: OutcomeSpool, rows: number) => {
+    sinceDrain += rows;
+    if (sinceDrain < DRAIN_EVERY_ROWS) return;
+    sinceDrain = 0;
+    await drainOutcomes(ctx.store, runId, into);
   };
   const deliver = async (chunks: readonly ChunkJobData[]) => {
     if (signal.aborted) throw new AppError(`dry run ${runId} interrupted; nothing was sent.`);
@@ -66,12 +64,27 @@ export async function dryRunFile(
       if (!manifest) throw new AppError(`dry run ${runId} is gone from Redis.`);
       run = manifest;
     }
+    if (!spool || !chunkContext) {
+      spool = await openRunSpool(ctx.store, config, runId);
+      // In-process, one chunk at a time, in this process's spool: nothing else reads a dry run's outcomes.
+      // No way to send: a dry run's chunks go through its own executor, which only says what each call would do.
+      chunkContext = {
+        store: ctx.store,
+        writer: new DryOutcomes(new OutcomeMarks(ctx.redis, ctx.keys), spool),
+        signal,
+        runFor: async () => run,
+        changesFor: (job: string) => ctx.store.changeMemory(job),
+      };
+    }
     // In file order, one at a time: a contact's earlier rows are settled before its later ones are planned.
     // Anything but done (an interrupt) ends the dry run: the producer must not save a position past rows without an outcome.
     for (const chunk of chunks) {
       if ((await processChunk(chunk, chunkContext)) !== "done") throw new AppError(`dry run ${runId} interrupted; nothing was sent.`);
     }
-    await drain();
+    await drain(
+      spool,
+      chunks.reduce((n, c) => n + c.rows.length, 0),
+    );
   };
   let enq: Awaited<ReturnType<typeof enqueueFile>>;
   try {
@@ -93,7 +106,9 @@ export async function dryRunFile(
     if (await ctx.store.manifest(runId).catch(() => undefined)) await ctx.store.cancel(runId, "the dry run was interrupted").catch(() => undefined);
     throw err;
   } finally {
-    (spool as OutcomeSpool | undefined)?.close();
+    const held = spool as OutcomeSpool | undefined;
+    held?.sync();
+    held?.close();
   }
   if (enq.alreadyQueued) throw new AppError(`run ${runId} already exists; give a dry run its own --run-id (or none).`);
   const progress = await ctx.store.progress(runId);

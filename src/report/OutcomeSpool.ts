@@ -11,6 +11,7 @@ export interface SpoolEntry {
 }
 
 const NL = 0x0a;
+const TAB = 0x09;
 
 /**
  * The durable home of a run's outcomes once they leave Redis: an append-only
@@ -81,38 +82,87 @@ export class OutcomeSpool {
   }
 
   /**
-   * Every outcome held, in line order, the first one of a line only (Redis can
-   * lose its last second of writes on a crash, and a row then runs again).
-   * Reads the file twice and keeps only an offset per line in memory.
+   * Outcomes that were never in Redis (a dry run writes its own here): each line carries the id of the last
+   * entry moved from Redis, so a drain still goes on after it. Not synced: `sync` once they are all written
+   * (a dry run cut short is cancelled, never resumed, so nothing goes on from a torn tail).
    */
-  inLineOrder(): { outcomes: () => Generator<Outcome>; duplicates: number; count: number } {
-    const offsets = new Map<number, number>();
-    let duplicates = 0;
-    for (const { line, offset } of this.scan()) {
-      if (offsets.has(line)) duplicates++;
-      else offsets.set(line, offset);
-    }
-    // A typed array sorted by line is far smaller than sorting decoded outcomes.
-    const lines = Float64Array.from(offsets.keys()).sort();
-    const fd = this.fd;
-    const outcomes = function* (): Generator<Outcome> {
-      const reader = new BlockReader(fd);
-      for (const line of lines) yield decodeOutcome(reader.lineAt(offsets.get(line) as number).split("\t", 2)[1] as string);
-    };
-    return { outcomes, duplicates, count: offsets.size };
+  appendOwn(encoded: readonly string[]): void {
+    if (encoded.length === 0) return;
+    const prefix = `${this.last}\t`;
+    let text = "";
+    for (const e of encoded) text += `${prefix}${e}\n`;
+    const buf = Buffer.from(text, "utf8");
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, this.size + off);
+    this.size += buf.length;
   }
 
-  private *scan(): Generator<{ line: number; offset: number }> {
-    const reader = new BlockReader(this.fd);
-    let offset = 0;
-    while (offset < this.size) {
-      const text = reader.lineAt(offset);
-      const tab = text.indexOf("\t");
-      // The line number is the first member of the encoded array: "[123,..."
-      const line = Number.parseInt(text.slice(tab + 2, text.indexOf(",", tab)), 10);
-      yield { line, offset };
-      offset += Buffer.byteLength(text, "utf8") + 1;
+  /** What appendOwn wrote, on disk. */
+  sync(): void {
+    fsyncSync(this.fd);
+  }
+
+  /**
+   * Every outcome held, in line order, the first one of a line only (Redis can
+   * lose its last second of writes on a crash, and a row then runs again).
+   * Reads the file twice and keeps only a line number and an offset per outcome
+   * in memory. A spool already in line order (the common case) is read straight
+   * through the second time.
+   */
+  inLineOrder(): { outcomes: () => Generator<Outcome>; duplicates: number; count: number } {
+    const { lines, offsets, n } = this.index();
+    let ordered = true;
+    for (let i = 1; i < n && ordered; i++) ordered = (lines[i] as number) > (lines[i - 1] as number);
+    const fd = this.fd;
+    const size = this.size;
+    if (ordered) {
+      const outcomes = function* (): Generator<Outcome> {
+        for (const [buf, from, to] of eachLine(fd, size)) yield decodeOutcome(buf.toString("utf8", buf.indexOf(TAB, from) + 1, to));
+      };
+      return { outcomes, duplicates: 0, count: n };
     }
+    // By line, then by place in the file: the first outcome of a line comes first and is the one kept.
+    const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (lines[a] as number) - (lines[b] as number) || a - b);
+    const picked: number[] = [];
+    let prev = Number.NaN;
+    for (const i of order) {
+      if (lines[i] === prev) continue;
+      prev = lines[i] as number;
+      picked.push(offsets[i] as number);
+    }
+    const outcomes = function* (): Generator<Outcome> {
+      const reader = new BlockReader(fd);
+      for (const offset of picked) {
+        const text = reader.lineAt(offset);
+        yield decodeOutcome(text.slice(text.indexOf("\t") + 1));
+      }
+    };
+    return { outcomes, duplicates: n - picked.length, count: picked.length };
+  }
+
+  /** Each outcome's line number and byte offset, in file order, read from the bytes (no string per line). */
+  private index(): { lines: Float64Array; offsets: Float64Array; n: number } {
+    let lines = new Float64Array(1024);
+    let offsets = new Float64Array(1024);
+    let n = 0;
+    for (const [buf, from, to, offset] of eachLine(this.fd, this.size)) {
+      // The line number is the first member of the encoded array: "<id>\t[123,..."
+      let at = buf.indexOf(TAB, from) + 2;
+      let line = 0;
+      for (let c = buf[at] as number; at < to && c >= 0x30 && c <= 0x39; c = buf[++at] as number) line = line * 10 + (c - 0x30);
+      if (n === lines.length) {
+        const grownLines = new Float64Array(n * 2);
+        grownLines.set(lines);
+        lines = grownLines;
+        const grownOffsets = new Float64Array(n * 2);
+        grownOffsets.set(offsets);
+        offsets = grownOffsets;
+      }
+      lines[n] = line;
+      offsets[n] = offset;
+      n++;
+    }
+    return { lines, offsets, n };
   }
 
   /** Idempotent: `retry` lets its parent's spool go early and again at its end. */
@@ -148,5 +198,42 @@ class BlockReader {
       if (this.len < this.buf.length) throw new Error(`outcome spool ends inside a line at byte ${offset}`);
       this.buf = Buffer.alloc(this.buf.length * 2);
     }
+  }
+}
+
+/**
+ * The complete lines of the first `size` bytes of a spool, read through a 1 MiB window: yields the window,
+ * where the line starts and ends in it (its newline excluded) and its offset in the file. The window is
+ * reused: a line's bytes are valid only until the next one is asked for.
+ */
+function* eachLine(fd: number, size: number): Generator<[buf: Buffer, from: number, to: number, offset: number]> {
+  let buf = Buffer.allocUnsafe(1 << 20);
+  let base = 0; // offset in the file of buf[0]
+  let len = 0; // bytes of buf read from the file
+  let from = 0; // where the next line starts in buf
+  for (;;) {
+    const nl = buf.indexOf(NL, from);
+    if (nl !== -1 && nl < len) {
+      yield [buf, from, nl, base + from];
+      from = nl + 1;
+      continue;
+    }
+    if (base + len >= size) {
+      if (from < len) throw new Error(`outcome spool ends inside a line at byte ${base + from}`);
+      return;
+    }
+    // The start of a line is at the end of the window: it moves to the front (the window grows for a line longer than it).
+    const rest = len - from;
+    if (rest === buf.length) {
+      const grown = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(grown, 0, from, len);
+      buf = grown;
+    } else buf.copy(buf, 0, from, len);
+    base += from;
+    len = rest;
+    from = 0;
+    const read = readSync(fd, buf, len, Math.min(buf.length - len, size - base - len), base + len);
+    if (read === 0) throw new Error(`outcome spool ends inside a line at byte ${base}`);
+    len += read;
   }
 }

