@@ -38,6 +38,9 @@ local ratio = tonumber(ARGV[3])
 local authLimit = tonumber(ARGV[4])
 local consecLimit = tonumber(ARGV[5])
 local added = 0
+-- The run's counters move once per script, not once per row: a row's own call to Redis costs more than its count.
+local counts = {}
+local function bump(field, n) counts[field] = (counts[field] or 0) + n end
 local function stop(reason)
   if redis.call('HGET', KEYS[2], '${RUN.state}') ~= 'stopped' then
     redis.call('HSET', KEYS[2], '${RUN.state}', 'stopped', '${RUN.stopReason}',
@@ -52,13 +55,13 @@ for i = 7, #ARGV, 7 do
   if redis.call('SETBIT', KEYS[1], tonumber(ARGV[i]), 1) == 0 then
     added = added + 1
     redis.call('XADD', KEYS[3], '*', '${OUTCOME_FIELD}', ARGV[i + 1])
-    redis.call('HINCRBY', KEYS[2], '${RUN.countPrefix}' .. ARGV[i + 2], 1)
+    bump('${RUN.countPrefix}' .. ARGV[i + 2], 1)
     local code = ARGV[i + 3]
-    if code ~= '' then redis.call('HINCRBY', KEYS[2], '${RUN.errorPrefix}' .. code, 1) end
+    if code ~= '' then bump('${RUN.errorPrefix}' .. code, 1) end
     -- ARGV[i + 4] (the row's calls) is not counted here: calls are counted when they are sent (countSent),
     -- so a call whose worker died before its outcome was written still counts.
     local thr = tonumber(ARGV[i + 5])
-    if thr > 0 then redis.call('HINCRBY', KEYS[2], '${RUN.throttled}', thr) end
+    if thr > 0 then bump('${RUN.throttled}', thr) end
     local flag = tonumber(ARGV[i + 6])
     if flag > 0 then
       local sent = redis.call('HINCRBY', KEYS[2], '${RUN.breakerSent}', 1)
@@ -98,6 +101,7 @@ for i = 7, #ARGV, 7 do
     end
   end
 end
+for field, n in pairs(counts) do redis.call('HINCRBY', KEYS[2], field, n) end
 -- When the latest outcome landed: a finished run's rate stays what it was, and status can tell a run being worked.
 if added > 0 then redis.call('HSET', KEYS[2], '${RUN.lastAt}', ARGV[6]) end
 return {added, redis.call('HGET', KEYS[2], '${RUN.state}') or ''}
