@@ -9,8 +9,12 @@ import { deletePrefix, median, rawRunFigures, REDIS_URL, runCli, table, writeSec
 import { previousRelease } from "./previousRelease.js";
 import { SimProcess } from "./simProcess.js";
 
-/** The last commit before the producer settled what needs no call (issue 25's second round): the baseline. */
-const BEFORE = "0db1a49";
+/**
+ * The baseline: the last commit before issue 25's third round (the dry run's own outcome path, the report
+ * writer, the outcome script's counters); 0db1a49 is the one before the second (the producer settling what
+ * needs no call). CB_BENCH_BASELINE picks another.
+ */
+const BEFORE = process.env.CB_BENCH_BASELINE ?? "46fe052";
 const NIGHT_ROWS = 100_000;
 const DRY_ROWS = 200_000;
 const ROUNDS = Number(process.env.CB_BENCH_ROUNDS ?? 3);
