@@ -7,6 +7,12 @@ export function chunkJobId(runId: string, index: number): string {
   return `${runId}.c${index}`;
 }
 
+/** The run a chunk job's id names (its data may be gone: Redis lost it under the worker holding the job). */
+export function runOfChunkJobId(id: string): string {
+  const at = id.lastIndexOf(".c");
+  return at > 0 ? id.slice(0, at) : id;
+}
+
 export const chunkJobOptions: JobsOptions = {
   // Row-level retries live inside the processor; these cover the processor itself
   // failing (Redis gone mid-chunk, a bug). Rows already done are never re-sent.

@@ -2,7 +2,7 @@ import type { EventEmitter } from "node:events";
 import { DelayedError, type Job } from "bullmq";
 import { sleep } from "../lib/sleep.js";
 import type { Logger } from "../log/createLogger.js";
-import type { ChunkJobData } from "../queue/ChunkJob.js";
+import { type ChunkJobData, runOfChunkJobId } from "../queue/ChunkJob.js";
 import { type RedisTrouble, redisTrouble } from "../queue/redisTrouble.js";
 import type { WorkerEvents } from "./BackfillWorkerOptions.js";
 import type { ChunkContext } from "./chunk/ChunkContext.js";
@@ -76,7 +76,8 @@ export function chunkHandler(deps: ChunkHandlerDeps): (job: Job<ChunkJobData>, t
         troubleStreak = 0;
         say.troubleOver();
       }
-      if (result === "unknown-run") deps.runLost(job.data.runId, String(job.id));
+      // Named from the job's id: when Redis lost the run, the job's own data may be gone too.
+      if (result === "unknown-run") deps.runLost(job.data?.runId || runOfChunkJobId(String(job.id)), String(job.id));
       const rows = Object.values(tally).reduce((a, b) => a + b, 0);
       if (rows > 0 || result === "done") {
         const summary = { chunk: String(job.id), rows, counts: tally, ms: Date.now() - started };

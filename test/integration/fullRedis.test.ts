@@ -195,7 +195,7 @@ describe("a Redis that lost its data", () => {
       await new Promise((r) => setTimeout(r, 1500));
       expect(h.sim.updates().length).toBe(after);
       expect(after).toBeLessThan(400);
-      expect(log.match(/is gone from Redis/g)).toHaveLength(1);
+      expect(log.match(/is gone from Redis/g), log).toHaveLength(1);
       expect(w.exitCode).toBeNull();
       // No orphan run hash was written back after the loss.
       const { Redis: R } = await import("ioredis");
