@@ -107,10 +107,6 @@ if added > 0 then redis.call('HSET', KEYS[2], '${RUN.lastAt}', ARGV[6]) end
 return {added, redis.call('HGET', KEYS[2], '${RUN.state}') or ''}
 `;
 
-/**
- * KEYS[1] run hash, KEYS[2] the run's sending bitmap; ARGV: the write's lines. A run gone from Redis (lost data,
- * pruned) is never written back: no orphan keys. By its SHA (defineCommand): it goes with every call.
- */
 type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Array<string | number>) => Promise<[number, string]>;
 
 /**

@@ -7,8 +7,8 @@ import { cli, csv, harness, killBackground, REDIS_URL, startCli, until, type Har
 import { hasRedisServer } from "./privateRedis.js";
 import { outcomesOf, privateRedis, reportFlags, stopPrivateRedis, summaryOf } from "./underKills.js";
 
-// Each call's count, sent-hook and abort signal travel beside the SDK's cached middleware (lib/sendCommand), and
-// the calls of one event-loop turn are counted in one script (store/SentCalls). Attacked here with three `work`
+// Each call's stop travels beside the SDK's cached middleware (lib/sendCommand), and each call waits for its
+// count, which the calls of one event-loop turn share in one script (store/SentCalls). Attacked here with three `work`
 // processes at high concurrency SIGKILLed while the simulator holds their calls, two instances whose contacts
 // share ids (a call given another call's input, signal or endpoint would land on the wrong contact), reads and
 // writes through one client (--capture-before, --lookup-start-time), and both operations. What is checked is
