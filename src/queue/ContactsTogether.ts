@@ -1,10 +1,21 @@
 import type { CheckedRow } from "../domain/queuedRow.js";
-import type { Source } from "../input/openSource.js";
+import type { SourceRecord } from "../input/SourceRecord.js";
 import { ContactChain } from "./ContactChain.js";
-import type { RowChecker } from "./RowChecker.js";
+import type { Checked, RowChecker } from "./RowChecker.js";
 
 /** Rows held back at most, all contacts together: past it the oldest contact's rows go on where they are. */
 const MAX_HELD_ROWS = 100_000;
+/**
+ * An input read once when the first pass kept it all: at most as many rows as may be held anyway, and this
+ * many bytes of file (a wide export's rows cost more). Past either, it is read a second time, as before.
+ */
+const MAX_KEPT_BYTES = 32 * 1024 * 1024;
+
+/** A record as the first pass checked it, kept for the second when the whole input fits. */
+export interface CheckedRecord {
+  readonly line: number;
+  readonly check: Checked;
+}
 
 interface Held {
   readonly row: CheckedRow;
@@ -29,15 +40,28 @@ export class ContactsTogether {
 
   private constructor(private readonly lastLines: ContactChain) {}
 
-  /** Reads the input once (its own reader: `open` opens it again) for each contact's last valid line. */
-  static async read(open: () => Promise<Source>, checker: RowChecker): Promise<ContactsTogether> {
+  /**
+   * The first pass: reads the input's records to their end for each contact's last valid line. A small input
+   * (a night's export, usually) is kept as checked (`kept`): the second pass takes its records from there, not
+   * from the file again (reading and checking were most of an unchanged night's first second). `bytesRead`:
+   * the file's bytes read so far.
+   */
+  static async read(
+    records: AsyncIterable<SourceRecord>,
+    checker: RowChecker,
+    bytesRead: () => number,
+    keep: { readonly rows: number; readonly bytes: number } = { rows: MAX_HELD_ROWS, bytes: MAX_KEPT_BYTES },
+  ): Promise<{ together: ContactsTogether; kept: CheckedRecord[] | undefined }> {
     const last = new ContactChain();
-    const source = await open();
-    for await (const rec of source.records) {
+    let kept: CheckedRecord[] | undefined = [];
+    for await (const rec of records) {
       const check = checker.check(rec);
       if (check.ok) last.previous(check.row.instanceId, check.row.contactId, rec.line);
+      if (!kept) continue;
+      if (kept.length < keep.rows && bytesRead() <= keep.bytes) kept.push({ line: rec.line, check });
+      else kept = undefined;
     }
-    return new ContactsTogether(last);
+    return { together: new ContactsTogether(last), kept };
   }
 
   /**

@@ -4,7 +4,8 @@ import { judgeInput } from "./judgeNight.js";
 import { STDIN, transportOf } from "../input/transportOf.js";
 import { openRunInput } from "./openRunInput.js";
 import { ChunkRows, type ChunkJobData } from "../domain/queuedRow.js";
-import { columnPlanOf, RowChecker } from "./RowChecker.js";
+import { type Checked, columnPlanOf, RowChecker } from "./RowChecker.js";
+import type { SourceRecord } from "../input/SourceRecord.js";
 import { type EnqueueOptions, type EnqueueResult, newRunId, safetyFields } from "./EnqueueOptions.js";
 
 export { type EnqueueOptions, type EnqueueResult, newRunId, type QueueWindow, type RunSafety, safetyFields } from "./EnqueueOptions.js";
@@ -12,7 +13,7 @@ import { addChunks } from "./addChunks.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
 import { ContactChain } from "./ContactChain.js";
-import { ContactsTogether } from "./ContactsTogether.js";
+import { type CheckedRecord, ContactsTogether } from "./ContactsTogether.js";
 import { cancelRows } from "./cancelRows.js";
 import { breakerManifestFields, breakerOf, type RecordedOutcome } from "../domain/breaker.js";
 import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
@@ -119,7 +120,13 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   // A night its guards paused: its chunks wait in the parked list (no worker takes them) until `resume`.
   const guardHeld = manifest.night?.breach !== undefined && !manifest.dryRun;
   const checker = new RowChecker(source.roles, { instanceId: manifest.defaultInstanceId }, op, manifest.columns);
-  const placing = together ? await ContactsTogether.read(async () => (await openRunInput(transport, inputOptions)).source, checker) : undefined;
+  // Keeping a contact's rows together takes a first pass over the input. It is the producer's own reader's:
+  // a small input is kept as checked and not read again; a larger one is read again from its start.
+  const first = together ? await ContactsTogether.read(source.records, checker, () => bytesRead) : undefined;
+  const placing = first?.together;
+  const again = first && !first.kept ? (await openRunInput(transport, { ...inputOptions, onOffset: (at) => (bytesRead = at) })).source : undefined;
+  const records = first?.kept ?? (again ?? source).records;
+  const blankLines = () => (again ?? source).blankLines();
   // Going on after a crash: chunks of `chunkSize` rows skip the rows queued before it; chunks that keep a
   // contact's rows together are rebuilt as they were (the same file gives the same chunks) and skipped by index.
   const alreadyQueuedRows = placing ? 0 : (progress?.chunks ?? 0) * manifest.chunkSize;
@@ -211,33 +218,43 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     // Saved only once every chunk before it is in Redis: a resume never skips a row.
     // Bytes read and the file's size: `status` and the progress line estimate the rows still to come from them.
     const bytes = total !== undefined ? { read: Math.min(bytesRead, total), total } : undefined;
-    const state = await store.saveProducerPosition(runId, read, chunkIndex, done, source.blankLines(), bytes);
+    const state = await store.saveProducerPosition(runId, read, chunkIndex, done, blankLines(), bytes);
     opts.onProgress?.(read);
     if (!done && state === "cancelled") throw new RunCancelled();
   };
 
+  /** One record, checked: a promise only when a batch is flushed (most rows wait for nothing). */
+  const take = (line: number, check: Checked): Promise<void> | undefined => {
+    read++;
+    if (!check.ok) {
+      invalid++;
+      invalidBatch.push({ outcome: check.outcome, flag: 0 });
+      return invalidBatch.length >= 500 ? flushInvalid() : undefined;
+    }
+    valid++;
+    // Fed for rows queued before a crash too, so a resumed producer names the same predecessors.
+    const prev = chain.previous(check.row.instanceId, check.row.contactId, line);
+    if (placing) {
+      // A group is added whole, then the chunk is closed: a contact's rows never straddle two chunks.
+      for (const h of placing.place(check.row, prev)) current.add(h.row, h.prev);
+      return current.length >= manifest.chunkSize ? flushJobs(false) : undefined;
+    }
+    if (valid <= alreadyQueuedRows) return undefined; // queued before the crash
+    current.add(check.row, prev);
+    return current.length >= manifest.chunkSize ? flushJobs(false) : undefined;
+  };
+
   try {
-    for await (const rec of source.records) {
-      read++;
-      const check = checker.check(rec);
-      if (!check.ok) {
-        invalid++;
-        invalidBatch.push({ outcome: check.outcome, flag: 0 });
-        if (invalidBatch.length >= 500) await flushInvalid();
-        continue;
+    if (Array.isArray(records)) {
+      for (const { line, check } of records as CheckedRecord[]) {
+        const flushed = take(line, check);
+        if (flushed) await flushed;
       }
-      valid++;
-      // Fed for rows queued before a crash too, so a resumed producer names the same predecessors.
-      const prev = chain.previous(check.row.instanceId, check.row.contactId, rec.line);
-      if (placing) {
-        // A group is added whole, then the chunk is closed: a contact's rows never straddle two chunks.
-        for (const h of placing.place(check.row, prev)) current.add(h.row, h.prev);
-        if (current.length >= manifest.chunkSize) await flushJobs(false);
-        continue;
+    } else {
+      for await (const rec of records as AsyncIterable<SourceRecord>) {
+        const flushed = take(rec.line, checker.check(rec));
+        if (flushed) await flushed;
       }
-      if (valid <= alreadyQueuedRows) continue; // queued before the crash
-      current.add(check.row, prev);
-      if (current.length >= manifest.chunkSize) await flushJobs(false);
     }
     // Held rows whose last line never came (only if the input changed under the reader): queued as they are.
     for (const h of placing?.rest() ?? []) current.add(h.row, h.prev);
@@ -259,7 +276,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     for (const h of placing?.rest() ?? []) current.add(h.row, h.prev);
     for (const chunk of [...pendingJobs, { runId, index: chunkIndex, ...current.take() }])
       if (chunk.rows.length > 0) await cancelRows(store, manifest, chunk, reason);
-    await store.saveProducerPosition(runId, read, queued, true, source.blankLines());
+    await store.saveProducerPosition(runId, read, queued, true, blankLines());
     // The rest of the file is not part of the run: said in numbers in its summary, not left to be guessed.
     await store.markCutShort(runId, read);
     return { runId, rows: read, invalid, chunks: queued, alreadyQueued: false, resumed: !created, cancelled: true };

@@ -130,6 +130,19 @@ describe("ChangeMemory (real Redis)", () => {
     expect(Math.abs(sampled.bytes - stats.bytes) / stats.bytes).toBeLessThan(0.1);
   });
 
+  it("packs a call's rows with up to 1,000 buckets of its own: every row answered for its own contact and value", async () => {
+    // Default layout (65,536 buckets): nearly every row of a call is in a bucket of its own, so their index in
+    // the call's keys runs past one byte; 2,500 rows go in three calls.
+    const m = memory("wide");
+    const rows = Array.from({ length: 2_500 }, (_, i) => entry(`wide-${i}`, { n: String(i) }));
+    expect(await m.remember(rows)).toBe(2_500);
+    // The later entry of a contact wins within a call too.
+    await m.remember([entry("wide-4", { n: "first" }), entry("wide-4", { n: "4" })]);
+    const asked = rows.map((r, i) => (i % 3 === 0 ? entry(`wide-${i}`, { n: `${i}!` }) : r));
+    expect(await m.compare(asked)).toEqual(asked.map((_, i) => (i % 3 === 0 ? "differs" : "same")));
+    expect(await m.compare([entry("never", { n: "1" })])).toEqual(["unknown"]);
+  });
+
   it("forget removes this job's memory only", async () => {
     const p = uniquePrefix();
     prefixes.push(p);
