@@ -1,0 +1,96 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readCsv } from "../../src/input/readCsv.js";
+import type { SourceRecord } from "../../src/input/SourceRecord.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "plain-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Everything readCsv gives for a file: header, records, blank lines, and the byte offsets it reports. */
+async function readAll(path: string, parserOnly: boolean, delimiter = ",") {
+  try {
+    const src = await readCsv(path, { parserOnly, delimiter });
+    const records: SourceRecord[] = [];
+    for await (const r of src.records) records.push(r);
+    return { header: src.header, records, blank: src.blankLines() };
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** A small deterministic generator (LCG), so a failure can be replayed from its seed. */
+function generator(seed: number) {
+  let s = seed;
+  return (n: number) => {
+    s = (s * 48271) % 2_147_483_647;
+    return s % n;
+  };
+}
+
+/**
+ * A file of mostly plain records (what the plain split takes) with, now and then, what only csv-parse may
+ * read: a quoted field, a stray CR or LF, an unclosed quote, plus rows that are blank, all empty, ragged or
+ * not UTF-8, multi-byte characters (some across the reader's 64 KiB chunks), a byte-order mark, no final line end.
+ */
+function fileOf(seed: number): { bytes: Buffer; delimiter: string } {
+  const rnd = generator(seed);
+  const delimiter = [",", ";", "\t"][rnd(3)] as string;
+  const eol = ["\n", "\r\n", "\r"][rnd(3)] as string;
+  const plainUntil = rnd(4) === 0 ? Number.POSITIVE_INFINITY : rnd(4000);
+  const cells = ["a", "b c", "é", "€", "😀", "x".repeat(40), "'=1", " ", "", "1.50", "-"];
+  const odd = ['"', '"q"', "\r", "\n", "\r\n", '"un', 'x"y'];
+  const parts: Buffer[] = [];
+  if (rnd(5) === 0) parts.push(Buffer.from([0xef, 0xbb, 0xbf]));
+  parts.push(Buffer.from(["contactId", "a", "b"].join(delimiter) + eol));
+  const rows = 1500 + rnd(3000);
+  for (let i = 0; i < rows; i++) {
+    const kind = rnd(100);
+    let text: string;
+    if (kind === 0) text = "";
+    else if (kind === 1) text = ["", "", ""].join(delimiter);
+    else if (kind === 2) text = [`c${i}`, "a"].join(delimiter);
+    else {
+      const field = () => Array.from({ length: rnd(4) }, () => cells[rnd(cells.length)]).join("");
+      text = [`c${i}`, field(), field()].join(delimiter);
+    }
+    if (i >= plainUntil && rnd(20) === 0) text += odd[rnd(odd.length)];
+    if (kind === 3) {
+      parts.push(Buffer.from(text), Buffer.from([0xc3]), Buffer.from(eol));
+      continue;
+    }
+    parts.push(Buffer.from(i === rows - 1 && rnd(2) === 0 ? text : text + eol));
+  }
+  return { bytes: Buffer.concat(parts), delimiter };
+}
+
+describe("quote-free records split without csv-parse", () => {
+  it("give what csv-parse gives, record for record, whatever the file (60 generated files)", async () => {
+    let plainFiles = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const { bytes, delimiter } = fileOf(seed * 7919);
+      const path = join(dir, `f${seed}.csv`);
+      await writeFile(path, bytes);
+      const fast = await readAll(path, false, delimiter);
+      const parsed = await readAll(path, true, delimiter);
+      expect(fast, `seed ${seed * 7919}`).toEqual(parsed);
+      if (!bytes.includes(0x22)) plainFiles++;
+    }
+    // Some files are plain to their end, so the split is compared over whole files too, not just up to a handover.
+    expect(plainFiles).toBeGreaterThan(5);
+  });
+
+  it("hand csv-parse a file from its first byte when its header is quoted, and agree on odd headers", async () => {
+    for (const content of ['"contactId",a\nc1,x\n', "\uFEFFcontactId,a\r\nc1,x\r\n", "contactId,a", "contactId,a\r", "\n\nc1,x\n", "contactId,a\rc1,x\nc2,y\r"]) {
+      const path = join(dir, "h.csv");
+      await writeFile(path, content);
+      expect(await readAll(path, false), JSON.stringify(content)).toEqual(await readAll(path, true));
+    }
+  });
+});
