@@ -80,8 +80,8 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
   touchProducer(runId: string): Promise<void> {
     return this.runs.touchProducer(runId);
   }
-  markStarted(runId: string, at: number): Promise<void> {
-    return this.runs.markStarted(runId, at);
+  startChunk(runId: string, at: number): Promise<{ state: string; stopReason: string | undefined }> {
+    return this.runs.startChunk(runId, at);
   }
   state(runId: string): Promise<{ state: string; stopReason: string | undefined }> {
     return this.runs.state(runId);

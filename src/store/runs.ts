@@ -106,14 +106,25 @@ export class Runs {
   }
 
   /** Notes when work began, and that a worker is on the run now; never recreates the hash of a run that is gone (its keys would be orphans). */
-  async markStarted(runId: string, at: number): Promise<void> {
-    // KEYS[1] run hash; ARGV[1] now (epoch ms). Returns nothing.
-    await this.redis.eval(
-      `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSETNX', KEYS[1], '${RUN.startedAt}', ARGV[1]); redis.call('HSET', KEYS[1], '${RUN.workerAt}', ARGV[1]) end`,
+  /**
+   * A chunk starting: the run's state and stop reason, and, where the run may be worked (not held, cancelled
+   * or gone), its start and its workers' latest time marked. One round trip: a chunk asked them one by one.
+   */
+  async startChunk(runId: string, at: number): Promise<{ state: string; stopReason: string | undefined }> {
+    // KEYS[1] run hash; ARGV[1] now (epoch ms). Returns {state, stop reason} ('' for none).
+    const [state, reason] = (await this.redis.eval(
+      `local s = redis.call('HMGET', KEYS[1], '${RUN.state}', '${RUN.stopReason}')
+       local state = s[1] or ''
+       if state ~= '' and state ~= 'cancelled' and state ~= 'stopped' and state ~= 'paused' then
+         redis.call('HSETNX', KEYS[1], '${RUN.startedAt}', ARGV[1])
+         redis.call('HSET', KEYS[1], '${RUN.workerAt}', ARGV[1])
+       end
+       return {state, s[2] or ''}`,
       1,
       this.keys.run(runId),
       at,
-    );
+    )) as [string, string];
+    return { state, stopReason: reason === "" ? undefined : reason };
   }
 
   async state(runId: string): Promise<{ state: string; stopReason: string | undefined }> {

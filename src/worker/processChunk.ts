@@ -37,7 +37,14 @@ function cancelReason(reason: string | undefined): string {
 export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally: Record<string, number> = {}): Promise<ChunkResult> {
   const manifest = await ctx.runFor(data.runId);
   if (!manifest) return "unknown-run";
-  const atStart = await ctx.store.state(data.runId);
+  const rows = workRowsOf(data, manifest);
+  const groups = groupRows(rows);
+  const external = groups.filter((g) => g.after !== 0).map((g) => g.after);
+  // Asked together (one wait, not two): the run's state, marked started where it may be worked, and the lines already done.
+  const [atStart, finished] = await Promise.all([
+    ctx.store.startChunk(data.runId, Date.now()),
+    ctx.store.finished(data.runId, [...rows.map((r) => r.line), ...external]),
+  ]);
   if (atStart.state === "cancelled") return cancelled(data, ctx, manifest, atStart.stopReason);
   if (isHeld(atStart.state)) {
     await ctx.store.park(data);
@@ -45,12 +52,6 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   }
   // The manifest was cached, but the run's hash is gone (pruned, or Redis lost its data).
   if (atStart.state === "") return "unknown-run";
-  await ctx.store.markStarted(data.runId, Date.now());
-
-  const rows = workRowsOf(data, manifest);
-  const groups = groupRows(rows);
-  const external = groups.filter((g) => g.after !== 0).map((g) => g.after);
-  const finished = await ctx.store.finished(data.runId, [...rows.map((r) => r.line), ...external]);
   const op = operationNamed(manifest.operation);
   const changes = await lookUpChanges(rows, finished, op, manifest, ctx);
   const stop = new StopState(ctx.signal, ctx.stopNew);
