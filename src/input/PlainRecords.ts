@@ -8,8 +8,11 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 /** A file's record terminator, as csv-parse detects it: the first line end it meets. */
 export type Terminator = "\n" | "\r\n" | "\r";
 
-/** A record as csv-parse would hand it over: its fields and its raw text (csv-parse's, for CRLF: up to the CR). */
-export type OnRecord = (fields: string[], raw: string) => void;
+/**
+ * A record as csv-parse would hand it over: its fields, and its raw text as `text` then `tail` (the line end
+ * as csv-parse's raw text holds it: for CRLF, the CR alone; "" for a last record without one).
+ */
+export type OnRecord = (fields: string[], text: string, tail: string) => void;
 
 /**
  * Splits the records of a CSV file that have no quote in them, without a parser: such a record's fields are
@@ -110,7 +113,7 @@ export class PlainRecords {
     const tail = t === "\r\n" ? "\r" : t;
     for (let i = 0; i < n; i++) {
       const line = lines[i] as string;
-      this.onRecord(line.split(this.separator), unterminated && i === n - 1 ? line : line + tail);
+      this.onRecord(line.split(this.separator), line, unterminated && i === n - 1 ? "" : tail);
     }
   }
 }

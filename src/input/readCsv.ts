@@ -81,18 +81,22 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
         line += newlinesIn(text);
       },
     } as unknown as import("csv-parse").Options);
-  /** One record, from csv-parse or the plain split: its fields and its raw text as csv-parse gives it. */
-  const take = (record: string[], raw: string, bytes: number) => {
+  /**
+   * One record, from csv-parse or the plain split: its fields, its raw text as csv-parse gives it (`raw` then
+   * `tail`: the plain split's line end, joined only for a record that is reported), the line feeds it spans
+   * and its bytes. `plain`: split here, so it holds no marker of a dropped record.
+   */
+  const take = (record: string[], raw: string, tail: string, newlines: number, bytes: number, plain: boolean) => {
     if (opts.onOffset) consumed += bytes;
     const start = line;
     if (header === undefined) {
-      line += newlinesIn(raw);
+      line += newlines;
       header = record;
       return;
     }
-    if (record.some((f) => f.includes(OVERSIZED_MARK))) {
+    if (!plain && record.some((f) => f.includes(OVERSIZED_MARK))) {
       const dropped = oversized.shift();
-      line += dropped ? dropped.newlines : newlinesIn(raw);
+      line += dropped ? dropped.newlines : newlines;
       push({
         kind: "malformed",
         line: start,
@@ -102,22 +106,23 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
       });
       return;
     }
-    line += newlinesIn(raw);
+    line += newlines;
     if (record.length === 1 && record[0] === "" && raw.trim() === "") return; // blank line: not a row
     // Every cell empty: a spreadsheet's trailing ",,,," row, not a row of data. Counted, not reported.
     if (record.every((f) => f.trim() === "")) {
       blank++;
       return;
     }
-    if (record.some((f) => f.includes("\uFFFD"))) {
-      push({ kind: "malformed", line: start, code: "InvalidUtf8", reason: "is not valid UTF-8", raw });
+    // A plain record's fields are its text cut at the separator: one look at the text for all of them.
+    if (plain ? raw.includes("\uFFFD") : record.some((f) => f.includes("\uFFFD"))) {
+      push({ kind: "malformed", line: start, code: "InvalidUtf8", reason: "is not valid UTF-8", raw: raw + tail });
     } else if (record.length !== header.length) {
       push({
         kind: "malformed",
         line: start,
         code: "RaggedRow",
         reason: `has ${record.length} fields where the header has ${header.length}`,
-        raw,
+        raw: raw + tail,
       });
     } else {
       push({ kind: "fields", line: start, fields: record });
@@ -127,14 +132,19 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
   let parseError: Error | undefined;
   let bytesIn = 0;
   // Quote-free records are split here; csv-parse (behind its splitter) reads the file from the first that is not.
-  let plain = opts.parserOnly ? undefined : new PlainRecords(delimiter, (fields, raw) => take(fields, raw, raw.length));
+  let plain = opts.parserOnly
+    ? undefined
+    : new PlainRecords(delimiter, (fields, text, tail) => take(fields, text, tail, tail === "" ? 0 : 1, text.length + tail.length, true));
   let parsing: { parser: ReturnType<typeof parse>; splitter: RecordSplitter } | undefined;
   const startParser = (terminator: string | undefined) => {
     const parser = parserFrom(terminator);
     // With `raw` on, csv-parse hands over { record, raw }. Taken from "data", not csv-parse's `on_record`:
     // that hook builds an info object per record (a fifth of a large file's reading time). The parser flows
     // and nothing is ever buffered, so each record arrives synchronously, in order with `on_skip`.
-    parser.on("data", (given: { record: string[]; raw: string }) => take(given.record, given.raw ?? "", Buffer.byteLength(given.raw ?? "")));
+    parser.on("data", (given: { record: string[]; raw: string }) => {
+      const raw = given.raw ?? "";
+      take(given.record, raw, "", newlinesIn(raw), Buffer.byteLength(raw), false);
+    });
     parser.on("error", (err: Error) => {
       parseError = err;
     });
