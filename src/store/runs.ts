@@ -105,10 +105,10 @@ export class Runs {
     );
   }
 
-  /** Notes when work began, and that a worker is on the run now; never recreates the hash of a run that is gone (its keys would be orphans). */
   /**
    * A chunk starting: the run's state and stop reason, and, where the run may be worked (not held, cancelled
-   * or gone), its start and its workers' latest time marked. One round trip: a chunk asked them one by one.
+   * or gone), when work began and that a worker is on it now. Never recreates the hash of a run that is gone
+   * (its keys would be orphans). One round trip: a chunk asked them one by one.
    */
   async startChunk(runId: string, at: number): Promise<{ state: string; stopReason: string | undefined }> {
     // KEYS[1] run hash; ARGV[1] now (epoch ms). Returns {state, stop reason} ('' for none).

@@ -40,7 +40,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   const rows = workRowsOf(data, manifest);
   const groups = groupRows(rows);
   const external = groups.filter((g) => g.after !== 0).map((g) => g.after);
-  // Asked together (one wait, not two): the run's state, marked started where it may be worked, and the lines already done.
+  // Asked together (one wait, not three): the run's state, marked started where it may be worked, and the lines already done.
   const [atStart, finished] = await Promise.all([
     ctx.store.startChunk(data.runId, Date.now()),
     ctx.store.finished(data.runId, [...rows.map((r) => r.line), ...external]),
