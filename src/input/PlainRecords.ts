@@ -15,17 +15,21 @@ export type Terminator = "\n" | "\r\n" | "\r";
 export type OnRecord = (fields: string[], text: string, tail: string) => void;
 
 /**
- * Splits the records of a CSV file that have no quote in them, without a parser: such a record's fields are
- * its text split at the separator, which is what csv-parse makes of it (relax_quotes, no trimming). Parsing
- * was most of the time it takes to read a file (csv-parse ~3.4 µs a row of 4 fields; this, under 1 µs).
+ * Splits the records of a CSV file without a parser where that is sure to give what csv-parse gives
+ * (relax_quotes, no trimming): a record without quotes is its text cut at the separator; one whose quoted
+ * fields are simple (closed on the same line, right before a separator or the record's end; "" is a quote)
+ * is cut by simplyQuoted. Parsing was most of the time it takes to read a file (csv-parse ~3.4 µs a row of
+ * 4 fields; this, under 1 µs, a file with every field quoted about the same).
  *
- * It takes what it can be sure of and hands the rest back: from the first record holding a quote, a line
- * end that is not the file's terminator (a lone CR in an LF file, an LF without its CR in a CRLF file: csv-parse
- * keeps those in the field, and so would a split, but such files are rare enough to leave to the parser) or
+ * It takes what it can be sure of and hands the rest back: from the first record with a quoted field that
+ * is not simple (one that runs on to the next line, or text after its closing quote), a line end that is not
+ * the file's terminator (a lone CR in an LF file, an LF without its CR in a CRLF file: csv-parse keeps those
+ * in the field, and so would a split, but such files are rare enough to leave to the parser) or a record
  * nearly MAX_RECORD_BYTES long, `push` returns the bytes from that record's start (a record boundary), and
  * csv-parse reads the file from there on (readCsv.ts). The header decides the terminator as csv-parse does;
- * a header with a quote, or none in sight, hands back the file from its first byte. Every file reads as
- * csv-parse alone reads it (test/input/plainRecords.test.ts compares the two on generated files).
+ * a header whose quotes are not simple, or no line end in sight, hands back the file from its first byte.
+ * Every file reads as csv-parse alone reads it (test/input/plainRecords.test.ts compares the two on
+ * generated files).
  */
 export class PlainRecords {
   private held: Buffer | undefined;
@@ -49,8 +53,10 @@ export class PlainRecords {
       const start = buf.subarray(0, 3).equals(BOM) ? 3 : 0;
       let eol = start;
       while (eol < buf.length && buf[eol] !== LF && buf[eol] !== CR) eol++;
-      const quoted = buf.indexOf(QUOTE) !== -1 && buf.indexOf(QUOTE) < eol;
-      if (quoted || eol - start > MAX_RECORD_BYTES) return buf;
+      if (eol - start > MAX_RECORD_BYTES) return buf;
+      // A quote in the header: taken only where its quotes are simple (its first line end is then no quoted one).
+      const quote = buf.indexOf(QUOTE);
+      if (quote !== -1 && quote < eol && !simplyQuoted(buf.toString("utf8", start, eol), this.separator)) return buf;
       // Not decided yet: no line end, or a CR whose next byte (an LF or not) is still to come.
       if (eol === buf.length || (buf[eol] === CR && eol + 1 === buf.length)) {
         this.held = buf;
@@ -86,15 +92,16 @@ export class PlainRecords {
     // The whole records: up to the last terminator.
     let complete = buf.lastIndexOf(endByte) + 1;
     if (last) complete = buf.length;
-    // The first byte that a plain record cannot hold: a quote, or a line end that is not the terminator.
-    const quote = buf.indexOf(QUOTE);
-    const quoted = quote !== -1 && quote < complete;
-    const stray = firstStrayLineEnd(buf, quoted ? quote : complete, t);
-    let bad = stray !== -1 ? stray : quoted ? quote : -1;
+    // The first byte that a plain record cannot hold: a line end that is not the terminator, or a record nearly too large.
+    let bad = firstStrayLineEnd(buf, complete, t);
     const big = firstNearlyTooLarge(buf, bad === -1 ? complete : bad, endByte);
     if (big !== -1) bad = big;
     const plainEnd = bad === -1 ? complete : recordStartBefore(buf, bad, endByte);
-    if (plainEnd > 0) this.split(buf.toString("utf8", 0, plainEnd), t, last && plainEnd === buf.length);
+    if (plainEnd > 0) {
+      // A record whose quotes are not all simple (closed on its line, before a separator or its end) stops the split there.
+      const stopped = this.split(buf.toString("utf8", 0, plainEnd), t, last && plainEnd === buf.length);
+      if (stopped !== -1) return lineStart(buf, stopped, endByte);
+    }
     if (bad !== -1) return plainEnd;
     if (complete < buf.length) {
       // A record still growing: past the largest a record may be, csv-parse (behind its splitter) takes it.
@@ -104,8 +111,11 @@ export class PlainRecords {
     return buf.length;
   }
 
-  /** Splits whole records' text; `unterminated`: the text's last record has no line end (the file's last). */
-  private split(text: string, t: Terminator, unterminated: boolean): void {
+  /**
+   * Splits whole records' text; `unterminated`: the text's last record has no line end (the file's last).
+   * Returns -1, or the index of the first record it could not split (nothing from there on was handed over).
+   */
+  private split(text: string, t: Terminator, unterminated: boolean): number {
     const lines = text.split(t);
     // The text ends with a terminator: split leaves an empty string after it, which is no record.
     const n = unterminated ? lines.length : lines.length - 1;
@@ -113,9 +123,61 @@ export class PlainRecords {
     const tail = t === "\r\n" ? "\r" : t;
     for (let i = 0; i < n; i++) {
       const line = lines[i] as string;
-      this.onRecord(line.split(this.separator), line, unterminated && i === n - 1 ? "" : tail);
+      const fields = line.indexOf('"') === -1 ? line.split(this.separator) : simplyQuoted(line, this.separator);
+      if (!fields) return i;
+      this.onRecord(fields, line, unterminated && i === n - 1 ? "" : tail);
     }
+    return -1;
   }
+}
+
+/**
+ * The fields of a record whose quoted fields are all simple: a field that starts with a quote ends at the
+ * next lone quote, on the same line, right before a separator or the record's end ("" inside is a quote).
+ * A quote inside an unquoted field is a plain character (csv-parse's relax_quotes). Anything else
+ * (a quoted field that runs on to the next line, or text after its closing quote): undefined, and csv-parse
+ * reads the file from that record on.
+ */
+export function simplyQuoted(line: string, separator: string): string[] | undefined {
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (line.charCodeAt(i) !== QUOTE) {
+      const s = line.indexOf(separator, i);
+      if (s === -1) {
+        fields.push(line.slice(i));
+        return fields;
+      }
+      fields.push(line.slice(i, s));
+      i = s + separator.length;
+      continue;
+    }
+    let value = "";
+    let from = i + 1;
+    for (;;) {
+      const q = line.indexOf('"', from);
+      if (q === -1) return undefined;
+      if (line.charCodeAt(q + 1) === QUOTE) {
+        value += line.slice(from, q + 1);
+        from = q + 2;
+        continue;
+      }
+      value += line.slice(from, q);
+      i = q + 1;
+      break;
+    }
+    fields.push(value);
+    if (i === line.length) return fields;
+    if (!line.startsWith(separator, i)) return undefined;
+    i += separator.length;
+  }
+}
+
+/** Where the record numbered `index` (from 0) of `buf` starts: just past the index-th terminator. */
+function lineStart(buf: Buffer, index: number, endByte: number): number {
+  let at = 0;
+  for (let k = 0; k < index; k++) at = buf.indexOf(endByte, at) + 1;
+  return at;
 }
 
 /**

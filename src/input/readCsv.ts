@@ -19,7 +19,7 @@ export interface CsvOptions {
   readonly delimiter?: string;
   /** Told, as each record is handed on, the file's bytes up to its end (about: records that are dropped count as they come). */
   readonly onOffset?: ((bytes: number) => void) | undefined;
-  /** csv-parse reads every record, quote-free ones too (the plain split is compared with it in tests). */
+  /** csv-parse reads every record, plain ones too (the plain split is compared with it in tests). */
   readonly parserOnly?: boolean;
 }
 
@@ -32,9 +32,9 @@ function newlinesIn(raw: string): number {
 }
 
 /**
- * Streams a CSV file record by record. Quote-free records are split without a parser
- * (PlainRecords: what csv-parse makes of them, about three times faster); from the first
- * record that is not, csv-parse does the parsing. This wrapper keeps records and parse
+ * Streams a CSV file record by record. Records without quotes, or with simple quoted
+ * fields, are split without a parser (PlainRecords: what csv-parse makes of them, about
+ * three times faster); from the first record that is not, csv-parse does the parsing. This wrapper keeps records and parse
  * errors in file order (both arrive through synchronous callbacks), counts lines itself
  * (csv-parse counts a quoted CRLF twice), and turns every broken record into a
  * `malformed` record instead of an exception.
@@ -131,7 +131,7 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
 
   let parseError: Error | undefined;
   let bytesIn = 0;
-  // Quote-free records are split here; csv-parse (behind its splitter) reads the file from the first that is not.
+  // Plain records are split here; csv-parse (behind its splitter) reads the file from the first that is not.
   let plain = opts.parserOnly
     ? undefined
     : new PlainRecords(delimiter, (fields, text, tail) => take(fields, text, tail, tail === "" ? 0 : 1, text.length + tail.length, true));
