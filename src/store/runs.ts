@@ -1,11 +1,25 @@
 import type { Redis } from "ioredis";
 import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
 import { guardPauseReason } from "../domain/run/nightGuards.js";
-import type { RunProgress, RunState } from "../domain/run/state.js";
+import { HELD_STATES, type RunProgress, type RunState } from "../domain/run/state.js";
 import { STATUSES, type OutcomeStatus } from "../domain/Outcome.js";
 import type { DryRunPlan } from "../domain/RunSummary.js";
 import { type Keys, RUN } from "./keys.js";
 import { ManifestVersionError } from "./ManifestVersionError.js";
+
+/**
+ * KEYS[1] run hash; ARGV[1] now (epoch ms). Returns {state, stop reason} ('' for none); marks the run started
+ * only in a state its chunks may be worked in (not held, cancelled or gone).
+ */
+const START_CHUNK = `
+local s = redis.call('HMGET', KEYS[1], '${RUN.state}', '${RUN.stopReason}')
+local state = s[1] or ''
+if state ~= '' and ${[...HELD_STATES, "cancelled"].map((held) => `state ~= '${held}'`).join(" and ")} then
+  redis.call('HSETNX', KEYS[1], '${RUN.startedAt}', ARGV[1])
+  redis.call('HSET', KEYS[1], '${RUN.workerAt}', ARGV[1])
+end
+return {state, s[2] or ''}
+`;
 
 /** A run's manifest as stored, refused when another release's layout. */
 function parseManifest(runId: string, raw: string): RunManifest {
@@ -111,19 +125,7 @@ export class Runs {
    * (its keys would be orphans). One round trip: a chunk asked them one by one.
    */
   async startChunk(runId: string, at: number): Promise<{ state: string; stopReason: string | undefined }> {
-    // KEYS[1] run hash; ARGV[1] now (epoch ms). Returns {state, stop reason} ('' for none).
-    const [state, reason] = (await this.redis.eval(
-      `local s = redis.call('HMGET', KEYS[1], '${RUN.state}', '${RUN.stopReason}')
-       local state = s[1] or ''
-       if state ~= '' and state ~= 'cancelled' and state ~= 'stopped' and state ~= 'paused' then
-         redis.call('HSETNX', KEYS[1], '${RUN.startedAt}', ARGV[1])
-         redis.call('HSET', KEYS[1], '${RUN.workerAt}', ARGV[1])
-       end
-       return {state, s[2] or ''}`,
-      1,
-      this.keys.run(runId),
-      at,
-    )) as [string, string];
+    const [state, reason] = (await this.redis.eval(START_CHUNK, 1, this.keys.run(runId), at)) as [string, string];
     return { state, stopReason: reason === "" ? undefined : reason };
   }
 

@@ -5,8 +5,10 @@ import type { RunManifest } from "./manifest.js";
 export type RunState = "enqueuing" | "queued" | "stopped" | "paused" | "cancelled";
 
 /** States in which workers park a run's chunks instead of sending (both end with `resume`). */
+export const HELD_STATES: readonly RunState[] = ["stopped", "paused"];
+
 export function isHeld(state: string): boolean {
-  return state === "stopped" || state === "paused";
+  return (HELD_STATES as readonly string[]).includes(state);
 }
 
 /** Where a run stands: its manifest, state and counters as one reading. */
