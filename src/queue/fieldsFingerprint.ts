@@ -16,7 +16,8 @@ const sha256 =
 /** The contact a row is for: one key per instance + contact id (the memory holds one fingerprint per contact). */
 export function contactKey(instanceId: string, contactId: string): Buffer {
   // JSON quoting keeps "ab"+"c" apart from "a"+"bc".
-  return sha256(`c${JSON.stringify([instanceId, contactId])}`).subarray(0, 8);
+  // The text JSON.stringify([instanceId, contactId]) gives, without the array.
+  return sha256(`c[${JSON.stringify(instanceId)},${JSON.stringify(contactId)}]`).subarray(0, 8);
 }
 
 /**
@@ -29,19 +30,30 @@ export function contactKey(instanceId: string, contactId: string): Buffer {
  * Fields whose value is undefined count as absent (as JSON.stringify drops them).
  */
 export function fingerprint(instanceId: string, contactId: string, operationName: string, fields: Readonly<Record<string, unknown>>): Buffer {
-  return sha256(`f${JSON.stringify([instanceId, contactId, operationName])}${stableJson(fields)}`).subarray(0, 8);
+  return sha256(`f[${JSON.stringify(instanceId)},${JSON.stringify(contactId)},${JSON.stringify(operationName)}]${stableJson(fields)}`).subarray(0, 8);
 }
 
-/** JSON with the keys of every object sorted (code-unit order); arrays keep their order. */
+/**
+ * JSON with the keys of every object sorted (code-unit order); arrays keep their order. Built by concatenation,
+ * not parts joined: it runs once per contact of a night (a 100k-row night spent ~0.1 s in it).
+ */
 export function stableJson(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(",")}]`;
+  if (Array.isArray(v)) {
+    let out = "[";
+    for (let i = 0; i < v.length; i++) out += i === 0 ? stableJson(v[i]) : `,${stableJson(v[i])}`;
+    return `${out}]`;
+  }
   const o = v as Record<string, unknown>;
   if (typeof o.toJSON === "function") return stableJson((o.toJSON as () => unknown)());
-  const parts: string[] = [];
-  for (const k of Object.keys(o).sort()) {
-    if (o[k] === undefined || typeof o[k] === "function") continue;
-    parts.push(`${JSON.stringify(k)}:${stableJson(o[k])}`);
+  const keys = Object.keys(o);
+  if (keys.length > 1) keys.sort();
+  let out = "{";
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined || typeof x === "function") continue;
+    out += `${out.length === 1 ? "" : ","}${JSON.stringify(k)}:${stableJson(x)}`;
   }
-  return `{${parts.join(",")}}`;
+  return `${out}}`;
 }

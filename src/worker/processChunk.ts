@@ -53,7 +53,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   // The manifest was cached, but the run's hash is gone (pruned, or Redis lost its data).
   if (atStart.state === "") return "unknown-run";
   const op = operationNamed(manifest.operation);
-  const changes = await lookUpChanges(rows, finished, op, manifest, ctx);
+  const changes = await lookUpChanges(groups, finished, op, manifest, ctx);
   const stop = new StopState(ctx.signal, ctx.stopNew);
   const recorder = new Recorder(data.runId, ctx, stop, tally);
   const executor: Executor = ctx.leave

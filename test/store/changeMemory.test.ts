@@ -38,6 +38,48 @@ describe("fieldsFingerprint", () => {
     expect(contactKey("ab", "c").equals(contactKey("a", "bc"))).toBe(false);
     expect(contactKey("i1", "c").equals(contactKey("i2", "c"))).toBe(false);
   });
+
+  it("are the bytes earlier releases stored: a memory written last night still matches after an upgrade", () => {
+    // Pinned from the release that first stored them; a faster encoding must give the same bytes.
+    const cases: Array<[string, string, string, Record<string, unknown>, string, string]> = [
+      [INSTANCE, "c1", "UpdateContactAttributes", { tier: "gold", score: "7", owner: "agent-1" }, "0676e6d88395c1d0", "ea925decc204e9d7"],
+      [
+        INSTANCE,
+        "00000001-aaaa-4bbb-8ccc-123456789abc",
+        "UpdateContactAttributes",
+        { Tier: "x", tier: "y", é: "ü", 'a"b': 'q\\"\n', "": "" },
+        "f9eae024ff4f3b46",
+        "7eb3f50666ab3b0f",
+      ],
+      [
+        INSTANCE,
+        "c2",
+        "UpdateContact",
+        {
+          Name: { Value: "x", Type: "STRING" },
+          References: { b: { Value: "1", Type: "URL" }, a: { Type: "STRING", Value: "z" } },
+          Description: null,
+          skip: undefined,
+        },
+        "82e532726d125edd",
+        "c5ad701d44756371",
+      ],
+      [
+        "inst-\u{1F600}",
+        "c\u2028",
+        "UpdateContactAttributes",
+        { arr: [1, "2", null, undefined, { z: 1, y: [true, false] }], n: 1.5e-7, big: 12345678901234567000 },
+        "cf80c35ad8b5a7d4",
+        "0a0b6992d1d20bc1",
+      ],
+    ];
+    for (const [instanceId, contactId, op, f, fp, contact] of cases) {
+      expect(fingerprint(instanceId, contactId, op, fields(f)).toString("hex")).toBe(fp);
+      // A plain object (a row's own fields) and one without a prototype (a fold) give the same bytes.
+      expect(fingerprint(instanceId, contactId, op, { ...f }).toString("hex")).toBe(fp);
+      expect(contactKey(instanceId, contactId).toString("hex")).toBe(contact);
+    }
+  });
 });
 
 describe("ChangeMemory (real Redis)", () => {

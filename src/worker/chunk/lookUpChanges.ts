@@ -1,4 +1,4 @@
-import { groupRows } from "../../domain/groupAndFold.js";
+import type { RowGroup } from "../../domain/groupAndFold.js";
 import type { Fields, Operation } from "../../operations/Operation.js";
 import type { RunManifest } from "../../domain/run/manifest.js";
 import { contactKey, fingerprint } from "../../queue/fieldsFingerprint.js";
@@ -38,7 +38,7 @@ interface Group {
  * are compared against a memory that holds the later fold, so such a contact is sent again (never left wrong).
  */
 export async function lookUpChanges(
-  rows: readonly WorkRow[],
+  chunkGroups: ReadonlyArray<RowGroup<WorkRow>>,
   finished: ReadonlySet<number>,
   op: Operation,
   manifest: RunManifest,
@@ -47,14 +47,12 @@ export async function lookUpChanges(
   const job = manifest.job;
   if (!job || !ctx.changesFor) return NO_CHANGES;
   const memory = ctx.changesFor(job.name);
-  const groupOf = new Map<number, Group>();
   const groups: Array<{ group: Group; first: boolean }> = [];
-  for (const g of groupRows(rows)) {
-    const todo = g.rows.filter((r) => !finished.has(r.line));
+  for (const g of chunkGroups) {
+    const todo = finished.size === 0 ? g.rows : g.rows.filter((r) => !finished.has(r.line));
     if (todo.length === 0) continue;
     const first = todo[0] as WorkRow;
     const group: Group = { rows: todo, contact: contactKey(first.instanceId, first.contactId), applied: Object.create(null) as Fields };
-    for (const r of todo) groupOf.set(r.line, group);
     // Compared only when the chunk holds the contact's rows from its first, none of them done yet (after a
     // crash, the rows left are not the whole fold).
     groups.push({ group, first: g.after === 0 && todo.length === g.rows.length });
@@ -63,7 +61,7 @@ export async function lookUpChanges(
     const r = g.rows[0] as WorkRow;
     return fingerprint(r.instanceId, r.contactId, op.name, fields);
   };
-  let same = new Set<number>();
+  const same = new Set<number>();
   if (job.onlyChanged) {
     const asked = groups.filter((g) => g.first).map((g) => g.group);
     const answers =
@@ -73,11 +71,19 @@ export async function lookUpChanges(
             manifest.runId,
           )
         : [];
-    same = new Set(asked.filter((_, i) => answers[i] === true).flatMap((g) => g.rows.map((r) => r.line)));
+    asked.forEach((g, i) => {
+      if (answers[i] === true) for (const r of g.rows) same.add(r.line);
+    });
   }
+  // Which group a line is in: made on the first remember (a chunk settled whole never remembers).
+  let groupOf: Map<number, Group> | undefined;
   return {
     same,
     remember: async (applied) => {
+      if (!groupOf) {
+        groupOf = new Map();
+        for (const { group } of groups) for (const r of group.rows) groupOf.set(r.line, group);
+      }
       // A row sent without some of its fields (retry's omit) is not remembered: its full values were never applied together.
       const touched = new Set<Group>();
       for (const r of applied) {
@@ -93,8 +99,12 @@ export async function lookUpChanges(
   };
 }
 
-/** The fields rows leave on their contact, applied in file order (the API merges: what a row does not name is kept). */
+/**
+ * The fields rows leave on their contact, applied in file order (the API merges: what a row does not name is kept).
+ * A contact's one row is its own fold: the fingerprint reads keys in sorted order, not the object's.
+ */
 function foldOf(rows: readonly WorkRow[]): Fields {
+  if (rows.length === 1) return (rows[0] as WorkRow).fields;
   const out = Object.create(null) as Fields;
   for (const r of rows) Object.assign(out, r.fields);
   return out;
