@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { connect as tcpConnect } from "node:net";
-import { DescribeContactCommand, type ConnectClient } from "@aws-sdk/client-connect";
+import type { ConnectClient } from "@aws-sdk/client-connect";
+import { connectSdk } from "../lib/connectSdk.js";
 import { createConnectClient } from "../connect/createConnectClient.js";
 import { endpointShown, type RunTarget } from "../domain/run/manifest.js";
 import { BackfillError } from "../lib/errors.js";
@@ -114,7 +115,9 @@ export async function checkTarget(ctx: AppContext, opts: CheckOptions): Promise<
 /** DescribeContact of a contact that does not exist: which answer says what. */
 async function askConnect(client: ConnectClient, instanceId: string, region: string, timeoutMs: number): Promise<string | undefined> {
   try {
-    await client.send(new DescribeContactCommand({ InstanceId: instanceId, ContactId: randomUUID() }), { abortSignal: AbortSignal.timeout(timeoutMs) });
+    await client.send(new (connectSdk().DescribeContactCommand)({ InstanceId: instanceId, ContactId: randomUUID() }), {
+      abortSignal: AbortSignal.timeout(timeoutMs),
+    });
     return undefined;
   } catch (err) {
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };

@@ -1,4 +1,5 @@
-import { type Job, Worker } from "bullmq";
+import type { Job, Worker } from "bullmq";
+import { bullmq } from "../queue/bullmqPackage.js";
 import type { Config } from "../config/loadConfig.js";
 import { loadJob } from "../jobs/loadJob.js";
 import { Condition } from "../lib/Condition.js";
@@ -122,7 +123,7 @@ export async function runDueJob(ctx: AppContext, data: ScheduleData, onRun: (run
 
 /** The due times of every job's schedule, taken by this `work` process (any number of them run; BullMQ gives each due time to one). */
 export function startScheduler(ctx: AppContext, signal: AbortSignal): Worker<ScheduleData> {
-  const worker = new Worker<ScheduleData>(
+  const worker = new (bullmq().Worker)<ScheduleData>(
     SCHEDULES_QUEUE,
     async (job: Job<ScheduleData>) => runDueJob(ctx, job.data, (runId) => job.updateData({ ...job.data, runId }), signal),
     // A run lasts hours: the lock is renewed by BullMQ; a process that dies hands the due time over after it.

@@ -1,4 +1,5 @@
-import { ConnectClient } from "@aws-sdk/client-connect";
+import type { ConnectClient } from "@aws-sdk/client-connect";
+import { connectSdk } from "../lib/connectSdk.js";
 import { checkResponses } from "./checkResponse.js";
 
 export interface ConnectClientOptions {
@@ -19,7 +20,7 @@ export interface ConnectClientOptions {
  */
 export function createConnectClient(opts: ConnectClientOptions): ConnectClient {
   const agent = { keepAlive: true, maxSockets: opts.maxSockets };
-  const client = new ConnectClient({
+  const client = new (connectSdk().ConnectClient)({
     maxAttempts: 1,
     ...(opts.region ? { region: opts.region } : {}),
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),

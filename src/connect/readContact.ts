@@ -1,9 +1,5 @@
-import {
-  type DescribeContactCommandOutput,
-  DescribeContactCommand,
-  type GetContactAttributesCommandOutput,
-  GetContactAttributesCommand,
-} from "@aws-sdk/client-connect";
+import type { DescribeContactCommandOutput, GetContactAttributesCommandOutput } from "@aws-sdk/client-connect";
+import { connectSdk } from "../lib/connectSdk.js";
 import type { OperationName } from "../operations/Operation.js";
 import { sendCommand } from "../lib/sendCommand.js";
 import type { ApiCall } from "./sendCall.js";
@@ -24,7 +20,7 @@ export const getContactAttributes: ApiCall = {
   send: async (client, to, _fields, signal, deadlineMs) => {
     const out = await sendCommand<GetContactAttributesCommandOutput>(
       client,
-      new GetContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId }),
+      new (connectSdk().GetContactAttributesCommand)({ InstanceId: to.instanceId, InitialContactId: to.contactId }),
       signal,
       deadlineMs,
     );
@@ -47,7 +43,7 @@ export const describeContactStart: ApiCall = {
   send: async (client, to, _fields, signal, deadlineMs) => {
     const out = await sendCommand<DescribeContactCommandOutput>(
       client,
-      new DescribeContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId }),
+      new (connectSdk().DescribeContactCommand)({ InstanceId: to.instanceId, ContactId: to.contactId }),
       signal,
       deadlineMs,
     );

@@ -1,10 +1,13 @@
-import { parse, type CsvError } from "csv-parse";
+import type { CsvError } from "csv-parse";
+import { requirePackage } from "../lib/requirePackage.js";
 import { InputFileError } from "./InputFileError.js";
 import { MAX_RECORD_BYTES, type SourceRecord } from "./SourceRecord.js";
 import { inputName, type InputRef } from "./InputTransport.js";
 import { openInput } from "./openInput.js";
 import { PlainRecords } from "./PlainRecords.js";
 import { OVERSIZED_MARK, type Oversized, RecordSplitter } from "./RecordSplitter.js";
+
+const { parse } = requirePackage("csv-parse") as typeof import("csv-parse");
 
 export interface CsvSource {
   readonly header: string[];

@@ -1,8 +1,11 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Counter as CounterOf, Histogram as HistogramOf } from "prom-client";
+import { requirePackage } from "../lib/requirePackage.js";
 import type { RunQueues } from "../queue/RunQueues.js";
 import { queueOfManifest } from "../queue/RunQueues.js";
 import type { RunStore } from "../store/RunStore.js";
 import type { BackfillWorker } from "../worker/BackfillWorker.js";
+
+const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = requirePackage("prom-client") as typeof import("prom-client");
 
 /**
  * How many runs keep their series in this process. The `run` label is the only
@@ -18,9 +21,9 @@ export const MAX_RUNS = 20;
  */
 export class WorkerMetrics {
   readonly registry = new Registry();
-  private readonly rows: Counter<"run" | "status">;
-  private readonly calls: Counter<"operation" | "result">;
-  private readonly duration: Histogram<"operation">;
+  private readonly rows: CounterOf<"run" | "status">;
+  private readonly calls: CounterOf<"operation" | "result">;
+  private readonly duration: HistogramOf<"operation">;
   private readonly runs: string[] = [];
 
   constructor(

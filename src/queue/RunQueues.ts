@@ -1,8 +1,8 @@
-import { createRequire } from "node:module";
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RunManifest } from "../domain/run/manifest.js";
 import type { Keys } from "../store/keys.js";
+import { bullmq } from "./bullmqPackage.js";
 
 /**
  * Each run has a BullMQ queue of its own, so a process can work exactly the runs
@@ -19,16 +19,6 @@ export function queueOfManifest(m: Pick<RunManifest, "queue">): string {
   return m.queue;
 }
 
-// BullMQ takes ~0.5 s to load: commands that never open a queue (`status` of a finished run, `history`, `prune`
-// of nothing) must not pay it, so it is required on the first queue opened. The same CommonJS build an `import`
-// of "bullmq" gives (one module instance for the whole process).
-const requireHere = createRequire(import.meta.url);
-let QueueClass: typeof Queue | undefined;
-function queueClass(): typeof Queue {
-  QueueClass ??= (requireHere("bullmq") as typeof import("bullmq")).Queue;
-  return QueueClass;
-}
-
 /** Producer-side Queue handles, one per run, opened when first needed and closed together. */
 export class RunQueues {
   private readonly open = new Map<string, Queue>();
@@ -43,7 +33,7 @@ export class RunQueues {
   named(name: string): Queue {
     let q = this.open.get(name);
     if (!q) {
-      q = new (queueClass())(name, { connection: this.redis, prefix: this.keys.prefix });
+      q = new (bullmq().Queue)(name, { connection: this.redis, prefix: this.keys.prefix });
       q.on("error", this.onError);
       this.open.set(name, q);
     }

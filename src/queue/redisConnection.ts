@@ -1,4 +1,7 @@
-import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
+import type { ClusterOptions, Redis, RedisOptions } from "ioredis";
+import { requirePackage } from "../lib/requirePackage.js";
+
+const ioredis = requirePackage("ioredis") as typeof import("ioredis");
 import { BackfillError } from "../lib/errors.js";
 
 /** What Redis answers a wrong or missing password with (the connection is then closed: "Connection is closed"). */
@@ -72,7 +75,7 @@ export async function connectRedis(url: string, kind: "long-lived" | "command", 
   const cluster = opts.cluster === true;
   let redis: Redis;
   try {
-    redis = cluster ? openCluster(url, kind, base) : new Redis(url, { ...base, lazyConnect: true });
+    redis = cluster ? openCluster(url, kind, base) : new ioredis.Redis(url, { ...base, lazyConnect: true });
   } catch (err) {
     if (err instanceof RedisUnavailableError) throw err;
     throw new RedisUnavailableError(`REDIS_URL is not a valid Redis URL (${(err as Error).message}).`);
@@ -144,7 +147,7 @@ function openCluster(url: string, kind: "long-lived" | "command", base: RedisOpt
   // pipelines on one hash slot, BullMQ's blocking ones) but is not a subclass of
   // Redis: the rest of the code types the connection as Redis, and this is the one
   // place a Cluster is made. BullMQ's `connection` takes either.
-  return new Cluster([{ host: seed.host, port: seed.port }], options) as unknown as Redis;
+  return new ioredis.Cluster([{ host: seed.host, port: seed.port }], options) as unknown as Redis;
 }
 
 /**

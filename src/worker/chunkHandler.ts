@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
-import { DelayedError, type Job } from "bullmq";
+import type { Job } from "bullmq";
+import { bullmq } from "../queue/bullmqPackage.js";
 import { sleep } from "../lib/sleep.js";
 import type { Logger } from "../log/createLogger.js";
 import { type ChunkJobData, runOfChunkJobId } from "../queue/ChunkJob.js";
@@ -55,7 +56,7 @@ export function chunkHandler(deps: ChunkHandlerDeps): (job: Job<ChunkJobData>, t
     } catch {
       // still refused: left to the lock's expiry (above)
     }
-    throw new DelayedError();
+    throw new (bullmq().DelayedError)();
   };
 
   return async (job, token) => {
@@ -92,7 +93,7 @@ export function chunkHandler(deps: ChunkHandlerDeps): (job: Job<ChunkJobData>, t
         // Back to the queue without using an attempt; another worker (or this one after restart) takes it.
         // A chunk waiting for an earlier line of a contact looks again a little later.
         await job.moveToDelayed(Date.now() + (result === "waiting" ? 500 : 200), token);
-        throw new DelayedError();
+        throw new (bullmq().DelayedError)();
       }
     } finally {
       deps.busy(-1);

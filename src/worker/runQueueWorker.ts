@@ -1,4 +1,5 @@
-import { DelayedError, type Job, Worker } from "bullmq";
+import type { Job, Worker } from "bullmq";
+import { bullmq } from "../queue/bullmqPackage.js";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log/createLogger.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
@@ -20,7 +21,7 @@ export interface RunQueueWorkerOptions {
 
 /** A BullMQ worker on one run's queue, running `process` for each chunk. */
 export function runQueueWorker(name: string, process: (job: Job<ChunkJobData>, token?: string) => Promise<void>, opts: RunQueueWorkerOptions): Worker<ChunkJobData> {
-  const worker = new Worker<ChunkJobData>(name, process, {
+  const worker = new (bullmq().Worker)<ChunkJobData>(name, process, {
     connection: opts.redis,
     prefix: opts.keys.prefix,
     // enough chunks in hand that the tail of one does not leave the call budget idle
@@ -32,7 +33,7 @@ export function runQueueWorker(name: string, process: (job: Job<ChunkJobData>, t
     autorun: false,
   });
   worker.on("failed", (job, err) => {
-    if (!job || err instanceof DelayedError || err.name === "DelayedError") return;
+    if (!job || err instanceof bullmq().DelayedError || err.name === "DelayedError") return;
     opts.log.error({ runId: job.data.runId, chunk: job.id, attempt: job.attemptsMade, err }, "chunk failed");
     if (job.attemptsMade >= (job.opts.attempts ?? 1)) {
       // Caught: an unhandled rejection would end the process (and Node would print the command's arguments).

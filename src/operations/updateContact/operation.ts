@@ -1,4 +1,5 @@
-import { UpdateContactCommand, type Reference, type SegmentAttributeValue } from "@aws-sdk/client-connect";
+import type { Reference, SegmentAttributeValue } from "@aws-sdk/client-connect";
+import { connectSdk } from "../../lib/connectSdk.js";
 import { sendCommand } from "../../lib/sendCommand.js";
 import type { Fields, Operation } from "../Operation.js";
 import { checkColumns, DESCRIPTION, fieldsFromCells, fieldsFromObject, NAME, REF, SEG } from "./fields.js";
@@ -37,5 +38,5 @@ export const updateContact: Operation = {
   fieldsFromObject,
   validate: validateUpdateContact,
   send: (client, to, fields, signal, deadlineMs) =>
-    sendCommand(client, new UpdateContactCommand({ InstanceId: to.instanceId, ContactId: to.contactId, ...requestOf(fields) }), signal, deadlineMs),
+    sendCommand(client, new (connectSdk().UpdateContactCommand)({ InstanceId: to.instanceId, ContactId: to.contactId, ...requestOf(fields) }), signal, deadlineMs),
 };

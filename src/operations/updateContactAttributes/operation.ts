@@ -1,4 +1,4 @@
-import { UpdateContactAttributesCommand } from "@aws-sdk/client-connect";
+import { connectSdk } from "../../lib/connectSdk.js";
 import { sendCommand } from "../../lib/sendCommand.js";
 import { emptyFields, type Fields, type FieldsCheck, type Operation, type Verdict } from "../Operation.js";
 import { isJsonNumber, pick, textOf } from "../../input/jsonValues.js";
@@ -71,7 +71,7 @@ export const updateContactAttributes: Operation = {
   send: (client, to, fields, signal, deadlineMs) =>
     sendCommand(
       client,
-      new UpdateContactAttributesCommand({ InstanceId: to.instanceId, InitialContactId: to.contactId, Attributes: fields as Record<string, string> }),
+      new (connectSdk().UpdateContactAttributesCommand)({ InstanceId: to.instanceId, InitialContactId: to.contactId, Attributes: fields as Record<string, string> }),
       signal,
       deadlineMs,
     ),
