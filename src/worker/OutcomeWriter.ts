@@ -1,8 +1,9 @@
 import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
 import type { RunStore } from "../store/RunStore.js";
 
+/** One `add`/`addAll`: its outcomes go into the same script call, and it is answered once for all of them. */
 interface Waiting {
-  readonly item: RecordedOutcome;
+  readonly items: readonly RecordedOutcome[];
   readonly resolve: (state: string) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -14,7 +15,7 @@ interface Waiting {
  * complete before its outcomes are durable.
  */
 export class OutcomeWriter {
-  private readonly queues = new Map<string, Waiting[]>();
+  private readonly queues = new Map<string, { waiting: Waiting[]; rows: number }>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -25,13 +26,7 @@ export class OutcomeWriter {
   ) {}
 
   add(runId: string, item: RecordedOutcome): Promise<string> {
-    return new Promise((resolve, reject) => {
-      let q = this.queues.get(runId);
-      if (!q) this.queues.set(runId, (q = []));
-      q.push({ item, resolve, reject });
-      if (q.length >= this.maxBatch) void this.flushRun(runId);
-      else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
-    });
+    return this.addAll(runId, [item]);
   }
 
   /**
@@ -39,25 +34,12 @@ export class OutcomeWriter {
    * into the same script call, so a crash can never record half of them.
    */
   addAll(runId: string, items: readonly RecordedOutcome[]): Promise<string> {
-    if (items.length === 1) return this.add(runId, items[0] as RecordedOutcome);
     return new Promise((resolve, reject) => {
       let q = this.queues.get(runId);
-      if (!q) this.queues.set(runId, (q = []));
-      let left = items.length;
-      let failed = false;
-      for (const item of items) {
-        q.push({
-          item,
-          resolve: (state) => {
-            if (--left === 0 && !failed) resolve(state);
-          },
-          reject: (err) => {
-            if (!failed) reject(err);
-            failed = true;
-          },
-        });
-      }
-      if (q.length >= this.maxBatch) void this.flushRun(runId);
+      if (!q) this.queues.set(runId, (q = { waiting: [], rows: 0 }));
+      q.waiting.push({ items, resolve, reject });
+      q.rows += items.length;
+      if (q.rows >= this.maxBatch) void this.flushRun(runId);
       else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
     });
   }
@@ -70,17 +52,15 @@ export class OutcomeWriter {
 
   private async flushRun(runId: string): Promise<void> {
     const batch = this.queues.get(runId);
-    if (!batch || batch.length === 0) return;
+    if (!batch || batch.waiting.length === 0) return;
     this.queues.delete(runId);
+    const items: RecordedOutcome[] = [];
+    for (const w of batch.waiting) for (const item of w.items) items.push(item);
     try {
-      const { state } = await this.store.record(
-        runId,
-        batch.map((w) => w.item),
-        this.breaker(runId),
-      );
-      for (const w of batch) w.resolve(state);
+      const { state } = await this.store.record(runId, items, this.breaker(runId));
+      for (const w of batch.waiting) w.resolve(state);
     } catch (err) {
-      for (const w of batch) w.reject(err);
+      for (const w of batch.waiting) w.reject(err);
     }
   }
 }

@@ -18,6 +18,7 @@ import { Recorder } from "./chunk/Recorder.js";
 import { sendCalls } from "./chunk/sendCalls.js";
 import { StopState } from "./chunk/StopState.js";
 import { type WorkRow, workRowsOf } from "./chunk/WorkRow.js";
+import type { LookedUp } from "./beforeSend.js";
 
 export type { ChunkContext, SendDeps } from "./chunk/ChunkContext.js";
 export type { ChunkResult } from "./chunk/ChunkResult.js";
@@ -73,33 +74,45 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   const plainRules = { ...rules, chained: false };
   const chainedRules = { ...rules, chained: true };
 
-  const runGroup = async (g: RowGroup<WorkRow>): Promise<void> => {
-    const todo = g.rows.filter((r) => !finished.has(r.line));
-    if (todo.length === 0 || stop.halted()) {
-      if (todo.length > 0) stop.handBack();
-      return;
+  /** Settles a contact's rows and executes its calls: a promise only where something is awaited. */
+  const settleGroup = (g: RowGroup<WorkRow>, todo: readonly WorkRow[], looked?: LookedUp): Promise<void> | undefined => {
+    let open = todo;
+    if (looked) {
+      recorder.write(looked.settled);
+      open = todo.filter((r) => !looked.settledLines.has(r.line));
     }
-    const looked = await executor.lookUp(todo);
-    if (looked.handback) return stop.handBack();
-    recorder.write(looked.settled);
-    const open = todo.filter((r) => !looked.settledLines.has(r.line));
     const { settled, ready } = settle(open, g.after !== 0 || g.rows.length > 1 ? chainedRules : plainRules, (line) => ({
-      row: looked.rows.get(line),
-      note: looked.notes.get(line),
+      row: looked?.rows.get(line),
+      note: looked?.notes.get(line),
     }));
     recorder.settle(settled);
-    await executor.execute(foldCalls(ready, op));
+    return ready.length > 0 ? executor.execute(foldCalls(ready, op)) : undefined;
+  };
+  const runGroup = (g: RowGroup<WorkRow>): Promise<void> | undefined => {
+    const todo = finished.size === 0 ? g.rows : g.rows.filter((r) => !finished.has(r.line));
+    if (todo.length === 0 || stop.halted()) {
+      if (todo.length > 0) stop.handBack();
+      return undefined;
+    }
+    const { lookUp } = executor;
+    if (!lookUp) return settleGroup(g, todo);
+    return lookUp(todo).then((looked) => (looked.handback ? stop.handBack() : settleGroup(g, todo, looked)));
   };
 
   const tasks: Array<Promise<void>> = [];
   let running = 0;
   const start = (g: RowGroup<WorkRow>) => {
+    let work: Promise<void> | undefined;
+    try {
+      work = runGroup(g);
+    } catch (err) {
+      stop.fail(err);
+      return;
+    }
+    // Settled in this turn (a dry run, the producer settling ahead): nothing to wait for.
+    if (!work) return;
     running++;
-    tasks.push(
-      runGroup(g)
-        .catch((err) => stop.fail(err))
-        .finally(() => running--),
-    );
+    tasks.push(work.catch((err) => stop.fail(err)).finally(() => running--));
   };
   const waiting: Array<RowGroup<WorkRow>> = [];
   for (const g of groups) {

@@ -1,7 +1,9 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keysFor } from "../../src/store/keys.js";
+import { BREAKER_CODES, keysFor, RUN } from "../../src/store/keys.js";
 import { byteSpans, OutcomeLog } from "../../src/store/outcomeLog.js";
+import { decodeOutcome } from "../../src/domain/outcomeCodec.js";
+import { notSent, sent } from "../../src/domain/outcomes.js";
 import { deletePrefix, REDIS_URL, uniquePrefix } from "../integration/helpers.js";
 
 describe("outcomeLog: which lines are finished (the done bitmap, read by byte spans)", () => {
@@ -37,6 +39,67 @@ describe("outcomeLog: which lines are finished (the done bitmap, read by byte sp
     }
     // A run with no outcome yet: no bitmap at all.
     expect(await log.finished("none", [1, 2, 3])).toEqual(new Set());
+  });
+
+  it("records each line once, with its counters, its throttles and its error code whatever characters the code holds", async () => {
+    const keys = keysFor(prefix);
+    const log = new OutcomeLog(redis, keys);
+    const runId = "rec";
+    await redis.hset(keys.run(runId), RUN.state, "running");
+    const breaker = { window: 1000, ratio: 0.5, auth: 5, consecutive: 100, ignore: [] };
+    const row = (line: number) => ({ line, contactId: `c${line}`, instanceId: "i" });
+    // A service's error name is its own text: a separator, a line end or a quote in it must stay one code.
+    const odd = 'Odd|Code\n"1"|2|3';
+    const call = (status: "updated" | "failed", errorCode: string, throttles: number) => ({
+      status,
+      errorCode,
+      httpStatus: status === "failed" ? 400 : 200,
+      attempts: 1 + throttles,
+      throttles,
+    });
+    const first = await log.record(
+      runId,
+      [
+        { outcome: sent(row(3), call("updated", "", 2), "", { carrier: true }), flag: 1 },
+        { outcome: sent(row(9), call("failed", odd, 0), "line 9: no", { carrier: true }), flag: 2 },
+        { outcome: notSent(row(12), "unchanged", "", ""), flag: 0 },
+      ],
+      breaker,
+    );
+    expect(first).toEqual({ added: 3, state: "running" });
+    // The same lines again (a chunk run twice after a crash) and one new: only the new one counts.
+    const again = await log.record(
+      runId,
+      [
+        { outcome: sent(row(9), call("failed", odd, 0), "line 9: no", { carrier: true }), flag: 2 },
+        { outcome: notSent(row(4000000), "skipped_expired", "ContactExpired", ""), flag: 0 },
+      ],
+      breaker,
+    );
+    expect(again.added).toBe(1);
+    const h = await redis.hgetall(keys.run(runId));
+    expect([h[`${RUN.countPrefix}updated`], h[`${RUN.countPrefix}failed`], h[`${RUN.countPrefix}unchanged`], h[`${RUN.countPrefix}skipped_expired`]]).toEqual([
+      "1",
+      "1",
+      "1",
+      "1",
+    ]);
+    expect([h[`${RUN.errorPrefix}${odd}`], h[`${RUN.errorPrefix}ContactExpired`], h[RUN.throttled], h[RUN.breakerSent], h[RUN.breakerFailed]]).toEqual([
+      "1",
+      "1",
+      "2",
+      "2",
+      "1",
+    ]);
+    const codes = await redis.hgetall(keys.breakerCodes(runId));
+    expect([codes[`${BREAKER_CODES.countPrefix}${odd}`], codes[`${BREAKER_CODES.linePrefix}${odd}`]]).toEqual(["1", "9"]);
+    const stream = await log.pending(runId, "0-0", 10);
+    expect(stream.map((e) => decodeOutcome(e.encoded)).map((o) => [o.line, o.status, o.errorCode])).toEqual([
+      [3, "updated", ""],
+      [9, "failed", odd],
+      [12, "unchanged", ""],
+      [4000000, "skipped_expired", "ContactExpired"],
+    ]);
   });
 
   it("groups lines into spans: a chunk's lines in one read, far lines apart, no span unbounded", () => {

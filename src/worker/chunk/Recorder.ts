@@ -20,6 +20,8 @@ export interface RecorderDeps {
  */
 export class Recorder {
   private readonly writes: Array<Promise<void>> = [];
+  /** Not-sent outcomes of this turn, written together (one write per turn, not per contact). */
+  private later: RecordedOutcome[] = [];
 
   constructor(
     private readonly runId: string,
@@ -58,13 +60,27 @@ export class Recorder {
     return written;
   }
 
-  /** Not-sent outcomes (they never touch the breaker). */
+  /**
+   * Not-sent outcomes (they never touch the breaker): gathered for the rest of this turn and written together,
+   * as nothing waits for them but the chunk's end (a chunk settled ahead or planned dry settles every contact
+   * in one turn: one write, not one per contact). Their contacts' later rows wait for nothing here.
+   */
   settle(outcomes: readonly Outcome[]): void {
-    void this.write(outcomes.map((outcome) => ({ outcome, flag: 0 })));
+    if (outcomes.length === 0) return;
+    if (this.later.length === 0) setImmediate(() => this.writeLater());
+    for (const outcome of outcomes) this.later.push({ outcome, flag: 0 });
+  }
+
+  private writeLater(): void {
+    if (this.later.length === 0) return;
+    const items = this.later;
+    this.later = [];
+    void this.write(items);
   }
 
   /** The chunk completes only once every outcome is durable. */
   async done(): Promise<void> {
+    this.writeLater();
     await Promise.all(this.writes);
   }
 }

@@ -1,5 +1,4 @@
 import type { Executor } from "./Executor.js";
-import { NOTHING_LOOKED_UP } from "./dryCalls.js";
 
 /**
  * Settling only, ahead of the queue: the producer of a job that sends only what changed settles a chunk's
@@ -9,9 +8,9 @@ import { NOTHING_LOOKED_UP } from "./dryCalls.js";
  */
 export function leaveCalls(leave: (lines: readonly number[]) => void): Executor {
   return {
-    lookUp: async () => NOTHING_LOOKED_UP,
-    async execute(calls) {
+    execute(calls) {
       for (const call of calls) leave(call.rows.map((r) => r.line));
+      return undefined;
     },
     async finish() {},
   };
