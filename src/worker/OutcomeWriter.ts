@@ -39,7 +39,8 @@ export class OutcomeWriter {
       if (!q) this.queues.set(runId, (q = { waiting: [], rows: 0 }));
       q.waiting.push({ items, resolve, reject });
       q.rows += items.length;
-      if (q.rows >= this.maxBatch) void this.flushRun(runId);
+      // No delay: written now (its caller gathered the batch already; a timer of 0 still waits a millisecond or more).
+      if (q.rows >= this.maxBatch || this.delayMs <= 0) void this.flushRun(runId);
       else this.timer ??= setTimeout(() => void this.flush(), this.delayMs);
     });
   }
