@@ -18,6 +18,11 @@ export interface FollowOptions {
   readonly onProgress?: ((p: RunProgress) => void) | undefined;
   /** How often to look at the run (default 1 s). */
   readonly pollMs?: number | undefined;
+  /**
+   * Settles when the run may just have ended (the producer in this process is done): looked at then, not at
+   * the next poll. A night settled whole by its producer ends with it.
+   */
+  readonly wake?: Promise<unknown> | undefined;
   /** Outcomes leave Redis at most this often (default: at every look). */
   readonly drainEveryMs?: number | undefined;
   /**
@@ -50,6 +55,15 @@ export async function followRunWith(store: RunStore, config: Config, runId: stri
   const pollMs = opts.pollMs ?? 1000;
   const drainEveryMs = opts.drainEveryMs ?? 0;
   let seen = opts.ownRun === true;
+  // Once: after it, the loop polls as before.
+  let wake = opts.wake?.then(
+    () => {
+      wake = undefined;
+    },
+    () => {
+      wake = undefined;
+    },
+  );
   return followOutcomes(store, config, runId, async (drain, spool) => {
     let lastDrain = Date.now();
     let held = false;
@@ -76,9 +90,19 @@ export async function followRunWith(store: RunStore, config: Config, runId: stri
         await opts.onHold(p, () => writeRunReport(store, config, runId, undefined, spool));
       } else if (!isHeld(p.state)) held = false;
       if (opts.signal?.aborted) return { stopReason: undefined, interrupted: true };
-      await new Promise((r) => setTimeout(r, pollMs));
+      await pause(pollMs, wake);
     }
   });
+}
+
+/** Waits `ms`, or until `wake` settles (its timer cleared then). */
+async function pause(ms: number, wake: Promise<void> | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const slept = new Promise<void>((r) => {
+    timer = setTimeout(r, ms);
+  });
+  await (wake ? Promise.race([slept, wake]) : slept);
+  clearTimeout(timer);
 }
 
 /**

@@ -148,6 +148,7 @@ export async function runQueued(
       alive: producer.check,
       onProgress: opts.onProgress,
       pollMs: opts.pollMs ?? 100,
+      wake: producer.done,
       drainEveryMs: 1000,
       ownRun: true,
     });
