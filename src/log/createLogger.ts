@@ -1,4 +1,5 @@
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
+import { requirePackage } from "../lib/requirePackage.js";
 import { scrub } from "../lib/scrub.js";
 
 // Where it was first: importers of the logger find it here too.
@@ -32,6 +33,29 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  let made: Logger | undefined;
+  const real = (): Logger => {
+    made ??= makeLogger(level, destination);
+    return made;
+  };
+  // pino (~30 ms to load) is loaded at the first use of the logger: most of `status`, `history` or `help` never log.
+  return new Proxy({} as Logger, {
+    get(_target, prop) {
+      const logger = real();
+      const value = Reflect.get(logger, prop, logger) as unknown;
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(logger) : value;
+    },
+    set(_target, prop, value) {
+      return Reflect.set(real(), prop, value);
+    },
+    has(_target, prop) {
+      return Reflect.has(real(), prop);
+    },
+  });
+}
+
+function makeLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  const { pino } = requirePackage("pino") as typeof import("pino");
   return pino(
     {
       level,
