@@ -1,8 +1,8 @@
 import type { ClusterOptions, Redis, RedisOptions } from "ioredis";
 import { requirePackage } from "../lib/requirePackage.js";
+import { BackfillError } from "../lib/errors.js";
 
 const ioredis = requirePackage("ioredis") as typeof import("ioredis");
-import { BackfillError } from "../lib/errors.js";
 
 /** What Redis answers a wrong or missing password with (the connection is then closed: "Connection is closed"). */
 const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password|ERR AUTH/i;
