@@ -55,15 +55,26 @@ export async function followRunWith(store: RunStore, config: Config, runId: stri
   const pollMs = opts.pollMs ?? 1000;
   const drainEveryMs = opts.drainEveryMs ?? 0;
   let seen = opts.ownRun === true;
-  // Once: after it, the loop polls as before.
-  let wake = opts.wake?.then(
-    () => {
-      wake = undefined;
-    },
-    () => {
-      wake = undefined;
-    },
-  );
+  // One listener on `wake` for the whole follow (not one per poll: a producer runs for hours), and once: after
+  // it, the loop polls as before.
+  let woken = opts.wake === undefined;
+  let wakeUp: (() => void) | undefined;
+  const onWake = () => {
+    woken = true;
+    wakeUp?.();
+  };
+  opts.wake?.then(onWake, onWake);
+  /** Waits `ms`, or until the wake comes (its timer cleared then). */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      if (!woken) wakeUp = done;
+    });
   return followOutcomes(store, config, runId, async (drain, spool) => {
     let lastDrain = Date.now();
     let held = false;
@@ -90,19 +101,9 @@ export async function followRunWith(store: RunStore, config: Config, runId: stri
         await opts.onHold(p, () => writeRunReport(store, config, runId, undefined, spool));
       } else if (!isHeld(p.state)) held = false;
       if (opts.signal?.aborted) return { stopReason: undefined, interrupted: true };
-      await pause(pollMs, wake);
+      await pause(pollMs);
     }
   });
-}
-
-/** Waits `ms`, or until `wake` settles (its timer cleared then). */
-async function pause(ms: number, wake: Promise<void> | undefined): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const slept = new Promise<void>((r) => {
-    timer = setTimeout(r, ms);
-  });
-  await (wake ? Promise.race([slept, wake]) : slept);
-  clearTimeout(timer);
 }
 
 /**

@@ -13,11 +13,16 @@ const sha256 =
     ? (s: string): Buffer => crypto.hash("sha256", s, "buffer") as unknown as Buffer
     : (s: string): Buffer => crypto.createHash("sha256").update(s).digest();
 
+/** A value as JSON.stringify writes it inside an array (where what has no JSON text is "null"). */
+function inArray(v: string): string {
+  return JSON.stringify(v) ?? "null";
+}
+
 /** The contact a row is for: one key per instance + contact id (the memory holds one fingerprint per contact). */
 export function contactKey(instanceId: string, contactId: string): Buffer {
   // JSON quoting keeps "ab"+"c" apart from "a"+"bc".
   // The text JSON.stringify([instanceId, contactId]) gives, without the array.
-  return sha256(`c[${JSON.stringify(instanceId)},${JSON.stringify(contactId)}]`).subarray(0, 8);
+  return sha256(`c[${inArray(instanceId)},${inArray(contactId)}]`).subarray(0, 8);
 }
 
 /**
@@ -30,7 +35,7 @@ export function contactKey(instanceId: string, contactId: string): Buffer {
  * Fields whose value is undefined count as absent (as JSON.stringify drops them).
  */
 export function fingerprint(instanceId: string, contactId: string, operationName: string, fields: Readonly<Record<string, unknown>>): Buffer {
-  return sha256(`f[${JSON.stringify(instanceId)},${JSON.stringify(contactId)},${JSON.stringify(operationName)}]${stableJson(fields)}`).subarray(0, 8);
+  return sha256(`f[${inArray(instanceId)},${inArray(contactId)},${inArray(operationName)}]${stableJson(fields)}`).subarray(0, 8);
 }
 
 /**
@@ -42,7 +47,8 @@ export function stableJson(v: unknown): string {
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
   if (Array.isArray(v)) {
     let out = "[";
-    for (let i = 0; i < v.length; i++) out += i === 0 ? stableJson(v[i]) : `,${stableJson(v[i])}`;
+    // A hole is written as nothing, as `map` then `join` wrote it (an undefined element is "null").
+    for (let i = 0; i < v.length; i++) out += `${i === 0 ? "" : ","}${i in v ? stableJson(v[i]) : ""}`;
     return `${out}]`;
   }
   const o = v as Record<string, unknown>;

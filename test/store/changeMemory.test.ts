@@ -73,6 +73,20 @@ describe("fieldsFingerprint", () => {
         "0a0b6992d1d20bc1",
       ],
     ];
+    // Arrays with holes (written as nothing, as `join` wrote them) and undefined elements (written as null).
+    const sparse = (length: number, values: Record<number, unknown>): unknown[] => {
+      const a = new Array<unknown>(length);
+      for (const [i, v] of Object.entries(values)) a[Number(i)] = v;
+      return a;
+    };
+    cases.push([
+      INSTANCE,
+      "c3",
+      "UpdateContactAttributes",
+      { holes: sparse(4, { 0: 1, 2: 2 }), empty: sparse(2, {}), nested: { a: sparse(2, { 1: "x" }) }, u: [undefined, null] },
+      "05225cffe44e4cd1",
+      "f967896254ceff6f",
+    ]);
     for (const [instanceId, contactId, op, f, fp, contact] of cases) {
       expect(fingerprint(instanceId, contactId, op, fields(f)).toString("hex")).toBe(fp);
       // A plain object (a row's own fields) and one without a prototype (a fold) give the same bytes.

@@ -75,7 +75,12 @@ export class Recorder {
     if (this.later.length === 0) return;
     const items = this.later;
     this.later = [];
-    void this.write(items);
+    // Called from an immediate too: a throw there (a log call) would end the process, not fail the chunk.
+    try {
+      void this.write(items);
+    } catch (err) {
+      this.stop.fail(err);
+    }
   }
 
   /** The chunk completes only once every outcome is durable. */
