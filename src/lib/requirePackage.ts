@@ -9,3 +9,12 @@ import { createRequire } from "node:module";
  * across the process. Callers name the package's types with `typeof import("…")`.
  */
 export const requirePackage = createRequire(import.meta.url);
+
+/** A package required at its first use, then held: callers that build a command per row pay one look-up. */
+export function lazyPackage<T>(name: string): () => T {
+  let loaded: T | undefined;
+  return () => {
+    loaded ??= requirePackage(name) as T;
+    return loaded;
+  };
+}
