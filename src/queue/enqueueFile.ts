@@ -23,6 +23,17 @@ import { Conditions } from "../lib/Conditions.js";
 class RunCancelled extends Error {}
 class ProducerStopped extends Error {}
 
+/** Where the producer was when it closed a batch: saved once that batch is in Redis. */
+interface Position {
+  readonly read: number;
+  readonly chunks: number;
+  readonly done: boolean;
+  readonly blankLines: number;
+  readonly bytes: { read: number; total: number } | undefined;
+}
+
+/** Rows read, while a batch is on its way, between two turns of the event loop (for Redis's replies to it). */
+const YIELD_EVERY_ROWS = 100;
 /** Chunks sent to Redis per addBulk round trip. */
 const CHUNKS_PER_BATCH = 2;
 /** A wait for room is over once the producer found room for this long (it fills again at every batch meanwhile). */
@@ -198,29 +209,53 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     }
   };
 
+  /** The batch on its way to Redis (while the next one is read), and the promise of its sending. */
+  let sending: ChunkJobData[] = [];
+  let inFlight: Promise<void> | undefined;
+  /** Waits for the batch in flight: its chunks are in Redis and its position saved, or its error is thrown here. */
+  const landed = async () => {
+    const batch = inFlight;
+    inFlight = undefined;
+    await batch;
+  };
+
+  /** Sends one batch, then saves the position it was read up to (`at`: taken when it was closed, not when it lands). */
+  const send = async (jobs: ChunkJobData[], at: Position) => {
+    await roomFor(jobs.reduce((n, c) => n + c.rows.length, 0));
+    if (opts.deliver) await opts.deliver(jobs);
+    else if (!(guardHeld && (await store.parkedChunks.parkIfHeld(runId, jobs)))) {
+      const left = opts.settleFirst && !guardHeld ? await opts.settleFirst(jobs) : jobs;
+      await addChunks(queue, left, `run enqueue again with --run-id ${runId} to resume`);
+    }
+    sending = [];
+    // Saved only once every chunk before it is in Redis: a resume never skips a row.
+    const state = await store.saveProducerPosition(runId, at.read, at.chunks, at.done, at.blankLines, at.bytes);
+    opts.onProgress?.(at.read);
+    if (!at.done && state === "cancelled") throw new RunCancelled();
+  };
+
   const flushJobs = async (done: boolean) => {
     if (current.length > 0 && (done || current.length >= manifest.chunkSize)) {
       const chunk = { runId, index: chunkIndex++, ...current.take() };
       if (chunk.index >= queuedChunks) pendingJobs.push(chunk);
     }
     if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
+    // One batch in flight at a time, in file order: the next is read while Redis (and a dry run's or a
+    // settle-ahead's planning) works on this one; a contact's earlier rows are in Redis before its later ones go.
+    await landed();
     // Stopped (its run stopped, paused or interrupted): nothing more is queued, whatever the window.
     if (opts.signal?.aborted) throw new ProducerStopped();
     // Invalid rows first: a worker that reads a chunk never meets a line whose outcome is still on its way.
     if (invalidBatch.length > 0) await flushInvalid();
-    await roomFor(pendingJobs.reduce((n, c) => n + c.rows.length, 0));
-    if (opts.deliver) await opts.deliver(pendingJobs);
-    else if (!(guardHeld && (await store.parkedChunks.parkIfHeld(runId, pendingJobs)))) {
-      const left = opts.settleFirst && !guardHeld ? await opts.settleFirst(pendingJobs) : pendingJobs;
-      await addChunks(queue, left, `run enqueue again with --run-id ${runId} to resume`);
-    }
+    sending = pendingJobs;
     pendingJobs = [];
-    // Saved only once every chunk before it is in Redis: a resume never skips a row.
     // Bytes read and the file's size: `status` and the progress line estimate the rows still to come from them.
     const bytes = total !== undefined ? { read: Math.min(bytesRead, total), total } : undefined;
-    const state = await store.saveProducerPosition(runId, read, chunkIndex, done, blankLines(), bytes);
-    opts.onProgress?.(read);
-    if (!done && state === "cancelled") throw new RunCancelled();
+    const batch = send(sending, { read, chunks: chunkIndex, done, blankLines: blankLines(), bytes });
+    // Its error is thrown where it is awaited (the next batch, the end, or the catch below), never left unhandled.
+    batch.catch(() => undefined);
+    inFlight = batch;
+    if (done) await landed();
   };
 
   /** One record, checked: a promise only when a batch is flushed (most rows wait for nothing). */
@@ -244,16 +279,25 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     return current.length >= manifest.chunkSize ? flushJobs(false) : undefined;
   };
 
+  // Rows read between two looks at the batch in flight: a buffered input is read in microtasks alone, and
+  // without a turn of the event loop now and then Redis's replies to the batch wait until the next one is read.
+  let sinceYield = 0;
+  const yieldToIo = () => {
+    sinceYield = 0;
+    return new Promise<void>((resolve) => setImmediate(resolve));
+  };
   try {
     if (Array.isArray(records)) {
       for (const { line, check } of records as CheckedRecord[]) {
         const flushed = take(line, check);
         if (flushed) await flushed;
+        else if (inFlight && ++sinceYield >= YIELD_EVERY_ROWS) await yieldToIo();
       }
     } else {
       for await (const rec of records as AsyncIterable<SourceRecord>) {
         const flushed = take(rec.line, checker.check(rec));
         if (flushed) await flushed;
+        else if (inFlight && ++sinceYield >= YIELD_EVERY_ROWS) await yieldToIo();
       }
     }
     // Held rows whose last line never came (only if the input changed under the reader): queued as they are.
@@ -261,8 +305,10 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     await flushJobs(true);
     waiting.over();
   } catch (err) {
+    // A batch still on its way when reading failed: landed (or failed) before anything is said about the run.
+    await landed().catch(() => undefined);
     // Chunks built but not in Redis when the producer stopped (it was waiting for room).
-    const queued = chunkIndex - pendingJobs.length;
+    const queued = chunkIndex - pendingJobs.length - sending.length;
     if (err instanceof ProducerStopped) {
       await store.producerStopped(runId);
       // Every chunk before the saved position is in Redis: nothing is lost, nothing queued twice when it goes on.
@@ -274,7 +320,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     const why = (await store.state(runId)).stopReason;
     const reason = `the run was cancelled${why ? ` (${why})` : ""}`;
     for (const h of placing?.rest() ?? []) current.add(h.row, h.prev);
-    for (const chunk of [...pendingJobs, { runId, index: chunkIndex, ...current.take() }])
+    for (const chunk of [...sending, ...pendingJobs, { runId, index: chunkIndex, ...current.take() }])
       if (chunk.rows.length > 0) await cancelRows(store, manifest, chunk, reason);
     await store.saveProducerPosition(runId, read, queued, true, blankLines());
     // The rest of the file is not part of the run: said in numbers in its summary, not left to be guessed.
