@@ -21,9 +21,10 @@ export interface PreflightInput {
  * what a person fixes first), then the network. No call is made to Connect (it
  * would count against the account's quota at every run; `check` makes one).
  * Returns the context aimed where the run's calls go, with the Region the SDK
- * resolved when none was given, so the run records it.
+ * resolved when none was given, so the run records it. `sdkApart`: for a command that makes no call itself
+ * (`enqueue`), the AWS SDK is loaded only in a thread that ends with the check (checkTarget.ts).
  */
-export async function preflight(ctx: AppContext, input?: PreflightInput): Promise<AppContext> {
+export async function preflight(ctx: AppContext, input?: PreflightInput, { sdkApart = false } = {}): Promise<AppContext> {
   const { config } = ctx;
   const existing = config.runId ? await ctx.store.manifest(config.runId) : undefined;
   if (existing) refuseConflicts(existing, config);
@@ -39,12 +40,16 @@ export async function preflight(ctx: AppContext, input?: PreflightInput): Promis
     });
   }
   const target = existing?.target ?? config.target;
-  const res = await checkTarget(ctx, {
-    target,
-    instanceId: existing?.defaultInstanceId ?? config.instanceId,
-    askConnect: false,
-    timeoutMs: config.requestTimeoutMs,
-  });
+  const res = await checkTarget(
+    ctx,
+    {
+      target,
+      instanceId: existing?.defaultInstanceId ?? config.instanceId,
+      askConnect: false,
+      timeoutMs: config.requestTimeoutMs,
+    },
+    { apart: sdkApart },
+  );
   if (res.problems.length > 0) throw new CheckFailed(res.problems.map((p) => `cannot start: ${p}`));
   const region = target.region ?? res.region;
   return { ...ctx, config: configForRun(config, { ...target, region }) };

@@ -229,15 +229,49 @@ describe("a run that cannot start is said before anything is queued", () => {
     const enq = await cli(["enqueue", file, "--run-id", "nc2", "--endpoint", h.endpoint, ...common], NO_CREDENTIALS);
     expect(enq.code).toBe(1);
     expect(enq.stderr).toMatch(/cannot start: no AWS credentials were found/);
-    const down = await cli(["run", file, "--run-id", "down", "--endpoint", "http://127.0.0.1:9", ...common]);
-    expect(down.code).toBe(1);
-    expect(down.stderr).toMatch(
-      /^connect-backfill: cannot start: the Connect endpoint http:\/\/127\.0\.0\.1:9 \(Region us-east-1\) does not answer \(ECONNREFUSED\)/,
-    );
+    // enqueue checks in a thread of its own (it makes no call, so it never holds the SDK): the same sentences.
+    for (const command of ["run", "enqueue"]) {
+      const down = await cli([command, file, "--run-id", "down", "--endpoint", "http://127.0.0.1:9", ...common]);
+      expect(down.code).toBe(1);
+      expect(down.stderr).toMatch(
+        /^connect-backfill: cannot start: the Connect endpoint http:\/\/127\.0\.0\.1:9 \(Region us-east-1\) does not answer \(ECONNREFUSED\)/,
+      );
+    }
+    const noRegion = await cli(["enqueue", file, "--run-id", "nr", "--endpoint", h.endpoint, ...common], { ...NO_CREDENTIALS, AWS_REGION: "" });
+    expect(noRegion.code).toBe(1);
+    expect(noRegion.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^connect-backfill: cannot start: no AWS Region is set: give --region/),
+      expect.stringMatching(/^connect-backfill: cannot start: no AWS credentials were found \(CredentialsProviderError/),
+    ]);
     // Nothing was queued, and nothing reached the service.
     const status = await cli(["status", "--json", "--prefix", h.prefix]);
     expect(JSON.parse(status.stdout)).toEqual([]);
     expect(h.sim.stats().requests).toBe(0);
+  });
+});
+
+describe("enqueue's memory", () => {
+  it("queues its file without holding the AWS SDK (its target check ran in a thread that ended); run holds it", async () => {
+    h = await harness();
+    const file = await h.file("e.csv", rows(5, "e"));
+    // Said at the process's exit, by its main thread: is the Connect client's package loaded there?
+    const probe = await h.file(
+      "probe.cjs",
+      `const { isMainThread } = require("node:worker_threads");
+if (isMainThread) process.on("exit", () => {
+  const held = Object.keys(require.cache).some((f) => f.includes("@aws-sdk/client-connect"));
+  process.stderr.write("sdk held: " + held + "\\n");
+});`,
+    );
+    const env = { NODE_OPTIONS: `--require ${probe}` };
+    const common = ["--prefix", h.prefix, "--reports-dir", join(h.dir, "reports"), "--instance-id", "i", "--endpoint", h.endpoint, "--log-level", "warn"];
+    const enq = await cli(["enqueue", file, "--run-id", "e1", ...common], env);
+    expect(enq.code).toBe(0);
+    expect(enq.stdout).toBe("e1\n");
+    expect(enq.stderr).toMatch(/^sdk held: false$/m);
+    const run = await cli(["run", file, "--run-id", "e2", ...common], env);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/^sdk held: true$/m);
   });
 });
 

@@ -23,7 +23,8 @@ export const enqueue: Command = {
     // Long-lived: the producer lives as long as the file is read (days for a backfill) and rides out a Redis restart.
     const { preflight } = await import("../../app/preflight.js");
     return withContext(config, "long-lived", async (opened) => {
-      const ctx = await preflight(opened, { file, format, mapping });
+      // The producer makes no call: the SDK the check needs is loaded apart and let go with it.
+      const ctx = await preflight(opened, { file, format, mapping }, { sdkApart: true });
       const stop = stopSignals();
       let printed = false;
       try {
