@@ -86,15 +86,19 @@ export async function openSource(input: InputRef, format: InputFormat, opts: Sou
         await it.return?.();
         throw noInstance(path, `its first row (line ${first.value.line}) has an empty instanceId`);
       }
-      records = (async function* () {
-        try {
-          if (!first.done) yield first.value;
-          for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-        } finally {
-          // Left early (a check that looked at the first row), the file is closed all the same.
-          await it.return?.();
-        }
-      })();
+      // The first record, then the reader's own: no generator in between (a promise and more per record).
+      // Left early, the reader is told (it closes the file); at its end it closes it itself.
+      let given = first.done === true;
+      const rest: AsyncIterableIterator<SourceRecord> = {
+        [Symbol.asyncIterator]: () => rest,
+        next: () => {
+          if (given) return it.next();
+          given = true;
+          return Promise.resolve(first);
+        },
+        return: () => it.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+      };
+      records = rest;
     }
     return { shape: { format, header: csv.header }, roles, records, blankLines: csv.blankLines };
   }
