@@ -1,4 +1,5 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
+import { bareRecord } from "../lib/bareRecord.js";
 
 /** The contact operations a run can apply. A run records its operation in its manifest. */
 export const OPERATION_NAMES = ["UpdateContactAttributes", "UpdateContact"] as const;
@@ -50,5 +51,5 @@ export interface Operation {
 }
 
 export function emptyFields(): Fields {
-  return Object.create(null) as Fields;
+  return bareRecord<unknown>() as Fields;
 }

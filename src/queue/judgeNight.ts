@@ -9,6 +9,7 @@ import type { RunStore } from "../store/RunStore.js";
 import { contactKey, fingerprint } from "./fieldsFingerprint.js";
 import { openRunInput, type RunInputOptions } from "./openRunInput.js";
 import { RowChecker } from "./RowChecker.js";
+import { bareRecord } from "../lib/bareRecord.js";
 
 /** Batches of change-memory look-ups in flight at once while the file is read (each is one round trip). */
 const LOOKUPS_IN_FLIGHT = 4;
@@ -64,7 +65,7 @@ async function countNight(input: InputRef, opts: JudgeOptions, memory: ChangeMem
       const contact = contactKey(r.instanceId, r.contactId);
       const id = contact.toString("hex");
       let g = groups.get(id);
-      if (!g) groups.set(id, (g = { contact, first: r, fold: Object.create(null) as Fields, rows: 0 }));
+      if (!g) groups.set(id, (g = { contact, first: r, fold: bareRecord<unknown>() as Fields, rows: 0 }));
       g.rows++;
       // As a queued row gives its fields back to a worker (domain/queuedRow.ts fieldsOf): a null is no field.
       for (const [k, v] of Object.entries(r.fields)) if (v !== null && v !== undefined) g.fold[k] = v;
