@@ -76,10 +76,21 @@ export class ChunkRows {
       while (values.length < i) values.push(null);
       values[i] = row.fields[name];
     }
-    const q: QueuedRow = [row.line, row.contactId, row.givenInstanceId, row.initiationTimestamp ?? null, values];
-    const tail: unknown[] = [prev, omit && omit.length > 0 ? omit : null, row.ifCurrent ?? null, row.context ?? null];
-    while (tail.length > 0 && (tail[tail.length - 1] === null || tail[tail.length - 1] === 0)) tail.pop();
-    (q as unknown[]).push(...tail);
+    // Up to the last member that says something (a row of most files ends at its values or its predecessor).
+    const omitted = omit && omit.length > 0 ? omit : null;
+    const ifCurrent = row.ifCurrent ?? null;
+    const context = row.context ?? null;
+    const start = row.initiationTimestamp ?? null;
+    const q: QueuedRow =
+      context !== null
+        ? [row.line, row.contactId, row.givenInstanceId, start, values, prev, omitted, ifCurrent, context]
+        : ifCurrent !== null
+          ? [row.line, row.contactId, row.givenInstanceId, start, values, prev, omitted, ifCurrent]
+          : omitted !== null
+            ? [row.line, row.contactId, row.givenInstanceId, start, values, prev, omitted]
+            : prev !== 0
+              ? [row.line, row.contactId, row.givenInstanceId, start, values, prev]
+              : [row.line, row.contactId, row.givenInstanceId, start, values];
     const before = this.rows[this.rows.length - 1];
     if (before && before[0] > row.line) this.unordered = true;
     this.rows.push(q);

@@ -59,6 +59,22 @@ describe("ChunkRows and contactRowOf", () => {
     chunk.add(checked(2, { a: "1" }), 0);
     expect(JSON.stringify(chunk.take().rows[0])).toBe('[2,"c2","",null,["1"]]');
   });
+
+  it("keeps the trailing members up to the last that says something, holes as 0 or null", () => {
+    const chunk = new ChunkRows();
+    chunk.add(checked(2, { a: "1" }), 5);
+    chunk.add(checked(3, { a: "1" }), 0, [["b", 9]]);
+    chunk.add(checked(4, { a: "1" }, { ifCurrent: { a: "0" } }), 0);
+    chunk.add(checked(5, { a: "1" }, { context: [[4, "x"]] }), 0);
+    chunk.add(checked(6, { a: "1" }), 0, []);
+    expect(chunk.take().rows.map((q) => JSON.stringify(q))).toEqual([
+      '[2,"c2","",null,["1"],5]',
+      '[3,"c3","",null,["1"],0,[["b",9]]]',
+      '[4,"c4","",null,["1"],0,null,{"a":"0"}]',
+      '[5,"c5","",null,["1"],0,null,null,[[4,"x"]]]',
+      '[6,"c6","",null,["1"]]',
+    ]);
+  });
 });
 
 describe("originalOf gives a CSV row's cells back exactly", () => {
