@@ -69,6 +69,43 @@ describe("OutcomeMarks: the outcome log's done bits and counters, without the st
     expect(await redis.hgetall(keys.run("viaMarks"))).toEqual(b);
   });
 
+  it("agrees with the outcome log on a chunk of lines near and far, a line twice in one call and a span longer than 4,000 bytes", async () => {
+    const keys = keysFor(prefix);
+    const log = new OutcomeLog(redis, keys);
+    const marks = new OutcomeMarks(redis, keys);
+    const lines = [
+      // every bit of the first bytes, out of order
+      ...[9, 0, 1, 2, 3, 4, 5, 6, 7, 8, 15, 16],
+      // 120 lines 60 bytes apart: one span of ~7,200 bytes
+      ...Array.from({ length: 120 }, (_, i) => 1_000 + i * 480),
+      // far apart: spans of their own
+      3_000_000,
+      70_000,
+      // twice in one call
+      9,
+      70_000,
+    ];
+    // By line: a line met twice says the same both times (which of two differing outcomes of one line is kept is
+    // the caller's to settle: a dry run's writer keeps the first before it marks).
+    const rows = lines.map((l) => outcome(l, l % 3 === 0 ? "would_update" : "unchanged", l % 3 === 0 ? "" : "Unchanged", l % 5 === 0 ? 1 : 0));
+    for (const runId of ["bigLog", "bigMarks"]) {
+      await redis.hset(keys.run(runId), "state", "running");
+      // some lines already have an outcome
+      for (const l of [4, 1_480, 3_000_000]) await redis.setbit(keys.done(runId), l, 1);
+    }
+    await log.record(
+      "bigLog",
+      rows.map((o) => ({ outcome: o, flag: 0 })),
+      BREAKER,
+    );
+    const marked = await marks.mark("bigMarks", rows);
+    expect(marked.already).toEqual(new Set([4, 1_480, 3_000_000, 9, 70_000]));
+    expect(await redis.getBuffer(keys.done("bigMarks"))).toEqual(await redis.getBuffer(keys.done("bigLog")));
+    const [a, b] = await Promise.all([redis.hgetall(keys.run("bigLog")), redis.hgetall(keys.run("bigMarks"))]);
+    expect({ ...b, lastAt: "" }).toEqual({ ...a, lastAt: "" });
+    expect(Number(b["c:unchanged"]) + Number(b["c:would_update"])).toBe(new Set(lines).size - 3);
+  });
+
   it("a run whose hash is gone gets no keys", async () => {
     const keys = keysFor(prefix);
     const marks = new OutcomeMarks(redis, keys);
