@@ -7,7 +7,8 @@
  * much as the rest of the producer). Here a contact is a 53-bit hash in an
  * open-addressing table of typed arrays: 12 bytes a slot, kept between a quarter
  * and half full, so 24 to 48 bytes per contact (1M distinct contacts: 2^21 slots,
- * 25 MB; 38 MB for the moment a resize holds both tables). Two contacts sharing a hash (about one
+ * 25 MB; 38 MB for the moment a resize holds both tables, which `reserve` spares a
+ * producer that knows its file's size). Two contacts sharing a hash (about one
  * chance in 10^10 for 1M contacts) only make a row wait for an unrelated line
  * that is finished anyway: harmless, never wrong.
  */
@@ -36,7 +37,8 @@ export class ContactChain {
     // 0 marks an empty slot: a hash of 0 becomes 1 (one more harmless collision).
     const h = hash53(instanceId, contactId) || 1;
     const mask = this.keys.length - 1;
-    let i = h % this.keys.length;
+    // The hash's low 32 bits (an integer's, exact in a double), not a floating-point remainder.
+    let i = h & mask;
     for (;;) {
       const k = this.keys[i] as number;
       if (k === 0) break;
@@ -57,23 +59,38 @@ export class ContactChain {
   lastLine(instanceId: string, contactId: string): number {
     const h = hash53(instanceId, contactId) || 1;
     const mask = this.keys.length - 1;
-    for (let i = h % this.keys.length; ; i = (i + 1) & mask) {
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const k = this.keys[i] as number;
       if (k === 0) return 0;
       if (k === h) return this.lines[i] as number;
     }
   }
 
+  /**
+   * Room for `contacts` contacts at once (at most 2^20: never more than a 1M-contact table is taken on a guess):
+   * a table grown by doubling moves every contact at each size, and holds two tables while it does.
+   */
+  reserve(contacts: number): void {
+    const wanted = Math.min(contacts, 1 << 20) * 2;
+    let slots = this.keys.length;
+    while (slots < wanted) slots *= 2;
+    if (slots > this.keys.length) this.resize(slots);
+  }
+
   private grow(): void {
+    this.resize(this.keys.length * 2);
+  }
+
+  private resize(slots: number): void {
     const oldKeys = this.keys;
     const oldLines = this.lines;
-    this.keys = new Float64Array(oldKeys.length * 2);
-    this.lines = new Uint32Array(oldKeys.length * 2);
-    const mask = this.keys.length - 1;
+    this.keys = new Float64Array(slots);
+    this.lines = new Uint32Array(slots);
+    const mask = slots - 1;
     for (let j = 0; j < oldKeys.length; j++) {
       const h = oldKeys[j] as number;
       if (h === 0) continue;
-      let i = h % this.keys.length;
+      let i = h & mask;
       while (this.keys[i] !== 0) i = (i + 1) & mask;
       this.keys[i] = h;
       this.lines[i] = oldLines[j] as number;

@@ -34,6 +34,8 @@ interface Position {
 
 /** Rows read, while a batch is on its way, between two turns of the event loop (for Redis's replies to it). */
 const YIELD_EVERY_ROWS = 100;
+/** Rows read before the input's size is taken as a guide to how many contacts it holds (ContactChain.reserve). */
+const SIZE_SAMPLE_ROWS = 2_000;
 /** Chunks sent to Redis per addBulk round trip. */
 const CHUNKS_PER_BATCH = 2;
 /** A wait for room is over once the producer found room for this long (it fills again at every batch meanwhile). */
@@ -267,6 +269,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       return invalidBatch.length >= 500 ? flushInvalid() : undefined;
     }
     valid++;
+    // The file's size over its first rows' bytes: about how many rows (so at most how many contacts) it holds.
+    if (valid === SIZE_SAMPLE_ROWS && total !== undefined && bytesRead > 0) chain.reserve(Math.ceil((total / bytesRead) * read));
     // Fed for rows queued before a crash too, so a resumed producer names the same predecessors.
     const prev = chain.previous(check.row.instanceId, check.row.contactId, line);
     if (placing) {

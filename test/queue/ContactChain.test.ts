@@ -33,4 +33,20 @@ describe("ContactChain", () => {
     expect(c.size).toBe(n);
     expect(c.bytes / n).toBeLessThanOrEqual(48);
   });
+
+  it("reserve makes room at once and keeps what it holds; a guess never takes more than a 1M-contact table", () => {
+    const c = new ContactChain(4);
+    expect(c.previous("i", "a", 2)).toBe(0);
+    c.reserve(1000);
+    expect(c.bytes).toBe(2048 * 12);
+    expect(c.previous("i", "a", 3)).toBe(2);
+    for (let i = 0; i < 1000; i++) c.previous("i", `r${i}`, 10 + i);
+    expect(c.bytes).toBe(2048 * 12);
+    c.reserve(10);
+    expect(c.bytes).toBe(2048 * 12);
+    c.reserve(50_000_000);
+    expect(c.bytes).toBe(2 ** 21 * 12);
+    expect(c.previous("i", "r999", 5000)).toBe(1009);
+    expect(c.size).toBe(1001);
+  });
 });
