@@ -13,25 +13,24 @@ interface Extras {
   b?: BeforeImage;
 }
 
+/** A member as JSON.stringify writes it inside an array (undefined and non-finite numbers as null). */
+function member(v: unknown): string {
+  if (typeof v === "number") return Number.isFinite(v) ? `${v}` : "null";
+  return v === undefined ? "null" : (JSON.stringify(v) as string);
+}
+
+/**
+ * The positional array's JSON, written member by member: the same bytes as JSON.stringify of the array (pinned
+ * in a test), without building the array and walking it (every outcome of a run is encoded once).
+ */
 export function encodeOutcome(o: Outcome): string {
-  const arr: Encoded = [
-    o.line,
-    o.contactId,
-    o.instanceId,
-    STATUSES.indexOf(o.status),
-    o.errorCode,
-    o.httpStatus ?? 0,
-    o.message,
-    o.attempts,
-    o.throttles,
-    o.finishedAt,
-  ];
+  const head = `[${member(o.line)},${member(o.contactId)},${member(o.instanceId)},${STATUSES.indexOf(o.status)},${member(o.errorCode)},${member(o.httpStatus ?? 0)},${member(o.message)},${member(o.attempts)},${member(o.throttles)},${member(o.finishedAt)}`;
   const extras: Extras | undefined =
     o.keys || o.omit || o.image ? { ...(o.keys ? { k: o.keys } : {}), ...(o.omit ? { o: o.omit } : {}), ...(o.image ? { b: o.image } : {}) } : undefined;
-  if (o.original || o.retryable || extras) arr.push(o.original ?? null);
-  if (o.retryable || extras) arr.push(o.retryable ? 1 : 0);
-  if (extras) arr.push(extras);
-  return JSON.stringify(arr);
+  if (!o.original && !o.retryable && !extras) return `${head}]`;
+  const original = member(o.original ?? null);
+  if (!o.retryable && !extras) return `${head},${original}]`;
+  return extras ? `${head},${original},${o.retryable ? 1 : 0},${member(extras)}]` : `${head},${original},${o.retryable ? 1 : 0}]`;
 }
 
 export function decodeOutcome(text: string): Outcome {

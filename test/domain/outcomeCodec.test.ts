@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Outcome } from "../../src/domain/Outcome.js";
+import { type Outcome, STATUSES } from "../../src/domain/Outcome.js";
 import { decodeOutcome, encodeOutcome } from "../../src/domain/outcomeCodec.js";
 
 const base: Outcome = {
@@ -73,6 +73,49 @@ describe("outcomeCodec", () => {
       ["superseded", 5],
     ] as const) {
       expect(JSON.parse(encodeOutcome({ ...base, status }))[3]).toBe(index);
+    }
+  });
+
+  it("writes the same bytes as JSON.stringify of the positional array, for every shape and hostile text", () => {
+    // The array form earlier releases wrote with JSON.stringify: outcomes already in a stream or a spool are read by it.
+    const reference = (o: Outcome): string => {
+      const extras =
+        o.keys || o.omit || o.image ? { ...(o.keys ? { k: o.keys } : {}), ...(o.omit ? { o: o.omit } : {}), ...(o.image ? { b: o.image } : {}) } : undefined;
+      const arr: unknown[] = [
+        o.line,
+        o.contactId,
+        o.instanceId,
+        STATUSES.indexOf(o.status),
+        o.errorCode,
+        o.httpStatus ?? 0,
+        o.message,
+        o.attempts,
+        o.throttles,
+        o.finishedAt,
+      ];
+      if (o.original || o.retryable || extras) arr.push(o.original ?? null);
+      if (o.retryable || extras) arr.push(o.retryable ? 1 : 0);
+      if (extras) arr.push(extras);
+      return JSON.stringify(arr);
+    };
+    const hostile = ["", '"', "\\", "\n\r\t", "\u2028\u2029", "\ud800", "a\udc00b", "😀", "\u0000\u001f", "</script>", "=1+1"];
+    const shapes: Outcome[] = [
+      ...cases.map(([, o]) => o),
+      { ...base, retryable: true },
+      { ...base, original: { raw: "x" }, retryable: true },
+      { ...base, keys: ["a"], image: { before: { a: "1", b: null }, wrote: { a: "2" } } },
+      { ...base, omit: [["k", 3]] as Array<[string, number]> },
+      { ...base, httpStatus: 503, attempts: 0, throttles: 7, finishedAt: 0 },
+      // Not what a worker makes, but written as the array form wrote it all the same (null), never as "NaN" or "undefined".
+      { ...base, finishedAt: Number.NaN, attempts: Number.POSITIVE_INFINITY },
+      { ...base, errorCode: undefined as unknown as string },
+    ];
+    for (const shape of shapes) {
+      expect(encodeOutcome(shape)).toBe(reference(shape));
+      for (const text of hostile) {
+        const o = { ...shape, contactId: text, instanceId: text, errorCode: text, message: text };
+        expect(encodeOutcome(o)).toBe(reference(o));
+      }
     }
   });
 });
