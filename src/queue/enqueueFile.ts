@@ -211,9 +211,11 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     }
   };
 
-  /** The batch on its way to Redis (while the next one is read), and the promise of its sending. */
+  /** The batch on its way to Redis (while the next one is read), and the promise of its sending (kept once it failed). */
   let sending: ChunkJobData[] = [];
   let inFlight: Promise<void> | undefined;
+  /** The batch in flight failed (a cancel, a stop, Redis): the reader hears it at its next look, not a batch later. */
+  let flightFailed = false;
   /** Waits for the batch in flight: its chunks are in Redis and its position saved, or its error is thrown here. */
   const landed = async () => {
     const batch = inFlight;
@@ -254,8 +256,16 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     // Bytes read and the file's size: `status` and the progress line estimate the rows still to come from them.
     const bytes = total !== undefined ? { read: Math.min(bytesRead, total), total } : undefined;
     const batch = send(sending, { read, chunks: chunkIndex, done, blankLines: blankLines(), bytes });
-    // Its error is thrown where it is awaited (the next batch, the end, or the catch below), never left unhandled.
-    batch.catch(() => undefined);
+    // Landed, it is forgotten; failed, its error is thrown where it is awaited (the reader's next look, the next
+    // batch, the end, or the catch below), never left unhandled.
+    batch.then(
+      () => {
+        if (inFlight === batch) inFlight = undefined;
+      },
+      () => {
+        flightFailed = true;
+      },
+    );
     inFlight = batch;
     if (done) await landed();
   };
@@ -269,8 +279,9 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       return invalidBatch.length >= 500 ? flushInvalid() : undefined;
     }
     valid++;
-    // The file's size over its first rows' bytes: about how many rows (so at most how many contacts) it holds.
-    if (valid === SIZE_SAMPLE_ROWS && total !== undefined && bytesRead > 0) chain.reserve(Math.ceil((total / bytesRead) * read));
+    // The file's size over its first rows' bytes: about how many rows it holds.
+    // Its first rows' share of distinct contacts scales that down for a file that names contacts many times.
+    if (valid === SIZE_SAMPLE_ROWS && total !== undefined && bytesRead > 0) chain.reserve(Math.ceil((total / bytesRead) * read * (chain.size / valid)));
     // Fed for rows queued before a crash too, so a resumed producer names the same predecessors.
     const prev = chain.previous(check.row.instanceId, check.row.contactId, line);
     if (placing) {
@@ -286,9 +297,10 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   // Rows read between two looks at the batch in flight: a buffered input is read in microtasks alone, and
   // without a turn of the event loop now and then Redis's replies to the batch wait until the next one is read.
   let sinceYield = 0;
-  const yieldToIo = () => {
+  const yieldToIo = async () => {
     sinceYield = 0;
-    return new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (flightFailed) await landed();
   };
   try {
     if (Array.isArray(records)) {
@@ -323,6 +335,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     // read but never queued get their `cancelled` outcome here: no worker will ever see them.
     const why = (await store.state(runId)).stopReason;
     const reason = `the run was cancelled${why ? ` (${why})` : ""}`;
+    // Invalid rows read while the last batch landed: their outcomes are still here (the read count includes them).
+    if (invalidBatch.length > 0) await flushInvalid();
     for (const h of placing?.rest() ?? []) current.add(h.row, h.prev);
     for (const chunk of [...sending, ...pendingJobs, { runId, index: chunkIndex, ...current.take() }])
       if (chunk.rows.length > 0) await cancelRows(store, manifest, chunk, reason);

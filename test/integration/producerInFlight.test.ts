@@ -71,4 +71,40 @@ describe("a batch in flight while the next is read", () => {
     expect(seen.at(-1)?.said).toBe(48);
     expect(seen.at(-1)?.saved).toEqual({ read: 48, chunks: 8 });
   });
+  it("a run cancelled while a batch lands: every row read is queued or has its outcome, invalid rows read meanwhile included", async () => {
+    h = await harness();
+    // Four valid rows (one batch of two chunks), three invalid ones read while it lands, four valid again.
+    const lines = [
+      ["contactId", "v"],
+      ...[0, 1, 2, 3].map((i) => [`c${i}`, String(i)]),
+      ...[4, 5, 6].map((i) => ["", String(i)]),
+      ...[7, 8, 9, 10].map((i) => [`c${i}`, String(i)]),
+    ];
+    const file = await h.file("cancel-in-flight.csv", csv(lines));
+    const ctx = await h.ctx({ "instance-id": "i" });
+    const delivered: number[] = [];
+    const res = await enqueueFile(ctx.store, ctx.queues, {
+      ...options,
+      chunkSize: 2,
+      path: file,
+      runId: "cancel-in-flight",
+      minContactDate: ctx.config.minContactDate,
+      target: ctx.config.target,
+      deliver: async (chunks) => {
+        // Cancelled while the first batch is on its way: the producer hears it when the batch has landed.
+        if (delivered.length === 0) await ctx.store.cancel("cancel-in-flight", "cancelled by the test");
+        await new Promise((r) => setTimeout(r, 40));
+        for (const c of chunks) for (const q of c.rows) delivered.push(q[0]);
+      },
+    });
+    expect(res.cancelled).toBe(true);
+    expect(delivered).toEqual([2, 3, 4, 5]);
+    const read = Array.from({ length: res.rows }, (_, i) => i + 2);
+    const withOutcome = await ctx.store.finished("cancel-in-flight", read);
+    // Not delivered (no worker will see them): each has its outcome, the invalid rows and the cancelled ones alike.
+    expect(read.filter((l) => !delivered.includes(l) && !withOutcome.has(l))).toEqual([]);
+    const progress = await ctx.store.progress("cancel-in-flight");
+    expect(progress?.counts.invalid).toBe(3);
+    expect(progress?.producerDone).toBe(true);
+  });
 });
