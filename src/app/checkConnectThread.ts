@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { checkConnect } from "./checkConnect.js";
+import { checkConnect, errText } from "./checkConnect.js";
 import type { CheckOptions, CheckResult } from "./checkOptions.js";
 
 /** Marks the thread's data, so this module knows it is the thread's entry and not a module imported by the CLI. */
@@ -18,8 +18,9 @@ export function checkConnectApart(opts: CheckOptions): Promise<CheckResult> {
   if (!self.endsWith(".js")) return checkConnect(opts);
   return new Promise<CheckResult>((resolve, reject) => {
     const thread = new Worker(self, { workerData: { [ENTRY]: opts } });
-    thread.once("message", (res: CheckResult) => {
-      resolve(res);
+    thread.once("message", (answer: { res: CheckResult } | { error: string }) => {
+      if ("res" in answer) resolve(answer.res);
+      else reject(new Error(`the check of the Connect target failed (${answer.error})`));
       void thread.terminate();
     });
     thread.once("error", reject);
@@ -29,6 +30,9 @@ export function checkConnectApart(opts: CheckOptions): Promise<CheckResult> {
 
 if (!isMainThread && parentPort && workerData && typeof workerData === "object" && ENTRY in workerData) {
   const port = parentPort;
-  // A throw is the thread's "error" event in the caller.
-  void checkConnect((workerData as Record<string, CheckOptions>)[ENTRY] as CheckOptions).then((res) => port.postMessage(res));
+  // Said as an answer, in one line: an unhandled rejection would depend on the process's --unhandled-rejections.
+  void checkConnect((workerData as Record<string, CheckOptions>)[ENTRY] as CheckOptions).then(
+    (res) => port.postMessage({ res }),
+    (err: unknown) => port.postMessage({ error: errText(err) }),
+  );
 }
