@@ -242,7 +242,7 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
       close();
       throw err;
     }
-    // Swapped, not spliced: a 256 KiB read holds thousands of records.
+    // All that is pending at once, then handed on one by one: a 256 KiB read holds thousands of records.
     batch = pending.splice(0, pending.length);
     batchEnds = ends.splice(0, ends.length);
     next = 0;

@@ -49,7 +49,7 @@ export async function checkRunInput(input: InputRef, opts: RunInputOptions): Pro
   try {
     await it.next();
   } finally {
-    // Started, the readers close their file on return (their `finally`).
+    // Started, a reader closes its file when it is told to stop (its `return`).
     await it.return?.(undefined);
   }
 }
