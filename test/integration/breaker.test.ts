@@ -126,7 +126,9 @@ describe("circuit breaker over the whole run", () => {
     expect(res.stopReason).toMatch(
       /^circuit breaker: 5 rows failed with credential errors \(UnrecognizedClientException, e\.g\. line \d+\); the credentials were refused; .*resume revoked"$/,
     );
-    expect(h.sim.stats().requests).toBeLessThan(5 + 8);
+    // The 5 that stop it, the calls in flight then (4) and at most two more rounds before the workers see the stop
+    // on a loaded machine (9-12 measured idle, 14 once under load): a handful, not a window of 1,000.
+    expect(h.sim.stats().requests).toBeLessThan(5 + 3 * 4 + 1);
     const p = await ctx.store.progress("revoked");
     expect(p?.pending).toBeGreaterThan(280);
   });
