@@ -12,16 +12,14 @@ export { type EnqueueOptions, type EnqueueResult, newRunId, type QueueWindow, ty
 import { addChunks } from "./addChunks.js";
 import { RedisRefusedError, redisTrouble, troubleMessage } from "./redisTrouble.js";
 import { queueNameOf, queueOfManifest, type RunQueues } from "./RunQueues.js";
+import { BatchInFlight } from "./BatchInFlight.js";
+import { ProducerStopped, queueWindow, RunCancelled } from "./queueWindow.js";
 import { ContactChain } from "./ContactChain.js";
 import { type CheckedRecord, ContactsTogether } from "./ContactsTogether.js";
 import { cancelRows } from "./cancelRows.js";
 import { breakerManifestFields, breakerOf, type RecordedOutcome } from "../domain/breaker.js";
 import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
 import type { RunStore } from "../store/RunStore.js";
-import { Conditions } from "../lib/Conditions.js";
-
-class RunCancelled extends Error {}
-class ProducerStopped extends Error {}
 
 /** Where the producer was when it closed a batch: saved once that batch is in Redis. */
 interface Position {
@@ -32,14 +30,10 @@ interface Position {
   readonly bytes: { read: number; total: number } | undefined;
 }
 
-/** Rows read, while a batch is on its way, between two turns of the event loop (for Redis's replies to it). */
-const YIELD_EVERY_ROWS = 100;
 /** Rows read before the input's size is taken as a guide to how many contacts it holds (ContactChain.reserve). */
 const SIZE_SAMPLE_ROWS = 2_000;
 /** Chunks sent to Redis per addBulk round trip. */
 const CHUNKS_PER_BATCH = 2;
-/** A wait for room is over once the producer found room for this long (it fills again at every batch meanwhile). */
-const WAIT_SETTLE_MS = 10_000;
 
 /**
  * Streams a file into the queue as chunk jobs of `chunkSize` valid rows; invalid
@@ -167,71 +161,19 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     await store.record(runId, invalidBatch, breaker);
     invalidBatch = [];
   };
-  const window = opts.deliver ? undefined : opts.window;
-  // Each cause said when it starts and when it is over, not at each batch the window fills again
-  // (nor each time the window switches between full of rows and full of outcomes).
-  const waiting = new Conditions({ start: (_k, why) => opts.onWait?.(why), end: (_k, why, s) => opts.onWaitOver?.(why, s) }, WAIT_SETTLE_MS);
-  /**
-   * Waits until the run has room for the next batch: Redis holds a window of the
-   * file, whatever its size. The workers make room as chunks complete (removed
-   * from Redis), the report writer as it moves outcomes out. A stopped or paused
-   * run makes none: its parked chunks count, so the producer waits for `resume`.
-   */
-  const roomFor = async (rows: number) => {
-    if (!window || (window.rows <= 0 && window.outcomes <= 0)) return;
-    // At the first wait: `resume` tells a producer that waits from one that stopped.
-    let lastTouch = 0;
-    for (;;) {
-      if (opts.signal?.aborted) throw new ProducerStopped();
-      const [counts, back] = await Promise.all([queue.getJobCounts("waiting", "active", "delayed", "prioritized"), store.backlog(runId)]);
-      if (back.state === "cancelled") throw new RunCancelled();
-      const inFlight = (Object.values(counts).reduce((a, b) => a + b, 0) + back.parked) * manifest.chunkSize;
-      const rowsFull = window.rows > 0 && inFlight > 0 && inFlight + rows > window.rows;
-      const outcomesFull = window.outcomes > 0 && back.outcomes >= window.outcomes;
-      if (!rowsFull && !outcomesFull) {
-        waiting.cleared();
-        return;
-      }
-      const why = outcomesFull
-        ? `${back.outcomes} outcomes wait in Redis for a report writer: keep "connect-backfill report ${runId} --follow" running (run does it itself)`
-        : back.parked > 0
-          ? `run ${runId} is ${back.state || "held"} with ${back.parked} chunks parked; the rest of the file is queued once it is resumed`
-          : `${inFlight} rows are queued ahead of the workers (--queue-window ${window.rows}); more are queued as they finish`;
-      const kind = outcomesFull ? "outcomes" : back.parked > 0 ? "held" : "rows";
-      // Paused by its guards, the window full of parked chunks (or of invalid rows' outcomes): the rest of the file waits
-      // for `resume` and the same command, not this producer.
-      if (guardHeld && kind !== "rows") throw new ProducerStopped();
-      waiting.holds(kind, why);
-      // Alive, for `status`: a producer that waits is not a producer that died.
-      if (Date.now() - lastTouch >= 5_000) {
-        await store.touchProducer(runId);
-        lastTouch = Date.now();
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  // The window of the file Redis holds (a dry run's chunks never go to Redis: no window).
+  const { roomFor, over } = queueWindow({ runId, queue, store, chunkSize: manifest.chunkSize, guardHeld, window: opts.deliver ? undefined : opts.window, opts });
 
-  /** The batch on its way to Redis (while the next one is read), and the promise of its sending (kept once it failed). */
-  let sending: ChunkJobData[] = [];
-  let inFlight: Promise<void> | undefined;
-  /** The batch in flight failed (a cancel, a stop, Redis): the reader hears it at its next look, not a batch later. */
-  let flightFailed = false;
-  /** Waits for the batch in flight: its chunks are in Redis and its position saved, or its error is thrown here. */
-  const landed = async () => {
-    const batch = inFlight;
-    inFlight = undefined;
-    await batch;
-  };
-
+  const flight = new BatchInFlight();
   /** Sends one batch, then saves the position it was read up to (`at`: taken when it was closed, not when it lands). */
-  const send = async (jobs: ChunkJobData[], at: Position) => {
+  const send = async (jobs: readonly ChunkJobData[], at: Position, inRedis: () => void) => {
     await roomFor(jobs.reduce((n, c) => n + c.rows.length, 0));
     if (opts.deliver) await opts.deliver(jobs);
     else if (!(guardHeld && (await store.parkedChunks.parkIfHeld(runId, jobs)))) {
       const left = opts.settleFirst && !guardHeld ? await opts.settleFirst(jobs) : jobs;
       await addChunks(queue, left, `run enqueue again with --run-id ${runId} to resume`);
     }
-    sending = [];
+    inRedis();
     // Saved only once every chunk before it is in Redis: a resume never skips a row.
     const state = await store.saveProducerPosition(runId, at.read, at.chunks, at.done, at.blankLines, at.bytes);
     opts.onProgress?.(at.read);
@@ -244,30 +186,19 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       if (chunk.index >= queuedChunks) pendingJobs.push(chunk);
     }
     if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
-    // One batch in flight at a time, in file order: the next is read while Redis (and a dry run's or a
-    // settle-ahead's planning) works on this one; a contact's earlier rows are in Redis before its later ones go.
-    await landed();
+    // One batch in flight at a time, in file order (BatchInFlight.ts).
+    await flight.landed();
     // Stopped (its run stopped, paused or interrupted): nothing more is queued, whatever the window.
     if (opts.signal?.aborted) throw new ProducerStopped();
     // Invalid rows first: a worker that reads a chunk never meets a line whose outcome is still on its way.
     if (invalidBatch.length > 0) await flushInvalid();
-    sending = pendingJobs;
+    const jobs = pendingJobs;
     pendingJobs = [];
     // Bytes read and the file's size: `status` and the progress line estimate the rows still to come from them.
     const bytes = total !== undefined ? { read: Math.min(bytesRead, total), total } : undefined;
-    const batch = send(sending, { read, chunks: chunkIndex, done, blankLines: blankLines(), bytes });
-    // Landed, it is forgotten; failed, its error is thrown where it is awaited (the reader's next look, the next
-    // batch, the end, or the catch below), never left unhandled.
-    batch.then(
-      () => {
-        if (inFlight === batch) inFlight = undefined;
-      },
-      () => {
-        flightFailed = true;
-      },
-    );
-    inFlight = batch;
-    if (done) await landed();
+    const at: Position = { read, chunks: chunkIndex, done, blankLines: blankLines(), bytes };
+    flight.start(jobs, (sent, inRedis) => send(sent, at, inRedis));
+    if (done) await flight.landed();
   };
 
   /** One record, checked: a promise only when a batch is flushed (most rows wait for nothing). */
@@ -294,37 +225,27 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     return current.length >= manifest.chunkSize ? flushJobs(false) : undefined;
   };
 
-  // Rows read between two looks at the batch in flight: a buffered input is read in microtasks alone, and
-  // without a turn of the event loop now and then Redis's replies to the batch wait until the next one is read.
-  let sinceYield = 0;
-  const yieldToIo = async () => {
-    sinceYield = 0;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (flightFailed) await landed();
-  };
   try {
     if (Array.isArray(records)) {
       for (const { line, check } of records as CheckedRecord[]) {
-        const flushed = take(line, check);
-        if (flushed) await flushed;
-        else if (inFlight && ++sinceYield >= YIELD_EVERY_ROWS) await yieldToIo();
+        const wait = take(line, check) ?? flight.look();
+        if (wait) await wait;
       }
     } else {
       for await (const rec of records as AsyncIterable<SourceRecord>) {
-        const flushed = take(rec.line, checker.check(rec));
-        if (flushed) await flushed;
-        else if (inFlight && ++sinceYield >= YIELD_EVERY_ROWS) await yieldToIo();
+        const wait = take(rec.line, checker.check(rec)) ?? flight.look();
+        if (wait) await wait;
       }
     }
     // Held rows whose last line never came (only if the input changed under the reader): queued as they are.
     for (const h of placing?.rest() ?? []) current.add(h.row, h.prev);
     await flushJobs(true);
-    waiting.over();
+    over();
   } catch (err) {
     // A batch still on its way when reading failed: landed (or failed) before anything is said about the run.
-    await landed().catch(() => undefined);
+    await flight.landed().catch(() => undefined);
     // Chunks built but not in Redis when the producer stopped (it was waiting for room).
-    const queued = chunkIndex - pendingJobs.length - sending.length;
+    const queued = chunkIndex - pendingJobs.length - flight.sending.length;
     if (err instanceof ProducerStopped) {
       await store.producerStopped(runId);
       // Every chunk before the saved position is in Redis: nothing is lost, nothing queued twice when it goes on.
@@ -338,7 +259,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     // Invalid rows read while the last batch landed: their outcomes are still here (the read count includes them).
     if (invalidBatch.length > 0) await flushInvalid();
     for (const h of placing?.rest() ?? []) current.add(h.row, h.prev);
-    for (const chunk of [...sending, ...pendingJobs, { runId, index: chunkIndex, ...current.take() }])
+    for (const chunk of [...flight.sending, ...pendingJobs, { runId, index: chunkIndex, ...current.take() }])
       if (chunk.rows.length > 0) await cancelRows(store, manifest, chunk, reason);
     await store.saveProducerPosition(runId, read, queued, true, blankLines());
     // The rest of the file is not part of the run: said in numbers in its summary, not left to be guessed.
