@@ -1,5 +1,4 @@
-import type { Fields, Operation } from "../operations/Operation.js";
-import { bareRecord } from "../lib/bareRecord.js";
+import { emptyFields, type Fields, type Operation } from "../operations/Operation.js";
 
 /**
  * The rows of one contact inside a chunk, in file order, and the line in an
@@ -103,11 +102,11 @@ export function foldCalls<T extends Sendable>(rows: readonly T[], rules: FoldRul
         let total = cur.total;
         for (const [k, v] of Object.entries(row.fields)) total += budget.cost(k, v) - (cur.costs.get(k) ?? 0);
         fits = total <= budget.limit;
-      } else fits = rules.validate(Object.assign(bareRecord<unknown>() as Fields, cur.fields, row.fields)).ok;
+      } else fits = rules.validate(Object.assign(emptyFields(), cur.fields, row.fields)).ok;
       if (first.contactId !== row.contactId || first.instanceId !== row.instanceId || !fits) cur = undefined;
     }
     if (!cur) {
-      cur = { rows: [], fields: bareRecord<unknown>() as Fields, costs: new Map(), total: 0 };
+      cur = { rows: [], fields: emptyFields(), costs: new Map(), total: 0 };
       calls.push(cur);
     }
     cur.rows.push(row);

@@ -1,6 +1,5 @@
 import type { ContactRow } from "../operations/ContactRow.js";
-import type { Fields } from "../operations/Operation.js";
-import { bareRecord } from "../lib/bareRecord.js";
+import { emptyFields, type Fields } from "../operations/Operation.js";
 
 /**
  * A row as the producer checked it and queued it: positional, so a chunk of
@@ -131,7 +130,7 @@ export function contactRowOf(q: QueuedRow, names: readonly string[], defaultInst
 
 /** A queued row's fields by name (null-prototype: "__proto__" is a legal name). */
 export function fieldsOf(q: QueuedRow, names: readonly string[]): Fields {
-  const fields = bareRecord<unknown>() as Fields;
+  const fields = emptyFields();
   const values = q[4];
   if (Array.isArray(values)) {
     for (let i = 0; i < values.length; i++) {

@@ -1,11 +1,10 @@
 import type { ContactRow } from "../operations/ContactRow.js";
-import type { Fields, Operation } from "../operations/Operation.js";
+import { emptyFields, type Fields, type Operation } from "../operations/Operation.js";
 import type { MaxContactAge } from "./run/manifest.js";
 import type { OriginalRecord } from "./originalOf.js";
 import type { Outcome } from "./Outcome.js";
 import { notSent } from "./outcomes.js";
 import { expired, expiredMessage, preApiMessage, startedBeforeApi } from "./ageRules.js";
-import { bareRecord } from "../lib/bareRecord.js";
 
 /** What settling needs of a row: the checked row, what `retry` told it to leave out, and its record for a failure. */
 export interface SettleInput extends ContactRow {
@@ -80,7 +79,7 @@ export function settle(rows: readonly SettleInput[], rules: SettleRules, looked?
     let fields = r.fields;
     let omitted: Array<readonly [string, number]> = [];
     if (source.omit) {
-      fields = Object.assign(bareRecord<unknown>() as Fields, r.fields);
+      fields = Object.assign(emptyFields(), r.fields);
       omitted = source.omit.filter(([k]) => Object.hasOwn(fields, k));
       for (const [k] of omitted) delete fields[k];
     }

@@ -3,13 +3,12 @@ import { inputName, type InputRef } from "../input/InputTransport.js";
 import { STDIN } from "../input/transportOf.js";
 import { type EarlierNight, judgeNight, type NightCount, type NightGuards, type NightReading } from "../domain/run/nightGuards.js";
 import type { CheckedRow } from "../domain/queuedRow.js";
-import type { Fields } from "../operations/Operation.js";
+import { emptyFields, type Fields } from "../operations/Operation.js";
 import type { ChangeMemory } from "../store/changeMemory.js";
 import type { RunStore } from "../store/RunStore.js";
 import { contactKey, fingerprint } from "./fieldsFingerprint.js";
 import { openRunInput, type RunInputOptions } from "./openRunInput.js";
 import { RowChecker } from "./RowChecker.js";
-import { bareRecord } from "../lib/bareRecord.js";
 
 /** Batches of change-memory look-ups in flight at once while the file is read (each is one round trip). */
 const LOOKUPS_IN_FLIGHT = 4;
@@ -65,7 +64,7 @@ async function countNight(input: InputRef, opts: JudgeOptions, memory: ChangeMem
       const contact = contactKey(r.instanceId, r.contactId);
       const id = contact.toString("hex");
       let g = groups.get(id);
-      if (!g) groups.set(id, (g = { contact, first: r, fold: bareRecord<unknown>() as Fields, rows: 0 }));
+      if (!g) groups.set(id, (g = { contact, first: r, fold: emptyFields(), rows: 0 }));
       g.rows++;
       // As a queued row gives its fields back to a worker (domain/queuedRow.ts fieldsOf): a null is no field.
       for (const [k, v] of Object.entries(r.fields)) if (v !== null && v !== undefined) g.fold[k] = v;

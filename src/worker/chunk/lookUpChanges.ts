@@ -1,10 +1,9 @@
 import type { RowGroup } from "../../domain/groupAndFold.js";
-import type { Fields, Operation } from "../../operations/Operation.js";
+import { emptyFields, type Fields, type Operation } from "../../operations/Operation.js";
 import type { RunManifest } from "../../domain/run/manifest.js";
 import { contactKey, fingerprint } from "../../queue/fieldsFingerprint.js";
 import type { ChunkContext } from "./ChunkContext.js";
 import type { WorkRow } from "./WorkRow.js";
-import { bareRecord } from "../../lib/bareRecord.js";
 
 export interface Changes {
   /** Lines whose contact's folded values equal what the job last left on it (`onlyChanged` only). */
@@ -53,7 +52,7 @@ export async function lookUpChanges(
     const todo = finished.size === 0 ? g.rows : g.rows.filter((r) => !finished.has(r.line));
     if (todo.length === 0) continue;
     const first = todo[0] as WorkRow;
-    const group: Group = { rows: todo, contact: contactKey(first.instanceId, first.contactId), applied: bareRecord<unknown>() as Fields };
+    const group: Group = { rows: todo, contact: contactKey(first.instanceId, first.contactId), applied: emptyFields() };
     // Compared only when the chunk holds the contact's rows from its first, none of them done yet (after a
     // crash, the rows left are not the whole fold).
     groups.push({ group, first: g.after === 0 && todo.length === g.rows.length });
@@ -106,7 +105,7 @@ export async function lookUpChanges(
  */
 function foldOf(rows: readonly WorkRow[]): Fields {
   if (rows.length === 1) return (rows[0] as WorkRow).fields;
-  const out = bareRecord<unknown>() as Fields;
+  const out = emptyFields();
   for (const r of rows) Object.assign(out, r.fields);
   return out;
 }
