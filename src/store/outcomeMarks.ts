@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { DONE_BITS_LUA, packLines } from "./doneBits.js";
 import { type Keys, RUN } from "./keys.js";
 
 /** What the outcome log's script counts of a row that is not sent (no breaker flag). */
@@ -15,10 +16,7 @@ export interface MarkedRow {
  * travel grouped by status, error code and throttles, each group's lines as one binary argument (4 bytes a
  * line, big-endian): a 500-row chunk is a handful of arguments, not 3,500, and none to parse as text.
  *
- * The done bits are read and written a span of bytes at a time (GETRANGE, SETRANGE), not a SETBIT per line:
- * a chunk's lines are mostly next to each other, and a Lua call to Redis per line was two thirds of the script's
- * time (a 1M-row dry run: ~0.65 -> ~0.2 ms a chunk, measured alone). The same bits, in the same order: a line
- * twice in one call is new the first time only.
+ * The done bits: doneBits.ts.
  *
  * KEYS: [1] done bitmap, [2] run hash. ARGV: [1] now (epoch ms), then 4 per group: status, errorCode,
  * throttles per row, lines. Returns {lines that already had an outcome (not counted again), run state}
@@ -26,47 +24,11 @@ export interface MarkedRow {
  */
 const MARK = `
 if redis.call('EXISTS', KEYS[2]) == 0 then return {{}, 'gone'} end
--- Sets the bits of \`lines\` in the bitmap at \`key\`; returns the lines whose bit was 0 before (as keys).
-local function markDone(key, lines)
-  local sorted = {}
-  for k = 1, #lines do sorted[k] = lines[k] end
-  table.sort(sorted)
-  local fresh = {}
-  local i = 1
-  while i <= #sorted do
-    -- A span: lines whose bytes are at most 64 apart (a span of n lines is at most 64n bytes).
-    local j = i
-    while j < #sorted and math.floor(sorted[j + 1] / 8) - math.floor(sorted[j] / 8) <= 64 do j = j + 1 end
-    local b0 = math.floor(sorted[i] / 8)
-    local b1 = math.floor(sorted[j] / 8)
-    local s = redis.call('GETRANGE', key, b0, b1)
-    local bytes = {}
-    for k = 1, b1 - b0 + 1 do bytes[k] = string.byte(s, k) or 0 end
-    for k = i, j do
-      local l = sorted[k]
-      local at = math.floor(l / 8) - b0 + 1
-      -- Redis numbers a bitmap's bits from the most significant bit of each byte.
-      local m = 2 ^ (7 - l % 8)
-      local v = bytes[at]
-      if v % (m * 2) < m then
-        bytes[at] = v + m
-        fresh[l] = true
-      end
-    end
-    -- string.char takes a bounded number of arguments: the span goes back in pieces of 4,000 bytes.
-    local parts = {}
-    for k = 1, #bytes, 4000 do parts[#parts + 1] = string.char(unpack(bytes, k, math.min(k + 3999, #bytes))) end
-    redis.call('SETRANGE', key, b0, table.concat(parts))
-    i = j + 1
-  end
-  return fresh
-end
+${DONE_BITS_LUA}
 local lines, groupOf = {}, {}
 for g = 2, #ARGV, 4 do
-  local packed = ARGV[g + 3]
-  for k = 1, #packed, 4 do
-    local a, b, c, d = string.byte(packed, k, k + 3)
-    lines[#lines + 1] = ((a * 256 + b) * 256 + c) * 256 + d
+  for _, line in ipairs(unpackLines(ARGV[g + 3])) do
+    lines[#lines + 1] = line
     groupOf[#groupOf + 1] = g
   end
 end
@@ -92,13 +54,6 @@ end
 if added > 0 then redis.call('HSET', KEYS[2], '${RUN.lastAt}', ARGV[1]) end
 return {already, redis.call('HGET', KEYS[2], '${RUN.state}') or ''}
 `;
-
-/** Lines as the script reads them: 4 bytes each, big-endian. */
-function packLines(lines: readonly number[]): Buffer {
-  const buf = Buffer.allocUnsafe(lines.length * 4);
-  for (let i = 0; i < lines.length; i++) buf.writeUInt32BE(lines[i] as number, i * 4);
-  return buf;
-}
 
 type MarkCmd = (done: string, run: string, ...args: Array<string | number | Buffer>) => Promise<[number[], string]>;
 
