@@ -1,7 +1,6 @@
-import { breakerOf } from "../domain/breaker.js";
 import type { RunManifest } from "../domain/run/manifest.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
-import { OutcomeWriter } from "../worker/OutcomeWriter.js";
+import { OutcomeWriter, recordRulesOf } from "../worker/OutcomeWriter.js";
 import { processChunk } from "../worker/processChunk.js";
 import type { AppContext } from "./context.js";
 import type { Outcome } from "../domain/Outcome.js";
@@ -27,7 +26,7 @@ const NEVER = new AbortController().signal;
 export function settleAhead(ctx: AppContext, runId: string, onOutcome?: OutcomeListener): (chunks: readonly ChunkJobData[]) => Promise<readonly ChunkJobData[]> {
   let run: RunManifest | undefined;
   // In-process, one chunk at a time: its outcomes go as soon as they are settled, not after a batching delay.
-  const writer = new OutcomeWriter(ctx.store, () => breakerOf(run), 0, 1000);
+  const writer = new OutcomeWriter(ctx.store, () => recordRulesOf(run), 0, 1000);
   return async (chunks) => {
     run ??= await ctx.store.manifest(runId);
     if (!run || !eligible(run)) return chunks;

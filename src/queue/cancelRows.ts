@@ -2,7 +2,7 @@ import { contactRowOf } from "../domain/queuedRow.js";
 import { notSent } from "../domain/outcomes.js";
 import type { ChunkJobData } from "./ChunkJob.js";
 import { breakerOf, type RecordedOutcome } from "../domain/breaker.js";
-import type { RunManifest } from "../domain/run/manifest.js";
+import { groupsOutcomes, type RunManifest } from "../domain/run/manifest.js";
 import type { RunStore } from "../store/RunStore.js";
 
 /**
@@ -13,7 +13,12 @@ import type { RunStore } from "../store/RunStore.js";
  * outcome of a line is the only one. Used by workers meeting a cancelled run and
  * by `cancel` for the chunks still queued or parked.
  */
-export async function cancelRows(store: RunStore, manifest: Pick<RunManifest, "defaultInstanceId">, chunk: ChunkJobData, reason: string): Promise<number> {
+export async function cancelRows(
+  store: RunStore,
+  manifest: Pick<RunManifest, "defaultInstanceId" | "version">,
+  chunk: ChunkJobData,
+  reason: string,
+): Promise<number> {
   const finished = await store.finished(
     chunk.runId,
     chunk.rows.map(([line]) => line),
@@ -38,6 +43,6 @@ export async function cancelRows(store: RunStore, manifest: Pick<RunManifest, "d
     items.push({ flag: 0, outcome });
   }
   // Not-sent rows (flag 0) never touch the breaker: its settings here are only the defaults.
-  if (items.length > 0) await store.record(chunk.runId, items, breakerOf(undefined));
+  if (items.length > 0) await store.record(chunk.runId, items, breakerOf(undefined), groupsOutcomes(manifest));
   return items.length;
 }

@@ -6,8 +6,11 @@ import type { RunStore } from "../store/RunStore.js";
  * trim Redis after. A crash in between leaves entries in Redis that the spool
  * already holds; the next drain starts after the spool's last id, so they are
  * trimmed, not written again. Returns how many outcomes moved.
+ *
+ * `batch` counts stream entries, and an entry may hold a chunk's alike rows (store/outcomeGroups.ts): 1,000
+ * entries keep a batch in memory small (≤ 1,000 chunks' worth) while rows one by one still move in few trips.
  */
-export async function drainOutcomes(store: RunStore, runId: string, spool: OutcomeSpool, batch = 5000): Promise<number> {
+export async function drainOutcomes(store: RunStore, runId: string, spool: OutcomeSpool, batch = 1000): Promise<number> {
   let moved = 0;
   for (;;) {
     const entries = await store.pendingOutcomes(runId, spool.lastId, batch);

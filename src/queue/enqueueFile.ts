@@ -18,7 +18,7 @@ import { ContactChain } from "./ContactChain.js";
 import { type CheckedRecord, ContactsTogether } from "./ContactsTogether.js";
 import { cancelRows } from "./cancelRows.js";
 import { breakerManifestFields, breakerOf, type RecordedOutcome } from "../domain/breaker.js";
-import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
+import { groupsOutcomes, MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
 import type { RunStore } from "../store/RunStore.js";
 
 /** Where the producer was when it closed a batch: saved once that batch is in Redis. */
@@ -139,6 +139,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const alreadyQueuedRows = placing ? 0 : (progress?.chunks ?? 0) * manifest.chunkSize;
   const queuedChunks = placing ? (progress?.chunks ?? 0) : 0;
   const breaker = breakerOf(manifest);
+  const grouped = groupsOutcomes(manifest);
 
   /** A night its guards paused and nobody resumed yet: its sentence, for the command to say. */
   const pausedBy = async (): Promise<{ paused?: string }> => {
@@ -158,7 +159,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   const chain = new ContactChain();
 
   const flushInvalid = async () => {
-    await store.record(runId, invalidBatch, breaker);
+    await store.record(runId, invalidBatch, breaker, grouped);
     invalidBatch = [];
   };
   // The window of the file Redis holds (a dry run's chunks never go to Redis: no window).

@@ -10,7 +10,7 @@ import { RowChecker } from "./RowChecker.js";
 import type { EnqueueResult } from "./enqueueFile.js";
 import { newRunId } from "./enqueueFile.js";
 import { breakerManifestFields, breakerOf, type BreakerSettings, type RecordedOutcome } from "../domain/breaker.js";
-import type { MaxContactAge, RunManifest, RunTarget } from "../domain/run/manifest.js";
+import { groupsOutcomes, type MaxContactAge, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
 import type { RunStore } from "../store/RunStore.js";
 
 export interface RetryOptions {
@@ -103,7 +103,7 @@ export async function enqueueRetry(store: RunStore, queues: RunQueues, opts: Ret
     const p = await store.progress(runId);
     if (p?.producerDone) return { runId, rows: p.read, invalid: 0, chunks: p.chunks, alreadyQueued: true, resumed: false };
   }
-  if (invalid.length > 0) await store.record(runId, invalid, breakerOf(manifest));
+  if (invalid.length > 0) await store.record(runId, invalid, breakerOf(manifest), groupsOutcomes(manifest));
   const jobs: ChunkJobData[] = [];
   const chunk = new ChunkRows();
   for (const { row, prev, omit } of rows) {

@@ -14,6 +14,28 @@ const NL = 0x0a;
 const TAB = 0x09;
 
 /**
+ * Where the spool's whole outcomes end, and the stream id of the last: a torn last line (SIGKILL mid-write) is
+ * cut off, and so are the lines of an entry whose last line (the one with its id) never landed: a group of
+ * outcomes (store/outcomeGroups.ts) carries its entry's id on its last line only, and is written again whole.
+ */
+function lastWhole(fd: number, size: number): { keep: number; last: string } {
+  for (let span = Math.min(size, 1 << 20); span > 0; span = Math.min(size, span * 4)) {
+    const tail = Buffer.alloc(span);
+    readSync(fd, tail, 0, span, size - span);
+    // A line starts after a newline (or at the file's start); one with an id starts with something else than a tab.
+    for (let end = tail.lastIndexOf(NL); end > 0; ) {
+      const start = tail.lastIndexOf(NL, end - 1) + 1;
+      // The line may begin before the tail: read more of the file.
+      if (start === 0 && span < size) break;
+      if (tail[start] !== TAB) return { keep: size - span + end + 1, last: tail.toString("utf8", start, tail.indexOf(TAB, start)) };
+      end = start - 1;
+    }
+    if (span === size) break;
+  }
+  return { keep: 0, last: "0-0" };
+}
+
+/**
  * The durable home of a run's outcomes once they leave Redis: an append-only
  * file of `<stream id>\t<outcome>` lines. Each line carries the id of the Redis
  * stream entry it came from, so after a crash (SIGKILL mid-write included) the
@@ -44,25 +66,9 @@ export class OutcomeSpool {
   static async open(path: string, onClose?: () => void): Promise<OutcomeSpool> {
     await ensureDir(dirname(path));
     const fd = openSync(path, "a+", 0o600);
-    let size = statSync(path).size;
-    // Find the last complete line; anything after it is a torn write.
-    let last = "0-0";
-    if (size > 0) {
-      const tail = Buffer.alloc(Math.min(size, 1 << 20));
-      readSync(fd, tail, 0, tail.length, size - tail.length);
-      const end = tail.lastIndexOf(NL);
-      if (end !== tail.length - 1) {
-        const keep = end === -1 ? size - tail.length : size - tail.length + end + 1;
-        ftruncateSync(fd, keep);
-        size = keep;
-      }
-      if (end !== -1) {
-        const start = tail.lastIndexOf(NL, end - 1) + 1;
-        const line = tail.subarray(start, end).toString("utf8");
-        last = line.slice(0, line.indexOf("\t"));
-      }
-    }
-    return new OutcomeSpool(path, fd, size, last, onClose);
+    const { keep, last } = lastWhole(fd, statSync(path).size);
+    ftruncateSync(fd, keep);
+    return new OutcomeSpool(path, fd, keep, last, onClose);
   }
 
   /** Stream id of the last outcome held; the drain goes on after it. */

@@ -1,5 +1,5 @@
 import { BackfillError } from "../lib/errors.js";
-import { MANIFEST_VERSION } from "../domain/run/manifest.js";
+import { READABLE_MANIFEST_VERSIONS } from "../domain/run/manifest.js";
 
 /** A run whose manifest another release wrote, in a layout this one does not read. */
 export class ManifestVersionError extends BackfillError {
@@ -10,7 +10,7 @@ export class ManifestVersionError extends BackfillError {
     readonly version: unknown,
   ) {
     super(
-      `run ${runId} was queued by another release of connect-backfill (manifest version ${JSON.stringify(version ?? null)}, this release reads version ${MANIFEST_VERSION}); work, report or prune it with the release that queued it.`,
+      `run ${runId} was queued by another release of connect-backfill (manifest version ${JSON.stringify(version ?? null)}, this release reads version ${READABLE_MANIFEST_VERSIONS.join(" or ")}); work, report or prune it with the release that queued it.`,
     );
   }
 }

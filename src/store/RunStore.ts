@@ -126,8 +126,8 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
     return this.runs.list(limit);
   }
 
-  record(runId: string, rows: readonly RecordedOutcome[], breaker: BreakerSettings): Promise<{ added: number; state: string }> {
-    return this.outcomeLog.record(runId, rows, breaker);
+  record(runId: string, rows: readonly RecordedOutcome[], breaker: BreakerSettings, grouped = false): Promise<{ added: number; state: string }> {
+    return this.outcomeLog.record(runId, rows, breaker, grouped);
   }
   finished(runId: string, lines: readonly number[]): Promise<Set<number>> {
     return this.outcomeLog.finished(runId, lines);

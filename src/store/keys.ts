@@ -91,6 +91,12 @@ export const RUN = {
   workerAt: "workerAt",
   /** When the latest outcome was recorded (epoch ms). */
   lastAt: "lastAt",
+  /**
+   * Outcomes in the run's stream not yet moved out: its length no longer says it once an entry may hold a
+   * group of them (store/outcomeGroups.ts). Moved by the outcome script and the trim, never by a release before
+   * groups (its runs are read by their stream's length).
+   */
+  streamRows: "streamRows",
   /** Calls made, and calls answered with a throttle. */
   requests: "requests",
   throttled: "throttled",

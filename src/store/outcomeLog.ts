@@ -1,115 +1,38 @@
 import type { Redis } from "ioredis";
 import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
 import { encodeOutcome } from "../domain/outcomeCodec.js";
-import { BREAKER_CODES, type Keys, OUTCOME_FIELD, RUN } from "./keys.js";
+import { type Keys, OUTCOME_FIELD, RUN } from "./keys.js";
+import { expandGroup, GROUP_FIELDS, groupAlike, groupArgs } from "./outcomeGroups.js";
+import { RECORD } from "./recordScript.js";
 import { SentCalls } from "./sentCalls.js";
 
-const N = BREAKER_CODES.countPrefix;
-const L = BREAKER_CODES.linePrefix;
+type TrimCmd = (stream: string, run: string, upto: string, minId: string) => Promise<number>;
 
 /**
- * Records outcomes atomically. A bit per line (SETBIT returns the old bit) makes
- * the first outcome of a row the only one: a chunk that runs again after a crash
- * cannot report a row twice, and a million rows cost 125 KB. The outcome itself
- * goes to the run's stream, from which the report writer moves it to disk and
- * trims it, so Redis holds only what is not yet written out. Counters move in the
- * same script so they always agree with the outcomes.
- *
- * Also the circuit breaker, over the whole run (S3 Batch Operations' rule: stop
- * when more than half of the tasks fail, at any point after the first 1,000):
- * - a ring of `window` bits holds the result of the last `window` rows sent
- *   (1 = failed); once `window` rows were sent, more than `ratio` of them failed stops the run;
- * - `auth` rows failed with credential errors stop it at once (no window: nothing will pass);
- * - `consecutive` rows in a row failed without a service answer (refused, DNS,
- *   TLS, timeouts, 5xx after their retries) stop it: the endpoint is down.
- * A stop leaves unsent rows queued (workers park their chunks) until `resume`.
- *
- * KEYS: [1] done bitmap, [2] run hash, [3] outcome stream, [4] breaker ring, [5] breaker codes hash.
- * ARGV: [1] runId, [2] window, [3] ratio, [4] auth, [5] consecutive, [6] now (epoch ms), then 2 per row:
- *   "line|status|throttles|flag|errorCode" (flag: SendFlag; the code last, so it may hold any character), and the
- *   encoded outcome. Two arguments a row, not seven: building a script call's arguments was most of its cost
- *   to the caller (a 100k-row night spent ~0.25 s there).
- * Returns: {rows newly recorded, run state after ('gone': the run's hash does not exist; nothing written)}.
+ * The outcomes of a run's stream up to an id dropped, and the stream's count of outcomes lowered by as many
+ * (a group's entry holds several). KEYS: [1] stream, [2] run hash. ARGV: [1] last id dropped, [2] the id
+ * after it (XTRIM MINID keeps what is at or after it). The range is at most a drain's batch.
  */
-const RECORD = `
--- A run whose hash is gone (pruned, or Redis lost its data) gets no orphan keys.
-if redis.call('EXISTS', KEYS[2]) == 0 then return {0, 'gone'} end
-local runId = ARGV[1]
-local window = tonumber(ARGV[2])
-local ratio = tonumber(ARGV[3])
-local authLimit = tonumber(ARGV[4])
-local consecLimit = tonumber(ARGV[5])
-local added = 0
--- The run's counters move once per script, not once per row: a row's own call to Redis costs more than its count.
-local counts = {}
-local function bump(field, n) counts[field] = (counts[field] or 0) + n end
-local function stop(reason)
-  if redis.call('HGET', KEYS[2], '${RUN.state}') ~= 'stopped' then
-    redis.call('HSET', KEYS[2], '${RUN.state}', 'stopped', '${RUN.stopReason}',
-      'circuit breaker: ' .. reason .. '; rows not yet sent stay queued: fix the cause, then run "connect-backfill resume ' .. runId .. '"')
-  end
+const TRIM = `
+local rows = 0
+for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', ARGV[1])) do
+  local f = e[2]
+  if f[1] == '${GROUP_FIELDS[0]}' then rows = rows + select(2, string.gsub(f[12], ',', '')) + 1 else rows = rows + 1 end
 end
-local function example(code)
-  local line = redis.call('HGET', KEYS[5], '${L}' .. code)
-  return code .. (line and (', e.g. line ' .. line) or '')
-end
-for i = 7, #ARGV, 2 do
-  local line, status, throttles, sendFlag, code = string.match(ARGV[i], '^(%d+)|([^|]*)|(%d+)|(%d+)|(.*)$')
-  if redis.call('SETBIT', KEYS[1], tonumber(line), 1) == 0 then
-    added = added + 1
-    redis.call('XADD', KEYS[3], '*', '${OUTCOME_FIELD}', ARGV[i + 1])
-    bump('${RUN.countPrefix}' .. status, 1)
-    if code ~= '' then bump('${RUN.errorPrefix}' .. code, 1) end
-    -- The row's calls are not counted here: calls are counted when they are sent (countSent),
-    -- so a call whose worker died before its outcome was written still counts.
-    local thr = tonumber(throttles)
-    if thr > 0 then bump('${RUN.throttled}', thr) end
-    local flag = tonumber(sendFlag)
-    if flag > 0 then
-      local sent = redis.call('HINCRBY', KEYS[2], '${RUN.breakerSent}', 1)
-      local failed = flag >= 2 and 1 or 0
-      local old = redis.call('SETBIT', KEYS[4], (sent - 1) % window, failed)
-      local inWindow = redis.call('HINCRBY', KEYS[2], '${RUN.breakerFailed}', failed - old)
-      if failed == 1 then
-        redis.call('HINCRBY', KEYS[5], '${N}' .. code, 1)
-        redis.call('HSETNX', KEYS[5], '${L}' .. code, line)
-      end
-      local consec = 0
-      if flag == 3 then consec = redis.call('HINCRBY', KEYS[2], '${RUN.breakerConsecutive}', 1)
-      else redis.call('HSET', KEYS[2], '${RUN.breakerConsecutive}', 0) end
-      if flag == 4 then
-        local auth = redis.call('HINCRBY', KEYS[2], '${RUN.breakerAuth}', 1)
-        if auth >= authLimit then
-          stop(auth .. ' rows failed with credential errors (' .. example(code) .. '); the credentials were refused')
-        end
-      end
-      if consec >= consecLimit then
-        stop('the last ' .. consec .. ' rows sent all failed without an answer from the service (' .. example(code) .. ')')
-      end
-      if sent >= window and inWindow > window * ratio then
-        local top, topN = '', -1
-        local codes = redis.call('HGETALL', KEYS[5])
-        for j = 1, #codes, 2 do
-          local f = codes[j]
-          if string.sub(f, 1, ${N.length}) == '${N}' then
-            local n = tonumber(codes[j + 1])
-            if n > topN then top, topN = string.sub(f, ${N.length + 1}), n end
-          end
-        end
-        -- One decimal: 501 of 1000 must not read "50%, more than 50%".
-        stop(inWindow .. ' of the last ' .. window .. ' rows sent failed (' .. string.format('%.1f', inWindow * 100 / window) ..
-          '%, more than ' .. string.format('%g', ratio * 100) .. '%), most with ' .. example(top))
-      end
-    end
-  end
-end
-for field, n in pairs(counts) do redis.call('HINCRBY', KEYS[2], field, n) end
--- When the latest outcome landed: a finished run's rate stays what it was, and status can tell a run being worked.
-if added > 0 then redis.call('HSET', KEYS[2], '${RUN.lastAt}', ARGV[6]) end
-return {added, redis.call('HGET', KEYS[2], '${RUN.state}') or ''}
+redis.call('XTRIM', KEYS[1], 'MINID', ARGV[2])
+if rows > 0 and redis.call('HEXISTS', KEYS[2], '${RUN.streamRows}') == 1 then redis.call('HINCRBY', KEYS[2], '${RUN.streamRows}', -rows) end
+return rows
 `;
 
-type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Array<string | number>) => Promise<[number, string]>;
+/**
+ * Outcomes a stream holds: its count where every writer keeps one (a run whose entries may be groups), its
+ * length for a run of the release before (one entry a row; a count there is partial, or below 0 after trims).
+ */
+export function streamRowsOf(length: unknown, counted: unknown): number {
+  return Math.max(Number(length ?? 0), Number(counted ?? 0));
+}
+
+type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Array<string | number | Buffer>) => Promise<[number, string]>;
 
 /**
  * A run's outcomes while in Redis: the done bitmap (one outcome per line), the
@@ -117,7 +40,7 @@ type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ..
  * moved by one script.
  */
 export class OutcomeLog {
-  private readonly redis: Redis & { cbRecord4?: RecordCmd };
+  private readonly redis: Redis & { cbRecord5?: RecordCmd; cbTrimOutcomes?: TrimCmd };
   private readonly sent: SentCalls;
 
   constructor(
@@ -125,7 +48,8 @@ export class OutcomeLog {
     private readonly keys: Keys,
   ) {
     this.redis = redis as OutcomeLog["redis"];
-    if (!this.redis.cbRecord4) redis.defineCommand("cbRecord4", { numberOfKeys: 5, lua: RECORD });
+    if (!this.redis.cbRecord5) redis.defineCommand("cbRecord5", { numberOfKeys: 5, lua: RECORD });
+    if (!this.redis.cbTrimOutcomes) redis.defineCommand("cbTrimOutcomes", { numberOfKeys: 2, lua: TRIM });
     this.sent = new SentCalls(redis, keys);
   }
 
@@ -143,13 +67,28 @@ export class OutcomeLog {
     return new Set(lines.filter((_, i) => res[i]?.[1] === 1));
   }
 
-  /** Writes outcomes; returns how many were new and the run's state afterwards. */
-  async record(runId: string, rows: readonly RecordedOutcome[], breaker: BreakerSettings): Promise<{ added: number; state: string }> {
+  /**
+   * Writes outcomes; returns how many were new and the run's state afterwards. `grouped`: rows alike but for
+   * line and contact may share one stream entry (outcomeGroups.ts), and the stream keeps its count of
+   * outcomes: for runs whose readers all know groups (groupsOutcomes), and then for every write to the run.
+   */
+  async record(runId: string, rows: readonly RecordedOutcome[], breaker: BreakerSettings, grouped = false): Promise<{ added: number; state: string }> {
     if (rows.length === 0) return { added: 0, state: "" };
-    const args: Array<string | number> = [runId, breaker.window, breaker.ratio, breaker.auth, breaker.consecutive, Date.now()];
-    for (const { outcome: o, flag } of rows) args.push(`${o.line}|${o.status}|${o.throttles}|${flag}|${o.errorCode}`, encodeOutcome(o));
+    const { singles, groups } = grouped ? groupAlike(rows) : { singles: rows, groups: [] };
+    const args: Array<string | number | Buffer> = [
+      runId,
+      breaker.window,
+      breaker.ratio,
+      breaker.auth,
+      breaker.consecutive,
+      Date.now(),
+      singles.length,
+      grouped ? 1 : 0,
+    ];
+    for (const { outcome: o, flag } of singles) args.push(`${o.line}|${o.status}|${o.throttles}|${flag}|${o.errorCode}`, encodeOutcome(o));
+    for (const g of groups) args.push(...groupArgs(g));
     const k = this.keys;
-    const [added, state] = await (this.redis.cbRecord4 as RecordCmd)(
+    const [added, state] = await (this.redis.cbRecord5 as RecordCmd)(
       k.done(runId),
       k.run(runId),
       k.outcomes(runId),
@@ -185,22 +124,31 @@ export class OutcomeLog {
     return done;
   }
 
-  /** Outcomes not yet written out, oldest first, after stream id `after`. */
+  /**
+   * Outcomes not yet written out, oldest first, from the `count` stream entries after id `after`. A group's
+   * outcomes (outcomeGroups.ts) come one by one, the entry's id on the last of them only.
+   */
   async pending(runId: string, after: string, count: number): Promise<Array<{ id: string; encoded: string }>> {
     const res = await this.redis.xrange(this.keys.outcomes(runId), `(${after}`, "+", "COUNT", count);
-    return res.map(([id, fields]) => ({ id, encoded: fields[1] as string }));
+    const out: Array<{ id: string; encoded: string }> = [];
+    for (const [id, fields] of res) {
+      if (fields[0] === OUTCOME_FIELD) out.push({ id, encoded: fields[1] as string });
+      else for (const e of expandGroup(id, fields)) out.push(e);
+    }
+    return out;
   }
 
   /** Drops outcomes up to and including `upto`: they are safely on disk. */
   async trim(runId: string, upto: string): Promise<void> {
     // MINID keeps ids >= the given one; trimming to the next id drops `upto` too.
     const [ms, seq] = upto.split("-").map(Number) as [number, number];
-    await this.redis.xtrim(this.keys.outcomes(runId), "MINID", `${ms}-${seq + 1}`);
+    await (this.redis.cbTrimOutcomes as TrimCmd)(this.keys.outcomes(runId), this.keys.run(runId), upto, `${ms}-${seq + 1}`);
   }
 
   /** Outcomes still in Redis, not yet moved to a spool. */
   async inRedis(runId: string): Promise<number> {
-    return this.redis.xlen(this.keys.outcomes(runId));
+    const res = await this.redis.multi().xlen(this.keys.outcomes(runId)).hget(this.keys.run(runId), RUN.streamRows).exec();
+    return streamRowsOf(res?.[0]?.[1], res?.[1]?.[1]);
   }
 }
 

@@ -1,11 +1,12 @@
 import type { Redis } from "ioredis";
-import { MANIFEST_VERSION, type RunManifest } from "../domain/run/manifest.js";
+import { READABLE_MANIFEST_VERSIONS, type RunManifest } from "../domain/run/manifest.js";
 import { guardPauseReason } from "../domain/run/nightGuards.js";
 import { HELD_STATES, type RunProgress, type RunState } from "../domain/run/state.js";
 import { STATUSES, type OutcomeStatus } from "../domain/Outcome.js";
 import type { DryRunPlan } from "../domain/RunSummary.js";
 import { type Keys, RUN } from "./keys.js";
 import { ManifestVersionError } from "./ManifestVersionError.js";
+import { streamRowsOf } from "./outcomeLog.js";
 
 /**
  * KEYS[1] run hash; ARGV[1] now (epoch ms). Returns {state, stop reason} ('' for none); marks the run started
@@ -24,7 +25,7 @@ return {state, s[2] or ''}
 /** A run's manifest as stored, refused when another release's layout. */
 function parseManifest(runId: string, raw: string): RunManifest {
   const m = JSON.parse(raw) as { version?: unknown };
-  if (m.version !== MANIFEST_VERSION) throw new ManifestVersionError(runId, m.version);
+  if (!READABLE_MANIFEST_VERSIONS.includes(m.version as number)) throw new ManifestVersionError(runId, m.version);
   return m as RunManifest;
 }
 
@@ -231,8 +232,10 @@ export class Runs {
    * or paused run) and outcomes not yet moved out by a report writer. One round trip.
    */
   async backlog(runId: string): Promise<{ parked: number; outcomes: number; state: string }> {
-    const res = await this.redis.multi().llen(this.keys.parked(runId)).xlen(this.keys.outcomes(runId)).hget(this.keys.run(runId), RUN.state).exec();
-    return { parked: Number(res?.[0]?.[1] ?? 0), outcomes: Number(res?.[1]?.[1] ?? 0), state: String(res?.[2]?.[1] ?? "") };
+    const k = this.keys;
+    const res = await this.redis.multi().llen(k.parked(runId)).xlen(k.outcomes(runId)).hmget(k.run(runId), RUN.state, RUN.streamRows).exec();
+    const [state, streamRows] = (res?.[2]?.[1] ?? []) as Array<string | null>;
+    return { parked: Number(res?.[0]?.[1] ?? 0), outcomes: streamRowsOf(res?.[1]?.[1], streamRows), state: String(state ?? "") };
   }
 
   /** A dry run's plan, kept with the run so `report` writes it again. */

@@ -1,5 +1,16 @@
-import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
+import { type BreakerSettings, breakerOf, type RecordedOutcome } from "../domain/breaker.js";
+import { groupsOutcomes, type RunManifest } from "../domain/run/manifest.js";
 import type { RunStore } from "../store/RunStore.js";
+
+/** How a run's outcomes are written: its breaker, and whether alike ones may share an entry. */
+export interface RecordRules {
+  readonly breaker: BreakerSettings;
+  readonly grouped: boolean;
+}
+
+export function recordRulesOf(m: RunManifest | undefined): RecordRules {
+  return { breaker: breakerOf(m), grouped: groupsOutcomes(m) };
+}
 
 /** One `add`/`addAll`: its outcomes go into the same script call, and it is answered once for all of them. */
 interface Waiting {
@@ -20,7 +31,7 @@ export class OutcomeWriter {
 
   constructor(
     private readonly store: RunStore,
-    private readonly breaker: (runId: string) => BreakerSettings,
+    private readonly rules: (runId: string) => RecordRules,
     private readonly delayMs = 10,
     private readonly maxBatch = 200,
   ) {}
@@ -58,7 +69,8 @@ export class OutcomeWriter {
     const items: RecordedOutcome[] = [];
     for (const w of batch.waiting) for (const item of w.items) items.push(item);
     try {
-      const { state } = await this.store.record(runId, items, this.breaker(runId));
+      const { breaker, grouped } = this.rules(runId);
+      const { state } = await this.store.record(runId, items, breaker, grouped);
       for (const w of batch.waiting) w.resolve(state);
     } catch (err) {
       for (const w of batch.waiting) w.reject(err);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -96,5 +96,47 @@ describe("OutcomeSpool.inLineOrder", () => {
     expect(count).toBe(4);
     expect([...outcomes()].map((o) => `${o.line}:${o.status}`)).toEqual(["2:would_update", "3:would_update", "4:would_update", "9:invalid"]);
     again.close();
+  });
+
+  it("a group cut short on disk (its last line, with the entry's id, never landed) is dropped and written again whole", async () => {
+    const path = join(dir, "s");
+    const spool = await OutcomeSpool.open(path);
+    spool.append(entries([2, 3]));
+    // An entry's outcomes as the drain gives them (store/outcomeGroups.ts): the id on the last only.
+    const group = (id: string, lines: number[]) => lines.map((line, i) => ({ id: i === lines.length - 1 ? id : "", encoded: encodeOutcome(outcome(line)) }));
+    const whole = group("9-0", [4, 5, 6, 7]);
+    const text = whole.map((e) => `${e.id}\t${e.encoded}\n`).join("");
+    spool.close();
+    // SIGKILL while the group was written: two of its lines and half of a third landed.
+    await appendFile(path, text.slice(0, text.indexOf("\n", text.indexOf("\n") + 1) + 20));
+    const again = await OutcomeSpool.open(path);
+    expect(again.lastId).toBe("2-0");
+    again.append(whole);
+    const { outcomes, duplicates, count } = again.inLineOrder();
+    expect([count, duplicates]).toEqual([6, 0]);
+    expect([...outcomes()].map((o) => o.line)).toEqual([2, 3, 4, 5, 6, 7]);
+    again.close();
+  });
+
+  it("finds the last whole entry behind a cut-short group longer than the tail first read (1 MB), or none", async () => {
+    const path = join(dir, "s");
+    const spool = await OutcomeSpool.open(path);
+    spool.append(entries([2]));
+    spool.close();
+    const long = "x".repeat(200);
+    const idless = Array.from({ length: 8_000 }, (_, i) => `\t${encodeOutcome(outcome(i + 3, { message: long }))}\n`).join("");
+    expect(idless.length).toBeGreaterThan(1 << 20);
+    await appendFile(path, idless);
+    const again = await OutcomeSpool.open(path);
+    expect(again.lastId).toBe("1-0");
+    expect(again.inLineOrder().count).toBe(1);
+    again.close();
+    // Nothing but a group's first lines: nothing is whole.
+    const only = join(dir, "only");
+    await writeFile(only, idless);
+    const none = await OutcomeSpool.open(only);
+    expect(none.lastId).toBe("0-0");
+    expect(none.inLineOrder().count).toBe(0);
+    none.close();
   });
 });

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Outcome } from "../../src/domain/Outcome.js";
-import { keysFor } from "../../src/store/keys.js";
+import { keysFor, RUN } from "../../src/store/keys.js";
 import { OutcomeLog } from "../../src/store/outcomeLog.js";
 import { OutcomeMarks } from "../../src/store/outcomeMarks.js";
 import { deletePrefix, REDIS_URL, uniquePrefix } from "../integration/helpers.js";
@@ -60,7 +60,8 @@ describe("OutcomeMarks: the outcome log's done bits and counters, without the st
     const [a, b] = await Promise.all([redis.hgetall(keys.run("viaLog")), redis.hgetall(keys.run("viaMarks"))]);
     // The time of the latest outcome is now, for both.
     expect(Math.abs(Number(a.lastAt) - Number(b.lastAt))).toBeLessThan(5_000);
-    expect({ ...b, lastAt: "" }).toEqual({ ...a, lastAt: "" });
+    // The stream's count of outcomes is the log's alone: marked rows have no entry.
+    expect({ ...b, lastAt: "" }).toEqual({ ...withoutStreamRows(a), lastAt: "" });
     expect(await redis.getBuffer(keys.done("viaMarks"))).toEqual(await redis.getBuffer(keys.done("viaLog")));
     // Nothing in the stream: the outcomes themselves are kept elsewhere.
     expect(await redis.exists(keys.outcomes("viaMarks"))).toBe(0);
@@ -102,7 +103,8 @@ describe("OutcomeMarks: the outcome log's done bits and counters, without the st
     expect(marked.already).toEqual(new Set([4, 1_480, 3_000_000, 9, 70_000]));
     expect(await redis.getBuffer(keys.done("bigMarks"))).toEqual(await redis.getBuffer(keys.done("bigLog")));
     const [a, b] = await Promise.all([redis.hgetall(keys.run("bigLog")), redis.hgetall(keys.run("bigMarks"))]);
-    expect({ ...b, lastAt: "" }).toEqual({ ...a, lastAt: "" });
+    // The stream's count of outcomes is the log's alone: marked rows have no entry.
+    expect({ ...b, lastAt: "" }).toEqual({ ...withoutStreamRows(a), lastAt: "" });
     expect(Number(b["c:unchanged"]) + Number(b["c:would_update"])).toBe(new Set(lines).size - 3);
   });
 
@@ -113,3 +115,8 @@ describe("OutcomeMarks: the outcome log's done bits and counters, without the st
     expect(await redis.exists(keys.done("gone"), keys.run("gone"))).toBe(0);
   });
 });
+
+function withoutStreamRows(hash: Record<string, string>): Record<string, string> {
+  const { [RUN.streamRows]: _, ...rest } = hash;
+  return rest;
+}

@@ -48,14 +48,21 @@ describe("runs: the manifest's version", () => {
     expect((await store.progress("v1"))?.manifest).toEqual(m);
   });
 
+  it("a manifest of the release before (version 1) is still read: its run is worked and reported", async () => {
+    const m = { ...manifest("v-before"), version: 1 as const };
+    await store.create(m);
+    expect(await store.manifest("v-before")).toEqual(m);
+    expect((await store.progress("v-before"))?.manifest).toEqual(m);
+  });
+
   it.each([
-    ["another version", { version: 2 }, "2"],
+    ["another version", { version: 3 }, "3"],
     ["no version (a release before versions)", { version: undefined }, "null"],
   ])("a manifest with %s is refused in one sentence, by manifest() and progress()", async (_, patch, shown) => {
     const runId = `other-${shown}`;
     await store.create(manifest(runId));
     await redis.hset(keys.run(runId), RUN.manifest, JSON.stringify({ ...manifest(runId), ...patch }));
-    const sentence = `run ${runId} was queued by another release of connect-backfill (manifest version ${shown}, this release reads version 1); work, report or prune it with the release that queued it.`;
+    const sentence = `run ${runId} was queued by another release of connect-backfill (manifest version ${shown}, this release reads version 1 or 2); work, report or prune it with the release that queued it.`;
     await expect(store.manifest(runId)).rejects.toThrow(new ManifestVersionError(runId, patch.version));
     await expect(store.manifest(runId)).rejects.toThrow(sentence);
     await expect(store.progress(runId)).rejects.toThrow(sentence);

@@ -3,8 +3,19 @@ import type { ColumnMapping, SourceShape } from "./shape.js";
 import type { OperationName } from "../../operations/Operation.js";
 import type { NightReading } from "./nightGuards.js";
 
-/** The layout of the manifest this release writes and reads; a manifest of another version is refused when read. */
-export const MANIFEST_VERSION = 1;
+/**
+ * The layout of the manifest this release writes. 2: the run's outcome stream may hold groups of alike
+ * outcomes (store/outcomeGroups.ts), which a release that reads only 1 would misread: it refuses such runs.
+ */
+export const MANIFEST_VERSION = 2;
+
+/** The layouts this release reads: a run queued by the release before is still worked and reported. */
+export const READABLE_MANIFEST_VERSIONS: readonly number[] = [1, MANIFEST_VERSION];
+
+/** Whether a run's outcomes may travel in groups: only where every release that reads the run knows them. */
+export function groupsOutcomes(m: Pick<RunManifest, "version"> | undefined): boolean {
+  return m !== undefined && m.version >= 2;
+}
 
 /** Contacts older than this are skipped; null: no limit. Mirrors config's ContactAge. */
 export type MaxContactAge = { readonly unit: "months" | "days"; readonly n: number } | null;
@@ -30,7 +41,7 @@ export interface RunTarget {
 
 /** What every worker must know about a run to process its rows the same way. */
 export interface RunManifest {
-  readonly version: typeof MANIFEST_VERSION;
+  readonly version: 1 | typeof MANIFEST_VERSION;
   /** Set for a job's runs. */
   readonly job?: RunJob;
   /** A job's CSV column mapping: workers read the rows again with it. */
