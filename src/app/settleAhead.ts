@@ -8,6 +8,9 @@ import type { Outcome } from "../domain/Outcome.js";
 /** Told each outcome settled here (a `run` process's metrics count them as its workers' own). */
 export type OutcomeListener = (runId: string, outcome: Outcome) => void;
 
+/** Chunks settled at once by the producer. */
+const SETTLING_AT_ONCE = 2;
+
 /** Never fires: a chunk settled ahead holds no call that a stop would have to cut short. */
 const NEVER = new AbortController().signal;
 
@@ -30,10 +33,17 @@ export function settleAhead(ctx: AppContext, runId: string, onOutcome?: OutcomeL
   return async (chunks) => {
     run ??= await ctx.store.manifest(runId);
     if (!run || !eligible(run)) return chunks;
-    // One at a time, in file order (settling two at once measured no faster: 7.7-8.7 s against 7.3-7.5 s for 100k rows).
-    const left: ChunkJobData[] = [];
-    for (const chunk of chunks) if (await needsWorker(chunk, run)) left.push(chunk);
-    return left;
+    // Two at a time: a chunk's three round trips to Redis (its done bits, the memory's answer, its outcomes) leave
+    // the process idle, and another chunk's settling fills that time. Each chunk's contacts are whole in it
+    // (contactsTogether), so chunks settle independently; what is left is queued in file order.
+    const manifest = run;
+    const needs = new Array<boolean>(chunks.length);
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < chunks.length; i = next++) needs[i] = await needsWorker(chunks[i] as ChunkJobData, manifest);
+    };
+    await Promise.all(Array.from({ length: Math.min(SETTLING_AT_ONCE, chunks.length) }, lane));
+    return chunks.filter((_, i) => needs[i]);
   };
 
   async function needsWorker(chunk: ChunkJobData, manifest: RunManifest): Promise<boolean> {
