@@ -28,7 +28,7 @@ const NEVER = new AbortController().signal;
  */
 export function settleAhead(ctx: AppContext, runId: string, onOutcome?: OutcomeListener): (chunks: readonly ChunkJobData[]) => Promise<readonly ChunkJobData[]> {
   let run: RunManifest | undefined;
-  // In-process, one chunk at a time: its outcomes go as soon as they are settled, not after a batching delay.
+  // In-process, without a batching delay: a chunk's outcomes go as soon as they are settled.
   const writer = new OutcomeWriter(ctx.store, () => recordRulesOf(run), 0, 1000);
   return async (chunks) => {
     run ??= await ctx.store.manifest(runId);
