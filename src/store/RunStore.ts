@@ -132,8 +132,8 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
   finished(runId: string, lines: readonly number[]): Promise<Set<number>> {
     return this.outcomeLog.finished(runId, lines);
   }
-  pendingOutcomes(runId: string, after: string, count: number): Promise<Array<{ id: string; encoded: string }>> {
-    return this.outcomeLog.pending(runId, after, count);
+  pendingOutcomes(runId: string, after: string, count: number, maxRows?: number): Promise<Array<{ id: string; encoded: string }>> {
+    return this.outcomeLog.pending(runId, after, count, maxRows);
   }
   trimOutcomes(runId: string, upto: string): Promise<void> {
     return this.outcomeLog.trim(runId, upto);

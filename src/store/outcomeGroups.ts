@@ -34,6 +34,9 @@ function restOf(item: RecordedOutcome): string | undefined {
   const o = item.outcome;
   if (item.flag !== 0 || o.attempts !== 0 || o.throttles !== 0 || o.httpStatus !== undefined || o.original !== undefined) return undefined;
   if (o.retryable || o.keys || o.omit || o.image || !Number.isFinite(o.finishedAt)) return undefined;
+  // A group's text travels to Redis as UTF-8, not as escaped JSON: a lone surrogate (a contact id cut inside an
+  // emoji, a JSONL "\ud800") would come back as U+FFFD. Such a row keeps an entry of its own.
+  if (!o.contactId.isWellFormed() || !o.instanceId.isWellFormed() || !o.message.isWellFormed() || !o.errorCode.isWellFormed()) return undefined;
   // A group's lines travel as 4 bytes each, its contact ids one per line of text.
   if (!Number.isInteger(o.line) || o.line < 0 || o.line > 0xffffffff || o.contactId.includes("\n")) return undefined;
   const head = `line ${o.line}: `;
@@ -56,7 +59,8 @@ export function groupAlike(rows: readonly RecordedOutcome[]): { singles: Recorde
     let into = last;
     // Most rows share the group of the row before: no key made for them.
     if (!into || !g || g.rest !== rest || g.status !== o.status || g.errorCode !== o.errorCode || g.instanceId !== o.instanceId || g.finishedAt !== o.finishedAt) {
-      const key = `${o.status}\n${o.errorCode}\n${o.instanceId}\n${o.finishedAt}\n${rest}`;
+      // Made only when the group changes: JSON, so no two groups share a key whatever their text holds.
+      const key = JSON.stringify([o.status, o.errorCode, o.instanceId, o.finishedAt, rest]);
       into = byKey.get(key);
       if (!into) {
         into = {

@@ -6,6 +6,9 @@ import { expandGroup, GROUP_FIELDS, groupAlike, groupArgs } from "./outcomeGroup
 import { RECORD } from "./recordScript.js";
 import { SentCalls } from "./sentCalls.js";
 
+/** Stream entries read first, before the rows an entry holds are known. */
+const FIRST_PAGE = 64;
+
 type TrimCmd = (stream: string, run: string, upto: string, minId: string) => Promise<number>;
 
 /**
@@ -125,15 +128,26 @@ export class OutcomeLog {
   }
 
   /**
-   * Outcomes not yet written out, oldest first, from the `count` stream entries after id `after`. A group's
+   * Outcomes not yet written out, oldest first, from at most `count` stream entries after id `after`, and no
+   * more entries once `maxRows` outcomes are in hand (an entry may hold a chunk's group: 1,000 of them could
+   * be millions of rows). Read a page at a time, each sized by the rows per entry seen so far. A group's
    * outcomes (outcomeGroups.ts) come one by one, the entry's id on the last of them only.
    */
-  async pending(runId: string, after: string, count: number): Promise<Array<{ id: string; encoded: string }>> {
-    const res = await this.redis.xrange(this.keys.outcomes(runId), `(${after}`, "+", "COUNT", count);
+  async pending(runId: string, after: string, count: number, maxRows = Number.POSITIVE_INFINITY): Promise<Array<{ id: string; encoded: string }>> {
     const out: Array<{ id: string; encoded: string }> = [];
-    for (const [id, fields] of res) {
-      if (fields[0] === OUTCOME_FIELD) out.push({ id, encoded: fields[1] as string });
-      else for (const e of expandGroup(id, fields)) out.push(e);
+    let from = after;
+    let entries = 0;
+    for (let page = Math.min(count, FIRST_PAGE); page > 0; ) {
+      const res = await this.redis.xrange(this.keys.outcomes(runId), `(${from}`, "+", "COUNT", page);
+      for (const [id, fields] of res) {
+        if (fields[0] === OUTCOME_FIELD) out.push({ id, encoded: fields[1] as string });
+        else for (const e of expandGroup(id, fields)) out.push(e);
+        from = id;
+        entries++;
+        if (out.length >= maxRows) return out;
+      }
+      if (res.length < page) return out;
+      page = Math.min(count - entries, Math.ceil(((maxRows - out.length) * entries) / out.length));
     }
     return out;
   }

@@ -194,6 +194,42 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
     expect(await log.inRedis("before")).toBe(2);
   });
 
+  it("keeps a row whose text is not well-formed UTF-16 (a lone surrogate) out of groups: it comes back exactly as written", async () => {
+    const keys = keysFor(prefix);
+    const log = new OutcomeLog(redis, keys);
+    const runId = "surrogates";
+    await redis.hset(keys.run(runId), RUN.state, "running");
+    const cut = { ...unchanged(3), contactId: "xx\ud83d" };
+    const rows = [flag0(unchanged(2)), flag0(cut), flag0(unchanged(4))];
+    expect(groupAlike(rows).singles.map((s) => s.outcome.line)).toEqual([3]);
+    await log.record(runId, rows, breaker, true);
+    const back = (await log.pending(runId, "0-0", 10)).map((e) => decodeOutcome(e.encoded)).sort((a, b) => a.line - b.line);
+    expect(back.map((o) => o.contactId)).toEqual(["c-2", "xx\ud83d", "c-4"]);
+  });
+
+  it("a drain's batch ends after whole entries once it holds enough rows, whatever a group holds", async () => {
+    const keys = keysFor(prefix);
+    const log = new OutcomeLog(redis, keys);
+    const runId = "paged";
+    await redis.hset(keys.run(runId), RUN.state, "running");
+    for (let e = 0; e < 10; e++)
+      await log.record(
+        runId,
+        Array.from({ length: 500 }, (_, i) => flag0(unchanged(2 + e * 500 + i))),
+        breaker,
+        true,
+      );
+    const first = await log.pending(runId, "0-0", 5000, 1200);
+    // Three groups: the third took the batch past 1,200, and a batch ends on an entry's id.
+    expect(first).toHaveLength(1500);
+    expect(first.at(-1)?.id).not.toBe("");
+    const rest = await log.pending(runId, first.at(-1)?.id as string, 5000, 1200);
+    expect(rest).toHaveLength(1500);
+    const all = await log.pending(runId, "0-0", 5000);
+    expect(all).toHaveLength(5000);
+    expect(new Set(all.map((e) => decodeOutcome(e.encoded).line)).size).toBe(5000);
+  });
+
   it("writes nothing for a run whose hash is gone", async () => {
     const keys = keysFor(prefix);
     const log = new OutcomeLog(redis, keys);
