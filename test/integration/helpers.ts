@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
+import { afterAll, beforeAll } from "vitest";
 import { loadConfig, type ConfigFlags } from "../../src/config/loadConfig.js";
 import { openContext, type AppContext } from "../../src/app/context.js";
 import { openSource } from "../../src/input/openSource.js";
@@ -28,6 +29,22 @@ export async function deletePrefix(prefix: string): Promise<void> {
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== "0");
   await redis.quit();
+}
+
+/**
+ * For a describe block that talks to Redis: a connection (made before its tests) and a key prefix of its own,
+ * whose keys are deleted after them.
+ */
+export function redisPerDescribe(): { readonly prefix: string; redis: Redis } {
+  const db = { prefix: uniquePrefix(), redis: undefined as unknown as Redis };
+  beforeAll(() => {
+    db.redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    await deletePrefix(db.prefix);
+    db.redis.disconnect();
+  });
+  return db;
 }
 
 export interface Harness {

@@ -1,5 +1,5 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisPerDescribe } from "../integration/helpers.js";
+import { describe, expect, it } from "vitest";
 import type { RecordedOutcome } from "../../src/domain/breaker.js";
 import type { Outcome } from "../../src/domain/Outcome.js";
 import { decodeOutcome, encodeAlike, encodeOutcome } from "../../src/domain/outcomeCodec.js";
@@ -10,7 +10,6 @@ import { OutcomeLog } from "../../src/store/outcomeLog.js";
 import type { RunManifest } from "../../src/domain/run/manifest.js";
 import { RunStore } from "../../src/store/RunStore.js";
 import { OutcomeWriter, recordRulesOf } from "../../src/worker/OutcomeWriter.js";
-import { deletePrefix, REDIS_URL, uniquePrefix } from "../integration/helpers.js";
 
 const ref = (line: number, contactId = `c-${line}`, instanceId = "inst") => ({ line, contactId, instanceId });
 const unchanged = (line: number, at = 1_700_000_000_000): Outcome => ({
@@ -68,20 +67,12 @@ describe("outcomeGroups: alike outcomes in one entry", () => {
 });
 
 describe("outcomeLog with groups: the same outcomes, counters and done bits as one entry a row", () => {
-  const prefix = uniquePrefix();
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
-  });
-  afterAll(async () => {
-    await deletePrefix(prefix);
-    redis.disconnect();
-  });
+  const db = redisPerDescribe();
 
   /** Every outcome the stream holds, in line order (as the spool's report reads them), and the run's counters. */
   async function held(log: OutcomeLog, keys: ReturnType<typeof keysFor>, runId: string) {
     const outcomes = (await log.pending(runId, "0-0", 10_000)).map((e) => decodeOutcome(e.encoded)).sort((a, b) => a.line - b.line);
-    const counters = await redis.hgetall(keys.run(runId));
+    const counters = await db.redis.hgetall(keys.run(runId));
     delete counters[RUN.lastAt];
     // The stream's count of outcomes is kept for grouped runs only (tested on its own).
     delete counters[RUN.streamRows];
@@ -96,8 +87,8 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   }
 
   it("writes a chunk's rows alike as one entry and reads them back as the per-row script did", async () => {
-    const keys = keysFor(prefix);
-    const log = new OutcomeLog(redis, keys);
+    const keys = keysFor(db.prefix);
+    const log = new OutcomeLog(db.redis, keys);
     const applied = sent(ref(1), { status: "updated", errorCode: "", httpStatus: 200, attempts: 1, throttles: 0 }, "line 1: updated", { carrier: true });
     const rows: RecordedOutcome[] = [
       { outcome: { ...applied, finishedAt: 1 }, flag: 1 },
@@ -105,20 +96,20 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
       flag0({ ...notSent(ref(900), "cancelled", "Cancelled", "line 900: not sent: the run was cancelled"), finishedAt: 5 }),
       flag0({ ...notSent(ref(901), "cancelled", "Cancelled", "line 901: not sent: the run was cancelled"), finishedAt: 5 }),
     ];
-    for (const runId of ["one-by-one", "grouped"]) await redis.hset(keys.run(runId), RUN.state, "running");
+    for (const runId of ["one-by-one", "grouped"]) await db.redis.hset(keys.run(runId), RUN.state, "running");
     const a = await log.record("one-by-one", rows, breaker, false);
     const b = await log.record("grouped", rows, breaker, true);
     expect(b).toEqual(a);
-    expect(await redis.xlen(keys.outcomes("grouped"))).toBe(3);
+    expect(await db.redis.xlen(keys.outcomes("grouped"))).toBe(3);
     expect(await held(log, keys, "grouped")).toEqual(await held(log, keys, "one-by-one"));
     expect(await log.inRedis("grouped")).toBe(703);
   });
 
   it("leaves out of a group's entry, and of its counts, the rows that had an outcome already (a chunk taken up again)", async () => {
-    const keys = keysFor(prefix);
-    const log = new OutcomeLog(redis, keys);
+    const keys = keysFor(db.prefix);
+    const log = new OutcomeLog(db.redis, keys);
     const runId = "again";
-    await redis.hset(keys.run(runId), RUN.state, "running");
+    await db.redis.hset(keys.run(runId), RUN.state, "running");
     const first = [10, 12, 400, 13].map((l) => flag0(unchanged(l)));
     expect((await log.record(runId, first, breaker, true)).added).toBe(4);
     // The chunk again, whole, with one line twice: only the new rows, once each.
@@ -133,8 +124,8 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   });
 
   it("groups a run's outcomes only where its manifest says every reader knows groups (version 2), never a run of the release before", async () => {
-    const keys = keysFor(prefix);
-    const store = new RunStore(redis, keys);
+    const keys = keysFor(db.prefix);
+    const store = new RunStore(db.redis, keys);
     const writer = new OutcomeWriter(
       store,
       (runId) =>
@@ -149,23 +140,23 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
       0,
     );
     for (const runId of ["v1", "v2"]) {
-      await redis.hset(keys.run(runId), RUN.state, "running");
+      await db.redis.hset(keys.run(runId), RUN.state, "running");
       await writer.addAll(
         runId,
         [2, 3, 4].map((l) => flag0(unchanged(l))),
       );
     }
-    expect([await redis.xlen(keys.outcomes("v1")), await redis.xlen(keys.outcomes("v2"))]).toEqual([3, 1]);
+    expect([await db.redis.xlen(keys.outcomes("v1")), await db.redis.xlen(keys.outcomes("v2"))]).toEqual([3, 1]);
     // The count of outcomes in the stream is kept for the grouped run only: a release before trims a run's
     // stream without lowering it, so its runs are read by their stream's length.
-    expect([await redis.hget(keys.run("v1"), RUN.streamRows), await redis.hget(keys.run("v2"), RUN.streamRows)]).toEqual([null, "3"]);
+    expect([await db.redis.hget(keys.run("v1"), RUN.streamRows), await db.redis.hget(keys.run("v2"), RUN.streamRows)]).toEqual([null, "3"]);
   });
 
   it("counts the outcomes a stream holds, not its entries, as they are trimmed; a run of the release before by its length", async () => {
-    const keys = keysFor(prefix);
-    const log = new OutcomeLog(redis, keys);
+    const keys = keysFor(db.prefix);
+    const log = new OutcomeLog(db.redis, keys);
     const runId = "counted";
-    await redis.hset(keys.run(runId), RUN.state, "running");
+    await db.redis.hset(keys.run(runId), RUN.state, "running");
     await log.record(
       runId,
       [2, 3, 4, 5].map((l) => flag0(unchanged(l))),
@@ -179,7 +170,7 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
       breaker,
       true,
     );
-    expect([await redis.xlen(keys.outcomes(runId)), await log.inRedis(runId)]).toEqual([3, 7]);
+    expect([await db.redis.xlen(keys.outcomes(runId)), await log.inRedis(runId)]).toEqual([3, 7]);
     const pending = await log.pending(runId, "0-0", 2);
     expect(pending.map((e) => e.id).filter((id) => id !== "")).toHaveLength(2);
     await log.trim(runId, pending.at(-1)?.id as string);
@@ -188,17 +179,17 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
     await log.trim(runId, rest.at(-1)?.id as string);
     expect(await log.inRedis(runId)).toBe(0);
     // A release before groups kept no count: one entry a row, its length says it.
-    await redis.xadd(keys.outcomes("before"), "*", "o", "[2]");
-    await redis.xadd(keys.outcomes("before"), "*", "o", "[3]");
-    await redis.hset(keys.run("before"), RUN.state, "running");
+    await db.redis.xadd(keys.outcomes("before"), "*", "o", "[2]");
+    await db.redis.xadd(keys.outcomes("before"), "*", "o", "[3]");
+    await db.redis.hset(keys.run("before"), RUN.state, "running");
     expect(await log.inRedis("before")).toBe(2);
   });
 
   it("keeps a row whose text is not well-formed UTF-16 (a lone surrogate) out of groups: it comes back exactly as written", async () => {
-    const keys = keysFor(prefix);
-    const log = new OutcomeLog(redis, keys);
+    const keys = keysFor(db.prefix);
+    const log = new OutcomeLog(db.redis, keys);
     const runId = "surrogates";
-    await redis.hset(keys.run(runId), RUN.state, "running");
+    await db.redis.hset(keys.run(runId), RUN.state, "running");
     const cut = { ...unchanged(3), contactId: "xx\ud83d" };
     const rows = [flag0(unchanged(2)), flag0(cut), flag0(unchanged(4))];
     expect(groupAlike(rows).singles.map((s) => s.outcome.line)).toEqual([3]);
@@ -208,10 +199,10 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   });
 
   it("a drain's batch ends after whole entries once it holds enough rows, whatever a group holds", async () => {
-    const keys = keysFor(prefix);
-    const log = new OutcomeLog(redis, keys);
+    const keys = keysFor(db.prefix);
+    const log = new OutcomeLog(db.redis, keys);
     const runId = "paged";
-    await redis.hset(keys.run(runId), RUN.state, "running");
+    await db.redis.hset(keys.run(runId), RUN.state, "running");
     for (let e = 0; e < 10; e++)
       await log.record(
         runId,
@@ -231,9 +222,9 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   });
 
   it("writes nothing for a run whose hash is gone", async () => {
-    const keys = keysFor(prefix);
-    const log = new OutcomeLog(redis, keys);
+    const keys = keysFor(db.prefix);
+    const log = new OutcomeLog(db.redis, keys);
     expect(await log.record("gone", [flag0(unchanged(2)), flag0(unchanged(3))], breaker, true)).toEqual({ added: 0, state: "gone" });
-    expect(await redis.exists(keys.outcomes("gone"), keys.done("gone"))).toBe(0);
+    expect(await db.redis.exists(keys.outcomes("gone"), keys.done("gone"))).toBe(0);
   });
 });

@@ -1,25 +1,16 @@
-import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { redisPerDescribe } from "../integration/helpers.js";
+import { describe, expect, it } from "vitest";
 import { BREAKER_CODES, keysFor, RUN } from "../../src/store/keys.js";
 import { byteSpans, OutcomeLog } from "../../src/store/outcomeLog.js";
 import { decodeOutcome } from "../../src/domain/outcomeCodec.js";
 import { notSent, sent } from "../../src/domain/outcomes.js";
-import { deletePrefix, REDIS_URL, uniquePrefix } from "../integration/helpers.js";
 
 describe("outcomeLog: which lines are finished (the done bitmap, read by byte spans)", () => {
-  const prefix = uniquePrefix();
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
-  });
-  afterAll(async () => {
-    await deletePrefix(prefix);
-    redis.disconnect();
-  });
+  const db = redisPerDescribe();
 
   it("answers as GETBIT does for every line: close, far apart, past the bitmap's end, repeated, unsorted", async () => {
-    const keys = keysFor(prefix);
-    const log = new OutcomeLog(redis, keys);
+    const keys = keysFor(db.prefix);
+    const log = new OutcomeLog(db.redis, keys);
     // A seeded generator: the same lines on every run, so a failure can be read again.
     let seed = 7;
     const rand = (n: number) => {
@@ -30,7 +21,7 @@ describe("outcomeLog: which lines are finished (the done bitmap, read by byte sp
       const runId = `r${round}`;
       const set = new Set<number>();
       for (let i = 0; i < 300; i++) set.add(rand(round % 2 === 0 ? 2_000 : 3_000_000));
-      const p = redis.pipeline();
+      const p = db.redis.pipeline();
       for (const l of set) p.setbit(keys.done(runId), l, 1);
       await p.exec();
       const asked = [0, 7, 8, ...Array.from({ length: 500 }, () => rand(round % 2 === 0 ? 2_500 : 3_100_000)), 50_000_000, 9];
@@ -42,10 +33,10 @@ describe("outcomeLog: which lines are finished (the done bitmap, read by byte sp
   });
 
   it("records each line once, with its counters, its throttles and its error code whatever characters the code holds", async () => {
-    const keys = keysFor(prefix);
-    const log = new OutcomeLog(redis, keys);
+    const keys = keysFor(db.prefix);
+    const log = new OutcomeLog(db.redis, keys);
     const runId = "rec";
-    await redis.hset(keys.run(runId), RUN.state, "running");
+    await db.redis.hset(keys.run(runId), RUN.state, "running");
     const breaker = { window: 1000, ratio: 0.5, auth: 5, consecutive: 100, ignore: [] };
     const row = (line: number) => ({ line, contactId: `c${line}`, instanceId: "i" });
     // A service's error name is its own text: a separator, a line end or a quote in it must stay one code.
@@ -77,7 +68,7 @@ describe("outcomeLog: which lines are finished (the done bitmap, read by byte sp
       breaker,
     );
     expect(again.added).toBe(1);
-    const h = await redis.hgetall(keys.run(runId));
+    const h = await db.redis.hgetall(keys.run(runId));
     expect([h[`${RUN.countPrefix}updated`], h[`${RUN.countPrefix}failed`], h[`${RUN.countPrefix}unchanged`], h[`${RUN.countPrefix}skipped_expired`]]).toEqual([
       "1",
       "1",
@@ -91,7 +82,7 @@ describe("outcomeLog: which lines are finished (the done bitmap, read by byte sp
       "2",
       "1",
     ]);
-    const codes = await redis.hgetall(keys.breakerCodes(runId));
+    const codes = await db.redis.hgetall(keys.breakerCodes(runId));
     expect([codes[`${BREAKER_CODES.countPrefix}${odd}`], codes[`${BREAKER_CODES.linePrefix}${odd}`]]).toEqual(["1", "9"]);
     const stream = await log.pending(runId, "0-0", 10);
     expect(stream.map((e) => decodeOutcome(e.encoded)).map((o) => [o.line, o.status, o.errorCode])).toEqual([
