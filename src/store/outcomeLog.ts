@@ -20,7 +20,8 @@ const TRIM = `
 local rows = 0
 for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', ARGV[1])) do
   local f = e[2]
-  if f[1] == '${GROUP_FIELDS[0]}' then rows = rows + select(2, string.gsub(f[12], ',', '')) + 1 else rows = rows + 1 end
+  -- A group's lines, "," between them: the value after the name "l" (Lua counts from 1, names and values alternate).
+  if f[1] == '${GROUP_FIELDS[0]}' then rows = rows + select(2, string.gsub(f[${2 * GROUP_FIELDS.indexOf("l") + 2}], ',', '')) + 1 else rows = rows + 1 end
 end
 redis.call('XTRIM', KEYS[1], 'MINID', ARGV[2])
 if rows > 0 and redis.call('HEXISTS', KEYS[2], '${RUN.streamRows}') == 1 then redis.call('HINCRBY', KEYS[2], '${RUN.streamRows}', -rows) end

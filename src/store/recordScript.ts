@@ -132,9 +132,9 @@ for g = 9 + 2 * singles, #ARGV, 7 do
       -- Some rows had an outcome already (a chunk taken up again): the entry holds the others' contacts only.
       local all, from = {}, 1
       for k = 1, #lines do
-        local stop = string.find(contacts, '\\n', from, true)
-        all[k] = string.sub(contacts, from, (stop or (#contacts + 1)) - 1)
-        from = (stop or #contacts) + 1
+        local nl = string.find(contacts, '\\n', from, true)
+        all[k] = string.sub(contacts, from, (nl or (#contacts + 1)) - 1)
+        from = (nl or #contacts) + 1
       end
       local picked = {}
       for n, k in ipairs(kept) do picked[n] = all[k] end

@@ -68,6 +68,12 @@ describe("outcomeGroups: alike outcomes in one entry", () => {
 
 describe("outcomeLog with groups: the same outcomes, counters and done bits as one entry a row", () => {
   const db = redisPerDescribe();
+  /** The outcome log, with the runs named in it started. */
+  async function logOf(...runIds: string[]): Promise<{ keys: ReturnType<typeof keysFor>; log: OutcomeLog }> {
+    const keys = keysFor(db.prefix);
+    for (const runId of runIds) await db.redis.hset(keys.run(runId), RUN.state, "running");
+    return { keys, log: new OutcomeLog(db.redis, keys) };
+  }
 
   /** Every outcome the stream holds, in line order (as the spool's report reads them), and the run's counters. */
   async function held(log: OutcomeLog, keys: ReturnType<typeof keysFor>, runId: string) {
@@ -87,8 +93,7 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   }
 
   it("writes a chunk's rows alike as one entry and reads them back as the per-row script did", async () => {
-    const keys = keysFor(db.prefix);
-    const log = new OutcomeLog(db.redis, keys);
+    const { keys, log } = await logOf("one-by-one", "grouped");
     const applied = sent(ref(1), { status: "updated", errorCode: "", httpStatus: 200, attempts: 1, throttles: 0 }, "line 1: updated", { carrier: true });
     const rows: RecordedOutcome[] = [
       { outcome: { ...applied, finishedAt: 1 }, flag: 1 },
@@ -96,7 +101,6 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
       flag0({ ...notSent(ref(900), "cancelled", "Cancelled", "line 900: not sent: the run was cancelled"), finishedAt: 5 }),
       flag0({ ...notSent(ref(901), "cancelled", "Cancelled", "line 901: not sent: the run was cancelled"), finishedAt: 5 }),
     ];
-    for (const runId of ["one-by-one", "grouped"]) await db.redis.hset(keys.run(runId), RUN.state, "running");
     const a = await log.record("one-by-one", rows, breaker, false);
     const b = await log.record("grouped", rows, breaker, true);
     expect(b).toEqual(a);
@@ -106,10 +110,8 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   });
 
   it("leaves out of a group's entry, and of its counts, the rows that had an outcome already (a chunk taken up again)", async () => {
-    const keys = keysFor(db.prefix);
-    const log = new OutcomeLog(db.redis, keys);
     const runId = "again";
-    await db.redis.hset(keys.run(runId), RUN.state, "running");
+    const { keys, log } = await logOf(runId);
     const first = [10, 12, 400, 13].map((l) => flag0(unchanged(l)));
     expect((await log.record(runId, first, breaker, true)).added).toBe(4);
     // The chunk again, whole, with one line twice: only the new rows, once each.
@@ -124,7 +126,7 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   });
 
   it("groups a run's outcomes only where its manifest says every reader knows groups (version 2), never a run of the release before", async () => {
-    const keys = keysFor(db.prefix);
+    const { keys } = await logOf("v1", "v2");
     const store = new RunStore(db.redis, keys);
     const writer = new OutcomeWriter(
       store,
@@ -140,7 +142,6 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
       0,
     );
     for (const runId of ["v1", "v2"]) {
-      await db.redis.hset(keys.run(runId), RUN.state, "running");
       await writer.addAll(
         runId,
         [2, 3, 4].map((l) => flag0(unchanged(l))),
@@ -153,10 +154,8 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   });
 
   it("counts the outcomes a stream holds, not its entries, as they are trimmed; a run of the release before by its length", async () => {
-    const keys = keysFor(db.prefix);
-    const log = new OutcomeLog(db.redis, keys);
     const runId = "counted";
-    await db.redis.hset(keys.run(runId), RUN.state, "running");
+    const { keys, log } = await logOf(runId);
     await log.record(
       runId,
       [2, 3, 4, 5].map((l) => flag0(unchanged(l))),
@@ -186,10 +185,8 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   });
 
   it("keeps a row whose text is not well-formed UTF-16 (a lone surrogate) out of groups: it comes back exactly as written", async () => {
-    const keys = keysFor(db.prefix);
-    const log = new OutcomeLog(db.redis, keys);
     const runId = "surrogates";
-    await db.redis.hset(keys.run(runId), RUN.state, "running");
+    const { log } = await logOf(runId);
     const cut = { ...unchanged(3), contactId: "xx\ud83d" };
     const rows = [flag0(unchanged(2)), flag0(cut), flag0(unchanged(4))];
     expect(groupAlike(rows).singles.map((s) => s.outcome.line)).toEqual([3]);
@@ -199,10 +196,8 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   });
 
   it("a drain's batch ends after whole entries once it holds enough rows, whatever a group holds", async () => {
-    const keys = keysFor(db.prefix);
-    const log = new OutcomeLog(db.redis, keys);
     const runId = "paged";
-    await db.redis.hset(keys.run(runId), RUN.state, "running");
+    const { log } = await logOf(runId);
     for (let e = 0; e < 10; e++)
       await log.record(
         runId,
@@ -222,8 +217,7 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
   });
 
   it("writes nothing for a run whose hash is gone", async () => {
-    const keys = keysFor(db.prefix);
-    const log = new OutcomeLog(db.redis, keys);
+    const { keys, log } = await logOf();
     expect(await log.record("gone", [flag0(unchanged(2)), flag0(unchanged(3))], breaker, true)).toEqual({ added: 0, state: "gone" });
     expect(await db.redis.exists(keys.outcomes("gone"), keys.done("gone"))).toBe(0);
   });
