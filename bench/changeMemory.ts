@@ -61,10 +61,12 @@ export async function benchChangeMemory(redis: Redis, opts: ChangeMemoryBenchOpt
     let t = performance.now();
     for (let i = 0; i < n; i++) {
       const contactId = randomUUID();
-      contactKey(INSTANCE, contactId).copy(keys, i * 16);
-      fingerprint(INSTANCE, contactId, "UpdateContactAttributes", { crmStatus: "closed", tier: ["gold", "silver", "bronze"][i % 3], score: String(i % 100) }).copy(
-        keys,
+      keys.write(contactKey(INSTANCE, contactId), i * 16, 8, "hex");
+      keys.write(
+        fingerprint(INSTANCE, contactId, "UpdateContactAttributes", { crmStatus: "closed", tier: ["gold", "silver", "bronze"][i % 3], score: String(i % 100) }),
         i * 16 + 8,
+        8,
+        "hex",
       );
     }
     const fingerprintsPerSecond = n / ((performance.now() - t) / 1000);

@@ -2,16 +2,21 @@ import * as crypto from "node:crypto";
 
 /**
  * Hashes for change detection (`onlyChanged`, see ChangeMemory.ts): 8 bytes each,
- * the first 8 of a SHA-256. Not for security: 64 bits make a collision among the
+ * the first 8 of a SHA-256, as 16 hex digits. Not for security: 64 bits make a collision among the
  * contacts of one job about one chance in 10^7 at 10^6 contacts, and the memory
  * only ever compares a contact's fingerprint with the one stored for it.
  */
 
-/** crypto.hash (Node ≥ 20.12; a namespace import, as a named one fails to link on older Node) is about twice as fast as createHash for inputs this small. */
-const sha256 =
+/**
+ * The first 8 bytes of the SHA-256 of `s`, as 16 hex digits. crypto.hash (Node ≥ 20.12; a namespace import, as
+ * a named one fails to link on older Node) is about twice as fast as createHash for inputs this small, and
+ * answering text rather than a Buffer three times as fast again (a Buffer and its view cost more than the hash:
+ * 200k hashes, 0.21 s as Buffers, 0.07 s as hex): an unchanged night hashes twice per contact.
+ */
+const sha256Head =
   typeof crypto.hash === "function"
-    ? (s: string): Buffer => crypto.hash("sha256", s, "buffer") as unknown as Buffer
-    : (s: string): Buffer => crypto.createHash("sha256").update(s).digest();
+    ? (s: string): string => crypto.hash("sha256", s, "hex").slice(0, 16)
+    : (s: string): string => crypto.createHash("sha256").update(s).digest("hex").slice(0, 16);
 
 /** A value as JSON.stringify writes it inside an array (where what has no JSON text is "null"). */
 function inArray(v: string): string {
@@ -30,10 +35,10 @@ function instanceJson(instanceId: string): string {
 }
 
 /** The contact a row is for: one key per instance + contact id (the memory holds one fingerprint per contact). */
-export function contactKey(instanceId: string, contactId: string): Buffer {
+export function contactKey(instanceId: string, contactId: string): string {
   // JSON quoting keeps "ab"+"c" apart from "a"+"bc".
   // The text JSON.stringify([instanceId, contactId]) gives, without the array.
-  return sha256(`c[${instanceJson(instanceId)},${inArray(contactId)}]`).subarray(0, 8);
+  return sha256Head(`c[${instanceJson(instanceId)},${inArray(contactId)}]`);
 }
 
 /**
@@ -45,8 +50,8 @@ export function contactKey(instanceId: string, contactId: string): Buffer {
  * key, a changed bucket layout) can make a row look changed, never unchanged.
  * Fields whose value is undefined count as absent (as JSON.stringify drops them).
  */
-export function fingerprint(instanceId: string, contactId: string, operationName: string, fields: Readonly<Record<string, unknown>>): Buffer {
-  return sha256(`f[${instanceJson(instanceId)},${inArray(contactId)},${inArray(operationName)}]${stableJson(fields)}`).subarray(0, 8);
+export function fingerprint(instanceId: string, contactId: string, operationName: string, fields: Readonly<Record<string, unknown>>): string {
+  return sha256Head(`f[${instanceJson(instanceId)},${inArray(contactId)},${inArray(operationName)}]${stableJson(fields)}`);
 }
 
 /**

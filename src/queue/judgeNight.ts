@@ -59,12 +59,11 @@ async function countNight(input: InputRef, opts: JudgeOptions, memory: ChangeMem
   let batch: CheckedRow[] = [];
   const inFlight: Array<Promise<void>> = [];
   const compare = async (rowsOfChunk: readonly CheckedRow[]) => {
-    const groups = new Map<string, { contact: Buffer; first: CheckedRow; fold: Fields; rows: number }>();
+    const groups = new Map<string, { contact: string; first: CheckedRow; fold: Fields; rows: number }>();
     for (const r of rowsOfChunk) {
       const contact = contactKey(r.instanceId, r.contactId);
-      const id = contact.toString("hex");
-      let g = groups.get(id);
-      if (!g) groups.set(id, (g = { contact, first: r, fold: emptyFields(), rows: 0 }));
+      let g = groups.get(contact);
+      if (!g) groups.set(contact, (g = { contact, first: r, fold: emptyFields(), rows: 0 }));
       g.rows++;
       // As a queued row gives its fields back to a worker (domain/queuedRow.ts fieldsOf): a null is no field.
       for (const [k, v] of Object.entries(r.fields)) if (v !== null && v !== undefined) g.fold[k] = v;

@@ -147,8 +147,7 @@ export class ChangeMemory {
 
   /** The bucket key holding a contact. */
   bucketKey(contact: Buffer | string): string {
-    const c = bytes8(contact, "contact");
-    return changedBucket(this.prefix, (c.readUInt32BE(0) >>> (32 - this.bucketBits)).toString(16).padStart(this.hexWidth, "0"));
+    return changedBucket(this.prefix, (first32(checked(contact, "contact")) >>> (32 - this.bucketBits)).toString(16).padStart(this.hexWidth, "0"));
   }
 
   /**
@@ -252,16 +251,16 @@ export class ChangeMemory {
     const rows = Buffer.allocUnsafe((to - from) * ROW_BYTES);
     for (let e = from, at = 0; e < to; e++, at += ROW_BYTES) {
       const entry = entries[e] as ChangeEntry;
-      const contact = bytes8(entry.contact, "contact");
-      const bucket = contact.readUInt32BE(0) >>> (32 - this.bucketBits);
+      const contact = checked(entry.contact, "contact");
+      const bucket = first32(contact) >>> (32 - this.bucketBits);
       let i = index.get(bucket);
       if (i === undefined) {
         keys.push(changedBucket(this.prefix, bucket.toString(16).padStart(this.hexWidth, "0")));
         index.set(bucket, (i = keys.length));
       }
       rows.writeUInt16BE(i, at);
-      contact.copy(rows, at + 2, 2, 8);
-      bytes8(entry.fp, "fp").copy(rows, at + 8);
+      copyBytes(contact, 2, rows, at + 2);
+      copyBytes(checked(entry.fp, "fp"), 0, rows, at + 8);
     }
     return { keys, rows };
   }
@@ -275,8 +274,21 @@ export function runTag(runId: string): Buffer {
   return createHash("sha256").update(runId).digest().subarray(0, 2);
 }
 
-function bytes8(v: Buffer | string, what: string): Buffer {
-  if (Buffer.isBuffer(v) && v.length === 8) return v;
-  if (typeof v === "string" && /^[0-9a-fA-F]{16}$/.test(v)) return Buffer.from(v, "hex");
+const HEX16 = /^[0-9a-fA-F]{16}$/;
+
+/** Checks an entry's contact or fingerprint: 8 bytes, as a Buffer or 16 hex digits (what fieldsFingerprint.ts answers). */
+function checked(v: Buffer | string, what: string): Buffer | string {
+  if (typeof v === "string" ? HEX16.test(v) : Buffer.isBuffer(v) && v.length === 8) return v;
   throw new TypeError(`ChangeMemory: ${what} must be 8 bytes (a Buffer or 16 hex digits), got ${Buffer.isBuffer(v) ? `${v.length} bytes` : JSON.stringify(v)}`);
+}
+
+/** The first 4 bytes, big-endian, of a checked contact: what picks its bucket. */
+function first32(c: Buffer | string): number {
+  return typeof c === "string" ? Number.parseInt(c.slice(0, 8), 16) : c.readUInt32BE(0);
+}
+
+/** Copies bytes `from`..8 of a checked value into `into` at `at`, from hex text without a Buffer made for it (one per contact was most of a look-up's packing). */
+function copyBytes(c: Buffer | string, from: number, into: Buffer, at: number): void {
+  if (typeof c === "string") into.write(from === 0 ? c : c.slice(from * 2), at, 8 - from, "hex");
+  else c.copy(into, at, from, 8);
 }

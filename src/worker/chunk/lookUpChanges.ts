@@ -21,7 +21,7 @@ export const NO_CHANGES: Changes = { same: new Set(), remember: async () => unde
 /** A contact's rows in this chunk, in file order, and the fold of those applied so far. */
 interface Group {
   readonly rows: WorkRow[];
-  readonly contact: Buffer;
+  readonly contact: string;
   readonly applied: Fields;
 }
 
