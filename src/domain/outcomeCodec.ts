@@ -58,24 +58,3 @@ export function decodeOutcome(text: string): Outcome {
   }
   return o;
 }
-
-/**
- * The outcomes of rows that share all but their line and contact id, as encodeOutcome writes each (the same
- * bytes, pinned in a test): not sent, no answer, no record, and a message `line <line>: <rest>`. A group of
- * them travels as one entry (store/outcomeGroups.ts); each is written out here without an object per row.
- */
-export function encodeAlike(
-  shared: { readonly instanceId: string; readonly status: OutcomeStatus; readonly errorCode: string; readonly rest: string; readonly finishedAt: number },
-  lines: readonly number[],
-  contactIds: readonly string[],
-): string[] {
-  const middle = `,${member(shared.instanceId)},${STATUSES.indexOf(shared.status)},${member(shared.errorCode)},0,"line `;
-  // The message's JSON after its line number: ": <rest>" and the closing quote.
-  const tail = `: ${(JSON.stringify(shared.rest) as string).slice(1)},0,0,${member(shared.finishedAt)}]`;
-  const out: string[] = new Array(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as number;
-    out[i] = `[${line},${member(contactIds[i])}${middle}${line}${tail}`;
-  }
-  return out;
-}

@@ -21,6 +21,6 @@ export async function drainOutcomes(store: RunStore, runId: string, spool: Outco
     }
     spool.append(entries);
     await store.trimOutcomes(runId, spool.lastId);
-    moved += entries.length;
+    for (const e of entries) moved += e.rows;
   }
 }

@@ -1,10 +1,13 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { ensureDir } from "./ensureDir.js";
 import { dirname } from "node:path";
+import { decodeGroup, type GroupShared, isGroupText, memberOf, sharedOf } from "../domain/groupCodec.js";
 import { decodeOutcome } from "../domain/outcomeCodec.js";
+import { SpoolIndex } from "./spoolIndex.js";
+import { BlockReader, eachLine } from "./spoolLines.js";
 import type { Outcome } from "../domain/Outcome.js";
 
-/** One outcome as it leaves Redis: the stream entry id and the encoded outcome. */
+/** What leaves Redis in one stream entry: its id and its text, one outcome's or a group's (domain/groupCodec.ts). */
 export interface SpoolEntry {
   readonly id: string;
   readonly encoded: string;
@@ -15,8 +18,9 @@ const TAB = 0x09;
 
 /**
  * Where the spool's whole outcomes end, and the stream id of the last: a torn last line (SIGKILL mid-write) is
- * cut off, and so are the lines of an entry whose last line (the one with its id) never landed: a group of
- * outcomes (store/outcomeGroups.ts) carries its entry's id on its last line only, and is written again whole.
+ * cut off. A group of outcomes is one line (domain/groupCodec.ts), whole or torn; the release before wrote a
+ * group as a line per row, its entry's id on the last only: lines without an id after the last with one are
+ * cut off too (that group is written again whole).
  */
 function lastWhole(fd: number, size: number): { keep: number; last: string } {
   for (let span = Math.min(size, 1 << 20); span > 0; span = Math.min(size, span * 4)) {
@@ -37,7 +41,7 @@ function lastWhole(fd: number, size: number): { keep: number; last: string } {
 
 /**
  * The durable home of a run's outcomes once they leave Redis: an append-only
- * file of `<stream id>\t<outcome>` lines. Each line carries the id of the Redis
+ * file of `<stream id>\t<outcome or group>` lines. Each line carries the id of the Redis
  * stream entry it came from, so after a crash (SIGKILL mid-write included) the
  * writer cuts off a torn last line and goes on after the last id it holds:
  * nothing is written twice and nothing is skipped.
@@ -116,14 +120,19 @@ export class OutcomeSpool {
    * through the second time.
    */
   inLineOrder(): { outcomes: () => Generator<Outcome>; duplicates: number; count: number } {
-    const { lines, offsets, n } = this.index();
+    const index = SpoolIndex.of(this.fd, this.size);
+    const { lines, n } = index;
     let ordered = true;
     for (let i = 1; i < n && ordered; i++) ordered = (lines[i] as number) > (lines[i - 1] as number);
     const fd = this.fd;
     const size = this.size;
     if (ordered) {
       const outcomes = function* (): Generator<Outcome> {
-        for (const [buf, from, to] of eachLine(fd, size)) yield decodeOutcome(buf.toString("utf8", buf.indexOf(TAB, from) + 1, to));
+        for (const [buf, from, to] of eachLine(fd, size)) {
+          const text = buf.toString("utf8", buf.indexOf(TAB, from) + 1, to);
+          if (isGroupText(text)) yield* decodeGroup(text);
+          else yield decodeOutcome(text);
+        }
       };
       return { outcomes, duplicates: 0, count: n };
     }
@@ -134,41 +143,25 @@ export class OutcomeSpool {
     for (const i of order) {
       if (lines[i] === prev) continue;
       prev = lines[i] as number;
-      picked.push(offsets[i] as number);
+      picked.push(i);
     }
     const outcomes = function* (): Generator<Outcome> {
       const reader = new BlockReader(fd);
-      for (const offset of picked) {
-        const text = reader.lineAt(offset);
-        yield decodeOutcome(text.slice(text.indexOf("\t") + 1));
+      const groups = new GroupsRead(reader);
+      for (const i of picked) {
+        const offset = index.offsets[i] as number;
+        const length = index.memberLength[i] as number;
+        if (length === 0) {
+          const text = reader.lineAt(offset);
+          yield decodeOutcome(text.slice(text.indexOf("\t") + 1));
+          continue;
+        }
+        // A group's row: what its rows share (read once a group), its line, and its contact id's own bytes.
+        const contactId = JSON.parse(reader.textAt(offset + (index.memberAt[i] as number), length)) as string;
+        yield memberOf(groups.sharedAt(offset), lines[i] as number, contactId);
       }
     };
     return { outcomes, duplicates: n - picked.length, count: picked.length };
-  }
-
-  /** Each outcome's line number and byte offset, in file order, read from the bytes (no string per line). */
-  private index(): { lines: Float64Array; offsets: Float64Array; n: number } {
-    let lines = new Float64Array(1024);
-    let offsets = new Float64Array(1024);
-    let n = 0;
-    for (const [buf, from, to, offset] of eachLine(this.fd, this.size)) {
-      // The line number is the first member of the encoded array: "<id>\t[123,..."
-      let at = buf.indexOf(TAB, from) + 2;
-      let line = 0;
-      for (let c = buf[at] as number; at < to && c >= 0x30 && c <= 0x39; c = buf[++at] as number) line = line * 10 + (c - 0x30);
-      if (n === lines.length) {
-        const grownLines = new Float64Array(n * 2);
-        grownLines.set(lines);
-        lines = grownLines;
-        const grownOffsets = new Float64Array(n * 2);
-        grownOffsets.set(offsets);
-        offsets = grownOffsets;
-      }
-      lines[n] = line;
-      offsets[n] = offset;
-      n++;
-    }
-    return { lines, offsets, n };
   }
 
   /** Idempotent: `retry` lets its parent's spool go early and again at its end. */
@@ -181,65 +174,18 @@ export class OutcomeSpool {
   }
 }
 
-/** Reads lines at byte offsets through a 256 KiB window; in-order reads stay sequential. */
-class BlockReader {
-  private buf = Buffer.alloc(256 * 1024);
-  private start = 0;
-  private len = 0;
-  constructor(private readonly fd: number) {}
+/** What the rows of each group share, read once a group; forgotten in bulk past a bound (a run may hold millions of small groups). */
+class GroupsRead {
+  private readonly shared = new Map<number, GroupShared>();
+  constructor(private readonly reader: BlockReader) {}
 
-  lineAt(offset: number): string {
-    for (;;) {
-      if (offset >= this.start && offset < this.start + this.len) {
-        const from = offset - this.start;
-        const nl = this.buf.indexOf(NL, from);
-        if (nl !== -1 && nl < this.len) return this.buf.toString("utf8", from, nl);
-        if (from === 0 && this.len === this.buf.length) this.buf = Buffer.alloc(this.buf.length * 2); // a line longer than the window
-      }
-      this.start = offset;
-      this.len = readSync(this.fd, this.buf, 0, this.buf.length, offset);
-      if (this.len === 0) throw new Error(`outcome spool ends inside a line at byte ${offset}`);
-      const nl = this.buf.indexOf(NL);
-      if (nl !== -1 && nl < this.len) return this.buf.toString("utf8", 0, nl);
-      if (this.len < this.buf.length) throw new Error(`outcome spool ends inside a line at byte ${offset}`);
-      this.buf = Buffer.alloc(this.buf.length * 2);
-    }
-  }
-}
-
-/**
- * The complete lines of the first `size` bytes of a spool, read through a 1 MiB window: yields the window,
- * where the line starts and ends in it (its newline excluded) and its offset in the file. The window is
- * reused: a line's bytes are valid only until the next one is asked for.
- */
-function* eachLine(fd: number, size: number): Generator<[buf: Buffer, from: number, to: number, offset: number]> {
-  let buf = Buffer.allocUnsafe(1 << 20);
-  let base = 0; // offset in the file of buf[0]
-  let len = 0; // bytes of buf read from the file
-  let from = 0; // where the next line starts in buf
-  for (;;) {
-    const nl = buf.indexOf(NL, from);
-    if (nl !== -1 && nl < len) {
-      yield [buf, from, nl, base + from];
-      from = nl + 1;
-      continue;
-    }
-    if (base + len >= size) {
-      if (from < len) throw new Error(`outcome spool ends inside a line at byte ${base + from}`);
-      return;
-    }
-    // The start of a line is at the end of the window: it moves to the front (the window grows for a line longer than it).
-    const rest = len - from;
-    if (rest === buf.length) {
-      const grown = Buffer.allocUnsafe(buf.length * 2);
-      buf.copy(grown, 0, from, len);
-      buf = grown;
-    } else buf.copy(buf, 0, from, len);
-    base += from;
-    len = rest;
-    from = 0;
-    const read = readSync(fd, buf, len, Math.min(buf.length - len, size - base - len), base + len);
-    if (read === 0) throw new Error(`outcome spool ends inside a line at byte ${base}`);
-    len += read;
+  sharedAt(offset: number): GroupShared {
+    let s = this.shared.get(offset);
+    if (s) return s;
+    if (this.shared.size >= 10_000) this.shared.clear();
+    const line = this.reader.lineAt(offset);
+    s = sharedOf(line.slice(line.indexOf("\t") + 1));
+    this.shared.set(offset, s);
+    return s;
   }
 }

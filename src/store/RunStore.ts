@@ -9,7 +9,7 @@ import { ChangeMemory } from "./changeMemory.js";
 import { type GovernorReading, readGovernor, recordScope } from "./governorState.js";
 import { JobHistory } from "./jobHistory.js";
 import type { Keys } from "./keys.js";
-import { OutcomeLog } from "./outcomeLog.js";
+import { OutcomeLog, type PendingEntry } from "./outcomeLog.js";
 import { ParkedChunks } from "./parkedChunks.js";
 import { Runs } from "./runs.js";
 import { readTimeline, TimelineRecorder } from "./timeline.js";
@@ -132,7 +132,7 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
   finished(runId: string, lines: readonly number[]): Promise<Set<number>> {
     return this.outcomeLog.finished(runId, lines);
   }
-  pendingOutcomes(runId: string, after: string, count: number, maxRows?: number): Promise<Array<{ id: string; encoded: string }>> {
+  pendingOutcomes(runId: string, after: string, count: number, maxRows?: number): Promise<PendingEntry[]> {
     return this.outcomeLog.pending(runId, after, count, maxRows);
   }
   trimOutcomes(runId: string, upto: string): Promise<void> {

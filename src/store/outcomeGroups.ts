@@ -1,13 +1,13 @@
 import type { RecordedOutcome } from "../domain/breaker.js";
 import type { OutcomeStatus } from "../domain/Outcome.js";
-import { encodeAlike } from "../domain/outcomeCodec.js";
+import { encodeGroup } from "../domain/groupCodec.js";
 import { packLines } from "./doneBits.js";
 
 /**
  * Outcomes alike but for their line and contact id (the rows a chunk settles without a call: an unchanged
  * night's every row): one stream entry holds them all, not one entry each. Writing, keeping and reading a
  * stream entry per row was most of an unchanged night's time (100k rows: ~0.65 s of 2.7 s, measured by
- * leaving those entries out). Each is still one outcome of its own in the spool and the reports.
+ * leaving those entries out). The spool keeps a group as one line too; each row is one outcome of its own in the reports.
  */
 export interface AlikeGroup {
   readonly status: OutcomeStatus;
@@ -88,18 +88,12 @@ export function groupArgs(g: AlikeGroup): Array<string | number | Buffer> {
   return [g.status, g.errorCode, g.finishedAt, g.instanceId, g.rest, packLines(g.lines), g.contactIds.join("\n")];
 }
 
-/**
- * A group's stream entry as the outcomes it holds, each encoded as a row's own entry would be. Only the last
- * carries the entry's id: the spool resumes after the last id it holds, so a group cut short on disk is
- * written again whole (OutcomeSpool.open drops the lines of an entry without its id).
- */
-export function expandGroup(id: string, fields: readonly string[]): Array<{ id: string; encoded: string }> {
+/** A group's stream entry as the text the spool keeps of it (domain/groupCodec.ts), and how many rows it holds. */
+export function groupText(fields: readonly string[]): { text: string; rows: number } {
   const [, status, , errorCode, , finishedAt, , instanceId, , rest, , lines, , contacts] = fields as string[];
-  const lineList = (lines as string).split(",").map(Number);
-  const encoded = encodeAlike(
+  return encodeGroup(
     { status: status as OutcomeStatus, errorCode: errorCode as string, instanceId: instanceId as string, finishedAt: Number(finishedAt), rest: rest as string },
-    lineList,
-    (contacts as string).split("\n"),
+    lines as string,
+    contacts as string,
   );
-  return encoded.map((e, i) => ({ id: i === encoded.length - 1 ? id : "", encoded: e }));
 }

@@ -2,12 +2,19 @@ import type { Redis } from "ioredis";
 import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
 import { encodeOutcome } from "../domain/outcomeCodec.js";
 import { type Keys, OUTCOME_FIELD, RUN } from "./keys.js";
-import { expandGroup, GROUP_FIELDS, groupAlike, groupArgs } from "./outcomeGroups.js";
+import { GROUP_FIELDS, groupAlike, groupArgs, groupText } from "./outcomeGroups.js";
 import { RECORD } from "./recordScript.js";
 import { SentCalls } from "./sentCalls.js";
 
 /** Stream entries read first, before the rows an entry holds are known. */
 const FIRST_PAGE = 64;
+
+/** A stream entry not yet written out: its id, its text (one outcome's or a group's) and how many outcomes it holds. */
+export interface PendingEntry {
+  readonly id: string;
+  readonly encoded: string;
+  readonly rows: number;
+}
 
 type TrimCmd = (stream: string, run: string, upto: string, minId: string) => Promise<number>;
 
@@ -131,24 +138,27 @@ export class OutcomeLog {
   /**
    * Outcomes not yet written out, oldest first, from at most `count` stream entries after id `after`, and no
    * more entries once `maxRows` outcomes are in hand (an entry may hold a chunk's group: 1,000 of them could
-   * be millions of rows). Read a page at a time, each sized by the rows per entry seen so far. A group's
-   * outcomes (outcomeGroups.ts) come one by one, the entry's id on the last of them only.
+   * be millions of rows). Read a page at a time, each sized by the rows per entry seen so far. An entry's
+   * text is an outcome's (outcomeCodec.ts) or a group's (groupCodec.ts); `rows`: how many outcomes it holds.
    */
-  async pending(runId: string, after: string, count: number, maxRows = Number.POSITIVE_INFINITY): Promise<Array<{ id: string; encoded: string }>> {
-    const out: Array<{ id: string; encoded: string }> = [];
+  async pending(runId: string, after: string, count: number, maxRows = Number.POSITIVE_INFINITY): Promise<PendingEntry[]> {
+    const out: PendingEntry[] = [];
     let from = after;
-    let entries = 0;
+    let rows = 0;
     for (let page = Math.min(count, FIRST_PAGE); page > 0; ) {
       const res = await this.redis.xrange(this.keys.outcomes(runId), `(${from}`, "+", "COUNT", page);
       for (const [id, fields] of res) {
-        if (fields[0] === OUTCOME_FIELD) out.push({ id, encoded: fields[1] as string });
-        else for (const e of expandGroup(id, fields)) out.push(e);
+        if (fields[0] === OUTCOME_FIELD) out.push({ id, encoded: fields[1] as string, rows: 1 });
+        else {
+          const { text, rows: n } = groupText(fields);
+          out.push({ id, encoded: text, rows: n });
+        }
+        rows += (out.at(-1) as PendingEntry).rows;
         from = id;
-        entries++;
-        if (out.length >= maxRows) return out;
+        if (rows >= maxRows) return out;
       }
       if (res.length < page) return out;
-      page = Math.min(count - entries, Math.ceil(((maxRows - out.length) * entries) / out.length));
+      page = Math.min(count - out.length, Math.ceil(((maxRows - rows) * out.length) / rows));
     }
     return out;
   }

@@ -98,7 +98,7 @@ describe("OutcomeSpool.inLineOrder", () => {
     again.close();
   });
 
-  it("a group cut short on disk (its last line, with the entry's id, never landed) is dropped and written again whole", async () => {
+  it("a spool of the release before: a group it wrote a line per row and cut short on disk (its last line, with the entry's id, never landed) is dropped and written again whole", async () => {
     const path = join(dir, "s");
     const spool = await OutcomeSpool.open(path);
     spool.append(entries([2, 3]));

@@ -2,10 +2,11 @@ import { redisPerDescribe } from "../integration/helpers.js";
 import { describe, expect, it } from "vitest";
 import type { RecordedOutcome } from "../../src/domain/breaker.js";
 import type { Outcome } from "../../src/domain/Outcome.js";
-import { decodeOutcome, encodeAlike, encodeOutcome } from "../../src/domain/outcomeCodec.js";
+import { decodeEntry, decodeGroup, encodeGroup } from "../../src/domain/groupCodec.js";
+import { decodeOutcome, encodeOutcome } from "../../src/domain/outcomeCodec.js";
 import { notSent, sent } from "../../src/domain/outcomes.js";
 import { keysFor, RUN } from "../../src/store/keys.js";
-import { expandGroup, groupAlike } from "../../src/store/outcomeGroups.js";
+import { groupAlike, groupText } from "../../src/store/outcomeGroups.js";
 import { OutcomeLog } from "../../src/store/outcomeLog.js";
 import type { RunManifest } from "../../src/domain/run/manifest.js";
 import { RunStore } from "../../src/store/RunStore.js";
@@ -20,18 +21,24 @@ const flag0 = (outcome: Outcome): RecordedOutcome => ({ outcome, flag: 0 });
 const breaker = { window: 1000, ratio: 0.5, auth: 5, consecutive: 100, ignore: [] };
 
 describe("outcomeGroups: alike outcomes in one entry", () => {
-  it("encodes each row of a group as encodeOutcome writes it (quotes, unicode, big line numbers)", () => {
-    const shared = { instanceId: 'in"st', status: "cancelled" as const, errorCode: 'Odd"Code', rest: 'not sent: "x"\n\u2028 é', finishedAt: 1_700_000_000_123 };
+  it("reads each row of a group back as the outcome its own entry would give (quotes, tabs, unicode, big line numbers)", () => {
+    const shared = { instanceId: 'in"st\t', status: "cancelled" as const, errorCode: 'Odd"Code', rest: 'not sent: "x"\n\t\u2028 é]', finishedAt: 1_700_000_000_123 };
     const lines = [2, 77, 4_000_000_000];
-    const contacts = ["a", 'b"\\', "ç\u0000"];
-    const got = encodeAlike(shared, lines, contacts);
+    const contacts = ["a", 'b"\\', "ç\u0000\t["];
+    const { text, rows } = encodeGroup(shared, lines.join(","), contacts.join("\n"));
+    expect(rows).toBe(3);
+    expect(text.startsWith("{")).toBe(true);
+    expect(text.includes("\n")).toBe(false);
     const want = lines.map((line, i) =>
-      encodeOutcome({
-        ...notSent(ref(line, contacts[i], shared.instanceId), shared.status, shared.errorCode, `line ${line}: ${shared.rest}`),
-        finishedAt: shared.finishedAt,
-      }),
+      decodeOutcome(
+        encodeOutcome({
+          ...notSent(ref(line, contacts[i], shared.instanceId), shared.status, shared.errorCode, `line ${line}: ${shared.rest}`),
+          finishedAt: shared.finishedAt,
+        }),
+      ),
     );
-    expect(got).toEqual(want);
+    expect(decodeGroup(text)).toEqual(want);
+    expect(decodeEntry(text)).toEqual(want);
   });
 
   it("groups only rows that carry nothing of their own, and keeps the rest one by one in their order", () => {
@@ -57,12 +64,13 @@ describe("outcomeGroups: alike outcomes in one entry", () => {
     expect(lone.singles.map((s) => s.outcome.line)).toEqual([9, 10]);
   });
 
-  it("expands an entry to its outcomes, the entry's id on the last only", () => {
+  it("keeps a group's stream entry as one text of its rows, in their order", () => {
     const fields = ["g", "unchanged", "e", "Unchanged", "t", "1700000000000", "i", "inst", "m", "not sent: same", "l", "2,3", "c", "a\nb"];
-    const got = expandGroup("5-1", fields);
-    expect(got.map((e) => e.id)).toEqual(["", "5-1"]);
-    expect(got.map((e) => decodeOutcome(e.encoded).contactId)).toEqual(["a", "b"]);
-    expect(decodeOutcome(got[1]?.encoded as string).message).toBe("line 3: not sent: same");
+    const { text, rows } = groupText(fields);
+    expect(rows).toBe(2);
+    const got = decodeEntry(text);
+    expect(got.map((o) => o.contactId)).toEqual(["a", "b"]);
+    expect(got[1]?.message).toBe("line 3: not sent: same");
   });
 });
 
@@ -77,7 +85,7 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
 
   /** Every outcome the stream holds, in line order (as the spool's report reads them), and the run's counters. */
   async function held(log: OutcomeLog, keys: ReturnType<typeof keysFor>, runId: string) {
-    const outcomes = (await log.pending(runId, "0-0", 10_000)).map((e) => decodeOutcome(e.encoded)).sort((a, b) => a.line - b.line);
+    const outcomes = (await log.pending(runId, "0-0", 10_000)).flatMap((e) => decodeEntry(e.encoded)).sort((a, b) => a.line - b.line);
     const counters = await db.redis.hgetall(keys.run(runId));
     delete counters[RUN.lastAt];
     // The stream's count of outcomes is kept for grouped runs only (tested on its own).
@@ -171,7 +179,7 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
     );
     expect([await db.redis.xlen(keys.outcomes(runId)), await log.inRedis(runId)]).toEqual([3, 7]);
     const pending = await log.pending(runId, "0-0", 2);
-    expect(pending.map((e) => e.id).filter((id) => id !== "")).toHaveLength(2);
+    expect(pending.map((e) => e.rows)).toEqual([4, 1]);
     await log.trim(runId, pending.at(-1)?.id as string);
     expect(await log.inRedis(runId)).toBe(2);
     const rest = await log.pending(runId, "0-0", 10);
@@ -191,7 +199,7 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
     const rows = [flag0(unchanged(2)), flag0(cut), flag0(unchanged(4))];
     expect(groupAlike(rows).singles.map((s) => s.outcome.line)).toEqual([3]);
     await log.record(runId, rows, breaker, true);
-    const back = (await log.pending(runId, "0-0", 10)).map((e) => decodeOutcome(e.encoded)).sort((a, b) => a.line - b.line);
+    const back = (await log.pending(runId, "0-0", 10)).flatMap((e) => decodeEntry(e.encoded)).sort((a, b) => a.line - b.line);
     expect(back.map((o) => o.contactId)).toEqual(["c-2", "xx\ud83d", "c-4"]);
   });
 
@@ -205,15 +213,15 @@ describe("outcomeLog with groups: the same outcomes, counters and done bits as o
         breaker,
         true,
       );
+    const rowsOf = (entries: ReadonlyArray<{ rows: number }>) => entries.reduce((n, e) => n + e.rows, 0);
     const first = await log.pending(runId, "0-0", 5000, 1200);
-    // Three groups: the third took the batch past 1,200, and a batch ends on an entry's id.
-    expect(first).toHaveLength(1500);
-    expect(first.at(-1)?.id).not.toBe("");
+    // Three groups: the third took the batch past 1,200, and a batch ends after a whole entry.
+    expect([first.length, rowsOf(first)]).toEqual([3, 1500]);
     const rest = await log.pending(runId, first.at(-1)?.id as string, 5000, 1200);
-    expect(rest).toHaveLength(1500);
+    expect([rest.length, rowsOf(rest)]).toEqual([3, 1500]);
     const all = await log.pending(runId, "0-0", 5000);
-    expect(all).toHaveLength(5000);
-    expect(new Set(all.map((e) => decodeOutcome(e.encoded).line)).size).toBe(5000);
+    expect(rowsOf(all)).toBe(5000);
+    expect(new Set(all.flatMap((e) => decodeEntry(e.encoded)).map((o) => o.line)).size).toBe(5000);
   });
 
   it("writes nothing for a run whose hash is gone", async () => {
