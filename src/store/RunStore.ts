@@ -27,6 +27,7 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
   readonly parkedChunks: ParkedChunks<Chunk>;
   readonly jobHistory: JobHistory;
   readonly beforeImages: BeforeImages;
+  private readonly memories = new Map<string, ChangeMemory>();
 
   constructor(
     private readonly redis: Redis,
@@ -41,8 +42,11 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
   }
 
   /** What job `job` last sent to each contact (`onlyChanged`). */
+  /** One per job, kept: it holds the keys of the buckets it has named (a night names most of them, per chunk). */
   changeMemory(job: string): ChangeMemory {
-    return new ChangeMemory(this.redis, this.keys.changed(job));
+    let memory = this.memories.get(job);
+    if (!memory) this.memories.set(job, (memory = new ChangeMemory(this.redis, this.keys.changed(job))));
+    return memory;
   }
 
   /** Counts the calls of every run this process makes, per second (close it to write the last second). */
