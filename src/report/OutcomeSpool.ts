@@ -115,9 +115,9 @@ export class OutcomeSpool {
   /**
    * Every outcome held, in line order, the first one of a line only (Redis can
    * lose its last second of writes on a crash, and a row then runs again).
-   * Reads the file twice and keeps only a line number and an offset per outcome
-   * in memory. A spool already in line order (the common case) is read straight
-   * through the second time.
+   * Reads the file twice and keeps only each outcome's place in memory (spoolIndex.ts), and only when the spool
+   * is not in line order: one in line order (an unchanged night's, usually) is read straight through the second
+   * time; otherwise each outcome is read at its place.
    */
   inLineOrder(): { outcomes: () => Generator<Outcome>; duplicates: number; count: number } {
     const index = SpoolIndex.of(this.fd, this.size);
@@ -126,16 +126,8 @@ export class OutcomeSpool {
     for (let i = 1; i < n && ordered; i++) ordered = (lines[i] as number) > (lines[i - 1] as number);
     const fd = this.fd;
     const size = this.size;
-    if (ordered) {
-      const outcomes = function* (): Generator<Outcome> {
-        for (const [buf, from, to] of eachLine(fd, size)) {
-          const text = buf.toString("utf8", buf.indexOf(TAB, from) + 1, to);
-          if (isGroupText(text)) yield* decodeGroup(text);
-          else yield decodeOutcome(text);
-        }
-      };
-      return { outcomes, duplicates: 0, count: n };
-    }
+    // The generators are made apart from here: one made here would keep the index alive (24 bytes an outcome).
+    if (ordered) return { outcomes: straight(fd, size), duplicates: 0, count: n };
     // By line, then by place in the file: the first outcome of a line comes first and is the one kept.
     const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (lines[a] as number) - (lines[b] as number) || a - b);
     const picked: number[] = [];
@@ -145,23 +137,7 @@ export class OutcomeSpool {
       prev = lines[i] as number;
       picked.push(i);
     }
-    const outcomes = function* (): Generator<Outcome> {
-      const reader = new BlockReader(fd);
-      const groups = new GroupsRead(reader);
-      for (const i of picked) {
-        const offset = index.offsets[i] as number;
-        const length = index.memberLength[i] as number;
-        if (length === 0) {
-          const text = reader.lineAt(offset);
-          yield decodeOutcome(text.slice(text.indexOf("\t") + 1));
-          continue;
-        }
-        // A group's row: what its rows share (read once a group), its line, and its contact id's own bytes.
-        const contactId = JSON.parse(reader.textAt(offset + (index.memberAt[i] as number), length)) as string;
-        yield memberOf(groups.sharedAt(offset), lines[i] as number, contactId);
-      }
-    };
-    return { outcomes, duplicates: n - picked.length, count: picked.length };
+    return { outcomes: byPlace(fd, index, picked), duplicates: n - picked.length, count: picked.length };
   }
 
   /** Idempotent: `retry` lets its parent's spool go early and again at its end. */
@@ -188,4 +164,34 @@ class GroupsRead {
     this.shared.set(offset, s);
     return s;
   }
+}
+
+/** A spool in line order, read straight through. */
+function straight(fd: number, size: number): () => Generator<Outcome> {
+  return function* () {
+    for (const [buf, from, to] of eachLine(fd, size)) {
+      const text = buf.toString("utf8", buf.indexOf(TAB, from) + 1, to);
+      if (isGroupText(text)) yield* decodeGroup(text);
+      else yield decodeOutcome(text);
+    }
+  };
+}
+
+/** The `picked` outcomes of the index, each read at its place: a group's row as its contact id alone and what its group shares. */
+function byPlace(fd: number, index: SpoolIndex, picked: readonly number[]): () => Generator<Outcome> {
+  return function* () {
+    const reader = new BlockReader(fd);
+    const groups = new GroupsRead(reader);
+    for (const i of picked) {
+      const offset = index.offsets[i] as number;
+      const length = index.memberLength[i] as number;
+      if (length === 0) {
+        const text = reader.lineAt(offset);
+        yield decodeOutcome(text.slice(text.indexOf("\t") + 1));
+        continue;
+      }
+      const contactId = JSON.parse(reader.textAt(offset + (index.memberAt[i] as number), length)) as string;
+      yield memberOf(groups.sharedAt(offset), index.lines[i] as number, contactId);
+    }
+  };
 }

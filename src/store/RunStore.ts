@@ -20,6 +20,9 @@ import { readTimeline, TimelineRecorder } from "./timeline.js";
  * history, change memory, timeline); the methods below only hand over to them.
  * `Chunk` is the queue's chunk (the store keeps parked chunks as JSON, unread).
  */
+/** Jobs whose change memory a store keeps (the most recently asked for). */
+const MEMORIES_KEPT = 4;
+
 export class RunStore<Chunk extends { readonly runId: string } = { readonly runId: string }> {
   readonly runs: Runs;
   readonly outcomeLog: OutcomeLog;
@@ -41,11 +44,15 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
     this.beforeImages = new BeforeImages(redis, keys);
   }
 
-  /** What job `job` last sent to each contact (`onlyChanged`). */
-  /** One per job, kept: it holds the keys of the buckets it has named (a night names most of them, per chunk). */
+  /**
+   * What job `job` last sent to each contact (`onlyChanged`). Kept for the last few jobs asked for: a memory
+   * holds the keys of the buckets it has named (a night names most of them, a chunk at a time).
+   */
   changeMemory(job: string): ChangeMemory {
     let memory = this.memories.get(job);
-    if (!memory) this.memories.set(job, (memory = new ChangeMemory(this.redis, this.keys.changed(job))));
+    if (memory) this.memories.delete(job);
+    else if (this.memories.size >= MEMORIES_KEPT) this.memories.delete(this.memories.keys().next().value as string);
+    this.memories.set(job, (memory ??= new ChangeMemory(this.redis, this.keys.changed(job))));
     return memory;
   }
 

@@ -266,21 +266,25 @@ export class ChangeMemory {
       }
       hex += `${i}${contact.slice(4)}${hexOf(entry.fp)}`;
     }
-    const rows = Buffer.from(hex, "hex");
-    // Hex text stops at its first character that is not a hex digit: then say which entry holds it.
-    if (rows.length !== (to - from) * ROW_BYTES) {
+    // One test of the whole text, not one per entry: Node's hex decoding stops at a character that is not a
+    // hex digit, and reads some that are not ("š" as "a": it looks at a character's low byte only).
+    if (hex.length !== (to - from) * ROW_BYTES * 2 || !HEX.test(hex)) {
       for (let e = from; e < to; e++) {
         checked((entries[e] as ChangeEntry).contact, "contact");
         checked((entries[e] as ChangeEntry).fp, "fp");
       }
+      throw new Error(`ChangeMemory: ${to - from} rows packed to ${hex.length / 2} bytes`);
     }
-    return { keys, rows };
+    return { keys, rows: Buffer.from(hex, "hex") };
   }
 
-  /** A bucket's key, made once per bucket (a night looks up most of a job's buckets). */
+  /** A bucket's key, made once per bucket (a night looks up most of a job's buckets); at most 65,536 held. */
   private keyOf(bucket: number): string {
     let key = this.bucketKeys.get(bucket);
-    if (key === undefined) this.bucketKeys.set(bucket, (key = changedBucket(this.prefix, bucket.toString(16).padStart(this.hexWidth, "0"))));
+    if (key === undefined) {
+      if (this.bucketKeys.size >= 1 << 16) this.bucketKeys.clear();
+      this.bucketKeys.set(bucket, (key = changedBucket(this.prefix, bucket.toString(16).padStart(this.hexWidth, "0"))));
+    }
     return key;
   }
 }
@@ -294,6 +298,7 @@ export function runTag(runId: string): Buffer {
 }
 
 const HEX16 = /^[0-9a-fA-F]{16}$/;
+const HEX = /^[0-9a-fA-F]*$/;
 
 /** Checks an entry's contact or fingerprint: 8 bytes, as a Buffer or 16 hex digits (what fieldsFingerprint.ts answers). */
 function checked(v: Buffer | string, what: string): Buffer | string {
@@ -306,7 +311,7 @@ function first32(c: Buffer | string): number {
   return typeof c === "string" ? Number.parseInt(c.slice(0, 8), 16) : c.readUInt32BE(0);
 }
 
-/** 16 hex digits as they are (checked with the packed rows' length), or a Buffer's 8 bytes in hex. */
+/** A string of 16 characters as it is (scriptArgs tests them all at once), a Buffer's 8 bytes in hex, or "" (refused). */
 function hexOf(v: Buffer | string): string {
   return typeof v === "string" && v.length === 16 ? v : Buffer.isBuffer(v) && v.length === 8 ? v.toString("hex") : "";
 }

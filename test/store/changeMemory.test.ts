@@ -159,6 +159,8 @@ describe("ChangeMemory (real Redis)", () => {
     await expect(m.unchanged([{ contact: "c1", fp: e.fp }])).rejects.toThrow(/contact must be 8 bytes/);
     // 16 characters, but not all hex digits: refused, not cut short.
     await expect(m.unchanged([e, { contact: e.contact, fp: `${(e.fp as string).slice(0, 15)}g` }])).rejects.toThrow(/fp must be 8 bytes.*"[0-9a-f]{15}g"/);
+    // Nor a character whose low byte is a hex digit's ("š" is U+0161): Node's hex decoding would read it as "a".
+    await expect(m.unchanged([{ contact: `${(e.contact as string).slice(0, 15)}š`, fp: e.fp }])).rejects.toThrow(/contact must be 8 bytes/);
     await expect(m.remember([{ contact: e.contact, fp: Buffer.alloc(16) }])).rejects.toThrow(/fp must be 8 bytes.*16 bytes/);
     expect(() => new ChangeMemory(redis, "x", { bucketBits: 0 })).toThrow(/bucketBits.*got 0/);
   });
