@@ -30,18 +30,10 @@ export class SpoolIndex {
 
   private grow(): void {
     const size = this.n * 2;
-    const lines = new Float64Array(size);
-    lines.set(this.lines);
-    this.lines = lines;
-    const offsets = new Float64Array(size);
-    offsets.set(this.offsets);
-    this.offsets = offsets;
-    const memberAt = new Uint32Array(size);
-    memberAt.set(this.memberAt);
-    this.memberAt = memberAt;
-    const memberLength = new Uint32Array(size);
-    memberLength.set(this.memberLength);
-    this.memberLength = memberLength;
+    this.lines = grown(this.lines, new Float64Array(size));
+    this.offsets = grown(this.offsets, new Float64Array(size));
+    this.memberAt = grown(this.memberAt, new Uint32Array(size));
+    this.memberLength = grown(this.memberLength, new Uint32Array(size));
   }
 
   static of(fd: number, size: number): SpoolIndex {
@@ -82,4 +74,10 @@ function numberAt(buf: Buffer, at: number, to: number): { value: number; end: nu
   let value = 0;
   for (let c = buf[at] as number; at < to && c >= 0x30 && c <= 0x39; c = buf[++at] as number) value = value * 10 + (c - 0x30);
   return { value, end: at };
+}
+
+/** `to`, holding `from` at its start. */
+function grown<T extends Float64Array | Uint32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
