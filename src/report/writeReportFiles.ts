@@ -6,8 +6,9 @@ import { ensureDir } from "./ensureDir.js";
 import { FailuresWorkbook } from "./failuresWorkbook.js";
 import { tmpPath } from "./tmpPath.js";
 import { join } from "node:path";
-import { STATUSES, type Outcome, type OutcomeStatus } from "../domain/Outcome.js";
-import type { DryRunPlan, ErrorExample, RunSummary } from "../domain/RunSummary.js";
+import type { Outcome } from "../domain/Outcome.js";
+import type { DryRunPlan, RunSummary } from "../domain/RunSummary.js";
+import { SummaryBuilder } from "./SummaryBuilder.js";
 import { csvCell, csvLine, restore } from "./spreadsheetSafe.js";
 
 export const OUTCOME_COLUMNS = ["line", "contactId", "instanceId", "status", "errorCode", "httpStatus", "message", "attempts", "finishedAt"];
@@ -150,73 +151,17 @@ function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): {
   return { cells: columns.map((c) => text(c in top ? top[c] : typeof attrs === "object" ? attrs[c] : undefined)), raw: "" };
 }
 
-/** Summary figures, gathered one outcome at a time (a run may hold millions). */
-export class SummaryBuilder {
-  readonly counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<OutcomeStatus, number>;
-  readonly errorCodes: Record<string, number> = {};
-  readonly examples = new Map<string, { line: number; message: string }>();
-  first = Infinity;
-  last = -Infinity;
-  n = 0;
-
-  add(o: Outcome): void {
-    this.n++;
-    this.counts[o.status]++;
-    if (o.errorCode) {
-      this.errorCodes[o.errorCode] = (this.errorCodes[o.errorCode] ?? 0) + 1;
-      if (!this.examples.has(o.errorCode)) this.examples.set(o.errorCode, { line: o.line, message: o.message });
+/** csvCell, made again only when the value differs from the one before. */
+function lastCell(): (value: string) => string {
+  let last: string | undefined;
+  let cell = "";
+  return (value) => {
+    if (value !== last) {
+      last = value;
+      cell = csvCell(value);
     }
-    if (o.finishedAt < this.first) this.first = o.finishedAt;
-    if (o.finishedAt > this.last) this.last = o.finishedAt;
-  }
-
-  result(info: RunInfo): RunSummary {
-    const { counts, errorCodes, examples, first, last, n } = this;
-    const topErrors: ErrorExample[] = Object.entries(errorCodes)
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .map(([code, count]) => ({ code, count, ...(examples.get(code) as { line: number; message: string }) }));
-    const start = info.startedAt ?? info.createdAt;
-    const finishedAt = n > 0 && info.complete ? last : undefined;
-    const spanS = n > 0 ? Math.max(last - Math.min(first, start), 1) / 1000 : 0;
-    return {
-      runId: info.runId,
-      parentRunId: info.parentRunId,
-      input: info.input,
-      format: info.format,
-      createdAt: new Date(info.createdAt).toISOString(),
-      startedAt: info.startedAt === undefined ? undefined : new Date(info.startedAt).toISOString(),
-      finishedAt: finishedAt === undefined ? undefined : new Date(finishedAt).toISOString(),
-      durationMs: finishedAt === undefined ? undefined : Math.max(0, finishedAt - start),
-      rows: info.rows,
-      blankLines: info.blankLines ?? 0,
-      counts,
-      errorCodes,
-      topErrors,
-      requests: info.requests,
-      throttled: info.throttled,
-      throttledShare: info.requests > 0 ? Math.round((info.throttled / info.requests) * 10_000) / 10_000 : 0,
-      meanRate: spanS > 0 ? Math.round((n / spanS) * 100) / 100 : undefined,
-      complete: info.complete,
-      ...(info.dryRun ? { dryRun: info.dryRun } : {}),
-      ...(info.rollbackOf ? { rollbackOf: info.rollbackOf } : {}),
-      ...(info.night ? { night: info.night } : {}),
-      ...(info.cutShort !== undefined
-        ? {
-            cutShort: {
-              readLines: info.cutShort,
-              message: `the run was cancelled before its file was read to the end: cut short after ${info.cutShort} rows; the rest of ${info.input} was never read and has no outcome`,
-            },
-          }
-        : {}),
-    };
-  }
-}
-
-/** Summary figures from the outcomes; pure so `status` and tests can use it. */
-export function summarise(info: RunInfo, outcomes: Iterable<Outcome>): RunSummary {
-  const b = new SummaryBuilder();
-  for (const o of outcomes) b.add(o);
-  return b.result(info);
+    return cell;
+  };
 }
 
 /**
@@ -240,9 +185,12 @@ export async function writeReportFiles(
   const summaryBuilder = new SummaryBuilder();
   const jsonlKeys = new Set<string>();
   let failing = 0;
-  // Rows of one chunk finish in the same millisecond: its text is made once.
+  // Rows of one chunk finish in the same millisecond, and most rows share an instance and an error code (an
+  // unchanged night's all do): each cell's text is made once for a run of rows alike.
   let finishedMs = Number.NaN;
   let finishedCell = "";
+  const instanceCell = lastCell();
+  const errorCell = lastCell();
   for (const o of outcomes()) {
     summaryBuilder.add(o);
     if (o.status === "invalid" || o.status === "failed") failing++;
@@ -254,7 +202,7 @@ export async function writeReportFiles(
     // csvLine's cells, one by one: the line number, status, HTTP status and attempts are digits and
     // lower-case names, which csvCell gives back as they are.
     const wrote = out.write(
-      `${o.line},${csvCell(o.contactId)},${csvCell(o.instanceId)},${o.status},${csvCell(o.errorCode)},${o.httpStatus === undefined ? "" : o.httpStatus},${csvCell(o.message)},${o.attempts},${finishedCell}\r\n`,
+      `${o.line},${csvCell(o.contactId)},${instanceCell(o.instanceId)},${o.status},${errorCell(o.errorCode)},${o.httpStatus === undefined ? "" : o.httpStatus},${csvCell(o.message)},${o.attempts},${finishedCell}\r\n`,
     );
     if (wrote) await wrote;
   }

@@ -15,7 +15,8 @@ const normalizeObject = (value: Record<string, unknown>, line: number, defaults:
 import { openSource } from "../../src/input/openSource.js";
 import type { SourceRecord } from "../../src/input/SourceRecord.js";
 import type { Outcome } from "../../src/domain/Outcome.js";
-import { FAILURE_COLUMNS, OUTCOME_COLUMNS, summarise, writeReportFiles, type RunInfo } from "../../src/report/writeReportFiles.js";
+import { summarise } from "../../src/report/SummaryBuilder.js";
+import { FAILURE_COLUMNS, OUTCOME_COLUMNS, writeReportFiles, type RunInfo } from "../../src/report/writeReportFiles.js";
 
 let dir: string;
 beforeEach(async () => {
