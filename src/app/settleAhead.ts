@@ -1,5 +1,6 @@
 import type { RunManifest } from "../domain/run/manifest.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
+import type { SettleFirst } from "../queue/EnqueueOptions.js";
 import { OutcomeWriter, recordRulesOf } from "../worker/OutcomeWriter.js";
 import { processChunk } from "../worker/processChunk.js";
 import type { AppContext } from "./context.js";
@@ -8,8 +9,8 @@ import type { Outcome } from "../domain/Outcome.js";
 /** Told each outcome settled here (a `run` process's metrics count them as its workers' own). */
 export type OutcomeListener = (runId: string, outcome: Outcome) => void;
 
-/** Chunks settled at once by the producer. */
-const SETTLING_AT_ONCE = 2;
+/** Chunks settled at once by the producer (a batch's: queue/enqueueFile.ts SETTLED_CHUNKS_PER_BATCH). */
+const SETTLING_AT_ONCE = 4;
 
 /** Never fires: a chunk settled ahead holds no call that a stop would have to cut short. */
 const NEVER = new AbortController().signal;
@@ -26,15 +27,15 @@ const NEVER = new AbortController().signal;
  * After a crash the producer rebuilds the chunk and settles it again: rows already settled keep their one
  * outcome (the done bit), and the rest is queued.
  */
-export function settleAhead(ctx: AppContext, runId: string, onOutcome?: OutcomeListener): (chunks: readonly ChunkJobData[]) => Promise<readonly ChunkJobData[]> {
+export function settleAhead(ctx: AppContext, runId: string, onOutcome?: OutcomeListener): SettleFirst {
   let run: RunManifest | undefined;
   // In-process, without a batching delay: a chunk's outcomes go as soon as they are settled.
   const writer = new OutcomeWriter(ctx.store, () => recordRulesOf(run), 0, 1000);
-  return async (chunks) => {
+  const settle = async (chunks: readonly ChunkJobData[]): Promise<readonly ChunkJobData[]> => {
     run ??= await ctx.store.manifest(runId);
     if (!run || !eligible(run)) return chunks;
-    // Two at a time: a chunk's three round trips to Redis (its done bits, the memory's answer, its outcomes) leave
-    // the process idle, and another chunk's settling fills that time. Each chunk's contacts are whole in it
+    // Several at a time: a chunk's three round trips to Redis (its done bits, the memory's answer, its outcomes)
+    // leave the process idle, and other chunks' settling fills that time. Each chunk's contacts are whole in it
     // (contactsTogether), so chunks settle independently; what is left is queued in file order.
     const manifest = run;
     const needs = new Array<boolean>(chunks.length);
@@ -45,6 +46,7 @@ export function settleAhead(ctx: AppContext, runId: string, onOutcome?: OutcomeL
     await Promise.all(Array.from({ length: Math.min(SETTLING_AT_ONCE, chunks.length) }, lane));
     return chunks.filter((_, i) => needs[i]);
   };
+  return { applies: eligible, settle };
 
   async function needsWorker(chunk: ChunkJobData, manifest: RunManifest): Promise<boolean> {
     let calls = 0;

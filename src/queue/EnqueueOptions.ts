@@ -46,7 +46,7 @@ export interface EnqueueOptions {
    * the chunks that still hold rows for a worker, which skips the rows settled here. Not for a dry run
    * (`deliver`) nor a night its guards paused (its chunks are parked whole).
    */
-  readonly settleFirst?: ((chunks: readonly ChunkJobData[]) => Promise<readonly ChunkJobData[]>) | undefined;
+  readonly settleFirst?: SettleFirst | undefined;
   /** Called once the run is created or found and checked, before the first row is queued. */
   readonly onReady?: () => void;
   /** Called after each queued batch with rows read so far. */
@@ -125,4 +125,12 @@ export function newRunId(now = new Date(), job?: string): string {
   const id = `${stamp}-${randomBytes(3).toString("hex")}`;
   // A job's runs say whose they are (`status`, `history`, the reports folder); run ids are at most 64 characters.
   return job ? `${job.slice(0, 64 - id.length - 1)}-${id}` : id;
+}
+
+/** What needs no call, settled by the producer before its chunks are queued (app/settleAhead.ts). */
+export interface SettleFirst {
+  /** Whether the run's chunks are settled here at all (its manifest says). */
+  applies(manifest: RunManifest): boolean;
+  /** The chunks that still hold rows for a worker. */
+  settle(chunks: readonly ChunkJobData[]): Promise<readonly ChunkJobData[]>;
 }

@@ -34,6 +34,12 @@ interface Position {
 const SIZE_SAMPLE_ROWS = 2_000;
 /** Chunks sent to Redis per addBulk round trip. */
 const CHUNKS_PER_BATCH = 2;
+/**
+ * Chunks per batch where the producer settles them first (settleFirst): each takes three round trips to Redis,
+ * and a batch's chunks settle at once, so more of them leave the process less idle (an unchanged 100k night:
+ * ~0.2 s idle with two, ~0.1 s with four).
+ */
+const SETTLED_CHUNKS_PER_BATCH = 4;
 
 /**
  * Streams a file into the queue as chunk jobs of `chunkSize` valid rows; invalid
@@ -126,6 +132,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   }
   // A night its guards paused: its chunks wait in the parked list (no worker takes them) until `resume`.
   const guardHeld = manifest.night?.breach !== undefined && !manifest.dryRun;
+  const settleFirst = opts.settleFirst && !guardHeld && opts.settleFirst.applies(manifest) ? opts.settleFirst : undefined;
+  const chunksPerBatch = settleFirst ? SETTLED_CHUNKS_PER_BATCH : CHUNKS_PER_BATCH;
   const checker = new RowChecker(source.roles, { instanceId: manifest.defaultInstanceId }, op, manifest.columns);
   // Keeping a contact's rows together takes a first pass over the input. It is the producer's own reader's:
   // a small input is kept as checked and not read again; a larger one is read again from its start.
@@ -171,7 +179,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     await roomFor(jobs.reduce((n, c) => n + c.rows.length, 0));
     if (opts.deliver) await opts.deliver(jobs);
     else if (!(guardHeld && (await store.parkedChunks.parkIfHeld(runId, jobs)))) {
-      const left = opts.settleFirst && !guardHeld ? await opts.settleFirst(jobs) : jobs;
+      const left = settleFirst ? await settleFirst.settle(jobs) : jobs;
       await addChunks(queue, left, `run enqueue again with --run-id ${runId} to resume`);
     }
     inRedis();
@@ -186,7 +194,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
       const chunk = { runId, index: chunkIndex++, ...current.take() };
       if (chunk.index >= queuedChunks) pendingJobs.push(chunk);
     }
-    if (!done && pendingJobs.length < CHUNKS_PER_BATCH) return;
+    if (!done && pendingJobs.length < chunksPerBatch) return;
     // One batch in flight at a time, in file order (BatchInFlight.ts).
     await flight.landed();
     // Stopped (its run stopped, paused or interrupted): nothing more is queued, whatever the window.
