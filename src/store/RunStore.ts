@@ -20,9 +20,6 @@ import { readTimeline, TimelineRecorder } from "./timeline.js";
  * history, change memory, timeline); the methods below only hand over to them.
  * `Chunk` is the queue's chunk (the store keeps parked chunks as JSON, unread).
  */
-/** Jobs whose change memory a store keeps (the most recently asked for). */
-const MEMORIES_KEPT = 4;
-
 export class RunStore<Chunk extends { readonly runId: string } = { readonly runId: string }> {
   readonly runs: Runs;
   readonly outcomeLog: OutcomeLog;
@@ -30,7 +27,6 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
   readonly parkedChunks: ParkedChunks<Chunk>;
   readonly jobHistory: JobHistory;
   readonly beforeImages: BeforeImages;
-  private readonly memories = new Map<string, ChangeMemory>();
 
   constructor(
     private readonly redis: Redis,
@@ -44,16 +40,9 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
     this.beforeImages = new BeforeImages(redis, keys);
   }
 
-  /**
-   * What job `job` last sent to each contact (`onlyChanged`). Kept for the last few jobs asked for: a memory
-   * holds the keys of the buckets it has named (a night names most of them, a chunk at a time).
-   */
+  /** What job `job` last sent to each contact (`onlyChanged`). */
   changeMemory(job: string): ChangeMemory {
-    let memory = this.memories.get(job);
-    if (memory) this.memories.delete(job);
-    else if (this.memories.size >= MEMORIES_KEPT) this.memories.delete(this.memories.keys().next().value as string);
-    this.memories.set(job, (memory ??= new ChangeMemory(this.redis, this.keys.changed(job))));
-    return memory;
+    return new ChangeMemory(this.redis, this.keys.changed(job));
   }
 
   /** Counts the calls of every run this process makes, per second (close it to write the last second). */

@@ -114,7 +114,6 @@ export class ChangeMemory {
   readonly bucketBits: number;
   readonly ttlMs: number;
   private readonly hexWidth: number;
-  private readonly bucketKeys = new Map<number, string>();
 
   constructor(
     redis: Redis,
@@ -138,7 +137,7 @@ export class ChangeMemory {
 
   /** The bucket key holding a contact. */
   bucketKey(contact: Buffer | string): string {
-    return changedBucket(this.prefix, (first32(checked(contact, "contact")) >>> (32 - this.bucketBits)).toString(16).padStart(this.hexWidth, "0"));
+    return this.keyOf(first32(checked(contact, "contact")) >>> (32 - this.bucketBits));
   }
 
   /**
@@ -240,14 +239,9 @@ export class ChangeMemory {
     return packRows(entries, from, to, this.bucketBits, (bucket) => this.keyOf(bucket));
   }
 
-  /** A bucket's key, made once per bucket (a night looks up most of a job's buckets); at most 65,536 held. */
+  /** A bucket's key. */
   private keyOf(bucket: number): string {
-    let key = this.bucketKeys.get(bucket);
-    if (key === undefined) {
-      if (this.bucketKeys.size >= 1 << 16) this.bucketKeys.clear();
-      this.bucketKeys.set(bucket, (key = changedBucket(this.prefix, bucket.toString(16).padStart(this.hexWidth, "0"))));
-    }
-    return key;
+    return changedBucket(this.prefix, bucket.toString(16).padStart(this.hexWidth, "0"));
   }
 }
 
