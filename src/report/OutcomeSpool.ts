@@ -115,9 +115,10 @@ export class OutcomeSpool {
   /**
    * Every outcome held, in line order, the first one of a line only (Redis can
    * lose its last second of writes on a crash, and a row then runs again).
-   * Reads the file twice and keeps only each outcome's place in memory (spoolIndex.ts), and only when the spool
-   * is not in line order: one in line order (an unchanged night's, usually) is read straight through the second
-   * time; otherwise each outcome is read at its place.
+   * Reads the file twice and keeps only each outcome's place in memory (spoolIndex.ts). A spool in line order is
+   * read straight through the second time; one whose lines (an outcome, or a group in order) only came in
+   * another order, a line at a time in order (an unchanged night's, usually); otherwise each outcome is read at
+   * its place.
    */
   inLineOrder(): { outcomes: () => Generator<Outcome>; duplicates: number; count: number } {
     const index = SpoolIndex.of(this.fd, this.size);
@@ -128,6 +129,8 @@ export class OutcomeSpool {
     const size = this.size;
     // The generators are made apart from here: one made here would keep the index alive (24 bytes an outcome).
     if (ordered) return { outcomes: straight(fd, size), duplicates: 0, count: n };
+    const entries = entriesInOrder(index);
+    if (entries) return { outcomes: byEntry(fd, entries), duplicates: 0, count: n };
     // By line, then by place in the file: the first outcome of a line comes first and is the one kept.
     const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => (lines[a] as number) - (lines[b] as number) || a - b);
     const picked: number[] = [];
@@ -171,6 +174,40 @@ function straight(fd: number, size: number): () => Generator<Outcome> {
   return function* () {
     for (const [buf, from, to] of eachLine(fd, size)) {
       const text = buf.toString("utf8", buf.indexOf(TAB, from) + 1, to);
+      if (isGroupText(text)) yield* decodeGroup(text);
+      else yield decodeOutcome(text);
+    }
+  };
+}
+
+/**
+ * The spool's lines (an outcome each, or a group) by their first line, when each holds its rows in line order and
+ * no two overlap: the usual disorder (chunks settled at once finish in any order), read a line at a time rather
+ * than a row at a time. Undefined otherwise (a contact's rows gathered from far apart, a line twice).
+ */
+function entriesInOrder(index: SpoolIndex): number[] | undefined {
+  const { lines, offsets, n } = index;
+  // Rows of one spool line share its offset and come one after the other.
+  const starts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && offsets[i] === offsets[i - 1]) {
+      if ((lines[i] as number) <= (lines[i - 1] as number)) return undefined;
+    } else starts.push(i);
+  }
+  const first = (k: number) => lines[starts[k] as number] as number;
+  const last = (k: number) => lines[(k + 1 < starts.length ? (starts[k + 1] as number) : n) - 1] as number;
+  const order = starts.map((_, k) => k).sort((a, b) => first(a) - first(b));
+  for (let j = 1; j < order.length; j++) if (last(order[j - 1] as number) >= first(order[j] as number)) return undefined;
+  return order.map((k) => offsets[starts[k] as number] as number);
+}
+
+/** The spool's lines at `offsets`, in that order. */
+function byEntry(fd: number, offsets: readonly number[]): () => Generator<Outcome> {
+  return function* () {
+    const reader = new BlockReader(fd);
+    for (const offset of offsets) {
+      const line = reader.lineAt(offset);
+      const text = line.slice(line.indexOf("\t") + 1);
       if (isGroupText(text)) yield* decodeGroup(text);
       else yield decodeOutcome(text);
     }

@@ -68,6 +68,29 @@ describe("OutcomeSpool: a group of alike outcomes is one line", () => {
     spool.close();
   });
 
+  it("groups that came out of order, each in order and apart from the others: read back in line order", async () => {
+    const spool = await OutcomeSpool.open(join(dir, "s"));
+    // Chunks settled at once finish in any order.
+    spool.append([group("1-0", [20, 21, 22]), single("2-0", 9), group("3-0", [2, 3, 7]), group("4-0", [10, 14])]);
+    const { outcomes, duplicates, count } = spool.inLineOrder();
+    expect([count, duplicates]).toEqual([9, 0]);
+    const read = [...outcomes()];
+    expect(read.map((o) => o.line)).toEqual([2, 3, 7, 9, 10, 14, 20, 21, 22]);
+    expect(read[2]).toEqual(alike(7));
+    expect(read[3]?.status).toBe("invalid");
+    // A group whose own rows are out of order (a contact's rows gathered from far apart) is read a row at a time.
+    spool.append([group("5-0", [30, 25])]);
+    expect([...spool.inLineOrder().outcomes()].map((o) => o.line)).toEqual([2, 3, 7, 9, 10, 14, 20, 21, 22, 25, 30]);
+    spool.close();
+    // A line twice, each of its lines in order: the first outcome of the line is kept.
+    const again = await OutcomeSpool.open(join(dir, "t"));
+    again.append([group("1-0", [5, 6]), group("2-0", [2, 3]), single("3-0", 6)]);
+    const twice = again.inLineOrder();
+    expect([twice.count, twice.duplicates]).toEqual([4, 1]);
+    expect([...twice.outcomes()]).toEqual([2, 3, 5, 6].map((l) => alike(l)));
+    again.close();
+  });
+
   it("out of order with a group longer than the read window: each row's contact id read exactly", async () => {
     const lines = Array.from({ length: 30_000 }, (_, i) => i + 10);
     const spool = await OutcomeSpool.open(join(dir, "s"));
