@@ -45,6 +45,8 @@ describe("--only-changed (a job's memory of what it sent)", () => {
     // Only k5 was sent again.
     expect(h.sim.acceptedCount()).toBe(300);
     const out2 = await readReport(join(h.dir, "reports", "n2", "outcomes.csv"));
+    // Every line once, in order, its own contact: the settled rows' groups and the sent row's outcome came apart.
+    expect(out2.map((o) => `${o.line}:${o.contactId}`)).toEqual(Array.from({ length: 300 }, (_, i) => `${i + 2}:k${i}`));
     expect(out2.filter((o) => o.status === "unchanged")).toHaveLength(299);
     expect(out2.filter((o) => o.status === "updated").map((o) => o.contactId)).toEqual(["k5"]);
     expect(out2.find((o) => o.status === "unchanged")?.message).toMatch(/^line \d+: not sent: the same values as job nightly last sent to this contact$/);
@@ -57,6 +59,10 @@ describe("--only-changed (a job's memory of what it sent)", () => {
     expect((await cli(["run", night3, ...common, ...job, "--run-id", "n3"])).code).toBe(0);
     expect(h.sim.acceptedCount()).toBe(303);
     for (const i of [7, 107, 207]) expect(h.sim.attributesOf("i", `k${i}`)?.tier).toBe("platinum");
+    const out3 = await readReport(join(h.dir, "reports", "n3", "outcomes.csv"));
+    expect(out3.map((o) => `${o.line}:${o.contactId}:${o.status}`)).toEqual(
+      Array.from({ length: 300 }, (_, i) => `${i + 2}:k${i}:${i % 100 === 7 ? "updated" : "unchanged"}`),
+    );
 
     // Another job (or no job) has no memory of these: everything is sent.
     expect((await cli(["run", night3, ...common, "--run-id", "plain"])).code).toBe(0);
