@@ -9,9 +9,6 @@ import type { Outcome } from "../domain/Outcome.js";
 /** Told each outcome settled here (a `run` process's metrics count them as its workers' own). */
 export type OutcomeListener = (runId: string, outcome: Outcome) => void;
 
-/** Chunks settled at once by the producer (a batch's: queue/enqueueFile.ts SETTLED_CHUNKS_PER_BATCH). */
-const SETTLING_AT_ONCE = 4;
-
 /** Never fires: a chunk settled ahead holds no call that a stop would have to cut short. */
 const NEVER = new AbortController().signal;
 
@@ -37,13 +34,9 @@ export function settleAhead(ctx: AppContext, runId: string, onOutcome?: OutcomeL
     // Several at a time: a chunk's three round trips to Redis (its done bits, the memory's answer, its outcomes)
     // leave the process idle, and other chunks' settling fills that time. Each chunk's contacts are whole in it
     // (contactsTogether), so chunks settle independently; what is left is queued in file order.
+    // A batch's chunks, all at once (queue/enqueueFile.ts SETTLED_CHUNKS_PER_BATCH sizes it).
     const manifest = run;
-    const needs = new Array<boolean>(chunks.length);
-    let next = 0;
-    const lane = async () => {
-      for (let i = next++; i < chunks.length; i = next++) needs[i] = await needsWorker(chunks[i] as ChunkJobData, manifest);
-    };
-    await Promise.all(Array.from({ length: Math.min(SETTLING_AT_ONCE, chunks.length) }, lane));
+    const needs = await Promise.all(chunks.map((chunk) => needsWorker(chunk, manifest)));
     return chunks.filter((_, i) => needs[i]);
   };
   return { applies: eligible, settle };

@@ -74,6 +74,12 @@ export function decodeGroup(text: string): Outcome[] {
 }
 
 /** The outcomes a spool's or a drain's text holds: one, or a group's. */
+export function* outcomesIn(text: string): Generator<Outcome> {
+  if (isGroupText(text)) yield* decodeGroup(text);
+  else yield decodeOutcome(text);
+}
+
+/** outcomesIn, as an array. */
 export function decodeEntry(text: string): Outcome[] {
-  return isGroupText(text) ? decodeGroup(text) : [decodeOutcome(text)];
+  return [...outcomesIn(text)];
 }

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { ensureDir } from "./ensureDir.js";
 import { dirname } from "node:path";
-import { decodeGroup, type GroupShared, isGroupText, memberOf, sharedOf } from "../domain/groupCodec.js";
+import { type GroupShared, memberOf, outcomesIn, sharedOf } from "../domain/groupCodec.js";
 import { decodeOutcome } from "../domain/outcomeCodec.js";
 import { SpoolIndex } from "./spoolIndex.js";
 import { BlockReader, eachLine } from "./spoolLines.js";
@@ -162,21 +162,22 @@ class GroupsRead {
     let s = this.shared.get(offset);
     if (s) return s;
     if (this.shared.size >= 10_000) this.shared.clear();
-    const line = this.reader.lineAt(offset);
-    s = sharedOf(line.slice(line.indexOf("\t") + 1));
+    s = sharedOf(textAt(this.reader, offset));
     this.shared.set(offset, s);
     return s;
   }
 }
 
+/** The text of the spool line at `offset`, after its stream id. */
+function textAt(reader: BlockReader, offset: number): string {
+  const line = reader.lineAt(offset);
+  return line.slice(line.indexOf("\t") + 1);
+}
+
 /** A spool in line order, read straight through. */
 function straight(fd: number, size: number): () => Generator<Outcome> {
   return function* () {
-    for (const [buf, from, to] of eachLine(fd, size)) {
-      const text = buf.toString("utf8", buf.indexOf(TAB, from) + 1, to);
-      if (isGroupText(text)) yield* decodeGroup(text);
-      else yield decodeOutcome(text);
-    }
+    for (const [buf, from, to] of eachLine(fd, size)) yield* outcomesIn(buf.toString("utf8", buf.indexOf(TAB, from) + 1, to));
   };
 }
 
@@ -205,12 +206,7 @@ function entriesInOrder(index: SpoolIndex): number[] | undefined {
 function byEntry(fd: number, offsets: readonly number[]): () => Generator<Outcome> {
   return function* () {
     const reader = new BlockReader(fd);
-    for (const offset of offsets) {
-      const line = reader.lineAt(offset);
-      const text = line.slice(line.indexOf("\t") + 1);
-      if (isGroupText(text)) yield* decodeGroup(text);
-      else yield decodeOutcome(text);
-    }
+    for (const offset of offsets) yield* outcomesIn(textAt(reader, offset));
   };
 }
 
@@ -223,8 +219,7 @@ function byPlace(fd: number, index: SpoolIndex, picked: readonly number[]): () =
       const offset = index.offsets[i] as number;
       const length = index.memberLength[i] as number;
       if (length === 0) {
-        const text = reader.lineAt(offset);
-        yield decodeOutcome(text.slice(text.indexOf("\t") + 1));
+        yield decodeOutcome(textAt(reader, offset));
         continue;
       }
       const contactId = JSON.parse(reader.textAt(offset + (index.memberAt[i] as number), length)) as string;
