@@ -63,4 +63,29 @@ describe("the first pass of contacts kept together", () => {
     const contacts = fromKept.map(([, c]) => c);
     expect(contacts.slice(0, contacts.lastIndexOf(contacts[0] as string) + 1).every((c) => c === contacts[0])).toBe(true);
   });
+
+  it("places an input that names each contact once row by row, and a second read that repeats one loses no row", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "cb-together-"));
+    const path = join(dir, "once.csv");
+    // Each contact once; line 4 has no contact id (invalid: it names no contact).
+    await writeFile(path, "contactId,tier\nc0,a\nc1,b\n,c\nc2,d\n");
+    const once = await opened(path);
+    const first = await ContactsTogether.read(once.records, once.checker, once.bytes);
+    expect(placed(first.together, first.kept as CheckedRecord[])).toEqual([
+      [2, "c0"],
+      [3, "c1"],
+      [5, "c2"],
+    ]);
+    // The file changed before a second read: c0 now twice. Every row is placed, in file order, none held back.
+    await writeFile(path, "contactId,tier\nc0,a\nc1,b\nc0,c\nc2,d\n");
+    const changed = await opened(path);
+    const reread: CheckedRecord[] = [];
+    for await (const rec of changed.records) reread.push({ line: rec.line, check: changed.checker.check(rec) });
+    expect(placed(first.together, reread)).toEqual([
+      [2, "c0"],
+      [3, "c1"],
+      [4, "c0"],
+      [5, "c2"],
+    ]);
+  });
 });
