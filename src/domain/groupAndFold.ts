@@ -25,6 +25,8 @@ export interface RowGroup<R extends Chained = Chained> {
 
 /** Pure. Rows come in line order (the producer and `retry` both queue them so). */
 export function groupRows<R extends Chained>(rows: readonly R[]): Array<RowGroup<R>> {
+  // No row names a predecessor (each contact once, as most exports are): a group a row, no look-up by line.
+  if (rows.every((r) => r.prev === 0)) return rows.map((row) => ({ rows: [row], after: 0 }));
   const groups: Array<{ rows: R[]; after: number }> = [];
   const groupOfLine = new Map<number, { rows: R[]; after: number }>();
   for (const row of rows) {

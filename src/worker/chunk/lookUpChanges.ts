@@ -18,11 +18,13 @@ export interface Changes {
 
 export const NO_CHANGES: Changes = { same: new Set(), remember: async () => undefined };
 
-/** A contact's rows in this chunk, in file order, and the fold of those applied so far. */
+/** A contact's rows in this chunk, in file order, and the fold of those applied so far (made on the first). */
 interface Group {
   readonly rows: WorkRow[];
   readonly contact: string;
-  readonly applied: Fields;
+  /** Compared with the memory: the chunk holds the contact's rows from its first, none of them done yet. */
+  readonly whole: boolean;
+  applied?: Fields;
 }
 
 /**
@@ -47,15 +49,13 @@ export async function lookUpChanges(
   const job = manifest.job;
   if (!job || !ctx.changesFor) return NO_CHANGES;
   const memory = ctx.changesFor(job.name);
-  const groups: Array<{ group: Group; first: boolean }> = [];
+  const groups: Group[] = [];
   for (const g of chunkGroups) {
     const todo = finished.size === 0 ? g.rows : g.rows.filter((r) => !finished.has(r.line));
     if (todo.length === 0) continue;
     const first = todo[0] as WorkRow;
-    const group: Group = { rows: todo, contact: contactKey(first.instanceId, first.contactId), applied: emptyFields() };
-    // Compared only when the chunk holds the contact's rows from its first, none of them done yet (after a
-    // crash, the rows left are not the whole fold).
-    groups.push({ group, first: g.after === 0 && todo.length === g.rows.length });
+    // After a crash, the rows left are not the whole fold: not compared.
+    groups.push({ rows: todo, contact: contactKey(first.instanceId, first.contactId), whole: g.after === 0 && todo.length === g.rows.length });
   }
   const fpOf = (g: Group, fields: Fields) => {
     const r = g.rows[0] as WorkRow;
@@ -63,7 +63,7 @@ export async function lookUpChanges(
   };
   const same = new Set<number>();
   if (job.onlyChanged) {
-    const asked = groups.filter((g) => g.first).map((g) => g.group);
+    const asked = groups.filter((g) => g.whole);
     const answers =
       asked.length > 0
         ? await memory.unchanged(
@@ -82,7 +82,7 @@ export async function lookUpChanges(
     remember: async (applied) => {
       if (!groupOf) {
         groupOf = new Map();
-        for (const { group } of groups) for (const r of group.rows) groupOf.set(r.line, group);
+        for (const group of groups) for (const r of group.rows) groupOf.set(r.line, group);
       }
       // A row sent without some of its fields (retry's omit) is not remembered: its full values were never applied together.
       const touched = new Set<Group>();
@@ -90,10 +90,10 @@ export async function lookUpChanges(
         const g = groupOf.get(r.line);
         if (!g || r.omitted.length > 0) continue;
         const row = g.rows.find((w) => w.line === r.line) as WorkRow;
-        Object.assign(g.applied, row.fields);
+        Object.assign((g.applied ??= emptyFields()), row.fields);
         touched.add(g);
       }
-      const entries = [...touched].map((g) => ({ contact: g.contact, fp: fpOf(g, g.applied) }));
+      const entries = [...touched].map((g) => ({ contact: g.contact, fp: fpOf(g, g.applied as Fields) }));
       if (entries.length > 0) await memory.remember(entries, manifest.runId);
     },
   };
