@@ -1,11 +1,11 @@
 import { enqueueRetry } from "../queue/enqueueRetry.js";
-import { newRunId } from "../queue/enqueueFile.js";
 import { RunNotFoundError } from "./AppError.js";
 import type { AppContext } from "./context.js";
 import { breakerSettings } from "./enqueueOptions.js";
 import { followOutcomes, openRunSpool } from "./report.js";
 import { runQueued, type RunFileOptions, type RunFileResult } from "./runFile.js";
 import { besideParent } from "./besideParent.js";
+import { childRunId } from "./childRunId.js";
 import { refuseConflicts } from "./runSettings.js";
 
 export interface RetryOptions extends RunFileOptions {
@@ -35,7 +35,7 @@ export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOpt
     let n = 0;
     for (const o of outcomes()) if (o.status === "failed" && (o.retryable || opts.includePermanent)) n++;
     if (n === 0) return { kind: "nothing" };
-    const runId = config.runId ?? newRunId(new Date(), parent.job?.name);
+    const runId = await childRunId(ctx, parent, "retry");
     const res = await runQueued(
       ctx,
       runId,

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
-import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
+import { enqueueFile } from "../queue/enqueueFile.js";
 import type { Outcome } from "../domain/Outcome.js";
 import { ensureDir } from "../report/ensureDir.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
@@ -10,6 +10,7 @@ import { breakerSettings } from "./enqueueOptions.js";
 import { followOutcomes, openRunSpool, untilParked } from "./report.js";
 import { runQueued, type RunFileOptions, type RunFileResult } from "./runFile.js";
 import { besideParent } from "./besideParent.js";
+import { childRunId } from "./childRunId.js";
 import { refuseConflicts } from "./runSettings.js";
 
 export interface RollbackOptions extends RunFileOptions {
@@ -111,7 +112,7 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
     spool.close();
   }
   if (undo.size === 0) return { kind: "nothing", unimaged, unvouched };
-  const runId = config.runId ?? newRunId(new Date(), m.job?.name);
+  const runId = await childRunId(ctx, m, "rollback");
   // The rows are customer data: they live in the rollback's own report folder, owner-only.
   const dir = join(config.reportsDir, runId);
   await ensureDir(dir);

@@ -1,0 +1,65 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, csv, type Harness, harness } from "./helpers.js";
+
+/** Two targets on one prefix: run P's calls go to A, run Q is queued (not worked) for B. */
+describe("retry and rollback with the --run-id of another run", () => {
+  let a: Harness;
+  let b: Harness;
+  afterEach(async () => {
+    await a?.close();
+    await b?.sim.stop();
+  });
+
+  it("are refused before anything is written: the other run keeps its rows and target, and B receives nothing", async () => {
+    a = await harness();
+    b = await harness();
+    const aim = (h: Harness, inst: string) => ["--prefix", a.prefix, "--endpoint", h.endpoint, "--instance-id", inst, "--reports-dir", join(a.dir, "reports")];
+    for (const c of ["z1", "z2"])
+      a.sim.addContact({ instanceId: "instA", contactId: c, initiationTimestamp: new Date(Date.now() - 3600_000), attributes: { tier: "silver" } });
+    a.sim.injectFaults("z2", [500]);
+    const p = await a.file(
+      "p.csv",
+      csv([
+        ["contactId", "tier"],
+        ["z1", "gold"],
+        ["z2", "gold"],
+      ]),
+    );
+    const ran = await cli(["run", p, "--run-id", "P", "--max-attempts", "1", "--capture-before", "--quiet", ...aim(a, "instA")]);
+    expect(ran.code, ran.stderr).toBe(3);
+    const q = await a.file("q.csv", csv([["contactId", "tier"], ...Array.from({ length: 20 }, (_, i) => [`q${i}`, "x"])]));
+    const queued = await cli(["enqueue", q, "--run-id", "Q", ...aim(b, "instB")]);
+    expect(queued.code, queued.stderr).toBe(0);
+
+    const retry = await cli(["retry", "P", "--run-id", "Q", "--prefix", a.prefix, "--reports-dir", join(a.dir, "reports")]);
+    expect(retry.code).toBe(1);
+    expect(retry.stderr).toContain("run Q already exists and is not a retry of run P");
+    const rollback = await cli(["rollback", "P", "--run-id", "Q", "--prefix", a.prefix, "--reports-dir", join(a.dir, "reports")]);
+    expect(rollback.code, rollback.stderr + rollback.stdout).toBe(1);
+    expect(rollback.stderr).toContain("run Q already exists and is not a rollback of run P");
+    expect(existsSync(join(a.dir, "reports", "Q", "rollback-input.jsonl"))).toBe(false);
+
+    // Q is as it was queued: its 20 rows, for B, where a worker sends them.
+    const status = await cli(["status", "Q", "--prefix", a.prefix]);
+    expect(status.stdout).toMatch(/20/);
+    expect(b.sim.acceptedCount()).toBe(0);
+    const worked = await cli(["work", "--run-id", "Q", "--exit-when-idle", "--prefix", a.prefix, "--endpoint", b.endpoint]);
+    expect(worked.code, worked.stderr).toBe(0);
+    expect(
+      b.sim
+        .updates()
+        .map((u) => u.contactId)
+        .sort(),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => `q${i}`).sort());
+    expect(b.sim.updates().some((u) => u.contactId.startsWith("z"))).toBe(false);
+
+    // A retry's own id is taken up again (a retry going on after a crash), not refused.
+    const r1 = await cli(["retry", "P", "--run-id", "R", "--quiet", "--prefix", a.prefix, "--reports-dir", join(a.dir, "reports")]);
+    expect(r1.code, r1.stderr).toBe(0);
+    const r2 = await cli(["retry", "P", "--run-id", "R", "--quiet", "--prefix", a.prefix, "--reports-dir", join(a.dir, "reports")]);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(a.sim.updates().filter((u) => u.contactId === "z2")).toHaveLength(1);
+  });
+});
