@@ -20,9 +20,9 @@ export interface RollbackOptions extends RunFileOptions {
 
 /** `unimaged`: calls the run applied that carry no before-image (a worker of a version before --capture-before worked them): not undone. */
 /**
- * `unvouched`: contacts a call of the run may have written although no row of
- * theirs ended `updated` (a worker died holding the call and the run was
- * cancelled, or retries ran out without an answer): not in the rollback, said in numbers.
+ * `unvouched`: contacts a call of the run may have written without its row ending `updated` (a worker died
+ * holding the call and the run was cancelled, or retries ran out without an answer): what that call wrote is
+ * not undone (names the contact's updated rows wrote are), said in numbers.
  */
 export type RollbackResult =
   | ({ readonly kind: "run"; readonly contacts: number; readonly unimaged: number; readonly unvouched: number } & RunFileResult)
@@ -64,9 +64,9 @@ export function undoOf(outcomes: Iterable<Outcome>): { undo: Map<string, Undo>; 
     for (const [k, v] of Object.entries(o.image.before)) if (!u.before.has(k)) u.before.set(k, v);
     for (const [k, v] of Object.entries(o.image.wrote)) u.wrote.set(k, v);
   }
-  let unvouched = 0;
-  for (const key of maybe) if (!undo.has(key)) unvouched++;
-  return { undo, unimaged, unvouched };
+  // Such a call's names are not known here: where another row of its contact ended updated, that row's names are
+  // undone, but the contact is still not vouched for (a name only the uncertain call wrote would stay as it left it).
+  return { undo, unimaged, unvouched: maybe.size };
 }
 
 /**

@@ -31,7 +31,7 @@ export const rollback: Command = {
         }
         if (res.unvouched > 0) {
           process.stderr.write(
-            `connect-backfill: rollback cannot vouch for ${res.unvouched} contact${res.unvouched === 1 ? "" : "s"} of run ${parentId}: a call may have written ${res.unvouched === 1 ? "it" : "them"} (its worker died holding it, or it went unanswered) though no row of ${res.unvouched === 1 ? "it" : "theirs"} ended updated; ${res.unvouched === 1 ? "it is" : "they are"} not in the rollback (their lines in run ${parentId}'s failures.csv).\n`,
+            `connect-backfill: rollback cannot vouch for ${res.unvouched} contact${res.unvouched === 1 ? "" : "s"} of run ${parentId}: a call may have written ${res.unvouched === 1 ? "it" : "them"} (its worker died holding it, or it went unanswered) without its row ending updated, and what that call wrote is not undone; look at ${res.unvouched === 1 ? "it" : "them"} (${res.unvouched === 1 ? "its line" : "their lines"} in run ${parentId}'s failures.csv).\n`,
           );
         }
         if (res.kind === "nothing") {
