@@ -116,7 +116,6 @@ export async function runQueued(
   await requireWritableDir(config.reportsDir);
   const worker = workerFor(ctx, {
     runs: [runId],
-    pinned: true,
     ...(opts.client ? { client: opts.client } : {}),
   });
   opts.listen?.(worker.events);

@@ -18,8 +18,13 @@ export function workerFor(ctx: AppContext, extra: Partial<BackfillWorkerOptions>
     chunkSize: config.chunkSize,
     policy: { maxAttempts: config.maxAttempts, maxTries: config.maxTries, maxRetryAfterMs: config.maxRetryAfterMs, callDeadlineMs: config.requestTimeoutMs },
     requestTimeoutMs: config.requestTimeoutMs,
-    endpoint: config.endpoint,
-    region: config.region,
+    // Pinned: the client calls exactly the target it compares with a run's (AWS_ENDPOINT_URL included), never
+    // an endpoint the SDK would find on its own (a profile's endpoint_url) for a run queued for AWS's own.
+    endpoint: config.target.endpoint ?? config.endpoint,
+    pinned: true,
+    // The Region the worker compares with a run's is the one it signs with (AWS_DEFAULT_REGION counts as the
+    // command's Region, and the SDK would not read it).
+    region: config.target.region ?? config.region,
     lockDurationMs: config.lockDurationMs,
     target: config.target,
     ...(config.onlyRuns.length > 0 ? { runs: config.onlyRuns } : {}),

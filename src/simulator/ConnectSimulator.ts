@@ -130,6 +130,13 @@ export class ConnectSimulator implements AdminTarget {
     return this.started?.endpoint;
   }
 
+  /** Connect requests by the Region they were signed for (their credential scope): where a real client's calls would have gone. */
+  signingRegions(): Record<string, number> {
+    return Object.fromEntries(this.signed);
+  }
+
+  private readonly signed = new Map<string, number>();
+
   stats(): SimulatorStats {
     return { ...this.recorder.snapshot(), accepted: this.log.summary() };
   }
@@ -216,6 +223,7 @@ export class ConnectSimulator implements AdminTarget {
     this.recorder.clear();
     this.log.clear();
     this.faults.clear();
+    this.signed.clear();
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -283,6 +291,7 @@ export class ConnectSimulator implements AdminTarget {
   private decide(req: IncomingMessage, target: Route, parsed: ReturnType<typeof parseJson> | undefined): Answer {
     const auth = this.authenticate(req.headers.authorization);
     if ("code" in auth) return errorAnswer(auth);
+    this.signed.set(auth.region, (this.signed.get(auth.region) ?? 0) + 1);
     // A refused request takes no token and changes nothing, as with the real quota.
     if (!this.quotaBuckets.take(target.operation)) {
       return this.throttleAnswer();

@@ -3,7 +3,7 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { Worker, Job } from "bullmq";
 import pLimit from "p-limit";
 import { createConnectClient } from "../connect/createConnectClient.js";
-import { targetMismatch, type RunManifest } from "../domain/run/manifest.js";
+import { targetMismatch, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
 import type { ApiName } from "../connect/readContact.js";
 import { StartCache } from "./beforeSend.js";
@@ -171,12 +171,30 @@ export class BackfillWorker {
     if (this.opts.runs && !this.opts.runs.includes(runId)) return false;
     const run = await this.runFor(runId);
     if (!run) return true; // processChunk reports an unknown run
-    const why = targetMismatch(run.target, this.opts.target);
+    const why = targetMismatch(run.target, await this.aimedAt());
     if (why && !this.leftAlone.has(runId)) {
       this.leftAlone.add(runId);
       this.opts.log.warn({ runId }, `run ${runId} left alone: ${why}`);
     }
     return why === undefined;
+  }
+
+  private aimed: Promise<RunTarget> | undefined;
+
+  /**
+   * Where this worker's calls go. A Region the command did not name is the one the SDK signs with (a profile's,
+   * say): it must match the run's too, or a run queued for us-east-1 would be sent to eu-west-1.
+   */
+  private aimedAt(): Promise<RunTarget> {
+    const mine = this.opts.target;
+    this.aimed ??= mine.region
+      ? Promise.resolve(mine)
+      : this.client.config.region().then(
+          (region) => ({ ...mine, region: region || undefined }),
+          // No Region anywhere: its calls fail with the SDK's own sentence, as they did.
+          () => mine,
+        );
+    return this.aimed;
   }
 
   private attach(name: string): void {
