@@ -2,6 +2,7 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { enqueueFile } from "../queue/enqueueFile.js";
+import { contactKey } from "../queue/fieldsFingerprint.js";
 import type { Outcome } from "../domain/Outcome.js";
 import { ensureDir } from "../report/ensureDir.js";
 import { AppError, RunNotFoundError } from "./AppError.js";
@@ -113,6 +114,9 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
   }
   if (undo.size === 0) return { kind: "nothing", unimaged, unvouched };
   const runId = await childRunId(ctx, m, "rollback");
+  // The job's memory says what its night left on these contacts; the rollback changes that. Forgotten before the
+  // first call goes, so the job's next night compares them with nothing and sends them (not `unchanged`).
+  if (m.job) await ctx.store.changeMemory(m.job.name).forgetContacts([...undo.values()].map((u) => contactKey(u.instanceId, u.contactId)));
   // The rows are customer data: they live in the rollback's own report folder, owner-only.
   const dir = join(config.reportsDir, runId);
   await ensureDir(dir);

@@ -33,6 +33,11 @@ export function expired(initiationTimestamp: number | undefined, cutoff: number 
   return initiationTimestamp !== undefined && cutoff !== undefined && initiationTimestamp < cutoff;
 }
 
+/** A row settled by its contact's age (`skipped_pre_api` or `skipped_expired`): never sent, so never part of what a contact is left holding. */
+export function settledByAge(initiationTimestamp: number | undefined, minContactDate: number, cutoff: number | undefined): boolean {
+  return startedBeforeApi(initiationTimestamp, minContactDate) || expired(initiationTimestamp, cutoff);
+}
+
 export function expiredMessage(line: number, initiationTimestamp: number, age: NonNullable<MaxContactAge>): string {
   const limit = `${age.n}${age.unit === "months" ? "mo" : "d"}`;
   return `line ${line}: contact started ${new Date(initiationTimestamp).toISOString()}, more than ${age.n} ${age.unit} ago (--max-contact-age ${limit}): Connect no longer keeps it; not sent`;

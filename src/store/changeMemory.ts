@@ -67,6 +67,19 @@ for k = 1, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
 return added
 `;
 
+/** KEYS: the buckets of the rows. ARGV: [1] the packed rows (their fingerprints unread). Each row's contact is forgotten. */
+const FORGET = `
+local rows = ARGV[1]
+for p = 1, #rows, ${ROW_BYTES} do
+  local hi, lo = string.byte(rows, p, p + 1)
+  redis.call('HDEL', KEYS[hi * 256 + lo], string.sub(rows, p + 2, p + 7))
+end
+return 0
+`;
+
+/** The fingerprint a forgotten contact's row is packed with: never read. */
+const NO_FP = "0000000000000000";
+
 type Cmd<T> = (numberOfKeys: number, ...keysAndArgs: Array<string | number | Buffer>) => Promise<T>;
 
 /**
@@ -110,7 +123,7 @@ type Cmd<T> = (numberOfKeys: number, ...keysAndArgs: Array<string | number | Buf
  * (`{cb}:changed:<job>`), as keys.ts recommends for all our keys.
  */
 export class ChangeMemory {
-  private readonly redis: Redis & { cbChangeSame?: Cmd<string>; cbChangeRemember?: Cmd<number> };
+  private readonly redis: Redis & { cbChangeSame?: Cmd<string>; cbChangeRemember?: Cmd<number>; cbChangeForget?: Cmd<number> };
   readonly bucketBits: number;
   readonly ttlMs: number;
   private readonly hexWidth: number;
@@ -132,6 +145,7 @@ export class ChangeMemory {
     if (!this.redis.cbChangeSame) {
       redis.defineCommand("cbChangeSame", { lua: SAME });
       redis.defineCommand("cbChangeRemember", { lua: REMEMBER });
+      redis.defineCommand("cbChangeForget", { lua: FORGET });
     }
   }
 
@@ -175,6 +189,21 @@ export class ChangeMemory {
     }
     // Sequential in Redis (one connection, in order), so within a batch the later entry of a contact wins.
     return (await Promise.all(calls)).reduce((a, b) => a + Number(b), 0);
+  }
+
+  /**
+   * Forgets what was remembered for these contacts (their contact keys). Done before a call goes: a call whose
+   * answer never comes (a timeout, a worker killed) may have been applied, and until one is answered the memory
+   * must not say what the contact holds (a night that puts the old value back would be judged unchanged).
+   */
+  async forgetContacts(contacts: readonly string[]): Promise<void> {
+    const calls: Array<Promise<number>> = [];
+    const entries = contacts.map((contact) => ({ contact, fp: NO_FP }));
+    for (let i = 0; i < entries.length; i += ROWS_PER_CALL) {
+      const { keys, rows } = this.scriptArgs(entries, i, Math.min(entries.length, i + ROWS_PER_CALL));
+      calls.push((this.redis.cbChangeForget as Cmd<number>)(keys.length, ...keys, rows));
+    }
+    await Promise.all(calls);
   }
 
   /** Deletes all of the job's memory; returns the number of bucket keys removed. */

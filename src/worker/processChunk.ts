@@ -1,5 +1,5 @@
 import { foldCalls, groupRows, type RowGroup } from "../domain/groupAndFold.js";
-import { retentionCutoff } from "../domain/ageRules.js";
+import { retentionCutoff, settledByAge } from "../domain/ageRules.js";
 import { settle } from "../domain/settle.js";
 import { operationNamed } from "../operations/registry.js";
 import { cancelRows } from "../queue/cancelRows.js";
@@ -54,7 +54,10 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
   // The manifest was cached, but the run's hash is gone (pruned, or Redis lost its data).
   if (atStart.state === "") return "unknown-run";
   const op = operationNamed(manifest.operation);
-  const changes = await lookUpChanges(groups, finished, op, manifest, ctx);
+  const cutoff = retentionCutoff(manifest.maxContactAge ?? null, Date.now());
+  // What the memory is compared with is what the rows that can be sent leave (a row settled by age never is).
+  const sendable = (r: WorkRow) => !settledByAge(r.initiationTimestamp, manifest.minContactDate, cutoff);
+  const changes = await lookUpChanges(groups, finished, op, manifest, ctx, sendable);
   const stop = new StopState(ctx.signal, ctx.stopNew);
   const recorder = new Recorder(data.runId, ctx, stop, tally);
   const executor: Executor = ctx.leave
@@ -66,7 +69,7 @@ export async function processChunk(data: ChunkJobData, ctx: ChunkContext, tally:
     op,
     minContactDate: manifest.minContactDate,
     maxContactAge: manifest.maxContactAge ?? null,
-    cutoff: retentionCutoff(manifest.maxContactAge ?? null, Date.now()),
+    cutoff,
     unchanged: changes.same,
     jobName: manifest.job?.name,
   };

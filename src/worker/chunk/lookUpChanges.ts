@@ -14,9 +14,14 @@ export interface Changes {
    * of the contact (which waits for those outcomes) can then never be overwritten by it.
    */
   remember(rows: ReadonlyArray<{ readonly line: number; readonly omitted: readonly unknown[] }>): Promise<void>;
+  /**
+   * Forgets what the memory holds for the contact of these rows, before their call goes: until the call is
+   * answered the contact may hold either value (a timeout, a worker killed with the call in flight).
+   */
+  beforeSend(rows: ReadonlyArray<{ readonly line: number }>): Promise<void>;
 }
 
-export const NO_CHANGES: Changes = { same: new Set(), remember: async () => undefined };
+export const NO_CHANGES: Changes = { same: new Set(), remember: async () => undefined, beforeSend: async () => undefined };
 
 /** A contact's rows in this chunk, in file order, and the fold of those applied so far (made on the first). */
 interface Group {
@@ -45,6 +50,8 @@ export async function lookUpChanges(
   op: Operation,
   manifest: RunManifest,
   ctx: ChunkContext,
+  /** Rows a call may carry (not settled by their contact's age): only they are folded for the comparison. */
+  sendable: (r: WorkRow) => boolean = () => true,
 ): Promise<Changes> {
   const job = manifest.job;
   if (!job || !ctx.changesFor) return NO_CHANGES;
@@ -63,27 +70,45 @@ export async function lookUpChanges(
   };
   const same = new Set<number>();
   if (job.onlyChanged) {
-    const asked = groups.filter((g) => g.whole);
+    // A contact's skipped rows leave nothing on it (the memory holds what was applied): the fold is of the others.
+    const asked: Array<{ group: Group; rows: WorkRow[] }> = [];
+    for (const g of groups) {
+      if (!g.whole) continue;
+      const rows = g.rows.every(sendable) ? g.rows : g.rows.filter(sendable);
+      if (rows.length > 0) asked.push({ group: g, rows });
+    }
     const answers =
       asked.length > 0
         ? await memory.unchanged(
-            asked.map((g) => ({ contact: g.contact, fp: fpOf(g, foldOf(g.rows)) })),
+            asked.map((a) => ({ contact: a.group.contact, fp: fpOf(a.group, foldOf(a.rows)) })),
             manifest.runId,
           )
         : [];
-    asked.forEach((g, i) => {
-      if (answers[i] === true) for (const r of g.rows) same.add(r.line);
+    asked.forEach((a, i) => {
+      if (answers[i] === true) for (const r of a.group.rows) same.add(r.line);
     });
   }
-  // Which group a line is in: made on the first remember (a chunk settled whole never remembers).
+  // Which group a line is in: made on the first call (a chunk settled whole never sends).
   let groupOf: Map<number, Group> | undefined;
+  const groupsByLine = (): Map<number, Group> => {
+    if (!groupOf) {
+      groupOf = new Map();
+      for (const group of groups) for (const r of group.rows) groupOf.set(r.line, group);
+    }
+    return groupOf;
+  };
   return {
     same,
-    remember: async (applied) => {
-      if (!groupOf) {
-        groupOf = new Map();
-        for (const group of groups) for (const r of group.rows) groupOf.set(r.line, group);
+    beforeSend: async (rows) => {
+      const contacts = new Set<string>();
+      for (const r of rows) {
+        const g = groupsByLine().get(r.line);
+        if (g) contacts.add(g.contact);
       }
+      if (contacts.size > 0) await memory.forgetContacts([...contacts]);
+    },
+    remember: async (applied) => {
+      const groupOf = groupsByLine();
       // A row sent without some of its fields (retry's omit) is not remembered: its full values were never applied together.
       const touched = new Set<Group>();
       for (const r of applied) {

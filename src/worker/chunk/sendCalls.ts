@@ -135,6 +135,8 @@ export function sendCalls(
       image = manifest.captureBefore ? { ...before.image, before: await images.keep(runId, target.instanceId, target.contactId, before.image.before) } : before.image;
       read = before.read;
     }
+    // Durably before the call goes: an answer that never comes must leave the job's memory not knowing the contact.
+    await changes.beforeSend(call.rows);
     const res = await sendCall(make(op), target, call.fields);
     // The read is part of the row's cost: its calls count in the row's attempts.
     if (read && res.kind === "done") return { ...res, attempts: res.attempts + read.attempts, throttles: res.throttles + read.throttles, image };

@@ -1,0 +1,92 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, csv, type Harness, harness } from "./helpers.js";
+
+// A job's memory must never say a contact holds what it may not hold: every way a contact comes to hold
+// something else than the memory says (an answer that never came, a rollback) leaves the memory not knowing it,
+// and rows that are never sent are no part of what it is compared with.
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const common = (x: Harness) => ["--instance-id", "i", "--prefix", x.prefix, "--endpoint", x.endpoint, "--reports-dir", join(x.dir, "reports"), "--quiet"];
+const job = (name: string) => ["--job-name", name, "--only-changed"];
+
+describe("a job's memory of what it sent", () => {
+  it("forgets a contact whose call timed out but was applied: putting the old value back the next night sends it", async () => {
+    h = await harness({ latencyMs: 1 });
+    const a = await h.file(
+      "a.csv",
+      csv([
+        ["contactId", "a"],
+        ["t1", "A"],
+      ]),
+    );
+    const b = await h.file(
+      "b.csv",
+      csv([
+        ["contactId", "a"],
+        ["t1", "B"],
+      ]),
+    );
+    expect((await cli(["run", a, ...common(h), ...job("j1"), "--run-id", "n1"])).code).toBe(0);
+    // The service applies the call and answers after the caller gave up.
+    h.sim.setLatency(1500);
+    const n2 = await cli(["run", b, ...common(h), ...job("j1"), "--run-id", "n2", "--request-timeout", "500", "--max-attempts", "1"]);
+    expect(n2.code, n2.stderr).toBe(3);
+    expect(h.sim.attributesOf("i", "t1")).toEqual({ a: "B" });
+    h.sim.setLatency(1);
+    const before = h.sim.acceptedCount();
+    expect((await cli(["run", a, ...common(h), ...job("j1"), "--run-id", "n3"])).code).toBe(0);
+    expect(h.sim.acceptedCount() - before).toBe(1);
+    expect(h.sim.attributesOf("i", "t1")).toEqual({ a: "A" });
+  });
+
+  it("compares a contact with what its sendable rows leave: a later row skipped for its age does not make it look changed", async () => {
+    h = await harness({ latencyMs: 1 });
+    const file = await h.file(
+      "s.csv",
+      csv([
+        ["contactId", "initiationTimestamp", "a"],
+        ["s1", "", "A1"],
+        ["s1", "2017-01-01T00:00:00Z", "A2"],
+      ]),
+    );
+    expect((await cli(["run", file, ...common(h), ...job("j3"), "--run-id", "n1"])).code).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(1);
+    expect((await cli(["run", file, ...common(h), ...job("j3"), "--run-id", "n2"])).code).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(1);
+    expect(h.sim.attributesOf("i", "s1")).toEqual({ a: "A1" });
+  });
+
+  it("forgets the contacts a rollback of a night writes back: the night after sends them again", async () => {
+    h = await harness({ latencyMs: 1 });
+    h.sim.addContact({ instanceId: "i", contactId: "r1", initiationTimestamp: new Date(Date.now() - 3600_000), attributes: { a: "0" } });
+    const a = await h.file(
+      "a.csv",
+      csv([
+        ["contactId", "a"],
+        ["r1", "A"],
+      ]),
+    );
+    const b = await h.file(
+      "b.csv",
+      csv([
+        ["contactId", "a"],
+        ["r1", "B"],
+      ]),
+    );
+    expect((await cli(["run", a, ...common(h), ...job("j4"), "--run-id", "n1"])).code).toBe(0);
+    expect((await cli(["run", b, ...common(h), ...job("j4"), "--run-id", "n2", "--capture-before"])).code).toBe(0);
+    const back = await cli(["rollback", "n2", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports"), "--quiet"]);
+    expect(back.code, back.stderr).toBe(0);
+    expect(h.sim.attributesOf("i", "r1")).toEqual({ a: "A" });
+    const before = h.sim.acceptedCount();
+    expect((await cli(["run", b, ...common(h), ...job("j4"), "--run-id", "n3"])).code).toBe(0);
+    expect(h.sim.acceptedCount() - before).toBe(1);
+    expect(h.sim.attributesOf("i", "r1")).toEqual({ a: "B" });
+  });
+});
