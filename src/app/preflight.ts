@@ -27,16 +27,16 @@ export interface PreflightInput {
 export async function preflight(ctx: AppContext, input?: PreflightInput, { sdkApart = false } = {}): Promise<AppContext> {
   const { config } = ctx;
   const existing = config.runId ? await ctx.store.manifest(config.runId) : undefined;
-  if (existing) refuseConflicts(existing, config);
+  if (existing) refuseConflicts(existing, config, undefined, { resume: true });
   // Standard input cannot be read twice: the producer's own opening checks it (after the target).
   if (input && input.file !== STDIN) {
     await checkRunInput(input.file, {
       format: input.format,
-      delimiter: config.delimiter,
-      // Going on with a run: its own instance and column mapping, as the producer takes them.
+      // Going on with a run: its own separator, instance, column mapping and operation, as the producer takes them.
+      delimiter: existing?.delimiter ?? config.delimiter,
       instanceId: existing ? existing.defaultInstanceId : config.instanceId,
       mapping: input.mapping ?? existing?.mapping,
-      operation: config.operation,
+      operation: existing?.operation ?? config.operation,
     });
   }
   const target = existing?.target ?? config.target;

@@ -109,7 +109,7 @@ export async function runQueued(
 ): Promise<RunFileResult> {
   // A run that exists is worked where it was aimed, whatever the shell now says; a flag that says otherwise is refused.
   const existing = await ctx.store.manifest(runId);
-  if (existing) refuseConflicts(existing, ctx.config);
+  if (existing) refuseConflicts(existing, ctx.config, undefined, { resume: true });
   ctx = { ...ctx, config: configForRun(ctx.config, existing?.target ?? opts.target ?? ctx.config.target) };
   const { config } = ctx;
   // Found out now, not after the whole file is queued and worked (a container's read-only /app).

@@ -18,9 +18,24 @@ const day = (ms: number) => new Date(ms).toISOString().replace(/T00:00:00\.000Z$
  * the settings that change what is sent. Each entry: the flag, what the run
  * holds (as a person reads it), and whether the value given differs.
  */
-function settings(run: RunManifest, config: Config): ReadonlyArray<readonly [flag: string, runs: string, differs: boolean]> {
+function settings(run: RunManifest, config: Config, resume: boolean): ReadonlyArray<readonly [flag: string, runs: string, differs: boolean]> {
   const t = run.target;
+  const list = (xs: readonly string[]) => [...xs].sort().join(",");
+  // Going on with the run itself, it keeps how its rows are read, chunked and stopped too (a retry or a
+  // rollback is a new run, which takes these from its own command).
+  const own: ReadonlyArray<readonly [string, string, boolean]> = resume
+    ? [
+        ["delimiter", run.delimiter ?? ",", run.delimiter !== undefined && config.delimiter !== run.delimiter],
+        ["chunk-size", String(run.chunkSize), config.chunkSize !== run.chunkSize],
+        ["breaker-window", String(run.breakerWindow), config.breakerWindow !== run.breakerWindow],
+        ["breaker-ratio", String(run.breakerRatio), config.breakerRatio !== run.breakerRatio],
+        ["breaker-auth", String(run.breakerAuth), config.breakerAuth !== run.breakerAuth],
+        ["breaker-consecutive", String(run.breakerConsecutive), config.breakerConsecutive !== run.breakerConsecutive],
+        ["breaker-ignore", list(run.breakerIgnore) || "none", list(config.breakerIgnore) !== list(run.breakerIgnore)],
+      ]
+    : [];
   return [
+    ...own,
     ["endpoint", endpointShown(t.endpoint), !sameEndpoint(t.endpoint, config.target.endpoint)],
     ["region", t.region ?? "unknown", t.region !== undefined && config.target.region !== t.region],
     ["instance-id", run.defaultInstanceId ?? "none", config.instanceId !== run.defaultInstanceId],
@@ -39,8 +54,8 @@ function settings(run: RunManifest, config: Config): ReadonlyArray<readonly [fla
  * A flag that agrees, and anything the shell's environment says, is no conflict:
  * the run's own value is used.
  */
-export function refuseConflicts(run: RunManifest, config: Config, what = `run ${run.runId}`): void {
-  for (const [flag, runs, differs] of settings(run, config)) {
+export function refuseConflicts(run: RunManifest, config: Config, what = `run ${run.runId}`, { resume = false } = {}): void {
+  for (const [flag, runs, differs] of settings(run, config, resume)) {
     if (!config.given.has(flag) || !differs) continue;
     const value = config.given.get(flag);
     // A switch: the run was made with it or without it.

@@ -76,7 +76,8 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   // Going on with a run: its own default instance, whatever this shell's CONNECT_INSTANCE_ID says (a flag that disagrees was refused before).
   const instanceId = known ? known.defaultInstanceId : opts.instanceId;
   let bytesRead = 0;
-  const inputOptions = { format: opts.format, delimiter: opts.delimiter, instanceId, mapping, operation: opts.operation };
+  // And its own operation and separator: a producer started again reads the file as the run was made to.
+  const inputOptions = { format: opts.format, delimiter: known?.delimiter ?? opts.delimiter, instanceId, mapping, operation: known?.operation ?? opts.operation };
   // A job's guards judge the night once, before its run exists (a run that exists was judged when it was made).
   const night =
     !known && opts.guards && opts.job
@@ -101,6 +102,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     runId,
     input: path,
     shape: source.shape,
+    ...(source.shape.format === "csv" ? { delimiter: inputOptions.delimiter ?? "," } : {}),
     defaultInstanceId: instanceId,
     minContactDate: (opts.minContactDate ?? op.availableSince)?.getTime() ?? 0,
     operation: op.name,

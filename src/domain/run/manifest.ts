@@ -53,6 +53,8 @@ export interface RunManifest {
   readonly runId: string;
   readonly input: string;
   readonly shape: SourceShape;
+  /** A CSV run's field separator (absent in runs of releases before it was kept: the command's own is used). */
+  readonly delimiter?: string;
   readonly defaultInstanceId: string | undefined;
   readonly minContactDate: number;
   readonly chunkSize: number;
