@@ -3,6 +3,8 @@ import { within } from "../worker/within.js";
 import { metricsFor } from "./metricsFor.js";
 import { workerFor } from "./workerFor.js";
 import type { AppContext } from "./context.js";
+import { targetMismatch } from "../domain/run/manifest.js";
+import { configForRun, refuseConflicts } from "./runSettings.js";
 
 export interface WorkOptions {
   readonly client?: ConnectClient;
@@ -14,6 +16,7 @@ export interface WorkOptions {
 
 /** `connect-backfill work`: processes chunks of every run (or of --run-id's) until stopped (or idle, with --exit-when-idle). */
 export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<void> {
+  ctx = await aimedAtRuns(ctx);
   const { config } = ctx;
   const worker = workerFor(ctx, opts.client ? { client: opts.client } : {});
   opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });
@@ -40,4 +43,19 @@ export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<voi
   await worker.close(config.shutdownTimeoutMs);
   await stopMetrics();
   ctx.log.info("worker stopped");
+}
+
+/**
+ * `work --run-id`: runs that exist and were all queued for one target are worked there, whatever the shell
+ * says (a run keeps its target, as every command on it does); a flag that disagrees is refused. Runs not made
+ * yet, or of several targets, leave the worker aimed by its command (the others are left alone, said once).
+ */
+async function aimedAtRuns(ctx: AppContext): Promise<AppContext> {
+  const ids = ctx.config.onlyRuns;
+  if (ids.length === 0) return ctx;
+  const runs = await Promise.all(ids.map((id) => ctx.store.manifest(id).catch(() => undefined)));
+  const first = runs[0];
+  if (!first || runs.some((r) => !r || targetMismatch(r.target, first.target) !== undefined || r.target.region !== first.target.region)) return ctx;
+  for (const run of runs) if (run) refuseConflicts(run, ctx.config);
+  return { ...ctx, config: configForRun(ctx.config, first.target) };
 }
