@@ -25,6 +25,7 @@ function settings(run: RunManifest, config: Config, resume: boolean): ReadonlyAr
   // rollback is a new run, which takes these from its own command).
   const own: ReadonlyArray<readonly [string, string, boolean]> = resume
     ? [
+        ["job-name", run.job?.name ?? "none", config.jobName !== run.job?.name],
         ["delimiter", run.delimiter ?? ",", run.delimiter !== undefined && config.delimiter !== run.delimiter],
         ["chunk-size", String(run.chunkSize), config.chunkSize !== run.chunkSize],
         ["breaker-window", String(run.breakerWindow), config.breakerWindow !== run.breakerWindow],

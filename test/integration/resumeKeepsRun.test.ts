@@ -28,6 +28,7 @@ describe("going on with a run from its --run-id", () => {
       ["--chunk-size", "7"],
       ["--breaker-consecutive", "3"],
       ["--delimiter", ","],
+      ["--job-name", "nightly"],
     ]) {
       const r = await cli(["run", semi, "--run-id", "d1", flag as string, value as string, "--reports-dir", join(h.dir, "reports"), ...aim]);
       expect(r.code, `${flag}: ${r.stderr}`).toBe(2);
