@@ -30,25 +30,20 @@ export function quoted(s: string): string {
   return ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
 
-/** The last instance id and operation and their JSON: a night's rows are mostly of one of each (hashed twice per contact). */
-let lastInstance = "";
-let lastInstanceJson = '""';
-function instanceJson(instanceId: string): string {
-  if (instanceId !== lastInstance) {
-    lastInstanceJson = quoted(instanceId);
-    lastInstance = instanceId;
-  }
-  return lastInstanceJson;
+/** quoted() remembering its last answer: a night's rows are mostly of one instance and one operation (hashed twice per contact). */
+function quotedLast(): (s: string) => string {
+  let last = "";
+  let json = '""';
+  return (s) => {
+    if (s !== last) {
+      json = quoted(s);
+      last = s;
+    }
+    return json;
+  };
 }
-let lastOperation = "";
-let lastOperationJson = '""';
-function operationJson(name: string): string {
-  if (name !== lastOperation) {
-    lastOperationJson = quoted(name);
-    lastOperation = name;
-  }
-  return lastOperationJson;
-}
+const instanceJson = quotedLast();
+const operationJson = quotedLast();
 
 /** The contact a row is for: one key per instance + contact id (the memory holds one fingerprint per contact). */
 export function contactKey(instanceId: string, contactId: string): string {
