@@ -89,4 +89,24 @@ describe("a job's memory of what it sent", () => {
     expect(h.sim.acceptedCount() - before).toBe(1);
     expect(h.sim.attributesOf("i", "r1")).toEqual({ a: "B" });
   });
+
+  it("forgets only contacts whose call went: a night stopped while calls wait for their turn, then cancelled, resends just those", async () => {
+    h = await harness({ latencyMs: 1 });
+    const ids = Array.from({ length: 10 }, (_, i) => `w${i}`);
+    const a = await h.file("a.csv", csv([["contactId", "a"], ...ids.map((c) => [c, "A"])]));
+    const b = await h.file("b.csv", csv([["contactId", "a"], ...ids.map((c) => [c, "B"])]));
+    expect((await cli(["run", a, ...common(h), ...job("j5"), "--run-id", "n1"])).code).toBe(0);
+    const sent = h.sim.acceptedCount();
+    // One call a second: stopped once two went, the others still wait for their turn and are handed back.
+    const n2 = await cli(["run", b, ...common(h), ...job("j5"), "--run-id", "n2", "--rate", "1"], {}, { signalWhen: () => h!.sim.acceptedCount() - sent >= 2 });
+    expect(n2.code).not.toBe(0);
+    const cancelled = await cli(["cancel", "n2", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
+    expect(cancelled.code, cancelled.stderr).not.toBe(1);
+    const went = h.sim.acceptedCount() - sent;
+    expect(went).toBeLessThan(10);
+    // Night 3 puts A back: exactly the contacts night 2 reached are sent.
+    expect((await cli(["run", a, ...common(h), ...job("j5"), "--run-id", "n3"])).code).toBe(0);
+    expect(h.sim.acceptedCount() - sent - went).toBe(went);
+    for (const c of ids) expect(h.sim.attributesOf("i", c)).toEqual({ a: "A" });
+  });
 });

@@ -15,10 +15,10 @@ export interface Changes {
    */
   remember(rows: ReadonlyArray<{ readonly line: number; readonly omitted: readonly unknown[] }>): Promise<void>;
   /**
-   * Forgets what the memory holds for the contact of these rows, before their call goes: until the call is
-   * answered the contact may hold either value (a timeout, a worker killed with the call in flight).
+   * Forgets what the memory holds for the contact of these lines, in their call's turn, before it goes: until
+   * the call is answered the contact may hold either value (a timeout, a worker killed with the call in flight).
    */
-  beforeSend(rows: ReadonlyArray<{ readonly line: number }>): Promise<void>;
+  beforeSend(lines: readonly number[]): Promise<void>;
 }
 
 export const NO_CHANGES: Changes = { same: new Set(), remember: async () => undefined, beforeSend: async () => undefined };
@@ -99,10 +99,10 @@ export async function lookUpChanges(
   };
   return {
     same,
-    beforeSend: async (rows) => {
+    beforeSend: async (lines) => {
       const contacts = new Set<string>();
-      for (const r of rows) {
-        const g = groupsByLine().get(r.line);
+      for (const line of lines) {
+        const g = groupsByLine().get(line);
         if (g) contacts.add(g.contact);
       }
       if (contacts.size > 0) await memory.forgetContacts([...contacts]);

@@ -73,8 +73,12 @@ export function sendCalls(
   const images = ctx.store.beforeImages;
   const flag = (res: Done) => flagOf(res, ignored);
   const onAttempt = deps.onAttempt ? (call: Parameters<NonNullable<SendDeps["onAttempt"]>>[1]) => deps.onAttempt?.(runId, call) : undefined;
-  // In Redis before the request goes (SentCalls): a worker killed at any point after has counted it.
-  const countSent = (writes?: readonly number[]) => () => ctx.store.countSent(runId, writes);
+  // In Redis before the request goes, in its turn (SentCalls): a worker killed at any point after has counted it.
+  // And a write's contacts are forgotten by the job's memory then: an answer that never comes may be applied.
+  const countSent = (writes?: readonly number[]) => async () => {
+    await ctx.store.countSent(runId, writes);
+    if (writes) await changes.beforeSend(writes);
+  };
   // A canary run's call, after its turn: held by a pause that came meanwhile, or noted in flight until answered,
   // in one step, so the run never says it is paused while this call may still reach the service.
   const stillGoing = async (): Promise<false | (() => void)> => {
@@ -135,8 +139,6 @@ export function sendCalls(
       image = manifest.captureBefore ? { ...before.image, before: await images.keep(runId, target.instanceId, target.contactId, before.image.before) } : before.image;
       read = before.read;
     }
-    // Durably before the call goes: an answer that never comes must leave the job's memory not knowing the contact.
-    await changes.beforeSend(call.rows);
     const res = await sendCall(make(op), target, call.fields);
     // The read is part of the row's cost: its calls count in the row's attempts.
     if (read && res.kind === "done") return { ...res, attempts: res.attempts + read.attempts, throttles: res.throttles + read.throttles, image };
