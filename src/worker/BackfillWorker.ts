@@ -171,7 +171,13 @@ export class BackfillWorker {
     if (this.opts.runs && !this.opts.runs.includes(runId)) return false;
     const run = await this.runFor(runId);
     if (!run) return true; // processChunk reports an unknown run
-    const why = targetMismatch(run.target, await this.aimedAt());
+    const mine = await this.aimedAt();
+    const why =
+      targetMismatch(run.target, mine) ??
+      // No Region at all (none given, none in the profile): its calls could not be signed for the run's.
+      (run.target.region && !mine.region
+        ? `it was queued for Region ${run.target.region}, and this worker has no Region (give --region or set AWS_REGION)`
+        : undefined);
     if (why && !this.leftAlone.has(runId)) {
       this.leftAlone.add(runId);
       this.opts.log.warn({ runId }, `run ${runId} left alone: ${why}`);

@@ -37,6 +37,10 @@ describe("a worker whose Region comes from its profile or AWS_DEFAULT_REGION", (
     }
     expect(said).toContain("it was queued for Region us-east-1, this worker calls eu-west-1");
     expect(h.sim.acceptedCount()).toBe(0);
+    // No Region anywhere: the run is left alone too, not worked into failures.
+    const bare = await cli(["work", "--exit-when-idle", ...common], { AWS_REGION: "", AWS_CONFIG_FILE: join(h.dir, "none") });
+    expect(bare.stdout + bare.stderr).toContain("and this worker has no Region");
+    expect(h.sim.acceptedCount()).toBe(0);
     // AWS_DEFAULT_REGION says us-east-1 (the SDK does not read it; the profile says eu-west-1): signed for us-east-1.
     const east = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "work", "--exit-when-idle", ...common], {
       env: { ...shell, AWS_DEFAULT_REGION: "us-east-1" },
