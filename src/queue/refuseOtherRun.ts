@@ -16,6 +16,14 @@ export function refuseOtherRun(
 ): void {
   const { op, opts, path, stdin, fingerprint } = given;
   const runId = manifest.runId;
+  // Another kind of run under this id (a retry's or a rollback's, made by a command given the same --run-id).
+  if ((opts.parentRunId ?? undefined) !== (manifest.parentRunId ?? undefined) || (opts.safety?.rollbackOf ?? undefined) !== (manifest.rollbackOf ?? undefined)) {
+    const of = (parent: string | undefined, rollbackOf: string | undefined) =>
+      rollbackOf ? `a rollback of run ${rollbackOf}` : parent ? `a run made from run ${parent}` : "a run of its own file";
+    throw new InputFileError(
+      `run ${runId} already exists as ${of(manifest.parentRunId, manifest.rollbackOf)}, not ${of(opts.parentRunId, opts.safety?.rollbackOf)}; give a new --run-id.`,
+    );
+  }
   if (operationNamed(manifest.operation) !== op) {
     throw new InputFileError(
       `run ${runId} was queued for ${operationNamed(manifest.operation).name}, not ${op.name}; give the same --operation to go on with it, or another --run-id.`,

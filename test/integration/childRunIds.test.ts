@@ -1,6 +1,10 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { breakerOf } from "../../src/domain/breaker.js";
+import type { Outcome } from "../../src/domain/Outcome.js";
+import type { RunManifest } from "../../src/domain/run/manifest.js";
+import { enqueueRetry } from "../../src/queue/enqueueRetry.js";
 import { cli, csv, type Harness, harness } from "./helpers.js";
 
 /** Two targets on one prefix: run P's calls go to A, run Q is queued (not worked) for B. */
@@ -61,5 +65,52 @@ describe("retry and rollback with the --run-id of another run", () => {
     const r2 = await cli(["retry", "P", "--run-id", "R", "--quiet", "--prefix", a.prefix, "--reports-dir", join(a.dir, "reports")]);
     expect(r2.code, r2.stderr).toBe(0);
     expect(a.sim.updates().filter((u) => u.contactId === "z2")).toHaveLength(1);
+  });
+
+  it("a retry that finds its --run-id made meanwhile by another parent's retry (two commands at once) refuses it", async () => {
+    a = await harness();
+    b = await harness();
+    const file = await a.file(
+      "p.csv",
+      csv([
+        ["contactId", "tier"],
+        ["z1", "gold"],
+      ]),
+    );
+    const aim = ["--prefix", a.prefix, "--endpoint", a.endpoint, "--instance-id", "i", "--reports-dir", join(a.dir, "reports")];
+    for (const id of ["P3", "P4"]) expect((await cli(["run", file, "--run-id", id, "--quiet", ...aim])).code).toBe(0);
+    const ctx = await a.ctx();
+    const p3 = (await ctx.store.manifest("P3")) as RunManifest;
+    const p4 = (await ctx.store.manifest("P4")) as RunManifest;
+    const failed = (m: RunManifest): Outcome => ({
+      line: 2,
+      contactId: "z1",
+      instanceId: "i",
+      status: "failed",
+      errorCode: "InternalServiceException",
+      httpStatus: 500,
+      message: "",
+      attempts: 1,
+      throttles: 0,
+      finishedAt: m.createdAt,
+      original: { fields: ["z1", "gold"] },
+      retryable: true,
+    });
+    const retryOf = (parent: RunManifest) =>
+      enqueueRetry(ctx.store, ctx.queues, {
+        parent,
+        outcomes: [failed(parent)],
+        includePermanent: false,
+        runId: "RACE",
+        chunkSize: 10,
+        breaker: breakerOf(parent),
+        maxContactAge: parent.maxContactAge,
+        target: parent.target,
+      });
+    expect((await retryOf(p4)).rows).toBe(1);
+    await expect(retryOf(p3)).rejects.toThrow("run RACE already exists and is not a retry of run P3");
+    // P4's own retry goes on with it.
+    const again = await retryOf(p4);
+    expect(again.alreadyQueued || again.resumed).toBe(true);
   });
 });
