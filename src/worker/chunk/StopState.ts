@@ -32,12 +32,21 @@ export class StopState {
     this.failure ??= { error };
   }
 
+  private readonly onHalt: Array<() => void> = [];
+
   /** The run's state as the outcome log answered it. */
   learn(state: string): void {
     if (state === "gone") this.gone = true;
     else if (state === "stopped") this.stopped = true;
     else if (state === "paused") this.paused = true;
     else if (state === "cancelled") this.cancelled = true;
+    else return;
+    for (const f of this.onHalt.splice(0)) f();
+  }
+
+  /** Told once the run is learned to be held, cancelled or gone: calls still waiting for their turn stop waiting. */
+  whenHalted(f: () => void): void {
+    this.onHalt.push(f);
   }
 
   /** Nothing may be sent any more: cancel, a lost run, a Redis error, shutdown. */

@@ -93,6 +93,8 @@ export function sendCalls(
   };
   // Set when the run stops for throttling without progress: no new try starts, waits for a turn end.
   const stalled = new AbortController();
+  // Or cancelled, paused or stopped, as an outcome written meanwhile says: a call waiting for its turn is not sent.
+  stop.whenHalted(() => stalled.abort());
   const stopNew = AbortSignal.any(ctx.stopNew ? [ctx.signal, ctx.stopNew, stalled.signal] : [ctx.signal, stalled.signal]);
   // Every row of the chunk waits on it (a turn, a backoff): more than the default 10 listeners is expected.
   setMaxListeners(0, stopNew);
