@@ -3,10 +3,11 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { Worker, Job } from "bullmq";
 import pLimit from "p-limit";
 import { createConnectClient } from "../connect/createConnectClient.js";
-import { targetMismatch, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
+import type { RunManifest, RunTarget } from "../domain/run/manifest.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
 import type { ApiName } from "../connect/readContact.js";
 import { StartCache } from "./beforeSend.js";
+import { signedTarget, whyLeftAlone } from "./workerTarget.js";
 import { queueOfManifest, RunQueues } from "../queue/RunQueues.js";
 import type { Outcome } from "../domain/Outcome.js";
 import { OutcomeWriter, recordRulesOf } from "./OutcomeWriter.js";
@@ -45,6 +46,8 @@ export class BackfillWorker {
   private readonly lockDuration: number;
   private readonly finished = new Set<string>();
   private readonly leftAlone = new Set<string>();
+  /** The target its calls are signed for (signedTarget), found once. */
+  private aimed: Promise<RunTarget> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private rateTimer: NodeJS.Timeout | undefined;
   private discovering: Promise<void> | undefined;
@@ -171,36 +174,13 @@ export class BackfillWorker {
     if (this.opts.runs && !this.opts.runs.includes(runId)) return false;
     const run = await this.runFor(runId);
     if (!run) return true; // processChunk reports an unknown run
-    const mine = await this.aimedAt();
-    const why =
-      targetMismatch(run.target, mine) ??
-      // No Region at all (none given, none in the profile): its calls could not be signed for the run's.
-      (run.target.region && !mine.region
-        ? `it was queued for Region ${run.target.region}, and this worker has no Region (give --region or set AWS_REGION)`
-        : undefined);
+    this.aimed ??= signedTarget(this.client, this.opts.target);
+    const why = whyLeftAlone(run.target, await this.aimed);
     if (why && !this.leftAlone.has(runId)) {
       this.leftAlone.add(runId);
       this.opts.log.warn({ runId }, `run ${runId} left alone: ${why}`);
     }
     return why === undefined;
-  }
-
-  private aimed: Promise<RunTarget> | undefined;
-
-  /**
-   * Where this worker's calls go. A Region the command did not name is the one the SDK signs with (a profile's,
-   * say): it must match the run's too, or a run queued for us-east-1 would be sent to eu-west-1.
-   */
-  private aimedAt(): Promise<RunTarget> {
-    const mine = this.opts.target;
-    this.aimed ??= mine.region
-      ? Promise.resolve(mine)
-      : this.client.config.region().then(
-          (region) => ({ ...mine, region: region || undefined }),
-          // No Region anywhere: its calls fail with the SDK's own sentence, as they did.
-          () => mine,
-        );
-    return this.aimed;
   }
 
   private attach(name: string): void {
