@@ -1,18 +1,13 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, type Harness, harness, readReport, REDIS_URL, ROOT, until } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, csv, harnessPerTest, readReport, REDIS_URL, ROOT, until } from "./helpers.js";
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const fresh = harnessPerTest();
 
 describe("cancel with a live worker whose calls wait for their turn", () => {
   it("sends none of them once it knows: the rows not yet sent are cancelled, not sent after the cancel", async () => {
-    h = await harness({ latencyMs: 1 });
-    const x = h;
+    const x = await fresh({ latencyMs: 1 });
     const file = await x.file("f.csv", csv([["contactId", "a"], ...Array.from({ length: 12 }, (_, i) => [`w${i}`, "B"])]));
     const aim = ["--prefix", x.prefix, "--endpoint", x.endpoint];
     expect((await cli(["enqueue", file, "--run-id", "c1", "--instance-id", "i", ...aim])).code).toBe(0);

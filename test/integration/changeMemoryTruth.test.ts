@@ -1,23 +1,19 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, type Harness, harness } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, csv, type Harness, harnessPerTest } from "./helpers.js";
 
 // A job's memory must never say a contact holds what it may not hold: every way a contact comes to hold
 // something else than the memory says (an answer that never came, a rollback) leaves the memory not knowing it,
 // and rows that are never sent are no part of what it is compared with.
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const fresh = harnessPerTest();
 
 const common = (x: Harness) => ["--instance-id", "i", "--prefix", x.prefix, "--endpoint", x.endpoint, "--reports-dir", join(x.dir, "reports"), "--quiet"];
 const job = (name: string) => ["--job-name", name, "--only-changed"];
 
 describe("a job's memory of what it sent", () => {
   it("forgets a contact whose call timed out but was applied: putting the old value back the next night sends it", async () => {
-    h = await harness({ latencyMs: 1 });
+    const h = await fresh({ latencyMs: 1 });
     const a = await h.file(
       "a.csv",
       csv([
@@ -46,7 +42,7 @@ describe("a job's memory of what it sent", () => {
   });
 
   it("compares a contact with what its sendable rows leave: a later row skipped for its age does not make it look changed", async () => {
-    h = await harness({ latencyMs: 1 });
+    const h = await fresh({ latencyMs: 1 });
     const file = await h.file(
       "s.csv",
       csv([
@@ -63,7 +59,7 @@ describe("a job's memory of what it sent", () => {
   });
 
   it("forgets the contacts a rollback of a night writes back: the night after sends them again", async () => {
-    h = await harness({ latencyMs: 1 });
+    const h = await fresh({ latencyMs: 1 });
     h.sim.addContact({ instanceId: "i", contactId: "r1", initiationTimestamp: new Date(Date.now() - 3600_000), attributes: { a: "0" } });
     const a = await h.file(
       "a.csv",
@@ -91,14 +87,14 @@ describe("a job's memory of what it sent", () => {
   });
 
   it("forgets only contacts whose call went: a night stopped while calls wait for their turn, then cancelled, resends just those", async () => {
-    h = await harness({ latencyMs: 1 });
+    const h = await fresh({ latencyMs: 1 });
     const ids = Array.from({ length: 10 }, (_, i) => `w${i}`);
     const a = await h.file("a.csv", csv([["contactId", "a"], ...ids.map((c) => [c, "A"])]));
     const b = await h.file("b.csv", csv([["contactId", "a"], ...ids.map((c) => [c, "B"])]));
     expect((await cli(["run", a, ...common(h), ...job("j5"), "--run-id", "n1"])).code).toBe(0);
     const sent = h.sim.acceptedCount();
     // One call a second: stopped once two went, the others still wait for their turn and are handed back.
-    const n2 = await cli(["run", b, ...common(h), ...job("j5"), "--run-id", "n2", "--rate", "1"], {}, { signalWhen: () => h!.sim.acceptedCount() - sent >= 2 });
+    const n2 = await cli(["run", b, ...common(h), ...job("j5"), "--run-id", "n2", "--rate", "1"], {}, { signalWhen: () => h.sim.acceptedCount() - sent >= 2 });
     expect(n2.code).not.toBe(0);
     const cancelled = await cli(["cancel", "n2", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
     expect(cancelled.code, cancelled.stderr).not.toBe(1);

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { loadConfig, type ConfigFlags } from "../../src/config/loadConfig.js";
 import { openContext, type AppContext } from "../../src/app/context.js";
 import { openSource } from "../../src/input/openSource.js";
@@ -86,6 +86,22 @@ export async function harness(simOptions: ConnectSimulatorOptions = {}): Promise
       await deletePrefix(prefix);
       await rm(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A harness per test, closed after it whatever the test did: `const fresh = harnessPerTest();` at the top of a
+ * file, then `const h = await fresh({ latencyMs: 1 });` in each test.
+ */
+export function harnessPerTest(): (simOptions?: ConnectSimulatorOptions) => Promise<Harness> {
+  const open: Harness[] = [];
+  afterEach(async () => {
+    for (const x of open.splice(0)) await x.close();
+  });
+  return async (simOptions) => {
+    const x = await harness(simOptions);
+    open.push(x);
+    return x;
   };
 }
 

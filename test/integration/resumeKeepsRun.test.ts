@@ -1,19 +1,15 @@
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { cli, type Harness, harness } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { cli, harnessPerTest } from "./helpers.js";
 
 // A producer started again with the same command, less the flags that made the run, takes them from the run;
 // a flag that disagrees with what the run keeps is refused (exit 2), never silently dropped.
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const fresh = harnessPerTest();
 
 describe("going on with a run from its --run-id", () => {
   it("takes the run's separator and operation when they are left out, and refuses a chunk size or breaker that disagrees", async () => {
-    h = await harness({ latencyMs: 1 });
+    const h = await fresh({ latencyMs: 1 });
     const aim = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint];
     const semi = await h.file("semi.csv", "contactId;tier\nc1;gold\nc2;silver\n");
     expect((await cli(["enqueue", semi, "--run-id", "d1", "--delimiter", ";", ...aim])).code).toBe(0);
