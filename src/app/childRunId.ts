@@ -1,4 +1,4 @@
-import type { RunManifest } from "../domain/run/manifest.js";
+import { notChildOf, type RunManifest } from "../domain/run/manifest.js";
 import { newRunId } from "../queue/enqueueFile.js";
 import { AppError } from "./AppError.js";
 import type { AppContext } from "./context.js";
@@ -13,11 +13,7 @@ export async function childRunId(ctx: AppContext, parent: RunManifest, kind: "re
   if (given === undefined) return newRunId(new Date(), parent.job?.name);
   const existing = await ctx.store.manifest(given);
   if (!existing) return given;
-  const ours = kind === "rollback" ? existing.rollbackOf === parent.runId : existing.parentRunId === parent.runId && existing.rollbackOf === undefined;
-  if (!ours) {
-    throw new AppError(`run ${given} already exists and is not a ${kind} of run ${parent.runId}; give the ${kind} its own --run-id (or none).`, {
-      code: "run-id-taken",
-    });
-  }
+  const refused = notChildOf(existing, parent.runId, kind);
+  if (refused) throw new AppError(refused, { code: "run-id-taken" });
   return given;
 }

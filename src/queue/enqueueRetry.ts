@@ -10,7 +10,7 @@ import { RowChecker } from "./RowChecker.js";
 import type { EnqueueResult } from "./enqueueFile.js";
 import { newRunId } from "./enqueueFile.js";
 import { breakerManifestFields, breakerOf, type BreakerSettings, type RecordedOutcome } from "../domain/breaker.js";
-import { groupsOutcomes, type MaxContactAge, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
+import { groupsOutcomes, type MaxContactAge, notChildOf, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
 import type { RunStore } from "../store/RunStore.js";
 import { InputFileError } from "../input/InputFileError.js";
 
@@ -100,9 +100,8 @@ export async function enqueueRetry(store: RunStore, queues: RunQueues, opts: Ret
   });
   // Made by another command since the retry looked (two commands given one --run-id at once): only this parent's
   // retry is gone on with; another run is not taken over.
-  if (!created && (manifest.parentRunId !== opts.parent.runId || manifest.rollbackOf !== undefined)) {
-    throw new InputFileError(`run ${runId} already exists and is not a retry of run ${opts.parent.runId}; give the retry its own --run-id (or none).`);
-  }
+  const refused = created ? undefined : notChildOf(manifest, opts.parent.runId, "retry");
+  if (refused) throw new InputFileError(refused);
   const queue = queues.named(queueOfManifest(manifest));
   opts.onReady?.();
   if (!created) {

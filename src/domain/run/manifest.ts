@@ -120,3 +120,12 @@ export function targetMismatch(theirs: RunTarget, mine: RunTarget): string | und
   if (theirs.region && mine.region && theirs.region !== mine.region) return `it was queued for Region ${theirs.region}, this worker calls ${mine.region}`;
   return undefined;
 }
+
+/**
+ * Why run `existing` cannot be the `kind` of run `parentId` a command was given its id for (a retry or rollback
+ * going on after a crash is; any other run would be taken over), or undefined when it is.
+ */
+export function notChildOf(existing: RunManifest, parentId: string, kind: "retry" | "rollback"): string | undefined {
+  const ours = kind === "rollback" ? existing.rollbackOf === parentId : existing.parentRunId === parentId && existing.rollbackOf === undefined;
+  return ours ? undefined : `run ${existing.runId} already exists and is not a ${kind} of run ${parentId}; give the ${kind} its own --run-id (or none).`;
+}

@@ -51,7 +51,7 @@ export async function lookUpChanges(
   manifest: RunManifest,
   ctx: ChunkContext,
   /** Rows a call may carry (not settled by their contact's age): only they are folded for the comparison. */
-  sendable: (r: WorkRow) => boolean = () => true,
+  sendable: (r: WorkRow) => boolean,
 ): Promise<Changes> {
   const job = manifest.job;
   if (!job || !ctx.changesFor) return NO_CHANGES;
