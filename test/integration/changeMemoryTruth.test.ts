@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, csv, type Harness, harnessPerTest } from "./helpers.js";
+import { cli, csv, type Harness, harnessPerTest, startCli, until } from "./helpers.js";
 
 // A job's memory must never say a contact holds what it may not hold: every way a contact comes to hold
 // something else than the memory says (an answer that never came, a rollback) leaves the memory not knowing it,
@@ -103,6 +103,35 @@ describe("a job's memory of what it sent", () => {
     // Night 3 puts A back: exactly the contacts night 2 reached are sent.
     expect((await cli(["run", a, ...common(h), ...job("j5"), "--run-id", "n3"])).code).toBe(0);
     expect(h.sim.acceptedCount() - sent - went).toBe(went);
+    for (const c of ids) expect(h.sim.attributesOf("i", c)).toEqual({ a: "A" });
+  });
+
+  it("a worker SIGKILLed with calls in flight, the night cancelled: the next night puts back every contact it may have reached", async () => {
+    // Calls are applied on arrival and answered 300 ms later: the kill lands with calls in flight.
+    const h = await fresh({ latencyMs: 1 });
+    const ids = Array.from({ length: 40 }, (_, i) => `k${i}`);
+    const a = await h.file("a.csv", csv([["contactId", "a"], ...ids.map((c) => [c, "A"])]));
+    const b = await h.file("b.csv", csv([["contactId", "a"], ...ids.map((c) => [c, "B"])]));
+    expect((await cli(["run", a, ...common(h), ...job("j6"), "--run-id", "n1"])).code).toBe(0);
+    const aim = ["--prefix", h.prefix, "--endpoint", h.endpoint];
+    expect((await cli(["enqueue", b, "--run-id", "n2", "--instance-id", "i", ...job("j6"), ...aim])).code).toBe(0);
+    h.sim.setLatency(300);
+    const sent = h.sim.acceptedCount();
+    const worker = startCli(["work", "--run-id", "n2", "--rate", "20", "--concurrency", "4", ...aim]);
+    await until(() => h.sim.acceptedCount() - sent >= 6);
+    worker.child.kill("SIGKILL");
+    await worker.exited;
+    h.sim.setLatency(1);
+    const cancelled = await cli(["cancel", "n2", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports")]);
+    expect(cancelled.code, cancelled.stderr).not.toBe(1);
+    const reached = ids.filter((c) => h.sim.attributesOf("i", c)?.a === "B");
+    expect(reached.length).toBeGreaterThanOrEqual(6);
+    expect(reached.length).toBeLessThan(40);
+    // Night 3 puts A back: every contact night 2 reached is sent (none judged unchanged on a guess), and no other.
+    const before = h.sim.acceptedCount();
+    expect((await cli(["run", a, ...common(h), ...job("j6"), "--run-id", "n3"])).code).toBe(0);
+    const again = h.sim.updates(before).map((u) => u.contactId);
+    expect(new Set(again)).toEqual(new Set(reached));
     for (const c of ids) expect(h.sim.attributesOf("i", c)).toEqual({ a: "A" });
   });
 });
