@@ -167,9 +167,18 @@ export function producerAlive(p: RunProgress, now = Date.now()): number | undefi
   return silent < 15_000 ? Math.round(silent / 1000) : undefined;
 }
 
-/** The command that queues the rest of a run's file: a job's runs go on with their job file (its delimiter and settings). */
+/**
+ * The command that queues the rest of a run's file. A job's run goes on without its job file too (the run keeps its
+ * job, columns, separator and target); the job file, when the night came from one, brings its reports folder and
+ * pace back: optional, in brackets (a night run with --job-name has none).
+ */
 export function goOnCommand(m: RunManifest): string {
-  const input = m.input === "-" ? "<the same input>" : m.input;
-  const source = m.job ? `<job ${m.job.name}'s job file> ${input}` : input;
+  const source = goOnSource(m);
   return `"connect-backfill run ${source} --run-id ${m.runId}" (or "connect-backfill enqueue ${source} --run-id ${m.runId}" beside your workers)`;
+}
+
+/** What a suggested `run` of the run reads: its input, after its job's file where it had one (optional: a night started with --job-name has none). */
+export function goOnSource(m: RunManifest): string {
+  const input = m.input === "-" ? "<the same input>" : m.input;
+  return m.job ? `[job ${m.job.name}'s job file, if it had one] ${input}` : input;
 }

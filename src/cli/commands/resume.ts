@@ -16,15 +16,15 @@ export const resume: Command = {
       const failed = n.failed > 0 ? ` and ${n.failed} chunks that had failed` : "";
       process.stderr.write(`connect-backfill: run ${runId} resumed; ${n.parked} parked chunks${failed} queued again\n`);
       const p = await ctx.store.progress(runId);
+      const { goOnCommand, goOnSource, producerAlive } = await import("../../app/status.js");
       // All queued: workers on this Redis send it; said, since a `run` that paused has ended and works it no more.
       if (p?.producerDone && !p.complete) {
         const job = p.manifest.job;
-        const how = job ? `connect-backfill run <job ${job.name}'s job file> --run-id ${runId}` : `connect-backfill work --run-id ${runId} --exit-when-idle`;
+        const how = job ? `connect-backfill run ${goOnSource(p.manifest)} --run-id ${runId}` : `connect-backfill work --run-id ${runId} --exit-when-idle`;
         process.stderr.write(`connect-backfill: workers on this Redis aimed at its endpoint send it now; with none running: "${how}"\n`);
       }
       // The producer keeps a window of the file in Redis and stopped with the run: workers alone finish only what is queued.
       if (p && !p.producerDone) {
-        const { goOnCommand, producerAlive } = await import("../../app/status.js");
         const seen = producerAlive(p);
         process.stderr.write(
           seen === undefined
