@@ -102,7 +102,10 @@ export async function openSource(input: InputRef, format: InputFormat, opts: Sou
     }
     return { shape: { format, header: csv.header }, roles, records, blankLines: csv.blankLines };
   }
-  const records = readJsonl(input, opts.onOffset);
+  let blank = 0;
+  const records = readJsonl(input, opts.onOffset, () => {
+    blank++;
+  });
   // Opening happens on the first pull; do it now so a missing file fails before anything is queued.
   const first = await records.next();
   if (opts.requireInstance && !opts.requireInstance.defaultInstanceId && !first.done && first.value.kind === "object") {
@@ -117,5 +120,5 @@ export async function openSource(input: InputRef, format: InputFormat, opts: Sou
       await records.return(undefined);
     }
   }
-  return { shape: { format }, roles: undefined, records: all(), blankLines: () => 0 };
+  return { shape: { format }, roles: undefined, records: all(), blankLines: () => blank };
 }

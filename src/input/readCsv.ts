@@ -110,8 +110,8 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
       return;
     }
     line += newlines;
-    if (record.length === 1 && record[0] === "" && raw.trim() === "") return; // blank line: not a row
-    // Every cell empty: a spreadsheet's trailing ",,,," row, not a row of data. Counted, not reported.
+    // Every cell empty (an empty line, a spreadsheet's trailing ",,,," row): not a row of data. Counted, not
+    // reported, so the summary accounts for every line of the file.
     if (record.every((f) => f.trim() === "")) {
       blank++;
       return;

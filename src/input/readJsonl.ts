@@ -56,11 +56,11 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
 }
 
 /**
- * Streams a JSONL file line by line. Lines are split on bytes and decoded with a
- * fatal decoder, so invalid UTF-8 is caught exactly, and a line longer than any
+ * Streams a JSONL file line by line (a blank line is no record: `onBlank` counts it for the summary). Lines are
+ * split on bytes and decoded with a fatal decoder, so invalid UTF-8 is caught exactly, and a line longer than any
  * valid row is dropped as it streams instead of being held in memory.
  */
-export async function* readJsonl(input: InputRef, onOffset?: (bytes: number) => void): AsyncGenerator<SourceRecord> {
+export async function* readJsonl(input: InputRef, onOffset?: (bytes: number) => void, onBlank?: () => void): AsyncGenerator<SourceRecord> {
   const stream = await openInput(input);
   // The file's bytes up to the end of the line being handed on (the producer's progress).
   let consumed = 0;
@@ -83,6 +83,7 @@ export async function* readJsonl(input: InputRef, onOffset?: (bytes: number) => 
           const bytes = parts.length === 0 ? piece : Buffer.concat([...parts, piece]);
           const rec = decodeLine(bytes, line, decoder);
           if (rec) yield rec;
+          else onBlank?.();
         }
         parts = [];
         size = 0;
@@ -105,6 +106,7 @@ export async function* readJsonl(input: InputRef, onOffset?: (bytes: number) => 
     else if (size > 0) {
       const rec = decodeLine(Buffer.concat(parts), line, decoder);
       if (rec) yield rec;
+      else onBlank?.();
     }
   } finally {
     stream.destroy();

@@ -199,6 +199,18 @@ describe("readCsv via openSource", () => {
     expect(brief(got.records)).toEqual(expected);
   });
 
+  it.each([
+    ["empty lines", "contactId,a\n\nc1,x\n\n\nc2,y\n\n", 4],
+    ["empty lines in CRLF", "contactId,a\r\n\r\nc1,x\r\n\r\nc2,y\r\n", 2],
+    ["empty lines of a one-column file", "contactId\n\nc1\n\nc2\n", 2],
+    ["all-empty cells, spaces, and an empty line", "contactId,a\nc1,x\n,\n  \n\n , \nc2,y\n", 4],
+    ["none: the last line's end is no line", "contactId,a\nc1,x\n", 0],
+  ] as const)("the summary's blank lines count every line with no cell written: %s", async (_name, content, blank) => {
+    const src = await openSource(await fileOf(content), "csv");
+    for await (const _ of src.records);
+    expect(src.blankLines()).toBe(blank);
+  });
+
   it("a ragged row names the field counts and keeps its raw text", async () => {
     const { records } = await read("contactId,a,b\nc1,x\n");
     expect(records[0]).toMatchObject({ kind: "malformed", line: 2, code: "RaggedRow" });

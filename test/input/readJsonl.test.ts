@@ -142,6 +142,17 @@ describe("readJsonl", () => {
     expect(brief(await read(content))).toEqual(expected);
   });
 
+  it("counts its blank lines for the summary (empty, spaces, a lone CR, the last without a line end); the last line's end is no line", async () => {
+    let blank = 0;
+    const out: SourceRecord[] = [];
+    for await (const r of readJsonl(await fileOf(`\n${a}\n\n  \n\r\n${b}\n \n`), undefined, () => blank++)) out.push(r);
+    expect(out).toHaveLength(2);
+    expect(blank).toBe(5);
+    blank = 0;
+    for await (const _ of readJsonl(await fileOf(`${a}\n${b}\n  `), undefined, () => blank++));
+    expect(blank).toBe(1);
+  });
+
   it("malformed records explain themselves and keep the text", async () => {
     const [bad, arr, nul] = await read(`{"x": oops}\n[1]\nnull\n`);
     expect(bad).toMatchObject({ kind: "malformed", code: "MalformedJson", raw: '{"x": oops}' });
