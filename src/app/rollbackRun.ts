@@ -1,5 +1,3 @@
-import { once } from "node:events";
-import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { enqueueFile } from "../queue/enqueueFile.js";
 import { contactKey } from "../queue/fieldsFingerprint.js";
@@ -12,6 +10,7 @@ import { followOutcomes, openRunSpool, untilParked } from "./report.js";
 import { runQueued, type RunFileOptions, type RunFileResult } from "./runFile.js";
 import { besideParent } from "./besideParent.js";
 import { childRunId } from "./childRunId.js";
+import { writeRollbackInput } from "./rollbackInput.js";
 import { refuseConflicts } from "./runSettings.js";
 
 export interface RollbackOptions extends RunFileOptions {
@@ -120,19 +119,7 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
   // The rows are customer data: they live in the rollback's own report folder, owner-only.
   const dir = join(config.reportsDir, runId);
   await ensureDir(dir);
-  const input = join(dir, "rollback-input.jsonl");
-  const out = createWriteStream(input, { mode: 0o600 });
-  for (const u of undo.values()) {
-    // Null prototypes: "__proto__" is an attribute name like any other.
-    const attributes = Object.create(null) as Record<string, string>;
-    for (const [k, v] of u.before) attributes[k] = v ?? "";
-    const ifCurrent = Object.create(null) as Record<string, string>;
-    for (const [k, v] of u.wrote) ifCurrent[k] = v;
-    const row = { instanceId: u.instanceId, contactId: u.contactId, attributes, ...(opts.force ? {} : { ifCurrent }) };
-    if (!out.write(`${JSON.stringify(row)}\n`)) await once(out, "drain");
-  }
-  out.end();
-  await once(out, "finish");
+  const input = await writeRollbackInput(dir, runId, rowsOf(undo, opts.force));
   const res = await runQueued(
     ctx,
     runId,
@@ -155,4 +142,16 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
     { ...opts, target: m.target },
   );
   return { kind: "run", contacts: undo.size, unimaged, unvouched, ...res };
+}
+
+/** The rollback's rows: each contact's before-images, expecting (unless `force`) the values the run wrote. */
+function* rowsOf(undo: Map<string, Undo>, force: boolean): Iterable<object> {
+  for (const u of undo.values()) {
+    // Null prototypes: "__proto__" is an attribute name like any other.
+    const attributes = Object.create(null) as Record<string, string>;
+    for (const [k, v] of u.before) attributes[k] = v ?? "";
+    const ifCurrent = Object.create(null) as Record<string, string>;
+    for (const [k, v] of u.wrote) ifCurrent[k] = v;
+    yield { instanceId: u.instanceId, contactId: u.contactId, attributes, ...(force ? {} : { ifCurrent }) };
+  }
 }

@@ -1,11 +1,11 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { breakerOf } from "../../src/domain/breaker.js";
 import type { Outcome } from "../../src/domain/Outcome.js";
 import type { RunManifest } from "../../src/domain/run/manifest.js";
 import { enqueueRetry } from "../../src/queue/enqueueRetry.js";
-import { cli, csv, type Harness, harness } from "./helpers.js";
+import { cli, csv, type Harness, harness, readReport } from "./helpers.js";
 
 /** Two targets on one prefix: run P's calls go to A, run Q is queued (not worked) for B. */
 describe("retry and rollback with the --run-id of another run", () => {
@@ -112,5 +112,48 @@ describe("retry and rollback with the --run-id of another run", () => {
     // P4's own retry goes on with it.
     const again = await retryOf(p4);
     expect(again.alreadyQueued || again.resumed).toBe(true);
+  });
+
+  it("two rollbacks of two runs given one --run-id at once: the run made sends only its own parent's rows, the other command is refused", async () => {
+    a = await harness();
+    const reports = join(a.dir, "reports");
+    const aim = ["--prefix", a.prefix, "--endpoint", a.endpoint, "--instance-id", "i", "--reports-dir", reports];
+    const started = new Date(Date.now() - 3600_000);
+    const of = (p: string) => Array.from({ length: 10 }, (_, i) => `${p}${i}`);
+    for (const c of [...of("z"), ...of("y")]) a.sim.addContact({ instanceId: "i", contactId: c, initiationTimestamp: started, attributes: { tier: "silver" } });
+    for (const [id, p] of [
+      ["P", "z"],
+      ["Q", "y"],
+    ] as const) {
+      const file = await a.file(`${id}.csv`, csv([["contactId", "tier"], ...of(p).map((c) => [c, "gold"])]));
+      const ran = await cli(["run", file, "--run-id", id, "--capture-before", "--quiet", ...aim]);
+      expect(ran.code, ran.stderr).toBe(0);
+    }
+    // Both commands at once, one a moment after the other (each way round): the later one's rows must not take
+    // the place of the earlier one's, whichever makes the run.
+    for (const [round, [first, second, gapMs]] of (
+      [
+        ["P", "Q", 0],
+        ["Q", "P", 150],
+        ["P", "Q", 300],
+        ["Q", "P", 450],
+      ] as const
+    ).entries()) {
+      const runId = `R${round}`;
+      const one = cli(["rollback", first, "--run-id", runId, "--force", "--quiet", ...aim]);
+      await new Promise((r) => setTimeout(r, gapMs));
+      const two = cli(["rollback", second, "--run-id", runId, "--force", "--quiet", ...aim]);
+      const codes = [(await one).code, (await two).code].sort();
+      expect(codes, `round ${round}`).toEqual([0, 1]);
+      const ctx = await a.ctx();
+      const parent = (await ctx.store.manifest(runId))?.rollbackOf;
+      await ctx.close();
+      const contacts = (await readReport(join(reports, runId, "outcomes.csv"))).map((o) => o.contactId).sort();
+      expect(contacts, `round ${round}: run ${runId} is a rollback of ${parent}`).toEqual(of(parent === "P" ? "z" : "y").sort());
+      const input = readFileSync(join(reports, runId, "rollback-input.jsonl"), "utf8")
+        .trim()
+        .split("\n");
+      expect(input.map((l) => (JSON.parse(l) as { contactId: string }).contactId).sort()).toEqual(contacts);
+    }
   });
 });
