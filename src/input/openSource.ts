@@ -108,6 +108,8 @@ export async function openSource(input: InputRef, format: InputFormat, opts: Sou
   });
   // Opening happens on the first pull; do it now so a missing file fails before anything is queued.
   const first = await records.next();
+  // As an empty CSV is (no header): a truncated or failed export must not look like a night with nothing to send.
+  if (first.done) throw new InputFileError(`${path}: the file is empty (no line holds a JSON object); a JSONL file has one object per line.`);
   if (opts.requireInstance && !opts.requireInstance.defaultInstanceId && !first.done && first.value.kind === "object") {
     const v = first.value.value;
     if (typeof (v.instanceId ?? v.InstanceId) !== "string") throw noInstance(path, `its first object (line ${first.value.line}) has no instanceId`);

@@ -259,11 +259,12 @@ describe("readJsonl", () => {
       ]);
     });
 
-    it("an empty file has no records", async () => {
-      const src = await openSource(await fileOf(""), "jsonl");
-      const out: SourceRecord[] = [];
-      for await (const r of src.records) out.push(r);
-      expect(out).toEqual([]);
+    it("an empty file, or one of blank lines only, is refused at open (as an empty CSV is)", async () => {
+      for (const content of ["", "\n \r\n"]) {
+        const path = await fileOf(content);
+        await expect(openSource(path, "jsonl")).rejects.toThrow(InputFileError);
+        await expect(openSource(path, "jsonl")).rejects.toThrow(`${path}: the file is empty (no line holds a JSON object); a JSONL file has one object per line.`);
+      }
     });
 
     it("a missing file fails at open with InputFileError", async () => {

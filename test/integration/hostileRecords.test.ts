@@ -177,6 +177,27 @@ describe("inputs that are not text, or not still", () => {
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
+  it("an empty JSONL file (no bytes, or blank lines only) is refused as an empty CSV is: exit 1, one sentence, nothing queued", async () => {
+    h = await harness();
+    for (const [name, content] of [
+      ["empty.jsonl", ""],
+      ["blank.jsonl", "\n  \n\r\n"],
+    ] as const) {
+      const file = await h.file(name, content);
+      for (const args of [
+        ["run", file, "--instance-id", "i"],
+        ["enqueue", file],
+        ["run", file, "--dry-run", "--instance-id", "i"],
+      ]) {
+        const res = await cli([...args, "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports")]);
+        expect(res.code, `${args.join(" ")}: ${res.stderr}`).toBe(1);
+        expect(res.stderr).toContain(`${name}: the file is empty (no line holds a JSON object); a JSONL file has one object per line.`);
+      }
+    }
+    expect((await cli(["status", "--prefix", h.prefix])).stdout.trim()).toBe("no runs on this Redis");
+    expect(h.sim.acceptedCount()).toBe(0);
+  });
+
   it("UTF-16 with or without a byte-order mark is named; a CSV without any line end is not read for ever", async () => {
     h = await harness();
     const text = "contactId,a\r\nc1,x\r\n";
