@@ -1,4 +1,5 @@
 import { TextDecoder } from "node:util";
+import { duplicateMember } from "./duplicateMember.js";
 import { withExactNumbers } from "./exactNumbers.js";
 import { MAX_RECORD_BYTES, type SourceRecord } from "./SourceRecord.js";
 import type { InputRef } from "./InputTransport.js";
@@ -9,20 +10,26 @@ const NEWLINE = 0x0a;
 /** Levels of nesting a row may have: a row is 3 deep (row → attributes → value); room to spare. */
 const MAX_DEPTH = 16;
 
-/** Depth of a parsed JSON value, counted without recursion and stopping past `limit`; and whether it holds a number. */
-function nestingDepth(value: unknown, limit: number): { depth: number; numbers: boolean } {
+/**
+ * Depth of a parsed JSON value, counted without recursion and stopping past `limit`; whether it holds a number;
+ * and how many members its objects hold in all.
+ */
+function nestingDepth(value: unknown, limit: number): { depth: number; numbers: boolean; keys: number } {
   let max = 0;
   let numbers = false;
+  let keys = 0;
   const stack: Array<[unknown, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [v, d] = stack.pop() as [unknown, number];
     if (typeof v === "number") numbers = true;
     if (v === null || typeof v !== "object") continue;
     if (d > max) max = d;
-    if (max > limit) return { depth: max, numbers };
-    for (const child of Object.values(v as object)) stack.push([child, d + 1]);
+    if (max > limit) return { depth: max, numbers, keys };
+    const children = Object.values(v as object);
+    if (!Array.isArray(v)) keys += children.length;
+    for (const child of children) stack.push([child, d + 1]);
   }
-  return { depth: max, numbers };
+  return { depth: max, numbers, keys };
 }
 
 function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRecord | undefined {
@@ -41,7 +48,7 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
   } catch (err) {
     return { kind: "malformed", line, code: "MalformedJson", reason: `is not valid JSON (${(err as Error).message})`, raw: text.slice(0, 2000) };
   }
-  const { depth, numbers } = nestingDepth(value, MAX_DEPTH);
+  const { depth, numbers, keys } = nestingDepth(value, MAX_DEPTH);
   if (depth > MAX_DEPTH) {
     // Caught here: deeper values overflow the stack later (JSON.stringify when queued) and stop the whole file.
     return { kind: "malformed", line, code: "TooDeep", reason: `is nested more than ${MAX_DEPTH} levels deep; a row needs 3`, raw: text.slice(0, 2000) };
@@ -49,6 +56,12 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     const what = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
     return { kind: "malformed", line, code: "NotAnObject", reason: `is ${what}, not a JSON object`, raw: text.slice(0, 2000) };
+  }
+  const twice = duplicateMember(text, keys);
+  if (twice) {
+    const where = twice.within === undefined ? "" : ` in "${twice.within}"`;
+    const reason = `names "${twice.name}" twice${where}; JSON keeps only the last, and which was meant cannot be told`;
+    return { kind: "malformed", line, code: "DuplicateMember", reason, raw: text.slice(0, 2000) };
   }
   // JSON.parse checked the text (and the depth is bounded): read it again only when a number's text may matter.
   if (numbers) value = withExactNumbers(text);

@@ -153,6 +153,19 @@ describe("readJsonl", () => {
     expect(blank).toBe(1);
   });
 
+  it("a row naming a member twice is that line's DuplicateMember, not the last value sent; the lines after it are read", async () => {
+    const twice = '{"contactId":"c9","attributes":{"tier":"gold","tier":"silver"}}';
+    const out = await read(`${a}\n${twice}\n${b}\n`);
+    expect(brief(out)).toEqual([
+      [1, A],
+      [2, "DuplicateMember"],
+      [3, B],
+    ]);
+    const bad = out[1] as Extract<SourceRecord, { kind: "malformed" }>;
+    expect(bad.reason).toBe('names "tier" twice in "attributes"; JSON keeps only the last, and which was meant cannot be told');
+    expect(bad.raw).toBe(twice);
+  });
+
   it("malformed records explain themselves and keep the text", async () => {
     const [bad, arr, nul] = await read(`{"x": oops}\n[1]\nnull\n`);
     expect(bad).toMatchObject({ kind: "malformed", code: "MalformedJson", raw: '{"x": oops}' });
