@@ -31,9 +31,12 @@ async function checkedText(path: string, stream: Readable): Promise<Readable> {
     let evenZero = 0;
     let oddZero = 0;
     for (let i = 0; i < head.length; i++) if (head[i] === 0) i % 2 === 0 ? evenZero++ : oddZero++;
-    if (evenZero + oddZero > 0) {
-      const half = head.length / 2;
-      const utf16 = (oddZero > 0.6 * half && evenZero < 0.1 * half) || (evenZero > 0.6 * half && oddZero < 0.1 * half);
+    const half = head.length / 2;
+    const utf16 = (oddZero > 0.6 * half && evenZero < 0.1 * half) || (evenZero > 0.6 * half && oddZero < 0.1 * half);
+    // Binary data (or /dev/zero) has zero bytes throughout; a text export with a stray one in a line is text, and
+    // that line is its own outcome (NulCharacter), as the same line further into the file is.
+    const binary = evenZero + oddZero > Math.max(16, head.length / 100);
+    if (utf16 || binary) {
       stream.destroy();
       throw new InputFileError(
         utf16

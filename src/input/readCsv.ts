@@ -119,6 +119,15 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
     // A plain record's fields are its text cut at the separator: one look at the text for all of them.
     if (plain ? raw.includes("\uFFFD") : record.some((f) => f.includes("\uFFFD"))) {
       push({ kind: "malformed", line: start, code: "InvalidUtf8", reason: "is not valid UTF-8", raw: raw + tail });
+    } else if (plain ? raw.includes("\u0000") : record.some((f) => f.includes("\u0000"))) {
+      // A stray zero byte in a text file (a damaged export), wherever it is: that line's outcome, not the file's.
+      push({
+        kind: "malformed",
+        line: start,
+        code: "NulCharacter",
+        reason: "holds a NUL character (a zero byte), which no text export writes: the line is damaged",
+        raw: raw + tail,
+      });
     } else if (record.length !== header.length) {
       push({
         kind: "malformed",
@@ -215,6 +224,10 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
   if (header.some((h) => h.includes(OVERSIZED_MARK))) {
     stream.destroy();
     throw new InputFileError(`${path}: the header line is larger than ${MAX_RECORD_BYTES} bytes; is this a CSV file?`);
+  }
+  if (header.some((h) => h.includes("\u0000"))) {
+    stream.destroy();
+    throw new InputFileError(`${path}: the header line holds NUL bytes; it is not a CSV text file.`);
   }
 
   // An iterator of its own, not an async generator: a generator's machinery (its promises, its state, and the

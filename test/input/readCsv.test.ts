@@ -211,6 +211,23 @@ describe("readCsv via openSource", () => {
     expect(src.blankLines()).toBe(blank);
   });
 
+  it("a stray NUL byte makes its own line NulCharacter wherever it is (in the first 64 KiB or past it), the rest is read; in the header it is a file error", async () => {
+    const rows = ["contactId,a"];
+    for (let i = 0; i < 1000; i++) rows.push(`z${i},${"v".repeat(100)}`);
+    rows[5] = "z4,a\u0000b";
+    rows[900] = 'z899,"a\u0000b"';
+    const { records } = await read(`${rows.join("\n")}\n`);
+    expect(records).toHaveLength(1000);
+    const bad = records.filter((r) => r.kind === "malformed");
+    expect(bad.map((r) => [r.line, r.kind === "malformed" ? r.code : ""])).toEqual([
+      [6, "NulCharacter"],
+      [901, "NulCharacter"],
+    ]);
+    expect(bad[0]?.kind === "malformed" && bad[0].reason).toBe("holds a NUL character (a zero byte), which no text export writes: the line is damaged");
+    const header = await fileOf("contactId,a\u0000b\nc1,x\n");
+    await expect(openSource(header, "csv")).rejects.toThrow(`${header}: the header line holds NUL bytes; it is not a CSV text file.`);
+  });
+
   it("a ragged row names the field counts and keeps its raw text", async () => {
     const { records } = await read("contactId,a,b\nc1,x\n");
     expect(records[0]).toMatchObject({ kind: "malformed", line: 2, code: "RaggedRow" });
