@@ -5,6 +5,7 @@ import type { SourceRecord } from "../input/SourceRecord.js";
 import { checkIds } from "./contactIds.js";
 import type { ContactRow, RowCheck } from "./ContactRow.js";
 import type { Operation } from "./Operation.js";
+import { strayMember } from "./strayMember.js";
 
 export type { RowDefaults };
 
@@ -23,6 +24,9 @@ export function checkRecord(rec: SourceRecord, roles: ColumnRoles | undefined, d
   if (!ids.ok) return ids;
   const fields = body.kind === "cells" ? op.fieldsFromCells(body.cells) : op.fieldsFromObject(body.value);
   if (!fields.ok) return fields;
+  // Before the limits: a row whose attributes sit beside "attributes" is said as that, not as one without any.
+  const stray = body.kind === "object" ? strayMember(body.value, op) : undefined;
+  if (stray) return { ok: false, ...stray };
   const verdict = op.validate(fields.fields);
   if (!verdict.ok) return verdict;
   const { ifCurrent } = env.envelope;

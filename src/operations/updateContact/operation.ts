@@ -36,6 +36,7 @@ export const updateContact: Operation = {
   checkColumns,
   fieldsFromCells,
   fieldsFromObject,
+  objectMembers: ["name", "description", "references", "segmentAttributes"],
   validate: validateUpdateContact,
   send: (client, to, fields, signal, deadlineMs) =>
     sendCommand(client, new (connectSdk().UpdateContactCommand)({ InstanceId: to.instanceId, ContactId: to.contactId, ...requestOf(fields) }), signal, deadlineMs),

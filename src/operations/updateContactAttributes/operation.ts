@@ -66,6 +66,7 @@ export const updateContactAttributes: Operation = {
     return { ok: true, fields };
   },
   fieldsFromObject: attributesOfObject,
+  objectMembers: ["attributes"],
   validate: validateAttributes,
   callBudget: { limit: LIMITS.attributesTotalBytes, cost: bytesOf },
   send: (client, to, fields, signal, deadlineMs) =>
