@@ -53,11 +53,11 @@ export function validateRunId(runId: string, what = "--run-id"): string {
   return runId;
 }
 
-/** One character, not a quote or a line end; `tab` (or "\t") for a tab. */
+/** One ASCII character (the reader splits bytes), not a quote or a line end; `tab` (or "\t") for a tab. */
 export function parseDelimiter(value: string): string {
   const d = value === "tab" || value === "\\t" ? "\t" : value;
   if (d.length !== 1 || d === '"' || d === "\n" || d === "\r" || d.charCodeAt(0) > 127) {
-    throw new ConfigError(`--delimiter must be one character such as ";" or "|" (or "tab"), got "${value}"`);
+    throw new ConfigError(`--delimiter must be one ASCII character such as ";" or "|" (or "tab"), not a quote or a line end, got "${value}"`);
   }
   return d;
 }

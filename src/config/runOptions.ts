@@ -63,14 +63,14 @@ export const RUN_OPTIONS = {
     value: "C",
     env: "CONNECT_BACKFILL_DELIMITER",
     default: ",",
-    help: 'CSV field separator, one character or "tab" (default "{default}")',
-    doc: "CSV field separator: one character, or `tab`",
+    help: 'CSV field separator, one ASCII character or "tab" (default "{default}")',
+    doc: "CSV field separator: one ASCII character, or `tab`",
     commands: FILE_COMMANDS,
     job: {
       schema: {
         type: "string",
         minLength: 1,
-        "x-expects": 'one character such as ";" or "|" (or "tab"), not a quote or a line end',
+        "x-expects": 'one ASCII character such as ";" or "|" (or "tab"), not a quote or a line end',
         description: 'CSV field separator (default ",").',
       },
     },

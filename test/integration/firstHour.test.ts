@@ -135,7 +135,7 @@ describe("first-hour papercuts", () => {
     expect((await cli(["run", file, "--delimiter", ";", "--run-id", "eu", ...common])).code).toBe(0);
     expect(h.sim.attributesOf("i", "c1")).toEqual({ a: "x,1", b: "y" });
     expect((await cli(["run", file, "--delimiter", "ab", "--run-id", "bad", ...common])).stderr).toMatch(
-      /--delimiter must be one character such as ";" or "\|" \(or "tab"\), got "ab"/,
+      /--delimiter must be one ASCII character such as ";" or "\|" \(or "tab"\), not a quote or a line end, got "ab"/,
     );
 
     const piped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {

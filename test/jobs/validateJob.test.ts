@@ -120,9 +120,9 @@ describe("validateJob", () => {
     [
       "a two-character delimiter",
       { ...base, delimiter: ";;" },
-      '"delimiter" must be one character such as ";" or "|" (or "tab"), not a quote or a line end, got ";;".',
+      '"delimiter" must be one ASCII character such as ";" or "|" (or "tab"), not a quote or a line end, got ";;".',
     ],
-    ["a quote delimiter", { ...base, delimiter: '"' }, '"delimiter" must be one character'],
+    ["a quote delimiter", { ...base, delimiter: '"' }, '"delimiter" must be one ASCII character'],
     ["a boolean as text", { ...base, onlyChanged: "yes" }, '"onlyChanged" must be true or false, got "yes".'],
     [
       "an age without unit",
