@@ -7,6 +7,7 @@ import { BackfillError, type ExitCategory } from "../lib/errors.js";
 import { scrub } from "../lib/scrub.js";
 import { EXIT, fatalError, usageError } from "./exitCodes.js";
 import { parseArgs, unknownFlag } from "./parseArgs.js";
+import { hardExitCode } from "./stopSignals.js";
 import type { Command } from "./commands/Command.js";
 import type { ALL_FLAGS } from "../config/options.js";
 
@@ -132,7 +133,9 @@ if (isEntry()) {
     process.exit(EXIT.couldNotRun);
   });
   main(process.argv.slice(2)).then(
-    (code) => {
+    (returned) => {
+      // A second signal's exit code wins over what the command returned once its calls were cut short.
+      const code = hardExitCode() ?? returned;
       process.exitCode = code;
       // Sockets kept alive by the SDK or Redis must not hold a finished command open: ended now (a Redis socket
       // closing after QUIT held two runs in three for the whole 200 ms that were waited here before). Output

@@ -212,4 +212,21 @@ describe("crash safety with real processes", () => {
     expect(new Set(out.map((r) => r[0])).size).toBe(2000);
     expect(out.every((r) => r[3] === "updated")).toBe(true);
   });
+
+  it.each([
+    ["SIGTERM", 143],
+    ["SIGINT", 130],
+  ] as const)("a second %s exits at once with its code (%i), not 0: calls in flight are cut short and their rows stay queued", async (sig, code) => {
+    h = await harness({ latencyMs: 5000 });
+    const file = await h.file("second.csv", rows(40, "s"));
+    const common = ["--prefix", h.prefix];
+    expect((await cli(["enqueue", file, "--endpoint", h.endpoint, "--instance-id", "i", "--run-id", "k2", ...common])).code).toBe(0);
+    const w = start(["work", "--rate", "1000", "--concurrency", "4", "--endpoint", h.endpoint, ...common]);
+    const sim = h.sim;
+    await until(() => sim.stats().requests >= 1);
+    w.child.kill(sig);
+    await new Promise((r) => setTimeout(r, 300));
+    w.child.kill(sig);
+    expect(await w.exited).toBe(code);
+  });
 });
