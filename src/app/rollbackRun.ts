@@ -46,8 +46,9 @@ export function undoOf(outcomes: Iterable<Outcome>): { undo: Map<string, Undo>; 
   const maybe = new Set<string>();
   let unimaged = 0;
   for (const o of outcomes) {
-    // A call that may have been applied: its worker died holding it (MaybeSent), or it went unanswered.
-    if ((o.status === "cancelled" && o.errorCode === "MaybeSent") || (o.status === "failed" && o.retryable && o.attempts > 0))
+    // A call that may have been applied: its worker died holding it (MaybeSent), it went unanswered, or a try of it
+    // before the one that failed was (its worker died after keeping the image: maybeApplied).
+    if ((o.status === "cancelled" && o.errorCode === "MaybeSent") || (o.status === "failed" && ((o.retryable && o.attempts > 0) || o.maybeApplied)))
       maybe.add(`${o.instanceId}\u0000${o.contactId}`);
     if (o.status !== "updated") continue;
     // The row that closed a call carries the call's attempts and, captured, its image.

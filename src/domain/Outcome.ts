@@ -38,6 +38,12 @@ export interface Outcome {
    * kept only in the run's owner-only files, never logged.
    */
   readonly image?: BeforeImage;
+  /**
+   * A `failed` row whose call an earlier try may have applied: that try read the contact and kept its
+   * before-image, then its worker stopped before an answer, and the contact now holds other values than it
+   * read. `rollback` cannot vouch for the contact (its calls' names are not undone by a failed row).
+   */
+  readonly maybeApplied?: boolean;
 }
 
 export interface BeforeImage {

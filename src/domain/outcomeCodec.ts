@@ -11,6 +11,7 @@ interface Extras {
   k?: readonly string[];
   o?: ReadonlyArray<readonly [string, number]>;
   b?: BeforeImage;
+  m?: 1;
 }
 
 /** A member as JSON.stringify writes it inside an array (undefined and non-finite numbers as null). */
@@ -26,7 +27,9 @@ function member(v: unknown): string {
 export function encodeOutcome(o: Outcome): string {
   const head = `[${member(o.line)},${member(o.contactId)},${member(o.instanceId)},${STATUSES.indexOf(o.status)},${member(o.errorCode)},${member(o.httpStatus ?? 0)},${member(o.message)},${member(o.attempts)},${member(o.throttles)},${member(o.finishedAt)}`;
   const extras: Extras | undefined =
-    o.keys || o.omit || o.image ? { ...(o.keys ? { k: o.keys } : {}), ...(o.omit ? { o: o.omit } : {}), ...(o.image ? { b: o.image } : {}) } : undefined;
+    o.keys || o.omit || o.image || o.maybeApplied
+      ? { ...(o.keys ? { k: o.keys } : {}), ...(o.omit ? { o: o.omit } : {}), ...(o.image ? { b: o.image } : {}), ...(o.maybeApplied ? { m: 1 as const } : {}) }
+      : undefined;
   if (!o.original && !o.retryable && !extras) return `${head}]`;
   const original = member(o.original ?? null);
   if (!o.retryable && !extras) return `${head},${original}]`;
@@ -55,6 +58,7 @@ export function decodeOutcome(text: string): Outcome {
     if (extras.k) o.keys = extras.k;
     if (extras.o) o.omit = extras.o;
     if (extras.b) o.image = extras.b;
+    if (extras.m === 1) o.maybeApplied = true;
   }
   return o;
 }

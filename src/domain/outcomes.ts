@@ -62,6 +62,7 @@ export function sent(
     readonly keys?: readonly string[] | undefined;
     readonly omit?: Outcome["omit"] | undefined;
     readonly image?: Outcome["image"] | undefined;
+    readonly maybeApplied?: boolean;
   },
 ): Outcome {
   const out: Mutable<Outcome> = {
@@ -81,6 +82,7 @@ export function sent(
   if (extra.keys) out.keys = extra.keys;
   if (extra.omit) out.omit = extra.omit;
   if (extra.image) out.image = extra.image;
+  if (extra.maybeApplied) out.maybeApplied = true;
   return out;
 }
 

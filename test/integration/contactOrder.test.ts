@@ -86,6 +86,36 @@ describe("same-contact rows end in file order", () => {
     expect(out.reduce((n, o) => n + Number(o.attempts), 0)).toBe(calls);
   });
 
+  it("10,000 rows of one contact in one chunk (the chunk size's limit): one call, one outcome each, messages that do not grow with the call", async () => {
+    h = await harness({ latencyMs: 1 });
+    const lines = [["contactId", "a"], ...Array.from({ length: 10_000 }, (_, i) => ["Q1", `q-${i}`])];
+    const file = await h.file("one.csv", csv(lines));
+    const res = await cli([
+      "run",
+      file,
+      "--endpoint",
+      h.endpoint,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--run-id",
+      "one",
+      "--chunk-size",
+      "10000",
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--quiet",
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(h.sim.updates()).toHaveLength(1);
+    expect(h.sim.attributesOf("i", "Q1")).toEqual({ a: "q-9999" });
+    const out = await readReport(join(h.dir, "reports", "one", "outcomes.csv"));
+    expect(out).toHaveLength(10_000);
+    expect(out.find((o) => o.line === "2")?.message).toBe("line 2: applied in one call with 9999 other lines (2 to 10001) of the same contact, in file order");
+    expect(Math.max(...out.map((o) => (o.message ?? "").length))).toBeLessThan(200);
+  });
+
   it("duplicates spread across chunks, 3 workers, one of them killed mid-run: every contact right, one outcome per line", async () => {
     h = await harness({ latencyMs: 5 });
     const rows = threeRowsEach(200, "spread"); // c0..c199 v1, then all v2, then all v3: every chain crosses chunks

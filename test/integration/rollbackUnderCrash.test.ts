@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, harness, killBackground, rows, type Harness } from "./helpers.js";
+import { cli, harness, killBackground, rows, startCli, until, type Harness } from "./helpers.js";
 import { common, outcomesOf, reportFlags, seedOld, workThroughKills } from "./underKills.js";
 
 // Issue 22, defects 1 and 2: before-images and the job's memory must survive workers SIGKILLed while the
@@ -56,6 +56,45 @@ describe("rollback after workers were SIGKILLed with calls in flight", () => {
     for (let i = 0; i < N; i++) expect(h.sim.attributesOf("i", `c${i}`)?.v).toBe(String(i));
     expect((await cli(["report", "capj", ...reportFlags(h), "--quiet"])).code).toBe(0);
     await rollBackAndCheck(h, "capj");
+  });
+});
+
+describe("rollback of a run whose killed worker's calls were applied, then refused when sent again", () => {
+  it("says it cannot vouch for those contacts (exit 3), and their rows say an earlier try may have been applied", async () => {
+    h = await harness({ latencyMs: 1 });
+    const n = 20;
+    seedOld(h, n, "p");
+    const file = await h.file("perm.csv", rows(n, "p"));
+    const q = await cli(["enqueue", file, ...common(h), "--capture-before", "--chunk-size", "5", "--run-id", "perm"]);
+    expect(q.code, q.stderr).toBe(0);
+    // Calls are applied on arrival and answered 600 ms later: the kill lands with calls applied, unanswered.
+    h.sim.setLatency(600);
+    const aim = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--run-id", "perm"];
+    const worker = startCli(["work", ...aim, "--concurrency", "4", "--rate", "50", "--lock-duration", "2000"]);
+    await until(() => h?.sim.acceptedCount() !== undefined && (h?.sim.acceptedCount() ?? 0) >= 4);
+    worker.child.kill("SIGKILL");
+    await worker.exited;
+    const reached = Array.from({ length: n }, (_, i) => `p${i}`).filter((c) => h?.sim.attributesOf("i", c)?.v !== `old${c.slice(1)}`);
+    expect(reached.length).toBeGreaterThanOrEqual(4);
+    // Sent again, each of them is refused for good: the run's values stay on them.
+    for (const c of reached)
+      h.sim.injectFaults(
+        c,
+        Array.from({ length: 10 }, () => "ConflictException" as const),
+        "UpdateContactAttributes",
+      );
+    h.sim.setLatency(1);
+    const again = await cli(["work", ...aim, "--exit-when-idle", "--max-attempts", "2"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect((await cli(["report", "perm", ...reportFlags(h), "--quiet"])).code).toBe(3);
+    const failed = (await outcomesOf(h, "perm")).filter((o) => o.status === "failed");
+    expect(failed.map((o) => o.contactId).sort()).toEqual([...reached].sort());
+    for (const o of failed) expect(o.message).toContain("an earlier try of this call, whose worker stopped before its answer, may have been applied");
+    const rb = await cli(["rollback", "perm", ...common(h), "--run-id", "perm-rb"]);
+    expect(rb.code, rb.stdout + rb.stderr).toBe(3);
+    expect(rb.stdout + rb.stderr).toMatch(new RegExp(`cannot vouch for ${reached.length} contact`));
+    // The others are restored; these still hold the run's values, as said.
+    for (let i = 0; i < n; i++) if (!reached.includes(`p${i}`)) expect(h.sim.attributesOf("i", `p${i}`)?.v).toBe(`old${i}`);
   });
 });
 

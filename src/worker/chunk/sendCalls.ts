@@ -17,7 +17,11 @@ import type { Changes } from "./lookUpChanges.js";
 
 type Done = Extract<SendResult, { kind: "done" }>;
 
-type Answer = { readonly kind: "handback" } | { readonly kind: "settled"; readonly items: RecordedOutcome[] } | (Done & { readonly image: Outcome["image"] });
+/** `earlier`: a try before this one kept the contact's image and the contact changed since (Outcome.maybeApplied). */
+type Answer =
+  | { readonly kind: "handback" }
+  | { readonly kind: "settled"; readonly items: RecordedOutcome[] }
+  | (Done & { readonly image: Outcome["image"]; readonly earlier?: boolean });
 
 /** What the circuit breaker counts of a call's answer (0: nothing; see the outcome log's record script). */
 export function flagOf(res: Done, ignored: ReadonlySet<string>): SendFlag {
@@ -28,16 +32,23 @@ export function flagOf(res: Done, ignored: ReadonlySet<string>): SendFlag {
   return 2;
 }
 
+/** Lines of a call named in each of its rows' messages, at most. */
+const MAX_NAMED_LINES = 10;
+
 /** One outcome per row of a call; the last row carries the call (its attempts, its before-image). */
-export function outcomesOf(call: PlannedCall<Ready>, res: Done, flag: SendFlag, image?: Outcome["image"]): RecordedOutcome[] {
+export function outcomesOf(call: PlannedCall<Ready>, res: Done, flag: SendFlag, image?: Outcome["image"], earlier = false): RecordedOutcome[] {
   const lines = call.rows.map((r) => r.line);
+  // A few lines are named; past that, how many and from where to where: each row's message would otherwise name
+  // every other line of its call (10,000 rows of one contact made 10^8 characters, and the worker never finished).
+  const many = lines.length > MAX_NAMED_LINES ? `${lines.length - 1} other lines (${lines[0]} to ${lines[lines.length - 1]})` : undefined;
   return call.rows.map((row, i) => {
-    const others = lines.filter((l) => l !== row.line);
-    const together = others.length > 0 ? `applied in one call with line ${others.join(", ")} of the same contact, in file order` : "";
+    const others = many ?? (lines.length > 1 ? `line ${lines.filter((l) => l !== row.line).join(", ")}` : "");
+    const together = others !== "" ? `applied in one call with ${others} of the same contact, in file order` : "";
     const without = row.omitted.length > 0 ? `sent without ${row.omitted.map(([k, l]) => `${k} (applied by line ${l})`).join(", ")}` : "";
-    const notes = [row.note ?? "", together, without].filter((n) => n !== "").join("; ");
-    const carrier = i === call.rows.length - 1;
     const failed = res.status === "failed";
+    const maybe = failed && earlier ? "an earlier try of this call, whose worker stopped before its answer, may have been applied" : "";
+    const notes = [row.note ?? "", together, without, maybe].filter((n) => n !== "").join("; ");
+    const carrier = i === call.rows.length - 1;
     const message = failed ? `line ${row.line}: ${res.message}${notes ? ` (${notes})` : ""}` : notes ? `line ${row.line}: ${notes}` : "";
     const outcome = sent({ line: row.line, contactId: row.contactId, instanceId: row.instanceId }, res, message, {
       carrier,
@@ -46,6 +57,7 @@ export function outcomesOf(call: PlannedCall<Ready>, res: Done, flag: SendFlag, 
       keys: !failed && (row.chained || call.rows.length > 1) ? Object.keys(row.fields) : undefined,
       omit: failed && row.omitted.length > 0 ? row.omitted : undefined,
       image: carrier && !failed ? image : undefined,
+      maybeApplied: failed && earlier,
     });
     return { outcome, flag };
   });
@@ -131,6 +143,7 @@ export function sendCalls(
       call.rows.map((r) => r.line),
     );
     let image: Outcome["image"];
+    let earlier = false;
     let read: { attempts: number; throttles: number } | undefined;
     if (manifest.captureBefore || call.rows.some((r) => r.ifCurrent !== undefined)) {
       const before = await readBefore(make, target, call);
@@ -138,13 +151,16 @@ export function sendCalls(
       if (before.kind === "settled") return { kind: "settled", items: before.outcomes(flag) };
       // Kept before the call goes, first read wins: a call sent again after its worker died reads the run's own
       // values back, and the image its outcome carries must still be what the contact held before the run.
-      image = manifest.captureBefore ? { ...before.image, before: await images.keep(runId, target.instanceId, target.contactId, before.image.before) } : before.image;
+      const kept = manifest.captureBefore ? await images.keep(runId, target.instanceId, target.contactId, before.image.before) : undefined;
+      image = kept ? { ...before.image, before: kept } : before.image;
+      // An earlier try kept other values than the contact holds now: it may have been applied (its worker stopped).
+      earlier = kept !== undefined && Object.keys(kept).some((name) => kept[name] !== before.image.before[name]);
       read = before.read;
     }
     const res = await sendCall(make(op), target, call.fields);
     // The read is part of the row's cost: its calls count in the row's attempts.
-    if (read && res.kind === "done") return { ...res, attempts: res.attempts + read.attempts, throttles: res.throttles + read.throttles, image };
-    return res.kind === "done" ? { ...res, image } : { kind: "handback" };
+    if (read && res.kind === "done") return { ...res, attempts: res.attempts + read.attempts, throttles: res.throttles + read.throttles, image, earlier };
+    return res.kind === "done" ? { ...res, image, earlier } : { kind: "handback" };
   };
 
   /**
@@ -197,7 +213,7 @@ export function sendCalls(
         }
         // Remembered only once applied (a row that failed is sent again next time), and before its outcome is visible.
         if (answer.status === "updated") await changes.remember(call.rows);
-        const written = recorder.write(outcomesOf(call, answer, flag(answer), answer.image));
+        const written = recorder.write(outcomesOf(call, answer, flag(answer), answer.image, answer.earlier));
         // The image is in the call's outcome now: Redis keeps only the images of calls in flight, not of the
         // whole backfill. A later call of the contact reads the run's own values for these names, but rollback
         // takes each name's first image, this one.
