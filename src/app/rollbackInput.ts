@@ -13,8 +13,9 @@ import { AppError } from "./AppError.js";
  * the same finished run) and is kept; one with other rows is another command's, given the same --run-id at the
  * same moment (another run's rollback, or this one with --force), and is refused before anything is queued.
  * Written over, it was read by the other's producer as its own: one run id sent one parent's rows as the other's.
+ * `made`: this call put the file there (a command refused after it takes it away: customer data, no run's).
  */
-export async function writeRollbackInput(dir: string, runId: string, rows: Iterable<object>): Promise<string> {
+export async function writeRollbackInput(dir: string, runId: string, rows: Iterable<object>): Promise<{ path: string; made: boolean }> {
   const input = join(dir, "rollback-input.jsonl");
   const tmp = tmpPath(input);
   const mine = createHash("sha256");
@@ -29,7 +30,7 @@ export async function writeRollbackInput(dir: string, runId: string, rows: Itera
     await once(out, "finish");
     try {
       await link(tmp, input);
-      return input;
+      return { path: input, made: true };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
@@ -39,7 +40,7 @@ export async function writeRollbackInput(dir: string, runId: string, rows: Itera
         { code: "run-id-taken" },
       );
     }
-    return input;
+    return { path: input, made: false };
   } finally {
     out.destroy();
     await unlink(tmp).catch(() => undefined);

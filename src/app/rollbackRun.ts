@@ -1,3 +1,4 @@
+import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { enqueueFile } from "../queue/enqueueFile.js";
 import { contactKey } from "../queue/fieldsFingerprint.js";
@@ -120,7 +121,7 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
   // The rows are customer data: they live in the rollback's own report folder, owner-only.
   const dir = join(config.reportsDir, runId);
   await ensureDir(dir);
-  const input = await writeRollbackInput(dir, runId, rowsOf(undo, opts.force));
+  const { path: input, made } = await writeRollbackInput(dir, runId, rowsOf(undo, opts.force));
   const res = await runQueued(
     ctx,
     runId,
@@ -141,7 +142,18 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
         onReady,
       }),
     { ...opts, target: m.target },
-  );
+  ).catch(async (err: unknown) => {
+    // Refused (the id was taken meanwhile by another command's run): the rows it wrote are no run's; gone with it.
+    // Kept when Redis cannot say (the run may exist and go on with them).
+    const run = made
+      ? await ctx.store.manifest(runId).then(
+          (r) => r ?? null,
+          () => undefined,
+        )
+      : undefined;
+    if (run === null || (run && run.rollbackOf !== parentId)) await unlink(input).catch(() => undefined);
+    throw err;
+  });
   return { kind: "run", contacts: undo.size, unimaged, unvouched, ...res };
 }
 

@@ -33,9 +33,10 @@ async function checkedText(path: string, stream: Readable): Promise<Readable> {
     for (let i = 0; i < head.length; i++) if (head[i] === 0) i % 2 === 0 ? evenZero++ : oddZero++;
     const half = head.length / 2;
     const utf16 = (oddZero > 0.6 * half && evenZero < 0.1 * half) || (evenZero > 0.6 * half && oddZero < 0.1 * half);
-    // Binary data (or /dev/zero) has zero bytes throughout; a text export with a stray one in a line is text, and
-    // that line is its own outcome (NulCharacter), as the same line further into the file is.
-    const binary = evenZero + oddZero > Math.max(16, head.length / 100);
+    // Binary data is not UTF-8 (a zip, a gzip) or is mostly zero bytes (/dev/zero); a text export with zero bytes
+    // in a line (a padded field) is text, and that line is its own outcome (NulCharacter), wherever it is.
+    const zeros = evenZero + oddZero;
+    const binary = zeros > 0 && (zeros > head.length / 2 || !isUtf8(head));
     if (utf16 || binary) {
       stream.destroy();
       throw new InputFileError(
@@ -58,4 +59,15 @@ async function checkedText(path: string, stream: Readable): Promise<Readable> {
     }
   }
   return Readable.from(again(), { objectMode: false });
+}
+
+/** Whether the bytes are UTF-8, but for a character the read cut short at their end. */
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    // `stream`: a character cut at the end is left for a next chunk, not an error.
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -121,13 +121,11 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
       push({ kind: "malformed", line: start, code: "InvalidUtf8", reason: "is not valid UTF-8", raw: raw + tail });
     } else if (plain ? raw.includes("\u0000") : record.some((f) => f.includes("\u0000"))) {
       // A stray zero byte in a text file (a damaged export), wherever it is: that line's outcome, not the file's.
-      push({
-        kind: "malformed",
-        line: start,
-        code: "NulCharacter",
-        reason: "holds a NUL character (a zero byte), which no text export writes: the line is damaged",
-        raw: raw + tail,
-      });
+      const refused = { code: "NulCharacter", reason: "holds a NUL character (a zero byte), which no text export writes: the line is damaged" };
+      // Its cells as read (its outcome names its contact, failures.csv gives them back), unless they are ragged too.
+      push(
+        record.length === header.length ? { kind: "fields", line: start, fields: record, refused } : { kind: "malformed", line: start, ...refused, raw: raw + tail },
+      );
     } else if (record.length !== header.length) {
       push({
         kind: "malformed",

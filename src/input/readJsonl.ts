@@ -46,6 +46,15 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
   try {
     value = JSON.parse(text);
   } catch (err) {
+    if (text.includes("\u0000")) {
+      return {
+        kind: "malformed",
+        line,
+        code: "NulCharacter",
+        reason: "holds a NUL character (a zero byte), which no text export writes: the line is damaged",
+        raw: text.slice(0, 2000),
+      };
+    }
     return { kind: "malformed", line, code: "MalformedJson", reason: `is not valid JSON (${(err as Error).message})`, raw: text.slice(0, 2000) };
   }
   const { depth, numbers, keys } = nestingDepth(value, MAX_DEPTH);
@@ -61,7 +70,12 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
   if (twice) {
     const where = twice.within === undefined ? "" : ` in "${twice.within}"`;
     const reason = `names "${twice.name}" twice${where}; JSON keeps only the last, and which was meant cannot be told`;
-    return { kind: "malformed", line, code: "DuplicateMember", reason, raw: text.slice(0, 2000) };
+    return { kind: "malformed", line, code: "DuplicateMember", reason, raw: text.slice(0, 2000), ...idsOf(value as Record<string, unknown>, twice.name) };
+  }
+  // A NUL, as a raw byte or written \u0000, is refused as it is in a CSV line (NulCharacter), outside # members.
+  if ((text.includes("\u0000") || text.includes("\\u0000")) && holdsNul(value as Record<string, unknown>)) {
+    const reason = "holds a NUL character (a zero byte, or \\u0000), which no text export writes: the line is damaged";
+    return { kind: "malformed", line, code: "NulCharacter", reason, raw: text.slice(0, 2000), ...idsOf(value as Record<string, unknown>, "") };
   }
   // JSON.parse checked the text (and the depth is bounded): read it again only when a number's text may matter.
   if (numbers) value = withExactNumbers(text);
@@ -134,4 +148,24 @@ function tooLongRecord(line: number, parts: Buffer[]): SourceRecord {
     reason: `is longer than ${MAX_RECORD_BYTES} bytes, which no valid row can be`,
     raw: Buffer.concat(parts).toString("utf8").slice(0, 200),
   };
+}
+
+/** The ids a row with a member named twice names, for its outcome: none when an id is the member named twice (which one is meant cannot be told). */
+function idsOf(v: Record<string, unknown>, twice: string): { ids?: { contactId: string; instanceId: string | undefined } } {
+  if (/^(initial)?contactid$|^instanceid$/i.test(twice)) return {};
+  const c = v.contactId ?? v.initialContactId ?? v.InitialContactId ?? v.ContactId;
+  const i = v.instanceId ?? v.InstanceId;
+  return typeof c === "string" ? { ids: { contactId: c, instanceId: typeof i === "string" ? i : undefined } } : {};
+}
+
+/** Whether a name or a text of the row, outside its `#` members, holds U+0000. Bounded: the depth was checked. */
+function holdsNul(row: Record<string, unknown>): boolean {
+  const stack: unknown[] = Object.entries(row).filter(([k]) => !k.trimStart().startsWith("#"));
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      if (v.includes("\u0000")) return true;
+    } else if (v !== null && typeof v === "object") for (const e of Array.isArray(v) ? v : Object.entries(v)) stack.push(e);
+  }
+  return false;
 }

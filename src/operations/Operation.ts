@@ -38,7 +38,7 @@ export interface Operation {
   fieldsFromCells(cells: ReadonlyArray<readonly [name: string, value: string]>): FieldsCheck;
   /** A JSONL object (the contact's own members are ignored here). */
   fieldsFromObject(obj: Record<string, unknown>): FieldsCheck;
-  /** The members of a JSONL row it reads (as written in the docs; matched without regard to case), beside the contact's own. */
+  /** The members of a JSONL row it reads, each spelling it reads (ours and the API's), beside the contact's own. */
   readonly objectMembers: readonly string[];
   /** The service's limits on one call's fields, from the service model: the SDK sends anything. */
   validate(fields: Fields): Verdict;

@@ -16,6 +16,7 @@ export type { RowDefaults };
  */
 export function checkRecord(rec: SourceRecord, roles: ColumnRoles | undefined, defaults: RowDefaults, op: Operation): RowCheck {
   if (rec.kind === "malformed") return { ok: false, code: rec.code, reason: rec.reason };
+  if (rec.kind === "fields" && rec.refused) return { ok: false, ...rec.refused };
   if (rec.kind === "fields" && !roles) throw new Error("CSV record without column roles");
   const env = rec.kind === "fields" ? envelopeOfFields(rec.fields, roles as ColumnRoles, defaults) : envelopeOfObject(rec.value, defaults);
   if (!env.ok) return env;

@@ -1,7 +1,17 @@
 import type { Operation } from "./Operation.js";
 
-/** The contact's own members of a JSONL row (envelope.ts), lowercased: either spelling, the API's or ours. */
-const CONTACT_MEMBERS = new Set(["contactid", "initialcontactid", "instanceid", "initiationtimestamp", "ifcurrent"]);
+/** The contact's own members of a JSONL row, spelled as envelope.ts reads them (ours or the API's, nothing else). */
+const CONTACT_MEMBERS = new Set([
+  "contactId",
+  "ContactId",
+  "initialContactId",
+  "InitialContactId",
+  "instanceId",
+  "InstanceId",
+  "initiationTimestamp",
+  "InitiationTimestamp",
+  "ifCurrent",
+]);
 
 /**
  * A member of a JSONL row that neither the contact nor the operation reads: it would be dropped without a word
@@ -10,13 +20,13 @@ const CONTACT_MEMBERS = new Set(["contactid", "initialcontactid", "instanceid", 
  * with `#` is context of the user's own, as `#` columns are.
  */
 export function strayMember(obj: Record<string, unknown>, op: Operation): { readonly code: "UnknownMember"; readonly reason: string } | undefined {
-  const known = new Set(op.objectMembers.map((m) => m.toLowerCase()));
+  // Exactly as the readers spell them: `IfCurrent` or `NAME`, never read, would be dropped (a guard ignored).
+  const known = new Set(op.objectMembers);
   for (const key of Object.keys(obj)) {
-    const k = key.toLowerCase();
-    if (CONTACT_MEMBERS.has(k) || known.has(k) || key.trimStart().startsWith("#")) continue;
+    if (CONTACT_MEMBERS.has(key) || known.has(key) || key.trimStart().startsWith("#")) continue;
     const name = JSON.stringify(key.slice(0, 40));
     const takes = op.objectMembers.map((m) => `"${m}"`).join(", ");
-    const hint = op.objectMembers.includes("attributes") ? `: attributes go in "attributes" ({"attributes": {${name}: …}})` : ` (it takes ${takes})`;
+    const hint = known.has("attributes") ? `: attributes go in "attributes" ({"attributes": {${name}: …}})` : ` (it takes ${takes})`;
     return {
       code: "UnknownMember",
       reason: `has ${name}, which is not a member of an ${op.name} row${hint}; context of your own goes in a member starting with "#"`,

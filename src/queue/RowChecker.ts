@@ -97,6 +97,7 @@ export class RowChecker {
       const instance = roles.instanceId === undefined ? "" : (rec.fields[roles.instanceId] ?? "").trim();
       return { contactId: (rec.fields[roles.contactId] ?? "").trim().slice(0, 300), instanceId: (instance || defaultInstance) ?? "" };
     }
+    if (rec.kind === "malformed" && rec.ids) return { contactId: rec.ids.contactId.slice(0, 300), instanceId: (rec.ids.instanceId || defaultInstance) ?? "" };
     if (rec.kind === "object") {
       const v = rec.value;
       const c = v.contactId ?? v.initialContactId ?? v.InitialContactId ?? v.ContactId;

@@ -18,6 +18,7 @@ describe("a member named twice in one JSON object", () => {
     ['{"contactId":"e","attributes":{"tier":"a","t\\u0069er":"b"}}', { name: "tier", within: "attributes" }],
     ['{ "contactId" : "f" , "contactId" : "g" }', { name: "contactId", within: undefined }],
     ['{"contactId":"h","attributes":{"a":"1"},"x":[{"k":1,"k":2}]}', { name: "k", within: "x" }],
+    ['{"#x":{"k":1,"k":2},"contactId":"a","attributes":{"t":"1","t":"2"}}', { name: "t", within: "attributes" }],
   ])("%s", (text, expected) => {
     expect(dup(text)).toEqual(expected);
   });
@@ -28,6 +29,9 @@ describe("a member named twice in one JSON object", () => {
     '{"contactId":"a","attributes":{"contactId":"x","note":"\\"contactId\\": 1","q":"a\\":b"}}',
     '{"contactId":"a","attributes":{"t":"x"},"extra":[{"t":1},{"t":2}]}',
     '{"a":"b\\\\","c":"d"}',
+    // A # member is the user's own context: never read, never judged.
+    '{"contactId":"ok-6","attributes":{"a":"1"},"#x":{"k":1,"k":2}}',
+    '{"contactId":"ok-7","attributes":{"a":"1"},"#n":1,"#n":2,"#l":[{"k":1,"k":2}]}',
   ])("none in %s", (text) => {
     expect(dup(text)).toBeUndefined();
   });

@@ -218,12 +218,20 @@ describe("readCsv via openSource", () => {
     rows[900] = 'z899,"a\u0000b"';
     const { records } = await read(`${rows.join("\n")}\n`);
     expect(records).toHaveLength(1000);
-    const bad = records.filter((r) => r.kind === "malformed");
-    expect(bad.map((r) => [r.line, r.kind === "malformed" ? r.code : ""])).toEqual([
-      [6, "NulCharacter"],
-      [901, "NulCharacter"],
+    // Refused with their cells read: the outcome names the contact, failures.csv gives the line back.
+    const bad = records.filter((r) => r.kind === "fields" && r.refused);
+    expect(bad.map((r) => [r.line, r.kind === "fields" ? [r.fields[0], r.refused?.code] : ""])).toEqual([
+      [6, ["z4", "NulCharacter"]],
+      [901, ["z899", "NulCharacter"]],
     ]);
-    expect(bad[0]?.kind === "malformed" && bad[0].reason).toBe("holds a NUL character (a zero byte), which no text export writes: the line is damaged");
+    expect(bad[0]?.kind === "fields" && bad[0].refused?.reason).toBe("holds a NUL character (a zero byte), which no text export writes: the line is damaged");
+    // A small file whose line is padded with zero bytes (a CHAR(n) column) is text too.
+    const padded = await read(`contactId,tier\nc1,gold\nc2,abc${"\u0000".repeat(20)}\nc3,ok\n`);
+    expect(padded.records.map((r) => [r.line, r.kind === "fields" ? (r.refused?.code ?? "ok") : r.kind])).toEqual([
+      [2, "ok"],
+      [3, "NulCharacter"],
+      [4, "ok"],
+    ]);
     const header = await fileOf("contactId,a\u0000b\nc1,x\n");
     await expect(openSource(header, "csv")).rejects.toThrow(`${header}: the header line holds NUL bytes; it is not a CSV text file.`);
   });

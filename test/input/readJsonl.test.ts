@@ -164,6 +164,22 @@ describe("readJsonl", () => {
     const bad = out[1] as Extract<SourceRecord, { kind: "malformed" }>;
     expect(bad.reason).toBe('names "tier" twice in "attributes"; JSON keeps only the last, and which was meant cannot be told');
     expect(bad.raw).toBe(twice);
+    // Its outcome names its contact; not when the id is what is named twice.
+    expect(bad.ids).toEqual({ contactId: "c9", instanceId: undefined });
+    const ids = (await read('{"contactId":"a","contactId":"b","attributes":{"t":"1"}}\n'))[0] as Extract<SourceRecord, { kind: "malformed" }>;
+    expect(ids.ids).toBeUndefined();
+  });
+
+  it("a NUL, raw or written \\u0000, is the line's NulCharacter as in a CSV line, but not in a # member", async () => {
+    const out = await read(
+      `{"contactId":"j2","attributes":{"a":"x\\u0000y"}}\n{"contactId":"j3","attributes":{"a":"x\u0000y"}}\n{"contactId":"j4","attributes":{"a":"1"},"#n":"\\u0000"}\n`,
+    );
+    expect(brief(out).map(([l, v]) => [l, typeof v === "string" ? v : "object"])).toEqual([
+      [1, "NulCharacter"],
+      [2, "NulCharacter"],
+      [3, "object"],
+    ]);
+    expect((out[0] as Extract<SourceRecord, { kind: "malformed" }>).ids).toEqual({ contactId: "j2", instanceId: undefined });
   });
 
   it("malformed records explain themselves and keep the text", async () => {

@@ -20,8 +20,14 @@ describe("a JSONL member that neither the contact nor the operation reads", () =
       ok: false,
       code: "UnknownMember",
       reason:
-        'has "tier", which is not a member of an UpdateContact row (it takes "name", "description", "references", "segmentAttributes"); context of your own goes in a member starting with "#"',
+        'has "tier", which is not a member of an UpdateContact row (it takes "Name", "name", "Description", "description", "References", "references", "SegmentAttributes", "segmentAttributes"); context of your own goes in a member starting with "#"',
     });
+  });
+
+  it("a spelling no reader reads is a stray too: IfCurrent (a guard that would be ignored), NAME, SEGMENTATTRIBUTES", () => {
+    expect(check({ contactId: "if2", attributes: { a: "new" }, IfCurrent: { a: "zzz" } })).toMatchObject({ ok: false, code: "UnknownMember" });
+    expect(check({ contactId: "u8", NAME: "n8", description: "d8" }, updateContact)).toMatchObject({ ok: false, code: "UnknownMember" });
+    expect(check({ contactId: "u9", SEGMENTATTRIBUTES: { tier: "gold" }, Name: "n9" }, updateContact)).toMatchObject({ ok: false, code: "UnknownMember" });
   });
 
   it("the contact's own members in either spelling, the operation's, ifCurrent and #context are no stray", () => {

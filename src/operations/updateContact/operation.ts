@@ -36,7 +36,7 @@ export const updateContact: Operation = {
   checkColumns,
   fieldsFromCells,
   fieldsFromObject,
-  objectMembers: ["name", "description", "references", "segmentAttributes"],
+  objectMembers: ["Name", "name", "Description", "description", "References", "references", "SegmentAttributes", "segmentAttributes"],
   validate: validateUpdateContact,
   send: (client, to, fields, signal, deadlineMs) =>
     sendCommand(client, new (connectSdk().UpdateContactCommand)({ InstanceId: to.instanceId, ContactId: to.contactId, ...requestOf(fields) }), signal, deadlineMs),

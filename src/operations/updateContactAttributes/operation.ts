@@ -66,7 +66,7 @@ export const updateContactAttributes: Operation = {
     return { ok: true, fields };
   },
   fieldsFromObject: attributesOfObject,
-  objectMembers: ["attributes"],
+  objectMembers: ["attributes", "Attributes"],
   validate: validateAttributes,
   callBudget: { limit: LIMITS.attributesTotalBytes, cost: bytesOf },
   send: (client, to, fields, signal, deadlineMs) =>
