@@ -144,13 +144,39 @@ function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): {
     return { cells: columns.map((c) => byName.get(c.trim()) ?? ""), raw: "" };
   }
   const obj = orig.object;
+  // A row the columns cannot hold (a condition, UpdateContact's members, a member no reader takes) is given back
+  // whole in #raw, its cells empty: fed back as columns it would be sent without them (an object value becomes
+  // its JSON text in its cell, for the person to fix).
+  if (!expressible(obj)) return { cells: columns.map(() => ""), raw: JSON.stringify(obj) };
   const attrs = (obj.attributes ?? obj.Attributes ?? {}) as Record<string, unknown>;
   const top: Record<string, unknown> = {
     contactId: obj.contactId ?? obj.initialContactId ?? obj.InitialContactId ?? obj.ContactId,
     instanceId: obj.instanceId ?? obj.InstanceId,
     initiationTimestamp: obj.initiationTimestamp ?? obj.InitiationTimestamp,
   };
-  return { cells: columns.map((c) => text(c in top ? top[c] : typeof attrs === "object" ? attrs[c] : undefined)), raw: "" };
+  // Own members only: "__proto__" is an attribute name like any other, not Object.prototype.
+  const own = (r: Record<string, unknown>, c: string) => (Object.hasOwn(r, c) ? r[c] : undefined);
+  return { cells: columns.map((c) => text(Object.hasOwn(top, c) ? top[c] : typeof attrs === "object" ? own(attrs, c) : undefined)), raw: "" };
+}
+
+/** The members failures.csv's columns hold: the contact's and the attributes (as text); `#` members are context. */
+const COLUMN_MEMBERS = new Set([
+  "contactId",
+  "initialContactId",
+  "InitialContactId",
+  "ContactId",
+  "instanceId",
+  "InstanceId",
+  "initiationTimestamp",
+  "InitiationTimestamp",
+  "attributes",
+  "Attributes",
+]);
+
+function expressible(obj: Record<string, unknown>): boolean {
+  for (const k of Object.keys(obj)) if (!COLUMN_MEMBERS.has(k) && !k.trimStart().startsWith("#")) return false;
+  const attrs = obj.attributes ?? obj.Attributes;
+  return attrs === undefined || attrs === null || (typeof attrs === "object" && !Array.isArray(attrs));
 }
 
 /** csvCell, made again only when the value differs from the one before. */

@@ -280,6 +280,25 @@ describe("writeReportFiles, JSONL run", () => {
   });
 });
 
+describe("writeReportFiles, JSONL rows the columns cannot hold", () => {
+  it("a condition, UpdateContact's members or a stray member go whole into #raw (fed back they send nothing); __proto__ is an attribute", async () => {
+    const guarded = { contactId: "g1", attributes: { a: "1" }, ifCurrent: { a: "0" } };
+    const contact = { contactId: "u1", Name: "n", References: { crm: "x" } };
+    const proto = JSON.parse('{"contactId":"p1","attributes":{"__proto__":"p","b":"2"}}') as Record<string, unknown>;
+    const files = await writeReportFiles(join(dir, "run-raw"), info({ input: "/data/in.jsonl", format: "jsonl", rows: 3 }), [
+      outcome({ line: 1, status: "failed", errorCode: "E", original: { object: guarded } }),
+      outcome({ line: 2, status: "failed", errorCode: "E", original: { object: contact } }),
+      outcome({ line: 3, status: "failed", errorCode: "E", original: { object: proto } }),
+    ]);
+    const header = ["contactId", "instanceId", "initiationTimestamp", "a", "__proto__", "b", ...FAILURE_COLUMNS];
+    expect(await csvRows(files.failures, header)).toEqual([
+      ["", "", "", "", "", "", "1", "failed", "E", "", JSON.stringify(guarded)],
+      ["", "", "", "", "", "", "2", "failed", "E", "", JSON.stringify(contact)],
+      ["p1", "", "", "", "p", "2", "3", "failed", "E", "", ""],
+    ]);
+  });
+});
+
 describe("summarise", () => {
   it("an incomplete run has no finish time", () => {
     const s = summarise(info({ complete: false, rows: 3 }), [outcome({ line: 2, status: "updated" })]);
