@@ -1,6 +1,7 @@
 import { transformCell, type ColumnRoles } from "./columnRoles.js";
 import { pick, textOf } from "./jsonValues.js";
 import { parseTimestamp } from "./parseTimestamp.js";
+import { CONTACT_ID_MEMBERS, INSTANCE_MEMBERS, START_MEMBERS } from "../domain/rowMembers.js";
 import { undoNeutralise } from "./undoNeutralise.js";
 
 export interface RowDefaults {
@@ -105,17 +106,17 @@ export function envelopeOfObject(obj: Record<string, unknown>, defaults: RowDefa
     const [a, b] = twice.map((k) => JSON.stringify(k.slice(0, 40)));
     return bad("AmbiguousMembers", `has both ${a} and ${b}, which name the same thing; keep one`);
   }
-  const rawContact = pick(obj, ["contactId", "initialContactId", "InitialContactId", "ContactId"]);
+  const rawContact = pick(obj, CONTACT_ID_MEMBERS);
   const contactId = textOf(rawContact);
   if (rawContact !== undefined && rawContact !== null && contactId === undefined) {
     return bad("MissingContactId", "has a contactId that is not a string");
   }
-  const rawInstance = pick(obj, ["instanceId", "InstanceId"]);
+  const rawInstance = pick(obj, INSTANCE_MEMBERS);
   const instanceId = textOf(rawInstance);
   if (rawInstance !== undefined && rawInstance !== null && instanceId === undefined) {
     return bad("MissingInstanceId", "has an instanceId that is not a string");
   }
-  const rawTs = pick(obj, ["initiationTimestamp", "InitiationTimestamp"]);
+  const rawTs = pick(obj, START_MEMBERS);
   const ts = timestampOf(textOf(rawTs));
   if (!ts.ok || (rawTs !== undefined && rawTs !== null && textOf(rawTs) === undefined)) {
     return bad("InvalidTimestamp", ts.ok ? "has an initiationTimestamp that is neither a string nor a number" : ts.reason);

@@ -1,6 +1,8 @@
 import { TextDecoder } from "node:util";
 import { duplicateMember } from "./duplicateMember.js";
 import { withExactNumbers } from "./exactNumbers.js";
+import { pick } from "./jsonValues.js";
+import { CONTACT_ID_MEMBERS, INSTANCE_MEMBERS } from "../domain/rowMembers.js";
 import { MAX_RECORD_BYTES, type SourceRecord } from "./SourceRecord.js";
 import type { InputRef } from "./InputTransport.js";
 import { openInput } from "./openInput.js";
@@ -152,9 +154,9 @@ function tooLongRecord(line: number, parts: Buffer[]): SourceRecord {
 
 /** The ids a row with a member named twice names, for its outcome: none when an id is the member named twice (which one is meant cannot be told). */
 function idsOf(v: Record<string, unknown>, twice: string): { ids?: { contactId: string; instanceId: string | undefined } } {
-  if (/^(initial)?contactid$|^instanceid$/i.test(twice)) return {};
-  const c = v.contactId ?? v.initialContactId ?? v.InitialContactId ?? v.ContactId;
-  const i = v.instanceId ?? v.InstanceId;
+  if ((CONTACT_ID_MEMBERS as readonly string[]).includes(twice) || (INSTANCE_MEMBERS as readonly string[]).includes(twice)) return {};
+  const c = pick(v, CONTACT_ID_MEMBERS);
+  const i = pick(v, INSTANCE_MEMBERS);
   return typeof c === "string" ? { ids: { contactId: c, instanceId: typeof i === "string" ? i : undefined } } : {};
 }
 

@@ -1,17 +1,5 @@
+import { CONTACT_MEMBERS } from "../domain/rowMembers.js";
 import type { Operation } from "./Operation.js";
-
-/** The contact's own members of a JSONL row, spelled as envelope.ts reads them (ours or the API's, nothing else). */
-const CONTACT_MEMBERS = new Set([
-  "contactId",
-  "ContactId",
-  "initialContactId",
-  "InitialContactId",
-  "instanceId",
-  "InstanceId",
-  "initiationTimestamp",
-  "InitiationTimestamp",
-  "ifCurrent",
-]);
 
 /**
  * A member of a JSONL row that neither the contact nor the operation reads: it would be dropped without a word

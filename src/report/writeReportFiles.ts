@@ -10,6 +10,7 @@ import type { Outcome } from "../domain/Outcome.js";
 import type { DryRunPlan, RunSummary } from "../domain/RunSummary.js";
 import { SummaryBuilder } from "./SummaryBuilder.js";
 import { csvCell, csvLine, restore } from "./spreadsheetSafe.js";
+import { ATTRIBUTES_MEMBERS, CONTACT_ID_MEMBERS, INSTANCE_MEMBERS, START_MEMBERS } from "../domain/rowMembers.js";
 
 export const OUTCOME_COLUMNS = ["line", "contactId", "instanceId", "status", "errorCode", "httpStatus", "message", "attempts", "finishedAt"];
 /** Our own columns in failures.csv; `#` makes the reader ignore them when the file is fed back. */
@@ -160,18 +161,7 @@ function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): {
 }
 
 /** The members failures.csv's columns hold: the contact's and the attributes (as text); `#` members are context. */
-const COLUMN_MEMBERS = new Set([
-  "contactId",
-  "initialContactId",
-  "InitialContactId",
-  "ContactId",
-  "instanceId",
-  "InstanceId",
-  "initiationTimestamp",
-  "InitiationTimestamp",
-  "attributes",
-  "Attributes",
-]);
+const COLUMN_MEMBERS: ReadonlySet<string> = new Set<string>([...CONTACT_ID_MEMBERS, ...INSTANCE_MEMBERS, ...START_MEMBERS, ...ATTRIBUTES_MEMBERS]);
 
 function expressible(obj: Record<string, unknown>): boolean {
   for (const k of Object.keys(obj)) if (!COLUMN_MEMBERS.has(k) && !k.trimStart().startsWith("#")) return false;

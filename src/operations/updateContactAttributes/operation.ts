@@ -2,6 +2,7 @@ import { connectSdk } from "../../lib/connectSdk.js";
 import { sendCommand } from "../../lib/sendCommand.js";
 import { emptyFields, type Fields, type FieldsCheck, type Operation, type Verdict } from "../Operation.js";
 import { isJsonNumber, pick, textOf } from "../../input/jsonValues.js";
+import { ATTRIBUTES_MEMBERS } from "../../domain/rowMembers.js";
 import { show } from "../show.js";
 import { ATTRIBUTE_KEY, LIMITS } from "./limits.js";
 
@@ -35,7 +36,7 @@ export function validateAttributes(fields: Fields): Verdict {
 /** `attributes` (or the API's `Attributes`): name → value; numbers and booleans become strings, null is not sent. */
 function attributesOfObject(obj: Record<string, unknown>): FieldsCheck {
   const bad = (code: string, reason: string): FieldsCheck => ({ ok: false, code, reason });
-  const raw = pick(obj, ["attributes", "Attributes"]);
+  const raw = pick(obj, ATTRIBUTES_MEMBERS);
   if (raw !== undefined && (raw === null || typeof raw !== "object" || Array.isArray(raw))) {
     return bad("NoAttributes", 'has "attributes" that is not an object of name → value');
   }
@@ -66,7 +67,7 @@ export const updateContactAttributes: Operation = {
     return { ok: true, fields };
   },
   fieldsFromObject: attributesOfObject,
-  objectMembers: ["attributes", "Attributes"],
+  objectMembers: ATTRIBUTES_MEMBERS,
   validate: validateAttributes,
   callBudget: { limit: LIMITS.attributesTotalBytes, cost: bytesOf },
   send: (client, to, fields, signal, deadlineMs) =>
