@@ -43,7 +43,8 @@ export function streamRowsOf(length: unknown, counted: unknown): number {
   return Math.max(Number(length ?? 0), Number(counted ?? 0));
 }
 
-type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, ...args: Array<string | number | Buffer>) => Promise<[number, string]>;
+/** `args` goes as one array (ioredis flattens it): spread, a call's 100,000 rows were more arguments than a JavaScript call takes. */
+type RecordCmd = (k1: string, k2: string, k3: string, k4: string, k5: string, args: Array<string | number | Buffer>) => Promise<[number, string]>;
 
 /**
  * A run's outcomes while in Redis: the done bitmap (one outcome per line), the
@@ -99,14 +100,7 @@ export class OutcomeLog {
     for (const { outcome: o, flag } of singles) args.push(`${o.line}|${o.status}|${o.throttles}|${flag}|${o.errorCode}`, encodeOutcome(o));
     for (const g of groups) args.push(...groupArgs(g));
     const k = this.keys;
-    const [added, state] = await (this.redis.cbRecord5 as RecordCmd)(
-      k.done(runId),
-      k.run(runId),
-      k.outcomes(runId),
-      k.breaker(runId),
-      k.breakerCodes(runId),
-      ...args,
-    );
+    const [added, state] = await (this.redis.cbRecord5 as RecordCmd)(k.done(runId), k.run(runId), k.outcomes(runId), k.breaker(runId), k.breakerCodes(runId), args);
     return { added: Number(added), state };
   }
 
