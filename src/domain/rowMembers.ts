@@ -10,3 +10,11 @@ export const ATTRIBUTES_MEMBERS = ["attributes", "Attributes"] as const;
 
 /** The contact's own members, its condition included. */
 export const CONTACT_MEMBERS: ReadonlySet<string> = new Set<string>([...CONTACT_ID_MEMBERS, ...INSTANCE_MEMBERS, ...START_MEMBERS, "ifCurrent"]);
+
+/** A CSV header's names (any case, trimmed) of the contact's own columns: a column so named is never an attribute. */
+const ROLE_COLUMNS: ReadonlySet<string> = new Set(["contactid", "initialcontactid", "instanceid", "initiationtimestamp"]);
+
+/** True for the names of the contact's own columns (contactId, initialContactId, instanceId, initiationTimestamp), in any case. */
+export function isRoleName(name: string): boolean {
+  return ROLE_COLUMNS.has(name.trim().toLowerCase());
+}

@@ -1,5 +1,6 @@
 import { InputFileError } from "./InputFileError.js";
 import { undoNeutralise } from "./undoNeutralise.js";
+import { isRoleName } from "../domain/rowMembers.js";
 
 import type { CellTransform, ColumnMapping, ColumnSpec } from "../domain/run/shape.js";
 
@@ -23,11 +24,7 @@ const CONTACT = new Set(["contactid", "initialcontactid"]);
 const INSTANCE = new Set(["instanceid"]);
 const TIMESTAMP = new Set(["initiationtimestamp"]);
 
-/** True for the names of the contact's own columns (contactId, initialContactId, instanceId, initiationTimestamp), in any case. */
-export function isRoleName(name: string): boolean {
-  const key = name.trim().toLowerCase();
-  return CONTACT.has(key) || INSTANCE.has(key) || TIMESTAMP.has(key);
-}
+export { isRoleName };
 
 /** A cell's text after a mapping's transform: trimmed first, then its case changed. */
 export function transformCell(value: string, t: CellTransform): string {

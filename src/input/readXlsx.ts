@@ -5,6 +5,7 @@ import type { CsvSource } from "./readCsv.js";
 import type { SourceRecord } from "./SourceRecord.js";
 import { transportOf } from "./transportOf.js";
 import { neutraliseLikeCsv } from "./undoNeutralise.js";
+import { unescapeXlsxText } from "../lib/xlsxText.js";
 
 /** What a spreadsheet program stored in a cell, as the text a person sees. */
 function textOf(value: ExcelJS.CellValue): string {
@@ -59,7 +60,8 @@ export async function readXlsx(input: InputRef): Promise<CsvSource> {
   const cellsOf = (row: ExcelJS.Row, width: number): string[] => {
     const values = row.values as ExcelJS.CellValue[];
     const out: string[] = [];
-    for (let i = 1; i <= width; i++) out.push(textOf(values[i]));
+    // As Excel and LibreOffice store them: a CR or a control character is `_xHHHH_` (lib/xlsxText.ts).
+    for (let i = 1; i <= width; i++) out.push(unescapeXlsxText(textOf(values[i])));
     return out;
   };
   const headerRow = first.value;

@@ -10,7 +10,7 @@ import type { Outcome } from "../domain/Outcome.js";
 import type { DryRunPlan, RunSummary } from "../domain/RunSummary.js";
 import { SummaryBuilder } from "./SummaryBuilder.js";
 import { csvCell, csvLine, restore } from "./spreadsheetSafe.js";
-import { ATTRIBUTES_MEMBERS, CONTACT_ID_MEMBERS, INSTANCE_MEMBERS, START_MEMBERS } from "../domain/rowMembers.js";
+import { ATTRIBUTES_MEMBERS, CONTACT_ID_MEMBERS, INSTANCE_MEMBERS, isRoleName, START_MEMBERS } from "../domain/rowMembers.js";
 
 export const OUTCOME_COLUMNS = ["line", "contactId", "instanceId", "status", "errorCode", "httpStatus", "message", "attempts", "finishedAt"];
 /** Our own columns in failures.csv; `#` makes the reader ignore them when the file is fed back. */
@@ -112,10 +112,11 @@ function plainCells(info: RunInfo): (cell: string) => string {
   return info.format === "csv" && names.has("#line") && names.has("#status") ? restore : (cell) => cell;
 }
 
-/** Attribute names a failed JSONL row carried: they become failures.csv columns. */
+/** Attribute names a failed JSONL row carried: they become failures.csv columns (not those of a row given back in #raw). */
 function collectKeys(keys: Set<string>, f: Outcome): void {
   const o = f.original && "object" in f.original ? f.original.object : undefined;
-  const attrs = (o?.attributes ?? o?.Attributes) as Record<string, unknown> | undefined;
+  if (!o || !expressible(o)) return;
+  const attrs = (o.attributes ?? o.Attributes) as Record<string, unknown> | undefined;
   if (attrs && typeof attrs === "object") for (const k of Object.keys(attrs)) keys.add(k);
 }
 
@@ -142,11 +143,12 @@ function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): {
     const header = info.header ?? [];
     const plain = plainCells(info);
     const byName = new Map(header.map((h, i) => [plain(h).trim(), plain(orig.fields[i] ?? "")]));
-    return { cells: columns.map((c) => byName.get(c.trim()) ?? ""), raw: "" };
+    // A failures file fed back: a row it gave back in #raw (its cells empty) keeps it, round after round.
+    return { cells: columns.map((c) => byName.get(c.trim()) ?? ""), raw: byName.get("#raw") ?? "" };
   }
   const obj = orig.object;
-  // A row the columns cannot hold (a condition, UpdateContact's members, a member no reader takes) is given back
-  // whole in #raw, its cells empty: fed back as columns it would be sent without them (an object value becomes
+  // A row the columns cannot hold (a condition, UpdateContact's members, a member no reader takes, an attribute
+  // no header names as it is, a "" value) is given back whole in #raw, its cells empty: fed back as columns it would be sent without them (an object value becomes
   // its JSON text in its cell, for the person to fix).
   if (!expressible(obj)) return { cells: columns.map(() => ""), raw: JSON.stringify(obj) };
   const attrs = (obj.attributes ?? obj.Attributes ?? {}) as Record<string, unknown>;
@@ -166,7 +168,19 @@ const COLUMN_MEMBERS: ReadonlySet<string> = new Set<string>([...CONTACT_ID_MEMBE
 function expressible(obj: Record<string, unknown>): boolean {
   for (const k of Object.keys(obj)) if (!COLUMN_MEMBERS.has(k) && !k.trimStart().startsWith("#")) return false;
   const attrs = obj.attributes ?? obj.Attributes;
-  return attrs === undefined || attrs === null || (typeof attrs === "object" && !Array.isArray(attrs));
+  if (attrs === undefined || attrs === null) return true;
+  if (typeof attrs !== "object" || Array.isArray(attrs)) return false;
+  for (const [name, value] of Object.entries(attrs)) if (!columnHolds(name, value)) return false;
+  return true;
+}
+
+/**
+ * Whether a column of failures.csv gives back this attribute as the row had it: a header is read trimmed, a `#`
+ * one is ours, a contact's own name (any case) is that column, not an attribute; and an empty cell sends
+ * nothing, so `""` (which blanks the value) has no cell that says it.
+ */
+function columnHolds(name: string, value: unknown): boolean {
+  return name !== "" && name === name.trim() && !name.startsWith("#") && !isRoleName(name) && value !== "";
 }
 
 /** csvCell, made again only when the value differs from the one before. */

@@ -64,4 +64,81 @@ describe("failures workbook", () => {
     },
     180_000,
   );
+
+  // Values a spreadsheet program changes unless written with care: spaces at either end (a plain cell is read
+  // trimmed by LibreOffice), text that reads as an escape; and values no cell keeps (a CR, a control character).
+  const kept: Record<string, Record<string, string>> = {
+    k1: { lead: " x", trail: "y ", both: " z ", blank: "  ", lf: "l1\nl2", tab: "a\tb", esc: "_x0041_", zeros: "00042" },
+    k2: { esc: "_x005F_ and _xFFFF_", lead: "\t tabbed" },
+  };
+  const lost: Record<string, Record<string, string>> = {
+    l1: { crlf: "l1\r\nl2", lead: " x" },
+    l2: { ctl: "a\u0001b", ff: "a\uffffb" },
+  };
+  const all = { ...kept, ...lost };
+
+  async function firstRun(x: Harness): Promise<{ common: string[]; reports: string }> {
+    const file = await x.file(
+      "values.jsonl",
+      `${Object.entries(all)
+        .map(([contactId, attributes]) => JSON.stringify({ contactId, attributes }))
+        .join("\n")}\n`,
+    );
+    for (const contact of Object.keys(all)) x.sim.injectFaults(contact, ["ConflictException"]);
+    const common = ["--instance-id", "i", "--prefix", x.prefix, "--endpoint", x.endpoint, "--reports-dir", join(x.dir, "reports"), "--quiet"];
+    const first = await cli(["run", file, "--run-id", "values", ...common]);
+    expect(first.code, first.stderr).toBe(3);
+    expect(x.sim.acceptedCount()).toBe(0);
+    return { common, reports: join(x.dir, "reports") };
+  }
+
+  /** Fed back: the rows a cell keeps reach their contacts exactly; the others send nothing (failures.csv has them). */
+  async function expectFedBack(x: Harness, workbook: string, runId: string, common: string[], reports: string): Promise<void> {
+    const res = await cli(["run", workbook, "--run-id", runId, ...common]);
+    expect(res.code, res.stderr).toBe(3);
+    for (const [contact, attributes] of Object.entries(kept)) expect(x.sim.attributesOf("i", contact)).toEqual(attributes);
+    for (const contact of Object.keys(lost)) expect(x.sim.attributesOf("i", contact)).toBeUndefined();
+    const outcomes = await readReport(join(reports, runId, "outcomes.csv"));
+    expect(outcomes.map((o) => [o.contactId, o.status, o.errorCode])).toEqual([
+      ["k1", "updated", ""],
+      ["k2", "updated", ""],
+      ["l1", "invalid", "NoAttributes"],
+      ["l2", "invalid", "NoAttributes"],
+    ]);
+  }
+
+  it("a value with spaces at its ends, an LF, a tab or an _x0041_ comes back exactly; a row with a CR or a control character sends nothing from the sheet and exactly from failures.csv", async () => {
+    h = await harness({ latencyMs: 1 });
+    const { common, reports } = await firstRun(h);
+    await expectFedBack(h, join(reports, "values", "failures.xlsx"), "from-sheet", common, reports);
+    const csvBack = await cli(["run", join(reports, "values", "failures.csv"), "--run-id", "from-csv", ...common]);
+    expect(csvBack.code, csvBack.stderr).toBe(0);
+    for (const [contact, attributes] of Object.entries(lost)) expect(h.sim.attributesOf("i", contact)).toEqual(attributes);
+  }, 120_000);
+
+  it.skipIf(SOFFICE === undefined)(
+    `the same values, the sheet opened and saved by LibreOffice${NEEDS}`,
+    async () => {
+      h = await harness({ latencyMs: 1 });
+      const { common, reports } = await firstRun(h);
+      const saved = join(h.dir, "saved");
+      await mkdir(saved);
+      const lo = spawnSync(
+        SOFFICE as string,
+        [
+          `-env:UserInstallation=file://${join(h.dir, "lo-profile")}`,
+          "--headless",
+          "--convert-to",
+          "xlsx",
+          "--outdir",
+          saved,
+          join(reports, "values", "failures.xlsx"),
+        ],
+        { encoding: "utf8", timeout: 120_000 },
+      );
+      expect(lo.status, lo.stderr).toBe(0);
+      await expectFedBack(h, join(saved, "failures.xlsx"), "from-libreoffice", common, reports);
+    },
+    180_000,
+  );
 });

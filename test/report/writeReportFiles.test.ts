@@ -290,12 +290,51 @@ describe("writeReportFiles, JSONL rows the columns cannot hold", () => {
       outcome({ line: 2, status: "failed", errorCode: "E", original: { object: contact } }),
       outcome({ line: 3, status: "failed", errorCode: "E", original: { object: proto } }),
     ]);
-    const header = ["contactId", "instanceId", "initiationTimestamp", "a", "__proto__", "b", ...FAILURE_COLUMNS];
+    // The guarded row's "a" makes no column: it is in #raw.
+    const header = ["contactId", "instanceId", "initiationTimestamp", "__proto__", "b", ...FAILURE_COLUMNS];
     expect(await csvRows(files.failures, header)).toEqual([
-      ["", "", "", "", "", "", "1", "failed", "E", "", JSON.stringify(guarded)],
-      ["", "", "", "", "", "", "2", "failed", "E", "", JSON.stringify(contact)],
-      ["p1", "", "", "", "p", "2", "3", "failed", "E", "", ""],
+      ["", "", "", "", "", "1", "failed", "E", "", JSON.stringify(guarded)],
+      ["", "", "", "", "", "2", "failed", "E", "", JSON.stringify(contact)],
+      ["p1", "", "", "p", "2", "3", "failed", "E", "", ""],
     ]);
+  });
+
+  it('an attribute no header gives back as it is (a contact\'s own name, spaces around it, #) or a blanking "" goes whole into #raw and makes no column; fed back, the file is read, those rows send nothing, and #raw stays', async () => {
+    const objects = [
+      { contactId: "b1", attributes: { a: "x", b: "" } },
+      { contactId: "r1", attributes: { instanceId: "attr-inst", x: "1" } },
+      { contactId: "r2", attributes: { ContactId: "attr-cid", y: "2" } },
+      { contactId: "r3", attributes: { INITIATIONTIMESTAMP: "2019-01-01T00:00:00Z", z: "3" } },
+      { contactId: "s1", attributes: { " a": "sp", ok: "fine" } },
+      { contactId: "h1", attributes: { "#c": "hash", ok: "fine" } },
+      { contactId: "k1", attributes: { a: "kept", " ": "nothing" } },
+      { contactId: "g1", attributes: { a: "good", n: 5 } },
+    ];
+    const run = info({ input: "/data/in.jsonl", format: "jsonl", rows: objects.length });
+    const files = await writeReportFiles(
+      join(dir, "run-names"),
+      run,
+      objects.map((object, i) => outcome({ line: i + 1, status: "failed", errorCode: "E", original: { object } })),
+    );
+    const header = ["contactId", "instanceId", "initiationTimestamp", "a", "n", ...FAILURE_COLUMNS];
+    const raw = (i: number) => ["", "", "", "", "", String(i + 1), "failed", "E", "", JSON.stringify(objects[i])];
+    expect(await csvRows(files.failures, header)).toEqual([...[0, 1, 2, 3, 4, 5, 6].map(raw), ["g1", "", "", "good", "5", "8", "failed", "E", "", ""]]);
+
+    // Fed back: the header is one the reader takes (no second contact-id column), and only g1 has anything to send.
+    const { source, records } = await readBack(files.failures);
+    const back = records.map((r) => (r.kind === "fields" ? normalizeFields(r.fields, source.roles!, r.line, DEFAULTS) : undefined));
+    expect(back.filter((b) => b?.ok).map((b) => (b?.ok ? [b.row.contactId, b.row.fields] : undefined))).toEqual([["g1", { a: "good", n: "5" }]]);
+
+    // Fed back and failing again (no contact id now): each row keeps its #raw, round after round.
+    const again = await writeReportFiles(
+      join(dir, "run-names-2"),
+      info({ input: files.failures, format: "csv", header, rows: objects.length }),
+      records.map((r, i) =>
+        outcome({ line: i + 2, status: "invalid", errorCode: "MissingContactId", original: r.kind === "fields" ? { fields: r.fields } : undefined }),
+      ),
+    );
+    const rows = await csvRows(again.failures, header);
+    expect(rows.map((r) => r[r.length - 1])).toEqual([...objects.slice(0, 7).map((o) => JSON.stringify(o)), ""]);
   });
 });
 
