@@ -73,7 +73,7 @@ export async function dryRunFile(
         writer: new DryOutcomes(new OutcomeMarks(ctx.redis, ctx.keys), spool),
         signal,
         runFor: async () => run,
-        changesFor: (job: string) => ctx.store.changeMemory(job),
+        changesFor: (job, target) => ctx.store.changeMemory(job, target),
       };
     }
     // In file order, one at a time: a contact's earlier rows are settled before its later ones are planned.

@@ -117,7 +117,7 @@ export async function rollbackRun(ctx: AppContext, parentId: string, opts: Rollb
   const runId = await childRunId(ctx, m, "rollback");
   // The job's memory says what its night left on these contacts; the rollback changes that. Forgotten before the
   // first call goes, so the job's next night compares them with nothing and sends them (not `unchanged`).
-  if (m.job) await ctx.store.changeMemory(m.job.name).forgetContacts([...undo.values()].map((u) => contactKey(u.instanceId, u.contactId)));
+  if (m.job) await ctx.store.changeMemory(m.job.name, m.target).forgetContacts([...undo.values()].map((u) => contactKey(u.instanceId, u.contactId)));
   // The rows are customer data: they live in the rollback's own report folder, owner-only.
   const dir = join(config.reportsDir, runId);
   await ensureDir(dir);

@@ -48,7 +48,7 @@ export function settleAhead(ctx: AppContext, runId: string, onOutcome?: OutcomeL
       writer,
       signal: NEVER,
       runFor: async () => manifest,
-      changesFor: (job) => ctx.store.changeMemory(job),
+      changesFor: (job, target) => ctx.store.changeMemory(job, target),
       onOutcome,
       leave: () => {
         calls++;

@@ -81,7 +81,14 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   // A job's guards judge the night once, before its run exists (a run that exists was judged when it was made).
   const night =
     !known && opts.guards && opts.job
-      ? await judgeInput(store, transport, { ...inputOptions, job: opts.job.name, guards: opts.guards, chunkSize: opts.chunkSize, forget: opts.forget === true })
+      ? await judgeInput(store, transport, {
+          ...inputOptions,
+          job: opts.job.name,
+          target: opts.target,
+          guards: opts.guards,
+          chunkSize: opts.chunkSize,
+          forget: opts.forget === true,
+        })
       : undefined;
   const { source, op } = await openRunInput(transport, {
     ...inputOptions,
@@ -123,7 +130,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   };
   // Forgotten before the run exists, so a crash in between cannot leave a new run with the old memory
   // (going on with its --run-id would find it created and forget nothing).
-  if (opts.job && opts.forget && !opts.safety?.dryRun && !(await store.manifest(runId))) await store.changeMemory(opts.job.name).forget();
+  if (opts.job && opts.forget && !opts.safety?.dryRun && !(await store.manifest(runId))) await store.changeMemory(opts.job.name, opts.target).forget();
   const { manifest, created } = await store.create(wanted);
   if (!created) refuseOtherRun(manifest, { op, opts, path, stdin, fingerprint });
   const queue = queues.named(queueOfManifest(manifest));

@@ -1,3 +1,4 @@
+import type { RunTarget } from "../domain/run/manifest.js";
 import { InputFileError } from "../input/InputFileError.js";
 import { inputName, type InputRef } from "../input/InputTransport.js";
 import { STDIN } from "../input/transportOf.js";
@@ -20,6 +21,8 @@ export interface JudgeOptions extends RunInputOptions {
   readonly guards: NightGuards;
   /** Rows a chunk holds: contacts are compared as their rows in a chunk leave them, as workers compare them. */
   readonly chunkSize: number;
+  /** Where the run's calls go: the memory of what the job sent there. */
+  readonly target: RunTarget;
   /** `--forget`: the memory is started again, so its share means nothing tonight. */
   readonly forget: boolean;
 }
@@ -34,7 +37,7 @@ export interface JudgeOptions extends RunInputOptions {
 export async function judgeInput(store: RunStore, input: InputRef, opts: JudgeOptions): Promise<NightReading> {
   if (inputName(input) === STDIN)
     throw new InputFileError(`job ${opts.job} sets "guards", which read the input once before it is queued; standard input cannot be read twice: give the file.`);
-  const memory = opts.forget ? undefined : store.changeMemory(opts.job);
+  const memory = opts.forget ? undefined : store.changeMemory(opts.job, opts.target);
   const [tonight, earlier] = await Promise.all([countNight(input, opts, memory), earlierNights(store, opts.job)]);
   return judgeNight(opts.guards, tonight, earlier);
 }

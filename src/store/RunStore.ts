@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import type { BreakerSettings, RecordedOutcome } from "../domain/breaker.js";
-import type { RunManifest } from "../domain/run/manifest.js";
+import { changeMemoryName, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
 import type { RunProgress } from "../domain/run/state.js";
 import type { DryRunPlan } from "../domain/RunSummary.js";
 import { Canary, type CanaryAnswer } from "./canary.js";
@@ -40,9 +40,9 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
     this.beforeImages = new BeforeImages(redis, keys);
   }
 
-  /** What job `job` last sent to each contact (`onlyChanged`). */
-  changeMemory(job: string): ChangeMemory {
-    return new ChangeMemory(this.redis, this.keys.changed(job));
+  /** What job `job` last sent to each contact of `target` (`onlyChanged`). */
+  changeMemory(job: string, target: RunTarget): ChangeMemory {
+    return new ChangeMemory(this.redis, this.keys.changed(changeMemoryName(job, target)));
   }
 
   /** Counts the calls of every run this process makes, per second (close it to write the last second). */

@@ -3,7 +3,7 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { Worker, Job } from "bullmq";
 import pLimit from "p-limit";
 import { createConnectClient } from "../connect/createConnectClient.js";
-import type { RunManifest, RunTarget } from "../domain/run/manifest.js";
+import { changeMemoryName, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
 import type { ApiName } from "../connect/readContact.js";
 import { StartCache } from "./beforeSend.js";
@@ -79,7 +79,7 @@ export class BackfillWorker {
     const ctx = {
       store: this.store,
       writer: this.writer,
-      changesFor: (job: string) => this.changesFor(job),
+      changesFor: (job: string, target: RunTarget) => this.changesFor(job, target),
       send: {
         client: this.client,
         governorFor: (api: ApiName) => this.governors.of(api),
@@ -195,12 +195,10 @@ export class BackfillWorker {
 
   private readonly memories = new Map<string, ChangeMemory>();
 
-  private changesFor(job: string): ChangeMemory {
-    let m = this.memories.get(job);
-    if (!m) {
-      m = this.store.changeMemory(job);
-      this.memories.set(job, m);
-    }
+  private changesFor(job: string, target: RunTarget): ChangeMemory {
+    const name = changeMemoryName(job, target);
+    let m = this.memories.get(name);
+    if (!m) this.memories.set(name, (m = this.store.changeMemory(job, target)));
     return m;
   }
 

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ConnectSimulator } from "../../src/simulator/index.js";
 import { cli, csv, harness, killBackground, readReport, startCli, targetFlags, until, type Harness } from "./helpers.js";
 
 // Change detection end to end: the second night of an export sends only what changed.
@@ -72,6 +73,30 @@ describe("--only-changed (a job's memory of what it sent)", () => {
     expect(h.sim.acceptedCount()).toBe(903);
     const status = await cli(["status", "n4", "--prefix", h.prefix]);
     expect(status.stdout).toMatch(/updated 300/);
+  });
+
+  it("a night aimed at another endpoint sends every row there: what the job sent through one endpoint says nothing of another's contacts", async () => {
+    h = await harness({ latencyMs: 1 });
+    const other = new ConnectSimulator({ autoCreate: true, latencyMs: 1 });
+    const { endpoint: otherEndpoint } = await other.start();
+    try {
+      const common = ["--instance-id", "i", "--prefix", h.prefix, "--reports-dir", join(h.dir, "reports"), "--rate", "500", "--quiet"];
+      const job = ["--job-name", "moved", "--only-changed"];
+      const file = await h.file("night.csv", exportOf(50));
+      expect((await cli(["run", file, ...common, ...job, "--endpoint", h.endpoint, "--run-id", "first"])).code).toBe(0);
+      expect(h.sim.acceptedCount()).toBe(50);
+      // The same job, the same instance id, another endpoint: its contacts hold nothing yet.
+      const moved = await cli(["run", file, ...common, ...job, "--endpoint", otherEndpoint, "--run-id", "moved"]);
+      expect(moved.code, moved.stderr).toBe(0);
+      expect(other.acceptedCount()).toBe(50);
+      for (let i = 0; i < 50; i++) expect(other.attributesOf("i", `k${i}`)).toEqual({ tier: "gold", owner: `agent${i % 7}` });
+      // Each endpoint's memory is its own from there: an unchanged night sends nothing to either.
+      expect((await cli(["run", file, ...common, ...job, "--endpoint", otherEndpoint, "--run-id", "again-other"])).code).toBe(0);
+      expect((await cli(["run", file, ...common, ...job, "--endpoint", h.endpoint, "--run-id", "again-first"])).code).toBe(0);
+      expect([h.sim.acceptedCount(), other.acceptedCount()]).toEqual([50, 50]);
+    } finally {
+      await other.stop();
+    }
   });
 
   it("a contact with several rows: its rows folded in file order are compared with what the job left on it; the contact ends in file order", async () => {

@@ -113,6 +113,17 @@ export function sameEndpoint(a: string | undefined, b: string | undefined): bool
   return endpointShown(a) === endpointShown(b);
 }
 
+/**
+ * The name of the change memory a job's runs share on a target: the job's own for the AWS default endpoint (as
+ * before targets were told apart), the job's and the endpoint's for any other. What a job sent through one
+ * endpoint (a simulator, an emulator) says nothing of what the contacts behind another hold: a night aimed
+ * at a new endpoint compared against the old one's memory judged every row unchanged and sent nothing.
+ * (An instance is in one Region: its id names it there, so the Region needs no part here.)
+ */
+export function changeMemoryName(job: string, target: RunTarget): string {
+  return target.endpoint === undefined ? job : `${job}@${endpointShown(target.endpoint)}`;
+}
+
 /** Why a worker aimed at `mine` must not work a run queued for `theirs`, or undefined when it may. */
 export function targetMismatch(theirs: RunTarget, mine: RunTarget): string | undefined {
   if (endpointShown(theirs.endpoint) !== endpointShown(mine.endpoint))

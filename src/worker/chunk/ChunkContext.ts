@@ -2,7 +2,7 @@ import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { LimitFunction } from "p-limit";
 import type { ApiName } from "../../connect/readContact.js";
 import type { ChangeMemory } from "../../store/changeMemory.js";
-import type { RunManifest } from "../../domain/run/manifest.js";
+import type { RunManifest, RunTarget } from "../../domain/run/manifest.js";
 import type { RunStore } from "../../store/RunStore.js";
 import type { RateGovernor } from "../../rate/RateGovernor.js";
 import type { StartCache } from "../beforeSend.js";
@@ -31,7 +31,7 @@ export interface ChunkContext extends RecorderDeps {
   /** Fires when a graceful stop begins: no new call starts (retries included); rows without an outcome go back. */
   readonly stopNew?: AbortSignal | undefined;
   /** A job's memory of what it last sent to each contact (`onlyChanged`). */
-  readonly changesFor?: ((job: string) => ChangeMemory) | undefined;
+  readonly changesFor?: ((job: string, target: RunTarget) => ChangeMemory) | undefined;
   readonly send?: SendDeps | undefined;
   /**
    * Settle only (a producer ahead of the queue): rows that need no call get their outcome, the rows of each

@@ -55,7 +55,7 @@ export async function lookUpChanges(
 ): Promise<Changes> {
   const job = manifest.job;
   if (!job || !ctx.changesFor) return NO_CHANGES;
-  const memory = ctx.changesFor(job.name);
+  const memory = ctx.changesFor(job.name, manifest.target);
   const groups: Group[] = [];
   for (const g of chunkGroups) {
     const todo = finished.size === 0 ? g.rows : g.rows.filter((r) => !finished.has(r.line));
