@@ -99,3 +99,53 @@ describe("UpdateContact: records to requests", () => {
     expect(updateContact.availableSince).toBeUndefined();
   });
 });
+
+describe("UpdateContact: what the model allows, counted as it counts", () => {
+  const emoji = (n: number) => "😀".repeat(n);
+
+  it("lengths are characters (code points), not UTF-16 units: 600 emoji are a name within 1,024, 1,025 are not", () => {
+    expect(codeOf(fromObject({ contactId: "c", Name: emoji(600) }))).toBe("ok");
+    expect(codeOf(fromObject({ contactId: "c", Name: emoji(1024) }))).toBe("ok");
+    const long = fromObject({ contactId: "c", Name: emoji(1025) });
+    expect(long.ok ? "" : long.reason).toBe("has a name of 1025 characters (at most 1024)");
+    expect(codeOf(fromObject({ contactId: "c", Description: emoji(3000) }))).toBe("ok");
+    expect(codeOf(fromObject({ contactId: "c", SegmentAttributes: { tier: { ValueString: emoji(1024) } } }))).toBe("ok");
+    expect(codeOf(fromObject({ contactId: "c", SegmentAttributes: { tier: { ValueString: emoji(1025) } } }))).toBe("InvalidSegmentAttribute");
+    expect(codeOf(fromObject({ contactId: emoji(200), InstanceId: emoji(60), Name: "n" }))).toBe("ok");
+    expect(codeOf(fromObject({ contactId: emoji(257), Name: "n" }))).toBe("ContactIdTooLong");
+    expect(codeOf(fromObject({ contactId: "c", InstanceId: emoji(101), Name: "n" }))).toBe("InstanceIdTooLong");
+  });
+
+  it("connect:ContactExpiry is a 32-bit integer of minutes: 2147483647 goes, 2147483648 is refused, in CSV and JSONL", () => {
+    const expiry = (minutes: unknown) => ({
+      contactId: "c",
+      SegmentAttributes: { "connect:ContactExpiry": { ValueMap: { ExpiryDuration: { ValueInteger: minutes } } } },
+    });
+    expect(codeOf(fromObject(expiry(2147483647)))).toBe("ok");
+    expect(codeOf(fromObject(expiry(2147483648)))).toBe("InvalidSegmentAttribute");
+    expect(codeOf(fromObject(expiry(3000000000)))).toBe("InvalidSegmentAttribute");
+    expect(codeOf(fromCsv(["contactId", "seg:connect:ContactExpiry"], ["c", "2147483647"]))).toBe("ok");
+    expect(codeOf(fromCsv(["contactId", "seg:connect:ContactExpiry"], ["c", "2147483648"]))).toBe("InvalidSegmentAttribute");
+    expect(codeOf(fromCsv(["contactId", "seg:connect:ContactExpiry"], ["c", "99999999999"]))).toBe("InvalidSegmentAttribute");
+  });
+
+  it("a refused value is never in the message (messages reach the summary, the webhook and the console)", () => {
+    const date = fromCsv(["contactId", "ref:when:DATE"], ["c", "2025-06-01 SSN 123-45-6789"]);
+    const expiry = fromCsv(["contactId", "seg:connect:ContactExpiry"], ["c", "SECRET1"]);
+    for (const c of [date, expiry]) {
+      expect(c.ok).toBe(false);
+      expect(c.ok ? "" : c.reason).not.toMatch(/SSN|SECRET/);
+    }
+  });
+
+  it("two columns that set one field are a file-level error naming both (one of the values would go unsent)", () => {
+    for (const [a, b, what] of [
+      ["name", "Name", "the name"],
+      ["ref:note", "ref:note:URL", 'reference "note"'],
+      ["seg:tier", "SEG:tier", 'segment attribute "tier"'],
+    ] as const) {
+      expect(() => updateContact.checkColumns([a, b], "in.csv")).toThrow(`in.csv: columns "${a}" and "${b}" both set ${what}; keep one.`);
+    }
+    expect(() => updateContact.checkColumns(["ref:note", "ref:other:URL", "seg:a", "seg:b"], "in.csv")).not.toThrow();
+  });
+});

@@ -1,7 +1,7 @@
 import { InputFileError } from "../../input/InputFileError.js";
 import { emptyFields, type FieldsCheck } from "../Operation.js";
 import { JsonNumber, pick, plainJson, textOf } from "../../input/jsonValues.js";
-import { CONTACT_EXPIRY, EXTERNAL_AUDIO_ONLY, REFERENCE_TYPES, type ReferenceType } from "./model.js";
+import { CONTACT_EXPIRY, EXTERNAL_AUDIO_ONLY, INT32_MAX, REFERENCE_TYPES, type ReferenceType } from "./model.js";
 
 /**
  * A row's UpdateContact fields, one per thing the API sets on its own:
@@ -43,15 +43,29 @@ function columnOf(header: string): Column | undefined {
 }
 
 export function checkColumns(columns: readonly string[], path: string): void {
+  /** Field → the column that sets it: two columns setting one field (name and Name, ref:note and ref:note:URL) would leave one value unsent without a word. */
+  const setBy = new Map<string, string>();
   for (const c of columns) {
     if ((EXTERNAL_AUDIO_ONLY as readonly string[]).some((m) => m.toLowerCase() === c.toLowerCase())) {
       throw new InputFileError(
         `${path}: column "${c}" is for external audio contacts only (Contact Lens integration), which connect-backfill does not update; remove the column.`,
       );
     }
-    if (!columnOf(c))
+    const col = columnOf(c);
+    if (!col)
       throw new InputFileError(`${path}: column "${c}" means nothing to UpdateContact; its columns are ${COLUMN_HELP} (prefix a column with # to keep it unsent).`);
+    const other = setBy.get(col.field);
+    if (other !== undefined) throw new InputFileError(`${path}: columns "${other}" and "${c}" both set ${describe(col)}; keep one.`);
+    setBy.set(col.field, c);
   }
+}
+
+function describe(col: Column): string {
+  return col.kind === "ref"
+    ? `reference "${col.field.slice(REF.length)}"`
+    : col.kind === "seg"
+      ? `segment attribute "${col.field.slice(SEG.length)}"`
+      : `the ${col.kind}`;
 }
 
 export function fieldsFromCells(cells: ReadonlyArray<readonly [string, string]>): FieldsCheck {
@@ -63,8 +77,9 @@ export function fieldsFromCells(cells: ReadonlyArray<readonly [string, string]>)
     else if (col.kind === "seg") {
       if (col.field === `${SEG}${CONTACT_EXPIRY}`) {
         const minutes = Number(value);
-        if (!/^\d+$/.test(value.trim()) || minutes <= 0) {
-          return { ok: false, code: "InvalidSegmentAttribute", reason: `has ${CONTACT_EXPIRY} "${value.slice(0, 40)}"; give a whole number of minutes above 0` };
+        // The value itself is not said: messages reach the summary, the webhook and the console, never customer data.
+        if (!/^\d+$/.test(value.trim()) || minutes <= 0 || minutes > INT32_MAX) {
+          return { ok: false, code: "InvalidSegmentAttribute", reason: `has ${CONTACT_EXPIRY} that is not a whole number of minutes from 1 to ${INT32_MAX}` };
         }
         fields[col.field] = { ValueMap: { ExpiryDuration: { ValueInteger: minutes } } };
       } else fields[col.field] = { ValueString: value };

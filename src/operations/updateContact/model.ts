@@ -43,3 +43,6 @@ export const EPOCH = /^\d{1,13}$/;
 
 /** Members the API takes for external audio contacts only (Contact Lens integration): never sent by this tool. */
 export const EXTERNAL_AUDIO_ONLY = ["QueueInfo", "UserInfo", "CustomerEndpoint", "SystemEndpoint"] as const;
+
+/** The model's SegmentAttributeValueInteger is an `integer`: 32 bits, signed (3,000,000,000 minutes came back 400). */
+export const INT32_MAX = 2_147_483_647;

@@ -1,7 +1,8 @@
+import { codePoints, longerThan } from "../../lib/codePoints.js";
 import type { Fields, Verdict } from "../Operation.js";
 import { show } from "../show.js";
 import { DESCRIPTION, NAME, REF, SEG } from "./fields.js";
-import { CONTACT_EXPIRY, EPOCH, LIMITS, REFERENCE_TYPES, SEGMENT_KEY } from "./model.js";
+import { CONTACT_EXPIRY, EPOCH, INT32_MAX, LIMITS, REFERENCE_TYPES, SEGMENT_KEY } from "./model.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -17,29 +18,34 @@ export function validateUpdateContact(fields: Fields): Verdict {
     const value = fields[field];
     if (field === NAME || field === DESCRIPTION) {
       const max = field === NAME ? LIMITS.nameMax : LIMITS.descriptionMax;
-      if ((value as string).length > max) return bad(`${field}TooLong`, `has a ${field.toLowerCase()} of ${(value as string).length} characters (at most ${max})`);
+      if (longerThan(value as string, max))
+        return bad(`${field}TooLong`, `has a ${field.toLowerCase()} of ${codePoints(value as string)} characters (at most ${max})`);
     } else if (field.startsWith(REF)) {
       const key = field.slice(REF.length);
-      if (key.length < 1 || key.length > LIMITS.referenceKeyMax)
-        return bad("InvalidReference", `has a reference key of ${key.length} characters (1 to ${LIMITS.referenceKeyMax})`);
+      if (key.length < 1 || longerThan(key, LIMITS.referenceKeyMax))
+        return bad("InvalidReference", `has a reference key of ${codePoints(key)} characters (1 to ${LIMITS.referenceKeyMax})`);
       const ref = value as { Value?: string; Type?: unknown };
       if (!(REFERENCE_TYPES as readonly unknown[]).includes(ref.Type)) {
         return bad("InvalidReference", `has reference ${show(key)} of type ${show(String(ref.Type))}; the type is one of ${REFERENCE_TYPES.join(", ")}`);
       }
       const text = ref.Value ?? "";
-      if (text.length > LIMITS.referenceValueMax)
-        return bad("InvalidReference", `has reference ${show(key)} with a value of ${text.length} characters (at most ${LIMITS.referenceValueMax})`);
+      if (longerThan(text, LIMITS.referenceValueMax))
+        return bad("InvalidReference", `has reference ${show(key)} with a value of ${codePoints(text)} characters (at most ${LIMITS.referenceValueMax})`);
+      // The value itself is not said: messages reach the summary, the webhook and the console, never customer data.
       if (ref.Type === "DATE" && !EPOCH.test(text))
-        return bad("InvalidReference", `has DATE reference ${show(key)} with value ${show(text)}; a DATE is an epoch timestamp`);
+        return bad("InvalidReference", `has DATE reference ${show(key)} whose value is not an epoch timestamp (seconds, digits only)`);
       refBytes += Buffer.byteLength(key, "utf8") + Buffer.byteLength(text, "utf8");
     } else if (field.startsWith(SEG)) {
       const key = field.slice(SEG.length);
-      if (key.length < 1 || key.length > LIMITS.segmentKeyMax)
-        return bad("InvalidSegmentAttribute", `has a segment attribute key of ${key.length} characters (1 to ${LIMITS.segmentKeyMax})`);
+      if (key.length < 1 || longerThan(key, LIMITS.segmentKeyMax))
+        return bad("InvalidSegmentAttribute", `has a segment attribute key of ${codePoints(key)} characters (1 to ${LIMITS.segmentKeyMax})`);
       if (key === CONTACT_EXPIRY) {
         const minutes = (value as { ValueMap?: { ExpiryDuration?: { ValueInteger?: unknown } } }).ValueMap?.ExpiryDuration?.ValueInteger;
-        if (typeof minutes !== "number" || !Number.isInteger(minutes) || minutes <= 0) {
-          return bad("InvalidSegmentAttribute", `has ${CONTACT_EXPIRY} that is not {"ValueMap": {"ExpiryDuration": {"ValueInteger": <minutes above 0>}}}`);
+        if (typeof minutes !== "number" || !Number.isInteger(minutes) || minutes <= 0 || minutes > INT32_MAX) {
+          return bad(
+            "InvalidSegmentAttribute",
+            `has ${CONTACT_EXPIRY} that is not {"ValueMap": {"ExpiryDuration": {"ValueInteger": <minutes from 1 to ${INT32_MAX}>}}}`,
+          );
         }
         continue;
       }
@@ -51,8 +57,8 @@ export function validateUpdateContact(fields: Fields): Verdict {
       if (!isObject(v) || Object.keys(v).length !== 1 || typeof v.ValueString !== "string") {
         return bad("InvalidSegmentAttribute", `has segment attribute ${show(key)} that is not a string; user-defined segment attributes are {"ValueString": "…"}`);
       }
-      if (v.ValueString.length > LIMITS.segmentValueMax) {
-        return bad("InvalidSegmentAttribute", `has segment attribute ${show(key)} of ${v.ValueString.length} characters (at most ${LIMITS.segmentValueMax})`);
+      if (longerThan(v.ValueString, LIMITS.segmentValueMax)) {
+        return bad("InvalidSegmentAttribute", `has segment attribute ${show(key)} of ${codePoints(v.ValueString)} characters (at most ${LIMITS.segmentValueMax})`);
       }
     } else return bad("UnknownField", `has field ${show(field)}, which UpdateContact does not take`);
   }

@@ -1,3 +1,4 @@
+import { codePoints, longerThan } from "../../lib/codePoints.js";
 import { connectSdk } from "../../lib/connectSdk.js";
 import { sendCommand } from "../../lib/sendCommand.js";
 import { emptyFields, type Fields, type FieldsCheck, type Operation, type Verdict } from "../Operation.js";
@@ -17,13 +18,13 @@ export function validateAttributes(fields: Fields): Verdict {
   if (keys.length === 0) return bad("NoAttributes", "has no attribute to set (every attribute cell is empty)");
   let bytes = 0;
   for (const key of keys) {
-    if (key.length > LIMITS.attributeKeyMax) return bad("InvalidAttributeKey", `has an attribute name of ${key.length} characters`);
+    if (longerThan(key, LIMITS.attributeKeyMax)) return bad("InvalidAttributeKey", `has an attribute name of ${codePoints(key)} characters`);
     if (!ATTRIBUTE_KEY.test(key)) {
       return bad("InvalidAttributeKey", `has attribute name ${show(key)}; names may hold only letters, digits, "-" and "_"`);
     }
     const value = fields[key] as string;
-    if (value.length > LIMITS.attributeValueMax) {
-      return bad("AttributeValueTooLong", `has a value of ${value.length} characters for "${key}" (at most ${LIMITS.attributeValueMax})`);
+    if (longerThan(value, LIMITS.attributeValueMax)) {
+      return bad("AttributeValueTooLong", `has a value of ${codePoints(value)} characters for "${key}" (at most ${LIMITS.attributeValueMax})`);
     }
     bytes += bytesOf(key, value);
   }
