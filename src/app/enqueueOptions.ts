@@ -22,6 +22,7 @@ export function enqueueOptions(config: Config, path: string, format: InputFormat
     breaker: breakerSettings(config),
     maxContactAge: config.maxContactAge,
     target: config.target,
+    rate: config.rate,
     safety: {
       dryRun: config.dryRun,
       canary: config.canary,

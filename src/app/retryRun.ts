@@ -49,6 +49,7 @@ export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOpt
             includePermanent: opts.includePermanent,
             runId,
             target: parent.target,
+            rate: config.rate ?? parent.rate,
             chunkSize: config.chunkSize,
             breaker: breakerSettings(config),
             maxContactAge: parent.maxContactAge,
@@ -57,7 +58,7 @@ export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOpt
           spool.close();
         }
       },
-      { ...opts, target: parent.target },
+      { ...opts, target: parent.target, rate: parent.rate },
     );
     return { kind: "run", ...res };
   } finally {

@@ -24,7 +24,7 @@ import { followRunWith } from "./followRun.js";
 import { writeRunReport } from "./report.js";
 import { endProducer, startProducer } from "./startProducer.js";
 import { noteStartedRun } from "./nightNotStarted.js";
-import { configForRun, refuseConflicts } from "./runSettings.js";
+import { atRunRate, configForRun, refuseConflicts } from "./runSettings.js";
 import type { RunTarget } from "../domain/run/manifest.js";
 import { type NightGuards, nightFigures } from "../domain/run/nightGuards.js";
 
@@ -45,6 +45,8 @@ export interface RunFileOptions {
   readonly onProgress?: (p: RunProgress) => void;
   /** Where the run's calls go when the run is new and not the command's (a retry's or a rollback's: its parent's). */
   readonly target?: RunTarget;
+  /** Its rate when the run is new and its command gives none (a retry's: its parent's). */
+  readonly rate?: number | undefined;
 }
 
 export interface RunFileResult {
@@ -110,7 +112,7 @@ export async function runQueued(
   // A run that exists is worked where it was aimed, whatever the shell now says; a flag that says otherwise is refused.
   const existing = await ctx.store.manifest(runId);
   if (existing) refuseConflicts(existing, ctx.config, undefined, { resume: true });
-  ctx = { ...ctx, config: configForRun(ctx.config, existing?.target ?? opts.target ?? ctx.config.target) };
+  ctx = { ...ctx, config: atRunRate(configForRun(ctx.config, existing?.target ?? opts.target ?? ctx.config.target), existing ?? opts) };
   const { config } = ctx;
   // Found out now, not after the whole file is queued and worked (a container's read-only /app).
   await requireWritableDir(config.reportsDir);

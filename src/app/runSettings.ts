@@ -33,6 +33,7 @@ function settings(run: RunManifest, config: Config, resume: boolean): ReadonlyAr
         ["breaker-auth", String(run.breakerAuth), config.breakerAuth !== run.breakerAuth],
         ["breaker-consecutive", String(run.breakerConsecutive), config.breakerConsecutive !== run.breakerConsecutive],
         ["breaker-ignore", list(run.breakerIgnore) || "none", list(config.breakerIgnore) !== list(run.breakerIgnore)],
+        ["rate", String(run.rate ?? "of its workers"), run.rate !== undefined && config.rate !== run.rate],
       ]
     : [];
   return [
@@ -70,4 +71,9 @@ export function refuseConflicts(run: RunManifest, config: Config, what = `run ${
 /** The command's config aimed where the run's calls go: its workers and checks use the run's target, never the shell's. */
 export function configForRun(config: Config, target: RunTarget): Config {
   return Object.freeze({ ...config, target, endpoint: target.endpoint, region: target.region ?? config.region });
+}
+
+/** The command's config at the run's own rate when it was made with one and the command gives none (the hint's `run --run-id`, `work --run-id`). */
+export function atRunRate(config: Config, run: Pick<RunManifest, "rate"> | undefined): Config {
+  return run?.rate === undefined || config.given.has("rate") ? config : Object.freeze({ ...config, rate: run.rate });
 }

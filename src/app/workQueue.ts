@@ -4,7 +4,7 @@ import { metricsFor } from "./metricsFor.js";
 import { workerFor } from "./workerFor.js";
 import type { AppContext } from "./context.js";
 import { targetMismatch } from "../domain/run/manifest.js";
-import { configForRun, refuseConflicts } from "./runSettings.js";
+import { atRunRate, configForRun, refuseConflicts } from "./runSettings.js";
 
 export interface WorkOptions {
   readonly client?: ConnectClient;
@@ -57,5 +57,6 @@ async function aimedAtRuns(ctx: AppContext): Promise<AppContext> {
   const first = runs[0];
   if (!first || runs.some((r) => !r || targetMismatch(r.target, first.target) !== undefined || r.target.region !== first.target.region)) return ctx;
   for (const run of runs) if (run) refuseConflicts(run, ctx.config);
-  return { ...ctx, config: configForRun(ctx.config, first.target) };
+  // One run: its own rate too, when it has one and the command gives none (several runs: each keeps its own pace).
+  return { ...ctx, config: runs.length === 1 ? atRunRate(configForRun(ctx.config, first.target), first) : configForRun(ctx.config, first.target) };
 }

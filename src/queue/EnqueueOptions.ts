@@ -33,6 +33,8 @@ export interface EnqueueOptions {
   readonly breaker: BreakerSettings;
   readonly maxContactAge: MaxContactAge;
   /** Where the run's calls must go (config's target). */
+  /** `--rate` as given (see RunManifest.rate); undefined when not given. */
+  readonly rate?: number | undefined;
   readonly target: RunTarget;
   /** Dry run, canary, before-images, start-time look-ups: kept in the run for every worker. */
   readonly safety?: RunSafety | undefined;

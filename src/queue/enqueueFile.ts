@@ -123,6 +123,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     maxContactAge: opts.maxContactAge,
     queue: queueNameOf(runId),
     target: opts.target,
+    ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
     ...(fingerprint ? { fingerprint } : {}),
     ...(together ? { contactsTogether: true } : {}),
     ...safetyFields(opts.safety),

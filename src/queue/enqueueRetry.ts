@@ -26,6 +26,8 @@ export interface RetryOptions {
   readonly maxContactAge: MaxContactAge;
   /** Where the retry's calls go: the parent's target (a retry sends the parent's rows again). */
   readonly target: RunTarget;
+  /** The retry's calls per second (its command's --rate, else the parent's): see RunManifest.rate. */
+  readonly rate?: number | undefined;
   /** Called once the run is created or found, before its rows are queued. */
   readonly onReady?: () => void;
 }
@@ -97,6 +99,7 @@ export async function enqueueRetry(store: RunStore, queues: RunQueues, opts: Ret
     maxContactAge: opts.maxContactAge,
     queue: queueNameOf(runId),
     target: opts.target,
+    ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
   });
   // Made by another command since the retry looked (two commands given one --run-id at once): only this parent's
   // retry is gone on with; another run is not taken over.

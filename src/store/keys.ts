@@ -26,6 +26,8 @@ export function keysFor(prefix: string) {
     canaryOpen: (runId: string) => `${prefix}:run:${runId}:cno`,
     /** Canary calls past their last look at the run's state and not yet answered (token → expiry, epoch ms): a pause waits for them. */
     canaryFlying: (runId: string) => `${prefix}:run:${runId}:cnf`,
+    /** The run's own pace (RunManifest.rate): a governor's state every worker of the run shares. */
+    pace: (runId: string) => `${prefix}:run:${runId}:pace`,
     /** `--capture-before`: what each contact held before the run's first write to it (first read wins). */
     beforeImages: (runId: string) => `${prefix}:run:${runId}:before`,
     /** Calls per second (fields: timelineField). */

@@ -280,6 +280,7 @@ export class Runs {
         k.canaryOpen(runId),
         k.canaryFlying(runId),
         k.sending(runId),
+        k.pace(runId),
       )
       .zrem(k.runs, runId)
       .exec();

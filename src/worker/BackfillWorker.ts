@@ -83,6 +83,7 @@ export class BackfillWorker {
       send: {
         client: this.client,
         governorFor: (api: ApiName) => this.governors.of(api),
+        paceFor: (runId: string, rate: number) => this.governors.paceOf(runId, rate),
         limit,
         policy: opts.policy,
         starts: new StartCache(),

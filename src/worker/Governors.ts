@@ -49,6 +49,19 @@ export class Governors {
     return g;
   }
 
+  private readonly paces = new Map<string, RateGovernor>();
+
+  /**
+   * A run's own pace (RunManifest.rate), shared by every worker of the run through Redis: the account's governor
+   * caps all callers at the highest of their rates, so a worker at 10/s taking a run made at 2/s needs the run's own.
+   * At its rate from the first call (no slow start: the account's governor does the finding out).
+   */
+  paceOf(runId: string, rate: number): RateGovernor {
+    let p = this.paces.get(runId);
+    if (!p || p.cap !== rate) this.paces.set(runId, (p = new RateGovernor({ redis: this.opts.redis, key: this.opts.keys.pace(runId), ceiling: rate, start: 1 })));
+    return p;
+  }
+
   /** The rate each governor last reported (requests/s), for metrics. */
   rates(): Array<[ApiName, number]> {
     return [...this.byApi].map(([op, g]) => [op, g.rate]);

@@ -74,6 +74,11 @@ export interface RunManifest {
   readonly queue: string;
   /** Where the run's calls must go; workers aimed elsewhere leave it alone. */
   readonly target: RunTarget;
+  /**
+   * `--rate` given when the run was made (flag, variable or job key): its calls per second, every worker together,
+   * whatever rate a worker that takes its chunks runs at. Absent: the workers' own rate (the account's quota).
+   */
+  readonly rate?: number;
   /** `--dry-run`: rows are checked and planned in the producer, never queued, never sent. */
   readonly dryRun?: boolean;
   /** `--canary N`: the run pauses once N rows that need a call were sent (until `resume`). */

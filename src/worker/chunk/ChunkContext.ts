@@ -14,6 +14,8 @@ export interface SendDeps {
   readonly client: ConnectClient;
   /** The shared governor of an API (the run's operation, or a read): quotas are per API. */
   readonly governorFor: (api: ApiName) => RateGovernor;
+  /** A run's own pace, every worker of the run together (a run made with --rate: RunManifest.rate). */
+  readonly paceFor?: ((runId: string, rate: number) => RateGovernor) | undefined;
   /** Shared by every chunk of this process: the process's in-flight call budget. */
   readonly limit: LimitFunction;
   readonly policy: SendPolicy;

@@ -117,6 +117,7 @@ export function sendCalls(
       client: deps.client,
       // Quotas are per API: each call goes through its own API's governor.
       governor: deps.governorFor(api.name as ApiName),
+      pace: manifest.rate !== undefined ? deps.paceFor?.(runId, manifest.rate) : undefined,
       op: api,
       policy: deps.policy,
       signal: ctx.signal,
