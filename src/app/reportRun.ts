@@ -79,8 +79,9 @@ async function reportOf(ctx: AppContext, runId: string, opts: { follow: boolean;
   const paused = state === "paused";
   return {
     report,
-    // A run whose file was not all read is no success, whatever its rows say.
-    exitCode: report.summaryData.cutShort && !paused ? EXIT.couldNotRun : exitCodeOf({ stopReason: undefined, paused, report }),
+    // A cancelled run (its file not all read, or rows never sent) is no success, whatever its other rows say: as the
+    // run's own command ended, exit 1 (a script's `report X && next` must not go on as if it had all gone).
+    exitCode: (report.summaryData.cutShort || state === "cancelled") && !paused ? EXIT.couldNotRun : exitCodeOf({ stopReason: undefined, paused, report }),
     ...(paused ? { paused: stopReason ?? `run ${runId} is paused` } : {}),
   };
 }

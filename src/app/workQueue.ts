@@ -56,7 +56,8 @@ async function aimedAtRuns(ctx: AppContext): Promise<AppContext> {
   const runs = await Promise.all(ids.map((id) => ctx.store.manifest(id).catch(() => undefined)));
   const first = runs[0];
   if (!first || runs.some((r) => !r || targetMismatch(r.target, first.target) !== undefined || r.target.region !== first.target.region)) return ctx;
-  for (const run of runs) if (run) refuseConflicts(run, ctx.config);
+  // Going on with the runs themselves: what they keep of their own (their --rate too) is theirs, as for `run --run-id`.
+  for (const run of runs) if (run) refuseConflicts(run, ctx.config, undefined, { resume: true });
   // One run: its own rate too, when it has one and the command gives none (several runs: each keeps its own pace).
   return { ...ctx, config: runs.length === 1 ? atRunRate(configForRun(ctx.config, first.target), first) : configForRun(ctx.config, first.target) };
 }

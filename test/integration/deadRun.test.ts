@@ -28,7 +28,7 @@ describe("a run that loses its terminal, or dies", () => {
     h = await harness({ latencyMs: 40 });
     const file = await h.file("big.csv", rows(400, "h"));
     const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--region", "us-east-1", "--reports-dir", join(h.dir, "reports")];
-    const run = start(["run", file, ...common, "--rate", "20", "--run-id", "hup", "--quiet"]);
+    const run = start(["run", file, ...common, "--rate", "100", "--run-id", "hup", "--quiet"]);
     await until(() => h?.sim.acceptedCount() !== undefined && (h?.sim.acceptedCount() ?? 0) >= 5, 60_000);
     run.child.kill("SIGHUP");
     const end = await run.exited;
@@ -36,7 +36,7 @@ describe("a run that loses its terminal, or dies", () => {
     expect(run.stderr()).toMatch(/SIGHUP received, stopping/);
     expect(run.stderr()).toMatch(/run hup interrupted; \d+ rows are still queued: go on with "connect-backfill run .* --run-id hup"/);
     // Nothing lost: a worker finishes the run.
-    const work = await cli(["work", "--prefix", h.prefix, "--endpoint", h.endpoint, "--region", "us-east-1", "--run-id", "hup", "--rate", "200", "--exit-when-idle"]);
+    const work = await cli(["work", "--prefix", h.prefix, "--endpoint", h.endpoint, "--region", "us-east-1", "--run-id", "hup", "--exit-when-idle"]);
     expect(work.code, work.stderr).toBe(0);
     const status = JSON.parse((await cli(["status", "hup", "--json", "--prefix", h.prefix])).stdout) as Status & { counts: { updated: number } };
     expect(status.counts.updated).toBe(400);

@@ -53,14 +53,15 @@ describe("cancel", () => {
     const file = await h.file("ctrl-c.csv", rows(200, "k"));
     const common = ["--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--instance-id", "i"];
     const sim = h.sim;
-    const first = await cli(["run", file, "--run-id", "cc", "--rate", "30", "--quiet", ...common], {}, { signalWhen: () => sim.updates().length >= 20 });
+    const first = await cli(["run", file, "--run-id", "cc", "--rate", "100", "--quiet", ...common], {}, { signalWhen: () => sim.updates().length >= 20 });
     expect(first.code).toBe(1);
     expect(first.stderr).toMatch(
       new RegExp(
         `run cc interrupted; \\d+ rows are still queued: go on with "connect-backfill run ${file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} --run-id cc" \\(or "connect-backfill work --run-id cc"\\), or drop them with "connect-backfill cancel cc"`,
       ),
     );
-    const again = await cli(["run", file, "--run-id", "cc", "--rate", "500", "--quiet", ...common]);
+    // The hint's command as it is: the run keeps its own --rate 100.
+    const again = await cli(["run", file, "--run-id", "cc", "--quiet", ...common]);
     expect(again.code).toBe(0);
     const out = await readReport(join(h.dir, "reports", "cc", "outcomes.csv"));
     expect(out).toHaveLength(200);

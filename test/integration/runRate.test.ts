@@ -41,6 +41,9 @@ describe("a run's own --rate", () => {
     const other = await cli(["run", file, ...aim, "--run-id", "slow", "--rate", "20"]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/--rate 20 disagrees with run slow, which holds rate 4/);
+    const work = await cli(["work", "--run-id", "slow", "--prefix", h.prefix, "--endpoint", h.endpoint, "--rate", "20", "--exit-when-idle"]);
+    expect(work.code).toBe(2);
+    expect(work.stderr).toMatch(/--rate 20 disagrees with run slow/);
 
     // The retry of its 8 failed rows (their fault is spent): at the parent's 4/s, whatever the worker's 40.
     const from = h.sim.acceptedCount();
