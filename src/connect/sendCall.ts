@@ -98,9 +98,10 @@ export interface SendContext {
   /**
    * Counts the call as sent before it goes (the service applies a call whether or not its caller lives
    * on): awaited, so a call never reaches the service uncounted. Rejects when Redis cannot count it: the
-   * call is not made and the error goes up (the chunk hands its rows back), as the governor's do.
+   * call is not made and the error goes up (the chunk hands its rows back), as the governor's do. Answers
+   * false when the call must not go (its run was cancelled): the row is handed back.
    */
-  readonly onSend?: () => Promise<void>;
+  readonly onSend?: () => Promise<boolean | undefined>;
   /**
    * Throttled without progress for too long (throttleWatch): stops the run for `reason` (rows not yet sent stay
    * queued for `resume`); the row is handed back. Without it the row fails as still throttled.
@@ -144,11 +145,16 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
     const go = ctx.mayGo ? await ctx.mayGo() : undefined;
     if (go === false) return { kind: "handback", attempts, throttles };
     if (ctx.onSend) {
+      let mayGo: boolean | undefined;
       try {
-        await ctx.onSend();
+        mayGo = await ctx.onSend();
       } catch (err) {
         go?.();
         throw err;
+      }
+      if (mayGo === false) {
+        go?.();
+        return { kind: "handback", attempts, throttles };
       }
     }
     attempts++;

@@ -142,7 +142,7 @@ export class RunStore<Chunk extends { readonly runId: string } = { readonly runI
     return this.outcomeLog.inRedis(runId);
   }
 
-  countSent(runId: string, writes?: readonly number[]): Promise<void> {
+  countSent(runId: string, writes?: readonly number[]): Promise<boolean> {
     return this.outcomeLog.countSent(runId, writes);
   }
   maybeSent(runId: string, lines: readonly number[]): Promise<Set<number>> {

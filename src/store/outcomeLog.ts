@@ -66,7 +66,7 @@ export class OutcomeLog {
   }
 
   /** A call going (any API): see SentCalls. */
-  countSent(runId: string, writes?: readonly number[]): Promise<void> {
+  countSent(runId: string, writes?: readonly number[]): Promise<boolean> {
     return this.sent.count(runId, writes);
   }
 

@@ -1,8 +1,14 @@
 import type { Redis } from "ioredis";
 import { type Keys, RUN } from "./keys.js";
 
-/** Adds ARGV[1] calls to the run's count and marks the write lines ARGV[2..] as possibly sent; nothing for a run that is gone. */
+/**
+ * Adds ARGV[1] calls to the run's count and marks the write lines ARGV[2..] as possibly sent; nothing for a run that
+ * is gone, and nothing for a cancelled one (2: its calls must not go). In one step with the cancel's look at the
+ * lines: a line the cancel found unmarked is "not sent", and no call of it goes after (a worker whose lock ran out
+ * in a Redis outage, one frozen for seconds, still had its calls go after `cancel` had said they never would).
+ */
 const COUNT_SENT = `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], '${RUN.state}') == 'cancelled' then return 2 end
 redis.call('HINCRBY', KEYS[1], '${RUN.requests}', tonumber(ARGV[1]))
 for i = 2, #ARGV do redis.call('SETBIT', KEYS[2], tonumber(ARGV[i]), 1) end
 return 1`;
@@ -12,6 +18,8 @@ type CountCmd = (k1: string, k2: string, count: number, lines: number[]) => Prom
 
 interface Turn {
   readonly runs: Map<string, { count: number; lines: number[] }>;
+  /** Runs the script found cancelled: their calls of this turn must not go. */
+  readonly cancelled: Set<string>;
   readonly done: Promise<void>;
   settle(err?: unknown): void;
 }
@@ -23,7 +31,7 @@ function newTurn(): Turn {
     resolve = res;
     reject = rej;
   });
-  return { runs: new Map(), done, settle: (err) => (err === undefined ? resolve() : reject(err)) };
+  return { runs: new Map(), cancelled: new Set(), done, settle: (err) => (err === undefined ? resolve() : reject(err)) };
 }
 
 /**
@@ -47,8 +55,8 @@ export class SentCalls {
     if (!this.redis.cbCountSent2) redis.defineCommand("cbCountSent2", { numberOfKeys: 2, lua: COUNT_SENT });
   }
 
-  /** Resolves once Redis has counted the call; rejects when it could not (the call must not go). */
-  count(runId: string, writes?: readonly number[]): Promise<void> {
+  /** Resolves once Redis has counted the call (false: the run is cancelled, the call must not go); rejects when it could not (neither). */
+  count(runId: string, writes?: readonly number[]): Promise<boolean> {
     let turn = this.turn;
     if (!turn) {
       const t = newTurn();
@@ -59,7 +67,8 @@ export class SentCalls {
     if (!run) turn.runs.set(runId, (run = { count: 0, lines: [] }));
     run.count++;
     if (writes) for (const line of writes) run.lines.push(line);
-    return turn.done;
+    const counted = turn;
+    return turn.done.then(() => !counted.cancelled.has(runId));
   }
 
   private flush(turn: Turn): void {
@@ -67,7 +76,12 @@ export class SentCalls {
     const sent: Array<Promise<number>> = [];
     try {
       for (const [runId, { count, lines }] of turn.runs) {
-        sent.push((this.redis.cbCountSent2 as CountCmd)(this.keys.run(runId), this.keys.sending(runId), count, lines));
+        sent.push(
+          (this.redis.cbCountSent2 as CountCmd)(this.keys.run(runId), this.keys.sending(runId), count, lines).then((r) => {
+            if (Number(r) === 2) turn.cancelled.add(runId);
+            return Number(r);
+          }),
+        );
       }
     } catch (err) {
       sent.push(Promise.reject(err));

@@ -1,6 +1,6 @@
 import { EventEmitter, setMaxListeners } from "node:events";
 import type { ConnectClient } from "@aws-sdk/client-connect";
-import type { Worker, Job } from "bullmq";
+import type { Worker } from "bullmq";
 import pLimit from "p-limit";
 import { createConnectClient } from "../connect/createConnectClient.js";
 import { changeMemoryName, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
@@ -12,7 +12,7 @@ import { queueOfManifest, RunQueues } from "../queue/RunQueues.js";
 import type { Outcome } from "../domain/Outcome.js";
 import { OutcomeWriter, recordRulesOf } from "./OutcomeWriter.js";
 import { within } from "./within.js";
-import { chunkHandler, reportRemaining } from "./chunkHandler.js";
+import { type ChunkProcessor, chunkHandler, reportRemaining } from "./chunkHandler.js";
 import { runQueueWorker } from "./runQueueWorker.js";
 import { WorkerVoice } from "./WorkerVoice.js";
 import { Governors } from "./Governors.js";
@@ -41,7 +41,7 @@ export class BackfillWorker {
   private readonly workers = new Map<string, Worker<ChunkJobData>>();
   /** Workers of finished runs, closing. */
   private readonly letGo: Array<Promise<unknown>> = [];
-  private readonly process: (job: Job<ChunkJobData>, token?: string) => Promise<void>;
+  private readonly process: ChunkProcessor;
   private readonly counts: RunQueues;
   private readonly lockDuration: number;
   private readonly finished = new Set<string>();

@@ -27,13 +27,22 @@ export interface ChunkHandlerDeps {
   readonly runLost: (runId: string, chunk: string) => void;
 }
 
+/** A processor of chunks, told when BullMQ finds that the locks of some it holds are no longer its own. */
+export type ChunkProcessor = ((job: Job<ChunkJobData>, token?: string) => Promise<void>) & { readonly lockLost: (jobIds: readonly string[]) => void };
+
 /**
  * BullMQ's processor for a run's chunks: processChunk, then what its result means
  * for the job (done, parked, back to the queue without using an attempt), one
  * log line per chunk a person can follow (ids and counts; never values).
  */
-export function chunkHandler(deps: ChunkHandlerDeps): (job: Job<ChunkJobData>, token?: string) => Promise<void> {
+export function chunkHandler(deps: ChunkHandlerDeps): ChunkProcessor {
   const { ctx, log, say, events } = deps;
+  /**
+   * The chunks in hand, each with what stops its new calls once its lock is found lost (a Redis outage longer than
+   * the lock, a worker frozen that long): BullMQ has given the chunk to another worker by then, and a call this one
+   * started would be the same row sent twice (and a cancel that settled the chunk would have said "not sent").
+   */
+  const held = new Map<string, AbortController>();
   /** Chunks handed back in a row because Redis refused them: the wait before the next grows with it. */
   let troubleStreak = 0;
 
@@ -59,15 +68,18 @@ export function chunkHandler(deps: ChunkHandlerDeps): (job: Job<ChunkJobData>, t
     throw new (bullmq().DelayedError)();
   };
 
-  return async (job, token) => {
+  const process = async (job: Job<ChunkJobData>, token?: string): Promise<void> => {
     deps.busy(1);
+    const lost = new AbortController();
+    held.set(String(job.id), lost);
     try {
       let result: Awaited<ReturnType<typeof processChunk>>;
       const tally: Record<string, number> = {};
       const started = Date.now();
       try {
         // The run's own queue: taken up only for a run this worker may work (lookForRuns).
-        result = await processChunk(job.data, ctx, tally);
+        const stopNew = ctx.stopNew ? AbortSignal.any([ctx.stopNew, lost.signal]) : lost.signal;
+        result = await processChunk(job.data, { ...ctx, stopNew }, tally);
       } catch (err) {
         const trouble = redisTrouble(err);
         if (!trouble) throw err;
@@ -96,9 +108,22 @@ export function chunkHandler(deps: ChunkHandlerDeps): (job: Job<ChunkJobData>, t
         throw new (bullmq().DelayedError)();
       }
     } finally {
+      if (held.get(String(job.id)) === lost) held.delete(String(job.id));
       deps.busy(-1);
     }
   };
+  const lockLost = (jobIds: readonly string[]) => {
+    for (const id of jobIds) {
+      const lost = held.get(id);
+      if (!lost || lost.signal.aborted) continue;
+      log.warn(
+        { chunk: id },
+        "the chunk's lock was lost (Redis was away longer than --lock-duration, or the process was frozen): no new call of it starts here; its holder now goes on",
+      );
+      lost.abort();
+    }
+  };
+  return Object.assign(process, { lockLost });
 }
 
 /** Rows of a chunk out of attempts that still have no outcome: each gets one (`failed`, with why), never lost. */

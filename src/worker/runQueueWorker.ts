@@ -1,4 +1,4 @@
-import type { Job, Worker } from "bullmq";
+import type { Worker } from "bullmq";
 import { bullmq } from "../queue/bullmqPackage.js";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log/createLogger.js";
@@ -6,6 +6,7 @@ import type { ChunkJobData } from "../queue/ChunkJob.js";
 import { redisTrouble } from "../queue/redisTrouble.js";
 import type { Keys } from "../store/keys.js";
 import type { WorkerVoice } from "./WorkerVoice.js";
+import type { ChunkProcessor } from "./chunkHandler.js";
 
 export interface RunQueueWorkerOptions {
   readonly redis: Redis;
@@ -20,7 +21,7 @@ export interface RunQueueWorkerOptions {
 }
 
 /** A BullMQ worker on one run's queue, running `process` for each chunk. */
-export function runQueueWorker(name: string, process: (job: Job<ChunkJobData>, token?: string) => Promise<void>, opts: RunQueueWorkerOptions): Worker<ChunkJobData> {
+export function runQueueWorker(name: string, process: ChunkProcessor, opts: RunQueueWorkerOptions): Worker<ChunkJobData> {
   const worker = new (bullmq().Worker)<ChunkJobData>(name, process, {
     connection: opts.redis,
     prefix: opts.keys.prefix,
@@ -47,6 +48,8 @@ export function runQueueWorker(name: string, process: (job: Job<ChunkJobData>, t
         );
     }
   });
+  // Renewed and refused (not merely unreachable): the chunk is another worker's now.
+  worker.on("lockRenewalFailed", (jobIds) => process.lockLost(jobIds));
   worker.on("error", (err) => {
     const trouble = redisTrouble(err);
     if (trouble) opts.say.trouble(trouble);

@@ -89,7 +89,7 @@ interface Setup {
   readonly signal?: AbortSignal;
   readonly stopNew?: AbortSignal;
   readonly acquire?: (signal?: AbortSignal) => Promise<void>;
-  readonly onSend?: () => Promise<void>;
+  readonly onSend?: () => Promise<boolean | undefined>;
 }
 
 async function send(s: Setup) {
@@ -231,11 +231,18 @@ describe("sendCall: a call is counted before it goes", () => {
         await new Promise((r) => setTimeout(r, 5));
         order.push(`counted with ${sentSoFar} sent`);
         sentSoFar++;
+        return true;
       },
     });
     expect(res).toMatchObject({ kind: "done", status: "updated", attempts: 2 });
     expect(order).toEqual(["counted with 0 sent", "counted with 1 sent"]);
     expect(sent).toHaveLength(2);
+  });
+
+  it("a call the count refuses (its run was cancelled) does not go: the row is handed back", async () => {
+    const { res, sent } = await send({ script: [ok], onSend: async () => false });
+    expect(res).toMatchObject({ kind: "handback", attempts: 0 });
+    expect(sent).toHaveLength(0);
   });
 
   it("sends nothing when the count cannot be written, and the error goes up", async () => {

@@ -87,9 +87,14 @@ export function sendCalls(
   const onAttempt = deps.onAttempt ? (call: Parameters<NonNullable<SendDeps["onAttempt"]>>[1]) => deps.onAttempt?.(runId, call) : undefined;
   // In Redis before the request goes, in its turn (SentCalls): a worker killed at any point after has counted it.
   // And a write's contacts are forgotten by the job's memory then: an answer that never comes may be applied.
-  const countSent = (writes?: readonly number[]) => async () => {
-    await ctx.store.countSent(runId, writes);
+  const countSent = (writes?: readonly number[]) => async (): Promise<boolean> => {
+    if (!(await ctx.store.countSent(runId, writes))) {
+      // Cancelled meanwhile: this call and the chunk's others stay unsent (the cancel settles them "not sent").
+      stop.learn("cancelled");
+      return false;
+    }
     if (writes) await changes.beforeSend(writes);
+    return true;
   };
   // A canary run's call, after its turn: held by a pause that came meanwhile, or noted in flight until answered,
   // in one step, so the run never says it is paused while this call may still reach the service.
