@@ -16,7 +16,7 @@ export interface WorkOptions {
 
 /** `connect-backfill work`: processes chunks of every run (or of --run-id's) until stopped (or idle, with --exit-when-idle). */
 export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<void> {
-  ctx = await aimedAtRuns(ctx);
+  ctx = await aimedAtRuns(ctx, opts.signal);
   const { config } = ctx;
   const worker = workerFor(ctx, opts.client ? { client: opts.client } : {});
   opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });
@@ -48,12 +48,26 @@ export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<voi
 /**
  * `work --run-id`: runs that exist and were all queued for one target are worked there, whatever the shell
  * says (a run keeps its target, as every command on it does); a flag that disagrees is refused. Runs not made
- * yet, or of several targets, leave the worker aimed by its command (the others are left alone, said once).
+ * yet are waited for (not with --exit-when-idle: it ends when there is nothing to do); runs of several targets
+ * leave the worker aimed by its command (the others are left alone, said once).
  */
-async function aimedAtRuns(ctx: AppContext): Promise<AppContext> {
+async function aimedAtRuns(ctx: AppContext, signal: AbortSignal): Promise<AppContext> {
   const ids = ctx.config.onlyRuns;
   if (ids.length === 0) return ctx;
-  const runs = await Promise.all(ids.map((id) => ctx.store.manifest(id).catch(() => undefined)));
+  let runs = await Promise.all(ids.map((id) => ctx.store.manifest(id).catch(() => undefined)));
+  // Started before its runs are made (a script's or a cluster's workers first, the producer after): it waits for
+  // them, so it is aimed where they are queued, not where its own command points (it would leave them alone).
+  if (!ctx.config.exitWhenIdle && runs.some((r) => !r)) {
+    const missing = ids.filter((_, i) => !runs[i]);
+    ctx.log.info(
+      { runs: missing },
+      `waiting for run${missing.length > 1 ? "s" : ""} ${missing.join(", ")} to be made (enqueue or run with --run-id); then working them`,
+    );
+    while (!signal.aborted && runs.some((r) => !r)) {
+      await new Promise((r) => setTimeout(r, 500));
+      runs = await Promise.all(ids.map((id) => ctx.store.manifest(id).catch(() => undefined)));
+    }
+  }
   const first = runs[0];
   if (!first || runs.some((r) => !r || targetMismatch(r.target, first.target) !== undefined || r.target.region !== first.target.region)) return ctx;
   // Going on with the runs themselves: what they keep of their own (their --rate too) is theirs, as for `run --run-id`.

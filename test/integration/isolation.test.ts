@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { enqueueRun } from "../../src/app/enqueueRun.js";
-import { cli, deletePrefix, harness, REDIS_URL, ROOT, rows, type Harness } from "./helpers.js";
+import { cli, deletePrefix, harness, REDIS_URL, ROOT, rows, startCli, until, type Harness } from "./helpers.js";
 
 // Runs that share a Redis: a process works only the runs it is meant to, and never
 // sends a run queued for one endpoint (AWS) to another (the simulator).
@@ -95,6 +95,22 @@ describe("run isolation", () => {
       await deletePrefix("cb-demo");
     } finally {
       await redis.quit();
+    }
+  });
+
+  it("work --run-id started before its run is made waits for it, then works it where it was queued", async () => {
+    h = await harness({ latencyMs: 1 });
+    const x = h;
+    // No endpoint of its own: aimed by its command at AWS, it would leave a run queued for the simulator alone.
+    const worker = startCli(["work", "--run-id", "later", "--prefix", x.prefix, "--region", "us-east-1"], { AWS_ENDPOINT_URL_CONNECT: "" });
+    try {
+      await new Promise((r) => setTimeout(r, 1500));
+      const file = await x.file("later.csv", rows(20, "l"));
+      expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "later", "--prefix", x.prefix, "--endpoint", x.endpoint])).code).toBe(0);
+      await until(() => x.sim.acceptedCount() === 20, 30_000);
+    } finally {
+      worker.child.kill("SIGTERM");
+      await worker.exited;
     }
   });
 });
