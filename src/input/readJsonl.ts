@@ -34,6 +34,9 @@ function nestingDepth(value: unknown, limit: number): { depth: number; numbers: 
   return { depth: max, numbers, keys };
 }
 
+/** A \u escape of a surrogate (D800–DFFF): the only way a decoded line can hold half a pair. */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
 function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRecord | undefined {
   let text: string;
   try {
@@ -78,6 +81,12 @@ function decodeLine(bytes: Buffer, line: number, decoder: TextDecoder): SourceRe
   if ((text.includes("\u0000") || text.includes("\\u0000")) && holdsNul(value as Record<string, unknown>)) {
     const reason = "holds a NUL character (a zero byte, or \\u0000), which no text export writes: the line is damaged";
     return { kind: "malformed", line, code: "NulCharacter", reason, raw: text.slice(0, 2000), ...idsOf(value as Record<string, unknown>, "") };
+  }
+  // Half of a surrogate pair, written \ud800: no character, not UTF-8, not a string the service takes (as a CSV line's
+  // invalid UTF-8 is refused). Only an escape can write one: the bytes were valid UTF-8.
+  if (SURROGATE_ESCAPE.test(text) && anyText(value as Record<string, unknown>, (s) => !s.isWellFormed())) {
+    const reason = "holds a \\u escape of half a character (a lone surrogate, such as \\ud800), which is no text: the line is damaged";
+    return { kind: "malformed", line, code: "InvalidUtf8", reason, raw: text.slice(0, 2000), ...idsOf(value as Record<string, unknown>, "") };
   }
   // JSON.parse checked the text (and the depth is bounded): read it again only when a number's text may matter.
   if (numbers) value = withExactNumbers(text);
@@ -162,11 +171,16 @@ function idsOf(v: Record<string, unknown>, twice: string): { ids?: { contactId: 
 
 /** Whether a name or a text of the row, outside its `#` members, holds U+0000. Bounded: the depth was checked. */
 function holdsNul(row: Record<string, unknown>): boolean {
+  return anyText(row, (s) => s.includes("\u0000"));
+}
+
+/** Whether a text of the row (a member's name or a value, outside # members) passes `test`. */
+function anyText(row: Record<string, unknown>, test: (s: string) => boolean): boolean {
   const stack: unknown[] = Object.entries(row).filter(([k]) => !k.trimStart().startsWith("#"));
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === "string") {
-      if (v.includes("\u0000")) return true;
+      if (test(v)) return true;
     } else if (v !== null && typeof v === "object") for (const e of Array.isArray(v) ? v : Object.entries(v)) stack.push(e);
   }
   return false;

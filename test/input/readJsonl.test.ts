@@ -182,6 +182,20 @@ describe("readJsonl", () => {
     expect((out[0] as Extract<SourceRecord, { kind: "malformed" }>).ids).toEqual({ contactId: "j2", instanceId: undefined });
   });
 
+  it("half a surrogate pair written \\ud800 is the line's InvalidUtf8 (no text the service takes), a whole pair written so is a character", async () => {
+    const out = await read(
+      `{"contactId":"s1","attributes":{"a":"x\\ud800y"}}\n{"contactId":"s2","attributes":{"\\udc00":"1"}}\n{"contactId":"s3","attributes":{"a":"\\ud83d\\ude00"}}\n{"contactId":"s4","attributes":{"a":"1"},"#n":"\\ud800"}\n`,
+    );
+    expect(brief(out).map(([l, v]) => [l, typeof v === "string" ? v : "object"])).toEqual([
+      [1, "InvalidUtf8"],
+      [2, "InvalidUtf8"],
+      [3, "object"],
+      [4, "object"],
+    ]);
+    expect((out[0] as Extract<SourceRecord, { kind: "malformed" }>).ids).toEqual({ contactId: "s1", instanceId: undefined });
+    expect((out[2] as Extract<SourceRecord, { kind: "object" }>).value.attributes).toEqual({ a: "😀" });
+  });
+
   it("malformed records explain themselves and keep the text", async () => {
     const [bad, arr, nul] = await read(`{"x": oops}\n[1]\nnull\n`);
     expect(bad).toMatchObject({ kind: "malformed", code: "MalformedJson", raw: '{"x": oops}' });
