@@ -5,6 +5,11 @@ const EPOCH = /^\d{1,16}(?:\.\d+)?$/;
 
 /** Below this an epoch number is read as seconds, above as milliseconds (1e11 s is the year 5138). */
 const SECONDS_LIMIT = 1e11;
+/**
+ * From this on an epoch number is no time at all: 1e14 ms is the year 5138 again. Microseconds (16 digits, as some
+ * databases export them) read as milliseconds were a start 55,000 years ahead that passed every age rule.
+ */
+const MILLISECONDS_LIMIT = 1e14;
 
 /**
  * Parses an initiation timestamp: ISO-8601 (a missing zone means UTC, so a file
@@ -17,6 +22,7 @@ export function parseTimestamp(text: string): number | undefined {
   const s = text.trim();
   if (EPOCH.test(s)) {
     const n = Number(s);
+    if (n >= MILLISECONDS_LIMIT) return undefined;
     return n < SECONDS_LIMIT ? Math.round(n * 1000) : Math.round(n);
   }
   const m = ISO.exec(s);

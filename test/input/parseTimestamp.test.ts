@@ -40,6 +40,8 @@ describe("parseTimestamp", () => {
   });
 
   const invalid: Array<[name: string, text: string]> = [
+    ["epoch microseconds (a start 55,000 years ahead if read as milliseconds)", "1733000000000000"],
+    ["epoch at 1e14 ms (the year 5138)", "100000000000000"],
     ["30 February", "2021-02-30"],
     ["29 February in a common year", "2021-02-29"],
     ["31 April", "2021-04-31T10:00:00Z"],
