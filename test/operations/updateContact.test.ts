@@ -148,4 +148,15 @@ describe("UpdateContact: what the model allows, counted as it counts", () => {
     }
     expect(() => updateContact.checkColumns(["ref:note", "ref:other:URL", "seg:a", "seg:b"], "in.csv")).not.toThrow();
   });
+
+  it("a JSONL reference takes the model's members: Status and Arn are sent as written, any other member (type, Whatever) is refused naming it", () => {
+    const arn = "arn:aws:connect:us-east-1:123456789012:instance/x/attachment/y";
+    const full = fromObject({ contactId: "c", References: { doc: { Value: "https://x", Type: "ATTACHMENT", Status: "APPROVED", Arn: arn } } });
+    expect(full.ok && requestOf(full.row.fields)).toEqual({ References: { doc: { Value: "https://x", Type: "ATTACHMENT", Status: "APPROVED", Arn: arn } } });
+    const lower = fromObject({ contactId: "c", References: { k: { Value: "x", type: "URL" } } });
+    expect(lower.ok ? "" : lower.reason).toBe('has reference "k" with member "type"; a reference\'s members are Value, Type, Status, Arn');
+    expect(codeOf(fromObject({ contactId: "c", References: { k: { Value: "x", Type: "URL", Whatever: "y" } } }))).toBe("InvalidReference");
+    expect(codeOf(fromObject({ contactId: "c", References: { k: { Value: "x", Type: "URL", Status: "NOPE" } } }))).toBe("InvalidReference");
+    expect(codeOf(fromObject({ contactId: "c", References: { k: { Value: "x", Type: "URL", Arn: "short" } } }))).toBe("InvalidReference");
+  });
 });

@@ -1,7 +1,16 @@
 import { InputFileError } from "../../input/InputFileError.js";
 import { emptyFields, type FieldsCheck } from "../Operation.js";
 import { JsonNumber, pick, plainJson, textOf } from "../../input/jsonValues.js";
-import { CONTACT_EXPIRY, EXTERNAL_AUDIO_ONLY, INT32_MAX, REFERENCE_TYPES, type ReferenceType } from "./model.js";
+import {
+  CONTACT_EXPIRY,
+  EXTERNAL_AUDIO_ONLY,
+  INT32_MAX,
+  REFERENCE_MEMBER_OK,
+  REFERENCE_MEMBER_RULE,
+  REFERENCE_MEMBERS,
+  REFERENCE_TYPES,
+  type ReferenceType,
+} from "./model.js";
 
 /**
  * A row's UpdateContact fields, one per thing the API sets on its own:
@@ -122,9 +131,25 @@ export function fieldsFromObject(obj: Record<string, unknown>): FieldsCheck {
       const text = textOf(ref);
       if (text !== undefined) fields[`${REF}${key}`] = { Value: text, Type: "STRING" };
       else if (isObject(ref)) {
+        // The model's members, as it spells them: "type" or "Whatever" would be dropped without a word (and a
+        // Status or an Arn were, the model's own).
+        const stray = Object.keys(ref).find((m) => !(REFERENCE_MEMBERS as readonly string[]).includes(m));
+        if (stray !== undefined)
+          return bad(
+            "InvalidReference",
+            `has reference "${key.slice(0, 40)}" with member "${stray.slice(0, 40)}"; a reference's members are ${REFERENCE_MEMBERS.join(", ")}`,
+          );
         const value = ref.Value === undefined ? undefined : textOf(ref.Value);
         if (ref.Value !== undefined && value === undefined) return bad("InvalidReference", `has reference "${key.slice(0, 40)}" whose Value is not text`);
-        fields[`${REF}${key}`] = { ...(value !== undefined ? { Value: value } : {}), Type: plainJson(ref.Type) };
+        const extra: Record<string, unknown> = {};
+        for (const m of ["Status", "Arn"] as const) {
+          if (ref[m] === undefined || ref[m] === null) continue;
+          const t = textOf(ref[m]);
+          if (t === undefined || !REFERENCE_MEMBER_OK[m](t))
+            return bad("InvalidReference", `has reference "${key.slice(0, 40)}" whose ${m} is not ${REFERENCE_MEMBER_RULE[m]}`);
+          extra[m] = t;
+        }
+        fields[`${REF}${key}`] = { ...(value !== undefined ? { Value: value } : {}), Type: plainJson(ref.Type), ...extra };
       } else return bad("InvalidReference", `has reference "${key.slice(0, 40)}" that is neither text nor {"Value", "Type"}`);
     }
   }

@@ -46,3 +46,17 @@ export const EXTERNAL_AUDIO_ONLY = ["QueueInfo", "UserInfo", "CustomerEndpoint",
 
 /** The model's SegmentAttributeValueInteger is an `integer`: 32 bits, signed (3,000,000,000 minutes came back 400). */
 export const INT32_MAX = 2_147_483_647;
+
+/** A Reference's members in the model (Type required; Status and Arn for attachments). */
+export const REFERENCE_MEMBERS = ["Value", "Type", "Status", "Arn"] as const;
+/** ReferenceStatus's enum and ReferenceArn's length (20–256) and pattern, as the model gives them. */
+const REFERENCE_STATUSES: readonly string[] = ["AVAILABLE", "DELETED", "APPROVED", "REJECTED", "PROCESSING", "FAILED"];
+export const REFERENCE_MEMBER_OK = {
+  Status: (t: string) => REFERENCE_STATUSES.includes(t),
+  // The model's pattern has no end anchor: it says how an ARN starts.
+  Arn: (t: string) => t.length >= 20 && t.length <= 256 && /^[-:/A-Za-z0-9]+/.test(t),
+} as const;
+export const REFERENCE_MEMBER_RULE = {
+  Status: `one of ${REFERENCE_STATUSES.join(", ")}`,
+  Arn: "an ARN of 20 to 256 characters",
+} as const;
