@@ -49,7 +49,7 @@ export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOpt
             includePermanent: opts.includePermanent,
             runId,
             target: parent.target,
-            rate: config.rate ?? parent.rate,
+            rate: config.given.has("rate") ? config.rate : (parent.rate ?? config.rate),
             chunkSize: config.chunkSize,
             breaker: breakerSettings(config),
             maxContactAge: parent.maxContactAge,
@@ -58,7 +58,7 @@ export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOpt
           spool.close();
         }
       },
-      { ...opts, target: parent.target, rate: parent.rate },
+      { ...opts, target: parent.target, rate: config.given.has("rate") ? config.rate : (parent.rate ?? config.rate) },
     );
     return { kind: "run", ...res };
   } finally {

@@ -18,7 +18,7 @@ const day = (ms: number) => new Date(ms).toISOString().replace(/T00:00:00\.000Z$
  * the settings that change what is sent. Each entry: the flag, what the run
  * holds (as a person reads it), and whether the value given differs.
  */
-function settings(run: RunManifest, config: Config, resume: boolean): ReadonlyArray<readonly [flag: string, runs: string, differs: boolean]> {
+function settings(run: RunManifest, config: Config, resume: boolean, withRate: boolean): ReadonlyArray<readonly [flag: string, runs: string, differs: boolean]> {
   const t = run.target;
   const list = (xs: readonly string[]) => [...xs].sort().join(",");
   // Going on with the run itself, it keeps how its rows are read, chunked and stopped too (a retry or a
@@ -33,11 +33,12 @@ function settings(run: RunManifest, config: Config, resume: boolean): ReadonlyAr
         ["breaker-auth", String(run.breakerAuth), config.breakerAuth !== run.breakerAuth],
         ["breaker-consecutive", String(run.breakerConsecutive), config.breakerConsecutive !== run.breakerConsecutive],
         ["breaker-ignore", list(run.breakerIgnore) || "none", list(config.breakerIgnore) !== list(run.breakerIgnore)],
-        ["rate", String(run.rate ?? "of its workers"), run.rate !== undefined && config.rate !== run.rate],
       ]
     : [];
+  const rate: ReadonlyArray<readonly [string, string, boolean]> = withRate ? [["rate", String(run.rate), run.rate !== undefined && config.rate !== run.rate]] : [];
   return [
     ...own,
+    ...rate,
     ["endpoint", endpointShown(t.endpoint), !sameEndpoint(t.endpoint, config.target.endpoint)],
     ["region", t.region ?? "unknown", t.region !== undefined && config.target.region !== t.region],
     ["instance-id", run.defaultInstanceId ?? "none", config.instanceId !== run.defaultInstanceId],
@@ -56,8 +57,14 @@ function settings(run: RunManifest, config: Config, resume: boolean): ReadonlyAr
  * A flag that agrees, and anything the shell's environment says, is no conflict:
  * the run's own value is used.
  */
-export function refuseConflicts(run: RunManifest, config: Config, what = `run ${run.runId}`, { resume = false } = {}): void {
-  for (const [flag, runs, differs] of settings(run, config, resume)) {
+export function refuseConflicts(
+  run: RunManifest,
+  config: Config,
+  what = `run ${run.runId}`,
+  opts: { readonly resume?: boolean; readonly rate?: boolean } = {},
+): void {
+  const resume = opts.resume ?? false;
+  for (const [flag, runs, differs] of settings(run, config, resume, opts.rate ?? resume)) {
     if (!config.given.has(flag) || !differs) continue;
     const value = config.given.get(flag);
     // A switch: the run was made with it or without it.

@@ -17,6 +17,8 @@ export interface WorkOptions {
 /** `connect-backfill work`: processes chunks of every run (or of --run-id's) until stopped (or idle, with --exit-when-idle). */
 export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<void> {
   ctx = await aimedAtRuns(ctx, opts.signal);
+  // Stopped while it waited for its runs: no worker is started.
+  if (opts.signal.aborted) return;
   const { config } = ctx;
   const worker = workerFor(ctx, opts.client ? { client: opts.client } : {});
   opts.hardSignal?.addEventListener("abort", () => worker.abortInFlight(), { once: true });
@@ -57,21 +59,18 @@ async function aimedAtRuns(ctx: AppContext, signal: AbortSignal): Promise<AppCon
   let runs = await Promise.all(ids.map((id) => ctx.store.manifest(id).catch(() => undefined)));
   // Started before its runs are made (a script's or a cluster's workers first, the producer after): it waits for
   // them, so it is aimed where they are queued, not where its own command points (it would leave them alone).
-  if (!ctx.config.exitWhenIdle && runs.some((r) => !r)) {
-    const missing = ids.filter((_, i) => !runs[i]);
-    ctx.log.info(
-      { runs: missing },
-      `waiting for run${missing.length > 1 ? "s" : ""} ${missing.join(", ")} to be made (enqueue or run with --run-id); then working them`,
-    );
-    while (!signal.aborted && runs.some((r) => !r)) {
+  // Only while none is made: those made are worked at once (a night whose guards stopped it is never made).
+  if (!ctx.config.exitWhenIdle && runs.every((r) => !r)) {
+    ctx.log.info({ runs: ids }, `waiting for run${ids.length > 1 ? "s" : ""} ${ids.join(", ")} to be made (enqueue or run with --run-id); then working them`);
+    while (!signal.aborted && runs.every((r) => !r)) {
       await new Promise((r) => setTimeout(r, 500));
       runs = await Promise.all(ids.map((id) => ctx.store.manifest(id).catch(() => undefined)));
     }
   }
   const first = runs[0];
   if (!first || runs.some((r) => !r || targetMismatch(r.target, first.target) !== undefined || r.target.region !== first.target.region)) return ctx;
-  // Going on with the runs themselves: what they keep of their own (their --rate too) is theirs, as for `run --run-id`.
-  for (const run of runs) if (run) refuseConflicts(run, ctx.config, undefined, { resume: true });
+  // One run: its own --rate is its own, as for `run --run-id` (with several, each run's pace holds it to its own).
+  for (const run of runs) if (run) refuseConflicts(run, ctx.config, undefined, { rate: runs.length === 1 });
   // One run: its own rate too, when it has one and the command gives none (several runs: each keeps its own pace).
   return { ...ctx, config: runs.length === 1 ? atRunRate(configForRun(ctx.config, first.target), first) : configForRun(ctx.config, first.target) };
 }

@@ -14,6 +14,13 @@ const MUST_ESCAPE =
 
 const ESCAPED = /_x([0-9A-Fa-f]{4})_/g;
 
+/**
+ * Text that spells one of XML's five named entities (`&amp;` as text): the spreadsheet library's reader decodes a
+ * cell it wrote once more after the XML parser did ("a &amp; b" came back "a & b"), and no escape helps every
+ * program (LibreOffice keeps `_x0026_` as that text).
+ */
+const ENTITY_TEXT = /&(?:lt|gt|amp|apos|quot);/;
+
 /** Characters a spreadsheet program may not give back: LibreOffice reads `_x000D_` and `_x0001_` as that text. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what spreadsheets do not keep, so they are what is looked for.
 const NOT_KEPT = /[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -21,10 +28,11 @@ const NOT_KEPT = /[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\u
 /**
  * Whether every spreadsheet program keeps this text in a cell as it is: not with a control character (a tab and a
  * line feed are kept), a CR, U+FFFE, U+FFFF or half of a surrogate pair. Excel keeps them (escaped), LibreOffice
- * gives back the escape's own text (measured: "l1\r\nl2" came back as "l1_x000D_\nl2" after it saved the file).
+ * gives back the escape's own text (measured: "l1\r\nl2" came back as "l1_x000D_\nl2" after it saved the file);
+ * nor text that spells an XML entity (ENTITY_TEXT).
  */
 export function spreadsheetsKeep(text: string): boolean {
-  return !NOT_KEPT.test(text);
+  return !NOT_KEPT.test(text) && !(text.includes("&") && ENTITY_TEXT.test(text));
 }
 
 function escapeOne(c: string): string {

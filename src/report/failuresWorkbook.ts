@@ -14,7 +14,8 @@ const MAX_CELL = 32_767;
 /** Text that starts or ends with white space. */
 const EDGE_SPACE = /^\s|\s$/;
 /** A row whose values the sheet cannot hold, in its #raw cell. */
-const NOT_HELD = "its values are in failures.csv: a spreadsheet cell cannot keep them as written (a control character, a CR, or more than 32,767 characters)";
+const NOT_HELD =
+  "its values are in failures.csv: a spreadsheet cell cannot keep them as written (a control character, a CR, text such as &amp;, or more than 32,767 characters)";
 
 /**
  * failures.xlsx, written beside failures.csv with the same columns and rows.
@@ -69,9 +70,11 @@ export class FailuresWorkbook {
     // A value a cell does not hold whole or a spreadsheet program may change (cut, or a CR read back as "_x000D_",
     // it would be sent changed when the sheet is fed back): the row keeps only its contact's own cells and its
     // context, so fed back it sends nothing, and #raw says where its values are.
+    // The limit is on the text a person sees, before it is escaped. Our own context cells (#message, #raw) are cut
+    // to fit: they are never read back.
     const held = cells.every((c, i) => this.context[i] || (c.length <= MAX_CELL && spreadsheetsKeep(c)));
-    const kept = held ? cells : cells.map((c, i) => (this.context[i] || this.roles[i] ? c : i === this.raw && c === "" ? NOT_HELD : ""));
-    const stored = kept.map((c) => escapeXlsxText(c)).map((c) => (c.length > MAX_CELL ? "" : c));
+    const kept = held ? cells : cells.map((c, i) => (i === this.raw && c === "" ? NOT_HELD : this.context[i] || this.roles[i] ? c : ""));
+    const stored = kept.map((c, i) => escapeXlsxText(this.context[i] && c.length > MAX_CELL ? c.slice(0, MAX_CELL) : c));
     // A plain text cell is written as a `<v>` LibreOffice reads trimmed ("  " came back empty, " x" as "x"); an
     // inline string says `xml:space="preserve"`, which it keeps.
     const row = this.sheet.addRow(stored.map((c) => (EDGE_SPACE.test(c) ? { richText: [{ text: c }] } : c)));

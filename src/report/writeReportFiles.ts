@@ -109,8 +109,10 @@ class AtomicFile {
  */
 function plainCells(info: RunInfo): (cell: string) => string {
   const names = new Set((info.header ?? []).map((h) => h.trim()));
-  return info.format === "csv" && names.has("#line") && names.has("#status") ? restore : (cell) => cell;
+  return info.format === "csv" && names.has("#line") && names.has("#status") ? restore : identity;
 }
+
+const identity = (cell: string): string => cell;
 
 /** Attribute names a failed JSONL row carried: they become failures.csv columns (not those of a row given back in #raw). */
 function collectKeys(keys: Set<string>, f: Outcome): void {
@@ -143,8 +145,11 @@ function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): {
     const header = info.header ?? [];
     const plain = plainCells(info);
     const byName = new Map(header.map((h, i) => [plain(h).trim(), plain(orig.fields[i] ?? "")]));
-    // A failures file fed back: a row it gave back in #raw (its cells empty) keeps it, round after round.
-    return { cells: columns.map((c) => byName.get(c.trim()) ?? ""), raw: byName.get("#raw") ?? "" };
+    const cells = columns.map((c) => byName.get(c.trim()) ?? "");
+    // One of our failures files fed back: a row it gave back in #raw (its cells empty, not written since) keeps it,
+    // round after round. Another file's own "#raw" column is its own, and a row with cells says what it is.
+    const ours = plain !== identity;
+    return { cells, raw: ours && cells.every((c) => c === "") ? (byName.get("#raw") ?? "") : "" };
   }
   const obj = orig.object;
   // A row the columns cannot hold (a condition, UpdateContact's members, a member no reader takes, an attribute

@@ -44,6 +44,9 @@ describe("a run's own --rate", () => {
     const work = await cli(["work", "--run-id", "slow", "--prefix", h.prefix, "--endpoint", h.endpoint, "--rate", "20", "--exit-when-idle"]);
     expect(work.code).toBe(2);
     expect(work.stderr).toMatch(/--rate 20 disagrees with run slow/);
+    // What work sizes for itself is its own: --chunk-size is not the run's to refuse.
+    const sized = await cli(["work", "--run-id", "slow", "--prefix", h.prefix, "--endpoint", h.endpoint, "--chunk-size", "7", "--exit-when-idle"]);
+    expect(sized.code, sized.stderr).toBe(0);
 
     // The retry of its 8 failed rows (their fault is spent): at the parent's 4/s, whatever the worker's 40.
     const from = h.sim.acceptedCount();

@@ -5,6 +5,7 @@ import ExcelJS from "exceljs";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeReportFiles, type RunInfo } from "../../src/report/writeReportFiles.js";
 import type { Outcome } from "../../src/domain/Outcome.js";
+import { openSource } from "../../src/input/openSource.js";
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -72,6 +73,32 @@ describe("failures.xlsx", () => {
     expect((data.fill as { pattern?: string } | undefined)?.pattern ?? "none").toBe("none");
     expect(context.fill).toMatchObject({ type: "pattern", pattern: "solid" });
     expect(context.font).toMatchObject({ italic: true });
+  });
+
+  it("read back as the tool reads it, a value comes back exactly (escape-like text, spaces at its ends, up to 32,767 characters); a row no cell keeps as written (entity-like text, a CR, longer) sends nothing and its #raw says so", async () => {
+    dir = await mkdtemp(join(tmpdir(), "cb-wb-"));
+    const header = ["contactId", "a", "b"];
+    const long = "y".repeat(29_000) + "_x0041_".repeat(500);
+    const rows = [
+      ["c1", long, " edge "],
+      ["c2", "a &amp; b", "x"],
+      ["c3", "l1\r\nl2", "kept?"],
+      ["c4", "z".repeat(32_768), "too long"],
+      ["c5", "AT&T", "&lt"],
+    ];
+    const files = await writeReportFiles(
+      dir,
+      info(header),
+      rows.map((r, i) => failed(i + 2, r)),
+      { workbook: true },
+    );
+    const source = await openSource(files.workbook as string, "csv");
+    const back: string[][] = [];
+    for await (const r of source.records) if (r.kind === "fields") back.push(r.fields);
+    expect(back.map((f) => f.slice(0, 3))).toEqual([rows[0], ["c2", "", ""], ["c3", "", ""], ["c4", "", ""], rows[4]]);
+    const raw = source.shape.format === "csv" ? source.shape.header.indexOf("#raw") : -1;
+    for (const i of [1, 2, 3]) expect(back[i]?.[raw]).toMatch(/^its values are in failures\.csv/);
+    expect(back[0]?.[raw]).toBe("");
   });
 
   it("is left out when not asked for, and an older one is not left beside a newer failures.csv", async () => {
