@@ -80,7 +80,9 @@ export async function readXlsx(input: InputRef): Promise<CsvSource> {
         const row = next.value;
         const all = cellsOf(row, Math.max(row.cellCount, header.length));
         const fields = all.slice(0, header.length);
-        if (all.every((f) => f.trim() === "")) {
+        // As a CSV record: only a row whose every cell is empty is no row. Cells of spaces are a row (its outcome says
+        // what is wrong with it), never a row that vanishes without one.
+        if (all.every((f) => f === "")) {
           blank++;
           continue;
         }

@@ -49,6 +49,23 @@ describe("reading a workbook", () => {
     ]);
   });
 
+  it("a row of empty cells is no row (a blank line), a row of spaces is a row, as in a CSV", async () => {
+    const path = await workbook([
+      ["contactId", "a"],
+      ["c1", "x"],
+      [" ", "  "],
+      ["", ""],
+      ["c2", "y"],
+    ]);
+    const { src, out } = await all(path);
+    expect(out.map((r) => (r.kind === "fields" ? [r.line, ...r.fields] : [r.line, r.kind]))).toEqual([
+      [2, "c1", "x"],
+      [3, " ", "  "],
+      [5, "c2", "y"],
+    ]);
+    expect(src.blankLines?.()).toBe(1);
+  });
+
   it("a failures workbook gives every value back exactly, formula-looking text and apostrophes included", async () => {
     const header = ["contactId", "v", "#line", "#status"];
     const path = await workbook([header, ["c1", "=1+1", "2", "failed"], ["c2", "'=x", "3", "failed"], ["c3", "'plain", "4", "failed"]]);
