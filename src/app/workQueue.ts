@@ -3,7 +3,7 @@ import { within } from "../worker/within.js";
 import { metricsFor } from "./metricsFor.js";
 import { workerFor } from "./workerFor.js";
 import type { AppContext } from "./context.js";
-import { targetMismatch } from "../domain/run/manifest.js";
+import { type RunManifest, targetMismatch } from "../domain/run/manifest.js";
 import { atRunRate, configForRun, refuseConflicts } from "./runSettings.js";
 
 export interface WorkOptions {
@@ -50,11 +50,11 @@ export async function workQueue(ctx: AppContext, opts: WorkOptions): Promise<voi
 /**
  * `work --run-id`: runs that exist and were all queued for one target are worked there, whatever the shell
  * says (a run keeps its target, as every command on it does); a flag that disagrees is refused. Runs not made
- * yet are waited for (not with --exit-when-idle: it ends when there is nothing to do); runs of several targets
- * leave the worker aimed by its command (the others are left alone, said once).
+ * yet are waited for while none is (not with --exit-when-idle: it ends when there is nothing to do); runs of
+ * several targets leave the worker aimed by its command (the others are left alone, said once).
  */
 async function aimedAtRuns(ctx: AppContext, signal: AbortSignal): Promise<AppContext> {
-  const ids = ctx.config.onlyRuns;
+  const ids = [...new Set(ctx.config.onlyRuns)];
   if (ids.length === 0) return ctx;
   let runs = await Promise.all(ids.map((id) => ctx.store.manifest(id).catch(() => undefined)));
   // Started before its runs are made (a script's or a cluster's workers first, the producer after): it waits for
@@ -67,10 +67,12 @@ async function aimedAtRuns(ctx: AppContext, signal: AbortSignal): Promise<AppCon
       runs = await Promise.all(ids.map((id) => ctx.store.manifest(id).catch(() => undefined)));
     }
   }
-  const first = runs[0];
-  if (!first || runs.some((r) => !r || targetMismatch(r.target, first.target) !== undefined || r.target.region !== first.target.region)) return ctx;
+  // Aimed where the runs made so far are queued, when that is one target (a run made later elsewhere is left alone, said once).
+  const made = runs.filter((r): r is RunManifest => r !== undefined);
+  const first = made[0];
+  if (!first || made.some((r) => targetMismatch(r.target, first.target) !== undefined || r.target.region !== first.target.region)) return ctx;
   // One run: its own --rate is its own, as for `run --run-id` (with several, each run's pace holds it to its own).
-  for (const run of runs) if (run) refuseConflicts(run, ctx.config, undefined, { rate: runs.length === 1 });
+  for (const run of made) refuseConflicts(run, ctx.config, undefined, { rate: ids.length === 1 });
   // One run: its own rate too, when it has one and the command gives none (several runs: each keeps its own pace).
-  return { ...ctx, config: runs.length === 1 ? atRunRate(configForRun(ctx.config, first.target), first) : configForRun(ctx.config, first.target) };
+  return { ...ctx, config: ids.length === 1 ? atRunRate(configForRun(ctx.config, first.target), first) : configForRun(ctx.config, first.target) };
 }

@@ -76,7 +76,7 @@ export interface SendContext {
   readonly op: ApiCall;
   /** The API's shared governor: a turn before every attempt, told of every answer. */
   readonly governor: SendGovernor;
-  /** The run's own pace (a run made with --rate): a turn from it first, whatever the worker's own rate. */
+  /** The run's own pace (a run made with --rate): a turn from it too, after the account's, whatever the worker's own rate. */
   readonly pace?: Pick<RateGovernor, "acquire"> | undefined;
   readonly policy: SendPolicy;
   readonly signal: AbortSignal;
@@ -135,8 +135,10 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
     // The turn's epoch: a throttle of a call sent at the rate the last decrease set is new evidence.
     let turn: string | undefined;
     try {
-      if (ctx.pace) await ctx.pace.acquire(waitSignal);
       turn = await ctx.governor.acquire(waitSignal);
+      // The run's own turn last, right before the call goes: taken first, turns banked while the account's governor
+      // held the call (its slow start) all went at once after (10 calls 100 ms apart for a run of 5/s).
+      if (ctx.pace) await ctx.pace.acquire(waitSignal);
     } catch (err) {
       // A stop; any other error (Redis) goes up: the chunk hands its rows back and the worker says why.
       if ((err as Error).name === "AbortError") return { kind: "handback", attempts, throttles };

@@ -7,10 +7,10 @@
  * here and every workbook read is unescaped here.
  */
 
-/** What must be escaped: XML 1.0's forbidden characters, CR, lone surrogates, and an `_` that starts `_xHHHH_`. */
+/** What must be escaped: XML 1.0's forbidden characters, CR, DEL (the spreadsheet library drops it), lone surrogates, and an `_` that starts `_xHHHH_`. */
 const MUST_ESCAPE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what XML cannot carry, so they are what is looked for.
-  /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|_(?=x[0-9A-Fa-f]{4}_)/g;
+  /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\u007F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|_(?=x[0-9A-Fa-f]{4}_)/g;
 
 const ESCAPED = /_x([0-9A-Fa-f]{4})_/g;
 
@@ -23,7 +23,7 @@ const ENTITY_TEXT = /&(?:lt|gt|amp|apos|quot);/;
 
 /** Characters a spreadsheet program may not give back: LibreOffice reads `_x000D_` and `_x0001_` as that text. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what spreadsheets do not keep, so they are what is looked for.
-const NOT_KEPT = /[\u0000-\u0008\u000B-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NOT_KEPT = /[\u0000-\u0008\u000B-\u001F\u007F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Whether every spreadsheet program keeps this text in a cell as it is: not with a control character (a tab and a

@@ -146,10 +146,12 @@ function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): {
     const plain = plainCells(info);
     const byName = new Map(header.map((h, i) => [plain(h).trim(), plain(orig.fields[i] ?? "")]));
     const cells = columns.map((c) => byName.get(c.trim()) ?? "");
-    // One of our failures files fed back: a row it gave back in #raw (its cells empty, not written since) keeps it,
-    // round after round. Another file's own "#raw" column is its own, and a row with cells says what it is.
+    // One of our failures files fed back: a row it gave back in #raw (its values empty, not written since: a JSONL
+    // row whole, or the workbook's note that its values are in failures.csv) keeps it, round after round. Another
+    // file's own "#raw" column is its own, and a row with values says what it is.
     const ours = plain !== identity;
-    return { cells, raw: ours && cells.every((c) => c === "") ? (byName.get("#raw") ?? "") : "" };
+    const valuesEmpty = cells.every((c, i) => c === "" || isRoleName(columns[i] as string));
+    return { cells, raw: ours && valuesEmpty ? (byName.get("#raw") ?? "") : "" };
   }
   const obj = orig.object;
   // A row the columns cannot hold (a condition, UpdateContact's members, a member no reader takes, an attribute

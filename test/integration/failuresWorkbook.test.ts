@@ -111,6 +111,12 @@ describe("failures workbook", () => {
     h = await harness({ latencyMs: 1 });
     const { common, reports } = await firstRun(h);
     await expectFedBack(h, join(reports, "values", "failures.xlsx"), "from-sheet", common, reports);
+    // Failing again (nothing to send), the rows keep the note that says where their values are.
+    const again = await readReport(join(reports, "from-sheet", "failures.csv"));
+    expect(again.map((r) => [r.contactId, r["#raw"]?.startsWith("its values are in failures.csv")])).toEqual([
+      ["l1", true],
+      ["l2", true],
+    ]);
     const csvBack = await cli(["run", join(reports, "values", "failures.csv"), "--run-id", "from-csv", ...common]);
     expect(csvBack.code, csvBack.stderr).toBe(0);
     for (const [contact, attributes] of Object.entries(lost)) expect(h.sim.attributesOf("i", contact)).toEqual(attributes);

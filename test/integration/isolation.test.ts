@@ -102,12 +102,16 @@ describe("run isolation", () => {
     h = await harness({ latencyMs: 1 });
     const x = h;
     // No endpoint of its own: aimed by its command at AWS, it would leave a run queued for the simulator alone.
-    const worker = startCli(["work", "--run-id", "later", "--prefix", x.prefix, "--region", "us-east-1"], { AWS_ENDPOINT_URL_CONNECT: "" });
+    // Two runs named, made one after the other: it is aimed where the first made is queued, and works both.
+    const worker = startCli(["work", "--run-id", "later,later2", "--prefix", x.prefix, "--region", "us-east-1"], { AWS_ENDPOINT_URL_CONNECT: "" });
     try {
       await new Promise((r) => setTimeout(r, 1500));
       const file = await x.file("later.csv", rows(20, "l"));
       expect((await cli(["enqueue", file, "--instance-id", "i", "--run-id", "later", "--prefix", x.prefix, "--endpoint", x.endpoint])).code).toBe(0);
-      await until(() => x.sim.acceptedCount() === 20, 30_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      const file2 = await x.file("later2.csv", rows(20, "m"));
+      expect((await cli(["enqueue", file2, "--instance-id", "i", "--run-id", "later2", "--prefix", x.prefix, "--endpoint", x.endpoint])).code).toBe(0);
+      await until(() => x.sim.acceptedCount() === 40, 30_000);
     } finally {
       worker.child.kill("SIGTERM");
       await worker.exited;

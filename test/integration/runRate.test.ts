@@ -69,4 +69,16 @@ describe("a run's own --rate", () => {
     expect(again.perSecond).toBeLessThanOrEqual(5);
     expect((await readReport(join(h.dir, "reports", "slow-retry", "outcomes.csv"))).every((o) => o.status === "updated")).toBe(true);
   }, 120_000);
+
+  it("a worker whose own governor starts slower than the run's rate banks no turns: the run's calls never come faster than its rate", async () => {
+    const h = await fresh({ latencyMs: 1 });
+    const file = await h.file("steady.csv", csv([["contactId", "tier"], ...Array.from({ length: 30 }, (_, i) => [`s${i}`, "gold"])]));
+    const aim = ["--prefix", h.prefix, "--endpoint", h.endpoint];
+    expect((await cli(["enqueue", file, ...aim, "--instance-id", "i", "--rate", "5", "--run-id", "steady", "--chunk-size", "30"])).code).toBe(0);
+    // Its own rate not given: its governor starts at an eighth of the account's and climbs past the run's 5/s.
+    const work = await cli(["work", ...aim, "--exit-when-idle"]);
+    expect(work.code, work.stderr).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(30);
+    expect(pace(h.sim.updates()).perSecond).toBeLessThanOrEqual(6);
+  }, 60_000);
 });

@@ -7,6 +7,7 @@ describe("xlsxText: cell text as Office Open XML stores it", () => {
       ["plain", "plain"],
       ["l1\r\nl2", "l1_x000D_\nl2"],
       ["a\u0001b\u001f", "a_x0001_b_x001F_"],
+      ["x\u007fy", "x_x007F_y"],
       ["a\uffffb\ufffe", "a_xFFFF_b_xFFFE_"],
       ["_x0041_", "_x005F_x0041_"],
       ["_x00_ _xZZZZ_ x0041_", "_x00_ _xZZZZ_ x0041_"],
@@ -23,6 +24,6 @@ describe("xlsxText: cell text as Office Open XML stores it", () => {
 
   it("says which text every spreadsheet program keeps: not a control character, a CR, U+FFFE/U+FFFF or half a surrogate pair", () => {
     for (const kept of ["", "  ", " x ", "a\tb", "l1\nl2", "😀", "_x0041_", "=1+1"]) expect(spreadsheetsKeep(kept)).toBe(true);
-    for (const lost of ["l1\r\nl2", "a\u0001b", "\u001f", "a\uffff", "\ud800x", "x\udc00"]) expect(spreadsheetsKeep(lost)).toBe(false);
+    for (const lost of ["l1\r\nl2", "a\u0001b", "\u001f", "x\u007fy", "a\uffff", "\ud800x", "x\udc00", "a &amp; b"]) expect(spreadsheetsKeep(lost)).toBe(false);
   });
 });

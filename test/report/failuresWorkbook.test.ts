@@ -85,6 +85,7 @@ describe("failures.xlsx", () => {
       ["c3", "l1\r\nl2", "kept?"],
       ["c4", "z".repeat(32_768), "too long"],
       ["c5", "AT&T", "&lt"],
+      ["c6", "x\u007fy", "DEL"],
     ];
     const files = await writeReportFiles(
       dir,
@@ -95,9 +96,9 @@ describe("failures.xlsx", () => {
     const source = await openSource(files.workbook as string, "csv");
     const back: string[][] = [];
     for await (const r of source.records) if (r.kind === "fields") back.push(r.fields);
-    expect(back.map((f) => f.slice(0, 3))).toEqual([rows[0], ["c2", "", ""], ["c3", "", ""], ["c4", "", ""], rows[4]]);
+    expect(back.map((f) => f.slice(0, 3))).toEqual([rows[0], ["c2", "", ""], ["c3", "", ""], ["c4", "", ""], rows[4], ["c6", "", ""]]);
     const raw = source.shape.format === "csv" ? source.shape.header.indexOf("#raw") : -1;
-    for (const i of [1, 2, 3]) expect(back[i]?.[raw]).toMatch(/^its values are in failures\.csv/);
+    for (const i of [1, 2, 3, 5]) expect(back[i]?.[raw]).toMatch(/^its values are in failures\.csv/);
     expect(back[0]?.[raw]).toBe("");
   });
 
