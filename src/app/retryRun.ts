@@ -35,6 +35,8 @@ export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOpt
     let n = 0;
     for (const o of outcomes()) if (o.status === "failed" && (o.retryable || opts.includePermanent)) n++;
     if (n === 0) return { kind: "nothing" };
+    // The parent's own rate unless this command gives one (see RunManifest.rate): the retry's record and its worker alike.
+    const rate = config.given.has("rate") ? config.rate : (parent.rate ?? config.rate);
     const runId = await childRunId(ctx, parent, "retry");
     const res = await runQueued(
       ctx,
@@ -49,7 +51,7 @@ export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOpt
             includePermanent: opts.includePermanent,
             runId,
             target: parent.target,
-            rate: config.given.has("rate") ? config.rate : (parent.rate ?? config.rate),
+            rate,
             chunkSize: config.chunkSize,
             breaker: breakerSettings(config),
             maxContactAge: parent.maxContactAge,
@@ -58,7 +60,7 @@ export async function retryRun(ctx: AppContext, parentId: string, opts: RetryOpt
           spool.close();
         }
       },
-      { ...opts, target: parent.target, rate: config.given.has("rate") ? config.rate : (parent.rate ?? config.rate) },
+      { ...opts, target: parent.target, rate },
     );
     return { kind: "run", ...res };
   } finally {

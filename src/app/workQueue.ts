@@ -74,5 +74,6 @@ async function aimedAtRuns(ctx: AppContext, signal: AbortSignal): Promise<AppCon
   // One run: its own --rate is its own, as for `run --run-id` (with several, each run's pace holds it to its own).
   for (const run of made) refuseConflicts(run, ctx.config, undefined, { rate: ids.length === 1 });
   // One run: its own rate too, when it has one and the command gives none (several runs: each keeps its own pace).
-  return { ...ctx, config: ids.length === 1 ? atRunRate(configForRun(ctx.config, first.target), first) : configForRun(ctx.config, first.target) };
+  const aimed = configForRun(ctx.config, first.target);
+  return { ...ctx, config: ids.length === 1 ? atRunRate(aimed, first) : aimed };
 }

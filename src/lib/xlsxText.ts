@@ -7,11 +7,6 @@
  * here and every workbook read is unescaped here.
  */
 
-/** What must be escaped: XML 1.0's forbidden characters, CR, DEL (the spreadsheet library drops it), lone surrogates, and an `_` that starts `_xHHHH_`. */
-const MUST_ESCAPE =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what XML cannot carry, so they are what is looked for.
-  /[\u0000-\u0008\u000B\u000C\u000D\u000E-\u001F\u007F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|_(?=x[0-9A-Fa-f]{4}_)/g;
-
 const ESCAPED = /_x([0-9A-Fa-f]{4})_/g;
 
 /**
@@ -34,6 +29,9 @@ const NOT_KEPT = /[\u0000-\u0008\u000B-\u001F\u007F\uFFFE\uFFFF]|[\uD800-\uDBFF]
 export function spreadsheetsKeep(text: string): boolean {
   return !NOT_KEPT.test(text) && !(text.includes("&") && ENTITY_TEXT.test(text));
 }
+
+/** What must be escaped: what no spreadsheet keeps as it is (above; DEL too: the spreadsheet library drops it), and an `_` that starts `_xHHHH_`. */
+const MUST_ESCAPE = new RegExp(`${NOT_KEPT.source}|_(?=x[0-9A-Fa-f]{4}_)`, "g");
 
 function escapeOne(c: string): string {
   return `_x${(c.charCodeAt(0) as number).toString(16).toUpperCase().padStart(4, "0")}_`;

@@ -155,8 +155,8 @@ function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): {
   }
   const obj = orig.object;
   // A row the columns cannot hold (a condition, UpdateContact's members, a member no reader takes, an attribute
-  // no header names as it is, a "" value) is given back whole in #raw, its cells empty: fed back as columns it would be sent without them (an object value becomes
-  // its JSON text in its cell, for the person to fix).
+  // no header names as it is, a "" value) is given back whole in #raw, its cells empty: fed back as columns it
+  // would be sent without them (an object value becomes its JSON text in its cell, for the person to fix).
   if (!expressible(obj)) return { cells: columns.map(() => ""), raw: JSON.stringify(obj) };
   const attrs = (obj.attributes ?? obj.Attributes ?? {}) as Record<string, unknown>;
   const top: Record<string, unknown> = {
