@@ -8,6 +8,20 @@ import { throttleWatchFor } from "./throttleWatch.js";
 
 export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 
+/**
+ * A turn older than this when its call's place in flight came is taken again (sendCall). A delayed call goes with
+ * others delayed with it: the turns given over the wait, which the service's bucket holds when the wait is shorter
+ * than its depth (1.5 s of the rate).
+ */
+const STALE_TURN_MS = 1_000;
+const STOPPED = Symbol("stopped");
+
+/** One request's end, as the loop takes it up after its place in flight is given back. */
+type Attempt =
+  | { readonly kind: "handback" }
+  | { readonly kind: "answered"; readonly value: unknown; readonly started: number }
+  | { readonly kind: "error"; readonly err: unknown; readonly started: number };
+
 export interface SendPolicy {
   /** Tries for transient errors (500/502/503/504, resets, timeouts). */
   readonly maxAttempts: number;
@@ -76,6 +90,11 @@ export interface SendContext {
   readonly op: ApiCall;
   /** The API's shared governor: a turn before every attempt, told of every answer. */
   readonly governor: SendGovernor;
+  /**
+   * The process's places in flight (worker/CallSlots.ts): each request holds one from its count to its answer,
+   * not while it waits for a turn or a backoff. Absent: unbounded here (the caller bounds it).
+   */
+  readonly flight?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** The run's own pace (a run made with --rate): a turn from it too, after the account's, whatever the worker's own rate. */
   readonly pace?: Pick<RateGovernor, "acquire"> | undefined;
   readonly policy: SendPolicy;
@@ -130,22 +149,27 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
     failure,
   });
   const waitSignal = ctx.stopNew ?? ctx.signal;
-  for (;;) {
-    if (waitSignal.aborted || ctx.signal.aborted) return { kind: "handback", attempts, throttles };
-    // The turn's epoch: a throttle of a call sent at the rate the last decrease set is new evidence.
-    let turn: string | undefined;
+  const handback = (): SendResult => ({ kind: "handback", attempts, throttles });
+  /** The API's turn, then the run's own. */
+  const takeTurn = async (): Promise<string | undefined | typeof STOPPED> => {
     try {
-      turn = await ctx.governor.acquire(waitSignal);
+      const turn = await ctx.governor.acquire(waitSignal);
       // The run's own turn last, right before the call goes: taken first, turns banked while the account's governor
       // held the call (its slow start) all went at once after (10 calls 100 ms apart for a run of 5/s).
       if (ctx.pace) await ctx.pace.acquire(waitSignal);
+      return turn;
     } catch (err) {
       // A stop; any other error (Redis) goes up: the chunk hands its rows back and the worker says why.
-      if ((err as Error).name === "AbortError") return { kind: "handback", attempts, throttles };
+      if ((err as Error).name === "AbortError") return STOPPED;
       throw err;
     }
+  };
+  /** One request, in its place in flight: asked to go (a canary), counted, sent. */
+  const attempt = async (): Promise<Attempt> => {
+    // A stop that came while the call waited for its place: it does not go.
+    if (waitSignal.aborted || ctx.signal.aborted) return { kind: "handback" };
     const go = ctx.mayGo ? await ctx.mayGo() : undefined;
-    if (go === false) return { kind: "handback", attempts, throttles };
+    if (go === false) return { kind: "handback" };
     if (ctx.onSend) {
       let mayGo: boolean | undefined;
       try {
@@ -156,65 +180,86 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
       }
       if (mayGo === false) {
         go?.();
-        return { kind: "handback", attempts, throttles };
+        return { kind: "handback" };
       }
     }
     attempts++;
     const started = performance.now();
-    const told = (result: CallResult["result"]) => ctx.onAttempt?.({ operation: ctx.op.name, result, durationMs: performance.now() - started });
     try {
-      const value = await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs).finally(() => go?.());
+      return { kind: "answered", value: await ctx.op.send(ctx.client, to, fields, ctx.signal, ctx.policy.callDeadlineMs).finally(() => go?.()), started };
+    } catch (err) {
+      return { kind: "error", err, started };
+    }
+  };
+  const flight: <T>(fn: () => Promise<T>) => Promise<T> = ctx.flight ?? ((fn) => fn());
+  for (;;) {
+    if (waitSignal.aborted || ctx.signal.aborted) return handback();
+    // The turn's epoch: a throttle of a call sent at the rate the last decrease set is new evidence.
+    let turn = await takeTurn();
+    if (turn === STOPPED) return handback();
+    const turnAt = performance.now();
+    // Undefined: its place came long after its turn; sent now with others that waited, it would be part of a burst
+    // the service's bucket (1.5 s of the rate) may not hold. A fresh turn, then the next place, whatever its wait.
+    let tried = await flight(() => (performance.now() - turnAt > STALE_TURN_MS ? Promise.resolve(undefined) : attempt()));
+    if (!tried) {
+      turn = await takeTurn();
+      if (turn === STOPPED) return handback();
+      tried = await flight(attempt);
+    }
+    if (tried.kind === "handback") return handback();
+    const started = tried.started;
+    const told = (result: CallResult["result"]) => ctx.onAttempt?.({ operation: ctx.op.name, result, durationMs: performance.now() - started });
+    if (tried.kind === "answered") {
       ctx.governor.succeeded();
       throttleWatchFor(ctx.governor).succeeded();
       told("ok");
-      return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false, value };
-    } catch (err) {
-      const c = classifyError(err, { write: ctx.op.read !== true });
-      if (c.kind !== "aborted") told(c.kind);
-      switch (c.kind) {
-        case "aborted":
+      return { kind: "done", status: "updated", errorCode: "", httpStatus: 200, message: "", attempts, throttles, permanent: false, value: tried.value };
+    }
+    const c = classifyError(tried.err, { write: ctx.op.read !== true });
+    if (c.kind !== "aborted") told(c.kind);
+    switch (c.kind) {
+      case "aborted":
+        return { kind: "handback", attempts, throttles };
+      case "permanent":
+        return fail(c.code, c.httpStatus, c.message, c.credentials ? "credentials" : "permanent");
+      case "throttled": {
+        throttles++;
+        const capMs = ctx.policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+        const verdict = throttleWatchFor(ctx.governor).throttled(c.retryAfterMs, capMs);
+        if (verdict.kind === "stalled") {
+          await ctx.governor.throttled(0, turn);
+          if (!ctx.onStall) return fail("Throttled", c.httpStatus, `${verdict.reason}; retry it later with "connect-backfill retry"`, "throttled");
+          await ctx.onStall(verdict.reason);
           return { kind: "handback", attempts, throttles };
-        case "permanent":
-          return fail(c.code, c.httpStatus, c.message, c.credentials ? "credentials" : "permanent");
-        case "throttled": {
-          throttles++;
-          const capMs = ctx.policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-          const verdict = throttleWatchFor(ctx.governor).throttled(c.retryAfterMs, capMs);
-          if (verdict.kind === "stalled") {
-            await ctx.governor.throttled(0, turn);
-            if (!ctx.onStall) return fail("Throttled", c.httpStatus, `${verdict.reason}; retry it later with "connect-backfill retry"`, "throttled");
-            await ctx.onStall(verdict.reason);
-            return { kind: "handback", attempts, throttles };
-          }
-          if (verdict.said) ctx.log?.warn?.({ retryAfterMs: c.retryAfterMs, capMs }, verdict.said);
-          ctx.log?.debug({ line: ctx.line, attempt: attempts, retryAfterMs: verdict.retryAfterMs }, "throttled; the row waits for the governor");
-          await ctx.governor.throttled(verdict.retryAfterMs, turn);
-          if (attempts >= ctx.policy.maxTries) {
-            return fail(
-              "Throttled",
-              c.httpStatus,
-              `still throttled after ${attempts} tries (--max-tries ${ctx.policy.maxTries}); retry it later with "connect-backfill retry"`,
-              "throttled",
-            );
-          }
-          break;
         }
-        case "transient": {
-          transient++;
-          if (transient >= ctx.policy.maxAttempts || attempts >= ctx.policy.maxTries) {
-            return fail(c.code, c.httpStatus, `${c.message} (gave up after ${transient} transient errors)`, "unanswered");
-          }
-          // A 503's Retry-After is obeyed up to the cap, like a throttle's.
-          const retryAfterMs = Math.min(c.retryAfterMs ?? 0, ctx.policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS);
-          const delayMs = Math.max(retryAfterMs, backoffDelay(transient, ctx.policy.backoff));
-          ctx.log?.debug({ line: ctx.line, attempt: attempts, errorCode: c.code, httpStatus: c.httpStatus, delayMs }, "transient error; retrying");
-          try {
-            await sleep(delayMs, waitSignal);
-          } catch {
-            return { kind: "handback", attempts, throttles };
-          }
-          break;
+        if (verdict.said) ctx.log?.warn?.({ retryAfterMs: c.retryAfterMs, capMs }, verdict.said);
+        ctx.log?.debug({ line: ctx.line, attempt: attempts, retryAfterMs: verdict.retryAfterMs }, "throttled; the row waits for the governor");
+        await ctx.governor.throttled(verdict.retryAfterMs, turn);
+        if (attempts >= ctx.policy.maxTries) {
+          return fail(
+            "Throttled",
+            c.httpStatus,
+            `still throttled after ${attempts} tries (--max-tries ${ctx.policy.maxTries}); retry it later with "connect-backfill retry"`,
+            "throttled",
+          );
         }
+        break;
+      }
+      case "transient": {
+        transient++;
+        if (transient >= ctx.policy.maxAttempts || attempts >= ctx.policy.maxTries) {
+          return fail(c.code, c.httpStatus, `${c.message} (gave up after ${transient} transient errors)`, "unanswered");
+        }
+        // A 503's Retry-After is obeyed up to the cap, like a throttle's.
+        const retryAfterMs = Math.min(c.retryAfterMs ?? 0, ctx.policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS);
+        const delayMs = Math.max(retryAfterMs, backoffDelay(transient, ctx.policy.backoff));
+        ctx.log?.debug({ line: ctx.line, attempt: attempts, errorCode: c.code, httpStatus: c.httpStatus, delayMs }, "transient error; retrying");
+        try {
+          await sleep(delayMs, waitSignal);
+        } catch {
+          return { kind: "handback", attempts, throttles };
+        }
+        break;
       }
     }
   }

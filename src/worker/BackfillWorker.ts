@@ -1,7 +1,7 @@
 import { EventEmitter, setMaxListeners } from "node:events";
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import type { Worker } from "bullmq";
-import pLimit from "p-limit";
+import { CallSlots } from "./CallSlots.js";
 import { createConnectClient } from "../connect/createConnectClient.js";
 import { changeMemoryName, type RunManifest, type RunTarget } from "../domain/run/manifest.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
@@ -29,8 +29,8 @@ import type { TimelineRecorder } from "../store/timeline.js";
 /**
  * Works the runs on this Redis it may (every run, or those it is given, aimed at
  * its target), each from the run's own BullMQ queue. Each chunk fans out inside
- * the process (p-limit: one call budget for all runs), each call paced by the
- * shared governor.
+ * the process (CallSlots: one budget of calls in flight for all runs, a queue per API and paced run for the
+ * calls waiting for their turns), each call paced by the shared governor.
  */
 export class BackfillWorker {
   readonly store: RunStore<ChunkJobData>;
@@ -75,7 +75,6 @@ export class BackfillWorker {
     this.timeline = this.store.timelineRecorder();
     this.say = new WorkerVoice(opts.log, this.store);
     this.governors = new Governors(opts, this.client, (target, scope) => this.store.recordScope(target, scope));
-    const limit = pLimit(opts.concurrency);
     const ctx = {
       store: this.store,
       writer: this.writer,
@@ -84,7 +83,7 @@ export class BackfillWorker {
         client: this.client,
         governorFor: (api: ApiName) => this.governors.of(api),
         paceFor: (runId: string, rate: number) => this.governors.paceOf(runId, rate),
-        limit,
+        slots: new CallSlots(opts.concurrency),
         policy: opts.policy,
         starts: new StartCache(),
         onAttempt: (runId: string, call: CallResult) => {

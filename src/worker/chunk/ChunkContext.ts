@@ -1,5 +1,5 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
-import type { LimitFunction } from "p-limit";
+import type { CallSlots } from "../CallSlots.js";
 import type { ApiName } from "../../connect/readContact.js";
 import type { ChangeMemory } from "../../store/changeMemory.js";
 import type { RunManifest, RunTarget } from "../../domain/run/manifest.js";
@@ -16,8 +16,8 @@ export interface SendDeps {
   readonly governorFor: (api: ApiName) => RateGovernor;
   /** A run's own pace, every worker of the run together (a run made with --rate: RunManifest.rate). */
   readonly paceFor?: ((runId: string, rate: number) => RateGovernor) | undefined;
-  /** Shared by every chunk of this process: the process's in-flight call budget. */
-  readonly limit: LimitFunction;
+  /** Shared by every chunk of this process: its calls in flight, and each lane's calls waiting for their turns. */
+  readonly slots: CallSlots;
   readonly policy: SendPolicy;
   /** Every call's result, for live figures and the report's timeline. */
   readonly onAttempt?: ((runId: string, call: CallResult) => void) | undefined;

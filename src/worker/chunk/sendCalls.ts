@@ -10,6 +10,7 @@ import { sent } from "../../domain/outcomes.js";
 import { canaryPauseReason, lookUpStarts, readBefore } from "../beforeSend.js";
 import { type ApiCall, type SendContext, sendCall, type SendResult } from "../../connect/sendCall.js";
 import type { ChunkContext, SendDeps } from "./ChunkContext.js";
+import { laneOf } from "../CallSlots.js";
 import type { Executor } from "./Executor.js";
 import type { Recorder } from "./Recorder.js";
 import type { StopState } from "./StopState.js";
@@ -120,6 +121,7 @@ export function sendCalls(
     (line: number, writes?: readonly number[]) =>
     (api: ApiCall): SendContext => ({
       client: deps.client,
+      flight: deps.slots.flight,
       // Quotas are per API: each call goes through its own API's governor.
       governor: deps.governorFor(api.name as ApiName),
       pace: manifest.rate !== undefined ? deps.paceFor?.(runId, manifest.rate) : undefined,
@@ -188,6 +190,9 @@ export function sendCalls(
     return false;
   };
 
+  // A run with a pace of its own waits for it in a lane of its own: its calls never hold back another run's.
+  const paced = manifest.rate !== undefined;
+  const lane = laneOf(op.name, runId, paced);
   /** In the call's turn: a stop may have come while it queued. */
   const inTurn = async (call: PlannedCall<Ready>): Promise<Answer | undefined> => (stop.halted() ? undefined : readAndSend(call));
 
@@ -200,7 +205,7 @@ export function sendCalls(
         op: op.name,
         ...(deps.starts ? { cache: deps.starts } : {}),
         send: sendContext,
-        limit: deps.limit,
+        limit: (fn) => deps.slots.inLane(laneOf("DescribeContact", runId, paced), fn),
         flagOf: flag,
         halted: () => stop.halted(),
       }),
@@ -211,7 +216,7 @@ export function sendCalls(
         // Places are taken before the call waits for its turn. A call handed back keeps its places: its rows go
         // again on them.
         if (!(await placed(call))) return stop.deferred ? undefined : stop.handBack();
-        const answer = await deps.limit(() => inTurn(call));
+        const answer = await deps.slots.inLane(lane, () => inTurn(call));
         if (!answer || answer.kind === "handback") return stop.handBack();
         if (answer.kind === "settled") {
           recorder.write(answer.items);
