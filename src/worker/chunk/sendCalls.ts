@@ -8,6 +8,7 @@ import type { RunManifest } from "../../domain/run/manifest.js";
 import type { Outcome } from "../../domain/Outcome.js";
 import { sent } from "../../domain/outcomes.js";
 import { canaryPauseReason, lookUpStarts, readBefore } from "../beforeSend.js";
+import { describeContactStart } from "../../connect/readContact.js";
 import { type ApiCall, type SendContext, sendCall, type SendResult } from "../../connect/sendCall.js";
 import type { ChunkContext, SendDeps } from "./ChunkContext.js";
 import { laneOf } from "../CallSlots.js";
@@ -205,7 +206,7 @@ export function sendCalls(
         op: op.name,
         ...(deps.starts ? { cache: deps.starts } : {}),
         send: sendContext,
-        limit: (fn) => deps.slots.inLane(laneOf("DescribeContact", runId, paced), fn),
+        limit: (fn) => deps.slots.inLane(laneOf(describeContactStart.name, runId, paced), fn),
         flagOf: flag,
         halted: () => stop.halted(),
       }),
