@@ -8,12 +8,6 @@ import { throttleWatchFor } from "./throttleWatch.js";
 
 export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 
-/**
- * A turn older than this when its call's place in flight came is taken again (sendCall). A delayed call goes with
- * others delayed with it: the turns given over the wait, which the service's bucket holds when the wait is shorter
- * than its depth (1.5 s of the rate).
- */
-const STALE_TURN_MS = 1_000;
 const STOPPED = Symbol("stopped");
 
 /** One request's end, as the loop takes it up after its place in flight is given back. */
@@ -81,6 +75,16 @@ export interface ApiCall {
   readonly read?: boolean;
 }
 
+/**
+ * A call's places in its process's budget: `turnInLane` runs the taking of a place and a turn when the lane's
+ * earlier calls have had theirs (a few of a lane's calls wait for their turns at once); `place` waits for a place and
+ * answers its release.
+ */
+export interface CallPlaces {
+  readonly turnInLane: <T>(fn: () => Promise<T>) => Promise<T>;
+  readonly place: () => Promise<() => void>;
+}
+
 /** What the loop asks of a governor (a RateGovernor; tests pass a fake). */
 export type SendGovernor = Pick<RateGovernor, "acquire" | "succeeded" | "throttled">;
 
@@ -90,11 +94,8 @@ export interface SendContext {
   readonly op: ApiCall;
   /** The API's shared governor: a turn before every attempt, told of every answer. */
   readonly governor: SendGovernor;
-  /**
-   * The process's places in flight (worker/CallSlots.ts): each request holds one from its count to its answer,
-   * not while it waits for a turn or a backoff. Absent: unbounded here (the caller bounds it).
-   */
-  readonly flight?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** The process's places (worker/CallSlots.ts), held from right before the turn to the answer. Absent: unbounded here. */
+  readonly places?: CallPlaces;
   /** The run's own pace (a run made with --rate): a turn from it too, after the account's, whatever the worker's own rate. */
   readonly pace?: Pick<RateGovernor, "acquire"> | undefined;
   readonly policy: SendPolicy;
@@ -191,21 +192,27 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
       return { kind: "error", err, started };
     }
   };
-  const flight: <T>(fn: () => Promise<T>) => Promise<T> = ctx.flight ?? ((fn) => fn());
+  const places = ctx.places;
+  /** A place, then the turn in it: the request goes as its turn comes. A stop or an error gives the place back. */
+  const placeAndTurn = async (): Promise<{ turn: string | undefined | typeof STOPPED; release: () => void }> => {
+    const release = places ? await places.place() : () => undefined;
+    try {
+      return { turn: await takeTurn(), release };
+    } catch (err) {
+      release();
+      throw err;
+    }
+  };
   for (;;) {
     if (waitSignal.aborted || ctx.signal.aborted) return handback();
     // The turn's epoch: a throttle of a call sent at the rate the last decrease set is new evidence.
-    let turn = await takeTurn();
-    if (turn === STOPPED) return handback();
-    const turnAt = performance.now();
-    // Undefined: its place came long after its turn; sent now with others that waited, it would be part of a burst
-    // the service's bucket (1.5 s of the rate) may not hold. A fresh turn, then the next place, whatever its wait.
-    let tried = await flight(() => (performance.now() - turnAt > STALE_TURN_MS ? Promise.resolve(undefined) : attempt()));
-    if (!tried) {
-      turn = await takeTurn();
-      if (turn === STOPPED) return handback();
-      tried = await flight(attempt);
+    const { turn, release } = await (places ? places.turnInLane(placeAndTurn) : placeAndTurn());
+    if (turn === STOPPED) {
+      release();
+      return handback();
     }
+    // The place is given back with the answer: a backoff after it holds none.
+    const tried = await attempt().finally(release);
     if (tried.kind === "handback") return handback();
     const started = tried.started;
     const told = (result: CallResult["result"]) => ctx.onAttempt?.({ operation: ctx.op.name, result, durationMs: performance.now() - started });

@@ -1,31 +1,42 @@
 import pLimit, { type LimitFunction } from "p-limit";
+import type { CallPlaces } from "../connect/sendCall.js";
+import { Semaphore } from "../lib/semaphore.js";
 
 /**
- * A worker process's call budget (`--concurrency`), in two parts.
+ * A worker process's call budget (`--concurrency`): at most that many places, every API and run together, each
+ * held by a call from right before its turn to its answer, so that a request goes the moment its turn comes (a
+ * call that waited for a place after its turn would go in a bunch with others that waited: a burst over the
+ * quota, as the service's bucket counts it).
  *
- * `flight`: the calls whose request is out, every API and run together: at most `concurrency` (the number a kill
- * can catch between a call's count and its send, docs/failure-modes.md). A call takes it after its turn and gives
- * it back with the answer: a call waiting for a turn or a backoff holds none of it.
- *
- * `lane(key)`: the calls of one lane (an API, and a run with a pace of its own) that wait for their turns or are
- * out, at most `concurrency` too: a lane's governor never sees more callers at once than before, and its turns go
- * out in the order its calls came. Taken before the turn, as the one budget was: a lane at its quota waits in its
- * own queue. Before, one budget for both let a throttled API's calls (or a run made at --rate 1) hold every place
- * while they waited, and an UpdateContact run beside them made no call for as long.
+ * Calls wait for their turns in lanes: an API's calls, and a run's with a pace of its own (RunManifest.rate).
+ * In a lane a quarter of the places at most (one at least) are held by calls waiting for their turns; the lane's
+ * other calls wait holding none. A lane at a slow quota (throttled, or a run made at --rate 1) holds that quarter,
+ * not all of them: before, every place was held by calls waiting for their turns, and an UpdateContact run beside
+ * a throttled UpdateContactAttributes run made no call for as long. Several at once, not one: a lane's turns taken
+ * one after another cost an unthrottled worker ~8% of its rows/s (measured). Backoffs (a throttle's pause, a
+ * transient error's) hold no place at all.
  */
 export class CallSlots {
-  readonly flight: LimitFunction;
+  private readonly flight: Semaphore;
   private readonly lanes = new Map<string, LimitFunction>();
+  /** A lane's calls that may wait for their turns at once, each in a place. */
+  private readonly perLane: number;
 
-  constructor(private readonly concurrency: number) {
-    this.flight = pLimit(concurrency);
+  constructor(concurrency: number) {
+    this.flight = new Semaphore(concurrency);
+    this.perLane = Math.max(1, Math.floor(concurrency / 4));
   }
 
-  /** Runs `fn` in its lane's turn. A lane with nothing in it is forgotten (a long-lived worker sees many runs). */
-  inLane<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  /** What a call of `lane` takes (sendCall). */
+  placesOf(lane: string): CallPlaces {
+    return { turnInLane: (fn) => this.inLane(lane, fn), place: () => this.flight.take() };
+  }
+
+  /** Runs `fn` when the lane's calls before it have had their turns. A lane with nothing in it is forgotten. */
+  private inLane<T>(key: string, fn: () => Promise<T>): Promise<T> {
     let lane = this.lanes.get(key);
     if (!lane) {
-      lane = pLimit(this.concurrency);
+      lane = pLimit(this.perLane);
       this.lanes.set(key, lane);
     }
     const mine = lane;

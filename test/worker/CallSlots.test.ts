@@ -1,102 +1,143 @@
 import type { ConnectClient } from "@aws-sdk/client-connect";
 import { describe, expect, it } from "vitest";
 import { type ApiCall, type SendGovernor, sendCall } from "../../src/connect/sendCall.js";
+import { Semaphore } from "../../src/lib/semaphore.js";
 import { CallSlots, laneOf } from "../../src/worker/CallSlots.js";
 
 /*
- * The process's call budget: a place in flight is held from a call's count to its answer only, never while it
- * waits for a turn; a lane queues its own calls. The call is a fake API (no SDK): what is under test is the order.
+ * The process's call budget: a lane's calls wait for their turns one at a time in a place, the others in none;
+ * a request goes as its turn comes; a backoff holds no place. A fake API (no SDK): what is under test is the order.
  */
 
 const TO = { instanceId: "i", contactId: "c" };
 const POLICY = { maxAttempts: 3, maxTries: 5 };
 const never = new AbortController().signal;
+const client = {} as ConnectClient;
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A governor whose turns come when `turnIn` says, counting them. */
-function governor(turnIn: () => Promise<void>) {
-  const told = { turns: 0 };
+/** A governor whose turns come when `turnIn` says, noting when each came. */
+function governor(turnIn: () => Promise<void> = async () => undefined) {
+  const turns: number[] = [];
   const g: SendGovernor = {
     acquire: async () => {
       await turnIn();
-      told.turns++;
-      return `${told.turns}:0`;
+      turns.push(performance.now());
+      return `${turns.length}:0`;
     },
     succeeded: () => undefined,
     throttled: async () => ({ decreased: false, rate: 1 }),
   };
-  return { g, told };
+  return { g, turns };
 }
 
-/** An API whose calls are noted as they go and answered after `ms`. */
-function api(name: string, log: string[], ms = 0): ApiCall {
+/** An API noting when each call went and how many were out at once, answering after `ms`. */
+function api(name: string, seen: { log: string[]; sentAt: number[]; out: number; most: number }, ms = 0): ApiCall {
   return {
     name,
     send: async () => {
-      log.push(name);
-      await new Promise((r) => setTimeout(r, ms));
+      seen.log.push(name);
+      seen.sentAt.push(performance.now());
+      seen.most = Math.max(seen.most, ++seen.out);
+      await wait(ms);
+      seen.out--;
       return {};
     },
   };
 }
+const seenOf = () => ({ log: [] as string[], sentAt: [] as number[], out: 0, most: 0 });
 
-const client = {} as ConnectClient;
+function call(slots: CallSlots, lane: string, op: ApiCall, g: SendGovernor) {
+  return sendCall({ client, op, governor: g, policy: POLICY, signal: never, places: slots.placesOf(lane) }, TO, {});
+}
 
 describe("CallSlots", () => {
-  it("a call waiting for its turn holds no place in flight: another API's call goes meanwhile", async () => {
-    const slots = new CallSlots(1);
-    const log: string[] = [];
-    let release!: () => void;
-    const slow = governor(() => new Promise<void>((r) => (release = r)));
-    const quick = governor(async () => undefined);
-    const waiting = slots.inLane(laneOf("Slow", "r1", false), () =>
-      sendCall({ client, op: api("Slow", log), governor: slow.g, policy: POLICY, signal: never, flight: slots.flight }, TO, {}),
-    );
-    const other = await slots.inLane(laneOf("Quick", "r2", false), () =>
-      sendCall({ client, op: api("Quick", log), governor: quick.g, policy: POLICY, signal: never, flight: slots.flight }, TO, {}),
-    );
-    expect(other).toMatchObject({ kind: "done", status: "updated" });
-    expect(log).toEqual(["Quick"]);
-    release();
-    expect(await waiting).toMatchObject({ kind: "done", status: "updated" });
-    expect(log).toEqual(["Quick", "Slow"]);
-    // Both lanes empty: forgotten.
+  it("a lane waiting for its turns holds one place: another API's calls go meanwhile", async () => {
+    const slots = new CallSlots(2);
+    const seen = seenOf();
+    const gates: Array<() => void> = [];
+    const slow = governor(() => new Promise<void>((r) => gates.push(r)));
+    const waiting = [1, 2, 3].map(() => call(slots, laneOf("Slow", "r1", false), api("Slow", seen), slow.g));
+    const quick = governor();
+    const others = await Promise.all([1, 2, 3].map(() => call(slots, laneOf("Quick", "r2", false), api("Quick", seen), quick.g)));
+    expect(others.every((o) => o.kind === "done" && o.status === "updated")).toBe(true);
+    expect(seen.log).toEqual(["Quick", "Quick", "Quick"]);
+    // One slow call asked for its turn; the other two wait in the lane, holding no place.
+    expect(gates).toHaveLength(1);
+    for (let i = 0; i < 3; i++) {
+      await wait(5);
+      gates[i]?.();
+    }
+    expect((await Promise.all(waiting)).every((o) => o.kind === "done")).toBe(true);
     expect(slots.laneCount).toBe(0);
   });
 
-  it("in flight, at most the budget: a call whose place comes over a second after its turn takes a fresh turn", async () => {
-    const slots = new CallSlots(1);
-    const log: string[] = [];
-    const g = governor(async () => undefined);
-    const long = sendCall({ client, op: api("Long", log, 1_200), governor: g.g, policy: POLICY, signal: never, flight: slots.flight }, TO, {});
-    const next = sendCall({ client, op: api("Next", log), governor: g.g, policy: POLICY, signal: never, flight: slots.flight }, TO, {});
-    await new Promise((r) => setTimeout(r, 50));
-    // One place: the second call has its turn and waits for the first's answer.
-    expect(log).toEqual(["Long"]);
-    expect(await long).toMatchObject({ status: "updated" });
-    expect(await next).toMatchObject({ status: "updated", attempts: 1 });
-    // Two turns for the first try of each, and one more for the call whose place came 1.2 s after its turn.
-    expect(g.told.turns).toBe(3);
+  it("a lane's calls waiting for their turns hold a quarter of the places at most", async () => {
+    const slots = new CallSlots(8);
+    const seen = seenOf();
+    const gates: Array<() => void> = [];
+    const slow = governor(() => new Promise<void>((r) => gates.push(r)));
+    const waiting = Array.from({ length: 6 }, () => call(slots, "Slow", api("Slow", seen), slow.g));
+    const quick = governor();
+    await Promise.all(Array.from({ length: 12 }, () => call(slots, "Quick", api("Quick", seen, 10), quick.g)));
+    expect(gates).toHaveLength(2);
+    while (seen.log.filter((l) => l === "Slow").length < 6) {
+      for (const open of gates.splice(0)) open();
+      await wait(2);
+    }
+    await Promise.all(waiting);
   });
 
-  it("a lane takes at most the budget at once, in the order its calls came", async () => {
-    const slots = new CallSlots(2);
-    let inside = 0;
-    let most = 0;
-    const order: number[] = [];
-    await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        slots.inLane("L", async () => {
-          inside++;
-          most = Math.max(most, inside);
-          order.push(i);
-          await new Promise((r) => setTimeout(r, 5));
-          inside--;
-        }),
-      ),
-    );
-    expect(most).toBe(2);
-    expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+  it("a turn is taken once its call holds a place: the request goes as its turn comes, never after a wait for a place", async () => {
+    const slots = new CallSlots(1);
+    const seen = seenOf();
+    const g = governor();
+    const long = call(slots, "A", api("Long", seen, 300), g.g);
+    const next = call(slots, "B", api("Next", seen), g.g);
+    await Promise.all([long, next]);
+    expect(seen.log).toEqual(["Long", "Next"]);
+    // The second turn came after the first call's answer (300 ms), and its request right after it.
+    expect((g.turns[1] as number) - (seen.sentAt[0] as number)).toBeGreaterThanOrEqual(295);
+    expect((seen.sentAt[1] as number) - (g.turns[1] as number)).toBeLessThan(50);
+  });
+
+  it("never more requests out than the budget, every lane together", async () => {
+    const slots = new CallSlots(3);
+    const seen = seenOf();
+    const g = governor();
+    await Promise.all(["A", "B", "C", "D"].flatMap((lane) => Array.from({ length: 5 }, () => call(slots, lane, api(lane, seen, 20), g.g))));
+    expect(seen.log).toHaveLength(20);
+    expect(seen.most).toBe(3);
     expect(laneOf("UpdateContact", "r", true)).not.toBe(laneOf("UpdateContact", "s", true));
     expect(laneOf("UpdateContact", "r", false)).toBe(laneOf("UpdateContact", "s", false));
+  });
+});
+
+describe("Semaphore", () => {
+  it("gives places in the order asked, each given back once", async () => {
+    const s = new Semaphore(1);
+    const first = await s.take();
+    const order: number[] = [];
+    const later = [1, 2, 3].map((i) =>
+      s.take().then((release) => {
+        order.push(i);
+        return release;
+      }),
+    );
+    expect(s.waitingCount).toBe(3);
+    first();
+    first(); // a second release gives nothing more
+    const r1 = await later[0];
+    expect(order).toEqual([1]);
+    r1?.();
+    (await later[1])?.();
+    (await later[2])?.();
+    expect(order).toEqual([1, 2, 3]);
+    expect(s.waitingCount).toBe(0);
+    // All back: one place, not two (the double release above counted once).
+    await s.take();
+    let got = false;
+    void s.take().then(() => (got = true));
+    await wait(5);
+    expect(got).toBe(false);
   });
 });

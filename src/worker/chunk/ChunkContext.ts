@@ -16,7 +16,7 @@ export interface SendDeps {
   readonly governorFor: (api: ApiName) => RateGovernor;
   /** A run's own pace, every worker of the run together (a run made with --rate: RunManifest.rate). */
   readonly paceFor?: ((runId: string, rate: number) => RateGovernor) | undefined;
-  /** Shared by every chunk of this process: its calls in flight, and each lane's calls waiting for their turns. */
+  /** Shared by every chunk of this process: its places (--concurrency), and the lanes its calls wait for their turns in. */
   readonly slots: CallSlots;
   readonly policy: SendPolicy;
   /** Every call's result, for live figures and the report's timeline. */

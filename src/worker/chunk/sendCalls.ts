@@ -8,7 +8,6 @@ import type { RunManifest } from "../../domain/run/manifest.js";
 import type { Outcome } from "../../domain/Outcome.js";
 import { sent } from "../../domain/outcomes.js";
 import { canaryPauseReason, lookUpStarts, readBefore } from "../beforeSend.js";
-import { describeContactStart } from "../../connect/readContact.js";
 import { type ApiCall, type SendContext, sendCall, type SendResult } from "../../connect/sendCall.js";
 import type { ChunkContext, SendDeps } from "./ChunkContext.js";
 import { laneOf } from "../CallSlots.js";
@@ -117,12 +116,14 @@ export function sendCalls(
   const stopNew = AbortSignal.any(ctx.stopNew ? [ctx.signal, ctx.stopNew, stalled.signal] : [ctx.signal, stalled.signal]);
   // Every row of the chunk waits on it (a turn, a backoff): more than the default 10 listeners is expected.
   setMaxListeners(0, stopNew);
+  // A run with a pace of its own waits for its turns in lanes of its own: its calls never hold back another run's.
+  const paced = manifest.rate !== undefined;
   /** `writes`: the lines a call of the run's operation carries (marked as possibly sent as it goes). */
   const sendContext =
     (line: number, writes?: readonly number[]) =>
     (api: ApiCall): SendContext => ({
       client: deps.client,
-      flight: deps.slots.flight,
+      places: deps.slots.placesOf(laneOf(api.name, runId, paced)),
       // Quotas are per API: each call goes through its own API's governor.
       governor: deps.governorFor(api.name as ApiName),
       pace: manifest.rate !== undefined ? deps.paceFor?.(runId, manifest.rate) : undefined,
@@ -191,9 +192,6 @@ export function sendCalls(
     return false;
   };
 
-  // A run with a pace of its own waits for it in a lane of its own: its calls never hold back another run's.
-  const paced = manifest.rate !== undefined;
-  const lane = laneOf(op.name, runId, paced);
   /** In the call's turn: a stop may have come while it queued. */
   const inTurn = async (call: PlannedCall<Ready>): Promise<Answer | undefined> => (stop.halted() ? undefined : readAndSend(call));
 
@@ -206,7 +204,6 @@ export function sendCalls(
         op: op.name,
         ...(deps.starts ? { cache: deps.starts } : {}),
         send: sendContext,
-        limit: (fn) => deps.slots.inLane(laneOf(describeContactStart.name, runId, paced), fn),
         flagOf: flag,
         halted: () => stop.halted(),
       }),
@@ -217,7 +214,7 @@ export function sendCalls(
         // Places are taken before the call waits for its turn. A call handed back keeps its places: its rows go
         // again on them.
         if (!(await placed(call))) return stop.deferred ? undefined : stop.handBack();
-        const answer = await deps.slots.inLane(lane, () => inTurn(call));
+        const answer = await inTurn(call);
         if (!answer || answer.kind === "handback") return stop.handBack();
         if (answer.kind === "settled") {
           recorder.write(answer.items);
