@@ -10,7 +10,7 @@ export const DEFAULT_MAX_RETRY_AFTER_MS = 30_000;
 
 const STOPPED = Symbol("stopped");
 
-/** One request's end, as the loop takes it up after its place in flight is given back. */
+/** One request's end, as the loop takes it up once its place is given back. */
 type Attempt =
   | { readonly kind: "handback" }
   | { readonly kind: "answered"; readonly value: unknown; readonly started: number }
@@ -165,9 +165,9 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
       throw err;
     }
   };
-  /** One request, in its place in flight: asked to go (a canary), counted, sent. */
+  /** One request, in its place: asked to go (a canary), counted, sent. */
   const attempt = async (): Promise<Attempt> => {
-    // A stop that came while the call waited for its place: it does not go.
+    // A stop that came as its turn did: it does not go.
     if (waitSignal.aborted || ctx.signal.aborted) return { kind: "handback" };
     const go = ctx.mayGo ? await ctx.mayGo() : undefined;
     if (go === false) return { kind: "handback" };
