@@ -14,15 +14,17 @@ import { Semaphore } from "../lib/semaphore.js";
  * not all of them: before, every place was held by calls waiting for their turns, and an UpdateContact run beside
  * a throttled UpdateContactAttributes run made no call for as long. Several at once, not one: a lane's turns taken
  * one after another cost an unthrottled worker ~8% of its rows/s (measured). Backoffs (a throttle's pause, a
- * transient error's) hold no place at all.
+ * transient error's) hold no place at all. And a run's calls under way (a read and its write together) are at
+ * most `concurrency` (inRun), as one budget held them before.
  */
 export class CallSlots {
   private readonly flight: Semaphore;
   private readonly lanes = new Map<string, LimitFunction>();
+  private readonly runs = new Map<string, LimitFunction>();
   /** A lane's calls that may wait for their turns at once, each in a place. */
   private readonly perLane: number;
 
-  constructor(concurrency: number) {
+  constructor(private readonly concurrency: number) {
     this.flight = new Semaphore(concurrency);
     this.perLane = Math.max(1, Math.floor(concurrency / 4));
   }
@@ -32,23 +34,38 @@ export class CallSlots {
     return { turnInLane: (fn) => this.inLane(lane, fn), place: () => this.flight.take() };
   }
 
-  /** Runs `fn` when the lane's calls before it have had their turns. A lane with nothing in it is forgotten. */
-  private inLane<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    let lane = this.lanes.get(key);
-    if (!lane) {
-      lane = pLimit(this.perLane);
-      this.lanes.set(key, lane);
-    }
-    const mine = lane;
-    return mine(fn).finally(() => {
-      if (mine.activeCount === 0 && mine.pendingCount === 0 && this.lanes.get(key) === mine) this.lanes.delete(key);
-    });
+  /**
+   * Runs a call of a run (its reads and its write together) when fewer than `concurrency` of the run's are under
+   * way: a run's calls go in the order they came, a few at a time, as when one budget held them (a
+   * --capture-before run reads a contact just before writing it, not every contact of its chunks first), and
+   * one run's calls waiting for their turns never hold back another run's.
+   */
+  inRun<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+    return queued(this.runs, runId, this.concurrency, fn);
   }
 
-  /** The lanes with calls in them (tests). */
-  get laneCount(): number {
-    return this.lanes.size;
+  /** Runs `fn` when the lane's calls before it have had their turns. */
+  private inLane<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    return queued(this.lanes, key, this.perLane, fn);
   }
+
+  /** The lanes and runs with calls in them (tests). */
+  get laneCount(): number {
+    return this.lanes.size + this.runs.size;
+  }
+}
+
+/** Runs `fn` in `key`'s queue of `size` at once. A queue with nothing in it is forgotten (a worker sees many runs). */
+function queued<T>(queues: Map<string, LimitFunction>, key: string, size: number, fn: () => Promise<T>): Promise<T> {
+  let queue = queues.get(key);
+  if (!queue) {
+    queue = pLimit(size);
+    queues.set(key, queue);
+  }
+  const mine = queue;
+  return mine(fn).finally(() => {
+    if (mine.activeCount === 0 && mine.pendingCount === 0 && queues.get(key) === mine) queues.delete(key);
+  });
 }
 
 /** The lane of a run's calls of one API: its own where the run has a pace of its own (RunManifest.rate). */

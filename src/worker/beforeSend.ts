@@ -51,6 +51,8 @@ export interface LookupContext {
   readonly runId: string;
   readonly op: OperationName;
   readonly cache?: StartCache;
+  /** The run's calls under way, a few at a time (worker/CallSlots.ts inRun). */
+  readonly limit: <T>(fn: () => Promise<T>) => Promise<T>;
   readonly send: (line: number) => MakeSendContext;
   readonly flagOf: (res: Done) => SendFlag;
   readonly halted: () => boolean;
@@ -94,7 +96,7 @@ export async function lookUpStarts(rows: ReadonlyArray<ContactRow & { readonly o
   const describe = async (line: number, to: ContactTarget): Promise<{ start: ContactStart } | { failed: Done } | undefined> => {
     const cached = lc.cache?.get(lc.runId, to.instanceId, to.contactId);
     if (cached) return { start: cached };
-    const res = lc.halted() ? undefined : await sendCall(lc.send(line)(describeContactStart), to, {});
+    const res = await lc.limit(async () => (lc.halted() ? undefined : sendCall(lc.send(line)(describeContactStart), to, {})));
     if (!res || res.kind === "handback") return undefined;
     if (res.status === "failed") return { failed: res };
     const start = res.value as ContactStart;

@@ -112,6 +112,34 @@ describe("CallSlots", () => {
   });
 });
 
+describe("CallSlots.inRun", () => {
+  it("a run has at most the budget of calls under way, in the order they came; another run is not held back", async () => {
+    const slots = new CallSlots(2);
+    const gates: Array<() => void> = [];
+    const started: string[] = [];
+    const held = Array.from({ length: 4 }, (_, i) =>
+      slots.inRun("slow", async () => {
+        started.push(`slow${i}`);
+        await new Promise<void>((r) => gates.push(r));
+      }),
+    );
+    await wait(5);
+    expect(started).toEqual(["slow0", "slow1"]);
+    await slots.inRun("other", async () => {
+      started.push("other");
+    });
+    expect(started).toEqual(["slow0", "slow1", "other"]);
+    while (started.length < 5) {
+      for (const open of gates.splice(0)) open();
+      await wait(2);
+    }
+    for (const open of gates.splice(0)) open();
+    await Promise.all(held);
+    expect(started).toEqual(["slow0", "slow1", "other", "slow2", "slow3"]);
+    expect(slots.laneCount).toBe(0);
+  });
+});
+
 describe("Semaphore", () => {
   it("gives places in the order asked, each given back once", async () => {
     const s = new Semaphore(1);

@@ -204,6 +204,7 @@ export function sendCalls(
         op: op.name,
         ...(deps.starts ? { cache: deps.starts } : {}),
         send: sendContext,
+        limit: (fn) => deps.slots.inRun(runId, fn),
         flagOf: flag,
         halted: () => stop.halted(),
       }),
@@ -214,7 +215,7 @@ export function sendCalls(
         // Places are taken before the call waits for its turn. A call handed back keeps its places: its rows go
         // again on them.
         if (!(await placed(call))) return stop.deferred ? undefined : stop.handBack();
-        const answer = await inTurn(call);
+        const answer = await deps.slots.inRun(runId, () => inTurn(call));
         if (!answer || answer.kind === "handback") return stop.handBack();
         if (answer.kind === "settled") {
           recorder.write(answer.items);
