@@ -226,7 +226,7 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
     if (c.kind !== "aborted") told(c.kind);
     switch (c.kind) {
       case "aborted":
-        return { kind: "handback", attempts, throttles };
+        return handback();
       case "permanent":
         return fail(c.code, c.httpStatus, c.message, c.credentials ? "credentials" : "permanent");
       case "throttled": {
@@ -237,7 +237,7 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
           await ctx.governor.throttled(0, turn);
           if (!ctx.onStall) return fail("Throttled", c.httpStatus, `${verdict.reason}; retry it later with "connect-backfill retry"`, "throttled");
           await ctx.onStall(verdict.reason);
-          return { kind: "handback", attempts, throttles };
+          return handback();
         }
         if (verdict.said) ctx.log?.warn?.({ retryAfterMs: c.retryAfterMs, capMs }, verdict.said);
         ctx.log?.debug({ line: ctx.line, attempt: attempts, retryAfterMs: verdict.retryAfterMs }, "throttled; the row waits for the governor");
@@ -264,7 +264,7 @@ export async function sendCall(ctx: SendContext, to: ContactTarget, fields: Fiel
         try {
           await sleep(delayMs, waitSignal);
         } catch {
-          return { kind: "handback", attempts, throttles };
+          return handback();
         }
         break;
       }

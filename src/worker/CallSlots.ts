@@ -49,8 +49,8 @@ export class CallSlots {
     return queued(this.lanes, key, this.perLane, fn);
   }
 
-  /** The lanes and runs with calls in them (tests). */
-  get laneCount(): number {
+  /** The lanes and run queues with calls in them (tests). */
+  get queueCount(): number {
     return this.lanes.size + this.runs.size;
   }
 }

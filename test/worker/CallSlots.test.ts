@@ -68,7 +68,7 @@ describe("CallSlots", () => {
       gates[i]?.();
     }
     expect((await Promise.all(waiting)).every((o) => o.kind === "done")).toBe(true);
-    expect(slots.laneCount).toBe(0);
+    expect(slots.queueCount).toBe(0);
   });
 
   it("a lane's calls waiting for their turns hold a quarter of the places at most", async () => {
@@ -136,7 +136,7 @@ describe("CallSlots.inRun", () => {
     for (const open of gates.splice(0)) open();
     await Promise.all(held);
     expect(started).toEqual(["slow0", "slow1", "other", "slow2", "slow3"]);
-    expect(slots.laneCount).toBe(0);
+    expect(slots.queueCount).toBe(0);
   });
 });
 
