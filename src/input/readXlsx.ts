@@ -1,9 +1,9 @@
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import { InputFileError } from "./InputFileError.js";
 import { inputName, type InputRef } from "./InputTransport.js";
+import { type FirstSheet, openFirstSheet } from "./xlsxParts.js";
 import type { CsvSource } from "./readCsv.js";
 import type { SourceRecord } from "./SourceRecord.js";
-import { transportOf } from "./transportOf.js";
 import { neutraliseLikeCsv } from "./undoNeutralise.js";
 import { unescapeXlsxText } from "../lib/xlsxText.js";
 
@@ -35,28 +35,22 @@ function textOf(value: ExcelJS.CellValue): string {
  */
 export async function readXlsx(input: InputRef): Promise<CsvSource> {
   const path = inputName(input);
-  const stream = await transportOf(input).open();
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
-    sharedStrings: "cache",
-    hyperlinks: "ignore",
-    styles: "cache",
-    worksheets: "emit",
-    entries: "emit",
-  });
-  const sheets = reader[Symbol.asyncIterator]();
-  let rows: AsyncIterator<ExcelJS.Row>;
+  let sheet: FirstSheet | undefined;
   let first: IteratorResult<ExcelJS.Row>;
   try {
-    const sheet = await sheets.next();
-    if (sheet.done) throw new InputFileError(`${path}: the workbook has no sheet.`);
-    rows = (sheet.value as unknown as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator]();
-    first = await rows.next();
+    sheet = await openFirstSheet(input);
+    if (!sheet) throw new InputFileError(`${path}: the workbook has no sheet.`);
+    first = await sheet.rows.next();
   } catch (err) {
-    stream.destroy();
+    sheet?.close();
     if (err instanceof InputFileError) throw err;
     throw new InputFileError(`${path}: could not be read as an .xlsx workbook (${(err as Error).message}).`);
   }
-  if (first.done) throw new InputFileError(`${path}: the first sheet is empty; it needs a header row naming its columns.`);
+  const { rows, close } = sheet;
+  if (first.done) {
+    close();
+    throw new InputFileError(`${path}: the first sheet is empty; it needs a header row naming its columns.`);
+  }
   const cellsOf = (row: ExcelJS.Row, width: number): string[] => {
     const values = row.values as ExcelJS.CellValue[];
     const out: string[] = [];
@@ -95,7 +89,7 @@ export async function readXlsx(input: InputRef): Promise<CsvSource> {
     } catch (err) {
       throw new InputFileError(`${path}: could not be read as an .xlsx workbook (${(err as Error).message}).`);
     } finally {
-      stream.destroy();
+      close();
     }
   }
   return { header, records: records(), blankLines: () => blank };
