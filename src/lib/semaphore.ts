@@ -8,8 +8,13 @@ export class Semaphore {
   private readonly waiting: Array<() => void> = [];
   private head = 0;
 
-  constructor(size: number) {
+  constructor(private readonly size: number) {
     this.free = size;
+  }
+
+  /** Every place free and nobody waiting: a queue of these may be forgotten. */
+  get idle(): boolean {
+    return this.free === this.size && this.head === this.waiting.length;
   }
 
   take(): Promise<() => void> {

@@ -1,4 +1,3 @@
-import pLimit, { type LimitFunction } from "p-limit";
 import type { CallPlaces } from "../connect/sendCall.js";
 import { Semaphore } from "../lib/semaphore.js";
 
@@ -19,8 +18,8 @@ import { Semaphore } from "../lib/semaphore.js";
  */
 export class CallSlots {
   private readonly flight: Semaphore;
-  private readonly lanes = new Map<string, LimitFunction>();
-  private readonly runs = new Map<string, LimitFunction>();
+  private readonly lanes = new Map<string, Semaphore>();
+  private readonly runs = new Map<string, Semaphore>();
   /** A lane's calls that may wait for their turns at once, each in a place. */
   private readonly perLane: number;
 
@@ -55,17 +54,25 @@ export class CallSlots {
   }
 }
 
-/** Runs `fn` in `key`'s queue of `size` at once. A queue with nothing in it is forgotten (a worker sees many runs). */
-function queued<T>(queues: Map<string, LimitFunction>, key: string, size: number, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in `key`'s queue of `size` at once, in the order they came. A queue with nothing in it is forgotten (a
+ * worker sees many runs). Semaphores, not p-limit: a call passes two of these queues, and a free place is taken
+ * without p-limit's hops through its own queue of promises (every call pays them, unthrottled ones most).
+ */
+async function queued<T>(queues: Map<string, Semaphore>, key: string, size: number, fn: () => Promise<T>): Promise<T> {
   let queue = queues.get(key);
   if (!queue) {
-    queue = pLimit(size);
+    queue = new Semaphore(size);
     queues.set(key, queue);
   }
   const mine = queue;
-  return mine(fn).finally(() => {
-    if (mine.activeCount === 0 && mine.pendingCount === 0 && queues.get(key) === mine) queues.delete(key);
-  });
+  const giveBack = await mine.take();
+  try {
+    return await fn();
+  } finally {
+    giveBack();
+    if (mine.idle && queues.get(key) === mine) queues.delete(key);
+  }
 }
 
 /** The lane of a run's calls of one API: its own where the run has a pace of its own (RunManifest.rate). */
