@@ -25,7 +25,7 @@ function textOf(value: ExcelJS.CellValue): string {
 }
 
 /**
- * Reads the first sheet of a workbook (failures.xlsx, fed back) as CSV rows:
+ * Reads the first sheet of a workbook (failures.xlsx, fed back; the first tab that is not hidden) as CSV rows:
  * its first row is the header, each later row a record whose line is its row
  * number, so outcomes name the rows a person sees. Cells come back as the text
  * they hold (text cells are never turned into numbers). A failures workbook's
@@ -38,8 +38,8 @@ export async function readXlsx(input: InputRef): Promise<CsvSource> {
   let sheet: FirstSheet | undefined;
   let first: IteratorResult<ExcelJS.Row>;
   try {
-    sheet = await openFirstSheet(input);
-    if (!sheet) throw new InputFileError(`${path}: the workbook has no sheet.`);
+    sheet = await openFirstSheet(input, path);
+    if (!sheet) throw new InputFileError(`${path}: the workbook has no worksheet to read (xl/workbook.xml lists none).`);
     first = await sheet.rows.next();
   } catch (err) {
     sheet?.close();

@@ -6,14 +6,20 @@ declare module "unzipper" {
     readonly path: string;
     readonly type: "File" | "Directory";
     stream(): Readable;
+    buffer(): Promise<Buffer>;
+  }
+  interface OpenOptions {
+    /** How many bytes from its end the zip's end record is looked for in (80 by default: no room for a comment). */
+    readonly tailSize?: number;
   }
   interface ZipDirectory {
     readonly files: ZipEntry[];
   }
   const unzipper: {
     Open: {
-      file(path: string): Promise<ZipDirectory>;
-      buffer(data: Buffer): Promise<ZipDirectory>;
+      buffer(data: Buffer, options?: OpenOptions): Promise<ZipDirectory>;
+      /** A zip read through `source`: each part from its offset, to the end or `length` bytes. */
+      custom(source: { stream(offset: number, length?: number): Readable; size(): Promise<number> }, options?: OpenOptions): Promise<ZipDirectory>;
     };
   };
   export default unzipper;

@@ -1,20 +1,25 @@
-import type { Readable } from "node:stream";
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { posix } from "node:path";
+import { Readable } from "node:stream";
 import ExcelJS from "exceljs";
 import unzipper, { type ZipDirectory } from "unzipper";
 import { isS3Url } from "../lib/s3Url.js";
+import { InputFileError } from "./InputFileError.js";
 import type { InputRef } from "./InputTransport.js";
-import { STDIN, transportOf } from "./transportOf.js";
+import { transportOf } from "./transportOf.js";
+import { sheetsOf, type WorkbookSheet } from "./xlsxSheets.js";
 
 /**
  * exceljs's streaming reader, step by step. Its own loop (`WorkbookReader.parse`) walks the zip as one stream and
- * stops at the zip library's early "end": now and then (1 read in a few hundred, measured) it ended before it
- * had seen xl/workbook.xml, and a good workbook was refused ("Cannot read properties of undefined (reading
- * 'sheets')"). Here each part is read from the zip's directory, in the order the sheet needs them, whatever order
- * the file stores them in. These are exceljs 4.4.0's own steps (package.json pins that version).
+ * stops at the zip library's early "end": for some contents (the same 2 workbooks of 500, every time) it ended
+ * before it had seen xl/workbook.xml, and a good workbook was refused ("Cannot read properties of undefined
+ * (reading 'sheets')"). Here each part is read from the zip's directory, in the order the sheet needs them,
+ * whatever order the file stores them in. These are exceljs 4.4.0's own steps (package.json pins that version).
  */
 interface ReaderSteps {
-  readonly model?: { readonly sheets?: readonly { readonly rId: string }[] };
-  readonly workbookRels?: readonly { readonly Id: string; readonly Target: string }[];
+  model?: { readonly sheets?: readonly unknown[] };
+  properties?: unknown;
   _parseRels(entry: Readable): Promise<void>;
   _parseWorkbook(entry: Readable): Promise<void>;
   _parseSharedStrings(entry: Readable): AsyncIterable<unknown>;
@@ -24,54 +29,135 @@ interface ReaderSteps {
 
 export interface FirstSheet {
   readonly rows: AsyncIterator<ExcelJS.Row>;
-  /** Stops reading (the sheet's part stream). */
+  /** Stops reading: the sheet's part and the file under it. */
   close(): void;
 }
 
-/** A local file is opened by its directory (each part read where it lies); S3 and other inputs are read whole first. */
-async function openZip(input: InputRef): Promise<ZipDirectory> {
-  const transport = transportOf(input);
-  const stream = await transport.open(); // a missing or unreadable input is its own sentence
-  if (transport.id !== STDIN && !isS3Url(transport.id)) {
-    stream.destroy();
-    return unzipper.Open.file(transport.id);
+/** The zip's end record is found within its last 65,557 bytes (a comment may be up to 65,535 long; 80 by default). */
+const ZIP_TAIL = 65_557;
+
+/** What a file that is no zip is, by its first bytes: one sentence for the person who gave it. */
+function notAZip(path: string, head: Buffer): InputFileError | undefined {
+  if (head.length >= 2 && head[0] === 0x50 && head[1] === 0x4b) return undefined; // "PK": a zip
+  // An OLE compound file: what Excel writes for a workbook with a password, and the old .xls format.
+  if (head.length >= 4 && head.readUInt32BE(0) === 0xd0cf11e0) {
+    return new InputFileError(`${path}: is a password-protected workbook or an old .xls file, which cannot be read; save it as .xlsx without a password.`);
   }
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return unzipper.Open.buffer(Buffer.concat(chunks));
+  return new InputFileError(`${path}: is not an .xlsx workbook (not a zip file); save it from the spreadsheet as .xlsx, or name it .csv if it is CSV text.`);
 }
 
-/** The workbook's first sheet as a person sees it (the first tab that is a worksheet), or undefined if it has none. */
-export async function openFirstSheet(input: InputRef): Promise<FirstSheet | undefined> {
-  const zip = await openZip(input);
-  const part = (name: string) => zip.files.find((f) => f.type === "File" && f.path === name);
-  const rels = part("xl/_rels/workbook.xml.rels");
-  const book = part("xl/workbook.xml");
-  if (!rels || !book) throw new Error("it has no xl/workbook.xml and its relationships");
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(undefined as never, {
-    sharedStrings: "cache",
-    hyperlinks: "ignore",
-    styles: "cache",
-    worksheets: "emit",
-  }) as unknown as ReaderSteps;
-  await reader._parseRels(rels.stream());
-  await reader._parseWorkbook(book.stream());
-  const strings = part("xl/sharedStrings.xml");
-  if (strings) for await (const _ of reader._parseSharedStrings(strings.stream()));
-  const styles = part("xl/styles.xml");
-  if (styles) await reader._parseStyles(styles.stream());
-  const targets = new Map((reader.workbookRels ?? []).map((r) => [r.Id, r.Target]));
-  for (const sheet of reader.model?.sheets ?? []) {
-    const target = targets.get(sheet.rId);
-    if (target === undefined) continue;
-    const name = target.startsWith("/") ? target.slice(1) : `xl/${target}`;
-    const number = /^xl\/worksheets\/sheet(\d+)\.xml$/.exec(name)?.[1];
-    const entry = part(name);
-    if (number === undefined || !entry) continue; // a chart sheet, say: not rows
-    const stream = entry.stream();
-    for (const emitted of reader._parseWorksheet(stream, number)) {
-      return { rows: (emitted.value as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator](), close: () => stream.destroy() };
-    }
+/** A zip read where its parts lie; `close` ends every read of the file still open (a read stopped early). */
+interface OpenZip {
+  readonly zip: ZipDirectory;
+  close(): void;
+}
+
+/** A local file is opened by its directory (each part read where it lies); S3 objects are read whole first. */
+async function openZip(input: InputRef, path: string): Promise<OpenZip> {
+  const transport = transportOf(input);
+  const stream = await transport.open(); // a missing or unreadable input is its own sentence
+  if (isS3Url(transport.id)) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    const data = Buffer.concat(chunks);
+    const wrong = notAZip(path, data.subarray(0, 4));
+    if (wrong) throw wrong;
+    return { zip: await unzipper.Open.buffer(data, { tailSize: ZIP_TAIL }), close: () => undefined };
   }
-  return undefined;
+  stream.destroy();
+  const file = transport.id;
+  const handle = await open(file);
+  const head = Buffer.alloc(4);
+  try {
+    await handle.read(head, 0, 4, 0);
+  } finally {
+    await handle.close();
+  }
+  const wrong = notAZip(path, head);
+  if (wrong) throw wrong;
+  const reads = new Set<Readable>();
+  const source = {
+    stream(offset: number, length?: number): Readable {
+      // As unzipper's own Open.file reads a part; kept so that a read stopped early can end it (unzipper ends one
+      // only when its part has been read to the end).
+      const read = createReadStream(file, { start: offset, ...(length ? { end: offset + length } : {}) });
+      reads.add(read);
+      read.once("close", () => reads.delete(read));
+      return read;
+    },
+    size: async () => (await stat(file)).size,
+  };
+  const zip = await unzipper.Open.custom(source, { tailSize: ZIP_TAIL });
+  return {
+    zip,
+    close: () => {
+      for (const read of reads) read.destroy();
+    },
+  };
+}
+
+/** A part's name in the zip: relationship targets are relative to xl/ (or absolute from the zip's root). */
+function partName(target: string): string {
+  return target.startsWith("/") ? target.slice(1) : posix.normalize(`xl/${target}`);
+}
+
+/**
+ * The sheet to read: the first tab a person sees (not hidden) that is a worksheet; if every worksheet tab is
+ * hidden, the first of them.
+ */
+function pickSheet(sheets: readonly WorkbookSheet[], rels: ReadonlyMap<string, { target: string; type: string }>): WorkbookSheet | undefined {
+  const worksheets = sheets.filter((s) => rels.get(s.rId)?.type.endsWith("/worksheet"));
+  return worksheets.find((s) => s.state === "visible") ?? worksheets[0];
+}
+
+/** The workbook's first sheet as a person sees it, or undefined if it has none. */
+export async function openFirstSheet(input: InputRef, path: string): Promise<FirstSheet | undefined> {
+  const { zip, close } = await openZip(input, path);
+  try {
+    const part = (name: string) => zip.files.find((f) => f.type === "File" && f.path === name);
+    const relsPart = part("xl/_rels/workbook.xml.rels");
+    const book = part("xl/workbook.xml");
+    if (!relsPart || !book) throw new Error("it has no xl/workbook.xml and its relationships");
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(undefined as never, {
+      sharedStrings: "cache",
+      hyperlinks: "ignore",
+      styles: "cache",
+      worksheets: "emit",
+    }) as unknown as ReaderSteps & { workbookRels?: ReadonlyArray<{ Id: string; Target: string; Type?: string }> };
+    await reader._parseRels(relsPart.stream());
+    const bookXml = (await book.buffer()).toString("utf8");
+    await reader._parseWorkbook(Readable.from([Buffer.from(bookXml, "utf8")]));
+    // Tabs read here, not from exceljs's model: it knows only the `r:` prefix, and a workbook saved by another
+    // tool may name the relationships' namespace otherwise.
+    reader.model ??= { sheets: [] };
+    const rels = new Map((reader.workbookRels ?? []).map((r) => [r.Id, { target: r.Target, type: r.Type ?? "" }]));
+    const sheet = pickSheet(sheetsOf(bookXml), rels);
+    if (!sheet) {
+      close();
+      return undefined;
+    }
+    const name = partName(rels.get(sheet.rId)?.target ?? "");
+    const entry = part(name);
+    if (!entry) throw new Error(`its sheet "${sheet.name}" is not in the file (${name})`);
+    const strings = part("xl/sharedStrings.xml");
+    if (strings) for await (const _ of reader._parseSharedStrings(strings.stream()));
+    const styles = part("xl/styles.xml");
+    if (styles) await reader._parseStyles(styles.stream());
+    const stream = entry.stream();
+    // The number only names the sheet inside exceljs (its id); the part itself is the one found above.
+    for (const emitted of reader._parseWorksheet(stream, /(\d+)\.xml$/.exec(name)?.[1] ?? "1")) {
+      return {
+        rows: (emitted.value as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator](),
+        close: () => {
+          stream.destroy();
+          close();
+        },
+      };
+    }
+    close();
+    return undefined;
+  } catch (err) {
+    close();
+    throw err;
+  }
 }

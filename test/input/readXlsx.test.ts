@@ -1,7 +1,9 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readlinkSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
+import JSZip from "jszip";
 import { afterEach, describe, expect, it } from "vitest";
 import { openSource } from "../../src/input/openSource.js";
 import { envelopeOfFields } from "../../src/input/envelope.js";
@@ -21,6 +23,14 @@ async function workbook(rows: ExcelJS.CellValue[][], extraSheet = false): Promis
   const path = join(dir, "in.xlsx");
   await book.xlsx.writeFile(path);
   return path;
+}
+
+function readlinkOrEmpty(p: string): string {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return "";
+  }
 }
 
 async function all(path: string) {
@@ -99,11 +109,95 @@ describe("reading a workbook", () => {
     expect(refused).toEqual([]);
   }, 120_000);
 
+  it("reads the first tab a person sees: a hidden tab before it is passed over", async () => {
+    dir ??= await mkdtemp(join(tmpdir(), "cb-xlsx-"));
+    const book = new ExcelJS.Workbook();
+    const old = book.addWorksheet("old copy");
+    old.state = "hidden";
+    old.addRow(["contactId", "v"]);
+    old.addRow(["c1", "OLD"]);
+    const current = book.addWorksheet("current");
+    current.addRow(["contactId", "v"]);
+    current.addRow(["c1", "NEW"]);
+    const path = join(dir, "hidden.xlsx");
+    await book.xlsx.writeFile(path);
+    const { out } = await all(path);
+    expect(out).toEqual([{ kind: "fields", line: 2, fields: ["c1", "NEW"] }]);
+  });
+
+  it("a workbook saved by another tool is read: the relationships' namespace under another prefix, a ./ target, a part named otherwise, a long zip comment", async () => {
+    const path = await workbook([
+      ["contactId", "v"],
+      ["c1", "x"],
+    ]);
+    const zip = await JSZip.loadAsync(await readFile(path));
+    const bookXml = (await zip.file("xl/workbook.xml")?.async("string")) as string;
+    const relsXml = (await zip.file("xl/_rels/workbook.xml.rels")?.async("string")) as string;
+    const sheetXml = (await zip.file("xl/worksheets/sheet1.xml")?.async("string")) as string;
+    // As an XML tool may write it back: the same namespace, another prefix.
+    const renamed = bookXml.replaceAll("xmlns:r=", "xmlns:rel=").replaceAll(" r:id=", " rel:id=");
+    expect(renamed).toContain("rel:id=");
+    zip.file("xl/workbook.xml", renamed);
+    zip.remove("xl/worksheets/sheet1.xml");
+    zip.file("xl/worksheets/Data.xml", sheetXml);
+    zip.file("xl/_rels/workbook.xml.rels", relsXml.replace('Target="worksheets/sheet1.xml"', 'Target="./worksheets/Data.xml"'));
+    const other = join(dir as string, "other.xlsx");
+    await writeFile(
+      other,
+      await zip.generateAsync({
+        type: "nodebuffer",
+        compression: "DEFLATE",
+        comment: "saved by a tool that writes a comment longer than eighty bytes at the end of the zip",
+      }),
+    );
+    const { out } = await all(other);
+    expect(out).toEqual([{ kind: "fields", line: 2, fields: ["c1", "x"] }]);
+  });
+
+  it("a file that is no zip, or a password-protected workbook, is one sentence that says what it is", async () => {
+    dir ??= await mkdtemp(join(tmpdir(), "cb-xlsx-"));
+    const ole = join(dir, "locked.xlsx");
+    await writeFile(ole, Buffer.concat([Buffer.from("d0cf11e0a1b11ae1", "hex"), Buffer.alloc(600)]));
+    await expect(openSource(ole, "csv")).rejects.toThrow(
+      /locked\.xlsx: is a password-protected workbook or an old \.xls file, which cannot be read; save it as \.xlsx without a password\.$/,
+    );
+    const empty = join(dir, "empty.xlsx");
+    await writeFile(empty, "");
+    await expect(openSource(empty, "csv")).rejects.toThrow(/empty\.xlsx: is not an \.xlsx workbook \(not a zip file\)/);
+  });
+
+  it("a read stopped early leaves no handle on the file open", async () => {
+    // Big enough that the zip's part is still being read when the reader stops (20k rows were read whole already).
+    dir ??= await mkdtemp(join(tmpdir(), "cb-xlsx-"));
+    const path = join(dir, "big.xlsx");
+    const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false });
+    const sheet = book.addWorksheet("rows");
+    sheet.addRow(["contactId", "v"]).commit();
+    for (let i = 0; i < 100_000; i++) sheet.addRow([`c${i}`, `value ${i} ${i * 7919}`]).commit();
+    sheet.commit();
+    await book.commit();
+    const open = async () => (await readdir("/proc/self/fd")).filter((fd) => readlinkOrEmpty(`/proc/self/fd/${fd}`) === path).length;
+    const src = await openSource(path, "csv");
+    for await (const r of src.records) {
+      expect(r.kind).toBe("fields");
+      break; // the records' generator is returned: the reader closes what it holds
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await open()).toBe(0);
+  });
+
   it("a file that is not a workbook, or a workbook with an empty first sheet, is one sentence", async () => {
     dir = await mkdtemp(join(tmpdir(), "cb-xlsx-"));
     const bad = join(dir, "bad.xlsx");
     await writeFile(bad, "contactId,v\nc1,1\n");
-    await expect(openSource(bad, "csv")).rejects.toThrow(/^.*bad\.xlsx: could not be read as an \.xlsx workbook \(.*\)\.$/);
+    await expect(openSource(bad, "csv")).rejects.toThrow(
+      /^.*bad\.xlsx: is not an \.xlsx workbook \(not a zip file\); save it from the spreadsheet as \.xlsx, or name it \.csv if it is CSV text\.$/,
+    );
+    // A zip cut short: what the zip reader says, in the sentence.
+    const whole = await readFile(await workbook([["contactId"], ["c1"]]));
+    const cut = join(dir, "cut.xlsx");
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    await expect(openSource(cut, "csv")).rejects.toThrow(/^.*cut\.xlsx: could not be read as an \.xlsx workbook \(.+\)\.$/);
     const empty = await workbook([]);
     await expect(openSource(empty, "csv")).rejects.toThrow(/in\.xlsx: the first sheet is empty; it needs a header row naming its columns\./);
   });

@@ -1,0 +1,39 @@
+/** A workbook's tab, as xl/workbook.xml lists it (in tab order). */
+export interface WorkbookSheet {
+  readonly name: string;
+  /** Its relationship's id (the `id` attribute of the relationships namespace, whatever its prefix). */
+  readonly rId: string;
+  readonly state: string;
+}
+
+// A <sheet> element, whatever prefix the workbook's own namespace has (`<sheet`, `<x:sheet`), not <sheets>.
+const SHEET = /<(?:[\w.-]+:)?sheet\s([^>]*?)\/?>/g;
+const ATTRIBUTE = /([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
+const ENTITY: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+
+function unescapeXml(s: string): string {
+  return s.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => ENTITY[e] ?? "");
+}
+
+/**
+ * The tabs of xl/workbook.xml, read from its text: a spreadsheet library's parser knows the relationships'
+ * namespace only as `r:`, and a file saved by another tool may name it otherwise (`rel:id`), which left the
+ * workbook without a sheet to read.
+ */
+export function sheetsOf(workbookXml: string): WorkbookSheet[] {
+  const sheets: WorkbookSheet[] = [];
+  for (const tag of workbookXml.matchAll(SHEET)) {
+    let name = "";
+    let rId = "";
+    let state = "visible";
+    for (const a of (tag[1] ?? "").matchAll(ATTRIBUTE)) {
+      const key = a[1] ?? "";
+      const value = unescapeXml(a[2] ?? a[3] ?? "");
+      if (key === "name") name = value;
+      else if (key === "state") state = value;
+      else if (/^[\w.-]+:id$/.test(key)) rId = value;
+    }
+    if (rId !== "") sheets.push({ name, rId, state });
+  }
+  return sheets;
+}
