@@ -8,6 +8,7 @@ import { isS3Url } from "../lib/s3Url.js";
 import { InputFileError } from "./InputFileError.js";
 import type { InputRef } from "./InputTransport.js";
 import { transportOf } from "./transportOf.js";
+import { JoinInlineRuns } from "./xlsxInlineRuns.js";
 import { sheetsOf, type WorkbookSheet } from "./xlsxSheets.js";
 
 /**
@@ -143,12 +144,15 @@ export async function openFirstSheet(input: InputRef, path: string): Promise<Fir
     if (strings) for await (const _ of reader._parseSharedStrings(strings.stream()));
     const styles = part("xl/styles.xml");
     if (styles) await reader._parseStyles(styles.stream());
-    const stream = entry.stream();
+    const raw = entry.stream();
+    const stream = raw.pipe(new JoinInlineRuns());
+    raw.once("error", (err) => stream.destroy(err));
     // The number only names the sheet inside exceljs (its id); the part itself is the one found above.
     for (const emitted of reader._parseWorksheet(stream, /(\d+)\.xml$/.exec(name)?.[1] ?? "1")) {
       return {
         rows: (emitted.value as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator](),
         close: () => {
+          raw.destroy();
           stream.destroy();
           close();
         },

@@ -154,6 +154,20 @@ describe("reading a workbook", () => {
     expect(out).toEqual([{ kind: "fields", line: 2, fields: ["c1", "x"] }]);
   });
 
+  it("a cell written in formatted pieces in the sheet itself (an inline string) comes back whole", async () => {
+    dir ??= await mkdtemp(join(tmpdir(), "cb-xlsx-"));
+    const path = join(dir, "runs.xlsx");
+    // exceljs's streaming writer without shared strings writes each cell's text in the sheet, a rich text as runs.
+    const book = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: path, useSharedStrings: false });
+    const sheet = book.addWorksheet("notes");
+    sheet.addRow(["contactId", "note"]).commit();
+    sheet.addRow(["c1", { richText: [{ text: "Call back", font: { bold: true } }, { text: " tomorrow" }] }]).commit();
+    sheet.commit();
+    await book.commit();
+    const { out } = await all(path);
+    expect(out).toEqual([{ kind: "fields", line: 2, fields: ["c1", "Call back tomorrow"] }]);
+  });
+
   it("a file that is no zip, or a password-protected workbook, is one sentence that says what it is", async () => {
     dir ??= await mkdtemp(join(tmpdir(), "cb-xlsx-"));
     const ole = join(dir, "locked.xlsx");
