@@ -24,6 +24,12 @@ function textOf(value: ExcelJS.CellValue): string {
   return "";
 }
 
+/** The zip library's word for a file that ends before its directory says it should, as a person reads it. */
+function whatWentWrong(err: unknown): string {
+  const message = (err as Error).message;
+  return message === "FILE_ENDED" ? "the file ends early: it was cut short or is damaged" : message;
+}
+
 /**
  * Reads the first sheet of a workbook (failures.xlsx, fed back; the first tab that is not hidden) as CSV rows:
  * its first row is the header, each later row a record whose line is its row
@@ -44,7 +50,7 @@ export async function readXlsx(input: InputRef): Promise<CsvSource> {
   } catch (err) {
     sheet?.close();
     if (err instanceof InputFileError) throw err;
-    throw new InputFileError(`${path}: could not be read as an .xlsx workbook (${(err as Error).message}).`);
+    throw new InputFileError(`${path}: could not be read as an .xlsx workbook (${whatWentWrong(err)}).`);
   }
   const { rows, close } = sheet;
   if (first.done) {
@@ -87,7 +93,7 @@ export async function readXlsx(input: InputRef): Promise<CsvSource> {
         yield { kind: "fields", line: row.number, fields: fields.map(asCsv) };
       }
     } catch (err) {
-      throw new InputFileError(`${path}: could not be read as an .xlsx workbook (${(err as Error).message}).`);
+      throw new InputFileError(`${path}: could not be read as an .xlsx workbook (${whatWentWrong(err)}).`);
     } finally {
       close();
     }

@@ -9,7 +9,8 @@ import { InputFileError } from "./InputFileError.js";
 import type { InputRef } from "./InputTransport.js";
 import { transportOf } from "./transportOf.js";
 import { JoinInlineRuns } from "./xlsxInlineRuns.js";
-import { sheetsOf, type WorkbookSheet } from "./xlsxSheets.js";
+import { SheetEnd } from "./xlsxSheetEnd.js";
+import { type Relationship, relationshipsOf, sheetsOf, type WorkbookSheet } from "./xlsxLists.js";
 
 /**
  * exceljs's streaming reader, step by step. Its own loop (`WorkbookReader.parse`) walks the zip as one stream and
@@ -21,7 +22,6 @@ import { sheetsOf, type WorkbookSheet } from "./xlsxSheets.js";
 interface ReaderSteps {
   model?: { readonly sheets?: readonly unknown[] };
   properties?: unknown;
-  _parseRels(entry: Readable): Promise<void>;
   _parseWorkbook(entry: Readable): Promise<void>;
   _parseSharedStrings(entry: Readable): AsyncIterable<unknown>;
   _parseStyles(entry: Readable): Promise<void>;
@@ -97,17 +97,24 @@ async function openZip(input: InputRef, path: string): Promise<OpenZip> {
   };
 }
 
-/** A part's name in the zip: relationship targets are relative to xl/ (or absolute from the zip's root). */
-function partName(target: string): string {
-  return target.startsWith("/") ? target.slice(1) : posix.normalize(`xl/${target}`);
+/** A part's name in the zip: a target relative to the part whose relationship it is (`from`'s folder), or from the root. */
+function partName(target: string, from: string): string {
+  return target.startsWith("/") ? target.slice(1) : posix.normalize(posix.join(posix.dirname(from), target));
 }
+
+/** The .rels part of `part`: its folder's _rels/<its name>.rels. */
+function relsOf(part: string): string {
+  return posix.join(posix.dirname(part), "_rels", `${posix.basename(part)}.rels`);
+}
+
+const isType = (rel: Relationship | undefined, type: string): boolean => rel?.type.endsWith(`/${type}`) === true;
 
 /**
  * The sheet to read: the first tab a person sees (not hidden) that is a worksheet; if every worksheet tab is
  * hidden, the first of them.
  */
-function pickSheet(sheets: readonly WorkbookSheet[], rels: ReadonlyMap<string, { target: string; type: string }>): WorkbookSheet | undefined {
-  const worksheets = sheets.filter((s) => rels.get(s.rId)?.type.endsWith("/worksheet"));
+function pickSheet(sheets: readonly WorkbookSheet[], rels: ReadonlyMap<string, Relationship>): WorkbookSheet | undefined {
+  const worksheets = sheets.filter((s) => isType(rels.get(s.rId), "worksheet"));
   return worksheets.find((s) => s.state === "visible") ?? worksheets[0];
 }
 
@@ -116,43 +123,56 @@ export async function openFirstSheet(input: InputRef, path: string): Promise<Fir
   const { zip, close } = await openZip(input, path);
   try {
     const part = (name: string) => zip.files.find((f) => f.type === "File" && f.path === name);
-    const relsPart = part("xl/_rels/workbook.xml.rels");
-    const book = part("xl/workbook.xml");
-    if (!relsPart || !book) throw new Error("it has no xl/workbook.xml and its relationships");
+    const text = async (name: string) => {
+      const found = part(name);
+      return found ? (await found.buffer()).toString("utf8") : undefined;
+    };
+    // The workbook part is where the package's relationships say (xl/workbook.xml as a rule), its parts where its own do.
+    const office = relationshipsOf((await text("_rels/.rels")) ?? "").find((r) => isType(r, "officeDocument"));
+    const bookName = office ? partName(office.target, "") : "xl/workbook.xml";
+    const bookXml = await text(bookName);
+    const relsXml = await text(relsOf(bookName));
+    if (bookXml === undefined || relsXml === undefined) throw new Error(`it has no ${bookName} and its relationships`);
     const reader = new ExcelJS.stream.xlsx.WorkbookReader(undefined as never, {
       sharedStrings: "cache",
       hyperlinks: "ignore",
       styles: "cache",
       worksheets: "emit",
-    }) as unknown as ReaderSteps & { workbookRels?: ReadonlyArray<{ Id: string; Target: string; Type?: string }> };
-    await reader._parseRels(relsPart.stream());
-    const bookXml = (await book.buffer()).toString("utf8");
+    }) as unknown as ReaderSteps;
     await reader._parseWorkbook(Readable.from([Buffer.from(bookXml, "utf8")]));
-    // Tabs read here, not from exceljs's model: it knows only the `r:` prefix, and a workbook saved by another
-    // tool may name the relationships' namespace otherwise.
+    // Tabs and relationships read here, not by exceljs: it knows only the `r:` prefix and the usual part names,
+    // and a workbook saved by another tool may use others.
     reader.model ??= { sheets: [] };
-    const rels = new Map((reader.workbookRels ?? []).map((r) => [r.Id, { target: r.Target, type: r.Type ?? "" }]));
+    const relations = relationshipsOf(relsXml);
+    const rels = new Map(relations.map((r) => [r.id, r]));
     const sheet = pickSheet(sheetsOf(bookXml), rels);
     if (!sheet) {
       close();
       return undefined;
     }
-    const name = partName(rels.get(sheet.rId)?.target ?? "");
+    const name = partName(rels.get(sheet.rId)?.target ?? "", bookName);
     const entry = part(name);
     if (!entry) throw new Error(`its sheet "${sheet.name}" is not in the file (${name})`);
-    const strings = part("xl/sharedStrings.xml");
+    const partOf = (type: string) => {
+      const rel = relations.find((r) => isType(r, type));
+      return rel ? part(partName(rel.target, bookName)) : undefined;
+    };
+    const strings = partOf("sharedStrings");
     if (strings) for await (const _ of reader._parseSharedStrings(strings.stream()));
-    const styles = part("xl/styles.xml");
+    const styles = partOf("styles");
     if (styles) await reader._parseStyles(styles.stream());
     const raw = entry.stream();
-    const stream = raw.pipe(new JoinInlineRuns());
+    const joined = raw.pipe(new JoinInlineRuns());
+    const stream = joined.pipe(new SheetEnd());
     raw.once("error", (err) => stream.destroy(err));
+    joined.once("error", (err) => stream.destroy(err));
     // The number only names the sheet inside exceljs (its id); the part itself is the one found above.
     for (const emitted of reader._parseWorksheet(stream, /(\d+)\.xml$/.exec(name)?.[1] ?? "1")) {
       return {
         rows: (emitted.value as AsyncIterable<ExcelJS.Row>)[Symbol.asyncIterator](),
         close: () => {
           raw.destroy();
+          joined.destroy();
           stream.destroy();
           close();
         },

@@ -125,7 +125,7 @@ describe("reading a workbook", () => {
     expect(out).toEqual([{ kind: "fields", line: 2, fields: ["c1", "NEW"] }]);
   });
 
-  it("a workbook saved by another tool is read: the relationships' namespace under another prefix, a ./ target, a part named otherwise, a long zip comment", async () => {
+  it("a workbook saved by another tool is read: the relationships' namespace under another prefix, a ./ target, parts named otherwise, a long zip comment", async () => {
     const path = await workbook([
       ["contactId", "v"],
       ["c1", "x"],
@@ -137,10 +137,22 @@ describe("reading a workbook", () => {
     // As an XML tool may write it back: the same namespace, another prefix.
     const renamed = bookXml.replaceAll("xmlns:r=", "xmlns:rel=").replaceAll(" r:id=", " rel:id=");
     expect(renamed).toContain("rel:id=");
-    zip.file("xl/workbook.xml", renamed);
     zip.remove("xl/worksheets/sheet1.xml");
     zip.file("xl/worksheets/Data.xml", sheetXml);
-    zip.file("xl/_rels/workbook.xml.rels", relsXml.replace('Target="worksheets/sheet1.xml"', 'Target="./worksheets/Data.xml"'));
+    // Its strings in a part of another name, and the workbook itself elsewhere: where the relationships say.
+    const strings = (await zip.file("xl/sharedStrings.xml")?.async("string")) as string;
+    zip.remove("xl/sharedStrings.xml");
+    zip.file("xl/text/strings.xml", strings);
+    zip.remove("xl/workbook.xml");
+    zip.remove("xl/_rels/workbook.xml.rels");
+    zip.file("xl/book.xml", renamed);
+    zip.file(
+      "xl/_rels/book.xml.rels",
+      relsXml.replace('Target="worksheets/sheet1.xml"', 'Target="./worksheets/Data.xml"').replace('Target="sharedStrings.xml"', 'Target="text/strings.xml"'),
+    );
+    const rootRels = (await zip.file("_rels/.rels")?.async("string")) as string;
+    expect(rootRels).toContain('Target="xl/workbook.xml"');
+    zip.file("_rels/.rels", rootRels.replace('Target="xl/workbook.xml"', 'Target="/xl/book.xml"'));
     const other = join(dir as string, "other.xlsx");
     await writeFile(
       other,
@@ -180,6 +192,22 @@ describe("reading a workbook", () => {
     await expect(openSource(empty, "csv")).rejects.toThrow(/empty\.xlsx: is not an \.xlsx workbook \(not a zip file\)/);
   });
 
+  it("a sheet whose XML stops mid-row (a damaged file, its zip whole) is refused, not read as the rows before the cut", async () => {
+    const path = await workbook([
+      ["contactId", "v"],
+      ["c1", "x"],
+      ["c2", "y"],
+    ]);
+    const zip = await JSZip.loadAsync(await readFile(path));
+    const sheetXml = (await zip.file("xl/worksheets/sheet1.xml")?.async("string")) as string;
+    zip.file("xl/worksheets/sheet1.xml", sheetXml.slice(0, sheetXml.indexOf('<row r="3"') + 8));
+    const cut = join(dir as string, "cut-sheet.xlsx");
+    await writeFile(cut, await zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" }));
+    await expect(all(cut)).rejects.toThrow(
+      /cut-sheet\.xlsx: could not be read as an \.xlsx workbook \(its sheet's XML stops before its end: the file is damaged\)\./,
+    );
+  });
+
   it("a read stopped early leaves no handle on the file open", async () => {
     // Big enough that the zip's part is still being read when the reader stops (20k rows were read whole already).
     dir ??= await mkdtemp(join(tmpdir(), "cb-xlsx-"));
@@ -211,7 +239,9 @@ describe("reading a workbook", () => {
     const whole = await readFile(await workbook([["contactId"], ["c1"]]));
     const cut = join(dir, "cut.xlsx");
     await writeFile(cut, whole.subarray(0, Math.floor(whole.length / 2)));
-    await expect(openSource(cut, "csv")).rejects.toThrow(/^.*cut\.xlsx: could not be read as an \.xlsx workbook \(.+\)\.$/);
+    await expect(openSource(cut, "csv")).rejects.toThrow(
+      /^.*cut\.xlsx: could not be read as an \.xlsx workbook \(the file ends early: it was cut short or is damaged\)\.$/,
+    );
     const empty = await workbook([]);
     await expect(openSource(empty, "csv")).rejects.toThrow(/in\.xlsx: the first sheet is empty; it needs a header row naming its columns\./);
   });

@@ -1,3 +1,6 @@
+// What a workbook's XML parts list, read from their text: its tabs (xl/workbook.xml) and the relationships that
+// say where each part is (the .rels parts).
+
 /** A workbook's tab, as xl/workbook.xml lists it (in tab order). */
 export interface WorkbookSheet {
   readonly name: string;
@@ -36,4 +39,23 @@ export function sheetsOf(workbookXml: string): WorkbookSheet[] {
     if (rId !== "") sheets.push({ name, rId, state });
   }
   return sheets;
+}
+
+/** A relationship of a .rels part: what `id` names, of which type, at which target. */
+export interface Relationship {
+  readonly id: string;
+  readonly type: string;
+  readonly target: string;
+}
+
+const RELATIONSHIP = /<(?:[\w.-]+:)?Relationship\s([^>]*?)\/?>/g;
+
+export function relationshipsOf(relsXml: string): Relationship[] {
+  const out: Relationship[] = [];
+  for (const tag of relsXml.matchAll(RELATIONSHIP)) {
+    const attrs = new Map<string, string>();
+    for (const a of (tag[1] ?? "").matchAll(ATTRIBUTE)) attrs.set(a[1] ?? "", unescapeXml(a[2] ?? a[3] ?? ""));
+    out.push({ id: attrs.get("Id") ?? "", type: attrs.get("Type") ?? "", target: attrs.get("Target") ?? "" });
+  }
+  return out;
 }
