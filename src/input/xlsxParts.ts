@@ -21,7 +21,6 @@ import { type Relationship, relationshipsOf, sheetsOf, type WorkbookSheet } from
  */
 interface ReaderSteps {
   model?: { readonly sheets?: readonly unknown[] };
-  properties?: unknown;
   _parseWorkbook(entry: Readable): Promise<void>;
   _parseSharedStrings(entry: Readable): AsyncIterable<unknown>;
   _parseStyles(entry: Readable): Promise<void>;
@@ -88,13 +87,15 @@ async function openZip(input: InputRef, path: string): Promise<OpenZip> {
     },
     size: async () => (await stat(file)).size,
   };
-  const zip = await unzipper.Open.custom(source, { tailSize: ZIP_TAIL });
-  return {
-    zip,
-    close: () => {
-      for (const read of reads) read.destroy();
-    },
+  const close = () => {
+    for (const read of reads) read.destroy();
   };
+  try {
+    return { zip: await unzipper.Open.custom(source, { tailSize: ZIP_TAIL }), close };
+  } catch (err) {
+    close(); // a damaged directory: the reads it began end here
+    throw err;
+  }
 }
 
 /** A part's name in the zip: a target relative to the part whose relationship it is (`from`'s folder), or from the root. */
