@@ -10,6 +10,7 @@ import type { InputRef } from "./InputTransport.js";
 import { transportOf } from "./transportOf.js";
 import { JoinInlineRuns } from "./xlsxInlineRuns.js";
 import { SheetEnd } from "./xlsxSheetEnd.js";
+import { UnprefixMain } from "./xlsxUnprefix.js";
 import { type Relationship, relationshipsOf, sheetsOf, type WorkbookSheet } from "./xlsxLists.js";
 
 /**
@@ -140,7 +141,7 @@ export async function openFirstSheet(input: InputRef, path: string): Promise<Fir
       styles: "cache",
       worksheets: "emit",
     }) as unknown as ReaderSteps;
-    await reader._parseWorkbook(Readable.from([Buffer.from(bookXml, "utf8")]));
+    await reader._parseWorkbook(Readable.from([Buffer.from(bookXml, "utf8")]).pipe(new UnprefixMain()));
     // Tabs and relationships read here, not by exceljs: it knows only the `r:` prefix and the usual part names,
     // and a workbook saved by another tool may use others.
     reader.model ??= { sheets: [] };
@@ -159,11 +160,11 @@ export async function openFirstSheet(input: InputRef, path: string): Promise<Fir
       return rel ? part(partName(rel.target, bookName)) : undefined;
     };
     const strings = partOf("sharedStrings");
-    if (strings) for await (const _ of reader._parseSharedStrings(strings.stream()));
+    if (strings) for await (const _ of reader._parseSharedStrings(strings.stream().pipe(new UnprefixMain())));
     const styles = partOf("styles");
-    if (styles) await reader._parseStyles(styles.stream());
+    if (styles) await reader._parseStyles(styles.stream().pipe(new UnprefixMain()));
     const raw = entry.stream();
-    const joined = raw.pipe(new JoinInlineRuns());
+    const joined = raw.pipe(new UnprefixMain()).pipe(new JoinInlineRuns());
     const stream = joined.pipe(new SheetEnd());
     raw.once("error", (err) => stream.destroy(err));
     joined.once("error", (err) => stream.destroy(err));

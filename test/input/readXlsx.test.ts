@@ -192,6 +192,31 @@ describe("reading a workbook", () => {
     await expect(openSource(empty, "csv")).rejects.toThrow(/empty\.xlsx: is not an \.xlsx workbook \(not a zip file\)/);
   });
 
+  it("a workbook whose every element carries a prefix (as the .NET Open XML SDK writes it) is read whole", async () => {
+    const path = await workbook([
+      ["contactId", "v"],
+      ["c1", "x"],
+      ["c2", "y"],
+    ]);
+    const zip = await JSZip.loadAsync(await readFile(path));
+    const main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    for (const name of ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml"]) {
+      const xml = (await zip.file(name)?.async("string")) as string;
+      const prefixed = xml
+        .replace(`xmlns="${main}"`, `xmlns:x="${main}"`)
+        .replace(/<(\/?)([A-Za-z][\w]*)(?=[\s>\/])/g, (all, slash: string, tag: string) => (all.startsWith("<?") ? all : `<${slash}x:${tag}`));
+      expect(prefixed).toContain("<x:");
+      zip.file(name, prefixed);
+    }
+    const other = join(dir as string, "prefixed.xlsx");
+    await writeFile(other, await zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" }));
+    const { out } = await all(other);
+    expect(out).toEqual([
+      { kind: "fields", line: 2, fields: ["c1", "x"] },
+      { kind: "fields", line: 3, fields: ["c2", "y"] },
+    ]);
+  });
+
   it("a sheet whose XML stops mid-row (a damaged file, its zip whole) is refused, not read as the rows before the cut", async () => {
     const path = await workbook([
       ["contactId", "v"],
