@@ -10,7 +10,8 @@ export interface WorkbookSheet {
 }
 
 // A <sheet> element, whatever prefix the workbook's own namespace has (`<sheet`, `<x:sheet`), not <sheets>.
-const SHEET = /<(?:[\w.-]+:)?sheet\s([^>]*?)\/?>/g;
+// Its attributes may hold a ">" (legal in a quoted value): quoted values are taken whole.
+const SHEET = /<(?:[\w.-]+:)?sheet\s((?:[^>"']|"[^"]*"|'[^']*')*?)\/?>/g;
 const ATTRIBUTE = /([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 const ENTITY: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
@@ -25,7 +26,8 @@ function unescapeXml(s: string): string {
  */
 export function sheetsOf(workbookXml: string): WorkbookSheet[] {
   const sheets: WorkbookSheet[] = [];
-  for (const tag of workbookXml.matchAll(SHEET)) {
+  // A tab commented out is no tab.
+  for (const tag of workbookXml.replace(COMMENT, "").matchAll(SHEET)) {
     let name = "";
     let rId = "";
     let state = "visible";
@@ -34,7 +36,8 @@ export function sheetsOf(workbookXml: string): WorkbookSheet[] {
       const value = unescapeXml(a[2] ?? a[3] ?? "");
       if (key === "name") name = value;
       else if (key === "state") state = value;
-      else if (/^[\w.-]+:id$/.test(key)) rId = value;
+      // `r:id` as a rule; another prefix's `id` when there is no `r:` (the first such: a tool may add its own after it).
+      else if (key === "r:id" || (rId === "" && /^[\w.-]+:id$/.test(key))) rId = value;
     }
     if (rId !== "") sheets.push({ name, rId, state });
   }
@@ -48,13 +51,16 @@ export interface Relationship {
   readonly target: string;
 }
 
-const RELATIONSHIP = /<(?:[\w.-]+:)?Relationship\s([^>]*?)\/?>/g;
+const RELATIONSHIP = /<(?:[\w.-]+:)?Relationship\s((?:[^>"']|"[^"]*"|'[^']*')*?)\/?>/g;
+const COMMENT = /<!--[\s\S]*?-->/g;
 
 export function relationshipsOf(relsXml: string): Relationship[] {
   const out: Relationship[] = [];
-  for (const tag of relsXml.matchAll(RELATIONSHIP)) {
+  for (const tag of relsXml.replace(COMMENT, "").matchAll(RELATIONSHIP)) {
     const attrs = new Map<string, string>();
     for (const a of (tag[1] ?? "").matchAll(ATTRIBUTE)) attrs.set(a[1] ?? "", unescapeXml(a[2] ?? a[3] ?? ""));
+    // A part outside the package (TargetMode="External") is not one of its parts.
+    if (attrs.get("TargetMode") === "External") continue;
     out.push({ id: attrs.get("Id") ?? "", type: attrs.get("Type") ?? "", target: attrs.get("Target") ?? "" });
   }
   return out;

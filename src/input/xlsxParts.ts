@@ -8,7 +8,7 @@ import { isS3Url } from "../lib/s3Url.js";
 import { InputFileError } from "./InputFileError.js";
 import type { InputRef } from "./InputTransport.js";
 import { transportOf } from "./transportOf.js";
-import { JoinInlineRuns } from "./xlsxInlineRuns.js";
+import { JoinRuns } from "./xlsxRuns.js";
 import { SheetEnd } from "./xlsxSheetEnd.js";
 import { UnprefixMain } from "./xlsxUnprefix.js";
 import { type Relationship, relationshipsOf, sheetsOf, type WorkbookSheet } from "./xlsxLists.js";
@@ -100,7 +100,8 @@ async function openZip(input: InputRef, path: string): Promise<OpenZip> {
 }
 
 /** A part's name in the zip: a target relative to the part whose relationship it is (`from`'s folder), or from the root. */
-function partName(target: string, from: string): string {
+function partName(given: string, from: string): string {
+  const target = given.replaceAll("\\", "/");
   return target.startsWith("/") ? target.slice(1) : posix.normalize(posix.join(posix.dirname(from), target));
 }
 
@@ -124,7 +125,9 @@ function pickSheet(sheets: readonly WorkbookSheet[], rels: ReadonlyMap<string, R
 export async function openFirstSheet(input: InputRef, path: string): Promise<FirstSheet | undefined> {
   const { zip, close } = await openZip(input, path);
   try {
-    const part = (name: string) => zip.files.find((f) => f.type === "File" && f.path === name);
+    // Part names are case-insensitive (Open Packaging Conventions): the exact name first, then any case.
+    const part = (name: string) =>
+      zip.files.find((f) => f.type === "File" && f.path === name) ?? zip.files.find((f) => f.type === "File" && f.path.toLowerCase() === name.toLowerCase());
     const text = async (name: string) => {
       const found = part(name);
       return found ? (await found.buffer()).toString("utf8") : undefined;
@@ -146,7 +149,8 @@ export async function openFirstSheet(input: InputRef, path: string): Promise<Fir
     // and a workbook saved by another tool may use others.
     reader.model ??= { sheets: [] };
     const relations = relationshipsOf(relsXml);
-    const rels = new Map(relations.map((r) => [r.id, r]));
+    const rels = new Map<string, Relationship>();
+    for (const r of relations) if (!rels.has(r.id)) rels.set(r.id, r); // an id given twice: its first
     const sheet = pickSheet(sheetsOf(bookXml), rels);
     if (!sheet) {
       close();
@@ -160,11 +164,11 @@ export async function openFirstSheet(input: InputRef, path: string): Promise<Fir
       return rel ? part(partName(rel.target, bookName)) : undefined;
     };
     const strings = partOf("sharedStrings");
-    if (strings) for await (const _ of reader._parseSharedStrings(strings.stream().pipe(new UnprefixMain())));
+    if (strings) for await (const _ of reader._parseSharedStrings(strings.stream().pipe(new UnprefixMain()).pipe(new JoinRuns("si"))));
     const styles = partOf("styles");
     if (styles) await reader._parseStyles(styles.stream().pipe(new UnprefixMain()));
     const raw = entry.stream();
-    const joined = raw.pipe(new UnprefixMain()).pipe(new JoinInlineRuns());
+    const joined = raw.pipe(new UnprefixMain()).pipe(new JoinRuns("is"));
     const stream = joined.pipe(new SheetEnd());
     raw.once("error", (err) => stream.destroy(err));
     joined.once("error", (err) => stream.destroy(err));

@@ -17,12 +17,15 @@ export class UnprefixMain extends Transform {
   private prefix: string | undefined;
   /** Bytes before the root tag was seen whole. */
   private head: Buffer[] = [];
+  /** The first bytes of a character the last chunk ended in (the part's main namespace unprefixed). */
+  private partial: Buffer = Buffer.alloc(0);
   /** Text after the last `<` of what came: a tag split across chunks (`<x` | `:row`) waits for the rest. */
   private carry = "";
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     if (this.prefix === "") {
-      done(null, chunk);
+      this.passBytes(chunk);
+      done();
       return;
     }
     if (this.prefix === undefined) {
@@ -37,7 +40,8 @@ export class UnprefixMain extends Transform {
       this.head = [];
       this.prefix = new RegExp(`xmlns:([\\w.-]+)\\s*=\\s*["']${MAIN.replaceAll(".", "\\.")}["']`).exec(root[0])?.[1] ?? "";
       if (this.prefix === "") {
-        done(null, bytes);
+        this.passBytes(bytes);
+        done();
         return;
       }
       chunk = bytes;
@@ -50,8 +54,21 @@ export class UnprefixMain extends Transform {
     if (this.prefix === undefined) {
       const bytes = Buffer.concat(this.head);
       if (bytes.length > 0) this.push(bytes); // no root tag at all: the reader says what is wrong
-    } else if (this.prefix !== "") this.passOn(this.carry + this.decoder.end(), true);
+    } else if (this.prefix === "") {
+      if (this.partial.length > 0) this.push(this.partial);
+    } else this.passOn(this.carry + this.decoder.end(), true);
     done();
+  }
+
+  /**
+   * Bytes passed on whole characters at a time: exceljs decodes each chunk on its own, and a character split
+   * between two chunks came out as two U+FFFD (non-ASCII text of the shared strings, now and then).
+   */
+  private passBytes(chunk: Buffer): void {
+    const bytes = this.partial.length > 0 ? Buffer.concat([this.partial, chunk]) : chunk;
+    const whole = wholeCharacters(bytes);
+    this.partial = bytes.subarray(whole);
+    if (whole > 0) this.push(bytes.subarray(0, whole));
   }
 
   private passOn(text: string, final: boolean): void {
@@ -60,4 +77,17 @@ export class UnprefixMain extends Transform {
     this.carry = text.slice(cut);
     if (ready !== "") this.push(ready.replaceAll(`<${this.prefix}:`, "<").replaceAll(`</${this.prefix}:`, "</"));
   }
+}
+
+/** How many of `bytes` are whole UTF-8 characters: all but a sequence cut short at the end. */
+export function wholeCharacters(bytes: Buffer): number {
+  for (let i = bytes.length - 1; i >= 0 && i >= bytes.length - 4; i--) {
+    const b = bytes[i] as number;
+    if (b < 0x80) return bytes.length; // ASCII: nothing cut
+    if (b >= 0xc0) {
+      const length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return bytes.length - i >= length ? bytes.length : i;
+    }
+  }
+  return bytes.length;
 }

@@ -217,6 +217,22 @@ describe("reading a workbook", () => {
     ]);
   });
 
+  it("a shared string with a Japanese reading (furigana) reads as its text, not its reading", async () => {
+    const path = await workbook([
+      ["contactId", "city"],
+      ["c1", "東京"],
+    ]);
+    const zip = await JSZip.loadAsync(await readFile(path));
+    const strings = (await zip.file("xl/sharedStrings.xml")?.async("string")) as string;
+    const withReading = strings.replace("<t>東京</t>", '<t>東京</t><rPh sb="0" eb="2"><t>トウキョウ</t></rPh><phoneticPr fontId="1"/>');
+    expect(withReading).toContain("<rPh");
+    zip.file("xl/sharedStrings.xml", withReading);
+    const other = join(dir as string, "reading.xlsx");
+    await writeFile(other, await zip.generateAsync({ type: "nodebuffer", compression: "DEFLATE" }));
+    const { out } = await all(other);
+    expect(out).toEqual([{ kind: "fields", line: 2, fields: ["c1", "東京"] }]);
+  });
+
   it("a sheet whose XML stops mid-row (a damaged file, its zip whole) is refused, not read as the rows before the cut", async () => {
     const path = await workbook([
       ["contactId", "v"],

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { UnprefixMain } from "../../src/input/xlsxUnprefix.js";
+import { UnprefixMain, wholeCharacters } from "../../src/input/xlsxUnprefix.js";
 
 async function through(chunks: Buffer[]): Promise<string> {
   let out = "";
@@ -21,5 +21,20 @@ describe("a part's main namespace unprefixed", () => {
   it("leaves a part whose main namespace has no prefix, and other prefixes, as they are", async () => {
     const plain = `<worksheet xmlns="${MAIN}" xmlns:x="other"><sheetData><x:row/></sheetData></worksheet>`;
     expect(await through([Buffer.from(plain)])).toBe(plain);
+  });
+
+  it("passes an unprefixed part on whole characters at a time (exceljs decodes each chunk on its own)", async () => {
+    const xml = Buffer.from(`<sst xmlns="${MAIN}"><si><t>Müller 東京 😀</t></si></sst>`, "utf8");
+    for (let cut = 1; cut < xml.length; cut++) {
+      let out = "";
+      for await (const piece of Readable.from([xml.subarray(0, cut), xml.subarray(cut)]).pipe(new UnprefixMain())) {
+        const text = Buffer.from(piece as Buffer).toString("utf8");
+        expect(text).not.toContain("\ufffd");
+        out += text;
+      }
+      expect(out).toBe(xml.toString("utf8"));
+    }
+    expect(wholeCharacters(Buffer.from("a😀", "utf8").subarray(0, 3))).toBe(1);
+    expect(wholeCharacters(Buffer.from("aé", "utf8"))).toBe(3);
   });
 });
