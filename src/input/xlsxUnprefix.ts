@@ -13,8 +13,8 @@ const ROOT = /<(?![?!])[^>]*>/;
  */
 export class UnprefixMain extends Transform {
   private readonly decoder = new StringDecoder("utf8");
-  /** Undefined until the root tag is seen; "" when the main namespace has no prefix (bytes pass untouched). */
-  private prefix: string | undefined;
+  /** The main namespace's prefix: undefined until the root tag is seen; "" when it has none (bytes pass untouched). */
+  private ns: string | undefined;
   /** Bytes before the root tag was seen whole. */
   private head: Buffer[] = [];
   /** The first bytes of a character the last chunk ended in (the part's main namespace unprefixed). */
@@ -23,12 +23,12 @@ export class UnprefixMain extends Transform {
   private carry = "";
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (this.prefix === "") {
+    if (this.ns === "") {
       this.passBytes(chunk);
       done();
       return;
     }
-    if (this.prefix === undefined) {
+    if (this.ns === undefined) {
       this.head.push(chunk);
       const bytes = Buffer.concat(this.head);
       // The root tag and the namespace's name are ASCII: read as Latin-1 to find them, whatever the text's encoding.
@@ -38,8 +38,8 @@ export class UnprefixMain extends Transform {
         return;
       }
       this.head = [];
-      this.prefix = new RegExp(`xmlns:([\\w.-]+)\\s*=\\s*["']${MAIN.replaceAll(".", "\\.")}["']`).exec(root[0])?.[1] ?? "";
-      if (this.prefix === "") {
+      this.ns = new RegExp(`xmlns:([\\w.-]+)\\s*=\\s*["']${MAIN.replaceAll(".", "\\.")}["']`).exec(root[0])?.[1] ?? "";
+      if (this.ns === "") {
         this.passBytes(bytes);
         done();
         return;
@@ -51,10 +51,10 @@ export class UnprefixMain extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.prefix === undefined) {
+    if (this.ns === undefined) {
       const bytes = Buffer.concat(this.head);
       if (bytes.length > 0) this.push(bytes); // no root tag at all: the reader says what is wrong
-    } else if (this.prefix === "") {
+    } else if (this.ns === "") {
       if (this.partial.length > 0) this.push(this.partial);
     } else this.passOn(this.carry + this.decoder.end(), true);
     done();
@@ -75,7 +75,7 @@ export class UnprefixMain extends Transform {
     const cut = final ? text.length : text.lastIndexOf("<") < 0 ? text.length : text.lastIndexOf("<");
     const ready = text.slice(0, cut);
     this.carry = text.slice(cut);
-    if (ready !== "") this.push(ready.replaceAll(`<${this.prefix}:`, "<").replaceAll(`</${this.prefix}:`, "</"));
+    if (ready !== "") this.push(ready.replaceAll(`<${this.ns}:`, "<").replaceAll(`</${this.ns}:`, "</"));
   }
 }
 
