@@ -45,7 +45,7 @@ export async function readXlsx(input: InputRef): Promise<CsvSource> {
   let first: IteratorResult<ExcelJS.Row>;
   try {
     sheet = await openFirstSheet(input, path);
-    if (!sheet) throw new InputFileError(`${path}: the workbook has no worksheet to read (xl/workbook.xml lists none).`);
+    if (!sheet) throw new InputFileError(`${path}: the workbook has no worksheet to read (its list of sheets names none).`);
     first = await sheet.rows.next();
   } catch (err) {
     sheet?.close();

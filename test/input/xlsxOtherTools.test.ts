@@ -125,4 +125,12 @@ describe("reading a workbook another tool saved", () => {
       /cut-sheet\.xlsx: could not be read as an \.xlsx workbook \(its sheet's XML stops before its end: the file is damaged\)\./,
     );
   });
+
+  it("a workbook whose list of sheets names no worksheet is one sentence", async () => {
+    const zip = await opened([["contactId"], ["c1"]]);
+    const book = await partText(zip, "xl/workbook.xml");
+    zip.file("xl/workbook.xml", book.replace(/<sheet\s[^>]*\/>/, ""));
+    const none = await saved(zip, "none.xlsx");
+    await expect(all(none)).rejects.toThrow(/none\.xlsx: the workbook has no worksheet to read \(its list of sheets names none\)\.$/);
+  });
 });
