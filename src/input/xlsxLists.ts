@@ -26,20 +26,10 @@ function unescapeXml(s: string): string {
  */
 export function sheetsOf(workbookXml: string): WorkbookSheet[] {
   const sheets: WorkbookSheet[] = [];
-  // A tab commented out is no tab.
-  for (const tag of workbookXml.replace(COMMENT, "").matchAll(SHEET)) {
-    let name = "";
-    let rId = "";
-    let state = "visible";
-    for (const a of (tag[1] ?? "").matchAll(ATTRIBUTE)) {
-      const key = a[1] ?? "";
-      const value = unescapeXml(a[2] ?? a[3] ?? "");
-      if (key === "name") name = value;
-      else if (key === "state") state = value;
-      // `r:id` as a rule; another prefix's `id` when there is no `r:` (the first such: a tool may add its own after it).
-      else if (key === "r:id" || (rId === "" && /^[\w.-]+:id$/.test(key))) rId = value;
-    }
-    if (rId !== "") sheets.push({ name, rId, state });
+  for (const attrs of elementsOf(workbookXml, SHEET)) {
+    // `r:id` as a rule; another prefix's `id` when there is no `r:` (the first such: a tool may add its own after it).
+    const rId = attrs.get("r:id") ?? [...attrs].find(([key]) => /^[\w.-]+:id$/.test(key))?.[1] ?? "";
+    if (rId !== "") sheets.push({ name: attrs.get("name") ?? "", rId, state: attrs.get("state") ?? "visible" });
   }
   return sheets;
 }
@@ -52,16 +42,26 @@ export interface Relationship {
 }
 
 const RELATIONSHIP = /<(?:[\w.-]+:)?Relationship\s((?:[^>"']|"[^"]*"|'[^']*')*?)\/?>/g;
-const COMMENT = /<!--[\s\S]*?-->/g;
 
 export function relationshipsOf(relsXml: string): Relationship[] {
   const out: Relationship[] = [];
-  for (const tag of relsXml.replace(COMMENT, "").matchAll(RELATIONSHIP)) {
-    const attrs = new Map<string, string>();
-    for (const a of (tag[1] ?? "").matchAll(ATTRIBUTE)) attrs.set(a[1] ?? "", unescapeXml(a[2] ?? a[3] ?? ""));
+  for (const attrs of elementsOf(relsXml, RELATIONSHIP)) {
     // A part outside the package (TargetMode="External") is not one of its parts.
     if (attrs.get("TargetMode") === "External") continue;
     out.push({ id: attrs.get("Id") ?? "", type: attrs.get("Type") ?? "", target: attrs.get("Target") ?? "" });
+  }
+  return out;
+}
+
+const COMMENT = /<!--[\s\S]*?-->/g;
+
+/** The attributes (name to unescaped value, the first of a name kept) of each element `pattern` finds; one commented out is none. */
+function elementsOf(xml: string, pattern: RegExp): Array<Map<string, string>> {
+  const out: Array<Map<string, string>> = [];
+  for (const tag of xml.replace(COMMENT, "").matchAll(pattern)) {
+    const attrs = new Map<string, string>();
+    for (const a of (tag[1] ?? "").matchAll(ATTRIBUTE)) if (!attrs.has(a[1] ?? "")) attrs.set(a[1] ?? "", unescapeXml(a[2] ?? a[3] ?? ""));
+    out.push(attrs);
   }
   return out;
 }
