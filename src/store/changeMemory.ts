@@ -34,45 +34,65 @@ const ROWS_PER_CALL = 1000;
 const BUCKET_SUFFIX = /^[0-9a-f]{1,6}$/;
 
 /**
- * KEYS: the buckets of the rows. ARGV: [1] the asking run's tag ("" for none), [2] the packed rows. Returns:
+ * The buckets of a call's rows, named from their text (packRows): ARGV[1] the buckets' common prefix, ARGV[2] their
+ * hex suffixes, `width` digits each. Why not one KEYS entry each: a call of 1,000 rows names ~1,000 buckets, and the
+ * client wrote each as an argument of its own (~1 µs apiece: a 100k-row unchanged night spent ~0.25 s there). The
+ * one declared key (KEYS[1], the first row's bucket) routes the call in a Redis Cluster; every bucket of a job shares
+ * its memory's prefix, and so its hash tag and slot, as BullMQ's own scripts' keys share theirs.
+ */
+const BUCKETS = `
+local bucketPrefix, bucketList, width = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local named = {}
+local function bucket(i)
+  local key = named[i]
+  if not key then
+    key = bucketPrefix .. string.sub(bucketList, (i - 1) * width + 1, i * width)
+    named[i] = key
+  end
+  return key
+end
+`;
+
+/**
+ * ARGV: [1..3] the buckets (BUCKETS), [4] the asking run's tag ("" for none), [5] the packed rows. Returns:
  * a string of one character per row, '1' where the bucket holds that fingerprint for that contact,
  * remembered by another run than the asking one (a value is the fingerprint, then the tag of the run that
  * remembered it; values without a tag are an earlier run's); '2' where it holds something else for the
  * contact, '0' where it holds nothing (a night's guards tell the two).
  */
-const SAME = `
-local tag = ARGV[1]
-local rows = ARGV[2]
+const SAME = `${BUCKETS}
+local tag = ARGV[4]
+local rows = ARGV[5]
 local out = {}
 for p = 1, #rows, ${ROW_BYTES} do
   local hi, lo = string.byte(rows, p, p + 1)
-  local v = redis.call('HGET', KEYS[hi * 256 + lo], string.sub(rows, p + 2, p + 7))
+  local v = redis.call('HGET', bucket(hi * 256 + lo), string.sub(rows, p + 2, p + 7))
   out[#out + 1] = (v and string.sub(v, 1, 8) == string.sub(rows, p + 8, p + 15) and (tag == '' or string.sub(v, 9) ~= tag)) and '1' or (v and '2' or '0')
 end
 return table.concat(out)
 `;
 
 /**
- * KEYS: the buckets of the rows. ARGV: [1] expiry (ms), [2] the remembering run's tag, [3] the packed rows.
+ * ARGV: [1..3] the buckets (BUCKETS), [4] expiry (ms), [5] the remembering run's tag, [6] the packed rows.
  * Returns: how many contacts were new to the memory. Later rows of the same contact win (file order).
  */
-const REMEMBER = `
+const REMEMBER = `${BUCKETS}
 local added = 0
-local rows = ARGV[3]
+local rows = ARGV[6]
 for p = 1, #rows, ${ROW_BYTES} do
   local hi, lo = string.byte(rows, p, p + 1)
-  added = added + redis.call('HSET', KEYS[hi * 256 + lo], string.sub(rows, p + 2, p + 7), string.sub(rows, p + 8, p + 15) .. ARGV[2])
+  added = added + redis.call('HSET', bucket(hi * 256 + lo), string.sub(rows, p + 2, p + 7), string.sub(rows, p + 8, p + 15) .. ARGV[5])
 end
-for k = 1, #KEYS do redis.call('PEXPIRE', KEYS[k], ARGV[1]) end
+for k = 1, #bucketList / width do redis.call('PEXPIRE', bucket(k), ARGV[4]) end
 return added
 `;
 
-/** KEYS: the buckets of the rows. ARGV: [1] the packed rows (their fingerprints unread). Each row's contact is forgotten. */
-const FORGET = `
-local rows = ARGV[1]
+/** ARGV: [1..3] the buckets (BUCKETS), [4] the packed rows (their fingerprints unread). Each row's contact is forgotten. */
+const FORGET = `${BUCKETS}
+local rows = ARGV[4]
 for p = 1, #rows, ${ROW_BYTES} do
   local hi, lo = string.byte(rows, p, p + 1)
-  redis.call('HDEL', KEYS[hi * 256 + lo], string.sub(rows, p + 2, p + 7))
+  redis.call('HDEL', bucket(hi * 256 + lo), string.sub(rows, p + 2, p + 7))
 end
 return 0
 `;
@@ -80,7 +100,7 @@ return 0
 /** The fingerprint a forgotten contact's row is packed with: never read. */
 const NO_FP = "0000000000000000";
 
-type Cmd<T> = (numberOfKeys: number, ...keysAndArgs: Array<string | number | Buffer>) => Promise<T>;
+type Cmd<T> = (...keysAndArgs: Array<string | number | Buffer>) => Promise<T>;
 
 /**
  * What a job last sent successfully to each contact, for `onlyChanged`: a row whose
@@ -143,9 +163,9 @@ export class ChangeMemory {
     this.hexWidth = Math.ceil(bits / 4);
     this.redis = redis as ChangeMemory["redis"];
     if (!this.redis.cbChangeSame) {
-      redis.defineCommand("cbChangeSame", { lua: SAME });
-      redis.defineCommand("cbChangeRemember", { lua: REMEMBER });
-      redis.defineCommand("cbChangeForget", { lua: FORGET });
+      redis.defineCommand("cbChangeSame", { numberOfKeys: 1, lua: SAME });
+      redis.defineCommand("cbChangeRemember", { numberOfKeys: 1, lua: REMEMBER });
+      redis.defineCommand("cbChangeForget", { numberOfKeys: 1, lua: FORGET });
     }
   }
 
@@ -168,8 +188,8 @@ export class ChangeMemory {
     const calls: Array<Promise<string>> = [];
     const tag = runId === undefined ? "" : runTag(runId);
     for (let i = 0; i < entries.length; i += ROWS_PER_CALL) {
-      const { keys, rows } = this.scriptArgs(entries, i, Math.min(entries.length, i + ROWS_PER_CALL));
-      calls.push((this.redis.cbChangeSame as Cmd<string>)(keys.length, ...keys, tag, rows));
+      const { key, buckets, rows } = this.scriptArgs(entries, i, Math.min(entries.length, i + ROWS_PER_CALL));
+      calls.push((this.redis.cbChangeSame as Cmd<string>)(key, ...buckets, tag, rows));
     }
     const out: Array<"same" | "differs" | "unknown"> = [];
     for (const same of await Promise.all(calls)) for (const c of same) out.push(c === "1" ? "same" : c === "2" ? "differs" : "unknown");
@@ -184,8 +204,8 @@ export class ChangeMemory {
     const calls: Array<Promise<number>> = [];
     const tag = runId === undefined ? "" : runTag(runId);
     for (let i = 0; i < entries.length; i += ROWS_PER_CALL) {
-      const { keys, rows } = this.scriptArgs(entries, i, Math.min(entries.length, i + ROWS_PER_CALL));
-      calls.push((this.redis.cbChangeRemember as Cmd<number>)(keys.length, ...keys, this.ttlMs, tag, rows));
+      const { key, buckets, rows } = this.scriptArgs(entries, i, Math.min(entries.length, i + ROWS_PER_CALL));
+      calls.push((this.redis.cbChangeRemember as Cmd<number>)(key, ...buckets, this.ttlMs, tag, rows));
     }
     // Sequential in Redis (one connection, in order), so within a batch the later entry of a contact wins.
     return (await Promise.all(calls)).reduce((a, b) => a + Number(b), 0);
@@ -200,8 +220,8 @@ export class ChangeMemory {
     const calls: Array<Promise<number>> = [];
     const entries = contacts.map((contact) => ({ contact, fp: NO_FP }));
     for (let i = 0; i < entries.length; i += ROWS_PER_CALL) {
-      const { keys, rows } = this.scriptArgs(entries, i, Math.min(entries.length, i + ROWS_PER_CALL));
-      calls.push((this.redis.cbChangeForget as Cmd<number>)(keys.length, ...keys, rows));
+      const { key, buckets, rows } = this.scriptArgs(entries, i, Math.min(entries.length, i + ROWS_PER_CALL));
+      calls.push((this.redis.cbChangeForget as Cmd<number>)(key, ...buckets, rows));
     }
     await Promise.all(calls);
   }
@@ -263,9 +283,10 @@ export class ChangeMemory {
     }
   }
 
-  /** Entries [from, to) as a script takes them: their distinct buckets, and the rows packed. */
-  private scriptArgs(entries: readonly ChangeEntry[], from: number, to: number): { keys: string[]; rows: Buffer } {
-    return packRows(entries, from, to, this.bucketBits, (bucket) => this.keyOf(bucket));
+  /** Entries [from, to) as a script takes them: its declared key, the buckets (BUCKETS's three arguments) and the rows packed. */
+  private scriptArgs(entries: readonly ChangeEntry[], from: number, to: number): { key: string; buckets: [string, string, number]; rows: Buffer } {
+    const { first, buckets, rows } = packRows(entries, from, to, this.bucketBits, this.hexWidth);
+    return { key: changedBucket(this.prefix, first), buckets: [changedBucket(this.prefix, ""), buckets, this.hexWidth], rows };
   }
 
   /** A bucket's key. */

@@ -208,6 +208,22 @@ describe("ChangeMemory (real Redis)", () => {
     expect(await m.compare([entry("never", { n: "1" })])).toEqual(["unknown"]);
   });
 
+  it("names a bucket in its script as bucketKey does, whatever the width of its number (20 bits: 5 hex digits)", async () => {
+    const m = memory("bits20", { bucketBits: 20 });
+    const rows = Array.from({ length: 1_500 }, (_, i) => entry(`b20-${i}`, { n: String(i) }));
+    expect(await m.remember(rows)).toBe(1_500);
+    for (const r of [rows[0], rows[999], rows[1_000], rows[1_499]] as ChangeEntry[]) {
+      const key = m.bucketKey(r.contact);
+      expect(key).toMatch(/:[0-9a-f]{5}$/);
+      expect(await redis.pttl(key)).toBeGreaterThan(700 * 24 * 3600 * 1000);
+    }
+    expect((await m.stats()).contacts).toBe(1_500);
+    expect(await m.compare(rows.slice(995, 1_005))).toEqual(Array(10).fill("same"));
+    await m.forgetContacts(rows.slice(0, 750).map((r) => r.contact as string));
+    expect((await m.stats()).contacts).toBe(750);
+    expect(await m.compare([rows[749] as ChangeEntry, rows[750] as ChangeEntry])).toEqual(["unknown", "same"]);
+  });
+
   it("forget removes this job's memory only", async () => {
     const p = uniquePrefix();
     prefixes.push(p);
