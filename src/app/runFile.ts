@@ -22,7 +22,7 @@ import { exitCodeOf } from "./exitCode.js";
 import type { AppContext } from "./context.js";
 import { followRunWith } from "./followRun.js";
 import { writeRunReport } from "./report.js";
-import { endProducer, startProducer } from "./startProducer.js";
+import { endProducer, type ProducerReady, startProducer } from "./startProducer.js";
 import { noteStartedRun } from "./nightNotStarted.js";
 import { atRunRate, configForRun, refuseConflicts } from "./runSettings.js";
 import type { RunTarget } from "../domain/run/manifest.js";
@@ -71,12 +71,13 @@ export async function runFile(ctx: AppContext, file: string, opts: RunFileOption
   return runQueued(
     ctx,
     runId,
-    (onReady, signal, onOutcome) =>
+    (onReady, signal, onOutcome, onWork) =>
       enqueueFile(ctx.store, ctx.queues, {
         ...enqueueOptions(config, file, format, opts.parentRunId),
         runId,
         settleFirst: settleAhead(ctx, runId, onOutcome),
         onReady,
+        onWork,
         signal,
         mapping: opts.mapping,
         guards: opts.guards,
@@ -105,8 +106,11 @@ export async function requireWritableDir(dir: string): Promise<void> {
 export async function runQueued(
   ctx: AppContext,
   runId: string,
-  /** `onOutcome`: outcomes the producer settles itself, told to this process's worker events (its metrics count them). */
-  enqueue: (onReady: () => void, signal: AbortSignal, onOutcome: OutcomeListener) => Promise<EnqueueResult>,
+  /**
+   * `onOutcome`: outcomes the producer settles itself, told to this process's worker events (its metrics count them).
+   * `onWork`: a producer that settles ahead (`onReady` said so) left chunks for the worker.
+   */
+  enqueue: (onReady: ProducerReady, signal: AbortSignal, onOutcome: OutcomeListener, onWork: () => void) => Promise<EnqueueResult>,
   opts: RunFileOptions = {},
 ): Promise<RunFileResult> {
   // A run that exists is worked where it was aimed, whatever the shell now says; a flag that says otherwise is refused.
@@ -126,10 +130,28 @@ export async function runQueued(
   // The producer stops when the run does (stopped, paused, interrupted): its position is saved, the same command goes on.
   // Work starts while the file is still being queued, but only once the run is
   // known to be this file's: a refused run id must not set a worker on the old run.
+  // Started once there may be chunks to take: at once, or, where the producer settles ahead what needs no call (a
+  // job's only-changed night), when it first leaves a chunk for a worker. An unchanged night starts none (no BullMQ
+  // worker, no connections of its own: ~0.1 s of the night's CPU).
+  let working = false;
+  let closing = false;
+  const startWorker = () => {
+    if (working || closing) return;
+    working = true;
+    worker.start();
+  };
   const producer = startProducer(
-    (onReady, signal) => enqueue(onReady, signal, (id, o) => worker.events.emit("outcome", id, o)),
-    () => worker.start(),
+    (onReady, signal) => enqueue(onReady, signal, (id, o) => worker.events.emit("outcome", id, o), startWorker),
+    (ready) => {
+      if (!ready?.settlesAhead) startWorker();
+    },
   );
+  // Whatever the producer said: once it has ended, a run with rows still to finish has its worker.
+  void producer.done.then(async () => {
+    if (working) return;
+    const p = await ctx.store.progress(runId).catch(() => undefined);
+    if (!p || Object.values(p.counts).reduce((a, b) => a + b, 0) < p.read) startWorker();
+  });
   let started = false;
   try {
     void producer.done.then((enq) => {
@@ -161,6 +183,7 @@ export async function runQueued(
     if (started) noteStartedRun(err, runId);
     throw err;
   } finally {
+    closing = true;
     void producer.stop();
     await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
     await stopMetrics();

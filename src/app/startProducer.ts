@@ -14,7 +14,13 @@ export interface RunningProducer {
   stop(): Promise<EnqueueResult | undefined>;
 }
 
-export function startProducer(enqueue: (onReady: () => void, signal: AbortSignal) => Promise<EnqueueResult>, onReady: () => void = () => undefined): RunningProducer {
+/** What the producer says once its run exists (EnqueueOptions.onReady). */
+export type ProducerReady = (ready?: { readonly settlesAhead: boolean }) => void;
+
+export function startProducer(
+  enqueue: (onReady: ProducerReady, signal: AbortSignal) => Promise<EnqueueResult>,
+  onReady: ProducerReady = () => undefined,
+): RunningProducer {
   const stopper = new AbortController();
   let ready: () => void = () => undefined;
   const created = new Promise<void>((r) => {
@@ -24,8 +30,8 @@ export function startProducer(enqueue: (onReady: () => void, signal: AbortSignal
   const check = () => {
     if (failure.failed) throw failure.error;
   };
-  const done = enqueue(() => {
-    onReady();
+  const done = enqueue((said) => {
+    onReady(said);
     ready();
   }, stopper.signal).catch((error: unknown) => {
     failure.failed = true;

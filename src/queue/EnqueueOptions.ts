@@ -49,8 +49,16 @@ export interface EnqueueOptions {
    * (`deliver`) nor a night its guards paused (its chunks are parked whole).
    */
   readonly settleFirst?: SettleFirst | undefined;
-  /** Called once the run is created or found and checked, before the first row is queued. */
-  readonly onReady?: () => void;
+  /**
+   * Called once the run is created or found and checked, before the first row is queued. `settlesAhead`: a new
+   * run whose producer settles what needs no call (settleFirst): workers have nothing to take until `onWork`.
+   */
+  readonly onReady?: (ready: { readonly settlesAhead: boolean }) => void;
+  /**
+   * Called (once, or more) when the producer that settles ahead first leaves chunks for workers, in the queue or
+   * parked: `run` starts its worker then, so an unchanged night starts none.
+   */
+  readonly onWork?: () => void;
   /** Called after each queued batch with rows read so far. */
   readonly onProgress?: (read: number) => void;
   /**

@@ -1,3 +1,4 @@
+import type { Queue } from "bullmq";
 import { fingerprintSize } from "../input/InputTransport.js";
 import { refuseOtherRun } from "./refuseOtherRun.js";
 import { judgeInput } from "./judgeNight.js";
@@ -134,15 +135,25 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   if (opts.job && opts.forget && !opts.safety?.dryRun && !(await store.manifest(runId))) await store.changeMemory(opts.job.name, opts.target).forget();
   const { manifest, created } = await store.create(wanted);
   if (!created) refuseOtherRun(manifest, { op, opts, path, stdin, fingerprint });
-  const queue = queues.named(queueOfManifest(manifest));
-  opts.onReady?.();
+  // A night its guards paused: its chunks wait in the parked list (no worker takes them) until `resume`.
+  const guardHeld = manifest.night?.breach !== undefined && !manifest.dryRun;
+  const settleFirst = opts.settleFirst && !guardHeld && opts.settleFirst.applies(manifest) ? opts.settleFirst : undefined;
+  // A new run whose rows are settled here first has nothing in its queue until a chunk is left for a worker.
+  const settlesAhead = created && settleFirst !== undefined;
+  let queue: Queue | undefined = settlesAhead ? undefined : queues.named(queueOfManifest(manifest));
+  /** The queue, taken when the first chunk goes into it: workers are told they have work then. */
+  const queueForChunks = (): Queue => {
+    if (!queue) {
+      queue = queues.named(queueOfManifest(manifest));
+      opts.onWork?.();
+    }
+    return queue;
+  };
+  opts.onReady?.({ settlesAhead });
   const progress = await store.progress(runId);
   if (!created && progress?.producerDone) {
     return { runId, rows: progress.read, invalid: progress.counts.invalid, chunks: progress.chunks, alreadyQueued: true, resumed: false };
   }
-  // A night its guards paused: its chunks wait in the parked list (no worker takes them) until `resume`.
-  const guardHeld = manifest.night?.breach !== undefined && !manifest.dryRun;
-  const settleFirst = opts.settleFirst && !guardHeld && opts.settleFirst.applies(manifest) ? opts.settleFirst : undefined;
   const chunksPerBatch = settleFirst ? SETTLED_CHUNKS_PER_BATCH : CHUNKS_PER_BATCH;
   const checker = new RowChecker(source.roles, { instanceId: manifest.defaultInstanceId }, op, manifest.columns);
   // Keeping a contact's rows together takes a first pass over the input. It is the producer's own reader's:
@@ -181,7 +192,15 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     invalidBatch = [];
   };
   // The window of the file Redis holds (a dry run's chunks never go to Redis: no window).
-  const { roomFor, over } = queueWindow({ runId, queue, store, chunkSize: manifest.chunkSize, guardHeld, window: opts.deliver ? undefined : opts.window, opts });
+  const { roomFor, over } = queueWindow({
+    runId,
+    queue: () => queue,
+    store,
+    chunkSize: manifest.chunkSize,
+    guardHeld,
+    window: opts.deliver ? undefined : opts.window,
+    opts,
+  });
 
   const flight = new BatchInFlight();
   /** Sends one batch, then saves the position it was read up to (`at`: taken when it was closed, not when it lands). */
@@ -190,7 +209,7 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
     if (opts.deliver) await opts.deliver(jobs);
     else if (!(guardHeld && (await store.parkedChunks.parkIfHeld(runId, jobs)))) {
       const left = settleFirst ? await settleFirst.settle(jobs) : jobs;
-      await addChunks(queue, left, `run enqueue again with --run-id ${runId} to resume`);
+      if (left.length > 0) await addChunks(queueForChunks(), left, `run enqueue again with --run-id ${runId} to resume`);
     }
     inRedis();
     // Saved only once every chunk before it is in Redis: a resume never skips a row.

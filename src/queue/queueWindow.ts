@@ -13,7 +13,11 @@ const WAIT_SETTLE_MS = 10_000;
 
 export interface WindowOf {
   readonly runId: string;
-  readonly queue: Queue;
+  /**
+   * The run's queue, or none while nothing can be in it: a new run whose producer has queued no chunk yet (an
+   * unchanged night settles every row before queueing: it never loads BullMQ for a count of nothing).
+   */
+  readonly queue: () => Queue | undefined;
   readonly store: RunStore;
   readonly chunkSize: number;
   /** A night its guards paused: a window full of parked chunks (or outcomes) stops the producer instead of waiting. */
@@ -38,7 +42,11 @@ export function queueWindow(w: WindowOf): { roomFor(rows: number): Promise<void>
     let lastTouch = 0;
     for (;;) {
       if (opts.signal?.aborted) throw new ProducerStopped();
-      const [counts, back] = await Promise.all([queue.getJobCounts("waiting", "active", "delayed", "prioritized"), store.backlog(runId)]);
+      const held = queue();
+      const [counts, back] = await Promise.all([
+        held ? held.getJobCounts("waiting", "active", "delayed", "prioritized") : ({} as Record<string, number>),
+        store.backlog(runId),
+      ]);
       if (back.state === "cancelled") throw new RunCancelled();
       const inFlight = (Object.values(counts).reduce((a, b) => a + b, 0) + back.parked) * w.chunkSize;
       const rowsFull = window.rows > 0 && inFlight > 0 && inFlight + rows > window.rows;

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { queueOfManifest } from "../../src/queue/RunQueues.js";
 import { cli, csv, harness, killBackground, readReport, startCli, targetFlags, until, type Harness } from "./helpers.js";
+import { cliLoading } from "./loadedPackages.js";
 
 // A job that sends only what changed: its producer settles, ahead of the queue, every contact that needs no
 // call, so an unchanged night never travels through the queue and a worker.
@@ -73,6 +74,48 @@ describe("an only-changed job's producer settles what needs no call", () => {
     expect(outcomes.filter((o) => o.status === "unchanged")).toHaveLength(998);
     expect(h.sim.acceptedCount()).toBe(1002);
     expect(h.sim.attributesOf("i", "s507")?.tier).toBe("platinum");
+  }, 120_000);
+
+  it("`run` of an unchanged night starts no worker (BullMQ is never loaded); a night with a change starts one for its chunk alone", async () => {
+    h = await harness({ latencyMs: 1 });
+    const args = [
+      ...targetFlags(h),
+      "--job-name",
+      "lazy",
+      "--only-changed",
+      "--chunk-size",
+      "100",
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--rate",
+      "500",
+      "--quiet",
+    ];
+    const night = await h.file("night.csv", exportOf(500));
+    const first = await cliLoading(["run", night, ...args, "--run-id", "w1"]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.packages).toContain("bullmq");
+    expect(h.sim.acceptedCount()).toBe(500);
+
+    const same = await cliLoading(["run", night, ...args, "--run-id", "w2"]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.packages).not.toContain("bullmq");
+    const unchanged = await readReport(join(h.dir, "reports", "w2", "outcomes.csv"));
+    expect(unchanged.map((o) => `${o.line}:${o.status}`)).toEqual(Array.from({ length: 500 }, (_, i) => `${i + 2}:unchanged`));
+    expect(h.sim.acceptedCount()).toBe(500);
+
+    // One contact changed: its chunk goes to the queue, and the worker started then sends exactly that row.
+    const changed = await h.file(
+      "changed.csv",
+      exportOf(500, (i) => i === 321),
+    );
+    const third = await cliLoading(["run", changed, ...args, "--run-id", "w3"]);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.packages).toContain("bullmq");
+    expect(h.sim.acceptedCount()).toBe(501);
+    expect(h.sim.attributesOf("i", "s321")?.tier).toBe("platinum");
+    const outcomes = await readReport(join(h.dir, "reports", "w3", "outcomes.csv"));
+    expect(outcomes.map((o) => `${o.line}:${o.status}`)).toEqual(Array.from({ length: 500 }, (_, i) => `${i + 2}:${i === 321 ? "updated" : "unchanged"}`));
   }, 120_000);
 
   it("a producer killed while it settles an unchanged night goes on with the same command: every row one outcome, nothing sent", async () => {
