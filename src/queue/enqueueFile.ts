@@ -138,9 +138,11 @@ async function enqueueInto(store: RunStore, queues: RunQueues, opts: EnqueueOpti
   // A night its guards paused: its chunks wait in the parked list (no worker takes them) until `resume`.
   const guardHeld = manifest.night?.breach !== undefined && !manifest.dryRun;
   const settleFirst = opts.settleFirst && !guardHeld && opts.settleFirst.applies(manifest) ? opts.settleFirst : undefined;
-  // A new run whose rows are settled here first has nothing in its queue until a chunk is left for a worker.
+  // A new run whose rows are settled here first has nothing for workers until a chunk is left for one.
   const settlesAhead = created && settleFirst !== undefined;
-  let queue: Queue | undefined = settlesAhead ? undefined : queues.named(queueOfManifest(manifest));
+  // A new run's queue holds nothing until this producer adds a chunk: taken then (a dry run, whose chunks are
+  // planned in this process, and an unchanged night never load BullMQ). A run that exists may hold chunks already.
+  let queue: Queue | undefined = created ? undefined : queues.named(queueOfManifest(manifest));
   /** The queue, taken when the first chunk goes into it: workers are told they have work then. */
   const queueForChunks = (): Queue => {
     if (!queue) {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { keysFor } from "../../src/store/keys.js";
 import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
+import { cliLoading } from "./loadedPackages.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -29,9 +30,11 @@ describe("--dry-run plans what the run does", () => {
     h = await harness({ latencyMs: 1 });
     const input = await h.file("plan.csv", file());
     const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--chunk-size", "100", "--quiet"];
-    const dry = await cli(["run", input, ...common, "--dry-run", "--run-id", "dry"]);
+    const dry = await cliLoading(["run", input, ...common, "--dry-run", "--run-id", "dry"]);
     expect(dry.code, dry.stderr).toBe(3); // two invalid rows
     expect(h.sim.stats().requests).toBe(0);
+    // Its chunks are planned in this process: no queue, so BullMQ is never loaded.
+    expect(dry.packages).not.toContain("bullmq");
     // Only the producer's outcomes (the invalid rows) went through the stream; the chunks' went straight to the spool.
     const ctx = await h.ctx();
     const info = (await ctx.redis.call("XINFO", "STREAM", keysFor(h.prefix).outcomes("dry"))) as unknown[];
