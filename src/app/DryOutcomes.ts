@@ -1,5 +1,7 @@
 import type { RecordedOutcome } from "../domain/breaker.js";
+import { encodeGroup } from "../domain/groupCodec.js";
 import { encodeOutcome } from "../domain/outcomeCodec.js";
+import { groupAlike } from "../store/outcomeGroups.js";
 import type { OutcomeSpool } from "../report/OutcomeSpool.js";
 import type { OutcomeMarks } from "../store/outcomeMarks.js";
 
@@ -58,8 +60,14 @@ export class DryOutcomes {
     }
     const { already, state } = await this.marks.mark(this.runId, rows);
     if (state === "gone") return state;
-    const encoded: string[] = [];
-    for (const o of rows) if (!already.has(o.line)) encoded.push(encodeOutcome(o));
+    // Alike rows (every would_update of a chunk) as one spool line, as the stream's groups are: a JSON text per
+    // row written, then read back and parsed for the report, was ~0.2 s of a 200k-row dry run.
+    const { singles, groups } = groupAlike(
+      rows.filter((o) => !already.has(o.line)).map((outcome) => ({ outcome, flag: 0 })),
+      { silent: true },
+    );
+    const encoded = singles.map(({ outcome }) => encodeOutcome(outcome));
+    for (const g of groups) encoded.push(encodeGroup(g, g.lines.join(","), g.contactIds.join("\n")).text);
     this.spool.appendOwn(encoded);
     return state;
   }

@@ -13,8 +13,8 @@ export interface GroupShared {
   readonly errorCode: string;
   readonly instanceId: string;
   readonly finishedAt: number;
-  /** Each row's message after `line <line>: `. */
-  readonly rest: string;
+  /** Each row's message after `line <line>: `; null: the rows have no message (a dry run's `would_update`). */
+  readonly rest: string | null;
 }
 
 /** Members of the shared part; short, as an outcome's own text is positional. */
@@ -23,7 +23,7 @@ interface SharedJson {
   e: string;
   i: string;
   t: number;
-  r: string;
+  r: string | null;
 }
 
 export function isGroupText(text: string): boolean {
@@ -53,7 +53,7 @@ export function memberOf(shared: GroupShared, line: number, contactId: string): 
     status: shared.status,
     errorCode: shared.errorCode,
     httpStatus: undefined,
-    message: `line ${line}: ${shared.rest}`,
+    message: shared.rest === null ? "" : `line ${line}: ${shared.rest}`,
     attempts: 0,
     throttles: 0,
     finishedAt: shared.finishedAt,

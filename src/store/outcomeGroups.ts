@@ -14,8 +14,8 @@ export interface AlikeGroup {
   readonly errorCode: string;
   readonly instanceId: string;
   readonly finishedAt: number;
-  /** The message after `line <line>: `. */
-  readonly rest: string;
+  /** The message after `line <line>: `; null for rows without a message (`groupAlike`'s `silent`). */
+  readonly rest: string | null;
   readonly lines: number[];
   readonly contactIds: string[];
 }
@@ -28,9 +28,10 @@ export const GROUP_FIELDS = ["g", "e", "t", "i", "m", "l", "c"] as const;
 
 /**
  * What can travel in a group: a row not sent (no breaker flag, no call, no answer), with nothing of its own
- * beyond line, contact and a message that starts with its line. Returns the message after that, or undefined.
+ * beyond line, contact and a message that starts with its line (or none, where `silent`). Returns the message
+ * after that (null for none), or undefined.
  */
-function restOf(item: RecordedOutcome): string | undefined {
+function restOf(item: RecordedOutcome, silent: boolean): string | null | undefined {
   const o = item.outcome;
   if (item.flag !== 0 || o.attempts !== 0 || o.throttles !== 0 || o.httpStatus !== undefined || o.original !== undefined) return undefined;
   if (o.retryable || o.keys || o.omit || o.image || !Number.isFinite(o.finishedAt)) return undefined;
@@ -39,17 +40,21 @@ function restOf(item: RecordedOutcome): string | undefined {
   if (!o.contactId.isWellFormed() || !o.instanceId.isWellFormed() || !o.message.isWellFormed() || !o.errorCode.isWellFormed()) return undefined;
   // A group's lines travel as 4 bytes each, its contact ids one per line of text.
   if (!Number.isInteger(o.line) || o.line < 0 || o.line > 0xffffffff || o.contactId.includes("\n")) return undefined;
+  if (o.message === "") return silent ? null : undefined;
   const head = `line ${o.line}: `;
   return o.message.startsWith(head) ? o.message.slice(head.length) : undefined;
 }
 
-/** Splits outcomes into those written one entry each (in their order) and groups of alike ones. */
-export function groupAlike(rows: readonly RecordedOutcome[]): { singles: RecordedOutcome[]; groups: AlikeGroup[] } {
+/**
+ * Splits outcomes into those written one entry each (in their order) and groups of alike ones. `silent`: rows
+ * without a message group too (a dry run's spool, written by this process; a stream entry's text has no null).
+ */
+export function groupAlike(rows: readonly RecordedOutcome[], { silent = false } = {}): { singles: RecordedOutcome[]; groups: AlikeGroup[] } {
   const byKey = new Map<string, { group: AlikeGroup; items: RecordedOutcome[] }>();
   const singles: RecordedOutcome[] = [];
   let last: { group: AlikeGroup; items: RecordedOutcome[] } | undefined;
   for (const item of rows) {
-    const rest = restOf(item);
+    const rest = restOf(item, silent);
     if (rest === undefined) {
       singles.push(item);
       continue;
@@ -85,6 +90,7 @@ export function groupAlike(rows: readonly RecordedOutcome[]): { singles: Recorde
 
 /** A group's arguments to the outcome script: status, errorCode, finishedAt, instanceId, rest, lines, contact ids. */
 export function groupArgs(g: AlikeGroup): Array<string | number | Buffer> {
+  if (g.rest === null) throw new Error("an outcome group without a message has no stream entry");
   return [g.status, g.errorCode, g.finishedAt, g.instanceId, g.rest, packLines(g.lines), g.contactIds.join("\n")];
 }
 

@@ -4,9 +4,9 @@ import type { RecordedOutcome } from "../../src/domain/breaker.js";
 import type { Outcome } from "../../src/domain/Outcome.js";
 import { decodeEntry, decodeGroup, encodeGroup } from "../../src/domain/groupCodec.js";
 import { decodeOutcome, encodeOutcome } from "../../src/domain/outcomeCodec.js";
-import { notSent, sent } from "../../src/domain/outcomes.js";
+import { notSent, sent, wouldUpdate } from "../../src/domain/outcomes.js";
 import { keysFor, RUN } from "../../src/store/keys.js";
-import { groupAlike, groupText } from "../../src/store/outcomeGroups.js";
+import { groupAlike, groupArgs, groupText } from "../../src/store/outcomeGroups.js";
 import { OutcomeLog } from "../../src/store/outcomeLog.js";
 import type { RunManifest } from "../../src/domain/run/manifest.js";
 import { RunStore } from "../../src/store/RunStore.js";
@@ -39,6 +39,22 @@ describe("outcomeGroups: alike outcomes in one entry", () => {
     );
     expect(decodeGroup(text)).toEqual(want);
     expect(decodeEntry(text)).toEqual(want);
+  });
+
+  it("groups rows without a message only where asked (a dry run's spool): read back with no message; never as a stream entry", () => {
+    const would = (line: number): RecordedOutcome => flag0({ ...wouldUpdate(ref(line), ""), finishedAt: 1_700_000_000_000 });
+    const noted = flag0({ ...wouldUpdate(ref(9), "line 9: would be sent in one call with line 10 of the same contact"), finishedAt: 1_700_000_000_000 });
+    const rows = [would(2), would(3), noted, would(4)];
+    // By default (what goes to Redis's stream) a row without a message stays an entry of its own.
+    expect(groupAlike(rows).groups).toEqual([]);
+    const { singles, groups } = groupAlike(rows, { silent: true });
+    expect(singles).toEqual([noted]);
+    expect(groups.map((g) => [g.rest, g.lines])).toEqual([[null, [2, 3, 4]]]);
+    const g = groups[0] as (typeof groups)[0];
+    const back = decodeGroup(encodeGroup(g, g.lines.join(","), g.contactIds.join("\n")).text);
+    expect(back).toEqual([2, 3, 4].map((line) => decodeOutcome(encodeOutcome(would(line).outcome))));
+    expect(back.map((o) => o.message)).toEqual(["", "", ""]);
+    expect(() => groupArgs(g)).toThrow(/without a message/);
   });
 
   it("groups only rows that carry nothing of their own, and keeps the rest one by one in their order", () => {
