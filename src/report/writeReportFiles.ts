@@ -3,6 +3,7 @@ import type { NightReading } from "../domain/run/nightGuards.js";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { chmod, rename, rm, writeFile } from "node:fs/promises";
 import { ensureDir } from "./ensureDir.js";
+import { type EmptyWorkbook, emptyWorkbookApart } from "./emptyWorkbookApart.js";
 import { FailuresWorkbook } from "./failuresWorkbook.js";
 import { tmpPath } from "./tmpPath.js";
 import { join } from "node:path";
@@ -219,6 +220,24 @@ export async function writeReportFiles(
   const paths = { outcomes: join(dir, "outcomes.csv"), failures: join(dir, "failures.csv"), summary: join(dir, "summary.json") };
   const workbookPath = join(dir, "failures.xlsx");
 
+  // Most runs have no failure: their workbook (its header only) is written apart while outcomes.csv is written here.
+  const clean = opts.workbook ? emptyWorkbookApart(workbookPath, [...failureColumnsFor(info, new Set()), ...FAILURE_COLUMNS]) : undefined;
+  try {
+    return await writeAll(dir, info, outcomes, paths, workbookPath, clean);
+  } finally {
+    // Not placed (the run had failures, or writing failed): thrown away. Once placed, nothing is left to throw away.
+    await clean?.discard();
+  }
+}
+
+async function writeAll(
+  dir: string,
+  info: RunInfo,
+  outcomes: () => Iterable<Outcome>,
+  paths: { outcomes: string; failures: string; summary: string },
+  workbookPath: string,
+  clean: EmptyWorkbook | undefined,
+): Promise<ReportFiles> {
   const out = new AtomicFile(paths.outcomes);
   await out.write(BOM + csvLine(OUTCOME_COLUMNS));
   const summaryBuilder = new SummaryBuilder();
@@ -250,7 +269,10 @@ export async function writeReportFiles(
   const columns = failureColumnsFor(info, jsonlKeys);
   const fail = new AtomicFile(paths.failures);
   await fail.write(BOM + csvLine([...columns, ...FAILURE_COLUMNS]));
-  const book = opts.workbook ? await FailuresWorkbook.open(workbookPath, [...columns, ...FAILURE_COLUMNS]) : undefined;
+  // Placed as it is when there is no failure; otherwise written here with the failures (and, for JSONL, their columns).
+  const placed = failing === 0 && clean !== undefined && (await clean.place());
+  const book = clean && !placed ? await FailuresWorkbook.open(workbookPath, [...columns, ...FAILURE_COLUMNS]) : undefined;
+  const workbook = clean ? { workbook: workbookPath } : {};
   const failedFirst: Outcome[] = [];
   let failedTotal = 0;
   // Read again only when there is a failure to write (a clean night of 100k rows decodes them once, not twice).
@@ -266,11 +288,11 @@ export async function writeReportFiles(
   await fail.commit();
   await book?.commit();
   // Without the workbook, none from an earlier writing is left beside a newer failures.csv.
-  if (!book) await rm(workbookPath, { force: true });
+  if (!clean) await rm(workbookPath, { force: true });
 
   const summary = summaryBuilder.result(info);
   const summaryTmp = tmpPath(paths.summary);
-  await writeFile(summaryTmp, `${JSON.stringify({ ...summary, files: { ...paths, ...(book ? { workbook: workbookPath } : {}) } }, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(summaryTmp, `${JSON.stringify({ ...summary, files: { ...paths, ...workbook } }, null, 2)}\n`, { mode: 0o600 });
   await rename(summaryTmp, paths.summary);
-  return { dir, ...paths, ...(book ? { workbook: workbookPath } : {}), summaryData: summary, failed: { first: failedFirst, total: failedTotal } };
+  return { dir, ...paths, ...workbook, summaryData: summary, failed: { first: failedFirst, total: failedTotal } };
 }

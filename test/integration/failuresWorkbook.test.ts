@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
+import ExcelJS from "exceljs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
@@ -147,4 +148,53 @@ describe("failures workbook", () => {
     },
     180_000,
   );
+});
+
+describe("failures workbook of a clean run (written in a thread of its own while outcomes.csv is written)", () => {
+  /** The sheet's rows as text, and the names in the report's folder. */
+  async function sheetOf(dir: string): Promise<{ rows: string[][]; files: string[] }> {
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile(join(dir, "failures.xlsx"));
+    const rows: string[][] = [];
+    (book.worksheets[0] as ExcelJS.Worksheet).eachRow((row) =>
+      rows.push(
+        Array.from(row.values as unknown[])
+          .slice(1)
+          .map((v) => (v === undefined ? "" : String(v))),
+      ),
+    );
+    // The spool (.outcomes.spool*) stays for `report` to write them again.
+    return { rows, files: (await readdir(dir)).filter((f) => !f.startsWith(".outcomes.spool")).sort() };
+  }
+
+  it("holds the header only when no row failed, the failed rows when some did; nothing staged is left beside either", async () => {
+    h = await harness({ latencyMs: 1 });
+    const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", join(h.dir, "reports"), "--quiet"];
+    const clean = await h.file(
+      "clean.csv",
+      csv([
+        ["contactId", "tier"],
+        ["k1", "gold"],
+        ["k2", "silver"],
+      ]),
+    );
+    expect((await cli(["run", clean, ...common, "--run-id", "clean"])).code).toBe(0);
+    const ok = await sheetOf(join(h.dir, "reports", "clean"));
+    expect(ok.rows).toEqual([["contactId", "tier", "#line", "#status", "#errorCode", "#message", "#raw"]]);
+    expect(ok.files).toEqual(["failures.csv", "failures.xlsx", "outcomes.csv", "report.html", "summary.json"]);
+
+    const failing = await h.file(
+      "failing.csv",
+      csv([
+        ["contactId", "tier"],
+        ["k3", "gold"],
+        ["", "silver"],
+      ]),
+    );
+    expect((await cli(["run", failing, ...common, "--run-id", "failing"])).code).toBe(3);
+    const bad = await sheetOf(join(h.dir, "reports", "failing"));
+    expect(bad.rows).toHaveLength(2);
+    expect(bad.rows[1]?.slice(0, 4)).toEqual(["", "silver", "3", "invalid"]);
+    expect(bad.files).toEqual(["failures.csv", "failures.xlsx", "outcomes.csv", "report.html", "summary.json"]);
+  }, 120_000);
 });
