@@ -1,4 +1,5 @@
 // Shared helpers for the benchmarks: child processes, memory sampling, tables.
+import { hash } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -135,4 +136,15 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function rawRunFigures(redis: Redis, prefix: string, runId: string): Promise<{ read: number; updated: number }> {
   const [read, updated] = await redis.hmget(keysFor(prefix).run(runId), RUN.read, `${RUN.countPrefix}updated`);
   return { read: Number(read ?? 0), updated: Number(updated ?? 0) };
+}
+
+/**
+ * The machine's speed now: ms for a fixed loop of 300k SHA-256 hashes of short text (in this process). This host's
+ * speed changes by up to 3x within minutes (neighbours on the same hardware): a table's heading gives it at the
+ * start and the end of its run, so figures taken minutes apart can be read together.
+ */
+export function hashLoopMs(): number {
+  const t0 = performance.now();
+  for (let i = 0; i < 300_000; i++) hash("sha256", `abc${i}`, "hex");
+  return Math.round(performance.now() - t0);
 }
