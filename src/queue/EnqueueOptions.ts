@@ -55,8 +55,8 @@ export interface EnqueueOptions {
    */
   readonly onReady?: (ready: { readonly settlesAhead: boolean }) => void;
   /**
-   * Called (once, or more) when the producer that settles ahead first leaves chunks for workers, in the queue or
-   * parked: `run` starts its worker then, so an unchanged night starts none.
+   * Called when the producer of a new run first adds a chunk to its queue: `run` starts its worker then where the
+   * producer settles ahead, so an unchanged night starts none (a chunk parked while it is settled: see runQueued).
    */
   readonly onWork?: () => void;
   /** Called after each queued batch with rows read so far. */

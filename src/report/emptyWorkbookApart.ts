@@ -1,6 +1,5 @@
 import { rename, rm } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { inThread, threadEntry } from "../lib/threadApart.js";
 import { FailuresWorkbook } from "./failuresWorkbook.js";
 import { tmpPath } from "./tmpPath.js";
 
@@ -19,8 +18,7 @@ export interface EmptyWorkbook {
  * failures.xlsx as a run without failures leaves it (its header row only), written in a thread of its own while
  * this one writes outcomes.csv: the spreadsheet library's load and the workbook (~0.1 s of a clean night's CPU,
  * on the report's path) go to the other core. The same code writes it (FailuresWorkbook), into a name of its own:
- * a run that turns out to have failures throws it away, and its own workbook never races with it. From TypeScript
- * sources (the tests), where a thread cannot load this file, it is written in this thread instead.
+ * a run that turns out to have failures throws it away, and its own workbook never races with it (lib/threadApart.ts).
  */
 export function emptyWorkbookApart(path: string, header: readonly string[]): EmptyWorkbook {
   const staged = tmpPath(path);
@@ -43,28 +41,11 @@ export function emptyWorkbookApart(path: string, header: readonly string[]): Emp
 }
 
 function write(staged: string, header: string[]): Promise<void> {
-  const self = fileURLToPath(import.meta.url);
-  if (!self.endsWith(".js")) return writeEmpty(staged, header);
-  return new Promise<void>((resolve, reject) => {
-    const thread = new Worker(self, { workerData: { [ENTRY]: { staged, header } } });
-    thread.once("message", (answer: { ok: true } | { error: string }) => {
-      if ("ok" in answer) resolve();
-      else reject(new Error(answer.error));
-    });
-    thread.once("error", reject);
-    thread.once("exit", (code) => reject(new Error(`the workbook's thread ended without an answer (exit ${code})`)));
-  });
+  return inThread(import.meta.url, ENTRY, { staged, header }, writeEmpty, "the header-only failures workbook");
 }
 
-async function writeEmpty(staged: string, header: readonly string[]): Promise<void> {
+async function writeEmpty({ staged, header }: { staged: string; header: readonly string[] }): Promise<void> {
   await (await FailuresWorkbook.open(staged, header)).commit();
 }
 
-if (!isMainThread && parentPort && workerData && typeof workerData === "object" && ENTRY in workerData) {
-  const port = parentPort;
-  const { staged, header } = (workerData as Record<string, { staged: string; header: string[] }>)[ENTRY] as { staged: string; header: string[] };
-  void writeEmpty(staged, header).then(
-    () => port.postMessage({ ok: true }),
-    (err: unknown) => port.postMessage({ error: String((err as Error)?.message ?? err) }),
-  );
-}
+threadEntry(ENTRY, writeEmpty);
