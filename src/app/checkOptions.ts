@@ -1,4 +1,5 @@
-import type { RunTarget } from "../domain/run/manifest.js";
+import type { Config } from "../config/loadConfig.js";
+import type { RunManifest, RunTarget } from "../domain/run/manifest.js";
 
 export interface CheckResult {
   readonly problems: string[];
@@ -14,4 +15,14 @@ export interface CheckOptions {
   /** Ask Connect too (`check`): the instance exists and the caller may read its contacts. Off before a run: a run's calls are its rows'. */
   readonly askConnect: boolean;
   readonly timeoutMs: number;
+}
+
+/** What preflight checks of the target: a run that exists is checked where it was made (its target and instance). */
+export function targetCheckOf(config: Config, existing?: RunManifest): CheckOptions {
+  return {
+    target: existing?.target ?? config.target,
+    instanceId: existing?.defaultInstanceId ?? config.instanceId,
+    askConnect: false,
+    timeoutMs: config.requestTimeoutMs,
+  };
 }

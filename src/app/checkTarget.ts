@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { checkConnect, errText } from "./checkConnect.js";
+import { aheadFor, type CheckAhead } from "./checkAhead.js";
 import { checkConnectApart } from "./checkConnectThread.js";
 import type { CheckOptions, CheckResult } from "./checkOptions.js";
 import { BackfillError } from "../lib/errors.js";
@@ -21,11 +22,13 @@ export class CheckFailed extends BackfillError {
 /**
  * Whether a run can start: Redis takes a write, and what the AWS SDK says of the target (checkConnect.ts).
  * `apart`: the SDK is loaded in a thread of its own that ends with the check (checkConnectThread.ts), for a
- * command that makes no call itself (`enqueue`): it never holds the SDK's ~25 MB. Nothing is queued or written to Connect.
+ * command that makes no call itself (`enqueue`): it never holds the SDK's ~25 MB. `ahead`: the check a command
+ * started before it loaded (checkAhead.ts), its answer taken when it was for these options. Nothing is queued or
+ * written to Connect.
  */
-export async function checkTarget(ctx: AppContext, opts: CheckOptions, { apart = false } = {}): Promise<CheckResult> {
+export async function checkTarget(ctx: AppContext, opts: CheckOptions, { apart = false, ahead }: { apart?: boolean; ahead?: CheckAhead } = {}): Promise<CheckResult> {
   const redisWrite = await writesRedis(ctx);
-  const res = apart ? await checkConnectApart(opts) : await checkConnect(opts);
+  const res = (await aheadFor(ahead, opts)) ?? (apart ? await checkConnectApart(opts) : await checkConnect(opts));
   return redisWrite ? { ...res, problems: [redisWrite, ...res.problems] } : res;
 }
 

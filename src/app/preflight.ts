@@ -2,6 +2,8 @@ import type { ColumnMapping } from "../input/columnRoles.js";
 import type { InputFormat } from "../input/openSource.js";
 import { STDIN } from "../input/transportOf.js";
 import { checkRunInput } from "../queue/openRunInput.js";
+import type { CheckAhead } from "./checkAhead.js";
+import { targetCheckOf } from "./checkOptions.js";
 import { CheckFailed, checkTarget } from "./checkTarget.js";
 import type { AppContext } from "./context.js";
 import { configForRun, refuseConflicts } from "./runSettings.js";
@@ -22,9 +24,14 @@ export interface PreflightInput {
  * would count against the account's quota at every run; `check` makes one).
  * Returns the context aimed where the run's calls go, with the Region the SDK
  * resolved when none was given, so the run records it. `sdkApart`: for a command that makes no call itself
- * (`enqueue`), the AWS SDK is loaded only in a thread that ends with the check (checkTarget.ts).
+ * (`enqueue`), the AWS SDK is loaded only in a thread that ends with the check (checkTarget.ts). `ahead`: the
+ * check the command started before it loaded (`run`: checkAhead.ts), used if it was for this run's target.
  */
-export async function preflight(ctx: AppContext, input?: PreflightInput, { sdkApart = false } = {}): Promise<AppContext> {
+export async function preflight(
+  ctx: AppContext,
+  input?: PreflightInput,
+  { sdkApart = false, ahead }: { sdkApart?: boolean; ahead?: CheckAhead } = {},
+): Promise<AppContext> {
   const { config } = ctx;
   const existing = config.runId ? await ctx.store.manifest(config.runId) : undefined;
   if (existing) refuseConflicts(existing, config, undefined, { resume: true });
@@ -39,17 +46,9 @@ export async function preflight(ctx: AppContext, input?: PreflightInput, { sdkAp
       operation: existing?.operation ?? config.operation,
     });
   }
-  const target = existing?.target ?? config.target;
-  const res = await checkTarget(
-    ctx,
-    {
-      target,
-      instanceId: existing?.defaultInstanceId ?? config.instanceId,
-      askConnect: false,
-      timeoutMs: config.requestTimeoutMs,
-    },
-    { apart: sdkApart },
-  );
+  const checked = targetCheckOf(config, existing);
+  const res = await checkTarget(ctx, checked, { apart: sdkApart, ...(ahead ? { ahead } : {}) });
+  const { target } = checked;
   if (res.problems.length > 0) throw new CheckFailed(res.problems.map((p) => `cannot start: ${p}`));
   const region = target.region ?? res.region;
   return { ...ctx, config: configForRun(config, { ...target, region }) };

@@ -15,13 +15,15 @@ function oneLine(err: unknown): string {
  * entry: that module calls `threadEntry(entry, work)` at its top level. What the work loads (the AWS SDK, the
  * spreadsheet library) is loaded in the thread's heap and leaves with it, and its CPU is the other core's. From
  * TypeScript sources (the tests), where a thread cannot load the module, `work` runs in this thread instead.
- * `what` names the work in the error of a thread that failed or ended without an answer.
+ * `what` names the work in the error of a thread that failed or ended without an answer. `signal`: the answer is
+ * no longer wanted (the thread is ended, the promise rejects).
  */
-export function inThread<D, T>(moduleUrl: string, entry: string, data: D, work: (data: D) => Promise<T>, what: string): Promise<T> {
+export function inThread<D, T>(moduleUrl: string, entry: string, data: D, work: (data: D) => Promise<T>, what: string, signal?: AbortSignal): Promise<T> {
   const self = fileURLToPath(moduleUrl);
   if (!self.endsWith(".js")) return work(data);
   return new Promise<T>((resolve, reject) => {
     const thread = new Worker(self, { workerData: { [entry]: data } });
+    signal?.addEventListener("abort", () => void thread.terminate(), { once: true });
     thread.once("message", (answer: Answer<T>) => {
       if ("res" in answer) resolve(answer.res);
       else reject(new Error(`${what} failed (${answer.error})`));

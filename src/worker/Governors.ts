@@ -13,15 +13,15 @@ export class Governors {
   /** The quota's scope and the account's quotas, read once when the first governor is made. */
   private settings: Promise<QuotaSetup> | undefined;
 
-  private readonly quota: QuotaSetupOptions;
+  private readonly quota: Omit<QuotaSetupOptions, "client">;
 
+  /** `client`: the worker's, asked for when the first governor is made (the quota's Region is the client's). */
   constructor(
     private readonly opts: BackfillWorkerOptions,
-    client: ConnectClient,
+    private readonly client: () => ConnectClient,
     record: QuotaSetupOptions["record"],
   ) {
     this.quota = {
-      client,
       log: opts.log,
       rate: opts.rate,
       rateGiven: opts.rateGiven ?? true,
@@ -35,7 +35,7 @@ export class Governors {
   }
 
   private setup(): Promise<QuotaSetup> {
-    this.settings ??= quotaSetup(this.quota);
+    this.settings ??= quotaSetup({ ...this.quota, client: this.client() });
     return this.settings;
   }
 

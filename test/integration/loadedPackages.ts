@@ -4,8 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REDIS_URL } from "./helpers.js";
 
-// Which packages a real CLI process loaded (ESM resolutions and CommonJS requires), read from the process itself:
-// the first keystroke's and an unchanged night's claims are about what is loaded, not about timings.
+// Which packages a real CLI process's main thread loaded (ESM resolutions and CommonJS requires), read from the
+// process itself: the first keystroke's and an unchanged night's claims are about what is loaded, not about
+// timings. A thread of the process (the target's check, the header-only workbook) loads apart and is not counted:
+// the hook registers only in the main thread (threads start with the same --import).
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "cb-loaded-"));
@@ -14,11 +16,12 @@ writeFileSync(
   hook,
   `import { register, createRequire } from "node:module";
 import { appendFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
 const out = process.env.CB_LOADED;
-register("data:text/javascript," + encodeURIComponent(\`import { appendFileSync } from "node:fs";
+if (isMainThread) register("data:text/javascript," + encodeURIComponent(\`import { appendFileSync } from "node:fs";
 export async function resolve(s, c, next) { const r = await next(s, c); if (r.url.startsWith("file:")) appendFileSync(\${JSON.stringify(out)}, r.url + "\\\\n"); return r; }\`));
 const require = createRequire(import.meta.url);
-process.on("exit", () => appendFileSync(out, Object.keys(require.cache).join("\\n") + "\\n"));
+if (isMainThread) process.on("exit", () => appendFileSync(out, Object.keys(require.cache).join("\\n") + "\\n"));
 `,
 );
 let n = 0;

@@ -95,11 +95,15 @@ describe("an only-changed job's producer settles what needs no call", () => {
     const first = await cliLoading(["run", night, ...args, "--run-id", "w1"]);
     expect(first.code, first.stderr).toBe(0);
     expect(first.packages).toContain("bullmq");
+    // Its worker made its Connect client: the AWS SDK is loaded in the main thread when there is a call to make.
+    expect(first.packages).toContain("@aws-sdk/client-connect");
     expect(h.sim.acceptedCount()).toBe(500);
 
     const same = await cliLoading(["run", night, ...args, "--run-id", "w2"]);
     expect(same.code, same.stderr).toBe(0);
     expect(same.packages).not.toContain("bullmq");
+    // Nor the AWS SDK: the target was checked in a thread of its own (checkAhead.ts), and no worker made a client.
+    expect(same.packages).not.toContain("@aws-sdk/client-connect");
     const unchanged = await readReport(join(h.dir, "reports", "w2", "outcomes.csv"));
     expect(unchanged.map((o) => `${o.line}:${o.status}`)).toEqual(Array.from({ length: 500 }, (_, i) => `${i + 2}:unchanged`));
     expect(h.sim.acceptedCount()).toBe(500);
@@ -112,6 +116,7 @@ describe("an only-changed job's producer settles what needs no call", () => {
     const third = await cliLoading(["run", changed, ...args, "--run-id", "w3"]);
     expect(third.code, third.stderr).toBe(0);
     expect(third.packages).toContain("bullmq");
+    expect(third.packages).toContain("@aws-sdk/client-connect");
     expect(h.sim.acceptedCount()).toBe(501);
     expect(h.sim.attributesOf("i", "s321")?.tier).toBe("platinum");
     const outcomes = await readReport(join(h.dir, "reports", "w3", "outcomes.csv"));

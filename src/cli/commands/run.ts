@@ -51,22 +51,30 @@ export const run: Command = {
     // A night is the job's own export: a file given in its place (failures fed back) is not judged.
     const guards = positionals[1] === undefined ? job?.job.guards : undefined;
     if (config.dryRun) return dryRunCommand(config, file, mapping, Boolean(flags.quiet), job && positionals[1] === undefined ? (guards ?? {}) : undefined);
-    const { runFile } = await import("../../app/runFile.js");
-    const { preflight } = await import("../../app/preflight.js");
-    return withContext(config, "long-lived", async (opened) => {
-      const ctx = await preflight(opened, { file, format, mapping });
-      const stop = stopSignals();
-      const progress = new ProgressLine();
-      try {
-        const res = await runFile(ctx, file, { signal: stop.graceful, mapping, guards, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) });
-        progress.finish();
-        logRunEnded(ctx.log, res);
-        sayRunEnded(res, { quiet: Boolean(flags.quiet), file });
-        return exitCodeOf(res);
-      } finally {
-        stop.dispose();
-      }
-    });
+    // The target's check starts now, in a thread, while the run's code loads (checkAhead.ts): the SDK is loaded there.
+    const [{ startCheckAhead }, { targetCheckOf }] = await Promise.all([import("../../app/checkAhead.js"), import("../../app/checkOptions.js")]);
+    const ahead = startCheckAhead(targetCheckOf(config));
+    try {
+      const { runFile } = await import("../../app/runFile.js");
+      const { preflight } = await import("../../app/preflight.js");
+      return await withContext(config, "long-lived", async (opened) => {
+        const ctx = await preflight(opened, { file, format, mapping }, { ahead });
+        const stop = stopSignals();
+        const progress = new ProgressLine();
+        try {
+          const res = await runFile(ctx, file, { signal: stop.graceful, mapping, guards, ...(flags.quiet ? {} : { onProgress: (p) => progress.update(p) }) });
+          progress.finish();
+          logRunEnded(ctx.log, res);
+          sayRunEnded(res, { quiet: Boolean(flags.quiet), file });
+          return exitCodeOf(res);
+        } finally {
+          stop.dispose();
+        }
+      });
+    } finally {
+      // Answered, or no longer wanted (Redis refused, a flag did): its thread does not outlive the command.
+      ahead.cancel();
+    }
   },
 };
 

@@ -1,0 +1,48 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cli, csv, harness, rows, type Harness } from "./helpers.js";
+
+// `run` starts its target's check in a thread before it has loaded (app/checkAhead.ts). What the check says, and
+// where a run is checked, must be what they were when the check ran in its turn.
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("run's check started ahead", () => {
+  it("a run that exists is checked and worked where it was made, though this shell names no endpoint", async () => {
+    h = await harness();
+    const file = await h.file("r.csv", rows(20, "r"));
+    const common = ["--prefix", h.prefix, "--reports-dir", join(h.dir, "reports"), "--instance-id", "i", "--log-level", "warn"];
+    const queued = await cli(["enqueue", file, "--run-id", "made", "--endpoint", h.endpoint, ...common]);
+    expect(queued.code, queued.stderr).toBe(0);
+    // The check started ahead is for this shell's target (AWS's own endpoint, which no test machine reaches): its
+    // answer must not be taken for the run's, which is the simulator's.
+    const worked = await cli(["run", file, "--run-id", "made", "--quiet", ...common]);
+    expect(worked.stderr).toBe("");
+    expect(worked.code).toBe(0);
+    expect(h.sim.acceptedCount()).toBe(20);
+    expect(h.sim.attributesOf("i", "r19")).toEqual({ v: "19" });
+  }, 60_000);
+
+  it("says the file's problem before the endpoint's, as before: the check's answer waits for its turn", async () => {
+    h = await harness();
+    const noContacts = await h.file(
+      "n.csv",
+      csv([
+        ["name", "v"],
+        ["a", "1"],
+      ]),
+    );
+    const common = ["--prefix", h.prefix, "--reports-dir", join(h.dir, "reports"), "--instance-id", "i", "--log-level", "warn"];
+    const res = await cli(["run", noContacts, "--run-id", "n1", "--endpoint", "http://127.0.0.1:9", ...common]);
+    expect(res.code).toBe(1);
+    expect(res.stderr.trim().split("\n")).toHaveLength(1);
+    expect(res.stderr).toMatch(/n\.csv/);
+    expect(res.stderr).not.toMatch(/endpoint/);
+    const status = await cli(["status", "--json", "--prefix", h.prefix]);
+    expect(JSON.parse(status.stdout)).toEqual([]);
+  });
+});
