@@ -9,7 +9,10 @@ import type { CheckOptions, CheckResult } from "./checkOptions.js";
  * flags and the file: the order in which problems are said is unchanged), and only for the target and
  * instance it was started for: a run that exists is aimed where it was made, and is checked there afresh.
  * Why: a run whose rows all settle without a call (a job's unchanged night) then never loads the SDK in
- * this thread at all (its worker makes its client when it first has a chunk).
+ * this thread at all (its worker is never started, and makes its client only when it needs one).
+ * What starts earlier: the SDK's credential chain runs while the file is looked at, so a credential process that
+ * asks for a touch or a code asks before a file's problem is said (the problem is still said first, alone).
+ * From TypeScript sources (tests, `npm run cli`) the check runs in this thread, at once (lib/threadApart.ts).
  */
 export interface CheckAhead {
   readonly opts: CheckOptions;
@@ -30,7 +33,9 @@ export function startCheckAhead(opts: CheckOptions): CheckAhead {
 export function aheadFor(ahead: CheckAhead | undefined, opts: CheckOptions): Promise<CheckResult> | undefined {
   if (!ahead) return undefined;
   const a = ahead.opts;
-  const same = a.instanceId === opts.instanceId && a.askConnect === opts.askConnect && a.timeoutMs === opts.timeoutMs && sameTarget(a.target, opts.target);
+  // The instance is only asked about with askConnect (checkConnect.ts); without it, another instance is the same check.
+  const same =
+    a.askConnect === opts.askConnect && (!a.askConnect || a.instanceId === opts.instanceId) && a.timeoutMs === opts.timeoutMs && sameTarget(a.target, opts.target);
   return same ? ahead.result : undefined;
 }
 

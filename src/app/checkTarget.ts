@@ -28,7 +28,10 @@ export class CheckFailed extends BackfillError {
  */
 export async function checkTarget(ctx: AppContext, opts: CheckOptions, { apart = false, ahead }: { apart?: boolean; ahead?: CheckAhead } = {}): Promise<CheckResult> {
   const redisWrite = await writesRedis(ctx);
-  const res = (await aheadFor(ahead, opts)) ?? (apart ? await checkConnectApart(opts) : await checkConnect(opts));
+  // A thread that could not answer (refused: node --permission without --allow-worker; out of memory) is no
+  // verdict on the target: it is checked in this thread instead.
+  const early = await aheadFor(ahead, opts)?.catch(() => undefined);
+  const res = early ?? (apart ? await checkConnectApart(opts).catch(() => checkConnect(opts)) : await checkConnect(opts));
   return redisWrite ? { ...res, problems: [redisWrite, ...res.problems] } : res;
 }
 

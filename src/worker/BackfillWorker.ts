@@ -59,6 +59,7 @@ export class BackfillWorker {
   private readonly stopNew = AbortSignal.any([this.draining.signal, this.shutdown.signal]);
   /** Made when first needed (a call, the Region of the quota, the target signed for): see `client`. */
   private made: ConnectClient | undefined;
+  private clientClosed = false;
   private readonly ownsClient: boolean;
   private readonly writer: OutcomeWriter;
   private readonly runs = new Map<string, RunManifest>();
@@ -177,11 +178,16 @@ export class BackfillWorker {
   }
 
   /**
-   * The Connect client, made when first asked for: a worker made for a run whose rows all settle without a call
-   * (a job's unchanged night, settled by its producer) never loads the AWS SDK (~0.2 s of this thread's CPU).
+   * The Connect client, made when first asked for (a call, the Region of the quota, the Region signed for when
+   * none was given): a worker never started, as `run` leaves it for a job's unchanged night that its producer
+   * settles whole, never loads the AWS SDK (~0.2 s of this thread's CPU). One made after `close` (a scan that was
+   * under way) is closed at once: no call starts then, and nothing would close it later.
    */
   private get client(): ConnectClient {
-    this.made ??= this.opts.client ?? createConnectClient({ ...this.opts, maxSockets: this.opts.concurrency * 2, pinned: this.opts.pinned === true });
+    if (!this.made) {
+      this.made = this.opts.client ?? createConnectClient({ ...this.opts, maxSockets: this.opts.concurrency * 2, pinned: this.opts.pinned === true });
+      if (this.clientClosed && this.ownsClient) this.made.destroy();
+    }
     return this.made;
   }
 
@@ -190,7 +196,7 @@ export class BackfillWorker {
     if (this.opts.runs && !this.opts.runs.includes(runId)) return false;
     const run = await this.runFor(runId);
     if (!run) return true; // processChunk reports an unknown run
-    this.aimed ??= signedTarget(this.client, this.opts.target);
+    this.aimed ??= signedTarget(() => this.client, this.opts.target);
     const why = whyLeftAlone(run.target, await this.aimed);
     if (why && !this.leftAlone.has(runId)) {
       this.leftAlone.add(runId);
@@ -303,6 +309,7 @@ export class BackfillWorker {
       await within(this.writer.flush(), 3_000);
       await within(this.timeline.close(), 1_000);
       await within(this.counts.close(), 1_000);
+      this.clientClosed = true;
       if (this.ownsClient) this.made?.destroy();
     }
   }

@@ -5,10 +5,11 @@ import { targetMismatch, type RunTarget } from "../domain/run/manifest.js";
  * Where a worker's calls go. A Region the command did not name is the one the SDK signs with (a profile's, say):
  * it must match a run's too, or a run queued for us-east-1 would be sent to eu-west-1.
  */
-export async function signedTarget(client: ConnectClient, mine: RunTarget): Promise<RunTarget> {
+export async function signedTarget(client: () => ConnectClient, mine: RunTarget): Promise<RunTarget> {
   if (mine.region) return mine;
   try {
-    return { ...mine, region: (await client.config.region()) || undefined };
+    // Asked for only here: a command that names its Region never needs the client (nor the SDK) to know where it calls.
+    return { ...mine, region: (await client().config.region()) || undefined };
   } catch {
     // No Region anywhere: whyLeftAlone says so for a run that has one.
     return mine;

@@ -16,15 +16,17 @@ describe("aheadFor: a check started ahead answers only for what it checked", () 
     expect(aheadFor(ahead, { ...OPTS, target: { ...OPTS.target } })).toBe(ahead.result);
     // Written in another order (a run's stored target against this shell's): the same target.
     expect(aheadFor(ahead, { ...OPTS, target: { region: "us-east-1", endpoint: "http://127.0.0.1:4000" } })).toBe(ahead.result);
+    // Without a call to Connect the instance is not checked: another one (a run's own default) takes the same answer.
+    expect(aheadFor(ahead, { ...OPTS, instanceId: "other" })).toBe(ahead.result);
+    expect(aheadFor(ahead, { ...OPTS, instanceId: undefined })).toBe(ahead.result);
   });
 
-  it("another endpoint, Region, instance, timeout or a call to Connect: none (checked afresh)", () => {
+  it("another endpoint, Region, timeout, a call to Connect, or (with one) another instance: none (checked afresh)", () => {
     const ahead = aheadOf(OPTS);
     expect(aheadFor(ahead, { ...OPTS, target: { ...OPTS.target, endpoint: "http://127.0.0.1:4001" } })).toBeUndefined();
     expect(aheadFor(ahead, { ...OPTS, target: { endpoint: undefined, region: "us-east-1" } })).toBeUndefined();
     expect(aheadFor(ahead, { ...OPTS, target: { ...OPTS.target, region: "eu-west-2" } })).toBeUndefined();
-    expect(aheadFor(ahead, { ...OPTS, instanceId: "other" })).toBeUndefined();
-    expect(aheadFor(ahead, { ...OPTS, instanceId: undefined })).toBeUndefined();
+    expect(aheadFor(aheadOf({ ...OPTS, askConnect: true }), { ...OPTS, askConnect: true, instanceId: "other" })).toBeUndefined();
     expect(aheadFor(ahead, { ...OPTS, timeoutMs: 1000 })).toBeUndefined();
     expect(aheadFor(ahead, { ...OPTS, askConnect: true })).toBeUndefined();
     expect(aheadFor(undefined, OPTS)).toBeUndefined();

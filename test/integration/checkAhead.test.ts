@@ -45,4 +45,20 @@ describe("run's check started ahead", () => {
     const status = await cli(["status", "--json", "--prefix", h.prefix]);
     expect(JSON.parse(status.stdout)).toEqual([]);
   });
+
+  it("a thread the process may not start (node's permission model without --allow-worker): checked in the main thread, the same sentences", async () => {
+    h = await harness();
+    const file = await h.file("p.csv", rows(3, "p"));
+    // Threads are refused; files and the network are not.
+    const env = { NODE_OPTIONS: "--experimental-permission --allow-fs-read=* --allow-fs-write=* --no-warnings" };
+    const common = ["--prefix", h.prefix, "--reports-dir", join(h.dir, "reports"), "--instance-id", "i", "--log-level", "warn"];
+    const down = await cli(["run", file, "--run-id", "p1", "--endpoint", "http://127.0.0.1:9", ...common], env);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^connect-backfill: cannot start: the Connect endpoint http:\/\/127\.0\.0\.1:9 \(Region us-east-1\) does not answer/);
+    // enqueue checks in a thread too (it makes no call): refused, it checks here and queues.
+    const queued = await cli(["enqueue", file, "--run-id", "p2", "--endpoint", h.endpoint, ...common], env);
+    expect(queued.code, queued.stderr).toBe(0);
+    expect(queued.stdout).toBe("p2\n");
+    expect(queued.stderr).toMatch(/^connect-backfill: run p2: 3 rows read, 0 invalid/);
+  });
 });
