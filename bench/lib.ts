@@ -1,6 +1,6 @@
 // Shared helpers for the benchmarks: child processes, memory sampling, tables.
 import { hash } from "node:crypto";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -136,6 +136,20 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function rawRunFigures(redis: Redis, prefix: string, runId: string): Promise<{ read: number; updated: number }> {
   const [read, updated] = await redis.hmget(keysFor(prefix).run(runId), RUN.read, `${RUN.countPrefix}updated`);
   return { read: Number(read ?? 0), updated: Number(updated ?? 0) };
+}
+
+/**
+ * What a page of memory costs the first time a process touches it, in µs (a fresh process touching 64 MiB). On
+ * the virtual machines these benchmarks run on it was ~10 µs (the host backs a page only when it is first
+ * touched), where a bare machine takes well under 1: a run that grows to 200 MB pays ~0.5 s for it. Given with
+ * timings that move with it (a process's start, an unchanged night).
+ */
+export function firstTouchUsPerPage(): number {
+  const probe = `const n = 64 * 1024 * 1024, b = Buffer.allocUnsafe(n), t = performance.now();
+for (let i = 0; i < n; i += 4096) b[i] = 1;
+process.stdout.write(String(((performance.now() - t) * 1000) / (n / 4096)));`;
+  const out = spawnSync(process.execPath, ["-e", probe], { encoding: "utf8" });
+  return Number(Number(out.stdout).toFixed(1));
 }
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { exportOf } from "./onlyChanged.js";
-import { deletePrefix, hashLoopMs, median, rawRunFigures, REDIS_URL, runCli, table, writeSection } from "./lib.js";
+import { deletePrefix, firstTouchUsPerPage, hashLoopMs, median, rawRunFigures, REDIS_URL, runCli, table, writeSection } from "./lib.js";
 import { previousRelease } from "./previousRelease.js";
 import { SimProcess } from "./simProcess.js";
 
@@ -30,6 +30,7 @@ interface Figures {
 
 export async function benchUserWaits(): Promise<void> {
   const speedAtStart = hashLoopMs();
+  const touchAtStart = firstTouchUsPerPage();
   const redis = new Redis(REDIS_URL);
   const dir = await mkdtemp(join(tmpdir(), "cb-bench-waits-"));
   // The simulator in its own process: its work is not on the producer's core.
@@ -98,6 +99,7 @@ export async function benchUserWaits(): Promise<void> {
     const each = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(", ");
     const best = (xs: number[]) => Math.min(...xs).toFixed(1);
     const speedAtEnd = hashLoopMs();
+    const touchAtEnd = firstTouchUsPerPage();
     const rows: Array<Array<string | number>> = [];
     for (const [name, f] of figures) {
       rows.push([
@@ -130,7 +132,7 @@ export async function benchUserWaits(): Promise<void> {
       "waits",
       `## Where users wait: the unchanged night and the dry run (issue 25)
 
-Command: \`npm run bench -- waits\` (run on ${new Date().toISOString().slice(0, 10)}, 2-core machine, Redis and the simulator (its own process, 1 ms latency) on the same host; the machine's speed, a fixed hash loop (bench/lib.ts hashLoopMs), ${speedAtStart} ms at the start and ${speedAtEnd} ms at the end: ~150 on a quiet host).
+Command: \`npm run bench -- waits\` (run on ${new Date().toISOString().slice(0, 10)}, 2-core machine, Redis and the simulator (its own process, 1 ms latency) on the same host; the machine's speed, a fixed hash loop (bench/lib.ts hashLoopMs), ${speedAtStart} ms at the start and ${speedAtEnd} ms at the end: ~150 on a quiet host; a page of memory's first touch (bench/lib.ts firstTouchUsPerPage) ${touchAtStart} and ${touchAtEnd} µs: the night touches ~60,000 pages).
 \`connect-backfill run\` (producer, workers and report in one process) of a ${NIGHT_ROWS.toLocaleString("en-US")}-row export with \`--job-name waits --only-changed --rate 4000 --concurrency 64\`, after a first night that sent it all;
 and \`run --dry-run\` of files of ${DRY_ROWS.map((n) => n.toLocaleString("en-US")).join(" and ")} rows. Wall time from spawn to exit, medians and best of ${ROUNDS}, this release and the release before (${BEFORE}, built in a temporary worktree) interleaved: the host's speed changes within minutes, so a slow round of one build has a round of the other beside it, and the best is what the code costs on a quiet host.
 Targets (issue 25): the unchanged night ≤ 1.5 s with 0 calls; the dry run ≥ 100,000 rows/s end to end (1M rows in ≤ 10 s).
