@@ -10,6 +10,7 @@ import { OutcomeSpool } from "../report/OutcomeSpool.js";
 import { lockReportDir, ReportDirLockedError } from "../report/reportDirLock.js";
 import { writeHtmlReport } from "../report/writeHtmlReport.js";
 import { writeReportFiles, type ReportFiles } from "../report/writeReportFiles.js";
+import { ReportWriteError } from "../report/AtomicFile.js";
 import { uploadReport } from "../report/uploadReport.js";
 
 export type { RunSummary } from "../domain/RunSummary.js";
@@ -132,7 +133,14 @@ export async function writeRunReport(
       },
       outcomes,
       { workbook: config.failuresWorkbook },
-    );
+    ).catch((err: unknown) => {
+      // The run's outcomes are safe in the spool: the reports can be written again once the disk has room.
+      if (!(err instanceof ReportWriteError)) throw err;
+      throw new AppError(
+        `${err.message}; run ${runId}'s outcomes are kept in ${spoolPath(config, runId)}: once there is room, "connect-backfill report ${runId}" writes its reports again.`,
+        { code: err.code, cause: err },
+      );
+    });
     // The page a person opens: counts, errors, calls per second, the first failed rows.
     const html = join(files.dir, "report.html");
     await writeHtmlReport(html, { summary: files.summaryData, timeline: await store.timeline(runId), failed: files.failed.first, failedTotal: files.failed.total });

@@ -1,7 +1,6 @@
-import { once } from "node:events";
 import type { NightReading } from "../domain/run/nightGuards.js";
-import { createWriteStream, type WriteStream } from "node:fs";
-import { chmod, rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
+import { AtomicFile, ReportWriteError } from "./AtomicFile.js";
 import { ensureDir } from "./ensureDir.js";
 import { type EmptyWorkbook, emptyWorkbookApart } from "./emptyWorkbookApart.js";
 import { FailuresWorkbook } from "./failuresWorkbook.js";
@@ -56,62 +55,6 @@ export interface ReportFiles {
 export const FAILED_SAMPLE = 1000;
 
 const BOM = "\uFEFF"; // so spreadsheets open the files as UTF-8
-
-/** Text gathered before it goes to the file: a stream write per row cost more than the row's formatting. */
-const WRITE_BYTES = 256 * 1024;
-
-/** Writes to a temporary name then renames: a reader never sees half a report, even after a crash. */
-class AtomicFile {
-  private readonly stream: WriteStream;
-  private readonly tmp: string;
-  // Rows are encoded into a block as they come (a string of a block's rows joined cost more to flatten).
-  private block: Buffer = Buffer.allocUnsafe(WRITE_BYTES);
-  private used = 0;
-  /**
-   * Blocks the disk is done with, taken again: a new block for each 256 KiB (a 100k-row outcomes.csv: 68) is
-   * new memory for the process each time, and first touches of memory cost more than the rows' formatting on
-   * some virtual machines (~10 µs a page here).
-   */
-  private readonly spare: Buffer[] = [];
-  constructor(readonly path: string) {
-    this.tmp = tmpPath(path);
-    // Several blocks may wait for the disk while the next is made: at the stream's default (16 KiB) every block
-    // waited for its own write (a 100k-row report sat idle ~40 ms of its ~150).
-    this.stream = createWriteStream(this.tmp, { mode: 0o600, highWaterMark: 8 * WRITE_BYTES });
-  }
-  /** Gathers `text`; a promise only when a block went to the stream (await it then: the stream may ask to wait). */
-  write(text: string): Promise<void> | undefined {
-    // At most 3 bytes of UTF-8 per UTF-16 unit.
-    if (this.used + text.length * 3 <= this.block.length) {
-      this.used += this.block.write(text, this.used);
-      return undefined;
-    }
-    return this.flush().then(() => {
-      if (text.length * 3 > this.block.length) return this.put(Buffer.from(text, "utf8"));
-      this.used += this.block.write(text, this.used);
-    });
-  }
-  private flush(): Promise<void> {
-    if (this.used === 0) return Promise.resolve();
-    const block = this.block;
-    const full = block.subarray(0, this.used);
-    this.block = this.spare.pop() ?? Buffer.allocUnsafe(WRITE_BYTES);
-    this.used = 0;
-    return this.put(full, block);
-  }
-  /** `block`: the block `bytes` are in, made the next one again once the disk has them. */
-  private async put(bytes: Buffer, block?: Buffer): Promise<void> {
-    const more = this.stream.write(bytes, block ? () => this.spare.push(block) : undefined);
-    if (!more) await once(this.stream, "drain");
-  }
-  async commit(): Promise<void> {
-    await this.flush();
-    this.stream.end();
-    await once(this.stream, "finish");
-    await rename(this.tmp, this.path);
-    await chmod(this.path, 0o600);
-  }
-}
 
 /**
  * The input was one of our failures.csv files: its cells (header included) still
@@ -231,8 +174,18 @@ export async function writeReportFiles(
 
   // Most runs have no failure: their workbook (its header only) is written apart while outcomes.csv is written here.
   const clean = opts.workbook ? emptyWorkbookApart(workbookPath, [...failureColumnsFor(info, new Set()), ...FAILURE_COLUMNS]) : undefined;
+  // Every report file made, so one that could not be written whole leaves no half of it behind.
+  const made: AtomicFile[] = [];
+  const file = (path: string) => {
+    const f = new AtomicFile(path);
+    made.push(f);
+    return f;
+  };
   try {
-    return await writeAll(dir, info, outcomes, paths, workbookPath, clean);
+    return await writeAll(dir, info, outcomes, paths, workbookPath, clean, file);
+  } catch (err) {
+    await Promise.all(made.map((f) => f.discard()));
+    throw err;
   } finally {
     // Not placed (the run had failures, or writing failed): thrown away. Once placed, nothing is left to throw away.
     await clean?.discard();
@@ -246,8 +199,9 @@ async function writeAll(
   paths: { outcomes: string; failures: string; summary: string },
   workbookPath: string,
   clean: EmptyWorkbook | undefined,
+  file: (path: string) => AtomicFile,
 ): Promise<ReportFiles> {
-  const out = new AtomicFile(paths.outcomes);
+  const out = file(paths.outcomes);
   await out.write(BOM + csvLine(OUTCOME_COLUMNS));
   const summaryBuilder = new SummaryBuilder();
   const jsonlKeys = new Set<string>();
@@ -276,7 +230,7 @@ async function writeAll(
   await out.commit();
 
   const columns = failureColumnsFor(info, jsonlKeys);
-  const fail = new AtomicFile(paths.failures);
+  const fail = file(paths.failures);
   await fail.write(BOM + csvLine([...columns, ...FAILURE_COLUMNS]));
   // Placed as it is when there is no failure; otherwise written here with the failures (and, for JSONL, their columns).
   const placed = failing === 0 && clean !== undefined && (await clean.place());
@@ -301,7 +255,12 @@ async function writeAll(
 
   const summary = summaryBuilder.result(info);
   const summaryTmp = tmpPath(paths.summary);
-  await writeFile(summaryTmp, `${JSON.stringify({ ...summary, files: { ...paths, ...workbook } }, null, 2)}\n`, { mode: 0o600 });
-  await rename(summaryTmp, paths.summary);
+  try {
+    await writeFile(summaryTmp, `${JSON.stringify({ ...summary, files: { ...paths, ...workbook } }, null, 2)}\n`, { mode: 0o600 });
+    await rename(summaryTmp, paths.summary);
+  } catch (err) {
+    await rm(summaryTmp, { force: true });
+    throw new ReportWriteError(paths.summary, err);
+  }
   return { dir, ...paths, ...workbook, summaryData: summary, failed: { first: failedFirst, total: failedTotal } };
 }
