@@ -1,10 +1,9 @@
 import type { NightReading } from "../domain/run/nightGuards.js";
-import { rename, rm, writeFile } from "node:fs/promises";
-import { AtomicFile, ReportWriteError } from "./AtomicFile.js";
+import { rm } from "node:fs/promises";
+import { AtomicFile } from "./AtomicFile.js";
 import { ensureDir } from "./ensureDir.js";
 import { type EmptyWorkbook, emptyWorkbookApart } from "./emptyWorkbookApart.js";
 import { FailuresWorkbook } from "./failuresWorkbook.js";
-import { tmpPath } from "./tmpPath.js";
 import { join } from "node:path";
 import type { Outcome } from "../domain/Outcome.js";
 import type { DryRunPlan, RunSummary } from "../domain/RunSummary.js";
@@ -254,13 +253,8 @@ async function writeAll(
   if (!clean) await rm(workbookPath, { force: true });
 
   const summary = summaryBuilder.result(info);
-  const summaryTmp = tmpPath(paths.summary);
-  try {
-    await writeFile(summaryTmp, `${JSON.stringify({ ...summary, files: { ...paths, ...workbook } }, null, 2)}\n`, { mode: 0o600 });
-    await rename(summaryTmp, paths.summary);
-  } catch (err) {
-    await rm(summaryTmp, { force: true });
-    throw new ReportWriteError(paths.summary, err);
-  }
+  const summaryFile = file(paths.summary);
+  await summaryFile.write(`${JSON.stringify({ ...summary, files: { ...paths, ...workbook } }, null, 2)}\n`);
+  await summaryFile.commit();
   return { dir, ...paths, ...workbook, summaryData: summary, failed: { first: failedFirst, total: failedTotal } };
 }

@@ -75,12 +75,8 @@ export class BackfillWorker {
     this.writer = new OutcomeWriter(this.store, (runId) => recordRulesOf(this.runs.get(runId)));
     this.timeline = this.store.timelineRecorder();
     this.say = new WorkerVoice(opts.log, this.store);
-    this.governors = new Governors(
-      opts,
-      () => this.client,
-      (target, scope) => this.store.recordScope(target, scope),
-    );
     const clientOf = () => this.client;
+    this.governors = new Governors(opts, clientOf, (target, scope) => this.store.recordScope(target, scope));
     const ctx = {
       store: this.store,
       writer: this.writer,
