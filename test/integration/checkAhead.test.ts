@@ -6,9 +6,11 @@ import { cli, csv, harness, rows, type Harness } from "./helpers.js";
 // where a run is checked, must be what they were when the check ran in its turn.
 
 let h: Harness | undefined;
+let b: Harness | undefined;
 afterEach(async () => {
   await h?.close();
-  h = undefined;
+  await b?.close();
+  h = b = undefined;
 });
 
 describe("run's check started ahead", () => {
@@ -25,6 +27,17 @@ describe("run's check started ahead", () => {
     expect(worked.code).toBe(0);
     expect(h.sim.acceptedCount()).toBe(20);
     expect(h.sim.attributesOf("i", "r19")).toEqual({ v: "19" });
+
+    // A shell whose SDK endpoint is another simulator on the same prefix: the check started ahead is that one's;
+    // the run is still checked and worked where it was made, and nothing reaches the other.
+    b = await harness();
+    const more = await h.file("m.csv", rows(10, "m"));
+    const queuedMore = await cli(["enqueue", more, "--run-id", "more", "--endpoint", h.endpoint, ...common]);
+    expect(queuedMore.code, queuedMore.stderr).toBe(0);
+    const elsewhere = await cli(["run", more, "--run-id", "more", "--quiet", ...common], { AWS_ENDPOINT_URL_CONNECT: b.endpoint });
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(h.sim.attributesOf("i", "m9")).toEqual({ v: "9" });
+    expect(b.sim.stats().requests).toBe(0);
   }, 60_000);
 
   it("says the file's problem before the endpoint's, as before: the check's answer waits for its turn", async () => {
