@@ -14,7 +14,8 @@ import { DryOutcomes } from "./DryOutcomes.js";
 import { AppError } from "./AppError.js";
 import type { AppContext } from "./context.js";
 import { enqueueOptions } from "./enqueueOptions.js";
-import { openRunSpool, writeRunReport } from "./report.js";
+import { openRunSpool, startCleanWorkbook, writeRunReport } from "./report.js";
+import type { EmptyWorkbook } from "../report/emptyWorkbookApart.js";
 import { drainOutcomes } from "../queue/drainOutcomes.js";
 import type { OutcomeSpool } from "../report/OutcomeSpool.js";
 import { requireWritableDir, type RunFileResult } from "./runFile.js";
@@ -49,6 +50,8 @@ export async function dryRunFile(
   // producer's (invalid rows) leave Redis for it as the file is planned.
   let spool: OutcomeSpool | undefined;
   let chunkContext: ChunkContext | undefined;
+  // The report's header-only workbook, written apart while the file is planned (the report then only places it).
+  let early: EmptyWorkbook | undefined;
   // Only the producer's outcomes (invalid rows) are in Redis: moved out every so many rows, not at every batch.
   let sinceDrain = 0;
   const drain = async (into: OutcomeSpool, rows: number) => {
@@ -63,6 +66,7 @@ export async function dryRunFile(
       const manifest = await ctx.store.manifest(runId);
       if (!manifest) throw new AppError(`dry run ${runId} is gone from Redis.`);
       run = manifest;
+      early = startCleanWorkbook(config, runId, manifest);
     }
     if (!spool || !chunkContext) {
       spool = await openRunSpool(ctx.store, config, runId);
@@ -104,13 +108,17 @@ export async function dryRunFile(
   } catch (err) {
     // A dry run cut short is not left looking like a run still being read: it is cancelled, with why.
     if (await ctx.store.manifest(runId).catch(() => undefined)) await ctx.store.cancel(runId, "the dry run was interrupted").catch(() => undefined);
+    await early?.discard();
     throw err;
   } finally {
     const held = spool as OutcomeSpool | undefined;
     held?.sync();
     held?.close();
   }
-  if (enq.alreadyQueued) throw new AppError(`run ${runId} already exists; give a dry run its own --run-id (or none).`);
+  if (enq.alreadyQueued) {
+    await early?.discard();
+    throw new AppError(`run ${runId} already exists; give a dry run its own --run-id (or none).`);
+  }
   const progress = await ctx.store.progress(runId);
   const op = operationNamed(config.operation);
   const calls = progress?.planned ?? 0;
@@ -134,6 +142,7 @@ export async function dryRunFile(
       : {}),
   };
   await ctx.store.saveDryRunPlan(runId, plan);
-  const report = await writeRunReport(ctx.store, config, runId);
+  // Placed by the report, or thrown away (rows were invalid; the report failed): no staged file is left.
+  const report = await writeRunReport(ctx.store, config, runId, undefined, undefined, early).finally(() => early?.discard());
   return { runId, report, stopReason: undefined };
 }

@@ -9,7 +9,8 @@ import { queueOfManifest, type RunQueues } from "../queue/RunQueues.js";
 import { OutcomeSpool } from "../report/OutcomeSpool.js";
 import { lockReportDir, ReportDirLockedError } from "../report/reportDirLock.js";
 import { writeHtmlReport } from "../report/writeHtmlReport.js";
-import { writeReportFiles, type ReportFiles } from "../report/writeReportFiles.js";
+import { cleanWorkbookHeader, writeReportFiles, type ReportFiles } from "../report/writeReportFiles.js";
+import { type EmptyWorkbook, emptyWorkbookApart } from "../report/emptyWorkbookApart.js";
 import { ReportWriteError } from "../report/AtomicFile.js";
 import { uploadReport } from "../report/uploadReport.js";
 
@@ -95,14 +96,28 @@ export async function followOutcomes<T>(
   }
 }
 
+/**
+ * The header-only failures.xlsx of run `runId`, started in its thread while the run is worked, so that the report
+ * of a run without failures finds it written (writeRunReport's `early`); none when the command writes no workbook.
+ */
+export function startCleanWorkbook(config: Config, runId: string, manifest: RunManifest): EmptyWorkbook | undefined {
+  if (!config.failuresWorkbook) return undefined;
+  const header = cleanWorkbookHeader({ format: manifest.shape.format, header: manifest.shape.format === "csv" ? manifest.shape.header : undefined });
+  return emptyWorkbookApart(join(config.reportsDir, runId, "failures.xlsx"), header);
+}
+
 /** Writes (or rewrites) the report files of a run: drains Redis into the spool, then writes from it. */
-/** `lockWaitMs`: how long to wait for another writer of the run's folder (default a minute); `held`: the spool this process follows the run with. */
+/**
+ * `lockWaitMs`: how long to wait for another writer of the run's folder (default a minute); `held`: the spool this
+ * process follows the run with; `early`: its header-only workbook, started by startCleanWorkbook (used or thrown away).
+ */
 export async function writeRunReport(
   store: RunStore,
   config: Config,
   runId: string,
   lockWaitMs?: number,
   held?: OutcomeSpool,
+  early?: EmptyWorkbook,
 ): Promise<ReportFiles & { html: string; duplicates: number; uploadedTo?: string; uploadProblem?: string; spool: string }> {
   const progress = await store.progress(runId);
   if (!progress) throw new RunNotFoundError(runId, config.prefix);
@@ -132,7 +147,7 @@ export async function writeRunReport(
         night: m.night,
       },
       outcomes,
-      { workbook: config.failuresWorkbook },
+      { workbook: config.failuresWorkbook, early },
     ).catch((err: unknown) => {
       // The run's outcomes are safe in the spool: the reports can be written again once the disk has room.
       if (!(err instanceof ReportWriteError)) throw err;

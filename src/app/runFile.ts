@@ -21,7 +21,8 @@ import { AppError } from "./AppError.js";
 import { exitCodeOf } from "./exitCode.js";
 import type { AppContext } from "./context.js";
 import { followRunWith } from "./followRun.js";
-import { writeRunReport } from "./report.js";
+import { startCleanWorkbook, writeRunReport } from "./report.js";
+import type { EmptyWorkbook } from "../report/emptyWorkbookApart.js";
 import { endProducer, type ProducerReady, startProducer } from "./startProducer.js";
 import { noteStartedRun } from "./nightNotStarted.js";
 import { atRunRate, configForRun, refuseConflicts } from "./runSettings.js";
@@ -153,6 +154,8 @@ export async function runQueued(
     if (!p || Object.values(p.counts).reduce((a, b) => a + b, 0) < p.read) startWorker();
   });
   let started = false;
+  // The report's header-only workbook, written apart while the run is worked (a clean night's report then only places it).
+  let early: EmptyWorkbook | undefined;
   try {
     void producer.done.then((enq) => {
       if (!enq) return;
@@ -163,7 +166,9 @@ export async function runQueued(
     });
     await producer.started;
     started = true;
-    const judged = (await ctx.store.manifest(runId))?.night;
+    const made = await ctx.store.manifest(runId);
+    if (made) early = startCleanWorkbook(config, runId, made);
+    const judged = made?.night;
     if (judged) ctx.log.info({ runId, night: judged }, `night judged: ${nightFigures(judged)}${judged.breach ? `; ${judged.breach}` : ""}`);
     const followed = await followRunWith(ctx.store, config, runId, {
       signal: opts.signal,
@@ -181,6 +186,7 @@ export async function runQueued(
   } catch (err) {
     // The run was queued: a job's night that ends here is `stopped`, not `not-started`.
     if (started) noteStartedRun(err, runId);
+    await early?.discard();
     throw err;
   } finally {
     closing = true;
@@ -188,7 +194,8 @@ export async function runQueued(
     await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
     await stopMetrics();
   }
-  const report = await writeRunReport(ctx.store, config, runId);
+  // Placed by the report, or thrown away (the run had failures; the report failed): no staged file is left.
+  const report = await writeRunReport(ctx.store, config, runId, undefined, undefined, early).finally(() => early?.discard());
   const manifest = await ctx.store.manifest(runId);
   const paused = (await ctx.store.state(runId)).state === "paused";
   if (manifest) await afterJobRun(ctx, manifest, report.summaryData, stopReason, exitCodeOf({ stopReason, paused, report }));

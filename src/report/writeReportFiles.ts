@@ -3,6 +3,7 @@ import { rm } from "node:fs/promises";
 import { AtomicFile } from "./AtomicFile.js";
 import { ensureDir } from "./ensureDir.js";
 import { type EmptyWorkbook, emptyWorkbookApart } from "./emptyWorkbookApart.js";
+import { removeStaleStaged } from "./tmpPath.js";
 import { FailuresWorkbook } from "./failuresWorkbook.js";
 import { join } from "node:path";
 import type { Outcome } from "../domain/Outcome.js";
@@ -59,7 +60,7 @@ const BOM = "\uFEFF"; // so spreadsheets open the files as UTF-8
  * The input was one of our failures.csv files: its cells (header included) still
  * carry our apostrophes, which writing them again must not double.
  */
-function plainCells(info: RunInfo): (cell: string) => string {
+function plainCells(info: Pick<RunInfo, "format" | "header">): (cell: string) => string {
   const names = new Set((info.header ?? []).map((h) => h.trim()));
   return info.format === "csv" && names.has("#line") && names.has("#status") ? restore : identity;
 }
@@ -74,7 +75,12 @@ function collectKeys(keys: Set<string>, f: Outcome): void {
   if (attrs && typeof attrs === "object") for (const k of Object.keys(attrs)) keys.add(k);
 }
 
-function failureColumnsFor(info: RunInfo, keys: ReadonlySet<string>): string[] {
+/** The header of a run's failures.xlsx when it has no failure (what `emptyWorkbookApart` is started with). */
+export function cleanWorkbookHeader(info: Pick<RunInfo, "format" | "header">): string[] {
+  return [...failureColumnsFor(info, new Set()), ...FAILURE_COLUMNS];
+}
+
+function failureColumnsFor(info: Pick<RunInfo, "format" | "header">, keys: ReadonlySet<string>): string[] {
   if (info.format === "csv" && info.header) {
     const reserved = new Set(FAILURE_COLUMNS);
     const plain = plainCells(info);
@@ -163,16 +169,22 @@ export async function writeReportFiles(
   dir: string,
   info: RunInfo,
   source: readonly Outcome[] | (() => Iterable<Outcome>),
-  opts: { readonly workbook?: boolean } = {},
+  /** `early`: the header-only workbook started before the report (its run known); used when it is this report's. */
+  opts: { readonly workbook?: boolean; readonly early?: EmptyWorkbook | undefined } = {},
 ): Promise<ReportFiles> {
   // Read twice (outcomes, then failures, when there are any) rather than held in memory.
   const outcomes = Array.isArray(source) ? () => source : (source as () => Iterable<Outcome>);
   await ensureDir(dir);
   const paths = { outcomes: join(dir, "outcomes.csv"), failures: join(dir, "failures.csv"), summary: join(dir, "summary.json") };
   const workbookPath = join(dir, "failures.xlsx");
+  await removeStaleStaged(dir, ["outcomes.csv", "failures.csv", "summary.json", "failures.xlsx"]);
 
   // Most runs have no failure: their workbook (its header only) is written apart while outcomes.csv is written here.
-  const clean = opts.workbook ? emptyWorkbookApart(workbookPath, [...failureColumnsFor(info, new Set()), ...FAILURE_COLUMNS]) : undefined;
+  const header = cleanWorkbookHeader(info);
+  const { early } = opts;
+  const fits = early !== undefined && early.path === workbookPath && early.header.length === header.length && early.header.every((h, i) => h === header[i]);
+  const clean = opts.workbook ? (fits ? early : emptyWorkbookApart(workbookPath, header)) : undefined;
+  if (early && early !== clean) await early.discard();
   // Every report file made, so one that could not be written whole leaves no half of it behind.
   const made: AtomicFile[] = [];
   const file = (path: string) => {

@@ -4,7 +4,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import ExcelJS from "exceljs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
+import { cli, csv, harness, killBackground, readReport, rows, startCli, until, type Harness } from "./helpers.js";
 
 // failures.xlsx, opened and saved by a real spreadsheet program (LibreOffice, headless), fed back: IDs a CSV
 // would lose in a spreadsheet (leading zeros, 20 digits) and text that looks like a formula reach the contacts
@@ -12,6 +12,7 @@ import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
+  killBackground();
   await h?.close();
   h = undefined;
 });
@@ -196,5 +197,56 @@ describe("failures workbook of a clean run (written in a thread of its own while
     expect(bad.rows).toHaveLength(2);
     expect(bad.rows[1]?.slice(0, 4)).toEqual(["", "silver", "3", "invalid"]);
     expect(bad.files).toEqual(["failures.csv", "failures.xlsx", "outcomes.csv", "report.html", "summary.json"]);
+
+    // The dry run starts it when its run is made too: the same files, and nothing staged, whichever way it goes.
+    expect((await cli(["run", clean, ...common, "--run-id", "dry-clean", "--dry-run"])).code).toBe(0);
+    const dryOk = await sheetOf(join(h.dir, "reports", "dry-clean"));
+    expect(dryOk.rows).toEqual([["contactId", "tier", "#line", "#status", "#errorCode", "#message", "#raw"]]);
+    expect(dryOk.files).toEqual(["failures.csv", "failures.xlsx", "outcomes.csv", "report.html", "summary.json"]);
+    expect((await cli(["run", failing, ...common, "--run-id", "dry-failing", "--dry-run"])).code).toBe(3);
+    const dryBad = await sheetOf(join(h.dir, "reports", "dry-failing"));
+    expect(dryBad.rows[1]?.slice(0, 4)).toEqual(["", "silver", "3", "invalid"]);
+    expect(dryBad.files).toEqual(["failures.csv", "failures.xlsx", "outcomes.csv", "report.html", "summary.json"]);
+    // The two real runs' three rows; the dry runs sent nothing.
+    expect(h.sim.acceptedCount()).toBe(3);
+  }, 120_000);
+
+  it("staged from the time the run is made: a run killed with it staged and started again leaves only its reports, every row once", async () => {
+    h = await harness({ latencyMs: 20 });
+    const file = await h.file("slow.csv", rows(40, "s"));
+    // The same command twice: 40 rows at 10/s, still working when its workbook is staged.
+    const args = [
+      "run",
+      file,
+      "--instance-id",
+      "i",
+      "--prefix",
+      h.prefix,
+      "--endpoint",
+      h.endpoint,
+      "--reports-dir",
+      join(h.dir, "reports"),
+      "--quiet",
+      "--run-id",
+      "killed",
+      "--rate",
+      "10",
+      "--lock-duration",
+      "1500",
+    ];
+    const folder = join(h.dir, "reports", "killed");
+    const first = startCli(args);
+    await until(async () => (await readdir(folder).catch(() => [] as string[])).some((f) => /^failures\.xlsx\.\d+\.[0-9a-f]{8}\.tmp$/.test(f)), 60_000);
+    first.child.kill("SIGKILL");
+    await first.exited;
+    expect(h.sim.acceptedCount()).toBeLessThan(40);
+
+    const again = await cli(args);
+    expect(again.code, again.stderr).toBe(0);
+    const left = (await readdir(folder)).filter((f) => !f.startsWith(".outcomes.spool")).sort();
+    expect(left).toEqual(["failures.csv", "failures.xlsx", "outcomes.csv", "report.html", "summary.json"]);
+    const outcomes = await readReport(join(folder, "outcomes.csv"));
+    expect(outcomes.map((o) => Number(o.line)).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 2));
+    for (let i = 0; i < 40; i++) expect(h.sim.attributesOf("i", `s${i}`)).toEqual({ v: String(i) });
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import ExcelJS from "exceljs";
@@ -6,6 +6,22 @@ import { afterEach, describe, expect, it } from "vitest";
 import { writeReportFiles, type RunInfo } from "../../src/report/writeReportFiles.js";
 import type { Outcome } from "../../src/domain/Outcome.js";
 import { openSource } from "../../src/input/openSource.js";
+import { emptyWorkbookApart } from "../../src/report/emptyWorkbookApart.js";
+
+/** A workbook's first sheet, its rows as text. */
+async function rowsOf(path: string): Promise<string[][]> {
+  const book = new ExcelJS.Workbook();
+  await book.xlsx.readFile(path);
+  const rows: string[][] = [];
+  (book.worksheets[0] as ExcelJS.Worksheet).eachRow((row) =>
+    rows.push(
+      Array.from(row.values as unknown[])
+        .slice(1)
+        .map((v) => String(v ?? "")),
+    ),
+  );
+  return rows;
+}
 
 let dir: string | undefined;
 afterEach(async () => {
@@ -108,5 +124,39 @@ describe("failures.xlsx", () => {
     const files = await writeReportFiles(dir, info(["contactId"]), [failed(2, ["c1"])]);
     expect(files.workbook).toBeUndefined();
     await expect(stat(join(dir, "failures.xlsx"))).rejects.toThrow(/ENOENT/);
+  });
+
+  it("started before the report (run made): placed when it is the report's, thrown away when its header or folder is another's or the run failed rows; nothing staged is left", async () => {
+    dir = await mkdtemp(join(tmpdir(), "cb-wb-"));
+    const ok: Outcome = { ...failed(2, ["c1", "gold"]), status: "updated", errorCode: "", message: "" } as Outcome;
+    const header = ["contactId", "tier", "#line", "#status", "#errorCode", "#message", "#raw"];
+    const made = join(dir, "made");
+    // The report's own: placed as it is (its folder made by the thread, not yet by the report).
+    const early = emptyWorkbookApart(join(made, "failures.xlsx"), header);
+    const placed = await writeReportFiles(made, info(["contactId", "tier"]), [ok], { workbook: true, early });
+    expect(placed.workbook).toBe(join(made, "failures.xlsx"));
+    expect(await rowsOf(join(made, "failures.xlsx"))).toEqual([header]);
+    expect((await readdir(made)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+
+    // Started for another header (a run whose columns are not these): the report writes its own.
+    const other = join(dir, "other");
+    const stale = emptyWorkbookApart(join(other, "failures.xlsx"), ["contactId", "#line"]);
+    await writeReportFiles(other, info(["contactId", "tier"]), [ok], { workbook: true, early: stale });
+    expect(await rowsOf(join(other, "failures.xlsx"))).toEqual([header]);
+    expect((await readdir(other)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+
+    // A run with a failed row: the failures' workbook, and the header-only one thrown away.
+    const failing = join(dir, "failing");
+    const unused = emptyWorkbookApart(join(failing, "failures.xlsx"), header);
+    await writeReportFiles(failing, info(["contactId", "tier"]), [failed(2, ["c1", "gold"])], { workbook: true, early: unused });
+    expect((await rowsOf(join(failing, "failures.xlsx")))[1]?.slice(0, 4)).toEqual(["c1", "gold", "2", "failed"]);
+    expect((await readdir(failing)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+
+    // No workbook asked for: it is thrown away, none is placed.
+    const none = join(dir, "none");
+    const notAsked = emptyWorkbookApart(join(none, "failures.xlsx"), header);
+    const files = await writeReportFiles(none, info(["contactId", "tier"]), [ok], { early: notAsked });
+    expect(files.workbook).toBeUndefined();
+    expect((await readdir(none)).sort()).toEqual(["failures.csv", "outcomes.csv", "summary.json"]);
   });
 });
