@@ -4,6 +4,7 @@ import type { ColumnMapping } from "../input/columnRoles.js";
 import { formatOf } from "../input/openSource.js";
 import { operationNamed } from "../operations/registry.js";
 import type { ChunkJobData } from "../queue/ChunkJob.js";
+import { prevOf } from "../domain/queuedRow.js";
 import { enqueueFile, newRunId } from "../queue/enqueueFile.js";
 import type { RunManifest } from "../domain/run/manifest.js";
 import type { NightGuards } from "../domain/run/nightGuards.js";
@@ -80,11 +81,28 @@ export async function dryRunFile(
         changesFor: (job, target) => ctx.store.changeMemory(job, target),
       };
     }
-    // In file order, one at a time: a contact's earlier rows are settled before its later ones are planned.
-    // Anything but done (an interrupt) ends the dry run: the producer must not save a position past rows without an outcome.
+    // A contact's earlier rows are settled before its later ones are planned: a chunk with a row whose earlier line
+    // is in a chunk before it in this batch waits for those; the others are planned together (their round trips to
+    // Redis overlap). Earlier batches are done. Anything but done (an interrupt) ends the dry run: the producer must
+    // not save a position past rows without an outcome.
+    const context = chunkContext;
+    // Every chunk of a group ends (planned, or failed) before the group's result is said: none is still planning then.
+    const planned = async (group: ReadonlyArray<Promise<string>>) => {
+      const results = await Promise.allSettled(group);
+      for (const r of results) if (r.status === "rejected") throw r.reason;
+      if (results.some((r) => r.status === "fulfilled" && r.value !== "done")) throw new AppError(`dry run ${runId} interrupted; nothing was sent.`);
+    };
+    const before = new Set<number>();
+    let together: Array<Promise<string>> = [];
     for (const chunk of chunks) {
-      if ((await processChunk(chunk, chunkContext)) !== "done") throw new AppError(`dry run ${runId} interrupted; nothing was sent.`);
+      if (together.length > 0 && chunk.rows.some((q) => before.has(prevOf(q)))) {
+        await planned(together);
+        together = [];
+      }
+      together.push(processChunk(chunk, context));
+      for (const q of chunk.rows) before.add(q[0]);
     }
+    await planned(together);
     await drain(
       spool,
       chunks.reduce((n, c) => n + c.rows.length, 0),

@@ -1,8 +1,9 @@
-import { readFile } from "node:fs/promises";
+import { existsSync, readdirSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { keysFor } from "../../src/store/keys.js";
-import { cli, csv, harness, readReport, type Harness } from "./helpers.js";
+import { cli, csv, harness, readReport, rows, type Harness } from "./helpers.js";
 import { cliLoading } from "./loadedPackages.js";
 
 let h: Harness | undefined;
@@ -13,12 +14,14 @@ afterEach(async () => {
 
 /**
  * 1,200 rows in chunks of 100: 200 contacts have a second row ten chunks later (a predecessor in another
- * chunk), two pairs sit side by side (folded into one call), 13 rows started before the API, two are invalid.
+ * chunk), one of them a third in the chunk right after its second (the dry run plans the chunks of a batch
+ * together, but not a chunk whose rows wait for the one before it), two pairs sit side by side (folded into
+ * one call), 13 rows started before the API, two are invalid.
  */
 function file(): string {
   const lines: string[][] = [["contactId", "initiationTimestamp", "tier"]];
   for (let i = 0; i < 1_200; i++) {
-    const contact = i === 551 ? "k550" : i === 851 ? "k850" : `k${i % 1_000}`;
+    const contact = i === 551 ? "k550" : i === 851 ? "k850" : i === 1_150 ? "k49" : `k${i % 1_000}`;
     const started = i % 97 === 5 ? "2017-01-01T00:00:00Z" : "";
     lines.push([i === 300 || i === 1_100 ? "" : contact, started, `t${i}`]);
   }
@@ -71,4 +74,26 @@ describe("--dry-run plans what the run does", () => {
     expect(again.code, again.stderr).toBe(3);
     expect(await readFile(join(reports, "dry", "outcomes.csv"), "utf8")).toBe(before);
   });
+
+  it("stopped while its chunks are planned (SIGTERM): one sentence, the run cancelled with why, nothing sent and nothing staged left", async () => {
+    h = await harness({ latencyMs: 1 });
+    const input = await h.file("big.csv", rows(400_000, "c"));
+    const reports = join(h.dir, "reports");
+    const common = ["--instance-id", "i", "--prefix", h.prefix, "--endpoint", h.endpoint, "--reports-dir", reports, "--quiet"];
+    // Signalled once its chunks are being planned and its report's workbook is staged, with most of the file still to plan.
+    const folder = join(reports, "dry-stopped");
+    const staged = () => existsSync(folder) && readdirSync(folder).some((f) => f.startsWith("failures.xlsx.") && f.endsWith(".tmp"));
+    const stopped = await cli(
+      ["run", input, ...common, "--dry-run", "--run-id", "dry-stopped"],
+      {},
+      { signalWhen: () => existsSync(join(folder, ".outcomes.spool")) && staged() },
+    );
+    expect(stopped.code, stopped.stderr).toBe(1);
+    expect(stopped.stderr).toContain("dry run dry-stopped interrupted; nothing was sent.");
+    expect(stopped.stderr).not.toMatch(/\n\s+at /);
+    const ctx = await h.ctx();
+    expect(await ctx.store.state("dry-stopped")).toMatchObject({ state: "cancelled", stopReason: "the dry run was interrupted" });
+    expect(h.sim.stats().requests).toBe(0);
+    expect((await readdir(folder)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  }, 120_000);
 });
