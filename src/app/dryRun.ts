@@ -87,10 +87,12 @@ export async function dryRunFile(
     // not save a position past rows without an outcome.
     const context = chunkContext;
     // Every chunk of a group ends (planned, or failed) before the group's result is said: none is still planning then.
+    // What is said is the first chunk's, in file order, that failed or did not finish.
     const planned = async (group: ReadonlyArray<Promise<string>>) => {
-      const results = await Promise.allSettled(group);
-      for (const r of results) if (r.status === "rejected") throw r.reason;
-      if (results.some((r) => r.status === "fulfilled" && r.value !== "done")) throw new AppError(`dry run ${runId} interrupted; nothing was sent.`);
+      for (const r of await Promise.allSettled(group)) {
+        if (r.status === "rejected") throw r.reason;
+        if (r.value !== "done") throw new AppError(`dry run ${runId} interrupted; nothing was sent.`);
+      }
     };
     const before = new Set<number>();
     let together: Array<Promise<string>> = [];

@@ -156,46 +156,50 @@ export async function runQueued(
   let started = false;
   // The report's header-only workbook, written apart while the run is worked (a clean night's report then only places it).
   let early: EmptyWorkbook | undefined;
+  let report: Awaited<ReturnType<typeof writeRunReport>>;
   try {
-    void producer.done.then((enq) => {
-      if (!enq) return;
-      if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
-      // At warn: shown on a terminal and in cron's JSON logs alike.
-      if (enq.inputChanged) ctx.log.warn({ runId }, enq.inputChanged);
-      if (!enq.interrupted) ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
-    });
-    await producer.started;
-    started = true;
-    const made = await ctx.store.manifest(runId);
-    if (made) early = startCleanWorkbook(config, runId, made);
-    const judged = made?.night;
-    if (judged) ctx.log.info({ runId, night: judged }, `night judged: ${nightFigures(judged)}${judged.breach ? `; ${judged.breach}` : ""}`);
-    const followed = await followRunWith(ctx.store, config, runId, {
-      signal: opts.signal,
-      queues: ctx.queues,
-      alive: producer.check,
-      onProgress: opts.onProgress,
-      pollMs: opts.pollMs ?? 100,
-      wake: producer.done,
-      drainEveryMs: 1000,
-      ownRun: true,
-    });
-    stopReason = followed.interrupted ? "interrupted" : followed.stopReason;
-    await endProducer(producer, followed.paused === true && (await ctx.store.manifest(runId))?.night?.breach !== undefined);
-    producer.check();
-  } catch (err) {
-    // The run was queued: a job's night that ends here is `stopped`, not `not-started`.
-    if (started) noteStartedRun(err, runId);
-    await early?.discard();
-    throw err;
+    try {
+      void producer.done.then((enq) => {
+        if (!enq) return;
+        if (enq.alreadyQueued) ctx.log.info({ runId }, "run already queued; waiting for its outcomes");
+        // At warn: shown on a terminal and in cron's JSON logs alike.
+        if (enq.inputChanged) ctx.log.warn({ runId }, enq.inputChanged);
+        if (!enq.interrupted) ctx.log.info({ runId, rows: enq.rows, invalid: enq.invalid, chunks: enq.chunks }, "file queued");
+      });
+      await producer.started;
+      started = true;
+      const made = await ctx.store.manifest(runId);
+      if (made) early = startCleanWorkbook(config, runId, made);
+      const judged = made?.night;
+      if (judged) ctx.log.info({ runId, night: judged }, `night judged: ${nightFigures(judged)}${judged.breach ? `; ${judged.breach}` : ""}`);
+      const followed = await followRunWith(ctx.store, config, runId, {
+        signal: opts.signal,
+        queues: ctx.queues,
+        alive: producer.check,
+        onProgress: opts.onProgress,
+        pollMs: opts.pollMs ?? 100,
+        wake: producer.done,
+        drainEveryMs: 1000,
+        ownRun: true,
+      });
+      stopReason = followed.interrupted ? "interrupted" : followed.stopReason;
+      await endProducer(producer, followed.paused === true && (await ctx.store.manifest(runId))?.night?.breach !== undefined);
+      producer.check();
+    } catch (err) {
+      // The run was queued: a job's night that ends here is `stopped`, not `not-started`.
+      if (started) noteStartedRun(err, runId);
+      throw err;
+    } finally {
+      closing = true;
+      void producer.stop();
+      await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
+      await stopMetrics();
+    }
+    report = await writeRunReport(ctx.store, config, runId, undefined, undefined, early);
   } finally {
-    closing = true;
-    void producer.stop();
-    await worker.close(opts.signal?.aborted ? 0 : config.shutdownTimeoutMs);
-    await stopMetrics();
+    // Placed by the report, or thrown away (the run had failures, it or its report failed): no staged file is left.
+    await early?.discard();
   }
-  // Placed by the report, or thrown away (the run had failures; the report failed): no staged file is left.
-  const report = await writeRunReport(ctx.store, config, runId, undefined, undefined, early).finally(() => early?.discard());
   const manifest = await ctx.store.manifest(runId);
   const paused = (await ctx.store.state(runId)).state === "paused";
   if (manifest) await afterJobRun(ctx, manifest, report.summaryData, stopReason, exitCodeOf({ stopReason, paused, report }));

@@ -177,7 +177,7 @@ export async function writeReportFiles(
   await ensureDir(dir);
   const paths = { outcomes: join(dir, "outcomes.csv"), failures: join(dir, "failures.csv"), summary: join(dir, "summary.json") };
   const workbookPath = join(dir, "failures.xlsx");
-  await removeStaleStaged(dir, ["outcomes.csv", "failures.csv", "summary.json", "failures.xlsx"]);
+  await removeStaleStaged(dir, ["outcomes.csv", "failures.csv", "summary.json", "failures.xlsx", "report.html"]);
 
   // Most runs have no failure: their workbook (its header only) is written apart while outcomes.csv is written here.
   const header = cleanWorkbookHeader(info);

@@ -132,8 +132,12 @@ describe("failures.xlsx", () => {
     const header = ["contactId", "tier", "#line", "#status", "#errorCode", "#message", "#raw"];
     const made = join(dir, "made");
     // The report's own: placed as it is (its folder made by the thread, not yet by the report).
-    const early = emptyWorkbookApart(join(made, "failures.xlsx"), header);
+    const started = emptyWorkbookApart(join(made, "failures.xlsx"), header);
+    // Placed, not written again: the one started is the one the report puts in place.
+    const placings: boolean[] = [];
+    const early = { ...started, place: async () => placings[placings.push(await started.place()) - 1] as boolean };
     const placed = await writeReportFiles(made, info(["contactId", "tier"]), [ok], { workbook: true, early });
+    expect(placings).toEqual([true]);
     expect(placed.workbook).toBe(join(made, "failures.xlsx"));
     expect(await rowsOf(join(made, "failures.xlsx"))).toEqual([header]);
     expect((await readdir(made)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
