@@ -110,35 +110,44 @@ export async function dryRunFile(
       chunks.reduce((n, c) => n + c.rows.length, 0),
     );
   };
-  let enq: Awaited<ReturnType<typeof enqueueFile>>;
   try {
-    enq = await enqueueFile(ctx.store, ctx.queues, {
-      ...base,
-      runId,
-      mapping: opts.mapping,
-      // A job's night is judged as its real run would judge it (`{}`, a job without guards: its figures only); never paused.
-      ...(base.job && opts.guards ? { guards: opts.guards } : {}),
-      // `--forget` is never done by a dry run (the memory is only read).
-      forget: false,
-      safety: { ...base.safety, dryRun: true, canary: undefined },
-      // `--forget`: planned as if the job's memory were empty (which the real run would make it), never written.
-      ...(config.forget && base.job ? { job: { ...base.job, onlyChanged: false }, contactsTogether: base.job.onlyChanged } : {}),
-      deliver,
-    });
-  } catch (err) {
-    // A dry run cut short is not left looking like a run still being read: it is cancelled, with why.
-    if (await ctx.store.manifest(runId).catch(() => undefined)) await ctx.store.cancel(runId, "the dry run was interrupted").catch(() => undefined);
-    await early?.discard();
-    throw err;
+    let enq: Awaited<ReturnType<typeof enqueueFile>>;
+    try {
+      enq = await enqueueFile(ctx.store, ctx.queues, {
+        ...base,
+        runId,
+        mapping: opts.mapping,
+        // A job's night is judged as its real run would judge it (`{}`, a job without guards: its figures only); never paused.
+        ...(base.job && opts.guards ? { guards: opts.guards } : {}),
+        // `--forget` is never done by a dry run (the memory is only read).
+        forget: false,
+        safety: { ...base.safety, dryRun: true, canary: undefined },
+        // `--forget`: planned as if the job's memory were empty (which the real run would make it), never written.
+        ...(config.forget && base.job ? { job: { ...base.job, onlyChanged: false }, contactsTogether: base.job.onlyChanged } : {}),
+        deliver,
+      });
+    } catch (err) {
+      // A dry run cut short is not left looking like a run still being read: it is cancelled, with why.
+      if (await ctx.store.manifest(runId).catch(() => undefined)) await ctx.store.cancel(runId, "the dry run was interrupted").catch(() => undefined);
+      throw err;
+    } finally {
+      const held = spool as OutcomeSpool | undefined;
+      held?.sync();
+      held?.close();
+    }
+    if (enq.alreadyQueued) throw new AppError(`run ${runId} already exists; give a dry run its own --run-id (or none).`);
+    await ctx.store.saveDryRunPlan(runId, await planOf(ctx, runId));
+    const report = await writeRunReport(ctx.store, config, runId, undefined, undefined, early);
+    return { runId, report, stopReason: undefined };
   } finally {
-    const held = spool as OutcomeSpool | undefined;
-    held?.sync();
-    held?.close();
-  }
-  if (enq.alreadyQueued) {
+    // Placed by the report, or thrown away (rows were invalid, the dry run was interrupted, its report failed): no staged file is left.
     await early?.discard();
-    throw new AppError(`run ${runId} already exists; give a dry run its own --run-id (or none).`);
   }
+}
+
+/** The calls the dry run planned, and how long they take at the run's rate and at the rate its quota last served. */
+async function planOf(ctx: AppContext, runId: string): Promise<DryRunPlan> {
+  const { config } = ctx;
   const progress = await ctx.store.progress(runId);
   const op = operationNamed(config.operation);
   const calls = progress?.planned ?? 0;
@@ -161,8 +170,5 @@ export async function dryRunFile(
         }
       : {}),
   };
-  await ctx.store.saveDryRunPlan(runId, plan);
-  // Placed by the report, or thrown away (rows were invalid; the report failed): no staged file is left.
-  const report = await writeRunReport(ctx.store, config, runId, undefined, undefined, early).finally(() => early?.discard());
-  return { runId, report, stopReason: undefined };
+  return plan;
 }

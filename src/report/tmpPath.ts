@@ -29,15 +29,12 @@ const STARTED_MS = Date.now() - process.uptime() * 1000;
  */
 export async function removeStaleStaged(dir: string, names: readonly string[]): Promise<void> {
   const entries = await readdir(dir).catch(() => [] as string[]);
-  const candidates = entries.filter((f) => {
-    const m = STAGED.exec(f);
-    return m !== null && names.includes(m[1] as string);
-  });
   await Promise.all(
-    candidates.map(async (f) => {
+    entries.map(async (f) => {
+      const m = STAGED.exec(f);
+      if (m === null || !names.includes(m[1] as string)) return;
       const path = join(dir, f);
-      const pid = Number((STAGED.exec(f) as RegExpExecArray)[2]);
-      if (pid === process.pid) {
+      if (Number(m[2]) === process.pid) {
         const made = await stat(path).catch(() => undefined);
         if (!made || made.mtimeMs >= STARTED_MS) return;
       }

@@ -4,7 +4,7 @@ import { mkdir, readdir } from "node:fs/promises";
 import ExcelJS from "exceljs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, harness, killBackground, readReport, rows, startCli, until, type Harness } from "./helpers.js";
+import { cli, csv, harness, killBackground, readReport, rows, startCli, targetFlags, until, type Harness } from "./helpers.js";
 
 // failures.xlsx, opened and saved by a real spreadsheet program (LibreOffice, headless), fed back: IDs a CSV
 // would lose in a spreadsheet (leading zeros, 20 digits) and text that looks like a formula reach the contacts
@@ -218,12 +218,7 @@ describe("failures workbook of a clean run (written in a thread of its own while
     const args = [
       "run",
       file,
-      "--instance-id",
-      "i",
-      "--prefix",
-      h.prefix,
-      "--endpoint",
-      h.endpoint,
+      ...targetFlags(h),
       "--reports-dir",
       join(h.dir, "reports"),
       "--quiet",
