@@ -1,11 +1,13 @@
 // Where users wait (issue 25): the unchanged night of a job that sends only what changed, a 1%-changed night
 // and the dry run, against the release before this work (built in a temporary worktree), interleaved in one run.
+import { spawn } from "node:child_process";
 import { writeFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { exportOf } from "./onlyChanged.js";
-import { deletePrefix, firstTouchUsPerPage, hashLoopMs, median, rawRunFigures, REDIS_URL, runCli, table, writeSection } from "./lib.js";
+import { changeMemoryName } from "../src/domain/run/manifest.js";
+import { deletePrefix, firstTouchUsPerPage, hashLoopMs, median, rawRunFigures, REDIS_URL, ROOT, runCli, table, writeSection } from "./lib.js";
 import { previousRelease } from "./previousRelease.js";
 import { SimProcess } from "./simProcess.js";
 
@@ -23,6 +25,8 @@ const ROUNDS = Number(process.env.CB_BENCH_ROUNDS ?? 3);
 /** Per build: the nights' walls and calls, and per dry-run size its walls and peak RSS. */
 interface Figures {
   unchanged: number[];
+  /** The floor's walls (bench/nightFloor.mjs), beside this release's nights: the same minutes of the host. */
+  floor: number[];
   calls0: number[];
   dry: number[][];
   dryRss: number[][];
@@ -72,7 +76,7 @@ export async function benchUserWaits(): Promise<void> {
     ...(prev ? [{ name: `before (${BEFORE})`, bin: prev.bin }] : []),
   ];
   const figures = new Map<string, Figures>();
-  for (const b of builds) figures.set(b.name, { unchanged: [], calls0: [], dry: DRY_ROWS.map(() => []), dryRss: DRY_ROWS.map(() => []) });
+  for (const b of builds) figures.set(b.name, { unchanged: [], floor: [], calls0: [], dry: DRY_ROWS.map(() => []), dryRss: DRY_ROWS.map(() => []) });
   try {
     await timed(["run", same, ...job]); // the job's first night: sends all, remembers
     for (let round = 0; round < ROUNDS; round++) {
@@ -81,6 +85,7 @@ export async function benchUserWaits(): Promise<void> {
         const night = await timed(["run", same, ...job], b.bin);
         f.unchanged.push(night.wallS);
         f.calls0.push((await rawRunFigures(redis, prefix, night.runId)).updated);
+        if (b.bin === undefined) f.floor.push(await floorNight(same, prefix, sim.endpoint, dir));
         for (const [i, file] of dry.entries()) {
           const d = await timed(["run", file, "--dry-run"], b.bin);
           f.dry[i]?.push(d.wallS);
@@ -126,6 +131,14 @@ export async function benchUserWaits(): Promise<void> {
         ]);
       }
     }
+    rows.push([
+      `the floor: the least any unchanged night of ${NIGHT_ROWS.toLocaleString("en-US")} rows must do (bench/nightFloor.mjs: a lower bound, not a product path)`,
+      median(ours.floor).toFixed(1),
+      best(ours.floor),
+      each(ours.floor),
+      0,
+      "–",
+    ]);
     rows.push([`night with 1% changed (this release)`, changed.wallS.toFixed(1), "–", "1 run", changedCalls, "–"]);
     rows.push([`the 1% changed back (this release)`, back.wallS.toFixed(1), "–", "1 run", backCalls, "–"]);
     await writeSection(
@@ -135,6 +148,7 @@ export async function benchUserWaits(): Promise<void> {
 Command: \`npm run bench -- waits\` (run on ${new Date().toISOString().slice(0, 10)}, 2-core machine, Redis and the simulator (its own process, 1 ms latency) on the same host; the machine's speed, a fixed hash loop (bench/lib.ts hashLoopMs), ${speedAtStart} ms at the start and ${speedAtEnd} ms at the end: ~150 on a quiet host; a page of memory's first touch (bench/lib.ts firstTouchUsPerPage) ${touchAtStart} and ${touchAtEnd} µs: the night touches ~60,000 pages).
 \`connect-backfill run\` (producer, workers and report in one process) of a ${NIGHT_ROWS.toLocaleString("en-US")}-row export with \`--job-name waits --only-changed --rate 4000 --concurrency 64\`, after a first night that sent it all;
 and \`run --dry-run\` of files of ${DRY_ROWS.map((n) => n.toLocaleString("en-US")).join(" and ")} rows. Wall time from spawn to exit, medians and best of ${ROUNDS}, this release and the release before (${BEFORE}, built in a temporary worktree) interleaved: the host's speed changes within minutes, so a slow round of one build has a round of the other beside it, and the best is what the code costs on a quiet host.
+The floor (bench/nightFloor.mjs) runs in each round right after this release's night: Node, a Redis client and a logger, the file read and split by hand (no CSV quoting), a contact id and a value's length the whole check, the product's fingerprints and memory script, one outcome a row recorded in Redis and outcomes.csv written and fsynced, and nothing else (no run record, queue, done bits read, outcome read back, summary or other report files). This release's unchanged night is ${(median(ours.unchanged) / median(ours.floor)).toFixed(2)}x the floor (medians; best ${(Math.min(...ours.unchanged) / Math.min(...ours.floor)).toFixed(2)}x).
 Targets (issue 25): the unchanged night ≤ 1.5 s with 0 calls; the dry run ≥ 100,000 rows/s end to end (1M rows in ≤ 10 s).
 
 ${table(["run", "median wall s", "best wall s", "each run", "calls", "÷ before (medians)"], rows)}
@@ -148,4 +162,25 @@ ${table(["run", "median wall s", "best wall s", "each run", "calls", "÷ before 
     await rm(dir, { recursive: true, force: true });
     redis.disconnect();
   }
+}
+
+/**
+ * One run of the floor (bench/nightFloor.mjs) against the job's memory the nights use; its wall from spawn to exit.
+ * Refused unless it found every contact unchanged: a floor that compared nothing would be no floor.
+ */
+async function floorNight(file: string, prefix: string, endpoint: string, dir: string): Promise<number> {
+  const memoryPrefix = `${prefix}:changed:${changeMemoryName("waits", { endpoint, region: undefined })}`;
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [join(ROOT, "bench/nightFloor.mjs"), file, REDIS_URL, memoryPrefix, "inst", dir], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? -1)));
+  const wallS = (Date.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`the floor failed (${code}): ${err.slice(0, 300)}`);
+  const found = JSON.parse(out) as { rows: number; unchanged: number };
+  if (found.rows !== NIGHT_ROWS || found.unchanged !== NIGHT_ROWS)
+    throw new Error(`the floor found ${found.unchanged} of ${found.rows} rows unchanged, not all ${NIGHT_ROWS}`);
+  return wallS;
 }
