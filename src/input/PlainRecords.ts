@@ -208,9 +208,19 @@ function firstStrayLineEnd(buf: Buffer, to: number, t: Terminator): number {
     const lf = buf.indexOf(LF);
     return lf !== -1 && lf < to ? lf : -1;
   }
-  for (let i = buf.indexOf(CR); i !== -1 && i < to; i = buf.indexOf(CR, i + 2)) if (buf[i + 1] !== LF) return i;
-  for (let i = buf.indexOf(LF); i !== -1 && i < to; i = buf.indexOf(LF, i + 1)) if (buf[i - 1] !== CR) return i;
-  return -1;
+  // The earlier of the two: every LF before the answer must be a terminator's, as the record's start is found
+  // from the last LF before it (a stray LF before a stray CR once made that start fall inside a record, whose
+  // first part was then read by no one: a row lost).
+  let cr = -1;
+  for (let i = buf.indexOf(CR); i !== -1 && i < to; i = buf.indexOf(CR, i + 2)) {
+    if (buf[i + 1] !== LF) {
+      cr = i;
+      break;
+    }
+  }
+  const before = cr === -1 ? to : cr;
+  for (let i = buf.indexOf(LF); i !== -1 && i < before; i = buf.indexOf(LF, i + 1)) if (buf[i - 1] !== CR) return i;
+  return cr;
 }
 
 /** Where the record holding byte `at` starts: just past the terminator before it. */

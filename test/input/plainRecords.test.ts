@@ -48,7 +48,8 @@ function fileOf(seed: number): { bytes: Buffer; delimiter: string; clean: boolea
   const quoting = rnd(3);
   const cells = ["a", "b c", "é", "€", "😀", "x".repeat(40), "'=1", " ", "", "1.50", "-", delimiter, '"'];
   const quote = (f: string) => `"${f.replace(/"/g, '""')}"`;
-  const odd = ['"', '"q"', "\r", "\n", "\r\n", '"un', 'x"y', `${delimiter}"a${eol}b"`, `${delimiter}"x"y`, `${delimiter}"1" `];
+  // "\nz\rq": a stray LF, then a stray CR in the same record (its record must start at the terminator before the LF).
+  const odd = ['"', '"q"', "\r", "\n", "\r\n", "\nz\rq", "\rz\nq", '"un', 'x"y', `${delimiter}"a${eol}b"`, `${delimiter}"x"y`, `${delimiter}"1" `];
   const parts: Buffer[] = [];
   if (rnd(5) === 0) parts.push(Buffer.from([0xef, 0xbb, 0xbf]));
   const header = ["contactId", "a", "b"].map((h) => (quoting === 1 ? quote(h) : h));
@@ -89,6 +90,31 @@ describe("quote-free records split without csv-parse", () => {
     }
     // Some files hold no odd record at all, so the split is compared over whole files too, not just up to a handover.
     expect(cleanFiles).toBeGreaterThan(5);
+  });
+
+  it("hand csv-parse a CRLF file's record whole when it holds a stray LF before a stray CR (a row was lost)", async () => {
+    for (const content of [
+      "contactId,a\r\nW1,note\nW2,val\rmore\r\nW3,ok\r\n",
+      'contactId,a,b\r\nQA1,"x\ny\rz",w\r\nQA2,ok,ok\r\n',
+      "contactId,a\r\nlost1,v1\nkeep2,v2\rkeep3,v3\r\nkeep4,v4\r\n",
+    ]) {
+      const path = join(dir, "stray.csv");
+      await writeFile(path, content);
+      expect(await readAll(path, false), JSON.stringify(content)).toEqual(await readAll(path, true));
+    }
+  });
+
+  it("give what csv-parse gives for small files with line ends of every kind everywhere (1,500 generated files)", async () => {
+    const pieces = ["a", "b", ",", '"', "\r", "\n", "\r\n", "x,y", '""'];
+    const rnd = generator(4242);
+    for (let t = 0; t < 1500; t++) {
+      const eol = t % 2 === 0 ? "\n" : "\r\n";
+      let content = `contactId,a${eol}`;
+      for (let i = 0, n = 1 + rnd(6); i < n; i++) content += `c${i},${Array.from({ length: rnd(5) }, () => pieces[rnd(pieces.length)]).join("")}${eol}`;
+      const path = join(dir, "small.csv");
+      await writeFile(path, content);
+      expect(await readAll(path, false), JSON.stringify(content)).toEqual(await readAll(path, true));
+    }
   });
 
   it("hand csv-parse a file from its first byte when its header is quoted, and agree on odd headers", async () => {
