@@ -1,3 +1,4 @@
+import { fromExactJson } from "../lib/exactJson.js";
 import type { QueuedRow, RowContext } from "./queuedRow.js";
 import { utcSecondsMs } from "./utcSeconds.js";
 
@@ -112,7 +113,7 @@ export function originalOf(q: QueuedRow, names: readonly string[], plan: ColumnP
     return { fields: cells };
   }
   const ctx = context && !Array.isArray(context) ? context : undefined;
-  if (ctx?.object) return { object: ctx.object };
+  if (ctx?.object) return { object: fromExactJson(ctx.object) as Record<string, unknown> };
   const attributes: Record<string, unknown> = Object.create(null);
   if (Array.isArray(values)) {
     values.forEach((v, i) => {

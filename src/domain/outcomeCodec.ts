@@ -1,3 +1,4 @@
+import { fromExactJson, toExactJson } from "../lib/exactJson.js";
 import { type BeforeImage, STATUSES, type Outcome, type OutcomeStatus } from "./Outcome.js";
 
 /**
@@ -31,7 +32,8 @@ export function encodeOutcome(o: Outcome): string {
       ? { ...(o.keys ? { k: o.keys } : {}), ...(o.omit ? { o: o.omit } : {}), ...(o.image ? { b: o.image } : {}), ...(o.maybeApplied ? { m: 1 as const } : {}) }
       : undefined;
   if (!o.original && !o.retryable && !extras) return `${head}]`;
-  const original = member(o.original ?? null);
+  // A JSONL record's numbers as written (1.10, 1e400): JSON.stringify alone would give 1.1 and null back.
+  const original = member(o.original ? toExactJson(o.original) : null);
   if (!o.retryable && !extras) return `${head},${original}]`;
   return extras ? `${head},${original},${o.retryable ? 1 : 0},${member(extras)}]` : `${head},${original},${o.retryable ? 1 : 0}]`;
 }
@@ -50,7 +52,7 @@ export function decodeOutcome(text: string): Outcome {
     attempts: a[7],
     throttles: a[8],
     finishedAt: a[9],
-    original: (a[10] ?? undefined) as Outcome["original"],
+    original: (a[10] ? fromExactJson(a[10]) : undefined) as Outcome["original"],
   };
   if (a[11] === 1) o.retryable = true;
   const extras = a[12];

@@ -1,3 +1,4 @@
+import { toExactJson } from "../lib/exactJson.js";
 import type { ContactRow } from "../operations/ContactRow.js";
 import { emptyFields, type Fields } from "../operations/Operation.js";
 
@@ -78,7 +79,7 @@ export class ChunkRows {
     // Up to the last member that says something (a row of most files ends at its values or its predecessor).
     const omitted = omit && omit.length > 0 ? omit : null;
     const ifCurrent = row.ifCurrent ?? null;
-    const context = row.context ?? null;
+    const context = exactContext(row.context);
     const start = row.initiationTimestamp ?? null;
     const q: QueuedRow =
       context !== null
@@ -106,6 +107,13 @@ export class ChunkRows {
     this.rows = [];
     return out;
   }
+}
+
+/** A row's context as a queued chunk carries it: a JSONL record's numbers keep their text through the queue's JSON (lib/exactJson.ts). */
+function exactContext(context: RowContext | undefined): RowContext | null {
+  if (!context || Array.isArray(context) || !context.object) return context ?? null;
+  const object = toExactJson(context.object) as Record<string, unknown>;
+  return object === context.object ? context : { ...context, object };
 }
 
 /** A checked row with what queuing it needs beside the row itself. */

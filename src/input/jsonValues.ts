@@ -1,18 +1,6 @@
-/**
- * A JSON number whose text JavaScript's number cannot give back (more digits than a
- * double holds, a trailing zero, an exponent): kept as written, so an account number
- * exported as a JSON number reaches the contact digit for digit. Serialised (queued,
- * handed to the SDK) it is the number JSON.parse would have made.
- */
-export class JsonNumber {
-  constructor(readonly text: string) {}
-  toJSON(): number {
-    return Number(this.text);
-  }
-  toString(): string {
-    return this.text;
-  }
-}
+import { JsonNumber } from "../lib/jsonNumber.js";
+
+export { JsonNumber };
 
 /**
  * A JSON value as the text a field sends: numbers (as written) and booleans become

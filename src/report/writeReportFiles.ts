@@ -1,5 +1,7 @@
 import type { NightReading } from "../domain/run/nightGuards.js";
 import { rm } from "node:fs/promises";
+import { exactStringify } from "../lib/exactJson.js";
+import { JsonNumber } from "../lib/jsonNumber.js";
 import { AtomicFile } from "./AtomicFile.js";
 import { ensureDir } from "./ensureDir.js";
 import { type EmptyWorkbook, emptyWorkbookApart } from "./emptyWorkbookApart.js";
@@ -92,7 +94,9 @@ function failureColumnsFor(info: Pick<RunInfo, "format" | "header">, keys: Reado
 
 function text(v: unknown): string {
   if (v === undefined || v === null) return "";
-  return typeof v === "string" ? v : typeof v === "object" ? JSON.stringify(v) : String(v);
+  // A JSONL number as it was written (1.10, 12345678901234567890, 1e400), inside an object too.
+  if (v instanceof JsonNumber) return v.text;
+  return typeof v === "string" ? v : typeof v === "object" ? exactStringify(v) : String(v);
 }
 
 function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): { cells: string[]; raw: string } {
@@ -115,7 +119,7 @@ function originalCells(info: RunInfo, columns: readonly string[], o: Outcome): {
   // A row the columns cannot hold (a condition, UpdateContact's members, a member no reader takes, an attribute
   // no header names as it is, a "" value) is given back whole in #raw, its cells empty: fed back as columns it
   // would be sent without them (an object value becomes its JSON text in its cell, for the person to fix).
-  if (!expressible(obj)) return { cells: columns.map(() => ""), raw: JSON.stringify(obj) };
+  if (!expressible(obj)) return { cells: columns.map(() => ""), raw: exactStringify(obj) };
   const attrs = (obj.attributes ?? obj.Attributes ?? {}) as Record<string, unknown>;
   const top: Record<string, unknown> = {
     contactId: obj.contactId ?? obj.initialContactId ?? obj.InitialContactId ?? obj.ContactId,

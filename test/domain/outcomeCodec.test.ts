@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type Outcome, STATUSES } from "../../src/domain/Outcome.js";
 import { decodeOutcome, encodeOutcome } from "../../src/domain/outcomeCodec.js";
+import { JsonNumber } from "../../src/lib/jsonNumber.js";
 
 const base: Outcome = {
   line: 2,
@@ -46,6 +47,14 @@ describe("outcomeCodec", () => {
     const text = encodeOutcome(o);
     expect(typeof text).toBe("string");
     expect(decodeOutcome(text)).toEqual(o);
+  });
+
+  it("gives back a JSONL record's numbers as written (an invalid row's failures.csv cells)", () => {
+    const object = { contactId: "c-1", attributes: { acct: new JsonNumber("12345678901234567890"), price: new JsonNumber("1.10"), big: new JsonNumber("1e400") } };
+    const back = decodeOutcome(encodeOutcome({ ...base, status: "invalid", errorCode: "InvalidTimestamp", original: { object } }));
+    expect(back.original).toEqual({ object });
+    const attrs = (back.original as { object: typeof object }).object.attributes;
+    expect([attrs.acct.text, attrs.price.text, attrs.big.text]).toEqual(["12345678901234567890", "1.10", "1e400"]);
   });
 
   it("is a positional array, without member names", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cellsOf, csvContext, originalOf, sameCell, type ColumnPlan } from "../../src/domain/originalOf.js";
 import { type CheckedRow, ChunkRows, contactRowOf } from "../../src/domain/queuedRow.js";
+import { JsonNumber } from "../../src/lib/jsonNumber.js";
 
 function checked(line: number, fields: Record<string, unknown>, extra: Partial<CheckedRow> = {}): CheckedRow {
   return {
@@ -41,6 +42,21 @@ describe("ChunkRows and contactRowOf", () => {
       expect(row.instanceId).toBe("default-inst");
     });
     expect(chunk.length).toBe(0);
+  });
+
+  it("keeps a JSONL record's numbers as written through the queue's JSON: a failed row's record gives them back", () => {
+    const object = {
+      contactId: "c2",
+      Name: "n",
+      SegmentAttributes: { "x:score": { ValueInteger: new JsonNumber("7.0") } },
+      ref: new JsonNumber("12345678901234567890"),
+    };
+    const chunk = new ChunkRows();
+    chunk.add(checked(2, { Name: "n" }, { context: { object } }), 0);
+    const { names, rows } = viaRedis(chunk.take());
+    const original = originalOf(rows[0] as (typeof rows)[number], names, undefined) as { object: typeof object };
+    expect(original.object).toEqual(object);
+    expect((original.object.ref as JsonNumber).text).toBe("12345678901234567890");
   });
 
   it("keeps the start, the instance given, the predecessor, omit and ifCurrent", () => {

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { cli, csv, harness, REDIS_URL, ROOT, type Harness } from "./helpers.js";
+import { cli, csv, harness, readReport, REDIS_URL, ROOT, type Harness } from "./helpers.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -88,6 +88,34 @@ describe("failure review", () => {
     const nothing = await cli(["retry", "child", "--log-level", "warn", ...common(h)]);
     expect(nothing.code).toBe(0);
     expect(nothing.stdout).toMatch(/nothing to retry/);
+  });
+
+  it("an invalid JSONL row's numbers come back in failures.csv as written, and its fixed file sends them as written", async () => {
+    h = await harness();
+    const file = await h.file(
+      "numbers.jsonl",
+      [
+        '{"contactId":"nf1","initiationTimestamp":"bad","attributes":{"acct":12345678901234567890,"price":1.10,"e":1e2,"z":-0}}',
+        '{"contactId":"nf2","attributes":{"a":1e400,"b":"keep"}}',
+      ].join("\n") + "\n",
+    );
+    const first = await cli(["run", file, "--instance-id", "i", "--run-id", "numbers", "--quiet", ...common(h)]);
+    expect(first.code).toBe(3);
+    const failuresCsv = join(h.dir, "reports", "numbers", "failures.csv");
+    const failures = await readReport(failuresCsv);
+    // Before: 12345678901234567000, 1.1, 100 and 0 (the record's numbers went through JSON as doubles), and 1e400 an empty cell.
+    expect(failures.map((f) => [f.contactId, f.initiationTimestamp, f.acct, f.price, f.e, f["#errorCode"]])).toEqual([
+      ["nf1", "bad", "12345678901234567890", "1.10", "1e2", "InvalidTimestamp"],
+      ["nf2", "", "", "", "", "InvalidAttributeValue"],
+    ]);
+    expect(failures[1]?.a).toBe("1e400");
+    // The person fixes the timestamp and feeds the file back: every value reaches the contact as the export wrote it.
+    const fixed = await h.file("fixed.csv", (await readFile(failuresCsv, "utf8")).replace(",bad,", ",,"));
+    const second = await cli(["run", fixed, "--instance-id", "i", "--run-id", "numbers-fixed", "--quiet", ...common(h)]);
+    expect(second.code).toBe(0);
+    expect(h.sim.attributesOf("i", "nf1")).toEqual({ acct: "12345678901234567890", price: "1.10", e: "1e2", z: "-0" });
+    // In a CSV cell 1e400 is text like any other, and is sent as written.
+    expect(h.sim.attributesOf("i", "nf2")).toEqual({ a: "1e400", b: "keep" });
   });
 
   it("live progress on a terminal, none when not a terminal (cron)", async () => {
