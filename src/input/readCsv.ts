@@ -111,8 +111,9 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
     }
     line += newlines;
     // Every cell empty (an empty line, a spreadsheet's trailing ",,,," row): not a row of data. Counted, not
-    // reported, so the summary accounts for every line of the file.
-    if (record.every((f) => f.trim() === "")) {
+    // reported, so the summary accounts for every line of the file. A cell of spaces is written: its line is a row
+    // whose outcome says what is wrong with it (as in a workbook), never one that vanishes.
+    if (record.every((f) => f === "")) {
       blank++;
       return;
     }

@@ -203,12 +203,27 @@ describe("readCsv via openSource", () => {
     ["empty lines", "contactId,a\n\nc1,x\n\n\nc2,y\n\n", 4],
     ["empty lines in CRLF", "contactId,a\r\n\r\nc1,x\r\n\r\nc2,y\r\n", 2],
     ["empty lines of a one-column file", "contactId\n\nc1\n\nc2\n", 2],
-    ["all-empty cells, spaces, and an empty line", "contactId,a\nc1,x\n,\n  \n\n , \nc2,y\n", 4],
+    ["all-empty cells and an empty line, not cells of spaces", "contactId,a\nc1,x\n,\n  \n\n , \nc2,y\n", 2],
     ["none: the last line's end is no line", "contactId,a\nc1,x\n", 0],
   ] as const)("the summary's blank lines count every line with no cell written: %s", async (_name, content, blank) => {
     const src = await openSource(await fileOf(content), "csv");
     for await (const _ of src.records);
     expect(src.blankLines()).toBe(blank);
+  });
+
+  it("a line of spaces or tabs is a row (its outcome says what is wrong), never a line that vanishes as blank", async () => {
+    // Before: both counted as blank lines, with no outcome, where docs/input.md and the workbook reader make them rows.
+    const src = await openSource(await fileOf("contactId,a\nsb1,x\n  ,  \n\t,\t\n   \nsb2,y\n"), "csv");
+    const records: SourceRecord[] = [];
+    for await (const r of src.records) records.push(r);
+    expect(records.map((r) => [r.line, r.kind === "fields" ? r.fields : r.kind === "malformed" ? r.code : r.kind])).toEqual([
+      [2, ["sb1", "x"]],
+      [3, ["  ", "  "]],
+      [4, ["\t", "\t"]],
+      [5, "RaggedRow"],
+      [6, ["sb2", "y"]],
+    ]);
+    expect(src.blankLines()).toBe(0);
   });
 
   it("a stray NUL byte makes its own line NulCharacter wherever it is (in the first 64 KiB or past it), the rest is read; in the header it is a file error", async () => {
