@@ -1,3 +1,4 @@
+import { closest } from "../lib/closest.js";
 import { InputFileError } from "./InputFileError.js";
 import { undoNeutralise } from "./undoNeutralise.js";
 import { isRoleName } from "../domain/rowMembers.js";
@@ -118,7 +119,7 @@ export function columnRoles(header: readonly string[], path: string, mapping?: C
     );
   }
   if (contactId === undefined) {
-    throw new InputFileError(`${path}: no contactId (or initialContactId) column in the header "${header.join(",").slice(0, 200)}".`);
+    throw new InputFileError(`${path}: ${noContactColumn(trimmed)}`);
   }
   const constants: Array<readonly [string, string]> = [];
   for (const [name, value] of Object.entries(mapping?.constants ?? {})) {
@@ -138,4 +139,16 @@ export function columnRoles(header: readonly string[], path: string, mapping?: C
     ...(transforms.size > 0 ? { transforms } : {}),
     ...(constants.length > 0 ? { constants } : {}),
   };
+}
+
+/**
+ * Why a header names no contact: a near miss is named (a column name), the header's cells are not. A file
+ * exported without its header line has a row of customer data there, and this sentence goes to logs.
+ */
+function noContactColumn(header: readonly string[]): string {
+  for (const cell of header) {
+    const meant = cell.length <= 40 ? closest(cell, ["contactId", "initialContactId"]) : undefined;
+    if (meant) return `no contactId (or initialContactId) column in the header: its column "${cell}" looks meant as "${meant}"; name it so.`;
+  }
+  return `no contactId (or initialContactId) column in the header (its first line, of ${header.length} column${header.length === 1 ? "" : "s"}); if the file has no header line, add one naming its columns (contactId, then the attributes).`;
 }

@@ -58,6 +58,7 @@ describe("columnRoles", () => {
 
   const bad: Array<[name: string, header: string[], mentions: string]> = [
     ["no contact column", ["instanceId", "tier"], "contactId"],
+    ["a near miss of contactId is named", ["contact_id", "tier"], 'its column "contact_id" looks meant as "contactId"'],
     ["both contactId and initialContactId", ["contactId", "initialContactId", "a"], "initialContactId"],
     ["contactId twice in different case", ["contactId", "ContactId", "a"], "ContactId"],
     ["duplicate attribute names", ["contactId", "tier", "tier"], '"tier"'],
@@ -86,6 +87,12 @@ describe("columnRoles", () => {
     expect(err.message).toMatch(/\.$/);
     expect(err.message).not.toContain("\n");
     expect(err.message).toContain(mentions);
+  });
+
+  it("a file without its header line: the message names the problem, not the first row's customer data", () => {
+    expect(() => columnRoles(["c77", "john.doe@example.com", "+44 7700 900123"], FILE)).toThrow(
+      `${FILE}: no contactId (or initialContactId) column in the header (its first line, of 3 columns); if the file has no header line, add one naming its columns (contactId, then the attributes).`,
+    );
   });
 
   it("shortens a very long header in the message", () => {
