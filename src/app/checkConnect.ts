@@ -67,7 +67,7 @@ export async function checkConnect(opts: CheckOptions): Promise<CheckResult> {
       problems.push(
         `the Connect endpoint ${endpointShown(url.toString())} (Region ${region}) does not answer (${down}): check --endpoint, --region and the network.`,
       );
-      return { problems, region, notes };
+      return { problems, region, notes, unanswered: true };
     }
     if (!opts.askConnect || !credentials) return { problems, region, notes };
     if (!opts.instanceId) {

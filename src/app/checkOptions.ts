@@ -7,6 +7,8 @@ export interface CheckResult {
   readonly region: string | undefined;
   /** Said when a check was not made (no --instance-id), so a clean result is not read as more than it is. */
   readonly notes: string[];
+  /** The endpoint did not answer (its one problem said so): `check --wait` asks again until it does. */
+  readonly unanswered?: boolean;
 }
 
 export interface CheckOptions {

@@ -11,7 +11,13 @@ export const COMMAND_FLAGS: readonly FlagDoc[] = [
   { flag: "keep", type: "string", value: "AGE", help: "drop history entries older than this (90d, 12h, 90m: minutes, 6mo: months)", commands: ["history"] },
   { flag: "follow", type: "boolean", value: "", help: "move outcomes out of Redis while the run goes on, write the files when it ends", commands: ["report"] },
   { flag: "include-permanent", type: "boolean", value: "", help: "also retry rows that failed for reasons a retry does not fix by itself", commands: ["retry"] },
-  { flag: "wait", type: "number", value: "MS", help: "how long to wait for chunks that workers hold (default 30000)", commands: ["cancel"] },
+  {
+    flag: "wait",
+    type: "number",
+    value: "MS",
+    help: "cancel: how long to wait for chunks that workers hold (default 30000); check: how long to wait for the endpoint to answer (a simulator or proxy just started; default 0)",
+    commands: ["cancel", "check"],
+  },
   {
     flag: "older-than",
     type: "string",

@@ -116,6 +116,10 @@ describe("the shell blocks of the guides", () => {
         for (let t = 0; t < 600 && !(await portFree(port)); t++) await new Promise((r) => setTimeout(r, 100));
         expect(await portFree(port), `port ${port} is free for ${block.file}:${block.line}; held by: ${holderOf(port)}`).toBe(true);
       }
+      // A reader runs the guides one after another in one shell: what a block starts in the background, it stops
+      // (else the next guide's simulator cannot take the port, and its lines talk to this one's).
+      const commands = commandsOf(block.text).map((c) => c.command);
+      if (commands.some((c) => c.endsWith("&"))) expect(commands.at(-1), `${block.file}:${block.line} ends with kill %1`).toMatch(/^kill %1$/);
       const script = scriptOf(block.text, join(clone, "bin/connect-backfill.js"));
       const child = spawn("bash", ["-c", script], {
         cwd: clone,

@@ -75,14 +75,12 @@ export function scriptOf(text: string, bin: string): string {
     `npx() { if [ "$1" = connect-backfill ]; then shift; node ${q(bin)} "$@"; else command npx "$@"; fi; }`,
     "__failed=0",
     `__check() { if [ "$1" != "$2" ]; then echo "DOCS: exit $1 where $2 was expected: $3" >&2; __failed=1; fi; }`,
-    `__port() { for _ in $(seq 1 150); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "DOCS: nothing answers on port $1: $2" >&2; __failed=1; }`,
   ];
+  // As a reader pastes them: nothing waits for a process started in the background but the block's own lines
+  // (`check --wait` for a simulator), so a block that races its simulator fails here as it would in a shell.
   for (const { command, expect } of commandsOf(text)) {
-    if (command.endsWith("&")) {
-      lines.push(command);
-      const port = /--port[ =](\d+)/.exec(command)?.[1];
-      if (port) lines.push(`__port ${port} ${q(command)}`);
-    } else lines.push(`${command}\n__check $? ${expect} ${q(command)}`);
+    if (command.endsWith("&")) lines.push(command);
+    else lines.push(`${command}\n__check $? ${expect} ${q(command)}`);
   }
   lines.push("exit $__failed");
   return `${lines.join("\n")}\n`;

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ROOT } from "./helpers.js";
+import { cli, ROOT } from "./helpers.js";
 import { freePort } from "./privateRedis.js";
 
 const children: Array<ReturnType<typeof spawn>> = [];
@@ -35,6 +35,28 @@ describe("connect-backfill simulate", () => {
     // The others keep --rate with the documented burst (10/s → 15).
     expect(quotas.UpdateContactAttributes).toMatchObject({ rate: 10, burst: 15 });
     child.kill("SIGTERM");
+  });
+
+  it("check --wait asks until a simulator started beside it listens (the guides' first lines); without it, one sentence", async () => {
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const env = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "x" };
+    const args = ["check", "--endpoint", endpoint, "--instance-id", "inst", "--prefix", `cb-simwait-${port}`];
+    const early = await cli(args, env);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain(`the Connect endpoint ${endpoint} (Region us-east-1) does not answer (ECONNREFUSED)`);
+    // Started a second after the check: as `simulate … &` then `check --wait` in a shell, where the simulator is the slower to start.
+    const waited = cli([...args, "--wait", "30000"], env);
+    await new Promise((r) => setTimeout(r, 1000));
+    const child = spawn(process.execPath, [join(ROOT, "bin/connect-backfill.js"), "simulate", "--port", String(port), "--auto-create"], {
+      cwd: ROOT,
+      stdio: "ignore",
+    });
+    children.push(child);
+    const res = await waited;
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`ok: credentials, Region us-east-1, ${endpoint}, Redis, the instance and the permission to read it`);
   });
 
   it("refuses a --quota it cannot read, in one sentence", async () => {

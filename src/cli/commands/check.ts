@@ -1,26 +1,29 @@
 import { flagSpecOf } from "../../config/options.js";
+import { sleep } from "../../lib/sleep.js";
 import { EXIT } from "../exitCodes.js";
 import { withContext, type Command } from "./Command.js";
 
 export const check: Command = {
   usage:
-    "connect-backfill check [job.json] [--instance-id ID] [--endpoint URL] [--region R] [--run-id ID]\n  Whether a run can start here: AWS credentials resolve, a Region is set, the endpoint answers, the instance\n  exists and the caller may read its contacts (a DescribeContact of a made-up contact), Redis takes a write.\n  With --run-id, against that run's target and instance. One sentence per problem; exit 1 if any.",
+    "connect-backfill check [job.json] [--instance-id ID] [--endpoint URL] [--region R] [--run-id ID] [--wait MS]\n  Whether a run can start here: AWS credentials resolve, a Region is set, the endpoint answers, the instance\n  exists and the caller may read its contacts (a DescribeContact of a made-up contact), Redis takes a write.\n  With --run-id, against that run's target and instance; with --wait, asks again until the endpoint answers\n  (a simulator just started beside it). One sentence per problem; exit 1 if any.",
   flags: flagSpecOf("check"),
   positionals: [0, 1],
   takesJobFile: true,
-  async run({ config }) {
+  async run({ config, flags }) {
     const { checkTarget } = await import("../../app/checkTarget.js");
     const { refuseConflicts } = await import("../../app/runSettings.js");
     return withContext(config, "command", async (ctx) => {
       const run = config.runId ? await ctx.store.manifest(config.runId) : undefined;
       if (run) refuseConflicts(run, config);
       const target = run?.target ?? config.target;
-      const res = await checkTarget(ctx, {
-        target,
-        instanceId: run?.defaultInstanceId ?? config.instanceId,
-        askConnect: true,
-        timeoutMs: Math.min(config.requestTimeoutMs, 10_000),
-      });
+      const opts = { target, instanceId: run?.defaultInstanceId ?? config.instanceId, askConnect: true, timeoutMs: Math.min(config.requestTimeoutMs, 10_000) };
+      // --wait: a script that has just started a simulator (or a proxy) in the background asks until it listens.
+      const until = Date.now() + (typeof flags.wait === "number" ? flags.wait : 0);
+      let res = await checkTarget(ctx, opts);
+      while (res.unanswered && Date.now() < until) {
+        await sleep(Math.min(250, until - Date.now()));
+        res = await checkTarget(ctx, opts);
+      }
       for (const p of res.problems) process.stderr.write(`connect-backfill: ${p}\n`);
       for (const n of res.notes) process.stderr.write(`connect-backfill: note: ${n}\n`);
       if (res.problems.length > 0) return EXIT.couldNotRun;
