@@ -25,7 +25,7 @@ function whereReports(place: ReportPlace): string {
 export function formatSummary(s: RunSummary, place: string | ReportPlace): string {
   const dir = typeof place === "string" ? place : whereReports(place);
   const files = `outcomes.csv, failures.csv${typeof place !== "string" && place.workbook ? ", failures.xlsx" : ""}, summary.json, report.html`;
-  if (s.dryRun) return formatDryRun(s, dir);
+  if (s.dryRun) return formatDryRun(s, dir, files);
   const lines = [
     `run ${s.runId}${s.rollbackOf ? ` (rollback of ${s.rollbackOf})` : s.parentRunId ? ` (retry of ${s.parentRunId})` : ""}: ${s.rows} rows${s.complete ? `, finished in ${seconds(s.durationMs)}` : ", NOT finished"}`,
     `  updated          ${s.counts.updated}`,
@@ -69,7 +69,7 @@ function duration(s: number): string {
 }
 
 /** A dry run: what would happen to the rows, and what the run would cost. */
-function formatDryRun(s: RunSummary, dir: string): string {
+function formatDryRun(s: RunSummary, dir: string, files: string): string {
   const plan = s.dryRun as NonNullable<RunSummary["dryRun"]>;
   const lines = [
     `DRY RUN ${s.runId}: ${s.rows} rows checked, nothing sent`,
@@ -95,6 +95,6 @@ function formatDryRun(s: RunSummary, dir: string): string {
     const when = plan.learnedAgeS !== undefined ? `, last used ${duration(plan.learnedAgeS)} ago` : "";
     lines.push(`  about ${duration(plan.learnedSeconds)} at ${plan.learnedRate}/s, the rate the governor last found safe for ${plan.operation}${where}${when}`);
   }
-  lines.push(`reports in ${dir}: outcomes.csv, failures.csv, summary.json, report.html`);
+  lines.push(`reports in ${dir}: ${files}`);
   return lines.join("\n");
 }

@@ -26,7 +26,7 @@ export const PACE_OPTIONS = {
     env: "CONNECT_BACKFILL_RATE",
     unit: "req/s",
     docDefault: `the account's quota, else ${DEFAULT_RATE} req/s`,
-    help: `requests/s across all workers, a ceiling (default: the account's quota from Service Quotas, else ${DEFAULT_RATE})`,
+    help: `requests/s across all workers, a ceiling (default: the account's quota from Service Quotas, else ${DEFAULT_RATE}); simulate: the simulated quota (default: none)`,
     doc: "requests/s ceiling: this process's, and the shared one's when it is the highest; given to `run` or `enqueue`, the run's own: every worker together sends its rows at most that fast, and the commands that go on with it keep it (see [api.md](api.md))",
     commands: [...WORKING_COMMANDS, "simulate", "enqueue"],
     job: {

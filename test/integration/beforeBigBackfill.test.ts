@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -50,6 +51,9 @@ describe("--dry-run", () => {
     expect(r.stdout).toMatch(/^DRY RUN dry1: 6 rows checked, nothing sent/m);
     expect(r.stdout).toMatch(/would send 2 UpdateContactAttributes calls: about 1 s at --rate 2\/s/);
     expect(r.stdout).toContain(`about 1 s at 4/s, the rate the governor last found safe for UpdateContactAttributes in ${scope}`);
+    // The files it wrote, failures.xlsx among them (the list left it out).
+    expect(r.stdout).toContain(`dry1: outcomes.csv, failures.csv, failures.xlsx, summary.json, report.html`);
+    expect(existsSync(join(h.dir, "reports", "dry1", "failures.xlsx"))).toBe(true);
     const out = await readReport(join(h.dir, "reports", "dry1", "outcomes.csv"));
     expect(out.map((o) => `${o.contactId}:${o.status}`)).toEqual([
       "d1:would_update",
