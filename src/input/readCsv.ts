@@ -57,6 +57,8 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
   let line = 1;
   let blank = 0;
   let header: string[] | undefined;
+  /** The header's line ends in LF alone: a later line ending in CRLF would carry its CR into its last value. */
+  let lfFile = false;
   // Records the splitter kept from csv-parse, in file order, one per marker record.
   const oversized: Oversized[] = [];
 
@@ -95,6 +97,7 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
     if (header === undefined) {
       line += newlines;
       header = record;
+      lfFile = (raw + tail).endsWith("\n") && !(raw + tail).endsWith("\r\n");
       return;
     }
     if (!plain && record.some((f) => f.includes(OVERSIZED_MARK))) {
@@ -127,6 +130,17 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
       push(
         record.length === header.length ? { kind: "fields", line: start, fields: record, refused } : { kind: "malformed", line: start, ...refused, raw: raw + tail },
       );
+    } else if (lfFile && (raw + tail).endsWith("\r\n")) {
+      // A CRLF line in a file whose lines end in LF (its header's): the CR would be sent at the end of its last
+      // value. Said, not sent: the file holds two kinds of line end (two exports joined, an edit in another editor).
+      push({
+        kind: "malformed",
+        line: start,
+        code: "MixedLineEnds",
+        reason:
+          "ends in CRLF where the file's lines end in LF (its header's): its last value would be sent with a carriage return; save the file with one kind of line end",
+        raw: raw + tail,
+      });
     } else if (record.length !== header.length) {
       push({
         kind: "malformed",

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InputFileError } from "../../src/input/InputFileError.js";
 import { openSource } from "../../src/input/openSource.js";
+import { readCsv } from "../../src/input/readCsv.js";
 import { MAX_RECORD_BYTES, type SourceRecord } from "../../src/input/SourceRecord.js";
 
 let dir: string;
@@ -209,6 +210,28 @@ describe("readCsv via openSource", () => {
     const src = await openSource(await fileOf(content), "csv");
     for await (const _ of src.records);
     expect(src.blankLines()).toBe(blank);
+  });
+
+  it("a CRLF line in a file whose lines end in LF is said (MixedLineEnds), not sent with a carriage return in its last value", async () => {
+    // Before: "v2\r" and '"v1"\r' went to the contacts; CRLF and LF files alone read as ever.
+    for (const parserOnly of [false, true]) {
+      const src = await readCsv(await fileOf('contactId,a\nm1,ok\nm2,v2\r\nm3,"v1"\r\nm4,fine\n'), { parserOnly });
+      const records: SourceRecord[] = [];
+      for await (const r of src.records) records.push(r);
+      expect(records.map((r) => [r.line, r.kind === "fields" ? r.fields : r.kind === "malformed" ? r.code : r.kind])).toEqual([
+        [2, ["m1", "ok"]],
+        [3, "MixedLineEnds"],
+        [4, "MixedLineEnds"],
+        [5, ["m4", "fine"]],
+      ]);
+    }
+    for (const eol of ["\n", "\r\n", "\r"]) {
+      const { records } = await read(["contactId,a", "c1,x", 'c2,"y"', ""].join(eol));
+      expect(records.map((r) => (r.kind === "fields" ? r.fields : r.kind))).toEqual([
+        ["c1", "x"],
+        ["c2", "y"],
+      ]);
+    }
   });
 
   it("a line of spaces or tabs is a row (its outcome says what is wrong), never a line that vanishes as blank", async () => {
