@@ -130,9 +130,10 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
       push(
         record.length === header.length ? { kind: "fields", line: start, fields: record, refused } : { kind: "malformed", line: start, ...refused, raw: raw + tail },
       );
-    } else if (lfFile && (raw + tail).endsWith("\r\n")) {
+    } else if (lfFile && !plain && raw.endsWith("\r\n")) {
       // A CRLF line in a file whose lines end in LF (its header's): the CR would be sent at the end of its last
-      // value. Said, not sent: the file holds two kinds of line end (two exports joined, an edit in another editor).
+      // value. Only csv-parse's records can end so (its raw text holds the line end): the plain split hands it
+      // every record with a CR in an LF file. Said, not sent: the file holds two kinds of line end (two exports joined, an edit in another editor).
       push({
         kind: "malformed",
         line: start,
