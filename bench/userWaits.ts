@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import { exportOf } from "./onlyChanged.js";
 import { changeMemoryName } from "../src/domain/run/manifest.js";
+import { keysFor } from "../src/store/keys.js";
 import { deletePrefix, firstTouchUsPerPage, hashLoopMs, median, rawRunFigures, REDIS_URL, ROOT, runCli, table, writeSection } from "./lib.js";
 import { previousRelease } from "./previousRelease.js";
 import { SimProcess } from "./simProcess.js";
@@ -169,7 +170,7 @@ ${table(["run", "median wall s", "best wall s", "each run", "calls", "÷ before 
  * Refused unless it found every contact unchanged: a floor that compared nothing would be no floor.
  */
 async function floorNight(file: string, prefix: string, endpoint: string, dir: string): Promise<number> {
-  const memoryPrefix = `${prefix}:changed:${changeMemoryName("waits", { endpoint, region: undefined })}`;
+  const memoryPrefix = keysFor(prefix).changed(changeMemoryName("waits", { endpoint, region: undefined }));
   const t0 = Date.now();
   const child = spawn(process.execPath, [join(ROOT, "bench/nightFloor.mjs"), file, REDIS_URL, memoryPrefix, "inst", dir], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";

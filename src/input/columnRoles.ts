@@ -115,7 +115,8 @@ export function columnRoles(header: readonly string[], path: string, mapping?: C
   if (missing.length > 0) {
     const near = missing.length === 1 ? [...seen.keys()].find((h) => h.toLowerCase() === (missing[0] as string).trim().toLowerCase()) : undefined;
     throw new InputFileError(
-      `${path}: the column mapping names ${quoted(missing)}, which the header (${quoted(trimmed)}) does not have${near === undefined ? "" : ` (did you mean "${near}"?)`}; map only columns the file has.`,
+      // The header's cells are not said (a file without its header line has customer data there): a near miss is.
+      `${path}: the column mapping names ${quoted(missing)}, which the header (its first line, of ${trimmed.length} column${trimmed.length === 1 ? "" : "s"}) does not have${near === undefined ? "" : ` (did you mean "${near}"?)`}; map only columns the file has.`,
     );
   }
   if (contactId === undefined) {
@@ -148,7 +149,9 @@ export function columnRoles(header: readonly string[], path: string, mapping?: C
 function noContactColumn(header: readonly string[]): string {
   for (const cell of header) {
     const meant = cell.length <= 40 ? closest(cell, ["contactId", "initialContactId"]) : undefined;
-    if (meant) return `no contactId (or initialContactId) column in the header: its column "${cell}" looks meant as "${meant}"; name it so.`;
+    // Named exactly (case aside), it is no near miss: the mapping dropped it, and the general sentence says why.
+    if (meant && meant.toLowerCase() !== cell.trim().toLowerCase())
+      return `no contactId (or initialContactId) column in the header: its column "${cell}" looks meant as "${meant}"; name it so.`;
   }
   return `no contactId (or initialContactId) column in the header (its first line, of ${header.length} column${header.length === 1 ? "" : "s"}); if the file has no header line, add one naming its columns (contactId, then the attributes).`;
 }

@@ -113,10 +113,14 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
       return;
     }
     line += newlines;
-    // Every cell empty (an empty line, a spreadsheet's trailing ",,,," row): not a row of data. Counted, not
-    // reported, so the summary accounts for every line of the file. A cell of spaces is written: its line is a row
-    // whose outcome says what is wrong with it (as in a workbook), never one that vanishes.
-    if (record.every((f) => f === "")) {
+    // A line ending in CR (LF) in a file whose lines end in LF (its header's): csv-parse keeps the CR in its last
+    // cell. Only its records can end so (its raw text holds the line end): the plain split hands it every record
+    // with a CR in an LF file.
+    const mixed = lfFile && !plain && /\r\n?$/.test(raw);
+    // Every cell empty (an empty line, a spreadsheet's trailing ",,,," row), the CR of a mixed line end aside: not
+    // a row of data. Counted, not reported, so the summary accounts for every line of the file. A cell of spaces is
+    // written: its line is a row whose outcome says what is wrong with it (as in a workbook), never one that vanishes.
+    if (record.every((f, i) => f === "" || (mixed && f === "\r" && i === record.length - 1))) {
       blank++;
       return;
     }
@@ -130,16 +134,14 @@ export async function readCsv(input: InputRef, opts: CsvOptions = {}): Promise<C
       push(
         record.length === header.length ? { kind: "fields", line: start, fields: record, refused } : { kind: "malformed", line: start, ...refused, raw: raw + tail },
       );
-    } else if (lfFile && !plain && raw.endsWith("\r\n")) {
-      // A CRLF line in a file whose lines end in LF (its header's): the CR would be sent at the end of its last
-      // value. Only csv-parse's records can end so (its raw text holds the line end): the plain split hands it
-      // every record with a CR in an LF file. Said, not sent: the file holds two kinds of line end (two exports joined, an edit in another editor).
+    } else if (mixed) {
+      // Said, not sent with the CR: the file holds two kinds of line end (two exports joined, an edit in another editor).
       push({
         kind: "malformed",
         line: start,
         code: "MixedLineEnds",
         reason:
-          "ends in CRLF where the file's lines end in LF (its header's): its last value would be sent with a carriage return; save the file with one kind of line end",
+          "ends in a carriage return (CRLF) where the file's lines end in LF (its header's): its last value would be sent with it; save the file with one kind of line end",
         raw: raw + tail,
       });
     } else if (record.length !== header.length) {

@@ -131,6 +131,11 @@ describe("the shell blocks of the guides", () => {
       child.stdout.on("data", (d: Buffer) => (out += d.toString()));
       child.stderr.on("data", (d: Buffer) => (out += d.toString()));
       const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+      // Stopped by the block's own `kill %1`, before anything here stops what it left: the next guide can take its port.
+      for (const port of [...block.text.matchAll(/--port[ =](\d+)/g)].map((m) => Number(m[1]))) {
+        for (let t = 0; t < 100 && !(await portFree(port)); t++) await new Promise((r) => setTimeout(r, 100));
+        expect(await portFree(port), `${block.file}:${block.line} leaves port ${port} held: ${holderOf(port)}`).toBe(true);
+      }
       const group = child.pid as number;
       try {
         process.kill(-group, "SIGTERM");

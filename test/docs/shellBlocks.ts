@@ -79,7 +79,9 @@ export function scriptOf(text: string, bin: string): string {
   // As a reader pastes them: nothing waits for a process started in the background but the block's own lines
   // (`check --wait` for a simulator), so a block that races its simulator fails here as it would in a shell.
   for (const { command, expect } of commandsOf(text)) {
-    if (command.endsWith("&")) lines.push(command);
+    // In the background, node itself, not the npx function's subshell: `kill %1` then stops the simulator, as it
+    // stops npx and its child in a reader's interactive shell (job control signals the job's whole group).
+    if (command.endsWith("&")) lines.push(command.replace(/^npx connect-backfill /, `node ${q(bin)} `));
     else lines.push(`${command}\n__check $? ${expect} ${q(command)}`);
   }
   lines.push("exit $__failed");

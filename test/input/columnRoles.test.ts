@@ -95,6 +95,18 @@ describe("columnRoles", () => {
     );
   });
 
+  it("a job's mapping that finds no column in a file without its header line: its cells are not said either", () => {
+    let message = "";
+    try {
+      columnRoles(["c77", "john.doe@example.com", "+44 7700 900123"], FILE, { columns: { "Contact ID": "contactId" } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe(
+      `${FILE}: the column mapping names "Contact ID", which the header (its first line, of 3 columns) does not have; map only columns the file has.`,
+    );
+  });
+
   it("shortens a very long header in the message", () => {
     const header = ["a".repeat(500), "b"];
     expect(() => columnRoles(header, FILE)).toThrow(InputFileError);
@@ -210,7 +222,7 @@ describe("columnRoles with a mapping", () => {
   });
 
   const bad: Array<[name: string, header: string[], mapping: ColumnMapping, mentions: string[]]> = [
-    ["a key naming no column", ["Contact ID", "Owner"], { columns: { "Contact ID": "contactId", "Case Owner": "owner" } }, ['"Case Owner"', '"Contact ID", "Owner"']],
+    ["a key naming no column", ["Contact ID", "Owner"], { columns: { "Contact ID": "contactId", "Case Owner": "owner" } }, ['"Case Owner"', "of 2 columns"]],
     ["a dropped column that is not there", ["contactId", "a"], { columns: { Notes: null } }, ['"Notes"']],
     ["keys are matched with their case", ["contactId", "case owner"], { columns: { "Case Owner": "owner" } }, ['"Case Owner"', 'did you mean "case owner"?']],
     ["keys are not trimmed", ["contactId", "Owner"], { columns: { " Owner": "owner" } }, ['" Owner"']],
@@ -220,7 +232,7 @@ describe("columnRoles with a mapping", () => {
     ["two columns to contactId", ["ID", "contactId", "a"], { columns: { ID: "contactId" } }, ['"ID"', '"contactId"', "contact-id"]],
     ["two columns to instanceId", ["contactId", "Inst", "instanceId"], { columns: { Inst: "instanceId" } }, ['"Inst"', '"instanceId"']],
     ["two columns to initiationTimestamp", ["contactId", "A", "B"], { columns: { A: "initiationTimestamp", B: "initiationTimestamp" } }, ['"A"', '"B"']],
-    ["the contact column dropped", ["contactId", "a"], { columns: { contactId: null } }, ["no contactId"]],
+    ["the contact column dropped", ["contactId", "a"], { columns: { contactId: null } }, ["no contactId", "(its first line, of 2 columns)"]],
     ["an empty target name", ["contactId", "a"], { columns: { a: " " } }, ['"a"', "null"]],
     ["a # target name", ["contactId", "a"], { columns: { a: { to: "#a" } } }, ['"#a"']],
     ["a constant named like a role", ["contactId"], { constants: { instanceId: "x" } }, ['"instanceId"']],

@@ -215,15 +215,18 @@ describe("readCsv via openSource", () => {
   it("a CRLF line in a file whose lines end in LF is said (MixedLineEnds), not sent with a carriage return in its last value", async () => {
     // Before: "v2\r" and '"v1"\r' went to the contacts; CRLF and LF files alone read as ever.
     for (const parserOnly of [false, true]) {
-      const src = await readCsv(await fileOf('contactId,a\nm1,ok\nm2,v2\r\nm3,"v1"\r\nm4,fine\n'), { parserOnly });
+      // An empty CRLF line and a trailing ",\r\n" are blank lines as ever; the last line's lone CR is the same line end.
+      const src = await readCsv(await fileOf('contactId,a\nm1,ok\nm2,v2\r\nm3,"v1"\r\n\r\n,\r\nm4,fine\nm5,v5\r'), { parserOnly });
       const records: SourceRecord[] = [];
       for await (const r of src.records) records.push(r);
       expect(records.map((r) => [r.line, r.kind === "fields" ? r.fields : r.kind === "malformed" ? r.code : r.kind])).toEqual([
         [2, ["m1", "ok"]],
         [3, "MixedLineEnds"],
         [4, "MixedLineEnds"],
-        [5, ["m4", "fine"]],
+        [7, ["m4", "fine"]],
+        [8, "MixedLineEnds"],
       ]);
+      expect(src.blankLines()).toBe(2);
     }
     for (const eol of ["\n", "\r\n", "\r"]) {
       const { records } = await read(["contactId,a", "c1,x", 'c2,"y"', ""].join(eol));

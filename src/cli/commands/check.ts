@@ -20,7 +20,8 @@ export const check: Command = {
       // --wait: a script that has just started a simulator (or a proxy) in the background asks until it listens.
       const until = Date.now() + (typeof flags.wait === "number" ? flags.wait : 0);
       let res = await checkTarget(ctx, opts);
-      while (res.unanswered && Date.now() < until) {
+      // Only while the endpoint's silence is all that is wrong: credentials missing or Redis refusing are said at once.
+      while (res.unanswered && res.problems.length === 1 && Date.now() < until) {
         await sleep(Math.min(250, until - Date.now()));
         res = await checkTarget(ctx, opts);
       }
